@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian packages trawl builds and tests with. Idempotent: only
+# packages that are missing are installed, and apt-get runs only if one is.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  libgit2-dev libtbb-dev libre2-dev libdeflate-dev zlib1g-dev
+  nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
+  libgtest-dev libgmock-dev
+  python3 python3-jsonschema
+)
+# Thrust ships with the CUDA toolkit; without one, Debian's copy (TBB system).
+if ! command -v nvcc >/dev/null 2>&1 && [ ! -x /usr/local/cuda/bin/nvcc ]; then
+  packages+=(libthrust-dev)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}" >&2
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then
+  sudo_cmd=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

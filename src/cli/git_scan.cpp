@@ -1,0 +1,94 @@
+#include "cli/git_scan.h"
+
+#include <tbb/task_arena.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "engine/keyword_matcher.h"
+#include "engine/scanner.h"
+#include "source/blob_reader.h"
+#include "source/git_handles.h"
+#include "source/history.h"
+#include "verify/attribution.h"
+
+namespace trawl {
+
+RuleLoad resolve_rules(const std::string& config_path, const std::string& root, std::ostream& log) {
+  RuleLoad load;
+  if (!config_path.empty()) {
+    load = load_rules_file(config_path);
+  } else {
+    std::string found;
+    for (const char* name : {".trawl.toml", ".gitleaks.toml"}) {
+      const std::filesystem::path candidate = std::filesystem::path(root) / name;
+      if (std::filesystem::is_regular_file(candidate)) {
+        found = candidate.string();
+        break;
+      }
+    }
+    load = found.empty() ? load_builtin_rules() : load_rules_file(found);
+  }
+  for (const std::string& warning : load.warnings) log << "trawl: warning: " << warning << "\n";
+  log << "trawl: using rules from " << load.rules.origin << " (" << load.rules.rules.size() << " rules)\n";
+  return load;
+}
+
+GitScanResult scan_git_history(const GitScanOptions& options, std::ostream& log) {
+  const auto started = std::chrono::steady_clock::now();
+  std::string git_dir;
+  std::string root;
+  {
+    RepositoryPtr repo;
+    try {
+      repo = open_repository(options.repo_path);
+    } catch (const GitError& e) {
+      throw UsageError(e.what());
+    }
+    git_dir = git_repository_path(repo.get());
+    const char* workdir = git_repository_workdir(repo.get());
+    root = workdir != nullptr ? workdir : git_dir;
+  }
+
+  const RuleLoad rules = resolve_rules(options.config_path, root, log);
+  const Scanner scanner(rules.rules);
+  std::unique_ptr<KeywordMatcher> matcher = make_cpu_keyword_matcher(scanner.automaton());
+
+  SkipLog skips;
+  const History history = walk_history(git_dir, WalkOptions{options.threads}, skips);
+
+  GitScanResult result;
+  ScanSummary& summary = result.summary;
+  HitsByBlob hits;
+  BlobReadOptions read_options;
+  read_options.batch_bytes = options.batch_bytes;
+  read_options.max_blob_size = options.max_blob_size;
+  read_options.threads = options.threads;
+  read_blobs(git_dir, history.blobs, read_options, skips, [&](BlobBatch& batch) {
+    summary.blobs_scanned += batch.entries.size();
+    summary.bytes_scanned += batch.total_bytes();
+    for (BlobHits& found : scanner.scan(batch, *matcher)) hits.emplace(found.blob, std::move(found.hits));
+  });
+
+  Attribution attribution = attribute_findings(history, rules.rules, hits);
+  result.findings = std::move(attribution.findings);
+  result.skipped = skips.entries();
+
+  summary.refs = history.refs.size();
+  summary.commits = history.commits.size();
+  summary.blobs = history.blobs.size();
+  for (std::size_t r = 0; r < kSkipReasonCount; ++r) {
+    const auto reason = static_cast<SkipReason>(r);
+    summary.skipped.emplace_back(std::string(skip_reason_name(reason)), skips.count(reason));
+  }
+  summary.findings = result.findings.size();
+  summary.allowlisted = attribution.allowlisted;
+  summary.shallow = history.shallow;
+  summary.backend = std::string(matcher->backend_name());
+  summary.rules_origin = rules.rules.origin;
+  summary.rule_count = rules.rules.rules.size();
+  summary.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+}  // namespace trawl

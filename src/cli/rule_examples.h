@@ -1,0 +1,29 @@
+// Runs each rule's own examples through the engine: every positive example
+// must produce a finding of that rule, no negative example may.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "rules/rule.h"
+
+namespace trawl {
+
+struct ExampleFailure {
+  std::string rule_id;
+  std::string source;   // where the rule is defined
+  std::string problem;  // what went wrong, never the example's secret
+};
+
+struct ExampleCheck {
+  std::size_t rules = 0;
+  std::size_t examples = 0;
+  std::vector<ExampleFailure> failures;
+};
+
+// With `require_examples`, a rule with a regex but fewer than two positive
+// or one negative example is itself a failure.
+ExampleCheck check_rule_examples(const RuleSet& rules, bool require_examples);
+
+}  // namespace trawl

@@ -1,0 +1,38 @@
+// Stage 1 of the engine behind one interface: find which keywords occur in
+// which blobs of a batch. The CPU (TBB) and CUDA backends implement it and
+// must return identical candidates.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "engine/aho_corasick.h"
+#include "source/blob_batch.h"
+
+namespace trawl {
+
+// A keyword that occurs in a blob: one per (blob, keyword), at the end of its
+// first occurrence.
+struct Candidate {
+  std::uint32_t blob = 0;     // index into BlobBatch::entries
+  std::uint32_t keyword = 0;  // index into the automaton's keywords
+  std::uint32_t end = 0;      // offset in the blob just past the first occurrence
+
+  friend bool operator==(const Candidate&, const Candidate&) = default;
+};
+
+class KeywordMatcher {
+ public:
+  virtual ~KeywordMatcher() = default;
+  virtual std::string_view backend_name() const = 0;
+  // Candidates for every blob of `batch`, sorted by (blob, keyword).
+  virtual std::vector<Candidate> match(const BlobBatch& batch) = 0;
+};
+
+// The CPU backend: all cores through TBB, the same ac_scan() step the CUDA
+// kernels run.
+std::unique_ptr<KeywordMatcher> make_cpu_keyword_matcher(const KeywordAutomaton& automaton);
+
+}  // namespace trawl

@@ -1,0 +1,31 @@
+#include "report/redact.h"
+
+namespace trawl {
+namespace {
+
+void replace_all(std::string& text, const std::string& from, const std::string& to) {
+  if (from.empty()) return;
+  for (std::size_t pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size())) {
+    text.replace(pos, from.size(), to);
+  }
+}
+
+}  // namespace
+
+std::string mask_secret(const std::string& secret, unsigned percent) {
+  if (percent >= 100) return "REDACTED";
+  const std::size_t keep = secret.size() * (100 - percent) / 100;
+  return secret.substr(0, keep) + "...";
+}
+
+void redact_findings(std::vector<Finding>& findings, unsigned percent) {
+  if (percent == 0) return;
+  for (Finding& f : findings) {
+    const std::string masked = mask_secret(f.secret, percent);
+    replace_all(f.match, f.secret, masked);
+    replace_all(f.line, f.secret, masked);
+    f.secret = masked;
+  }
+}
+
+}  // namespace trawl

@@ -1,0 +1,31 @@
+#include "report/scan_summary.h"
+
+#include <cstdio>
+#include <sstream>
+
+namespace trawl {
+
+std::string format_summary(const ScanSummary& s) {
+  std::ostringstream out;
+  const double mb = static_cast<double>(s.bytes_scanned) / 1e6;
+  char rate[64];
+  std::snprintf(rate, sizeof rate, "%.1f MB in %.2f s (%.1f MB/s)", mb, s.wall_seconds,
+                s.wall_seconds > 0 ? mb / s.wall_seconds : 0.0);
+  out << "trawl: scanned " << s.refs << " refs, " << s.commits << " commits, " << s.blobs_scanned << " of "
+      << s.blobs << " unique blobs, " << rate << " on " << s.backend << "\n";
+  if (s.shallow) out << "trawl: shallow clone: history ends at the shallow boundary\n";
+  std::uint64_t skipped = 0;
+  std::string reasons;
+  for (const auto& [reason, count] : s.skipped) {
+    if (count == 0) continue;
+    skipped += count;
+    reasons += (reasons.empty() ? "" : ", ") + reason + " " + std::to_string(count);
+  }
+  if (skipped > 0) out << "trawl: skipped " << skipped << " objects: " << reasons << "\n";
+  out << "trawl: " << s.findings << (s.findings == 1 ? " finding" : " findings");
+  if (s.allowlisted > 0) out << " (" << s.allowlisted << " allowlisted)";
+  out << "\n";
+  return out.str();
+}
+
+}  // namespace trawl

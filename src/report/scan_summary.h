@@ -1,0 +1,31 @@
+// What a scan covered and skipped: printed on stderr and embedded in the
+// JSON report so a dashboard can tell a clean scan from an incomplete one.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace trawl {
+
+struct ScanSummary {
+  std::uint64_t refs = 0;
+  std::uint64_t commits = 0;
+  std::uint64_t blobs = 0;          // unique blobs in the history
+  std::uint64_t blobs_scanned = 0;  // of those, read and matched
+  std::uint64_t bytes_scanned = 0;
+  std::vector<std::pair<std::string, std::uint64_t>> skipped;  // reason -> count, every reason listed
+  std::uint64_t findings = 0;
+  std::uint64_t allowlisted = 0;
+  bool shallow = false;
+  std::string backend;
+  std::string rules_origin;
+  std::uint64_t rule_count = 0;
+  double wall_seconds = 0.0;
+};
+
+// The multi-line human summary for stderr.
+std::string format_summary(const ScanSummary& summary);
+
+}  // namespace trawl

@@ -1,0 +1,68 @@
+#include "rules/allowlist_match.h"
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+
+namespace trawl {
+namespace {
+
+bool contains_folded(std::string_view haystack, std::string_view lower_needle) {
+  auto it = std::search(haystack.begin(), haystack.end(), lower_needle.begin(), lower_needle.end(),
+                        [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+  return it != haystack.end();
+}
+
+bool any_regex(const std::vector<std::unique_ptr<RE2>>& regexes, std::string_view text) {
+  const re2::StringPiece piece(text.data(), text.size());
+  return std::any_of(regexes.begin(), regexes.end(), [&](const auto& re) { return RE2::PartialMatch(piece, *re); });
+}
+
+}  // namespace
+
+bool allowlisted(const Allowlist& list, const FindingContext& finding) {
+  // Each criterion that is set: nullopt when unset.
+  std::optional<bool> results[4];
+  if (!list.commits.empty()) {
+    results[0] = !finding.commit.empty() &&
+                 std::any_of(list.commits.begin(), list.commits.end(),
+                             [&](const std::string& c) { return !c.empty() && finding.commit.starts_with(c); });
+  }
+  if (!list.paths.empty()) results[1] = any_regex(list.paths, finding.path);
+  if (!list.regexes.empty()) {
+    std::string_view target = finding.secret;
+    if (list.regex_target == RegexTarget::kMatch) target = finding.match;
+    if (list.regex_target == RegexTarget::kLine) target = finding.line;
+    results[2] = any_regex(list.regexes, target);
+  }
+  if (!list.stopwords.empty()) {
+    results[3] = std::any_of(list.stopwords.begin(), list.stopwords.end(),
+                             [&](const std::string& w) { return contains_folded(finding.secret, w); });
+  }
+  bool any_set = false;
+  bool any_true = false;
+  bool all_true = true;
+  for (const auto& r : results) {
+    if (!r) continue;
+    any_set = true;
+    any_true = any_true || *r;
+    all_true = all_true && *r;
+  }
+  if (!any_set) return false;
+  return list.condition == AllowlistCondition::kOr ? any_true : all_true;
+}
+
+bool allowlisted(const RuleSet& rules, const Rule& rule, const FindingContext& finding) {
+  for (const Allowlist& list : rule.allowlists) {
+    if (allowlisted(list, finding)) return true;
+  }
+  for (const Allowlist& list : rules.allowlists) {
+    const bool targets = list.target_rules.empty() ||
+                         std::find(list.target_rules.begin(), list.target_rules.end(), rule.id) !=
+                             list.target_rules.end();
+    if (targets && allowlisted(list, finding)) return true;
+  }
+  return false;
+}
+
+}  // namespace trawl

@@ -1,0 +1,27 @@
+// Whether an allowlist drops a finding, by gitleaks' semantics: with
+// condition OR any criterion that is set suffices; with AND every criterion
+// that is set must hold. Regexes test the secret, the match or the line
+// (regexTarget); a stopword drops a secret that contains it.
+#pragma once
+
+#include <string_view>
+
+#include "rules/rule.h"
+
+namespace trawl {
+
+struct FindingContext {
+  std::string_view commit;  // full hex id; empty outside git
+  std::string_view path;
+  std::string_view secret;
+  std::string_view match;
+  std::string_view line;
+};
+
+bool allowlisted(const Allowlist& list, const FindingContext& finding);
+
+// True when the rule's own allowlists, or a global allowlist that targets
+// this rule, drop the finding.
+bool allowlisted(const RuleSet& rules, const Rule& rule, const FindingContext& finding);
+
+}  // namespace trawl

@@ -1,0 +1,51 @@
+// A detection rule in gitleaks' schema, compiled: what the engine and the
+// verifier need to find, confirm and filter one kind of secret.
+#pragma once
+
+#include <re2/re2.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace trawl {
+
+enum class AllowlistCondition { kOr, kAnd };
+enum class RegexTarget { kSecret, kMatch, kLine };
+
+// gitleaks' [[rules.allowlists]] / [[allowlists]]: a finding that meets the
+// condition over the criteria that are set is dropped.
+struct Allowlist {
+  std::string description;
+  AllowlistCondition condition = AllowlistCondition::kOr;
+  RegexTarget regex_target = RegexTarget::kSecret;
+  std::vector<std::string> commits;  // full or abbreviated ids
+  std::vector<std::unique_ptr<RE2>> paths;
+  std::vector<std::unique_ptr<RE2>> regexes;
+  std::vector<std::string> stopwords;  // lowercase
+  std::vector<std::string> target_rules;  // global allowlists only: empty means every rule
+};
+
+struct Rule {
+  std::string id;
+  std::string description;
+  std::unique_ptr<RE2> regex;  // null for a path-only rule
+  std::unique_ptr<RE2> path;   // null when the rule applies to every path
+  int secret_group = 0;        // 0: first non-empty group, else the whole match
+  double entropy = 0.0;        // minimum Shannon entropy of the secret; 0 disables
+  std::vector<std::string> keywords;  // lowercase
+  std::vector<std::string> tags;
+  std::vector<Allowlist> allowlists;
+  std::vector<std::string> examples;           // must produce a finding
+  std::vector<std::string> negative_examples;  // must not
+  std::string source;  // "file:line" where the rule was defined
+};
+
+struct RuleSet {
+  std::vector<Rule> rules;
+  std::vector<Allowlist> allowlists;  // global
+  std::string origin;                 // the file the rules came from, or "built-in"
+};
+
+}  // namespace trawl

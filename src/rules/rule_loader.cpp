@@ -1,0 +1,286 @@
+#include "rules/rule_loader.h"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "rules/builtin_rules.h"
+
+namespace trawl {
+namespace {
+
+std::string lowercase(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+// Walks one TOML document, turning it into rules, with every message
+// located at "file:line".
+class Loader {
+ public:
+  Loader(std::string source_name, std::vector<std::string>& warnings)
+      : source_(std::move(source_name)), warnings_(warnings) {}
+
+  std::string at(const toml::node& node) const { return source_ + ":" + std::to_string(node.source().begin.line); }
+
+  [[noreturn]] void fail(const toml::node& node, const std::string& rule_id, const std::string& what) const {
+    std::string message = at(node) + ": ";
+    if (!rule_id.empty()) message += "rule '" + rule_id + "': ";
+    throw ConfigError(message + what);
+  }
+
+  void warn_unknown(const toml::table& table, std::initializer_list<std::string_view> known,
+                    const std::string& where) {
+    for (auto&& [key, value] : table) {
+      if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
+        warnings_.push_back(at(value) + ": unknown key '" + std::string(key.str()) + "'" + where + " (ignored)");
+      }
+    }
+  }
+
+  std::string string_of(const toml::node& node, const std::string& rule_id, std::string_view key) const {
+    auto value = node.value<std::string>();
+    if (!value) fail(node, rule_id, "'" + std::string(key) + "' must be a string");
+    return *value;
+  }
+
+  std::vector<std::string> strings_of(const toml::node& node, const std::string& rule_id,
+                                      std::string_view key) const {
+    const toml::array* array = node.as_array();
+    if (array == nullptr) fail(node, rule_id, "'" + std::string(key) + "' must be an array of strings");
+    std::vector<std::string> out;
+    for (const toml::node& item : *array) out.push_back(string_of(item, rule_id, key));
+    return out;
+  }
+
+  std::unique_ptr<RE2> compile(const toml::node& node, const std::string& rule_id, std::string_view key) const {
+    const std::string pattern = string_of(node, rule_id, key);
+    RE2::Options options;
+    options.set_log_errors(false);
+    options.set_max_mem(64 << 20);
+    auto re = std::make_unique<RE2>(pattern, options);
+    if (!re->ok()) fail(node, rule_id, "invalid " + std::string(key) + " /" + pattern + "/: " + re->error());
+    return re;
+  }
+
+  std::vector<std::unique_ptr<RE2>> compile_all(const toml::node& node, const std::string& rule_id,
+                                                std::string_view key) const {
+    const toml::array* array = node.as_array();
+    if (array == nullptr) fail(node, rule_id, "'" + std::string(key) + "' must be an array of strings");
+    std::vector<std::unique_ptr<RE2>> out;
+    for (const toml::node& item : *array) out.push_back(compile(item, rule_id, key));
+    return out;
+  }
+
+  Allowlist allowlist(const toml::node& node, const std::string& rule_id, bool global) {
+    const toml::table* table = node.as_table();
+    if (table == nullptr) fail(node, rule_id, "an allowlist must be a table");
+    Allowlist list;
+    for (auto&& [key, value] : *table) {
+      const std::string_view k = key.str();
+      if (k == "description") {
+        list.description = string_of(value, rule_id, k);
+      } else if (k == "condition") {
+        const std::string c = lowercase(string_of(value, rule_id, k));
+        if (c == "or") {
+          list.condition = AllowlistCondition::kOr;
+        } else if (c == "and") {
+          list.condition = AllowlistCondition::kAnd;
+        } else {
+          fail(value, rule_id, "allowlist condition must be \"OR\" or \"AND\", not \"" + c + "\"");
+        }
+      } else if (k == "regexTarget") {
+        const std::string t = lowercase(string_of(value, rule_id, k));
+        if (t == "secret") {
+          list.regex_target = RegexTarget::kSecret;
+        } else if (t == "match") {
+          list.regex_target = RegexTarget::kMatch;
+        } else if (t == "line") {
+          list.regex_target = RegexTarget::kLine;
+        } else {
+          fail(value, rule_id, "allowlist regexTarget must be \"secret\", \"match\" or \"line\", not \"" + t + "\"");
+        }
+      } else if (k == "commits") {
+        for (std::string& c : strings_of(value, rule_id, k)) list.commits.push_back(lowercase(std::move(c)));
+      } else if (k == "paths") {
+        list.paths = compile_all(value, rule_id, "allowlist path");
+      } else if (k == "regexes") {
+        list.regexes = compile_all(value, rule_id, "allowlist regex");
+      } else if (k == "stopwords") {
+        for (std::string& w : strings_of(value, rule_id, k)) list.stopwords.push_back(lowercase(std::move(w)));
+      } else if (k == "targetRules" && global) {
+        list.target_rules = strings_of(value, rule_id, k);
+      } else {
+        warnings_.push_back(at(value) + ": unknown key '" + std::string(k) + "' in allowlist (ignored)");
+      }
+    }
+    return list;
+  }
+
+  // Accepts both the single-table form ([allowlist]) and the array of
+  // tables form ([[allowlists]]).
+  void allowlists_into(const toml::table& table, std::string_view single, std::string_view many,
+                       const std::string& rule_id, bool global, std::vector<Allowlist>& out) {
+    if (const toml::node* one = table.get(single)) out.push_back(allowlist(*one, rule_id, global));
+    if (const toml::node* several = table.get(many)) {
+      const toml::array* array = several->as_array();
+      if (array == nullptr) fail(*several, rule_id, "'" + std::string(many) + "' must be an array of tables");
+      for (const toml::node& item : *array) out.push_back(allowlist(item, rule_id, global));
+    }
+  }
+
+  Rule rule(const toml::node& node) {
+    const toml::table* table = node.as_table();
+    if (table == nullptr) fail(node, "", "each [[rules]] entry must be a table");
+    Rule r;
+    r.source = at(node);
+    if (const toml::node* id = table->get("id")) r.id = string_of(*id, "", "id");
+    if (r.id.empty()) fail(node, "", "a rule has no 'id'");
+    warn_unknown(*table,
+                 {"id", "description", "regex", "secretGroup", "entropy", "keywords", "path", "tags", "allowlist",
+                  "allowlists", "examples", "negative_examples"},
+                 " in rule '" + r.id + "'");
+    if (const toml::node* v = table->get("description")) r.description = string_of(*v, r.id, "description");
+    if (const toml::node* v = table->get("regex")) r.regex = compile(*v, r.id, "regex");
+    if (const toml::node* v = table->get("path")) r.path = compile(*v, r.id, "path");
+    if (!r.regex && !r.path) fail(node, r.id, "a rule needs a 'regex' or a 'path'");
+    if (const toml::node* v = table->get("secretGroup")) {
+      auto group = v->value<std::int64_t>();
+      if (!group || *group < 0) fail(*v, r.id, "'secretGroup' must be a non-negative integer");
+      if (r.regex && *group > r.regex->NumberOfCapturingGroups()) {
+        fail(*v, r.id, "'secretGroup' is " + std::to_string(*group) + " but the regex has only " +
+                           std::to_string(r.regex->NumberOfCapturingGroups()) + " groups");
+      }
+      r.secret_group = static_cast<int>(*group);
+    }
+    if (const toml::node* v = table->get("entropy")) {
+      auto entropy = v->value<double>();
+      if (!entropy || *entropy < 0) fail(*v, r.id, "'entropy' must be a non-negative number");
+      r.entropy = *entropy;
+    }
+    if (const toml::node* v = table->get("keywords")) {
+      for (std::string& k : strings_of(*v, r.id, "keywords")) {
+        if (k.empty()) fail(*v, r.id, "a keyword is empty");
+        r.keywords.push_back(lowercase(std::move(k)));
+      }
+    }
+    if (const toml::node* v = table->get("tags")) r.tags = strings_of(*v, r.id, "tags");
+    if (const toml::node* v = table->get("examples")) r.examples = strings_of(*v, r.id, "examples");
+    if (const toml::node* v = table->get("negative_examples")) {
+      r.negative_examples = strings_of(*v, r.id, "negative_examples");
+    }
+    allowlists_into(*table, "allowlist", "allowlists", r.id, false, r.allowlists);
+    return r;
+  }
+
+ private:
+  std::string source_;
+  std::vector<std::string>& warnings_;
+};
+
+toml::table parse_toml(std::string_view text, const std::string& source_name) {
+  try {
+    return toml::parse(text, source_name);
+  } catch (const toml::parse_error& e) {
+    throw ConfigError(source_name + ":" + std::to_string(e.source().begin.line) + ": invalid TOML: " +
+                      std::string(e.description()));
+  }
+}
+
+// Adds `extra` on top of `base`: a rule with an id already in base replaces it.
+void merge_into(RuleSet& base, RuleSet extra) {
+  std::unordered_map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < base.rules.size(); ++i) index.emplace(base.rules[i].id, i);
+  for (Rule& r : extra.rules) {
+    if (auto it = index.find(r.id); it != index.end()) {
+      base.rules[it->second] = std::move(r);
+    } else {
+      index.emplace(r.id, base.rules.size());
+      base.rules.push_back(std::move(r));
+    }
+  }
+  for (Allowlist& a : extra.allowlists) base.allowlists.push_back(std::move(a));
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path + ": cannot read the rules file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+RuleLoad load_rules_text(std::string_view text, const std::string& source_name, const std::string& base_dir) {
+  RuleLoad load;
+  Loader loader(source_name, load.warnings);
+  const toml::table doc = parse_toml(text, source_name);
+  loader.warn_unknown(doc, {"title", "description", "minVersion", "extend", "rules", "allowlist", "allowlists"}, "");
+
+  RuleSet own;
+  own.origin = source_name;
+  std::unordered_set<std::string> ids;
+  if (const toml::node* rules = doc.get("rules")) {
+    const toml::array* array = rules->as_array();
+    if (array == nullptr) loader.fail(*rules, "", "'rules' must be an array of tables ([[rules]])");
+    for (const toml::node& node : *array) {
+      Rule r = loader.rule(node);
+      if (!ids.insert(r.id).second) loader.fail(node, r.id, "duplicate rule id");
+      own.rules.push_back(std::move(r));
+    }
+  }
+  loader.allowlists_into(doc, "allowlist", "allowlists", "", true, own.allowlists);
+
+  RuleSet base;
+  if (const toml::node* extend = doc.get("extend")) {
+    const toml::table* table = extend->as_table();
+    if (table == nullptr) loader.fail(*extend, "", "'extend' must be a table");
+    loader.warn_unknown(*table, {"useDefault", "path", "disabledRules"}, " in [extend]");
+    if (const toml::node* v = table->get("useDefault"); v != nullptr && v->value_or(false)) {
+      RuleLoad builtin = load_builtin_rules();
+      merge_into(base, std::move(builtin.rules));
+    }
+    if (const toml::node* v = table->get("path")) {
+      std::filesystem::path other = loader.string_of(*v, "", "path");
+      if (other.is_relative()) other = std::filesystem::path(base_dir) / other;
+      RuleLoad extended = load_rules_file(other.string());
+      for (std::string& w : extended.warnings) load.warnings.push_back(std::move(w));
+      merge_into(base, std::move(extended.rules));
+    }
+    if (const toml::node* v = table->get("disabledRules")) {
+      const std::vector<std::string> disabled = loader.strings_of(*v, "", "disabledRules");
+      std::erase_if(base.rules, [&](const Rule& r) {
+        return std::find(disabled.begin(), disabled.end(), r.id) != disabled.end();
+      });
+    }
+  }
+  merge_into(base, std::move(own));
+  base.origin = source_name;
+  load.rules = std::move(base);
+  return load;
+}
+
+RuleLoad load_rules_file(const std::string& path) {
+  const std::string text = read_file(path);
+  return load_rules_text(text, path, std::filesystem::path(path).parent_path().string());
+}
+
+RuleLoad load_builtin_rules() {
+  RuleLoad all;
+  all.rules.origin = "built-in";
+  for (const EmbeddedRuleFile& file : builtin_rule_files()) {
+    RuleLoad one = load_rules_text(file.text, "patterns/" + std::string(file.name));
+    for (std::string& w : one.warnings) all.warnings.push_back(std::move(w));
+    for (Rule& r : one.rules.rules) all.rules.rules.push_back(std::move(r));
+    for (Allowlist& a : one.rules.allowlists) all.rules.allowlists.push_back(std::move(a));
+  }
+  return all;
+}
+
+}  // namespace trawl

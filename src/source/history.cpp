@@ -1,0 +1,335 @@
+#include "source/history.h"
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "source/git_handles.h"
+#include "source/repository_pool.h"
+
+namespace trawl {
+namespace {
+
+ObjectId to_id(const git_oid& oid) {
+  ObjectId id;
+  std::memcpy(id.bytes.data(), oid.id, id.bytes.size());
+  return id;
+}
+
+git_oid to_git(const ObjectId& id) {
+  git_oid oid;
+  std::memcpy(oid.id, id.bytes.data(), id.bytes.size());
+  return oid;
+}
+
+std::string last_git_message() {
+  const git_error* err = git_error_last();
+  return err != nullptr && err->message != nullptr ? err->message : "unknown error";
+}
+
+SkipReason reason_for(int code) {
+  return code == GIT_ENOTFOUND ? SkipReason::kMissingObject : SkipReason::kCorruptObject;
+}
+
+// Commits listed in the shallow file have no parents in this repository.
+std::unordered_set<ObjectId, ObjectIdHash> read_shallow_boundary(git_repository* repo) {
+  std::unordered_set<ObjectId, ObjectIdHash> boundary;
+  std::ifstream in(std::string(git_repository_path(repo)) + "shallow");
+  std::string line;
+  while (std::getline(in, line)) {
+    git_oid oid;
+    if (line.size() >= GIT_OID_HEXSZ && git_oid_fromstrn(&oid, line.data(), GIT_OID_HEXSZ) == 0) {
+      boundary.insert(to_id(oid));
+    }
+  }
+  return boundary;
+}
+
+std::vector<RefInfo> list_refs(git_repository* repo, SkipLog& skips) {
+  std::vector<RefInfo> refs;
+  auto add = [&](git_reference* ref, const std::string& name) {
+    git_object* peeled = nullptr;
+    if (git_reference_peel(&peeled, ref, GIT_OBJECT_COMMIT) < 0) {
+      skips.add(SkipReason::kUnreadableRef, name, last_git_message());
+      return;
+    }
+    ObjectPtr owner(peeled);
+    refs.push_back({name, to_id(*git_object_id(peeled))});
+  };
+
+  git_reference_iterator* raw_iter = nullptr;
+  git_check(git_reference_iterator_new(&raw_iter, repo), "listing refs");
+  ReferenceIteratorPtr iter(raw_iter);
+  git_reference* raw_ref = nullptr;
+  int code = 0;
+  while ((code = git_reference_next(&raw_ref, iter.get())) == 0) {
+    ReferencePtr ref(raw_ref);
+    add(ref.get(), git_reference_name(ref.get()));
+  }
+  if (code != GIT_ITEROVER) git_check(code, "listing refs");
+
+  // A detached HEAD may hold commits no ref reaches.
+  if (git_repository_head_detached(repo) == 1) {
+    git_reference* head = nullptr;
+    if (git_repository_head(&head, repo) == 0) {
+      ReferencePtr owner(head);
+      add(head, "HEAD");
+    }
+  }
+  std::sort(refs.begin(), refs.end(), [](const RefInfo& a, const RefInfo& b) { return a.name < b.name; });
+  return refs;
+}
+
+struct LoadedCommit {
+  CommitInfo info;
+  ObjectId tree;
+  std::vector<ObjectId> parent_ids;
+};
+
+std::string first_line(const char* message) {
+  if (message == nullptr) return {};
+  const char* end = std::strchr(message, '\n');
+  return end == nullptr ? std::string(message) : std::string(message, end);
+}
+
+// Loads every commit reachable from the refs. Unreadable commits are logged
+// and treated as absent; commits on the shallow boundary get no parents.
+std::vector<LoadedCommit> load_commits(git_repository* repo, const std::vector<RefInfo>& refs,
+                                       const std::unordered_set<ObjectId, ObjectIdHash>& boundary,
+                                       SkipLog& skips) {
+  std::vector<LoadedCommit> loaded;
+  std::unordered_set<ObjectId, ObjectIdHash> seen;
+  std::vector<ObjectId> todo;
+  for (auto it = refs.rbegin(); it != refs.rend(); ++it) todo.push_back(it->commit);
+  while (!todo.empty()) {
+    const ObjectId id = todo.back();
+    todo.pop_back();
+    if (!seen.insert(id).second) continue;
+    const git_oid oid = to_git(id);
+    git_commit* raw = nullptr;
+    if (const int code = git_commit_lookup(&raw, repo, &oid); code < 0) {
+      skips.add(reason_for(code), id.hex(), "commit: " + last_git_message());
+      continue;
+    }
+    CommitPtr commit(raw);
+    LoadedCommit c;
+    c.info.id = id;
+    if (const git_signature* author = git_commit_author(raw); author != nullptr) {
+      c.info.author_name = author->name != nullptr ? author->name : "";
+      c.info.author_email = author->email != nullptr ? author->email : "";
+      c.info.author_time = author->when.time;
+    }
+    c.info.summary = first_line(git_commit_message(raw));
+    c.tree = to_id(*git_commit_tree_id(raw));
+    if (!boundary.contains(id)) {
+      const unsigned n = git_commit_parentcount(raw);
+      for (unsigned i = 0; i < n; ++i) c.parent_ids.push_back(to_id(*git_commit_parent_id(raw, i)));
+    }
+    for (auto it = c.parent_ids.rbegin(); it != c.parent_ids.rend(); ++it) todo.push_back(*it);
+    loaded.push_back(std::move(c));
+  }
+  return loaded;
+}
+
+// Orders commits parents-first (an iterative post-order walk from the tips)
+// and resolves parent ids to indices; parents that could not be loaded drop
+// out, so their children compare against nothing for them.
+std::vector<LoadedCommit> order_parents_first(std::vector<LoadedCommit> loaded,
+                                              const std::vector<RefInfo>& refs) {
+  std::unordered_map<ObjectId, std::uint32_t, ObjectIdHash> index;
+  index.reserve(loaded.size());
+  for (std::uint32_t i = 0; i < loaded.size(); ++i) index.emplace(loaded[i].info.id, i);
+
+  std::vector<std::uint32_t> order;
+  order.reserve(loaded.size());
+  std::vector<std::uint8_t> state(loaded.size(), 0);  // 0 new, 1 open, 2 done
+  std::vector<std::pair<std::uint32_t, std::size_t>> stack;
+  for (const RefInfo& ref : refs) {
+    auto tip = index.find(ref.commit);
+    if (tip == index.end() || state[tip->second] != 0) continue;
+    stack.emplace_back(tip->second, 0);
+    state[tip->second] = 1;
+    while (!stack.empty()) {
+      auto& [node, next_parent] = stack.back();
+      const auto& parents = loaded[node].parent_ids;
+      if (next_parent < parents.size()) {
+        auto p = index.find(parents[next_parent++]);
+        if (p != index.end() && state[p->second] == 0) {
+          state[p->second] = 1;
+          stack.emplace_back(p->second, 0);
+        }
+        continue;
+      }
+      state[node] = 2;
+      order.push_back(node);
+      stack.pop_back();
+    }
+  }
+
+  std::vector<std::uint32_t> position(loaded.size());
+  for (std::uint32_t i = 0; i < order.size(); ++i) position[order[i]] = i;
+  std::vector<LoadedCommit> sorted;
+  sorted.reserve(order.size());
+  for (std::uint32_t old_index : order) {
+    LoadedCommit c = std::move(loaded[old_index]);
+    for (const ObjectId& parent : c.parent_ids) {
+      if (auto p = index.find(parent); p != index.end()) c.info.parents.push_back(position[p->second]);
+    }
+    sorted.push_back(std::move(c));
+  }
+  return sorted;
+}
+
+struct TreeChange {
+  std::string path;
+  ObjectId blob;
+  ObjectId old_blob;  // zero when the old tree had no blob at this path
+};
+
+class TreeDiffer {
+ public:
+  TreeDiffer(git_repository* repo, SkipLog& skips) : repo_(repo), skips_(skips) {}
+
+  // Blobs in `new_tree` that `old_tree` (may be null) lacks at the same path.
+  void diff(const git_oid* old_tree, const git_oid& new_tree, const std::string& prefix,
+            std::vector<TreeChange>& out, std::vector<ObjectId>& submodules) {
+    TreePtr new_t = lookup(new_tree);
+    if (!new_t) return;
+    TreePtr old_t = old_tree != nullptr ? lookup(*old_tree) : nullptr;
+    const std::size_t n = git_tree_entrycount(new_t.get());
+    for (std::size_t i = 0; i < n; ++i) {
+      const git_tree_entry* entry = git_tree_entry_byindex(new_t.get(), i);
+      const char* name = git_tree_entry_name(entry);
+      const git_object_t type = git_tree_entry_type(entry);
+      const git_oid* id = git_tree_entry_id(entry);
+      const git_tree_entry* old_entry = old_t ? git_tree_entry_byname(old_t.get(), name) : nullptr;
+      const bool old_same_type = old_entry != nullptr && git_tree_entry_type(old_entry) == type;
+      if (old_same_type && git_oid_equal(id, git_tree_entry_id(old_entry))) continue;
+      std::string path = prefix + name;
+      switch (type) {
+        case GIT_OBJECT_TREE:
+          diff(old_same_type ? git_tree_entry_id(old_entry) : nullptr, *id, path + "/", out, submodules);
+          break;
+        case GIT_OBJECT_BLOB:
+          out.push_back({std::move(path), to_id(*id), old_same_type ? to_id(*git_tree_entry_id(old_entry)) : ObjectId{}});
+          break;
+        case GIT_OBJECT_COMMIT:
+          submodules.push_back(to_id(*id));
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  // The blob at `path` in `tree`, or a zero id.
+  ObjectId blob_at(const git_oid& tree, const std::string& path) {
+    TreePtr t = lookup(tree);
+    if (!t) return {};
+    git_tree_entry* raw = nullptr;
+    if (git_tree_entry_bypath(&raw, t.get(), path.c_str()) < 0) return {};
+    TreeEntryPtr entry(raw);
+    if (git_tree_entry_type(raw) != GIT_OBJECT_BLOB) return {};
+    return to_id(*git_tree_entry_id(raw));
+  }
+
+ private:
+  TreePtr lookup(const git_oid& id) {
+    git_tree* raw = nullptr;
+    if (const int code = git_tree_lookup(&raw, repo_, &id); code < 0) {
+      skips_.add(reason_for(code), oid_hex(id), "tree: " + last_git_message());
+      return nullptr;
+    }
+    return TreePtr(raw);
+  }
+
+  git_repository* repo_;
+  SkipLog& skips_;
+};
+
+// The blobs commit `index` introduces: new relative to parent 0, and absent
+// at the same path from every other parent.
+std::vector<BlobIntroduction> introductions_of(std::uint32_t index, const std::vector<LoadedCommit>& commits,
+                                               TreeDiffer& differ, std::vector<ObjectId>& submodules) {
+  const LoadedCommit& c = commits[index];
+  const git_oid tree = to_git(c.tree);
+  std::vector<TreeChange> changes;
+  if (c.info.parents.empty()) {
+    differ.diff(nullptr, tree, "", changes, submodules);
+  } else {
+    const git_oid first_parent_tree = to_git(commits[c.info.parents[0]].tree);
+    differ.diff(&first_parent_tree, tree, "", changes, submodules);
+  }
+
+  std::vector<BlobIntroduction> out;
+  out.reserve(changes.size());
+  for (TreeChange& change : changes) {
+    BlobIntroduction intro{index, std::move(change.path), change.blob, {}};
+    if (!c.info.parents.empty()) {
+      intro.parent_blobs.push_back(change.old_blob);
+      bool in_a_parent = false;
+      for (std::size_t p = 1; p < c.info.parents.size() && !in_a_parent; ++p) {
+        const git_oid parent_tree = to_git(commits[c.info.parents[p]].tree);
+        const ObjectId there = differ.blob_at(parent_tree, intro.path);
+        in_a_parent = there == intro.blob;
+        intro.parent_blobs.push_back(there);
+      }
+      if (in_a_parent) continue;
+    }
+    out.push_back(std::move(intro));
+  }
+  return out;
+}
+
+}  // namespace
+
+History walk_history(const std::string& git_dir, const WalkOptions& options, SkipLog& skips) {
+  RepositoryPool pool(git_dir);
+  git_repository* repo = pool.local();
+
+  History history;
+  history.refs = list_refs(repo, skips);
+  const auto boundary = read_shallow_boundary(repo);
+  history.shallow = !boundary.empty();
+
+  std::vector<LoadedCommit> commits = order_parents_first(load_commits(repo, history.refs, boundary, skips),
+                                                          history.refs);
+
+  std::vector<std::vector<BlobIntroduction>> per_commit(commits.size());
+  std::vector<std::vector<ObjectId>> submodules_per_commit(commits.size());
+  const int threads = options.threads == 0 ? tbb::this_task_arena::max_concurrency()
+                                           : static_cast<int>(options.threads);
+  tbb::task_arena arena(threads);
+  arena.execute([&] {
+    tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, static_cast<std::uint32_t>(commits.size()), 64),
+                      [&](const tbb::blocked_range<std::uint32_t>& range) {
+                        TreeDiffer differ(pool.local(), skips);
+                        for (std::uint32_t i = range.begin(); i != range.end(); ++i) {
+                          per_commit[i] = introductions_of(i, commits, differ, submodules_per_commit[i]);
+                        }
+                      });
+  });
+
+  std::unordered_set<ObjectId, ObjectIdHash> seen_blobs;
+  for (auto& intros : per_commit) {
+    for (BlobIntroduction& intro : intros) {
+      if (seen_blobs.insert(intro.blob).second) history.blobs.push_back(intro.blob);
+      history.introductions.push_back(std::move(intro));
+    }
+  }
+  for (const auto& subs : submodules_per_commit) {
+    for (const ObjectId& sub : subs) skips.add(SkipReason::kSubmodule, sub.hex(), "submodule commit");
+  }
+
+  history.commits.reserve(commits.size());
+  for (LoadedCommit& c : commits) history.commits.push_back(std::move(c.info));
+  return history;
+}
+
+}  // namespace trawl

@@ -1,0 +1,61 @@
+#include "source/skip_log.h"
+
+#include <algorithm>
+#include <numeric>
+#include <tuple>
+
+namespace trawl {
+
+std::string_view skip_reason_name(SkipReason reason) {
+  switch (reason) {
+    case SkipReason::kBinary:
+      return "binary";
+    case SkipReason::kTooLarge:
+      return "too_large";
+    case SkipReason::kLfsPointer:
+      return "lfs_pointer";
+    case SkipReason::kSubmodule:
+      return "submodule";
+    case SkipReason::kMissingObject:
+      return "missing_object";
+    case SkipReason::kCorruptObject:
+      return "corrupt_object";
+    case SkipReason::kUnreadableRef:
+      return "unreadable_ref";
+  }
+  return "unknown";
+}
+
+void SkipLog::add(SkipReason reason, std::string id, std::string detail) {
+  std::lock_guard lock(mutex_);
+  std::string key(skip_reason_name(reason));
+  key += ':';
+  key += id;
+  if (!seen_.insert(std::move(key)).second) return;
+  ++counts_[static_cast<std::size_t>(reason)];
+  entries_.push_back({reason, std::move(id), std::move(detail)});
+}
+
+std::uint64_t SkipLog::count(SkipReason reason) const {
+  std::lock_guard lock(mutex_);
+  return counts_[static_cast<std::size_t>(reason)];
+}
+
+std::uint64_t SkipLog::total() const {
+  std::lock_guard lock(mutex_);
+  return std::accumulate(counts_.begin(), counts_.end(), std::uint64_t{0});
+}
+
+std::vector<SkippedObject> SkipLog::entries() const {
+  std::vector<SkippedObject> copy;
+  {
+    std::lock_guard lock(mutex_);
+    copy = entries_;
+  }
+  std::sort(copy.begin(), copy.end(), [](const SkippedObject& a, const SkippedObject& b) {
+    return std::tie(a.reason, a.id) < std::tie(b.reason, b.id);
+  });
+  return copy;
+}
+
+}  // namespace trawl

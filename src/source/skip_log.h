@@ -1,0 +1,52 @@
+// Counts what a scan could not or would not read, by reason, so the summary
+// and the report can say what was skipped. Thread-safe.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+namespace trawl {
+
+enum class SkipReason : std::uint8_t {
+  kBinary,         // a NUL byte in the first 8000 bytes, as git decides
+  kTooLarge,       // over --max-blob-size
+  kLfsPointer,     // a git-LFS pointer file; the content lives elsewhere
+  kSubmodule,      // a gitlink tree entry; its commit is in another repository
+  kMissingObject,  // absent from the object database (partial or promisor clone)
+  kCorruptObject,  // present but unreadable
+  kUnreadableRef,  // a ref that does not resolve to a commit
+};
+inline constexpr std::size_t kSkipReasonCount = 7;
+
+// The name used in the summary and reports, e.g. "binary", "missing_object".
+std::string_view skip_reason_name(SkipReason reason);
+
+struct SkippedObject {
+  SkipReason reason;
+  std::string id;      // object id (hex) or ref name
+  std::string detail;  // libgit2's message or the size, for --verbose
+};
+
+// Each (reason, id) is counted once, however often it is met.
+class SkipLog {
+ public:
+  void add(SkipReason reason, std::string id, std::string detail = {});
+
+  std::uint64_t count(SkipReason reason) const;
+  std::uint64_t total() const;
+  // Every skipped object, sorted by reason then id.
+  std::vector<SkippedObject> entries() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::array<std::uint64_t, kSkipReasonCount> counts_{};
+  std::vector<SkippedObject> entries_;
+  std::unordered_set<std::string> seen_;
+};
+
+}  // namespace trawl

@@ -1,0 +1,32 @@
+// A finding: a secret introduced at a place, the (commit, path, line) where
+// it is present and was absent from the same path in every parent.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace trawl {
+
+struct Finding {
+  std::string rule_id;
+  std::string description;
+  std::string secret;
+  std::string match;
+  std::string line;  // the source line(s) holding the match
+  std::string path;
+  std::uint32_t start_line = 0;  // 1-based; 0 for a path-only rule
+  std::uint32_t start_column = 0;
+  std::uint32_t end_line = 0;
+  std::uint32_t end_column = 0;
+  std::string commit;  // full hex id
+  std::string author;
+  std::string email;
+  std::int64_t date = 0;  // author time, seconds since the epoch
+  std::string message;    // first line of the commit message
+  double entropy = 0.0;
+  std::vector<std::string> tags;
+  std::string fingerprint;  // commit:path:rule:line, as gitleaks forms it
+};
+
+}  // namespace trawl
