@@ -4,7 +4,7 @@
 # and against what diff-based scanners read (git log -p over all refs).
 #
 # usage: bench/scan_bench.sh [-n RUNS] [-t TRAWL_BINARY] [--trawl-args "..."]
-#                            [--no-log] REPO_PATH
+#                            [--no-log] [--log-revs "..."] REPO_PATH
 #
 # Each tool runs RUNS times, interleaved round-robin (run 1 of every tool, then
 # run 2 of every tool, ...) so machine noise hits all tools alike. Wall seconds
@@ -18,17 +18,22 @@ RUNS=3
 TRAWL="$root_dir/build/trawl"
 TRAWL_ARGS=""
 WITH_LOG=1
+LOG_REVS="--all"
 REPO=""
 GNU_TIME=/usr/bin/time
 
 usage() {
     cat <<EOF
-usage: ${0##*/} [-n RUNS] [-t TRAWL_BINARY] [--trawl-args "..."] [--no-log] REPO_PATH
+usage: ${0##*/} [-n RUNS] [-t TRAWL_BINARY] [--trawl-args "..."] [--no-log]
+       [--log-revs "..."] REPO_PATH
 
   -n RUNS              timed runs per tool (default 3)
   -t TRAWL_BINARY      trawl executable (default: <repo root>/build/trawl)
   --trawl-args "ARGS"  extra arguments appended to 'trawl scan' (word-split)
   --no-log             skip the slow 'git log -p' comparison
+  --log-revs "REVS"    revisions for 'git log -p' (default "--all"; word-split).
+                       Use e.g. "--branches --tags" when some refs reach objects
+                       missing from a partial clone (git log -p dies on them).
   -h, --help           show this help
 
 REPO_PATH is a bare repository or a work tree (its .git is used for git).
@@ -48,6 +53,8 @@ while (($#)); do
         --trawl-args) (($# >= 2)) || die "--trawl-args needs a value"; TRAWL_ARGS=$2; shift 2 ;;
         --trawl-args=*) TRAWL_ARGS=${1#--trawl-args=}; shift ;;
         --no-log) WITH_LOG=0; shift ;;
+        --log-revs) (($# >= 2)) || die "--log-revs needs a value"; LOG_REVS=$2; shift 2 ;;
+        --log-revs=*) LOG_REVS=${1#--log-revs=}; shift ;;
         -h | --help) usage; exit 0 ;;
         --) shift; break ;;
         -*) usage >&2; die "unknown option: $1" ;;
@@ -75,6 +82,8 @@ else
 fi
 
 read -r -a trawl_extra <<<"$TRAWL_ARGS"
+read -r -a log_revs <<<"$LOG_REVS"
+((${#log_revs[@]})) || die "--log-revs must name at least one revision"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/scan_bench.XXXXXX")
 trap 'rm -rf -- "$tmp"' EXIT
@@ -112,7 +121,7 @@ run_tool() {
             cmd=("${git_env[@]}" git --git-dir="$GIT_DIR_PATH" cat-file --batch-all-objects --unordered --batch)
             ;;
         git-log)
-            cmd=("${git_env[@]}" git --git-dir="$GIT_DIR_PATH" log -p -U0 --full-history --all)
+            cmd=("${git_env[@]}" git --git-dir="$GIT_DIR_PATH" log -p -U0 --full-history "${log_revs[@]}")
             ;;
         *) die "internal: unknown tool $tool" ;;
     esac
@@ -173,6 +182,7 @@ echo "- git: $(git --version)"
 echo "- trawl: $TRAWL ($trawl_version)"
 echo "- trawl args: scan REPO --report-path <tmp>/report.json${TRAWL_ARGS:+ $TRAWL_ARGS}"
 echo "- repo: $REPO (git dir: $GIT_DIR_PATH)"
+((WITH_LOG)) && echo "- git log revisions: $LOG_REVS"
 echo "- runs per tool: $RUNS, interleaved round-robin"
 echo
 

@@ -8,7 +8,7 @@ packages=(
   libgit2-dev libtbb-dev libre2-dev libdeflate-dev zlib1g-dev
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
   libgtest-dev libgmock-dev
-  python3 python3-jsonschema
+  python3 python3-jsonschema time
 )
 # Thrust ships with the CUDA toolkit; without one, Debian's copy (TBB system).
 if ! command -v nvcc >/dev/null 2>&1 && [ ! -x /usr/local/cuda/bin/nvcc ]; then

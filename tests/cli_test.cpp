@@ -1,0 +1,200 @@
+// The trawl binary as a user runs it: exit codes, error messages, report
+// files and formats.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "support/git_fixture.h"
+
+namespace trawl::test {
+namespace {
+
+const std::string kSecret = "tok_c1i2c3l4i5c6l7i8c9l0";
+constexpr const char* kRules = R"(
+[[rules]]
+id = "test-token"
+description = "Test token"
+regex = '''\b(tok_[a-z0-9]{20})\b'''
+keywords = ["tok_"]
+)";
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    rules_ = dir_.path() / "rules.toml";
+    std::ofstream(rules_) << kRules;
+    repo_ = std::make_unique<GitRepo>(dir_.path() / "repo");
+    repo_->write("app.env", "# app\nTOKEN=" + kSecret + "\n");
+    commit_ = repo_->commit("add env");
+  }
+
+  CommandResult trawl(const std::string& args) {
+    return run_command(shell_quote(TRAWL_BINARY) + " " + args, dir_.path());
+  }
+  std::string repo() const { return shell_quote(repo_->path().string()); }
+  std::string rules() const { return "-c " + shell_quote(rules_.string()); }
+  std::string write_rules(const std::string& name, const std::string& text) {
+    std::ofstream(dir_.path() / name) << text;
+    return (dir_.path() / name).string();
+  }
+  static std::string slurp(const std::filesystem::path& p) {
+    std::ifstream in(p);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+  TempDir dir_;
+  std::filesystem::path rules_;
+  std::unique_ptr<GitRepo> repo_;
+  std::string commit_;
+};
+
+TEST_F(Cli, ExitsOneWithFindingsAndWritesAPrivateReportFile) {
+  const auto report = dir_.path() / "out.json";
+  const CommandResult r = trawl("scan " + repo() + " " + rules() + " --report-path " + shell_quote(report.string()));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(r.out, "");
+  struct stat st {};
+  ASSERT_EQ(stat(report.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  const auto doc = nlohmann::json::parse(slurp(report));
+  EXPECT_EQ(doc["version"], 1);
+  ASSERT_EQ(doc["findings"].size(), 1u);
+  const auto& f = doc["findings"][0];
+  EXPECT_EQ(f["rule_id"], "test-token");
+  EXPECT_EQ(f["secret"], kSecret);
+  EXPECT_EQ(f["path"], "app.env");
+  EXPECT_EQ(f["line"], 2);
+  EXPECT_EQ(f["column"], 7);
+  EXPECT_EQ(f["commit"], commit_);
+  EXPECT_EQ(f["date"], "2023-11-14T22:14:20Z");
+  EXPECT_EQ(f["fingerprint"], commit_ + ":app.env:test-token:2");
+  EXPECT_EQ(doc["scan"]["commits"], 1);
+  EXPECT_EQ(doc["scan"]["blobs_scanned"], 1);
+  EXPECT_NE(r.err.find("trawl: 1 finding\n"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, ExitsZeroWithoutFindingsAndHonoursExitCode) {
+  repo_->write("app.env", "# nothing\n");
+  const std::string clean = dir_.path() / "clean";
+  GitRepo empty(clean);
+  empty.write("a.txt", "hello\n");
+  empty.commit("clean");
+  EXPECT_EQ(trawl("scan " + shell_quote(clean) + " " + rules()).exit_code, 0);
+  EXPECT_EQ(trawl("scan " + repo() + " " + rules() + " --exit-code 7").exit_code, 7);
+}
+
+TEST_F(Cli, WritesTheGitleaksReportFormat) {
+  const CommandResult r = trawl("scan " + repo() + " " + rules() + " --report-format gitleaks");
+  ASSERT_EQ(r.exit_code, 1) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(doc.is_array());
+  ASSERT_EQ(doc.size(), 1u);
+  const auto& f = doc[0];
+  for (const char* key : {"RuleID", "Description", "StartLine", "EndLine", "StartColumn", "EndColumn", "Match",
+                          "Secret", "File", "SymlinkFile", "Commit", "Entropy", "Author", "Email", "Date", "Message",
+                          "Tags", "Fingerprint"}) {
+    EXPECT_TRUE(f.contains(key)) << key;
+  }
+  EXPECT_EQ(f["RuleID"], "test-token");
+  EXPECT_EQ(f["StartLine"], 2);
+  EXPECT_EQ(f["File"], "app.env");
+  EXPECT_EQ(f["Secret"], kSecret);
+  EXPECT_EQ(f["Author"], "Ada Author");
+  EXPECT_EQ(f["Message"], "add env");
+}
+
+TEST_F(Cli, RedactsSecretsEverywhereInTheReport) {
+  const CommandResult r = trawl("scan " + repo() + " " + rules() + " --redact");
+  ASSERT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(r.out.find(kSecret), std::string::npos);
+  const auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["findings"][0]["secret"], "REDACTED");
+  EXPECT_EQ(doc["findings"][0]["match"], "REDACTED");
+  const CommandResult partial = trawl("scan " + repo() + " " + rules() + " --redact=75");
+  EXPECT_EQ(nlohmann::json::parse(partial.out)["findings"][0]["secret"], "tok_c1...");
+}
+
+TEST_F(Cli, RejectsAPathThatIsNotARepository) {
+  const auto plain = dir_.path() / "plain";
+  std::filesystem::create_directories(plain);
+  const CommandResult r = trawl("scan " + shell_quote(plain.string()) + " " + rules());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(r.err.starts_with("trawl: error: '" + plain.string() + "' is not a git repository")) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(Cli, RejectsATomlErrorNamingFileAndLine) {
+  const std::string bad = write_rules("bad.toml", "[[rules]]\nid = \"x\"\nregex = = 'y'\n");
+  const CommandResult r = trawl("scan " + repo() + " -c " + shell_quote(bad));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(r.err.starts_with("trawl: error: " + bad + ":3: invalid TOML: ")) << r.err;
+}
+
+TEST_F(Cli, RejectsABadRegexNamingFileLineAndRule) {
+  const std::string bad = write_rules("regex.toml", "[[rules]]\nid = \"bad-one\"\nregex = '''[z-a]'''\n");
+  const CommandResult r = trawl("scan " + repo() + " -c " + shell_quote(bad));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "trawl: error: " + bad + ":3: rule 'bad-one': invalid regex /[z-a]/: invalid character class range: z-a\n");
+}
+
+TEST_F(Cli, RejectsAMissingConfigFileAndAnUnknownReportFormat) {
+  const CommandResult missing = trawl("scan " + repo() + " -c nowhere.toml");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_EQ(missing.err, "trawl: error: nowhere.toml: cannot read the rules file\n");
+  const CommandResult format = trawl("scan " + repo() + " " + rules() + " --report-format yaml");
+  EXPECT_EQ(format.exit_code, 2);
+  EXPECT_EQ(format.err, "trawl: error: unknown report format 'yaml' (expected json or gitleaks)\n");
+}
+
+TEST_F(Cli, WarnsAboutUnknownKeysAndScansAnyway) {
+  const std::string odd = write_rules("odd.toml", std::string(kRules) + "severity = \"high\"\n");
+  const CommandResult r = trawl("scan " + repo() + " -c " + shell_quote(odd));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("trawl: warning: " + odd + ":7: unknown key 'severity' in rule 'test-token' (ignored)\n"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST_F(Cli, UsesTheRepositoryGitleaksConfigAndSaysSo) {
+  repo_->write(".gitleaks.toml", kRules);
+  const CommandResult r = trawl("scan " + repo());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("trawl: using rules from " + (repo_->path() / ".gitleaks.toml").string() + " (1 rules)\n"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST_F(Cli, VerboseListsSkippedObjectIds) {
+  repo_->write("data.bin", std::string("\0\0\0binary", 9));
+  repo_->commit("binary");
+  std::string blob = repo_->git("rev-parse HEAD:data.bin");
+  blob.pop_back();
+  const CommandResult r = trawl("scan " + repo() + " " + rules() + " --verbose");
+  EXPECT_NE(r.err.find("trawl: skipped binary " + blob + "\n"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("trawl: skipped 1 objects: binary 1\n"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, VersionNamesTheBackends) {
+  const CommandResult r = trawl("--version");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_TRUE(r.out.starts_with("trawl ")) << r.out;
+  EXPECT_NE(r.out.find("  cpu: usable"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  cuda: "), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, RulesCheckReportsFailingExamples) {
+  const std::string file = write_rules("ex.toml", std::string(kRules) +
+                                                       "examples = ['TOKEN=tok_a1b2c3d4e5f6g7h8i9j0', 'x = 1']\n"
+                                                       "negative_examples = ['tok_short']\n");
+  const CommandResult r = trawl("rules check " + shell_quote(file));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "FAIL test-token (" + file + ":2): example 2 is not found\n1 rules, 3 examples checked, 1 failures\n");
+}
+
+}  // namespace
+}  // namespace trawl::test

@@ -1,0 +1,91 @@
+// Objects missing from the object database (partial clones) or corrupt on
+// disk are skipped and counted; the rest of the scan completes.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "cli/git_scan.h"
+#include "support/git_fixture.h"
+
+namespace trawl::test {
+namespace {
+
+constexpr const char* kRules = R"(
+[[rules]]
+id = "test-token"
+regex = '''\b(tok_[a-z0-9]{20})\b'''
+keywords = ["tok_"]
+)";
+
+const std::string kSurvivor = "tok_v1v2v3v4v5v6v7v8v9v0";
+const std::string kInDamaged = "tok_d1d2d3d4d5d6d7d8d9d0";
+
+class DamagedRepository : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::ofstream(dir_.path() / "rules.toml") << kRules;
+    repo_ = std::make_unique<GitRepo>(dir_.path() / "repo");
+    repo_->write("good.txt", kSurvivor + "\n");
+    repo_->write("damaged.txt", kInDamaged + "\n");
+    repo_->commit("two files");
+    damaged_blob_ = repo_->git("rev-parse HEAD:damaged.txt");
+    damaged_blob_.pop_back();
+  }
+
+  GitScanResult scan() {
+    GitScanOptions options;
+    options.repo_path = repo_->path().string();
+    options.config_path = (dir_.path() / "rules.toml").string();
+    std::ostringstream log;
+    return scan_git_history(options, log);
+  }
+
+  static std::uint64_t skipped(const GitScanResult& result, const std::string& reason) {
+    for (const auto& [name, count] : result.summary.skipped)
+      if (name == reason) return count;
+    return ~0ull;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<GitRepo> repo_;
+  std::string damaged_blob_;
+};
+
+TEST_F(DamagedRepository, CountsAMissingBlobAndReportsTheRest) {
+  std::filesystem::remove(repo_->loose_object_path(damaged_blob_));
+  const GitScanResult result = scan();
+  EXPECT_EQ(skipped(result, "missing_object"), 1u);
+  EXPECT_EQ(skipped(result, "corrupt_object"), 0u);
+  ASSERT_EQ(result.findings.size(), 1u);
+  EXPECT_EQ(result.findings[0].secret, kSurvivor);
+  ASSERT_EQ(result.skipped.size(), 1u);
+  EXPECT_EQ(result.skipped[0].id, damaged_blob_);
+}
+
+TEST_F(DamagedRepository, CountsACorruptLooseObjectAndReportsTheRest) {
+  const auto object = repo_->loose_object_path(damaged_blob_);
+  std::filesystem::remove(object);
+  std::ofstream(object, std::ios::binary) << "this is not zlib data at all";
+  const GitScanResult result = scan();
+  EXPECT_EQ(skipped(result, "corrupt_object"), 1u);
+  EXPECT_EQ(skipped(result, "missing_object"), 0u);
+  ASSERT_EQ(result.findings.size(), 1u);
+  EXPECT_EQ(result.findings[0].secret, kSurvivor);
+  ASSERT_EQ(result.skipped.size(), 1u);
+  EXPECT_EQ(result.skipped[0].id, damaged_blob_);
+}
+
+TEST_F(DamagedRepository, CountsAMissingTreeAndScansTheOtherCommits) {
+  repo_->write("later.txt", "nothing\n");
+  repo_->commit("second");
+  std::string tree = repo_->git("rev-parse HEAD^{tree}");
+  tree.pop_back();
+  std::filesystem::remove(repo_->loose_object_path(tree));
+  const GitScanResult result = scan();
+  EXPECT_EQ(skipped(result, "missing_object"), 1u);
+  EXPECT_EQ(result.findings.size(), 2u);
+}
+
+}  // namespace
+}  // namespace trawl::test

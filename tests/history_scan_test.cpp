@@ -1,0 +1,203 @@
+// End-to-end scans of histories the tests build, with known secrets at known
+// commits: the report must hold exactly the expected findings, each at the
+// commit, path and line that introduced it.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <tuple>
+
+#include "cli/git_scan.h"
+#include "support/git_fixture.h"
+
+namespace trawl::test {
+namespace {
+
+constexpr const char* kTokenRules = R"(
+[[rules]]
+id = "test-token"
+description = "Test token"
+regex = '''\b(tok_[a-z0-9]{20})\b'''
+keywords = ["tok_"]
+tags = ["test"]
+)";
+
+// Distinct secrets, one per situation in the history.
+const std::string kEdited = "tok_k3j9x0q2m5n8b1v4c7z6";    // introduced, then edited around
+const std::string kDeleted = "tok_p0o9i8u7y6t5r4e3w2q1";   // introduced, file deleted later
+const std::string kBranch = "tok_m1n2b3v4c5x6z7l8k9j0";    // only on an unmerged branch
+const std::string kMerged = "tok_a9s8d7f6g5h4j3k2l1q0";    // on a branch that was merged
+const std::string kTagged = "tok_z0x9c8v7b6n5m4a3s2d1";    // reachable only from a tag
+const std::string kBinary = "tok_q1w2e3r4t5y6u7i8o9p0";    // inside a binary file
+const std::string kTooBig = "tok_l0k9j8h7g6f5d4s3a2z1";    // in a blob over the size limit
+const std::string kReplaced = "tok_r5t6y7u8i9o0p1a2s3d4";  // replaces kEdited on its line
+const std::string kNote = "tok_n0t3s1n2o3t4e5s6x7y8";      // in a git note
+const std::string kStashed = "tok_s7a6s5h4s3t2a1s0h9x8";   // only in a stash
+
+struct Expected {
+  std::string secret;
+  std::string commit;
+  std::string path;
+  std::uint32_t line;
+  friend auto operator<=>(const Expected&, const Expected&) = default;
+};
+
+std::vector<Expected> found(const GitScanResult& result) {
+  std::vector<Expected> out;
+  for (const Finding& f : result.findings) out.push_back({f.secret, f.commit, f.path, f.start_line});
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::uint64_t skipped(const GitScanResult& result, const std::string& reason) {
+  for (const auto& [name, count] : result.summary.skipped)
+    if (name == reason) return count;
+  ADD_FAILURE() << "no skip reason " << reason;
+  return 0;
+}
+
+class HistoryScan : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::ofstream(dir_.path() / "rules.toml") << kTokenRules;
+    repo_ = std::make_unique<GitRepo>(dir_.path() / "repo");
+    GitRepo& r = *repo_;
+
+    r.write("config.py", "import os\n\nTOKEN = \"" + kEdited + "\"\n");
+    r.write("old.env", "X=" + kDeleted + "\n");
+    r.write("blob.bin", std::string("\x00\x01binary ", 9) + kBinary + "\n");
+    r.write("big.txt", kTooBig + "\n" + std::string(2000, 'x') + "\n");
+    c1_ = r.commit("add config");
+    r.git("repack -q -d");  // a first pack
+
+    r.write("config.py", "# settings\n# more\nimport os\n\nTOKEN = \"" + kEdited + "\"\n");
+    c2_ = r.commit("edit around the token");
+    r.remove("old.env");
+    c3_ = r.commit("delete old.env");
+    r.write("copy.py", "# copied\nT = '" + kEdited + "'\n");
+    c4_ = r.commit("copy the token");
+    r.git("repack -q -d");  // a second pack; later objects stay loose
+
+    r.git("checkout -q -b topic");
+    r.write("topic.txt", kMerged + "\n");
+    t1_ = r.commit("topic work");
+    r.git("checkout -q main");
+    r.write("unrelated.txt", "nothing here\n");
+    c5_ = r.commit("unrelated");
+    r.git("merge -q --no-ff -m merge-topic topic");
+    m1_ = r.head();
+
+    r.git("checkout -q -b feature-x");
+    r.write("feature.txt", "key: " + kBranch + "\n");
+    f1_ = r.commit("unmerged feature");
+    r.git("checkout -q main");
+
+    r.git("checkout -q --detach");
+    r.write("tagged.txt", kTagged + "\n");
+    g1_ = r.commit("tagged only");
+    r.git("tag -a -m release v-only");
+    r.git("checkout -q main");
+
+    r.write("config.py", "# settings\n# more\nimport os\n\nTOKEN = \"" + kReplaced + "\"\n");
+    c6_ = r.commit("rotate the token");
+
+    r.git("notes add -m " + shell_quote("note " + kNote) + " " + c1_);
+    notes_commit_ = r.git("rev-parse refs/notes/commits");
+    notes_commit_.pop_back();
+
+    r.write("config.py", "# settings\n# more\nimport os\n\nTOKEN = \"" + kStashed + "\"\n");
+    r.git("stash -q");
+    stash_commit_ = r.git("rev-parse refs/stash");
+    stash_commit_.pop_back();
+  }
+
+  GitScanResult scan(const std::string& path) {
+    GitScanOptions options;
+    options.repo_path = path;
+    options.config_path = (dir_.path() / "rules.toml").string();
+    options.max_blob_size = 1024;
+    std::ostringstream log;
+    return scan_git_history(options, log);
+  }
+
+  std::vector<Expected> expected() const {
+    std::vector<Expected> e = {
+        {kEdited, c1_, "config.py", 3},  {kDeleted, c1_, "old.env", 1},      {kEdited, c4_, "copy.py", 2},
+        {kMerged, t1_, "topic.txt", 1},  {kBranch, f1_, "feature.txt", 1},  {kTagged, g1_, "tagged.txt", 1},
+        {kReplaced, c6_, "config.py", 5}, {kNote, notes_commit_, c1_, 1},   {kStashed, stash_commit_, "config.py", 5},
+    };
+    std::sort(e.begin(), e.end());
+    return e;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<GitRepo> repo_;
+  std::string c1_, c2_, c3_, c4_, c5_, c6_, t1_, m1_, f1_, g1_, notes_commit_, stash_commit_;
+};
+
+TEST_F(HistoryScan, ReportsEachSecretOnceAtTheCommitThatIntroducedIt) {
+  const GitScanResult result = scan(repo_->path().string());
+  EXPECT_EQ(found(result), expected());
+}
+
+TEST_F(HistoryScan, FillsEveryFindingFieldFromTheIntroducingCommit) {
+  const GitScanResult result = scan(repo_->path().string());
+  auto it = std::find_if(result.findings.begin(), result.findings.end(),
+                         [&](const Finding& f) { return f.secret == kEdited && f.path == "config.py"; });
+  ASSERT_NE(it, result.findings.end());
+  EXPECT_EQ(it->rule_id, "test-token");
+  EXPECT_EQ(it->description, "Test token");
+  EXPECT_EQ(it->match, kEdited);
+  EXPECT_EQ(it->line, "TOKEN = \"" + kEdited + "\"");
+  EXPECT_EQ(it->start_column, 10u);
+  EXPECT_EQ(it->end_line, 3u);
+  EXPECT_EQ(it->end_column, 33u);
+  EXPECT_EQ(it->author, "Ada Author");
+  EXPECT_EQ(it->email, "ada@example.com");
+  EXPECT_EQ(it->date, 1700000060);
+  EXPECT_EQ(it->message, "add config");
+  EXPECT_EQ(it->tags, std::vector<std::string>{"test"});
+  EXPECT_EQ(it->fingerprint, c1_ + ":config.py:test-token:3");
+}
+
+TEST_F(HistoryScan, CountsEveryRefCommitAndUniqueBlobAndSkipsBinaryAndOversized) {
+  const GitScanResult result = scan(repo_->path().string());
+  // main, topic, feature-x, v-only, notes, stash
+  EXPECT_EQ(result.summary.refs, 6u);
+  const std::string commit_count = repo_->git("rev-list --all --count");
+  EXPECT_EQ(result.summary.commits, std::stoull(commit_count));
+  const std::string blob_count =
+      repo_->git("rev-list --all --objects | cut -d' ' -f1 | git cat-file --batch-check='%(objecttype)' | grep -c blob");
+  EXPECT_EQ(result.summary.blobs, std::stoull(blob_count));
+  EXPECT_EQ(skipped(result, "binary"), 1u);
+  EXPECT_EQ(skipped(result, "too_large"), 1u);
+  EXPECT_EQ(result.summary.blobs_scanned + 2, result.summary.blobs);
+  EXPECT_FALSE(result.summary.shallow);
+}
+
+TEST_F(HistoryScan, FindsTheSameInABareCloneWithEverythingPacked) {
+  const auto bare = dir_.path() / "bare.git";
+  repo_->git("clone -q --mirror . " + shell_quote(bare.string()));
+  GitRepo(bare, true).git("gc -q --aggressive");
+  const GitScanResult result = scan(bare.string());
+  EXPECT_EQ(found(result), expected());
+}
+
+TEST_F(HistoryScan, StopsAtTheShallowBoundaryAndSaysSo) {
+  const auto shallow = dir_.path() / "shallow";
+  repo_->git("clone -q --depth 1 --no-local --branch main file://" + repo_->path().string() + " " +
+             shell_quote(shallow.string()));
+  const GitScanResult result = scan(shallow.string());
+  EXPECT_TRUE(result.summary.shallow);
+  EXPECT_EQ(result.summary.commits, 1u);
+  // At the boundary everything in the tree counts as introduced there.
+  const std::string tip = c6_;
+  std::vector<Expected> expect = {{kEdited, tip, "copy.py", 2}, {kMerged, tip, "topic.txt", 1},
+                                  {kReplaced, tip, "config.py", 5}};
+  std::sort(expect.begin(), expect.end());
+  EXPECT_EQ(found(result), expect);
+}
+
+}  // namespace
+}  // namespace trawl::test

@@ -1,0 +1,61 @@
+// Test fixtures: temporary directories and git repositories built with the
+// git program (tests may run git; trawl itself never does), with fixed
+// identities and dates so commit ids and reports are reproducible.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace trawl::test {
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct CommandResult {
+  int exit_code = 0;
+  std::string out;  // standard output
+  std::string err;  // standard error
+};
+
+// Runs `command` through /bin/sh in `cwd`; captures both streams.
+CommandResult run_command(const std::string& command, const std::filesystem::path& cwd);
+
+// Quotes `s` for /bin/sh.
+std::string shell_quote(const std::string& s);
+
+class GitRepo {
+ public:
+  // Creates a repository (with a work tree unless `bare`) under `dir`.
+  explicit GitRepo(std::filesystem::path dir, bool bare = false);
+
+  const std::filesystem::path& path() const { return dir_; }
+
+  // Runs git with the fixture's environment; throws on failure. Returns stdout.
+  std::string git(const std::string& args);
+
+  void write(const std::string& relative, const std::string& contents);
+  void remove(const std::string& relative);
+  // Stages everything and commits; returns the new commit's id. Each commit
+  // gets a date one minute after the previous one.
+  std::string commit(const std::string& message);
+  std::string head();
+  // Path of the loose object file for `id`.
+  std::filesystem::path loose_object_path(const std::string& id) const;
+  std::filesystem::path git_dir() const;
+
+ private:
+  std::filesystem::path dir_;
+  bool bare_;
+  int clock_ = 0;
+};
+
+}  // namespace trawl::test
