@@ -54,7 +54,10 @@ GitScanResult scan_git_history(const GitScanOptions& options, std::ostream& log)
   const Scanner scanner(rules.rules);
   std::unique_ptr<KeywordMatcher> matcher = make_cpu_keyword_matcher(scanner.automaton());
 
+  using Clock = std::chrono::steady_clock;
+  auto seconds_since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
   SkipLog skips;
+  const auto walk_started = Clock::now();
   const History history = walk_history(git_dir, WalkOptions{options.threads}, skips);
 
   GitScanResult result;
@@ -64,11 +67,16 @@ GitScanResult scan_git_history(const GitScanOptions& options, std::ostream& log)
   read_options.batch_bytes = options.batch_bytes;
   read_options.max_blob_size = options.max_blob_size;
   read_options.threads = options.threads;
+  summary.walk_seconds = seconds_since(walk_started);
+  const auto read_started = Clock::now();
   read_blobs(git_dir, history.blobs, read_options, skips, [&](BlobBatch& batch) {
+    const auto match_started = Clock::now();
     summary.blobs_scanned += batch.entries.size();
     summary.bytes_scanned += batch.total_bytes();
     for (BlobHits& found : scanner.scan(batch, *matcher)) hits.emplace(found.blob, std::move(found.hits));
+    summary.match_seconds += seconds_since(match_started);
   });
+  summary.read_seconds = seconds_since(read_started) - summary.match_seconds;
 
   Attribution attribution = attribute_findings(history, rules.rules, hits);
   result.findings = std::move(attribution.findings);

@@ -48,6 +48,9 @@ ordered_json scan_object(const ScanSummary& s) {
       {"rules", s.rules_origin},
       {"rule_count", s.rule_count},
       {"wall_seconds", s.wall_seconds},
+      {"walk_seconds", s.walk_seconds},
+      {"read_seconds", s.read_seconds},
+      {"match_seconds", s.match_seconds},
   };
 }
 

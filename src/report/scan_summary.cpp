@@ -13,6 +13,10 @@ std::string format_summary(const ScanSummary& s) {
                 s.wall_seconds > 0 ? mb / s.wall_seconds : 0.0);
   out << "trawl: scanned " << s.refs << " refs, " << s.commits << " commits, " << s.blobs_scanned << " of "
       << s.blobs << " unique blobs, " << rate << " on " << s.backend << "\n";
+  char phases[128];
+  std::snprintf(phases, sizeof phases, "trawl: walk %.2f s, read %.2f s, match %.2f s\n", s.walk_seconds,
+                s.read_seconds, s.match_seconds);
+  out << phases;
   if (s.shallow) out << "trawl: shallow clone: history ends at the shallow boundary\n";
   std::uint64_t skipped = 0;
   std::string reasons;

@@ -23,6 +23,10 @@ struct ScanSummary {
   std::string rules_origin;
   std::uint64_t rule_count = 0;
   double wall_seconds = 0.0;
+  // Where the wall time went: walking the history, reading blobs, matching.
+  double walk_seconds = 0.0;
+  double read_seconds = 0.0;
+  double match_seconds = 0.0;
 };
 
 // The multi-line human summary for stderr.

@@ -1,6 +1,7 @@
 #include "source/history.h"
 
 #include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
@@ -12,9 +13,13 @@
 
 #include "source/git_handles.h"
 #include "source/repository_pool.h"
+#include "source/tree_reader.h"
 
 namespace trawl {
 namespace {
+
+// Parsed trees each walker thread keeps; bounds the walk's memory.
+constexpr std::size_t kTreeCacheBytesPerThread = std::size_t{96} << 20;
 
 ObjectId to_id(const git_oid& oid) {
   ObjectId id;
@@ -192,65 +197,64 @@ struct TreeChange {
   ObjectId old_blob;  // zero when the old tree had no blob at this path
 };
 
+// Compares trees by merging their sorted entry lists, descending only into
+// subtrees whose ids differ.
 class TreeDiffer {
  public:
-  TreeDiffer(git_repository* repo, SkipLog& skips) : repo_(repo), skips_(skips) {}
+  explicit TreeDiffer(TreeReader& trees) : trees_(trees) {}
 
   // Blobs in `new_tree` that `old_tree` (may be null) lacks at the same path.
-  void diff(const git_oid* old_tree, const git_oid& new_tree, const std::string& prefix,
+  void diff(const ObjectId* old_tree, const ObjectId& new_tree, const std::string& prefix,
             std::vector<TreeChange>& out, std::vector<ObjectId>& submodules) {
-    TreePtr new_t = lookup(new_tree);
+    const auto new_t = trees_.get(new_tree);
     if (!new_t) return;
-    TreePtr old_t = old_tree != nullptr ? lookup(*old_tree) : nullptr;
-    const std::size_t n = git_tree_entrycount(new_t.get());
-    for (std::size_t i = 0; i < n; ++i) {
-      const git_tree_entry* entry = git_tree_entry_byindex(new_t.get(), i);
-      const char* name = git_tree_entry_name(entry);
-      const git_object_t type = git_tree_entry_type(entry);
-      const git_oid* id = git_tree_entry_id(entry);
-      const git_tree_entry* old_entry = old_t ? git_tree_entry_byname(old_t.get(), name) : nullptr;
-      const bool old_same_type = old_entry != nullptr && git_tree_entry_type(old_entry) == type;
-      if (old_same_type && git_oid_equal(id, git_tree_entry_id(old_entry))) continue;
-      std::string path = prefix + name;
-      switch (type) {
-        case GIT_OBJECT_TREE:
-          diff(old_same_type ? git_tree_entry_id(old_entry) : nullptr, *id, path + "/", out, submodules);
+    const auto old_t = old_tree != nullptr ? trees_.get(*old_tree) : nullptr;
+    static const std::vector<TreeEntry> kNoEntries;
+    const std::vector<TreeEntry>& old_entries = old_t ? old_t->entries : kNoEntries;
+    std::size_t j = 0;
+    for (const TreeEntry& entry : new_t->entries) {
+      while (j < old_entries.size() && compare_tree_entries(old_entries[j], entry) < 0) ++j;
+      const TreeEntry* old_entry =
+          j < old_entries.size() && compare_tree_entries(old_entries[j], entry) == 0 ? &old_entries[j] : nullptr;
+      const bool old_same_kind = old_entry != nullptr && old_entry->kind == entry.kind;
+      if (old_same_kind && old_entry->id == entry.id) continue;
+      switch (entry.kind) {
+        case EntryKind::kTree:
+          diff(old_same_kind ? &old_entry->id : nullptr, entry.id, prefix + std::string(entry.name) + "/", out,
+               submodules);
           break;
-        case GIT_OBJECT_BLOB:
-          out.push_back({std::move(path), to_id(*id), old_same_type ? to_id(*git_tree_entry_id(old_entry)) : ObjectId{}});
+        case EntryKind::kBlob:
+          out.push_back({prefix + std::string(entry.name), entry.id, old_same_kind ? old_entry->id : ObjectId{}});
           break;
-        case GIT_OBJECT_COMMIT:
-          submodules.push_back(to_id(*id));
+        case EntryKind::kSubmodule:
+          submodules.push_back(entry.id);
           break;
-        default:
+        case EntryKind::kOther:
           break;
       }
     }
   }
 
   // The blob at `path` in `tree`, or a zero id.
-  ObjectId blob_at(const git_oid& tree, const std::string& path) {
-    TreePtr t = lookup(tree);
-    if (!t) return {};
-    git_tree_entry* raw = nullptr;
-    if (git_tree_entry_bypath(&raw, t.get(), path.c_str()) < 0) return {};
-    TreeEntryPtr entry(raw);
-    if (git_tree_entry_type(raw) != GIT_OBJECT_BLOB) return {};
-    return to_id(*git_tree_entry_id(raw));
+  ObjectId blob_at(const ObjectId& tree, std::string_view path) {
+    ObjectId current = tree;
+    while (true) {
+      const auto t = trees_.get(current);
+      if (!t) return {};
+      const std::size_t slash = path.find('/');
+      const std::string_view name = path.substr(0, slash);
+      const auto it = std::find_if(t->entries.begin(), t->entries.end(),
+                                   [&](const TreeEntry& e) { return e.name == name; });
+      if (it == t->entries.end()) return {};
+      if (slash == std::string_view::npos) return it->kind == EntryKind::kBlob ? it->id : ObjectId{};
+      if (it->kind != EntryKind::kTree) return {};
+      current = it->id;
+      path.remove_prefix(slash + 1);
+    }
   }
 
  private:
-  TreePtr lookup(const git_oid& id) {
-    git_tree* raw = nullptr;
-    if (const int code = git_tree_lookup(&raw, repo_, &id); code < 0) {
-      skips_.add(reason_for(code), oid_hex(id), "tree: " + last_git_message());
-      return nullptr;
-    }
-    return TreePtr(raw);
-  }
-
-  git_repository* repo_;
-  SkipLog& skips_;
+  TreeReader& trees_;
 };
 
 // The blobs commit `index` introduces: new relative to parent 0, and absent
@@ -258,14 +262,8 @@ class TreeDiffer {
 std::vector<BlobIntroduction> introductions_of(std::uint32_t index, const std::vector<LoadedCommit>& commits,
                                                TreeDiffer& differ, std::vector<ObjectId>& submodules) {
   const LoadedCommit& c = commits[index];
-  const git_oid tree = to_git(c.tree);
   std::vector<TreeChange> changes;
-  if (c.info.parents.empty()) {
-    differ.diff(nullptr, tree, "", changes, submodules);
-  } else {
-    const git_oid first_parent_tree = to_git(commits[c.info.parents[0]].tree);
-    differ.diff(&first_parent_tree, tree, "", changes, submodules);
-  }
+  differ.diff(c.info.parents.empty() ? nullptr : &commits[c.info.parents[0]].tree, c.tree, "", changes, submodules);
 
   std::vector<BlobIntroduction> out;
   out.reserve(changes.size());
@@ -275,8 +273,7 @@ std::vector<BlobIntroduction> introductions_of(std::uint32_t index, const std::v
       intro.parent_blobs.push_back(change.old_blob);
       bool in_a_parent = false;
       for (std::size_t p = 1; p < c.info.parents.size() && !in_a_parent; ++p) {
-        const git_oid parent_tree = to_git(commits[c.info.parents[p]].tree);
-        const ObjectId there = differ.blob_at(parent_tree, intro.path);
+        const ObjectId there = differ.blob_at(commits[c.info.parents[p]].tree, intro.path);
         in_a_parent = there == intro.blob;
         intro.parent_blobs.push_back(there);
       }
@@ -305,11 +302,24 @@ History walk_history(const std::string& git_dir, const WalkOptions& options, Ski
   std::vector<std::vector<ObjectId>> submodules_per_commit(commits.size());
   const int threads = options.threads == 0 ? tbb::this_task_arena::max_concurrency()
                                            : static_cast<int>(options.threads);
+  // Each worker keeps its own object database handle and tree cache.
+  struct Worker {
+    OdbPtr odb;
+    std::unique_ptr<TreeReader> trees;
+  };
+  tbb::enumerable_thread_specific<Worker> workers;
   tbb::task_arena arena(threads);
   arena.execute([&] {
     tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, static_cast<std::uint32_t>(commits.size()), 64),
                       [&](const tbb::blocked_range<std::uint32_t>& range) {
-                        TreeDiffer differ(pool.local(), skips);
+                        Worker& worker = workers.local();
+                        if (!worker.trees) {
+                          git_odb* odb = nullptr;
+                          git_check(git_repository_odb(&odb, pool.local()), "opening the object database");
+                          worker.odb.reset(odb);
+                          worker.trees = std::make_unique<TreeReader>(odb, skips, kTreeCacheBytesPerThread);
+                        }
+                        TreeDiffer differ(*worker.trees);
                         for (std::uint32_t i = range.begin(); i != range.end(); ++i) {
                           per_commit[i] = introductions_of(i, commits, differ, submodules_per_commit[i]);
                         }
