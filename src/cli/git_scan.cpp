@@ -10,6 +10,7 @@
 #include "source/blob_reader.h"
 #include "source/git_handles.h"
 #include "source/history.h"
+#include "source/pack_index.h"
 #include "verify/attribution.h"
 
 namespace trawl {
@@ -69,7 +70,7 @@ GitScanResult scan_git_history(const GitScanOptions& options, std::ostream& log)
   read_options.threads = options.threads;
   summary.walk_seconds = seconds_since(walk_started);
   const auto read_started = Clock::now();
-  read_blobs(git_dir, history.blobs, read_options, skips, [&](BlobBatch& batch) {
+  read_blobs(git_dir, order_by_pack_position(git_dir, history.blobs), read_options, skips, [&](BlobBatch& batch) {
     const auto match_started = Clock::now();
     summary.blobs_scanned += batch.entries.size();
     summary.bytes_scanned += batch.total_bytes();

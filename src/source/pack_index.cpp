@@ -1,0 +1,117 @@
+#include "source/pack_index.h"
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <tuple>
+
+namespace trawl {
+namespace {
+
+constexpr unsigned char kMagic[4] = {0xff, 't', 'O', 'c'};
+constexpr std::size_t kHeaderBytes = 8;
+constexpr std::size_t kFanoutBytes = 256 * 4;
+constexpr std::size_t kTrailerBytes = 40;
+
+std::uint32_t read_be32(const unsigned char* p) {
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | std::uint32_t{p[3]};
+}
+
+std::uint64_t read_be64(const unsigned char* p) {
+  return (std::uint64_t{read_be32(p)} << 32) | read_be32(p + 4);
+}
+
+}  // namespace
+
+std::optional<PackIndex> PackIndex::load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  PackIndex index;
+  index.bytes_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  const auto& b = index.bytes_;
+  if (b.size() < kHeaderBytes + kFanoutBytes + kTrailerBytes || std::memcmp(b.data(), kMagic, 4) != 0 ||
+      read_be32(b.data() + 4) != 2) {
+    return std::nullopt;
+  }
+  std::uint32_t previous = 0;
+  for (std::size_t i = 0; i < 256; ++i) {
+    const std::uint32_t v = read_be32(b.data() + kHeaderBytes + 4 * i);
+    if (v < previous) return std::nullopt;
+    previous = v;
+  }
+  index.count_ = previous;
+  index.ids_at_ = kHeaderBytes + kFanoutBytes;
+  const std::size_t crcs_at = index.ids_at_ + 20 * index.count_;
+  index.offsets_at_ = crcs_at + 4 * index.count_;
+  index.large_offsets_at_ = index.offsets_at_ + 4 * index.count_;
+  if (index.large_offsets_at_ + kTrailerBytes > b.size()) return std::nullopt;
+  return index;
+}
+
+std::optional<std::uint64_t> PackIndex::offset_of(const ObjectId& id) const {
+  const unsigned char* fanout = bytes_.data() + kHeaderBytes;
+  const std::uint8_t first = id.bytes[0];
+  std::size_t lo = first == 0 ? 0 : read_be32(fanout + 4 * (first - 1));
+  std::size_t hi = read_be32(fanout + 4 * first);
+  const unsigned char* ids = bytes_.data() + ids_at_;
+  while (lo < hi) {
+    const std::size_t mid = lo + (hi - lo) / 2;
+    const int c = std::memcmp(ids + 20 * mid, id.bytes.data(), 20);
+    if (c == 0) {
+      const std::uint32_t small = read_be32(bytes_.data() + offsets_at_ + 4 * mid);
+      if ((small & 0x80000000u) == 0) return small;
+      const std::size_t at = large_offsets_at_ + 8 * (small & 0x7fffffffu);
+      if (at + 8 + kTrailerBytes > bytes_.size()) return std::nullopt;
+      return read_be64(bytes_.data() + at);
+    }
+    if (c < 0) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<ObjectId> order_by_pack_position(const std::string& git_dir, const std::vector<ObjectId>& ids) {
+  std::vector<std::string> idx_paths;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(git_dir) / "objects" / "pack", ec)) {
+    if (entry.path().extension() == ".idx") idx_paths.push_back(entry.path().string());
+  }
+  std::sort(idx_paths.begin(), idx_paths.end());
+  std::vector<PackIndex> packs;
+  for (const std::string& p : idx_paths) {
+    if (auto index = PackIndex::load(p)) packs.push_back(std::move(*index));
+  }
+
+  struct Placed {
+    std::size_t pack;  // packs.size() when in no pack
+    std::uint64_t offset;
+    std::size_t original;
+  };
+  std::vector<Placed> placed;
+  placed.reserve(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    Placed p{packs.size(), 0, i};
+    for (std::size_t k = 0; k < packs.size(); ++k) {
+      if (auto offset = packs[k].offset_of(ids[i])) {
+        p.pack = k;
+        p.offset = *offset;
+        break;
+      }
+    }
+    placed.push_back(p);
+  }
+  std::sort(placed.begin(), placed.end(), [](const Placed& a, const Placed& b) {
+    return std::tie(a.pack, a.offset, a.original) < std::tie(b.pack, b.offset, b.original);
+  });
+  std::vector<ObjectId> out;
+  out.reserve(ids.size());
+  for (const Placed& p : placed) out.push_back(ids[p.original]);
+  return out;
+}
+
+}  // namespace trawl

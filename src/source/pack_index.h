@@ -1,0 +1,42 @@
+// Pack index (.idx, version 2) reading: where each object lies in its pack.
+//
+// Reading blobs in the order they lie in the pack file lets the object
+// database reuse delta bases it has just inflated (git writes a delta's base
+// before the delta), instead of re-inflating chains for blobs met in history
+// order. Only positions are used here; contents still come from the object
+// database.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "source/object_id.h"
+
+namespace trawl {
+
+class PackIndex {
+ public:
+  // Parses the index at `path`; nullopt when it cannot be read or is not a
+  // well-formed version 2 index.
+  static std::optional<PackIndex> load(const std::string& path);
+
+  std::size_t object_count() const { return count_; }
+  // The object's offset in the pack, or nullopt when the pack lacks it.
+  std::optional<std::uint64_t> offset_of(const ObjectId& id) const;
+
+ private:
+  std::vector<unsigned char> bytes_;
+  std::size_t count_ = 0;
+  std::size_t ids_at_ = 0;
+  std::size_t offsets_at_ = 0;
+  std::size_t large_offsets_at_ = 0;
+};
+
+// Returns `ids` ordered by (pack, offset in pack) over the packs in
+// `git_dir`/objects/pack; ids found in no pack (loose objects) follow, in
+// their original order.
+std::vector<ObjectId> order_by_pack_position(const std::string& git_dir, const std::vector<ObjectId>& ids);
+
+}  // namespace trawl
