@@ -87,17 +87,73 @@ TEST(KeywordAutomaton, AgreesWithNaiveSearchOnRandomTextAcrossSlices) {
   }
 }
 
-TEST(CpuKeywordMatcher, ReportsEachKeywordOncePerBlobAtItsFirstOccurrence) {
-  const KeywordAutomaton automaton({"tok_", "akia"});
+BlobBatch batch_of(const std::vector<std::string>& blobs) {
   BlobBatch batch;
-  const std::vector<std::string> blobs = {"x tok_ y TOK_", "", "a", "AKIA tok_"};
   for (const std::string& b : blobs) {
     batch.entries.push_back({ObjectId{}, batch.arena.size(), b.size()});
     batch.arena.insert(batch.arena.end(), b.begin(), b.end());
   }
+  return batch;
+}
+
+TEST(CpuKeywordMatcher, ReportsEveryOccurrenceSortedByBlobKeywordAndEnd) {
+  const KeywordAutomaton automaton({"tok_", "akia"});
   const auto matcher = make_cpu_keyword_matcher(automaton);
-  const std::vector<Candidate> expected = {{0, 0, 6}, {3, 0, 9}, {3, 1, 4}};
-  EXPECT_EQ(matcher->match(batch), expected);
+  const std::vector<Candidate> expected = {{0, 0, 6}, {0, 0, 13}, {3, 0, 9}, {3, 1, 4}};
+  EXPECT_EQ(matcher->match(batch_of({"x tok_ y TOK_", "", "a", "AKIA tok_"})), expected);
+}
+
+TEST(CpuKeywordMatcher, FindsKeywordsAcrossInterleavedSliceBoundariesExactlyOnce) {
+  const std::vector<std::string> keywords = {"secret", "tok_", "a"};
+  const KeywordAutomaton automaton(keywords);
+  const auto matcher = make_cpu_keyword_matcher(automaton);
+  std::mt19937 rng(7);
+  std::vector<std::string> blobs;
+  for (std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{1023}, std::size_t{1024}, std::size_t{1025},
+                           std::size_t{4099}, std::size_t{100000}}) {
+    std::string blob;
+    for (std::size_t i = 0; i < size; ++i) blob += "xyz SECRET tok_"[rng() % 15];
+    // Plant keywords across every possible slice boundary.
+    for (std::size_t slice = 1; slice <= 8 && size > 16; ++slice) {
+      const std::size_t at = size * slice / 8;
+      for (std::size_t back = 1; back <= 6 && at >= back && at - back + 6 <= size; back += 2) {
+        blob.replace(at - back, 6, "secret");
+      }
+    }
+    blobs.push_back(blob);
+  }
+  std::vector<Candidate> expected;
+  for (std::uint32_t b = 0; b < blobs.size(); ++b) {
+    for (const auto& [end, keyword] : naive(keywords, blobs[b])) {
+      expected.push_back({b, keyword, static_cast<std::uint32_t>(end)});
+    }
+  }
+  std::sort(expected.begin(), expected.end(), [](const Candidate& x, const Candidate& y) {
+    return std::tie(x.blob, x.keyword, x.end) < std::tie(y.blob, y.keyword, y.end);
+  });
+  EXPECT_EQ(matcher->match(batch_of(blobs)), expected);
+}
+
+TEST(KeywordAutomaton, SliceScansTogetherReportEveryOccurrenceOnce) {
+  const std::vector<std::string> keywords = {"abc", "bcd", "c"};
+  const KeywordAutomaton automaton(keywords);
+  const std::string text = "abcdabcdxxabcbcd";
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(text.data());
+  for (std::uint64_t slice = 1; slice <= text.size(); ++slice) {
+    std::set<Occurrence> found;
+    std::size_t reported = 0;
+    for (std::uint64_t begin = 0; begin < text.size(); begin += slice) {
+      ac_scan_slice(automaton.view(), bytes, begin, std::min<std::uint64_t>(text.size(), begin + slice),
+                    automaton.max_keyword_length() - 1, [&](std::uint64_t end, AcState s) {
+                      for (std::uint32_t k : automaton.outputs(s)) {
+                        found.emplace(end, k);
+                        ++reported;
+                      }
+                    });
+    }
+    EXPECT_EQ(found, naive(keywords, text)) << "slice " << slice;
+    EXPECT_EQ(reported, found.size()) << "slice " << slice;
+  }
 }
 
 }  // namespace

@@ -77,7 +77,7 @@ GitScanResult scan_git_history(const GitScanOptions& options, std::ostream& log)
     for (BlobHits& found : scanner.scan(batch, *matcher)) hits.emplace(found.blob, std::move(found.hits));
     summary.match_seconds += seconds_since(match_started);
   });
-  summary.read_seconds = seconds_since(read_started) - summary.match_seconds;
+  summary.read_match_seconds = seconds_since(read_started);
 
   Attribution attribution = attribute_findings(history, rules.rules, hits);
   result.findings = std::move(attribution.findings);

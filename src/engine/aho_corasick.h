@@ -55,6 +55,20 @@ TRAWL_HOST_DEVICE inline AcState ac_scan(const AcTableView& t, const std::uint8_
   return state;
 }
 
+// Scans [begin, end) of a text as one slice of a larger scan. It starts
+// `overlap` bytes early (the longest keyword's length minus one) from the
+// root state, so a keyword that straddles `begin` is found, and reports only
+// keywords that end inside (begin, end]: adjacent slices, scanned
+// independently and in any order, report every occurrence exactly once.
+template <typename OnOutput>
+TRAWL_HOST_DEVICE inline void ac_scan_slice(const AcTableView& t, const std::uint8_t* bytes, std::uint64_t begin,
+                                            std::uint64_t end, std::uint32_t overlap, OnOutput&& on_output) {
+  const std::uint64_t from = begin > overlap ? begin - overlap : 0;
+  AcState state = 0;
+  for (std::uint64_t i = from; i < begin; ++i) state = ac_step(t, state, bytes[i]);
+  ac_scan(t, bytes, begin, end, state, on_output);
+}
+
 class KeywordAutomaton {
  public:
   // Builds the automaton for `keywords` (case-insensitive; the id of a

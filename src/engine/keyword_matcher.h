@@ -13,12 +13,12 @@
 
 namespace trawl {
 
-// A keyword that occurs in a blob: one per (blob, keyword), at the end of its
-// first occurrence.
+// One occurrence of a keyword in a blob. Stage 2 runs a rule's regex only
+// around its keywords' occurrences.
 struct Candidate {
   std::uint32_t blob = 0;     // index into BlobBatch::entries
   std::uint32_t keyword = 0;  // index into the automaton's keywords
-  std::uint32_t end = 0;      // offset in the blob just past the first occurrence
+  std::uint32_t end = 0;      // offset in the blob just past the occurrence
 
   friend bool operator==(const Candidate&, const Candidate&) = default;
 };
@@ -27,12 +27,14 @@ class KeywordMatcher {
  public:
   virtual ~KeywordMatcher() = default;
   virtual std::string_view backend_name() const = 0;
-  // Candidates for every blob of `batch`, sorted by (blob, keyword).
+  // Every keyword occurrence in every blob of `batch`, sorted by
+  // (blob, keyword, end).
   virtual std::vector<Candidate> match(const BlobBatch& batch) = 0;
 };
 
-// The CPU backend: all cores through TBB, the same ac_scan() step the CUDA
-// kernels run.
+// The CPU backend: all cores through TBB, the same ac_step() the CUDA kernels
+// run. Each blob is cut into eight slices scanned in one interleaved loop, so
+// the eight independent table lookups per iteration overlap in the core.
 std::unique_ptr<KeywordMatcher> make_cpu_keyword_matcher(const KeywordAutomaton& automaton);
 
 }  // namespace trawl

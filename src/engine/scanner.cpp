@@ -3,6 +3,8 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <cstring>
+#include <tuple>
 #include <unordered_map>
 
 #include "engine/entropy.h"
@@ -11,6 +13,9 @@ namespace trawl {
 namespace {
 
 constexpr std::size_t kLineContextBytes = 1024;
+// Lines of context a window keeps beyond what a match can span, so a
+// keyword on the line next to a match (a comment above a key) still counts.
+constexpr unsigned kContextLines = 1;
 
 std::vector<std::string> collect_keywords(const RuleSet& rules, std::vector<std::vector<std::uint32_t>>& keyword_rules,
                                           std::vector<std::uint32_t>& keywordless) {
@@ -33,33 +38,56 @@ std::vector<std::string> collect_keywords(const RuleSet& rules, std::vector<std:
   return keywords;
 }
 
-// 1-based line and column of `offset`, given the offsets where lines start.
-std::pair<std::uint32_t, std::uint32_t> line_and_column(const std::vector<std::uint32_t>& line_starts,
-                                                        std::size_t offset) {
-  auto it = std::upper_bound(line_starts.begin(), line_starts.end(), offset);
-  const auto line = static_cast<std::uint32_t>(it - line_starts.begin());
-  return {line, static_cast<std::uint32_t>(offset - line_starts[line - 1] + 1)};
-}
-
 }  // namespace
+
+// Where each line of a blob starts, computed on first use.
+struct Scanner::LineIndex {
+  std::string_view bytes;
+  std::vector<std::uint32_t> starts;
+
+  const std::vector<std::uint32_t>& get() {
+    if (starts.empty()) {
+      starts.push_back(0);
+      const char* p = bytes.data();
+      const char* end = p + bytes.size();
+      while (const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p))) {
+        p = static_cast<const char*>(nl) + 1;
+        starts.push_back(static_cast<std::uint32_t>(p - bytes.data()));
+      }
+    }
+    return starts;
+  }
+  // 0-based line holding `offset`.
+  std::size_t line_of(std::size_t offset) {
+    const auto& s = get();
+    return static_cast<std::size_t>(std::upper_bound(s.begin(), s.end(), offset) - s.begin()) - 1;
+  }
+  std::size_t line_begin(std::size_t line) { return get()[line]; }
+  // Offset just past `line`, its '\n' included.
+  std::size_t line_end(std::size_t line) {
+    const auto& s = get();
+    return line + 1 < s.size() ? s[line + 1] : bytes.size();
+  }
+};
 
 Scanner::Scanner(const RuleSet& rules)
     : rules_(rules),
       keywords_(collect_keywords(rules, keyword_rules_, keywordless_rules_)),
       automaton_(keywords_) {}
 
-void Scanner::confirm_rule(std::string_view bytes, std::uint32_t rule_index, std::vector<Hit>& out,
-                           std::vector<std::uint32_t>& line_starts) const {
+bool Scanner::search(std::string_view bytes, std::uint32_t rule_index, std::size_t from, std::size_t to,
+                     LineIndex& lines, std::vector<Hit>& out) const {
   const Rule& rule = rules_.rules[rule_index];
   const RE2& re = *rule.regex;
   const int groups = re.NumberOfCapturingGroups() + 1;
   std::vector<re2::StringPiece> sub(static_cast<std::size_t>(groups));
   const re2::StringPiece text(bytes.data(), bytes.size());
-  std::size_t pos = 0;
-  while (pos <= text.size() && re.Match(text, pos, text.size(), RE2::UNANCHORED, sub.data(), groups)) {
+  std::size_t pos = from;
+  while (pos <= to && re.Match(text, pos, to, RE2::UNANCHORED, sub.data(), groups)) {
     const re2::StringPiece whole = sub[0];
-    const std::size_t match_begin = static_cast<std::size_t>(whole.data() - text.data());
+    const auto match_begin = static_cast<std::size_t>(whole.data() - text.data());
     const std::size_t match_end = match_begin + whole.size();
+    if ((match_begin == from && from > 0) || (match_end == to && to < bytes.size())) return true;
     pos = match_end > match_begin ? match_end : match_end + 1;
 
     re2::StringPiece secret = whole;
@@ -78,38 +106,86 @@ void Scanner::confirm_rule(std::string_view bytes, std::uint32_t rule_index, std
     const double entropy = shannon_entropy(secret_view);
     if (rule.entropy > 0 && entropy < rule.entropy) continue;
 
-    if (line_starts.empty()) {
-      line_starts.push_back(0);
-      for (std::size_t i = 0; i < bytes.size(); ++i) {
-        if (bytes[i] == '\n') line_starts.push_back(static_cast<std::uint32_t>(i + 1));
-      }
-    }
-    const std::size_t secret_begin = static_cast<std::size_t>(secret.data() - text.data());
+    const auto secret_begin = static_cast<std::size_t>(secret.data() - text.data());
     const std::size_t secret_last = secret_begin + secret.size() - 1;
+    const std::size_t first_line = lines.line_of(secret_begin);
+    const std::size_t last_line = lines.line_of(secret_last);
     Hit hit;
     hit.rule = rule_index;
     hit.secret.assign(secret_view);
     hit.match.assign(whole.data(), whole.size());
-    std::tie(hit.start_line, hit.start_column) = line_and_column(line_starts, secret_begin);
-    std::tie(hit.end_line, hit.end_column) = line_and_column(line_starts, secret_last);
-    const std::size_t line_begin = std::max<std::size_t>(
-        line_starts[hit.start_line - 1], match_begin > kLineContextBytes ? match_begin - kLineContextBytes : 0);
-    std::size_t line_end = bytes.find('\n', match_end > match_begin ? match_end - 1 : match_end);
-    if (line_end == std::string_view::npos) line_end = bytes.size();
-    line_end = std::min(line_end, match_end + kLineContextBytes);
+    hit.start_line = static_cast<std::uint32_t>(first_line + 1);
+    hit.start_column = static_cast<std::uint32_t>(secret_begin - lines.line_begin(first_line) + 1);
+    hit.end_line = static_cast<std::uint32_t>(last_line + 1);
+    hit.end_column = static_cast<std::uint32_t>(secret_last - lines.line_begin(last_line) + 1);
+    // The line(s) holding the match, without the final newline, bounded on
+    // both sides for minified files.
+    const std::size_t match_first_line = lines.line_of(match_begin);
+    const std::size_t match_last_line = lines.line_of(match_end > match_begin ? match_end - 1 : match_begin);
+    const std::size_t line_begin = std::max(lines.line_begin(match_first_line),
+                                            match_begin > kLineContextBytes ? match_begin - kLineContextBytes : 0);
+    std::size_t line_end = lines.line_end(match_last_line);
+    if (line_end > line_begin && bytes[line_end - 1] == '\n') --line_end;
+    line_end = std::max(std::min(line_end, match_end + kLineContextBytes), line_begin);
     hit.line.assign(bytes.substr(line_begin, line_end - line_begin));
     hit.entropy = entropy;
     out.push_back(std::move(hit));
   }
+  return false;
 }
 
-std::vector<Hit> Scanner::confirm(std::string_view bytes, std::vector<std::uint32_t> rule_indices) const {
-  rule_indices.insert(rule_indices.end(), keywordless_rules_.begin(), keywordless_rules_.end());
-  std::sort(rule_indices.begin(), rule_indices.end());
-  rule_indices.erase(std::unique(rule_indices.begin(), rule_indices.end()), rule_indices.end());
+std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candidate> occurrences) const {
+  // (rule, start, end) for each occurrence of each rule's keywords.
+  struct RuleSpan {
+    std::uint32_t rule;
+    std::uint32_t start;
+    std::uint32_t end;
+  };
+  std::vector<RuleSpan> spans;
+  for (const Candidate& c : occurrences) {
+    const std::uint32_t start = c.end - automaton_.keyword_length(c.keyword);
+    for (std::uint32_t r : keyword_rules_[c.keyword]) spans.push_back({r, start, c.end});
+  }
+  for (std::uint32_t r : keywordless_rules_) spans.push_back({r, 0, 0});
+  std::sort(spans.begin(), spans.end(),
+            [](const RuleSpan& a, const RuleSpan& b) { return std::tie(a.rule, a.start) < std::tie(b.rule, b.start); });
+
+  LineIndex lines{bytes, {}};
   std::vector<Hit> hits;
-  std::vector<std::uint32_t> line_starts;
-  for (std::uint32_t r : rule_indices) confirm_rule(bytes, r, hits, line_starts);
+  for (std::size_t i = 0; i < spans.size();) {
+    std::size_t j = i;
+    while (j < spans.size() && spans[j].rule == spans[i].rule) ++j;
+    const std::uint32_t r = spans[i].rule;
+    const Rule& rule = rules_.rules[r];
+    const std::size_t before = hits.size();
+    bool whole_blob = !rule.max_newlines || rule.keywords.empty();
+    if (!whole_blob) {
+      const std::size_t reach = *rule.max_newlines + kContextLines;
+      std::size_t window_begin = 0;
+      std::size_t window_end = 0;  // empty: no window open
+      for (std::size_t k = i; k < j && !whole_blob; ++k) {
+        const std::size_t first = lines.line_of(spans[k].start);
+        const std::size_t last = lines.line_of(spans[k].end > spans[k].start ? spans[k].end - 1 : spans[k].start);
+        const std::size_t begin = lines.line_begin(first > reach ? first - reach : 0);
+        const std::size_t end = lines.line_end(std::min(last + reach, lines.get().size() - 1));
+        if (window_end > window_begin && begin <= window_end) {
+          window_end = std::max(window_end, end);
+          continue;
+        }
+        if (window_end > window_begin) whole_blob = search(bytes, r, window_begin, window_end, lines, hits);
+        window_begin = begin;
+        window_end = end;
+      }
+      if (!whole_blob && window_end > window_begin) {
+        whole_blob = search(bytes, r, window_begin, window_end, lines, hits);
+      }
+    }
+    if (whole_blob) {
+      hits.resize(before);
+      search(bytes, r, 0, bytes.size(), lines, hits);
+    }
+    i = j;
+  }
   std::stable_sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
     return std::tie(a.start_line, a.start_column, a.rule) < std::tie(b.start_line, b.start_column, b.rule);
   });
@@ -119,42 +195,49 @@ std::vector<Hit> Scanner::confirm(std::string_view bytes, std::vector<std::uint3
 std::vector<BlobHits> Scanner::scan(const BlobBatch& batch, KeywordMatcher& matcher) const {
   const std::vector<Candidate> candidates = matcher.match(batch);
 
-  // Candidate rules per blob; with keywordless rules every blob is a candidate.
-  std::vector<std::vector<std::uint32_t>> rules_of(batch.entries.size());
-  std::vector<std::uint32_t> work;
-  for (const Candidate& c : candidates) {
-    auto& rules = rules_of[c.blob];
-    if (rules.empty()) work.push_back(c.blob);
-    const auto& owners = keyword_rules_[c.keyword];
-    rules.insert(rules.end(), owners.begin(), owners.end());
-  }
+  // Each blob's occurrences are one run of the sorted candidates; with
+  // keywordless rules every blob needs stage 2.
+  struct Work {
+    std::uint32_t blob;
+    std::span<const Candidate> occurrences;
+  };
+  std::vector<Work> work;
   if (!keywordless_rules_.empty()) {
-    work.resize(batch.entries.size());
-    for (std::uint32_t b = 0; b < work.size(); ++b) work[b] = b;
+    for (std::uint32_t b = 0; b < batch.entries.size(); ++b) work.push_back({b, {}});
+  }
+  for (std::size_t i = 0; i < candidates.size();) {
+    std::size_t j = i;
+    while (j < candidates.size() && candidates[j].blob == candidates[i].blob) ++j;
+    const std::span<const Candidate> run(candidates.data() + i, j - i);
+    if (keywordless_rules_.empty()) {
+      work.push_back({candidates[i].blob, run});
+    } else {
+      work[candidates[i].blob].occurrences = run;
+    }
+    i = j;
   }
 
   std::vector<std::vector<Hit>> hits(work.size());
-  tbb::parallel_for(std::size_t{0}, work.size(), [&](std::size_t i) {
-    hits[i] = confirm(batch.bytes(work[i]), std::move(rules_of[work[i]]));
-  });
+  tbb::parallel_for(std::size_t{0}, work.size(),
+                    [&](std::size_t i) { hits[i] = confirm(batch.bytes(work[i].blob), work[i].occurrences); });
 
   std::vector<BlobHits> out;
   for (std::size_t i = 0; i < work.size(); ++i) {
-    if (!hits[i].empty()) out.push_back({batch.entries[work[i]].id, std::move(hits[i])});
+    if (!hits[i].empty()) out.push_back({batch.entries[work[i].blob].id, std::move(hits[i])});
   }
   return out;
 }
 
 std::vector<Hit> Scanner::scan_text(std::string_view text) const {
   const AcTableView table = automaton_.view();
-  std::vector<std::uint32_t> rules;
+  std::vector<Candidate> occurrences;
   ac_scan(table, reinterpret_cast<const std::uint8_t*>(text.data()), 0, text.size(), AcState{0},
-          [&](std::uint64_t, AcState state) {
+          [&](std::uint64_t end, AcState state) {
             for (std::uint32_t k : automaton_.outputs(state)) {
-              rules.insert(rules.end(), keyword_rules_[k].begin(), keyword_rules_[k].end());
+              occurrences.push_back({0, k, static_cast<std::uint32_t>(end)});
             }
           });
-  return confirm(text, std::move(rules));
+  return confirm(text, occurrences);
 }
 
 }  // namespace trawl

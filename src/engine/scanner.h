@@ -1,9 +1,17 @@
-// The engine: stage 1 (keyword candidates from a KeywordMatcher backend)
-// then stage 2 (each candidate rule's RE2 regex over the blob, the secret
-// group, the entropy threshold). Output is hits per blob; where they were
-// introduced and whether an allowlist drops them is the verifier's concern.
+// The engine: stage 1 (keyword occurrences from a KeywordMatcher backend)
+// then stage 2 (each candidate rule's RE2 regex, the secret group, the
+// entropy threshold). Output is hits per blob; where they were introduced and
+// whether an allowlist drops them is the verifier's concern.
+//
+// Stage 2 searches the lines around a rule's keyword occurrences, not the
+// whole blob, when the rule's regex can span only a bounded number of lines
+// (Rule::max_newlines): the window covers every match that contains the
+// keyword or lies within one line of it. A match that reaches a window's
+// edge might continue past it, so the rule then searches the whole blob;
+// results never depend on where windows fall.
 #pragma once
 
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -30,11 +38,14 @@ class Scanner {
   std::vector<Hit> scan_text(std::string_view text) const;
 
  private:
-  // Stage 2 for one blob: runs the given rules (sorted indices) plus every
-  // rule that has a regex but no keyword.
-  std::vector<Hit> confirm(std::string_view bytes, std::vector<std::uint32_t> rule_indices) const;
-  void confirm_rule(std::string_view bytes, std::uint32_t rule_index, std::vector<Hit>& out,
-                    std::vector<std::uint32_t>& line_starts) const;
+  struct LineIndex;
+  // Stage 2 for one blob, given its keyword occurrences (sorted by keyword):
+  // every rule with an occurrence, plus every rule with a regex but no keyword.
+  std::vector<Hit> confirm(std::string_view bytes, std::span<const Candidate> occurrences) const;
+  // Runs one rule over bytes[from, to); returns true when a match touches an
+  // edge of that range that is not an edge of the blob.
+  bool search(std::string_view bytes, std::uint32_t rule_index, std::size_t from, std::size_t to,
+              LineIndex& lines, std::vector<Hit>& out) const;
 
   // Declaration order matters: keywords_ is computed from rules_ and fills
   // the two tables before it, and automaton_ is built from keywords_.

@@ -49,7 +49,7 @@ ordered_json scan_object(const ScanSummary& s) {
       {"rule_count", s.rule_count},
       {"wall_seconds", s.wall_seconds},
       {"walk_seconds", s.walk_seconds},
-      {"read_seconds", s.read_seconds},
+      {"read_match_seconds", s.read_match_seconds},
       {"match_seconds", s.match_seconds},
   };
 }

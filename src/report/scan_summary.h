@@ -23,9 +23,10 @@ struct ScanSummary {
   std::string rules_origin;
   std::uint64_t rule_count = 0;
   double wall_seconds = 0.0;
-  // Where the wall time went: walking the history, reading blobs, matching.
+  // Where the wall time went: walking the history, then reading and
+  // matching blobs (which overlap; match_seconds is the matching part).
   double walk_seconds = 0.0;
-  double read_seconds = 0.0;
+  double read_match_seconds = 0.0;
   double match_seconds = 0.0;
 };
 

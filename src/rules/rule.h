@@ -32,6 +32,9 @@ struct Rule {
   std::string description;
   std::unique_ptr<RE2> regex;  // null for a path-only rule
   std::unique_ptr<RE2> path;   // null when the rule applies to every path
+  // Most line breaks one match can span (regex_span.h); nullopt when
+  // unbounded, and then the regex searches whole blobs.
+  std::optional<unsigned> max_newlines;
   int secret_group = 0;        // 0: first non-empty group, else the whole match
   double entropy = 0.0;        // minimum Shannon entropy of the secret; 0 disables
   std::vector<std::string> keywords;  // lowercase

@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "rules/builtin_rules.h"
+#include "rules/regex_span.h"
 
 namespace trawl {
 namespace {
@@ -146,7 +147,10 @@ class Loader {
                   "allowlists", "examples", "negative_examples"},
                  " in rule '" + r.id + "'");
     if (const toml::node* v = table->get("description")) r.description = string_of(*v, r.id, "description");
-    if (const toml::node* v = table->get("regex")) r.regex = compile(*v, r.id, "regex");
+    if (const toml::node* v = table->get("regex")) {
+      r.regex = compile(*v, r.id, "regex");
+      r.max_newlines = max_newlines_in_match(r.regex->pattern());
+    }
     if (const toml::node* v = table->get("path")) r.path = compile(*v, r.id, "path");
     if (!r.regex && !r.path) fail(node, r.id, "a rule needs a 'regex' or a 'path'");
     if (const toml::node* v = table->get("secretGroup")) {

@@ -4,6 +4,7 @@
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
+#include <tbb/task_group.h>
 
 #include <cstring>
 
@@ -100,6 +101,10 @@ void read_blobs(const std::string& git_dir, const std::vector<ObjectId>& blobs, 
 
   std::vector<SizedBlob> pending;
   std::uint64_t pending_bytes = 0;
+  // Reading batch i+1 overlaps consuming batch i: reading alone leaves cores
+  // idle while libgit2 serialises pack access.
+  tbb::task_group consuming;
+  std::unique_ptr<BlobBatch> in_flight;
   auto flush = [&] {
     if (pending.empty()) return;
     std::vector<OdbObjectPtr> objects(pending.size());
@@ -128,7 +133,8 @@ void read_blobs(const std::string& git_dir, const std::vector<ObjectId>& blobs, 
                         });
     });
 
-    BlobBatch batch;
+    auto batch_ptr = std::make_unique<BlobBatch>();
+    BlobBatch& batch = *batch_ptr;
     std::uint64_t offset = 0;
     for (std::size_t i = 0; i < pending.size(); ++i) {
       if (!objects[i]) continue;
@@ -152,7 +158,11 @@ void read_blobs(const std::string& git_dir, const std::vector<ObjectId>& blobs, 
     objects.clear();
     pending.clear();
     pending_bytes = 0;
-    arena.execute([&] { consume(batch); });
+    // The previous batch's consumer must finish first (batches are consumed
+    // in order, one at a time); this one's then runs while the next is read.
+    arena.execute([&] { consuming.wait(); });
+    in_flight = std::move(batch_ptr);
+    arena.execute([&] { consuming.run([&] { consume(*in_flight); }); });
   };
 
   for (std::size_t i = 0; i < blobs.size(); ++i) {
@@ -163,6 +173,7 @@ void read_blobs(const std::string& git_dir, const std::vector<ObjectId>& blobs, 
     pending_bytes += size;
   }
   flush();
+  arena.execute([&] { consuming.wait(); });
 }
 
 }  // namespace trawl

@@ -30,8 +30,9 @@ bool looks_binary(std::string_view bytes);
 // True for a git-LFS pointer file.
 bool is_lfs_pointer(std::string_view bytes);
 
-// Reads `blobs` from the repository at `git_dir` and calls `consume` with
-// each batch, in order, from the calling thread. `consume` may run TBB work.
+// Reads `blobs` from the repository at `git_dir`, in the order given, and
+// calls `consume` with each batch, in order and one at a time, on a TBB
+// worker while the next batch is read. `consume` may run TBB work.
 void read_blobs(const std::string& git_dir, const std::vector<ObjectId>& blobs, const BlobReadOptions& options,
                 SkipLog& skips, const std::function<void(BlobBatch&)>& consume);
 

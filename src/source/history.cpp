@@ -206,25 +206,32 @@ class TreeDiffer {
   // Blobs in `new_tree` that `old_tree` (may be null) lacks at the same path.
   void diff(const ObjectId* old_tree, const ObjectId& new_tree, const std::string& prefix,
             std::vector<TreeChange>& out, std::vector<ObjectId>& submodules) {
-    const auto new_t = trees_.get(new_tree);
-    if (!new_t) return;
-    const auto old_t = old_tree != nullptr ? trees_.get(*old_tree) : nullptr;
-    static const std::vector<TreeEntry> kNoEntries;
-    const std::vector<TreeEntry>& old_entries = old_t ? old_t->entries : kNoEntries;
-    std::size_t j = 0;
-    for (const TreeEntry& entry : new_t->entries) {
-      while (j < old_entries.size() && compare_tree_entries(old_entries[j], entry) < 0) ++j;
-      const TreeEntry* old_entry =
-          j < old_entries.size() && compare_tree_entries(old_entries[j], entry) == 0 ? &old_entries[j] : nullptr;
-      const bool old_same_kind = old_entry != nullptr && old_entry->kind == entry.kind;
-      if (old_same_kind && old_entry->id == entry.id) continue;
+    const TreeBytes new_bytes = trees_.get(new_tree);
+    if (!new_bytes) return;
+    const TreeBytes old_bytes = old_tree != nullptr ? trees_.get(*old_tree) : nullptr;
+    std::string_view new_part = new_bytes->view();
+    std::string_view old_part = old_bytes ? old_bytes->view() : std::string_view();
+    if (old_bytes) skip_common_entries(*old_bytes, *new_bytes, old_part, new_part);
+    TreeCursor n(new_part);
+    TreeCursor o(old_part);
+    for (; n.valid(); n.next()) {
+      const TreeEntry& entry = n.entry();
+      // Most entries are unchanged: identical bytes, same mode, name and id.
+      if (o.valid() && o.entry().raw == entry.raw) {
+        o.next();
+        continue;
+      }
+      while (o.valid() && compare_tree_entries(o.entry(), entry) < 0) o.next();
+      const bool same_name = o.valid() && compare_tree_entries(o.entry(), entry) == 0;
+      const bool old_same_kind = same_name && o.entry().kind == entry.kind;
+      const ObjectId old_id = old_same_kind ? o.entry().id : ObjectId{};
+      if (old_same_kind && old_id == entry.id) continue;  // a mode change only
       switch (entry.kind) {
         case EntryKind::kTree:
-          diff(old_same_kind ? &old_entry->id : nullptr, entry.id, prefix + std::string(entry.name) + "/", out,
-               submodules);
+          diff(old_same_kind ? &old_id : nullptr, entry.id, prefix + std::string(entry.name) + "/", out, submodules);
           break;
         case EntryKind::kBlob:
-          out.push_back({prefix + std::string(entry.name), entry.id, old_same_kind ? old_entry->id : ObjectId{}});
+          out.push_back({prefix + std::string(entry.name), entry.id, old_id});
           break;
         case EntryKind::kSubmodule:
           submodules.push_back(entry.id);
@@ -235,20 +242,63 @@ class TreeDiffer {
     }
   }
 
+  // Narrows both trees to the entries between their common leading and
+  // trailing runs of identical entries: a commit that changes one file in a
+  // directory of thousands costs two memcmps, not a walk of every entry.
+  static void skip_common_entries(const CachedTree& old_tree, const CachedTree& new_tree, std::string_view& old_part,
+                                  std::string_view& new_part) {
+    const std::string_view a = old_tree.view();
+    const std::string_view b = new_tree.view();
+    const std::size_t shorter = std::min(a.size(), b.size());
+    std::size_t prefix = 0;
+    while (prefix < shorter) {
+      const std::size_t chunk = std::min<std::size_t>(64, shorter - prefix);
+      if (std::memcmp(a.data() + prefix, b.data() + prefix, chunk) != 0) {
+        while (a[prefix] == b[prefix]) ++prefix;
+        break;
+      }
+      prefix += chunk;
+    }
+    std::size_t suffix = 0;
+    while (suffix < shorter - prefix && a[a.size() - 1 - suffix] == b[b.size() - 1 - suffix]) ++suffix;
+
+    // Entries before the one holding the first difference are shared.
+    const auto& new_offsets = new_tree.entry_offsets;
+    auto first = std::upper_bound(new_offsets.begin(), new_offsets.end(), static_cast<std::uint32_t>(prefix));
+    const std::size_t begin = first == new_offsets.begin() ? 0 : *(first - 1);
+    // Entries that start inside the common tail are shared, if that tail
+    // starts on an entry boundary in the old tree too.
+    std::size_t new_end = b.size();
+    std::size_t old_end = a.size();
+    auto tail = std::lower_bound(new_offsets.begin(), new_offsets.end(),
+                                 static_cast<std::uint32_t>(b.size() - suffix));
+    if (tail != new_offsets.end() && *tail >= begin) {
+      const std::size_t candidate_old = *tail - b.size() + a.size();
+      if (std::binary_search(old_tree.entry_offsets.begin(), old_tree.entry_offsets.end(),
+                             static_cast<std::uint32_t>(candidate_old)) &&
+          candidate_old >= begin) {
+        new_end = *tail;
+        old_end = candidate_old;
+      }
+    }
+    new_part = b.substr(begin, new_end - begin);
+    old_part = a.substr(begin, old_end - begin);
+  }
+
   // The blob at `path` in `tree`, or a zero id.
   ObjectId blob_at(const ObjectId& tree, std::string_view path) {
     ObjectId current = tree;
     while (true) {
-      const auto t = trees_.get(current);
-      if (!t) return {};
+      const TreeBytes bytes = trees_.get(current);
+      if (!bytes) return {};
       const std::size_t slash = path.find('/');
       const std::string_view name = path.substr(0, slash);
-      const auto it = std::find_if(t->entries.begin(), t->entries.end(),
-                                   [&](const TreeEntry& e) { return e.name == name; });
-      if (it == t->entries.end()) return {};
-      if (slash == std::string_view::npos) return it->kind == EntryKind::kBlob ? it->id : ObjectId{};
-      if (it->kind != EntryKind::kTree) return {};
-      current = it->id;
+      TreeCursor c(bytes->view());
+      while (c.valid() && c.entry().name != name) c.next();
+      if (!c.valid()) return {};
+      if (slash == std::string_view::npos) return c.entry().kind == EntryKind::kBlob ? c.entry().id : ObjectId{};
+      if (c.entry().kind != EntryKind::kTree) return {};
+      current = c.entry().id;
       path.remove_prefix(slash + 1);
     }
   }

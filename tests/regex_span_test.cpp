@@ -1,0 +1,39 @@
+// The bound on line breaks a regex match can span, read off the pattern.
+#include <gtest/gtest.h>
+
+#include "rules/regex_span.h"
+
+namespace trawl {
+namespace {
+
+TEST(RegexSpan, SingleLinePatternsSpanNoLineBreak) {
+  EXPECT_EQ(max_newlines_in_match(R"(\b(AKIA[A-Z2-7]{16})\b)"), 0u);
+  EXPECT_EQ(max_newlines_in_match(R"((?i)token[ \t]*[:=][ \t]*["']?([a-z0-9_\-]{20,}))"), 0u);
+  EXPECT_EQ(max_newlines_in_match(R"([^\S\r\n]+x[^"\n]{0,40})"), 0u);
+  EXPECT_EQ(max_newlines_in_match(R"(a\.b\Sc\d\w[\x00-\x09\x0b-\x7f])"), 0u);
+}
+
+TEST(RegexSpan, BoundedNewlineCapableAtomsAddUp) {
+  EXPECT_EQ(max_newlines_in_match(R"(key\s?=\s{0,2}(\w+))"), 3u);
+  EXPECT_EQ(max_newlines_in_match(R"((?:a|\n\n)x[^"]{2,5})"), 7u);
+  EXPECT_EQ(max_newlines_in_match(R"((?:\s|x){3})"), 3u);
+  EXPECT_EQ(max_newlines_in_match(R"([\x00-\x7f]b)"), 1u);
+  EXPECT_EQ(max_newlines_in_match(R"(\W\D[[:space:]])"), 3u);
+}
+
+TEST(RegexSpan, UnboundedOrUnknownMeansNoBound) {
+  EXPECT_EQ(max_newlines_in_match(R"(-----BEGIN[\s\S]*?-----END)"), std::nullopt);
+  EXPECT_EQ(max_newlines_in_match(R"(key\s*=)"), std::nullopt);
+  EXPECT_EQ(max_newlines_in_match(R"([^"]+)"), std::nullopt);
+  EXPECT_EQ(max_newlines_in_match(R"((?s)a.*b)"), std::nullopt);
+  EXPECT_EQ(max_newlines_in_match(R"(a\s{5,})"), std::nullopt);
+  EXPECT_EQ(max_newlines_in_match(R"((unclosed)"), std::nullopt);
+}
+
+TEST(RegexSpan, DotWithoutDotAllAndLiteralBracesSpanNothing) {
+  EXPECT_EQ(max_newlines_in_match(R"(a.*b{x})"), 0u);
+  EXPECT_EQ(max_newlines_in_match(R"((?P<name>x)(?i:y)\Qa.b\E)"), 0u);
+}
+
+}  // namespace
+}  // namespace trawl

@@ -1,0 +1,106 @@
+// Stage 2 searches windows around keyword occurrences; its results must be
+// those of searching the whole text.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "engine/scanner.h"
+#include "rules/rule_loader.h"
+
+namespace trawl {
+namespace {
+
+struct Spot {
+  std::string rule;
+  std::string secret;
+  std::uint32_t line;
+  std::uint32_t column;
+  friend auto operator<=>(const Spot&, const Spot&) = default;
+};
+
+std::vector<Spot> spots(const RuleSet& rules, const std::vector<Hit>& hits) {
+  std::vector<Spot> out;
+  for (const Hit& h : hits) out.push_back({rules.rules[h.rule].id, h.secret, h.start_line, h.start_column});
+  return out;
+}
+
+// The same rules with no keywords search whole texts: the reference.
+RuleSet without_keywords(const std::string& toml) {
+  RuleSet rules = std::move(load_rules_text(toml, "cfg.toml").rules);
+  for (Rule& r : rules.rules) r.keywords.clear();
+  return rules;
+}
+
+constexpr const char* kRules = R"(
+[[rules]]
+id = "assigned"
+regex = '''(?i)token[ \t]*=[ \t]*([a-z0-9]{12})\b'''
+keywords = ["token"]
+[[rules]]
+id = "block"
+regex = '''-----BEGIN KEY-----\n([a-z0-9\n]{8,400}?)\n-----END KEY-----'''
+keywords = ["begin key"]
+[[rules]]
+id = "unbounded-block"
+regex = '''-----BEGIN OLD-----([\s\S]*?)-----END OLD-----'''
+keywords = ["begin old"]
+[[rules]]
+id = "two-lines"
+regex = '''user:\s?(\w+)\s{0,2}pass:\s?(\w{6,})'''
+secretGroup = 2
+keywords = ["pass:"]
+[[rules]]
+id = "context-above"
+regex = '''\b(k[0-9]{9})\b'''
+keywords = ["vendor-key"]
+)";
+
+TEST(Scanner, WindowedSearchFindsWhatAWholeTextSearchFinds) {
+  const RuleSet windowed = std::move(load_rules_text(kRules, "cfg.toml").rules);
+  ASSERT_EQ(windowed.rules[0].max_newlines, 0u);
+  ASSERT_EQ(windowed.rules[1].max_newlines, 402u);
+  ASSERT_EQ(windowed.rules[2].max_newlines, std::nullopt);
+  ASSERT_EQ(windowed.rules[3].max_newlines, 4u);
+  const RuleSet whole = without_keywords(kRules);
+  const Scanner windowed_scanner(windowed);
+  const Scanner whole_scanner(whole);
+
+  std::mt19937 rng(99);
+  const std::vector<std::string> pieces = {
+      "TOKEN = abcdef123456\n", "noise line here\n", "-----BEGIN KEY-----\nabc123xyz\n0099887766\n-----END KEY-----\n",
+      "user: bob\npass: hunter22x\n", "user:\tann  pass:\nzzzzzzzz\n", "# vendor-key below\nk123456789\n",
+      "token=short\n", "\n\n\n", "x token = 0123456789ab y\n",
+      "-----BEGIN OLD-----\nq1w2e3\n", "\nr4t5-----END OLD-----\n"};
+  for (int round = 0; round < 300; ++round) {
+    std::string text;
+    const int count = static_cast<int>(rng() % 40);
+    for (int i = 0; i < count; ++i) text += pieces[rng() % pieces.size()];
+    EXPECT_EQ(spots(windowed, windowed_scanner.scan_text(text)), spots(whole, whole_scanner.scan_text(text)))
+        << "round " << round << "\n" << text;
+  }
+}
+
+TEST(Scanner, ReportsOneBasedPositionsOfTheSecretAndTheLineHoldingTheMatch) {
+  const RuleSet rules = std::move(load_rules_text(kRules, "cfg.toml").rules);
+  const Scanner scanner(rules);
+  const std::vector<Hit> hits = scanner.scan_text("first\n  user: bob\n pass: hunter22x\nlast\n");
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].secret, "hunter22x");
+  EXPECT_EQ(hits[0].match, "user: bob\n pass: hunter22x");
+  EXPECT_EQ(hits[0].line, "  user: bob\n pass: hunter22x");
+  EXPECT_EQ(hits[0].start_line, 3u);
+  EXPECT_EQ(hits[0].start_column, 8u);
+  EXPECT_EQ(hits[0].end_line, 3u);
+  EXPECT_EQ(hits[0].end_column, 16u);
+}
+
+TEST(Scanner, AppliesTheEntropyThresholdToTheSecret) {
+  const RuleSet rules = std::move(load_rules_text(
+      "[[rules]]\nid = \"e\"\nregex = '''key=(\\w+)'''\nentropy = 3.0\nkeywords = [\"key=\"]\n", "cfg.toml").rules);
+  const Scanner scanner(rules);
+  EXPECT_TRUE(scanner.scan_text("key=aaaaaaaaaaaaaaaa").empty());
+  EXPECT_EQ(scanner.scan_text("key=q8Zr2LmX0pT4vN7w").size(), 1u);
+}
+
+}  // namespace
+}  // namespace trawl
