@@ -2,7 +2,9 @@
 
 #include <tbb/task_arena.h>
 
+#include <atomic>
 #include <chrono>
+#include <mutex>
 #include <filesystem>
 
 #include "engine/keyword_matcher.h"
@@ -10,7 +12,6 @@
 #include "source/blob_reader.h"
 #include "source/git_handles.h"
 #include "source/history.h"
-#include "source/pack_index.h"
 #include "verify/attribution.h"
 
 namespace trawl {
@@ -70,13 +71,24 @@ GitScanResult scan_git_history(const GitScanOptions& options, std::ostream& log)
   read_options.threads = options.threads;
   summary.walk_seconds = seconds_since(walk_started);
   const auto read_started = Clock::now();
-  read_blobs(git_dir, order_by_pack_position(git_dir, history.blobs), read_options, skips, [&](BlobBatch& batch) {
+  std::mutex hits_mutex;
+  std::atomic<std::uint64_t> blobs_scanned{0};
+  std::atomic<std::uint64_t> bytes_scanned{0};
+  std::atomic<std::int64_t> match_nanoseconds{0};
+  read_blobs(git_dir, history.blobs, read_options, skips, [&](BlobBatch& batch) {
     const auto match_started = Clock::now();
-    summary.blobs_scanned += batch.entries.size();
-    summary.bytes_scanned += batch.total_bytes();
-    for (BlobHits& found : scanner.scan(batch, *matcher)) hits.emplace(found.blob, std::move(found.hits));
-    summary.match_seconds += seconds_since(match_started);
+    std::vector<BlobHits> found = scanner.scan(batch, *matcher);
+    blobs_scanned += batch.entries.size();
+    bytes_scanned += batch.total_bytes();
+    {
+      std::lock_guard lock(hits_mutex);
+      for (BlobHits& blob : found) hits.emplace(blob.blob, std::move(blob.hits));
+    }
+    match_nanoseconds += std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - match_started).count();
   });
+  summary.blobs_scanned = blobs_scanned;
+  summary.bytes_scanned = bytes_scanned;
+  summary.match_seconds = static_cast<double>(match_nanoseconds.load()) / 1e9;
   summary.read_match_seconds = seconds_since(read_started);
 
   Attribution attribution = attribute_findings(history, rules.rules, hits);

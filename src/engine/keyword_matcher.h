@@ -28,7 +28,7 @@ class KeywordMatcher {
   virtual ~KeywordMatcher() = default;
   virtual std::string_view backend_name() const = 0;
   // Every keyword occurrence in every blob of `batch`, sorted by
-  // (blob, keyword, end).
+  // (blob, keyword, end). May be called from several threads at once.
   virtual std::vector<Candidate> match(const BlobBatch& batch) = 0;
 };
 

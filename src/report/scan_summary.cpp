@@ -14,7 +14,7 @@ std::string format_summary(const ScanSummary& s) {
   out << "trawl: scanned " << s.refs << " refs, " << s.commits << " commits, " << s.blobs_scanned << " of "
       << s.blobs << " unique blobs, " << rate << " on " << s.backend << "\n";
   char phases[128];
-  std::snprintf(phases, sizeof phases, "trawl: walk %.2f s, read and match %.2f s (matching busy %.2f s)\n",
+  std::snprintf(phases, sizeof phases, "trawl: walk %.2f s, read and match %.2f s (matching %.2f thread-s)\n",
                 s.walk_seconds, s.read_match_seconds, s.match_seconds);
   out << phases;
   if (s.shallow) out << "trawl: shallow clone: history ends at the shallow boundary\n";

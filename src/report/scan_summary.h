@@ -24,7 +24,8 @@ struct ScanSummary {
   std::uint64_t rule_count = 0;
   double wall_seconds = 0.0;
   // Where the wall time went: walking the history, then reading and
-  // matching blobs (which overlap; match_seconds is the matching part).
+  // matching blobs (which overlap; match_seconds is the time spent
+  // matching, summed over the threads that matched).
   double walk_seconds = 0.0;
   double read_match_seconds = 0.0;
   double match_seconds = 0.0;

@@ -4,11 +4,14 @@
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
-#include <tbb/task_group.h>
 
+#include <atomic>
 #include <cstring>
+#include <utility>
 
 #include "source/git_handles.h"
+#include "source/pack_index.h"
+#include "source/pack_reader.h"
 #include "source/repository_pool.h"
 
 namespace trawl {
@@ -27,11 +30,45 @@ SkipReason reason_for(int code) {
   return code == GIT_ENOTFOUND ? SkipReason::kMissingObject : SkipReason::kCorruptObject;
 }
 
-git_oid to_git(const ObjectId& id) {
-  git_oid oid;
-  std::memcpy(oid.id, id.bytes.data(), id.bytes.size());
-  return oid;
-}
+// Collects blobs from many reader threads into batches, one being filled per
+// thread. A thread that fills its batch consumes it itself, right away, so
+// matching runs on every core while reading goes on, and a core never waits
+// for another's batch.
+class BatchSink {
+ public:
+  BatchSink(std::uint64_t batch_bytes, const std::function<void(BlobBatch&)>& consume)
+      : batch_bytes_(batch_bytes), consume_(consume) {}
+
+  void add(const ObjectId& id, std::string_view bytes) {
+    BlobBatch& batch = filling_.local();
+    batch.entries.push_back({id, batch.arena.size(), bytes.size()});
+    batch.arena.insert(batch.arena.end(), bytes.begin(), bytes.end());
+    if (batch.arena.size() >= batch_bytes_) {
+      BlobBatch full = std::exchange(batch, BlobBatch{});
+      consume(full);
+    }
+  }
+
+  // Consumes every partly filled batch; returns how many batches there were.
+  std::uint64_t finish() {
+    for (BlobBatch& batch : filling_) {
+      if (!batch.entries.empty()) consume(batch);
+      batch = BlobBatch{};
+    }
+    return batches_;
+  }
+
+ private:
+  void consume(BlobBatch& batch) {
+    consume_(batch);
+    ++batches_;
+  }
+
+  std::uint64_t batch_bytes_;
+  const std::function<void(BlobBatch&)>& consume_;
+  tbb::enumerable_thread_specific<BlobBatch> filling_;
+  std::atomic<std::uint64_t> batches_{0};
+};
 
 // Each worker's object database handle.
 class OdbPool {
@@ -52,10 +89,48 @@ class OdbPool {
   tbb::enumerable_thread_specific<OdbPtr> handles_;
 };
 
-struct SizedBlob {
-  ObjectId id;
-  std::uint64_t size;
-};
+git_oid to_git(const ObjectId& id) {
+  git_oid oid;
+  std::memcpy(oid.id, id.bytes.data(), id.bytes.size());
+  return oid;
+}
+
+// Reads `ids` through libgit2, oversized ones by their header alone.
+void read_with_libgit2(const std::string& git_dir, const std::vector<ObjectId>& ids, std::uint64_t max_blob_size,
+                       SkipLog& skips, const std::function<void(const ObjectId&, std::string_view)>& deliver) {
+  RepositoryPool repos(git_dir);
+  OdbPool odbs(repos);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, ids.size(), 16),
+                    [&](const tbb::blocked_range<std::size_t>& range) {
+                      git_odb* odb = odbs.local();
+                      for (std::size_t i = range.begin(); i != range.end(); ++i) {
+                        const ObjectId& id = ids[i];
+                        const git_oid oid = to_git(id);
+                        std::size_t len = 0;
+                        git_object_t type = GIT_OBJECT_INVALID;
+                        if (const int code = git_odb_read_header(&len, &type, odb, &oid); code < 0) {
+                          skips.add(reason_for(code), id.hex(), "blob: " + last_git_message());
+                          continue;
+                        }
+                        if (type != GIT_OBJECT_BLOB) {
+                          skips.add(SkipReason::kCorruptObject, id.hex(), "expected a blob");
+                          continue;
+                        }
+                        if (len > max_blob_size) {
+                          skips.add(SkipReason::kTooLarge, id.hex(), std::to_string(len) + " bytes");
+                          continue;
+                        }
+                        git_odb_object* raw = nullptr;
+                        if (const int code = git_odb_read(&raw, odb, &oid); code < 0) {
+                          skips.add(reason_for(code), id.hex(), "blob: " + last_git_message());
+                          continue;
+                        }
+                        OdbObjectPtr object(raw);
+                        deliver(id, std::string_view(static_cast<const char*>(git_odb_object_data(raw)),
+                                                     git_odb_object_size(raw)));
+                      }
+                    });
+}
 
 }  // namespace
 
@@ -67,113 +142,44 @@ bool is_lfs_pointer(std::string_view bytes) {
   return bytes.size() <= kLfsPointerMaxBytes && bytes.starts_with(kLfsPointerPrefix);
 }
 
-void read_blobs(const std::string& git_dir, const std::vector<ObjectId>& blobs, const BlobReadOptions& options,
-                SkipLog& skips, const std::function<void(BlobBatch&)>& consume) {
-  RepositoryPool repos(git_dir);
-  OdbPool odbs(repos);
+BlobReadStats read_blobs(const std::string& git_dir, const std::vector<ObjectId>& blobs,
+                         const BlobReadOptions& options, SkipLog& skips,
+                         const std::function<void(BlobBatch&)>& consume) {
   const int threads = options.threads == 0 ? tbb::this_task_arena::max_concurrency()
                                            : static_cast<int>(options.threads);
-  tbb::task_arena arena(threads);
-
-  // Sizes first (no inflating), so oversized blobs are never read and
-  // batches can be planned.
-  std::vector<std::int64_t> sizes(blobs.size(), -1);
-  arena.execute([&] {
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, blobs.size(), 256),
-                      [&](const tbb::blocked_range<std::size_t>& range) {
-                        git_odb* odb = odbs.local();
-                        for (std::size_t i = range.begin(); i != range.end(); ++i) {
-                          const git_oid oid = to_git(blobs[i]);
-                          std::size_t len = 0;
-                          git_object_t type = GIT_OBJECT_INVALID;
-                          if (const int code = git_odb_read_header(&len, &type, odb, &oid); code < 0) {
-                            skips.add(reason_for(code), blobs[i].hex(), "blob: " + last_git_message());
-                          } else if (type != GIT_OBJECT_BLOB) {
-                            skips.add(SkipReason::kCorruptObject, blobs[i].hex(), "expected a blob");
-                          } else if (len > options.max_blob_size) {
-                            skips.add(SkipReason::kTooLarge, blobs[i].hex(), std::to_string(len) + " bytes");
-                          } else {
-                            sizes[i] = static_cast<std::int64_t>(len);
-                          }
-                        }
-                      });
-  });
-
-  std::vector<SizedBlob> pending;
-  std::uint64_t pending_bytes = 0;
-  // Reading batch i+1 overlaps consuming batch i: reading alone leaves cores
-  // idle while libgit2 serialises pack access.
-  tbb::task_group consuming;
-  std::unique_ptr<BlobBatch> in_flight;
-  auto flush = [&] {
-    if (pending.empty()) return;
-    std::vector<OdbObjectPtr> objects(pending.size());
-    arena.execute([&] {
-      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, pending.size(), 16),
-                        [&](const tbb::blocked_range<std::size_t>& range) {
-                          git_odb* odb = odbs.local();
-                          for (std::size_t i = range.begin(); i != range.end(); ++i) {
-                            const git_oid oid = to_git(pending[i].id);
-                            git_odb_object* raw = nullptr;
-                            if (const int code = git_odb_read(&raw, odb, &oid); code < 0) {
-                              skips.add(reason_for(code), pending[i].id.hex(), "blob: " + last_git_message());
-                              continue;
-                            }
-                            OdbObjectPtr object(raw);
-                            const std::string_view bytes(static_cast<const char*>(git_odb_object_data(raw)),
-                                                         git_odb_object_size(raw));
-                            if (looks_binary(bytes)) {
-                              skips.add(SkipReason::kBinary, pending[i].id.hex());
-                            } else if (is_lfs_pointer(bytes)) {
-                              skips.add(SkipReason::kLfsPointer, pending[i].id.hex());
-                            } else {
-                              objects[i] = std::move(object);
-                            }
-                          }
-                        });
-    });
-
-    auto batch_ptr = std::make_unique<BlobBatch>();
-    BlobBatch& batch = *batch_ptr;
-    std::uint64_t offset = 0;
-    for (std::size_t i = 0; i < pending.size(); ++i) {
-      if (!objects[i]) continue;
-      const std::uint64_t length = git_odb_object_size(objects[i].get());
-      batch.entries.push_back({pending[i].id, offset, length});
-      offset += length;
+  // Batches alive at once: per thread, one filling and one being matched
+  // (whose matcher holds about as much again).
+  const std::uint64_t in_flight = 3 * static_cast<std::uint64_t>(threads);
+  const std::uint64_t batch_bytes = std::max<std::uint64_t>(
+      std::uint64_t{1} << 16, std::min(options.batch_bytes, options.memory_budget / in_flight));
+  BatchSink sink(batch_bytes, consume);
+  auto deliver = [&](const ObjectId& id, std::string_view bytes) {
+    if (looks_binary(bytes)) {
+      skips.add(SkipReason::kBinary, id.hex());
+    } else if (is_lfs_pointer(bytes)) {
+      skips.add(SkipReason::kLfsPointer, id.hex());
+    } else {
+      sink.add(id, bytes);
     }
-    batch.arena.resize(offset);
-    std::vector<std::size_t> source_of;
-    source_of.reserve(batch.entries.size());
-    for (std::size_t i = 0; i < pending.size(); ++i) {
-      if (objects[i]) source_of.push_back(i);
-    }
-    arena.execute([&] {
-      tbb::parallel_for(std::size_t{0}, batch.entries.size(), [&](std::size_t e) {
-        const BlobEntry& entry = batch.entries[e];
-        std::memcpy(batch.arena.data() + entry.offset, git_odb_object_data(objects[source_of[e]].get()),
-                    static_cast<std::size_t>(entry.length));
-      });
-    });
-    objects.clear();
-    pending.clear();
-    pending_bytes = 0;
-    // The previous batch's consumer must finish first (batches are consumed
-    // in order, one at a time); this one's then runs while the next is read.
-    arena.execute([&] { consuming.wait(); });
-    in_flight = std::move(batch_ptr);
-    arena.execute([&] { consuming.run([&] { consume(*in_flight); }); });
   };
 
-  for (std::size_t i = 0; i < blobs.size(); ++i) {
-    if (sizes[i] < 0) continue;
-    const auto size = static_cast<std::uint64_t>(sizes[i]);
-    if (!pending.empty() && pending_bytes + size > options.batch_bytes) flush();
-    pending.push_back({blobs[i], size});
-    pending_bytes += size;
-  }
-  flush();
-  arena.execute([&] { consuming.wait(); });
+  BlobReadStats stats;
+  tbb::task_arena arena(threads);
+  arena.execute([&] {
+    std::vector<ObjectId> rest = blobs;
+    if (options.source == BlobSource::kPacks) {
+      PackReadStats pack_stats;
+      rest = read_packed_blobs(git_dir, blobs, options.max_blob_size, skips, deliver, pack_stats);
+      stats.from_packs = pack_stats.blobs;
+    } else {
+      // Pack order still helps libgit2's delta-base cache.
+      rest = order_by_pack_position(git_dir, blobs);
+    }
+    stats.from_libgit2 = rest.size();
+    read_with_libgit2(git_dir, rest, options.max_blob_size, skips, deliver);
+    stats.batches = sink.finish();
+  });
+  return stats;
 }
 
 }  // namespace trawl

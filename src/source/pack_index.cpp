@@ -28,8 +28,12 @@ std::uint64_t read_be64(const unsigned char* p) {
 std::optional<PackIndex> PackIndex::load(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
+  return parse(std::vector<unsigned char>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()));
+}
+
+std::optional<PackIndex> PackIndex::parse(std::vector<unsigned char> bytes) {
   PackIndex index;
-  index.bytes_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  index.bytes_ = std::move(bytes);
   const auto& b = index.bytes_;
   if (b.size() < kHeaderBytes + kFanoutBytes + kTrailerBytes || std::memcmp(b.data(), kMagic, 4) != 0 ||
       read_be32(b.data() + 4) != 2) {
@@ -46,11 +50,11 @@ std::optional<PackIndex> PackIndex::load(const std::string& path) {
   const std::size_t crcs_at = index.ids_at_ + 20 * index.count_;
   index.offsets_at_ = crcs_at + 4 * index.count_;
   index.large_offsets_at_ = index.offsets_at_ + 4 * index.count_;
-  if (index.large_offsets_at_ + kTrailerBytes > b.size()) return std::nullopt;
+  if (index.count_ > b.size() / 28 || index.large_offsets_at_ + kTrailerBytes > b.size()) return std::nullopt;
   return index;
 }
 
-std::optional<std::uint64_t> PackIndex::offset_of(const ObjectId& id) const {
+std::optional<std::uint32_t> PackIndex::position_of(const ObjectId& id) const {
   const unsigned char* fanout = bytes_.data() + kHeaderBytes;
   const std::uint8_t first = id.bytes[0];
   std::size_t lo = first == 0 ? 0 : read_be32(fanout + 4 * (first - 1));
@@ -59,13 +63,7 @@ std::optional<std::uint64_t> PackIndex::offset_of(const ObjectId& id) const {
   while (lo < hi) {
     const std::size_t mid = lo + (hi - lo) / 2;
     const int c = std::memcmp(ids + 20 * mid, id.bytes.data(), 20);
-    if (c == 0) {
-      const std::uint32_t small = read_be32(bytes_.data() + offsets_at_ + 4 * mid);
-      if ((small & 0x80000000u) == 0) return small;
-      const std::size_t at = large_offsets_at_ + 8 * (small & 0x7fffffffu);
-      if (at + 8 + kTrailerBytes > bytes_.size()) return std::nullopt;
-      return read_be64(bytes_.data() + at);
-    }
+    if (c == 0) return static_cast<std::uint32_t>(mid);
     if (c < 0) {
       lo = mid + 1;
     } else {
@@ -73,6 +71,55 @@ std::optional<std::uint64_t> PackIndex::offset_of(const ObjectId& id) const {
     }
   }
   return std::nullopt;
+}
+
+std::optional<std::uint64_t> PackIndex::offset_of(const ObjectId& id) const {
+  const auto position = position_of(id);
+  if (!position) return std::nullopt;
+  return offset_at(*position);
+}
+
+ObjectId PackIndex::id_at(std::uint32_t position) const {
+  ObjectId id;
+  std::memcpy(id.bytes.data(), bytes_.data() + ids_at_ + 20 * std::size_t{position}, id.bytes.size());
+  return id;
+}
+
+std::optional<std::uint64_t> PackIndex::offset_at(std::uint32_t position) const {
+  const std::uint32_t small = read_be32(bytes_.data() + offsets_at_ + 4 * std::size_t{position});
+  if ((small & 0x80000000u) == 0) return small;
+  const std::size_t at = large_offsets_at_ + 8 * std::size_t{small & 0x7fffffffu};
+  if (at + 8 + kTrailerBytes > bytes_.size()) return std::nullopt;
+  return read_be64(bytes_.data() + at);
+}
+
+std::vector<std::uint32_t> PackIndex::pack_order(const std::string& rev_path) const {
+  std::vector<std::uint32_t> order;
+  if (std::ifstream in{rev_path, std::ios::binary}) {
+    const std::vector<unsigned char> rev((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    constexpr unsigned char kRevMagic[4] = {'R', 'I', 'D', 'X'};
+    if (rev.size() == 12 + 4 * count_ + kTrailerBytes && std::memcmp(rev.data(), kRevMagic, 4) == 0 &&
+        read_be32(rev.data() + 4) == 1 && read_be32(rev.data() + 8) == 1) {
+      order.reserve(count_);
+      bool valid = true;
+      for (std::size_t i = 0; i < count_ && valid; ++i) {
+        const std::uint32_t position = read_be32(rev.data() + 12 + 4 * i);
+        valid = position < count_;
+        order.push_back(position);
+      }
+      if (valid) return order;
+      order.clear();
+    }
+  }
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> by_offset;
+  by_offset.reserve(count_);
+  for (std::uint32_t i = 0; i < count_; ++i) {
+    by_offset.emplace_back(offset_at(i).value_or(~std::uint64_t{0}), i);
+  }
+  std::sort(by_offset.begin(), by_offset.end());
+  order.reserve(count_);
+  for (const auto& [offset, position] : by_offset) order.push_back(position);
+  return order;
 }
 
 std::vector<ObjectId> order_by_pack_position(const std::string& git_dir, const std::vector<ObjectId>& ids) {

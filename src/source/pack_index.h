@@ -21,10 +21,21 @@ class PackIndex {
   // Parses the index at `path`; nullopt when it cannot be read or is not a
   // well-formed version 2 index.
   static std::optional<PackIndex> load(const std::string& path);
+  // The same from an index's bytes.
+  static std::optional<PackIndex> parse(std::vector<unsigned char> bytes);
 
   std::size_t object_count() const { return count_; }
+  // The object's position in the index (sorted by id), or nullopt.
+  std::optional<std::uint32_t> position_of(const ObjectId& id) const;
   // The object's offset in the pack, or nullopt when the pack lacks it.
   std::optional<std::uint64_t> offset_of(const ObjectId& id) const;
+  ObjectId id_at(std::uint32_t position) const;
+  // nullopt when the entry points outside the large-offset table.
+  std::optional<std::uint64_t> offset_at(std::uint32_t position) const;
+
+  // Index positions in pack order (by offset): from the pack's .rev file
+  // when `rev_path` holds a valid one for this index, else by sorting.
+  std::vector<std::uint32_t> pack_order(const std::string& rev_path) const;
 
  private:
   std::vector<unsigned char> bytes_;

@@ -63,6 +63,9 @@ GitRepo::GitRepo(std::filesystem::path dir, bool bare) : dir_(std::move(dir)), b
   git(std::string("init -q -b main") + (bare ? " --bare" : ""));
 }
 
+GitRepo::GitRepo(std::filesystem::path dir, Existing)
+    : dir_(std::move(dir)), bare_(!std::filesystem::exists(dir_ / ".git")) {}
+
 std::string GitRepo::git(const std::string& args) {
   // A fixed identity and clock, and no user or system configuration.
   const std::string date = std::to_string(1700000000 + 60 * clock_) + " +0000";

@@ -36,6 +36,9 @@ class GitRepo {
  public:
   // Creates a repository (with a work tree unless `bare`) under `dir`.
   explicit GitRepo(std::filesystem::path dir, bool bare = false);
+  // Uses the repository already at `dir` (a work tree or a git directory).
+  enum Existing { kExisting };
+  GitRepo(std::filesystem::path dir, Existing);
 
   const std::filesystem::path& path() const { return dir_; }
 
