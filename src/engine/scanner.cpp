@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <tuple>
 #include <unordered_map>
 
 #include "engine/entropy.h"
+#include "rules/validators.h"
 
 namespace trawl {
 namespace {
@@ -36,6 +38,43 @@ std::vector<std::string> collect_keywords(const RuleSet& rules, std::vector<std:
     }
   }
   return keywords;
+}
+
+bool is_generic(const Rule& rule) {
+  return std::find(rule.tags.begin(), rule.tags.end(), "generic") != rule.tags.end();
+}
+
+// One span, one finding: of hits whose secrets overlap, keeps the one from a
+// specific rule over a generic one (tagged "generic"), then the longer
+// secret, then the lower rule index. Greedy in that order, so a kept hit
+// overlaps no other kept hit. Returns the kept hits sorted by position.
+std::vector<Hit> one_hit_per_span(const RuleSet& rules, std::vector<Hit> hits) {
+  if (hits.size() < 2) return hits;
+  std::vector<std::size_t> order(hits.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::vector<bool> generic(hits.size());
+  for (std::size_t i = 0; i < hits.size(); ++i) generic[i] = is_generic(rules.rules[hits[i].rule]);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return std::make_tuple(generic[a], hits[b].secret.size(), hits[a].rule) <
+           std::make_tuple(generic[b], hits[a].secret.size(), hits[b].rule);
+  });
+  using Position = std::pair<std::uint32_t, std::uint32_t>;  // (line, column)
+  std::map<Position, Position> kept_spans;                   // first -> last byte of each kept secret
+  std::vector<bool> keep(hits.size());
+  for (std::size_t i : order) {
+    const Position first{hits[i].start_line, hits[i].start_column};
+    const Position last{hits[i].end_line, hits[i].end_column};
+    auto next = kept_spans.lower_bound(first);
+    if (next != kept_spans.end() && next->first <= last) continue;
+    if (next != kept_spans.begin() && std::prev(next)->second >= first) continue;
+    kept_spans.emplace(first, last);
+    keep[i] = true;
+  }
+  std::vector<Hit> out;
+  for (std::size_t i = 0; i < hits.size(); ++i) {
+    if (keep[i]) out.push_back(std::move(hits[i]));
+  }
+  return out;
 }
 
 }  // namespace
@@ -71,9 +110,7 @@ struct Scanner::LineIndex {
 };
 
 Scanner::Scanner(const RuleSet& rules)
-    : rules_(rules),
-      keywords_(collect_keywords(rules, keyword_rules_, keywordless_rules_)),
-      automaton_(keywords_) {}
+    : rules_(rules), keywords_(collect_keywords(rules, keyword_rules_, keywordless_rules_)), automaton_(keywords_) {}
 
 bool Scanner::search(std::string_view bytes, std::uint32_t rule_index, std::size_t from, std::size_t to,
                      LineIndex& lines, std::vector<Hit>& out) const {
@@ -105,6 +142,10 @@ bool Scanner::search(std::string_view bytes, std::uint32_t rule_index, std::size
     const std::string_view secret_view(secret.data(), secret.size());
     const double entropy = shannon_entropy(secret_view);
     if (rule.entropy > 0 && entropy < rule.entropy) continue;
+    if (!std::all_of(rule.validators.begin(), rule.validators.end(),
+                     [&](SecretValidator v) { return passes(v, secret_view); })) {
+      continue;
+    }
 
     const auto secret_begin = static_cast<std::size_t>(secret.data() - text.data());
     const std::size_t secret_last = secret_begin + secret.size() - 1;
@@ -189,7 +230,7 @@ std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candid
   std::stable_sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
     return std::tie(a.start_line, a.start_column, a.rule) < std::tie(b.start_line, b.start_column, b.rule);
   });
-  return hits;
+  return one_hit_per_span(rules_, std::move(hits));
 }
 
 std::vector<BlobHits> Scanner::scan(const BlobBatch& batch, KeywordMatcher& matcher) const {

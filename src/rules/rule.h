@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "rules/validators.h"
+
 namespace trawl {
 
 enum class AllowlistCondition { kOr, kAnd };
@@ -23,7 +25,7 @@ struct Allowlist {
   std::vector<std::string> commits;  // full or abbreviated ids
   std::vector<std::unique_ptr<RE2>> paths;
   std::vector<std::unique_ptr<RE2>> regexes;
-  std::vector<std::string> stopwords;  // lowercase
+  std::vector<std::string> stopwords;     // lowercase
   std::vector<std::string> target_rules;  // global allowlists only: empty means every rule
 };
 
@@ -35,14 +37,16 @@ struct Rule {
   // Most line breaks one match can span (regex_span.h); nullopt when
   // unbounded, and then the regex searches whole blobs.
   std::optional<unsigned> max_newlines;
-  int secret_group = 0;        // 0: first non-empty group, else the whole match
-  double entropy = 0.0;        // minimum Shannon entropy of the secret; 0 disables
+  int secret_group = 0;               // 0: first non-empty group, else the whole match
+  double entropy = 0.0;               // minimum Shannon entropy of the secret; 0 disables
   std::vector<std::string> keywords;  // lowercase
   std::vector<std::string> tags;
   std::vector<Allowlist> allowlists;
+  // trawl's `validate` key: offline checks every secret must pass.
+  std::vector<SecretValidator> validators;
   std::vector<std::string> examples;           // must produce a finding
   std::vector<std::string> negative_examples;  // must not
-  std::string source;  // "file:line" where the rule was defined
+  std::string source;                          // "file:line" where the rule was defined
 };
 
 struct RuleSet {

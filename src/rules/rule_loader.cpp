@@ -35,8 +35,7 @@ class Loader {
     throw ConfigError(message + what);
   }
 
-  void warn_unknown(const toml::table& table, std::initializer_list<std::string_view> known,
-                    const std::string& where) {
+  void warn_unknown(const toml::table& table, std::initializer_list<std::string_view> known, const std::string& where) {
     for (auto&& [key, value] : table) {
       if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
         warnings_.push_back(at(value) + ": unknown key '" + std::string(key.str()) + "'" + where + " (ignored)");
@@ -50,8 +49,7 @@ class Loader {
     return *value;
   }
 
-  std::vector<std::string> strings_of(const toml::node& node, const std::string& rule_id,
-                                      std::string_view key) const {
+  std::vector<std::string> strings_of(const toml::node& node, const std::string& rule_id, std::string_view key) const {
     const toml::array* array = node.as_array();
     if (array == nullptr) fail(node, rule_id, "'" + std::string(key) + "' must be an array of strings");
     std::vector<std::string> out;
@@ -75,6 +73,25 @@ class Loader {
     if (array == nullptr) fail(node, rule_id, "'" + std::string(key) + "' must be an array of strings");
     std::vector<std::unique_ptr<RE2>> out;
     for (const toml::node& item : *array) out.push_back(compile(item, rule_id, key));
+    return out;
+  }
+
+  // `validate`: one validator name or an array of them.
+  std::vector<SecretValidator> validators_of(const toml::node& node, const std::string& rule_id) const {
+    std::vector<std::string> names;
+    if (node.is_string()) {
+      names.push_back(string_of(node, rule_id, "validate"));
+    } else {
+      names = strings_of(node, rule_id, "validate");
+    }
+    std::vector<SecretValidator> out;
+    for (const std::string& name : names) {
+      const std::optional<SecretValidator> validator = secret_validator_named(name);
+      if (!validator) {
+        fail(node, rule_id, "unknown validator \"" + name + "\" (known: " + secret_validator_names() + ")");
+      }
+      out.push_back(*validator);
+    }
     return out;
   }
 
@@ -144,7 +161,7 @@ class Loader {
     if (r.id.empty()) fail(node, "", "a rule has no 'id'");
     warn_unknown(*table,
                  {"id", "description", "regex", "secretGroup", "entropy", "keywords", "path", "tags", "allowlist",
-                  "allowlists", "examples", "negative_examples"},
+                  "allowlists", "validate", "examples", "negative_examples"},
                  " in rule '" + r.id + "'");
     if (const toml::node* v = table->get("description")) r.description = string_of(*v, r.id, "description");
     if (const toml::node* v = table->get("regex")) {
@@ -157,8 +174,9 @@ class Loader {
       auto group = v->value<std::int64_t>();
       if (!group || *group < 0) fail(*v, r.id, "'secretGroup' must be a non-negative integer");
       if (r.regex && *group > r.regex->NumberOfCapturingGroups()) {
-        fail(*v, r.id, "'secretGroup' is " + std::to_string(*group) + " but the regex has only " +
-                           std::to_string(r.regex->NumberOfCapturingGroups()) + " groups");
+        fail(*v, r.id,
+             "'secretGroup' is " + std::to_string(*group) + " but the regex has only " +
+                 std::to_string(r.regex->NumberOfCapturingGroups()) + " groups");
       }
       r.secret_group = static_cast<int>(*group);
     }
@@ -173,6 +191,7 @@ class Loader {
         r.keywords.push_back(lowercase(std::move(k)));
       }
     }
+    if (const toml::node* v = table->get("validate")) r.validators = validators_of(*v, r.id);
     if (const toml::node* v = table->get("tags")) r.tags = strings_of(*v, r.id, "tags");
     if (const toml::node* v = table->get("examples")) r.examples = strings_of(*v, r.id, "examples");
     if (const toml::node* v = table->get("negative_examples")) {
@@ -191,8 +210,8 @@ toml::table parse_toml(std::string_view text, const std::string& source_name) {
   try {
     return toml::parse(text, source_name);
   } catch (const toml::parse_error& e) {
-    throw ConfigError(source_name + ":" + std::to_string(e.source().begin.line) + ": invalid TOML: " +
-                      std::string(e.description()));
+    throw ConfigError(source_name + ":" + std::to_string(e.source().begin.line) +
+                      ": invalid TOML: " + std::string(e.description()));
   }
 }
 
@@ -259,9 +278,8 @@ RuleLoad load_rules_text(std::string_view text, const std::string& source_name, 
     }
     if (const toml::node* v = table->get("disabledRules")) {
       const std::vector<std::string> disabled = loader.strings_of(*v, "", "disabledRules");
-      std::erase_if(base.rules, [&](const Rule& r) {
-        return std::find(disabled.begin(), disabled.end(), r.id) != disabled.end();
-      });
+      std::erase_if(base.rules,
+                    [&](const Rule& r) { return std::find(disabled.begin(), disabled.end(), r.id) != disabled.end(); });
     }
   }
   merge_into(base, std::move(own));

@@ -1,0 +1,16 @@
+// Values that stand where a secret would, but are not one: placeholders a
+// human typed ("changeme", "<your-key>", "xxxx", "...EXAMPLE..."),
+// references to where the real value lives ("${VAR}", "{{ secrets.X }}",
+// "os.environ[...]", "process.env.X", an UPPER_SNAKE name), and runs of
+// repeated or sequential characters. Generic rules judge values by entropy
+// and context alone, so they share this filter (validators.h,
+// `not-placeholder`); specific rules rely on their formats.
+#pragma once
+
+#include <string_view>
+
+namespace trawl {
+
+bool looks_like_placeholder(std::string_view value);
+
+}  // namespace trawl

@@ -1,0 +1,40 @@
+// Offline checks a candidate secret must pass before it becomes a hit: the
+// structure a credential format carries in itself (a checksum, a decodable
+// header, a plausible encoding), so lookalikes are dropped without asking
+// the provider. A rule names its checks with trawl's `validate` key (a
+// string or an array of strings); gitleaks ignores that key.
+//
+//   github-checksum  GitHub's token format (ghp_, gho_, ghu_, ghs_, ghr_, and
+//                    npm_, which adopted it): after the prefix, 30 base62
+//                    characters and then the CRC32 of those 30 characters,
+//                    base62-encoded (0-9A-Za-z) and left-padded with '0' to 6.
+//   jwt              three base64url segments; the header decodes to a JSON
+//                    object with an "alg" member, the payload to a JSON object.
+//   pem              a PEM private key block whose body (headers such as
+//                    DEK-Info aside, escaped "\n" allowed) is base64 of at least
+//                    48 bytes that start as DER (a SEQUENCE) or as an OpenSSH key.
+//   basic-auth       base64 of printable "user:password" (HTTP Basic, .npmrc
+//                    _auth, .docker/config.json auths) whose password is not a
+//                    placeholder.
+//   not-placeholder  not a placeholder or a reference (placeholders.h); for
+//                    generic rules, whose values are not constrained by a format.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace trawl {
+
+enum class SecretValidator { kGithubChecksum, kJwt, kPem, kBasicAuth, kNotPlaceholder };
+
+// The validator with this name, or nullopt for an unknown name.
+std::optional<SecretValidator> secret_validator_named(std::string_view name);
+
+// The known names, comma-separated, for error messages.
+std::string secret_validator_names();
+
+// True when `secret` passes the check.
+bool passes(SecretValidator validator, std::string_view secret);
+
+}  // namespace trawl

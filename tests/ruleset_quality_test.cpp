@@ -1,0 +1,95 @@
+// Detection quality of the built-in rules on the labelled corpus in
+// tests/data/corpus (format: tests/data/README.md): recall and precision,
+// printed and held to the thresholds the ruleset promises.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "engine/scanner.h"
+#include "rules/allowlist_match.h"
+#include "rules/rule_loader.h"
+
+namespace trawl {
+namespace {
+
+const std::filesystem::path kCorpus = std::filesystem::path(TRAWL_TEST_DATA_DIR) / "corpus";
+
+using Place = std::pair<std::string, std::uint32_t>;  // (file, 1-based line)
+
+std::map<Place, std::string> read_labels() {
+  std::map<Place, std::string> labels;
+  std::ifstream in(kCorpus / "LABELS");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    const std::size_t colon = line.rfind(':', line.find(' '));
+    const std::size_t space = line.find(' ');
+    labels[{line.substr(0, colon), static_cast<std::uint32_t>(std::stoul(line.substr(colon + 1, space - colon - 1)))}] =
+        line.substr(space + 1);
+  }
+  return labels;
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(RulesetQuality, RecallAndPrecisionOnTheLabelledCorpus) {
+  const RuleLoad load = load_builtin_rules();
+  const RuleSet& rules = load.rules;
+  const Scanner scanner(rules);
+  const std::map<Place, std::string> labels = read_labels();
+  ASSERT_GE(labels.size(), 400u);
+
+  std::size_t true_positives = 0;
+  std::size_t false_positives = 0;
+  std::size_t clean_lines = 0;
+  std::set<Place> found;
+  for (const auto& entry : std::filesystem::directory_iterator(kCorpus)) {
+    const std::string name = entry.path().filename().string();
+    if (name == "LABELS") continue;
+    const std::string text = read_file(entry.path());
+    std::uint32_t line_number = 0;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+      ++line_number;
+      if (!line.empty() && !labels.contains({name, line_number})) ++clean_lines;
+    }
+    for (const Hit& hit : scanner.scan_text(text)) {
+      const Rule& rule = rules.rules[hit.rule];
+      if (allowlisted(rules, rule, {"", name, hit.secret, hit.match, hit.line})) continue;
+      const Place place{name, hit.start_line};
+      auto label = labels.find(place);
+      if (label != labels.end() && label->second == rule.id && found.insert(place).second) {
+        ++true_positives;
+      } else {
+        ++false_positives;
+        // Where and which rule only: the corpus values look like secrets.
+        std::cout << "false positive: " << name << ":" << hit.start_line << " " << rule.id << "\n";
+      }
+    }
+  }
+  for (const auto& [place, rule_id] : labels) {
+    if (!found.contains(place)) std::cout << "missed: " << place.first << ":" << place.second << " " << rule_id << "\n";
+  }
+  const double recall = static_cast<double>(true_positives) / static_cast<double>(labels.size());
+  const double precision = static_cast<double>(true_positives) /
+                           static_cast<double>(std::max<std::size_t>(1, true_positives + false_positives));
+  std::cout << "corpus: " << labels.size() << " labelled lines, " << clean_lines << " lines that must stay quiet\n"
+            << "recall " << recall << " (" << true_positives << "/" << labels.size() << "), precision " << precision
+            << " (" << false_positives << " false positives)\n";
+  EXPECT_GE(clean_lines, 400u);
+  EXPECT_GE(recall, 0.98);
+  EXPECT_GE(precision, 0.97);
+}
+
+}  // namespace
+}  // namespace trawl
