@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "cli/git_scan.h"
@@ -85,6 +86,39 @@ TEST_F(DamagedRepository, CountsAMissingTreeAndScansTheOtherCommits) {
   const GitScanResult result = scan();
   EXPECT_EQ(skipped(result, "missing_object"), 1u);
   EXPECT_EQ(result.findings.size(), 2u);
+}
+
+}  // namespace
+}  // namespace trawl::test
+
+namespace trawl::test {
+namespace {
+
+TEST(SkippedContent, CountsLfsPointersAndSubmodulesWithoutScanningThem) {
+  TempDir dir;
+  std::ofstream(dir.path() / "rules.toml") << kRules;
+  GitRepo repo(dir.path() / "repo");
+  repo.write("model.bin",
+             "version https://git-lfs.github.com/spec/v1\noid sha256:" + std::string(64, 'a') + "\nsize 12345\n# " +
+                 kInDamaged + "\n");
+  repo.write("plain.txt", kSurvivor + "\n");
+  repo.git("add model.bin plain.txt");
+  // A gitlink with no checkout: `git add -A` would drop it, so commit the index as it is.
+  repo.git("update-index --add --cacheinfo 160000," + std::string(40, '1') + ",vendor/lib");
+  repo.git("commit -q -m 'lfs and submodule'");
+
+  GitScanOptions options;
+  options.repo_path = repo.path().string();
+  options.config_path = (dir.path() / "rules.toml").string();
+  std::ostringstream log;
+  const GitScanResult result = scan_git_history(options, log);
+  ASSERT_EQ(result.findings.size(), 1u);
+  EXPECT_EQ(result.findings[0].secret, kSurvivor);
+  std::map<std::string, std::uint64_t> skipped(result.summary.skipped.begin(), result.summary.skipped.end());
+  EXPECT_EQ(skipped["lfs_pointer"], 1u);
+  EXPECT_EQ(skipped["submodule"], 1u);
+  EXPECT_EQ(result.summary.blobs, 2u);
+  EXPECT_EQ(result.summary.blobs_scanned, 1u);
 }
 
 }  // namespace
