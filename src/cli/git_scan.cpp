@@ -54,7 +54,12 @@ GitScanResult scan_git_history(const GitScanOptions& options, std::ostream& log)
 
   const RuleLoad rules = resolve_rules(options.config_path, root, log);
   const Scanner scanner(rules.rules);
-  std::unique_ptr<KeywordMatcher> matcher = make_cpu_keyword_matcher(scanner.automaton());
+  std::unique_ptr<KeywordMatcher> matcher;
+  try {
+    matcher = make_keyword_matcher(options.backend, scanner.automaton(), log);
+  } catch (const BackendUnavailable& e) {
+    throw UsageError(e.what());
+  }
 
   using Clock = std::chrono::steady_clock;
   auto seconds_since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };

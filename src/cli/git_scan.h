@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/backends.h"
 #include "report/scan_summary.h"
 #include "rules/rule_loader.h"
 #include "source/skip_log.h"
@@ -28,6 +29,7 @@ struct GitScanOptions {
   unsigned threads = 0;     // 0: all cores
   std::uint64_t max_blob_size = 64ull << 20;
   std::uint64_t batch_bytes = 64ull << 20;
+  BackendRequest backend;  // --backend, --gpus
 };
 
 struct GitScanResult {
@@ -42,9 +44,9 @@ struct GitScanResult {
 // and prints the loader's warnings there.
 RuleLoad resolve_rules(const std::string& config_path, const std::string& root, std::ostream& log);
 
-// Throws UsageError when the path is not a repository, ConfigError for bad
-// rules; anything the scan meets in the repository itself is skipped and
-// counted, not thrown.
+// Throws UsageError when the path is not a repository or the requested
+// backend cannot run here, ConfigError for bad rules; anything the scan meets
+// in the repository itself is skipped and counted, not thrown.
 GitScanResult scan_git_history(const GitScanOptions& options, std::ostream& log);
 
 }  // namespace trawl

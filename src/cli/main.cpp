@@ -112,6 +112,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(std::uint64_t{1} << 16, std::uint64_t{1} << 34))
       ->default_str("64MiB");
   scan->add_option("-j,--threads", flags.scan.threads, "Worker threads (default: all cores)");
+  scan->add_option("--backend", flags.scan.backend.name,
+                   "Keyword matching on: auto (CUDA when a device is usable, else CPU), cuda or cpu")
+      ->check(CLI::IsMember({"auto", "cuda", "cpu"}))
+      ->capture_default_str();
+  scan->add_option("--gpus", flags.scan.backend.gpus, "CUDA devices to use, e.g. 0,2 (default: all)")
+      ->delimiter(',')
+      ->check(CLI::NonNegativeNumber);
   scan->add_option("--exit-code", flags.exit_code, "Exit code when there are findings")->capture_default_str();
   scan->add_flag("-v,--verbose", flags.verbose, "List every skipped object");
 

@@ -3,6 +3,7 @@
 #include <tbb/info.h>
 
 #if TRAWL_HAVE_CUDA
+#include "cuda_matcher.h"
 #include "device_probe.h"
 #endif
 
@@ -18,6 +19,46 @@ std::vector<BackendStatus> backend_statuses() {
   out.push_back({"cuda", false, false, "not compiled in (built without the CUDA toolkit)"});
 #endif
   return out;
+}
+
+std::unique_ptr<KeywordMatcher> make_keyword_matcher(const BackendRequest& request, const KeywordAutomaton& automaton,
+                                                     std::ostream& log) {
+  if (request.name != "auto" && request.name != "cuda" && request.name != "cpu") {
+    throw BackendUnavailable("unknown backend '" + request.name + "' (expected auto, cuda or cpu)");
+  }
+  if (request.name == "cpu") {
+    log << "trawl: backend cpu\n";
+    return make_cpu_keyword_matcher(automaton);
+  }
+#if TRAWL_HAVE_CUDA
+  const cuda::DeviceProbe probe = cuda::probe_devices();
+  std::string reason = probe.description;
+  if (probe.usable) {
+    cuda::CudaOptions options;
+    options.devices = request.gpus;
+    if (options.devices.empty()) {
+      for (int d = 0; d < probe.device_count; ++d) options.devices.push_back(d);
+    }
+    for (int d : options.devices) {
+      if (d < 0 || d >= probe.device_count) {
+        throw BackendUnavailable("--gpus: no CUDA device " + std::to_string(d) + " (this machine has " +
+                                 std::to_string(probe.device_count) + ")");
+      }
+    }
+    try {
+      std::unique_ptr<KeywordMatcher> gpu = cuda::make_cuda_keyword_matcher(automaton, options);
+      log << "trawl: backend cuda (" << probe.description << ")\n";
+      return make_fallback_keyword_matcher(std::move(gpu), make_cpu_keyword_matcher(automaton), log);
+    } catch (const BackendError& e) {
+      reason = e.what();
+    }
+  }
+#else
+  const std::string reason = "the CUDA backend is not compiled in";
+#endif
+  if (request.name == "cuda") throw BackendUnavailable("--backend cuda: no usable CUDA device: " + reason);
+  log << "trawl: backend cpu (no usable CUDA device: " << reason << ")\n";
+  return make_cpu_keyword_matcher(automaton);
 }
 
 }  // namespace trawl

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <ostream>
+#include <stdexcept>
 #include <string_view>
 #include <vector>
 
@@ -36,5 +38,20 @@ class KeywordMatcher {
 // run. Each blob is cut into eight slices scanned in one interleaved loop, so
 // the eight independent table lookups per iteration overlap in the core.
 std::unique_ptr<KeywordMatcher> make_cpu_keyword_matcher(const KeywordAutomaton& automaton);
+
+// A backend could not finish a batch (a CUDA error: out of memory, a failed
+// launch). Whatever it found in that batch is discarded.
+class BackendError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Runs `primary` until it throws BackendError, then warns on `log` once and
+// matches that batch and every later one with `fallback`: no batch is lost
+// and none is counted twice. backend_name() names the backend that matched
+// the batches ("cuda", or "cuda, then cpu").
+std::unique_ptr<KeywordMatcher> make_fallback_keyword_matcher(std::unique_ptr<KeywordMatcher> primary,
+                                                              std::unique_ptr<KeywordMatcher> fallback,
+                                                              std::ostream& log);
 
 }  // namespace trawl

@@ -1,0 +1,190 @@
+// GPU benchmark of stage 1 with the full built-in ruleset: the keyword and
+// entropy kernels' throughput over data already on the device, then the
+// backends' throughput including transfers (KeywordMatcher::match and
+// TokenEntropyScorer::score, CUDA against CPU, results compared). The whole
+// `trawl scan --backend cuda` against `--backend cpu` is bench/gpu_bench.sh.
+//
+// usage: trawl_gpu_bench [MiB of synthetic blob data, default 512]
+// With no usable CUDA device it says so and exits 0.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <string>
+
+#include "engine/backends.h"
+#include "engine/entropy_scan.h"
+#include "engine/keyword_matcher.h"
+#include "engine/scanner.h"
+#include "rules/rule_loader.h"
+
+#if TRAWL_HAVE_CUDA
+#include "chunk_kernels.h"
+#include "cuda_matcher.h"
+#endif
+
+namespace {
+
+using trawl::BlobBatch;
+
+constexpr double kEntropyThreshold = 3.5;
+
+// Source-like text in 64 KiB blobs: identifiers, numbers, punctuation, and
+// now and then a keyword or a random token, as in real histories.
+BlobBatch synthetic_batch(std::size_t bytes) {
+  std::mt19937_64 rng(42);
+  const char* words[] = {"const", "return", "value",   "config", "password", "token",  "user",
+                         "key",   "AKIA",   "http://", "secret", "function", "import", "api_key",
+                         "self",  "data",   "ghp_",    "=",      "(",        ");\n"};
+  const std::string token_bytes = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  BlobBatch batch;
+  batch.arena.reserve(bytes + 4096);
+  while (batch.arena.size() < bytes) {
+    trawl::BlobEntry entry;
+    entry.offset = batch.arena.size();
+    while (batch.arena.size() - entry.offset < 64 * 1024) {
+      std::string piece = words[rng() % 20];
+      if (rng() % 50 == 0) {
+        piece.assign(42, '"');
+        for (int i = 1; i <= 40; ++i) piece[i] = token_bytes[rng() % token_bytes.size()];
+      }
+      piece += ' ';
+      batch.arena.insert(batch.arena.end(), piece.begin(), piece.end());
+    }
+    entry.length = batch.arena.size() - entry.offset;
+    batch.entries.push_back(entry);
+  }
+  return batch;
+}
+
+template <typename F>
+double median_seconds(int runs, F&& f) {
+  std::vector<double> times;
+  for (int i = 0; i < runs; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    f();
+    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+#if TRAWL_HAVE_CUDA
+// Seconds per launch of `kernel` over `batch` as one chunk on device 0,
+// the data copied there beforehand.
+double resident_seconds(const trawl::cuda::ChunkKernel& kernel, const BlobBatch& batch, std::uint32_t lead,
+                        std::uint32_t trail) {
+  using trawl::cuda::check;
+  const auto capacity = static_cast<std::uint32_t>(batch.total_bytes());
+  const std::vector<trawl::Chunk> chunks =
+      trawl::plan_chunks(batch, {capacity, static_cast<std::uint32_t>(batch.entries.size()) + 1, lead, trail});
+  const trawl::Chunk& chunk = chunks.at(0);
+  std::vector<char> host(chunk.bytes + trawl::cuda::kInputPadding, 0);
+  trawl::copy_chunk_bytes(batch, chunk, host.data());
+  const std::uint32_t record_capacity = capacity / 8;
+  trawl::cuda::DeviceChunk device;
+  std::uint8_t* bytes = nullptr;
+  trawl::ChunkSegment* segments = nullptr;
+  check(cudaMalloc(&bytes, host.size()), "alloc");
+  check(cudaMalloc(&segments, chunk.segments.size() * sizeof(trawl::ChunkSegment)), "alloc");
+  check(cudaMalloc(&device.records, std::size_t{record_capacity} * kernel.record_bytes()), "alloc");
+  check(cudaMalloc(&device.record_count, sizeof(std::uint32_t)), "alloc");
+  check(cudaMemcpy(bytes, host.data(), host.size(), cudaMemcpyHostToDevice), "copy");
+  check(cudaMemcpy(segments, chunk.segments.data(), chunk.segments.size() * sizeof(trawl::ChunkSegment),
+                   cudaMemcpyHostToDevice),
+        "copy");
+  device.bytes = bytes;
+  device.byte_count = chunk.bytes;
+  device.segments = segments;
+  device.segment_count = static_cast<std::uint32_t>(chunk.segments.size());
+  device.record_capacity = record_capacity;
+  cudaEvent_t start = nullptr;
+  cudaEvent_t stop = nullptr;
+  check(cudaEventCreate(&start), "event");
+  check(cudaEventCreate(&stop), "event");
+  constexpr int kLaunches = 10;
+  check(kernel.launch(device, nullptr), "warm-up launch");
+  check(cudaEventRecord(start), "event");
+  for (int i = 0; i < kLaunches; ++i) {
+    check(cudaMemsetAsync(device.record_count, 0, sizeof(std::uint32_t)), "memset");
+    check(kernel.launch(device, nullptr), "launch");
+  }
+  check(cudaEventRecord(stop), "event");
+  check(cudaEventSynchronize(stop), "kernel");
+  float ms = 0;
+  check(cudaEventElapsedTime(&ms, start, stop), "event");
+  std::uint32_t count = 0;
+  check(cudaMemcpy(&count, device.record_count, sizeof(count), cudaMemcpyDeviceToHost), "copy");
+  if (count > record_capacity) std::printf("  (record buffer overflowed: %u records)\n", count);
+  cudaFree(bytes);
+  cudaFree(segments);
+  cudaFree(device.records);
+  cudaFree(device.record_count);
+  cudaEventDestroy(start);
+  cudaEventDestroy(stop);
+  return ms / 1000.0 / kLaunches;
+}
+#endif
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string cuda_detail = "no cuda backend";
+  bool cuda_usable = false;
+  for (const trawl::BackendStatus& s : trawl::backend_statuses()) {
+    if (s.name == "cuda") {
+      cuda_usable = s.usable;
+      cuda_detail = s.detail;
+    }
+  }
+  if (!cuda_usable) {
+    std::printf("trawl_gpu_bench: no usable CUDA device: %s\n", cuda_detail.c_str());
+    return 0;
+  }
+#if TRAWL_HAVE_CUDA
+  const std::size_t mib = argc > 1 ? std::stoul(argv[1]) : 512;
+  const trawl::RuleLoad rules = trawl::load_builtin_rules();
+  const trawl::Scanner scanner(rules.rules);
+  const trawl::KeywordAutomaton& automaton = scanner.automaton();
+  const trawl::EntropyTable table(kEntropyThreshold);
+  const BlobBatch batch = synthetic_batch(mib << 20);
+  const double gb = static_cast<double>(batch.total_bytes()) / 1e9;
+  std::printf("device: %s\nruleset: built-in, %zu rules, %zu keywords, automaton %zu states, %zu table bytes\n",
+              cuda_detail.c_str(), rules.rules.rules.size(), automaton.keyword_count(),
+              static_cast<std::size_t>(automaton.view().state_count), automaton.table_bytes());
+  std::printf("data: %.3f GB in %zu blobs\n\n", gb, batch.entries.size());
+
+  const trawl::cuda::DeviceProperties props = trawl::cuda::device_properties(0);
+  const trawl::cuda::KeywordChunkKernel keyword_kernel(automaton, props);
+  const trawl::cuda::EntropyChunkKernel entropy_kernel(table, props);
+  const std::uint32_t overlap = automaton.max_keyword_length() > 0 ? automaton.max_keyword_length() - 1 : 0;
+  const double keyword_s = resident_seconds(keyword_kernel, batch, overlap, 0);
+  const double entropy_s = resident_seconds(entropy_kernel, batch, 1, trawl::kMaxTokenLength + 1);
+  std::printf(
+      "device-resident: keyword kernel %.1f GB/s (table in %s memory, %u blocks x %u threads), "
+      "entropy kernel %.1f GB/s\n",
+      gb / keyword_s, keyword_kernel.table_in_shared_memory() ? "shared" : "global", keyword_kernel.geometry().blocks,
+      keyword_kernel.geometry().threads_per_block, gb / entropy_s);
+
+  auto gpu_matcher = trawl::cuda::make_cuda_keyword_matcher(automaton, {});
+  auto cpu_matcher = trawl::make_cpu_keyword_matcher(automaton);
+  auto gpu_scorer = trawl::cuda::make_cuda_token_entropy_scorer(table, {});
+  auto cpu_scorer = trawl::make_cpu_token_entropy_scorer(table);
+  const bool same_keywords = gpu_matcher->match(batch) == cpu_matcher->match(batch);
+  const bool same_tokens = gpu_scorer->score(batch) == cpu_scorer->score(batch);
+  const double gpu_match_s = median_seconds(3, [&] { gpu_matcher->match(batch); });
+  const double cpu_match_s = median_seconds(3, [&] { cpu_matcher->match(batch); });
+  const double gpu_score_s = median_seconds(3, [&] { gpu_scorer->score(batch); });
+  const double cpu_score_s = median_seconds(3, [&] { cpu_scorer->score(batch); });
+  std::printf(
+      "with transfers: keywords cuda %.2f GB/s, cpu %.2f GB/s (identical: %s); "
+      "entropy cuda %.2f GB/s, cpu %.2f GB/s (identical: %s)\n",
+      gb / gpu_match_s, gb / cpu_match_s, same_keywords ? "yes" : "NO", gb / gpu_score_s, gb / cpu_score_s,
+      same_tokens ? "yes" : "NO");
+  return same_keywords && same_tokens ? 0 : 1;
+#else
+  (void)argc;
+  (void)argv;
+  return 0;
+#endif
+}

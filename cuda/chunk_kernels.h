@@ -1,0 +1,150 @@
+// The two kernels as the chunk ring runs them on one device: each holds its
+// tables in that device's memory (uploaded once) and its launch geometry (a
+// persistent grid: as many blocks as fit on every multiprocessor at once).
+// Host-only header.
+#pragma once
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "chunk_ring.h"
+#include "cuda_check.h"
+#include "engine/aho_corasick.h"
+#include "engine/token_entropy.h"
+#include "kernels.h"
+
+namespace trawl::cuda {
+
+struct DeviceProperties {
+  std::uint32_t multiprocessors = 0;
+  std::size_t shared_per_block = 0;  // with the opt-in for dynamic shared memory
+};
+
+// Makes `device` current and reads what the kernels are sized by.
+inline DeviceProperties device_properties(int device) {
+  check(cudaSetDevice(device), "set device");
+  int multiprocessors = 0;
+  int shared = 0;
+  check(cudaDeviceGetAttribute(&multiprocessors, cudaDevAttrMultiProcessorCount, device), "device attribute");
+  check(cudaDeviceGetAttribute(&shared, cudaDevAttrMaxSharedMemoryPerBlockOptin, device), "device attribute");
+  return {static_cast<std::uint32_t>(multiprocessors), static_cast<std::size_t>(shared)};
+}
+
+template <typename T>
+T* upload(const T* host, std::size_t count) {
+  T* device = nullptr;
+  check(cudaMalloc(&device, std::max<std::size_t>(1, count) * sizeof(T)), "device alloc");
+  check(cudaMemcpy(device, host, count * sizeof(T), cudaMemcpyHostToDevice), "copy table");
+  return device;
+}
+
+// The automaton on one device: next and byte_class adjacent, so a block
+// stages both in shared memory with 16-byte loads when they fit; otherwise
+// the kernel reads them from global memory, through the L1 / read-only cache.
+class KeywordChunkKernel final : public ChunkKernel {
+ public:
+  KeywordChunkKernel(const KeywordAutomaton& automaton, const DeviceProperties& props) {
+    const AcTableView host = automaton.view();
+    const std::size_t next_bytes = std::size_t{host.state_count} * host.class_count * sizeof(AcState);
+    const std::size_t byte_class_offset = (next_bytes + 15) / 16 * 16;
+    const std::size_t output_states = host.state_count - host.first_output_state;
+    const std::size_t output_offsets_count = output_states + 1;
+    const std::size_t output_keywords_count = host.output_offsets[output_states];
+    const std::size_t offsets_at = byte_class_offset + 256;
+    const std::size_t keywords_at = offsets_at + output_offsets_count * sizeof(std::uint32_t);
+    std::vector<std::uint8_t> image(keywords_at + output_keywords_count * sizeof(std::uint32_t));
+    std::memcpy(image.data(), host.next, next_bytes);
+    std::memcpy(image.data() + byte_class_offset, host.byte_class, 256);
+    std::memcpy(image.data() + offsets_at, host.output_offsets, output_offsets_count * sizeof(std::uint32_t));
+    std::memcpy(image.data() + keywords_at, host.output_keywords, output_keywords_count * sizeof(std::uint32_t));
+    table_memory_ = upload(image.data(), image.size());
+
+    args_.table = host;
+    args_.table.next = reinterpret_cast<const AcState*>(table_memory_);
+    args_.table.byte_class = table_memory_ + byte_class_offset;
+    args_.table.output_offsets = reinterpret_cast<const std::uint32_t*>(table_memory_ + offsets_at);
+    args_.table.output_keywords = reinterpret_cast<const std::uint32_t*>(table_memory_ + keywords_at);
+    args_.byte_class_offset = static_cast<std::uint32_t>(byte_class_offset);
+    args_.overlap = automaton.max_keyword_length() > 0 ? automaton.max_keyword_length() - 1 : 0;
+    args_.lead_rows = (args_.overlap + 63) / 64;
+    args_.staged_table_bytes = static_cast<std::uint32_t>(byte_class_offset + 256);
+    shared_bytes_ = keyword_kernel_shared_bytes(args_.staged_table_bytes, args_.lead_rows);
+    if (shared_bytes_ > props.shared_per_block) {
+      args_.staged_table_bytes = 0;
+      shared_bytes_ = keyword_kernel_shared_bytes(0, args_.lead_rows);
+    }
+    int blocks_per_multiprocessor = 0;
+    check(prepare_keyword_kernel(shared_bytes_, &blocks_per_multiprocessor), "kernel attributes");
+    args_.geometry = {props.multiprocessors * static_cast<std::uint32_t>(std::max(1, blocks_per_multiprocessor)),
+                      kKeywordThreads, kKeywordBytesPerThread};
+  }
+  ~KeywordChunkKernel() override { cudaFree(table_memory_); }
+  KeywordChunkKernel(const KeywordChunkKernel&) = delete;
+  KeywordChunkKernel& operator=(const KeywordChunkKernel&) = delete;
+
+  bool table_in_shared_memory() const { return args_.staged_table_bytes != 0; }
+  const LaunchGeometry& geometry() const { return args_.geometry; }
+  std::size_t record_bytes() const override { return sizeof(KeywordRecord); }
+  std::size_t sort_scratch_bytes(std::uint32_t capacity) const override { return keyword_sort_scratch_bytes(capacity); }
+  cudaError_t launch(const DeviceChunk& chunk, cudaStream_t stream) const override {
+    KeywordKernelArgs a = args_;
+    a.bytes = chunk.bytes;
+    a.chunk_bytes = chunk.byte_count;
+    a.segments = chunk.segments;
+    a.segment_count = chunk.segment_count;
+    a.out = static_cast<KeywordRecord*>(chunk.records);
+    a.out_count = chunk.record_count;
+    a.out_capacity = chunk.record_capacity;
+    return launch_keyword_kernel(a, shared_bytes_, stream);
+  }
+  cudaError_t sort(void* records, std::uint32_t count, void* scratch, std::size_t scratch_bytes,
+                   cudaStream_t stream) const override {
+    return sort_keyword_records(static_cast<KeywordRecord*>(records), count, scratch, scratch_bytes, stream);
+  }
+
+ private:
+  std::uint8_t* table_memory_ = nullptr;
+  KeywordKernelArgs args_{};
+  std::size_t shared_bytes_ = 0;
+};
+
+class EntropyChunkKernel final : public ChunkKernel {
+ public:
+  EntropyChunkKernel(const EntropyTable& table, const DeviceProperties& props) {
+    table_memory_ = upload(table.count_log_count().data(), table.count_log_count().size());
+    args_.table = {table_memory_, table.threshold_fixed()};
+    int blocks_per_multiprocessor = 0;
+    check(entropy_kernel_blocks_per_multiprocessor(&blocks_per_multiprocessor), "kernel attributes");
+    args_.geometry = {props.multiprocessors * static_cast<std::uint32_t>(std::max(1, blocks_per_multiprocessor)),
+                      kEntropyThreads, kEntropyBytesPerThread};
+  }
+  ~EntropyChunkKernel() override { cudaFree(table_memory_); }
+  EntropyChunkKernel(const EntropyChunkKernel&) = delete;
+  EntropyChunkKernel& operator=(const EntropyChunkKernel&) = delete;
+
+  const LaunchGeometry& geometry() const { return args_.geometry; }
+  std::size_t record_bytes() const override { return sizeof(TokenCandidate); }
+  std::size_t sort_scratch_bytes(std::uint32_t capacity) const override { return token_sort_scratch_bytes(capacity); }
+  cudaError_t launch(const DeviceChunk& chunk, cudaStream_t stream) const override {
+    EntropyKernelArgs a = args_;
+    a.bytes = chunk.bytes;
+    a.chunk_bytes = chunk.byte_count;
+    a.segments = chunk.segments;
+    a.segment_count = chunk.segment_count;
+    a.out = static_cast<TokenCandidate*>(chunk.records);
+    a.out_count = chunk.record_count;
+    a.out_capacity = chunk.record_capacity;
+    return launch_entropy_kernel(a, stream);
+  }
+  cudaError_t sort(void* records, std::uint32_t count, void* scratch, std::size_t scratch_bytes,
+                   cudaStream_t stream) const override {
+    return sort_token_records(static_cast<TokenCandidate*>(records), count, scratch, scratch_bytes, stream);
+  }
+
+ private:
+  std::uint64_t* table_memory_ = nullptr;
+  EntropyKernelArgs args_{};
+};
+
+}  // namespace trawl::cuda

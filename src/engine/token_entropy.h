@@ -1,0 +1,160 @@
+// Entropy scoring of token-like runs, for generic-secret rules: a run is a
+// maximal stretch of base64 / base64url / hex alphabet bytes, bounded by
+// other bytes or the blob's edges, 16 to 256 bytes long. Each run's Shannon
+// entropy (bits per byte) is computed; runs over a threshold are candidates.
+//
+// The entropy is computed in fixed point from a table of c*log2(c) built once
+// on the host: the sum is integer arithmetic, so the CPU backend and the CUDA
+// kernel (which is handed the same table) agree to the last bit, and whether
+// a run passes the threshold never depends on which backend scored it.
+//
+// scan_tokens_in_range() is the per-thread step that both backends run
+// unchanged. It is C++17 so nvcc compiles it.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "engine/host_device.h"
+
+namespace trawl {
+
+constexpr std::uint32_t kMinTokenLength = 16;
+constexpr std::uint32_t kMaxTokenLength = 256;
+// Distinct bytes a run can hold: A-Z a-z 0-9 + / - _ =.
+constexpr std::uint32_t kTokenSymbols = 67;
+constexpr std::uint8_t kNotTokenSymbol = 0xff;
+// Fixed-point entropies are in units of 2^-32 bits per byte.
+constexpr int kEntropyFractionBits = 32;
+
+enum class TokenAlphabet : std::uint8_t { kHex = 0, kBase64 = 1, kBase64Url = 2 };
+
+TRAWL_HOST_DEVICE inline std::uint8_t token_symbol(std::uint8_t c) {
+  if (c >= 'A' && c <= 'Z') return static_cast<std::uint8_t>(c - 'A');
+  if (c >= 'a' && c <= 'z') return static_cast<std::uint8_t>(26 + c - 'a');
+  if (c >= '0' && c <= '9') return static_cast<std::uint8_t>(52 + c - '0');
+  switch (c) {
+    case '+':
+      return 62;
+    case '/':
+      return 63;
+    case '-':
+      return 64;
+    case '_':
+      return 65;
+    case '=':
+      return 66;
+    default:
+      return kNotTokenSymbol;
+  }
+}
+
+// One run over the threshold. `begin` is the offset in the blob.
+struct TokenCandidate {
+  std::uint32_t blob = 0;
+  std::uint32_t begin = 0;
+  std::uint32_t length = 0;
+  TokenAlphabet alphabet = TokenAlphabet::kHex;
+  std::uint64_t entropy_fixed = 0;  // bits per byte, in units of 2^-kEntropyFractionBits
+
+  double entropy() const {
+    return static_cast<double>(entropy_fixed) / static_cast<double>(1ull << kEntropyFractionBits);
+  }
+  friend bool operator==(const TokenCandidate& a, const TokenCandidate& b) {
+    return a.blob == b.blob && a.begin == b.begin && a.length == b.length && a.alphabet == b.alphabet &&
+           a.entropy_fixed == b.entropy_fixed;
+  }
+};
+
+struct EntropyTableView {
+  const std::uint64_t* count_log_count = nullptr;  // [kMaxTokenLength + 1]: c*log2(c), fixed point
+  std::uint64_t threshold_fixed = 0;               // report runs whose entropy is strictly above this
+};
+
+// The host side of EntropyTableView: builds the table once.
+class EntropyTable {
+ public:
+  explicit EntropyTable(double threshold_bits);
+  EntropyTableView view() const { return {count_log_count_.data(), threshold_fixed_}; }
+  const std::vector<std::uint64_t>& count_log_count() const { return count_log_count_; }
+  std::uint64_t threshold_fixed() const { return threshold_fixed_; }
+
+ private:
+  std::vector<std::uint64_t> count_log_count_;
+  std::uint64_t threshold_fixed_ = 0;
+};
+
+// Entropy of bytes[begin, begin + length) from its symbol counts:
+// log2(n) - sum(c*log2 c)/n, as (n*log2 n - sum c*log2 c) / n in fixed point.
+// Reads the run again to sum each symbol's term once and reset its count, so
+// `counts` is all zero on return (re-reading beats a per-thread copy of the
+// run, which a GPU would have to keep in local memory).
+template <typename Bytes>
+TRAWL_HOST_DEVICE inline std::uint64_t run_entropy_fixed(const EntropyTableView& table, const Bytes& bytes,
+                                                         std::uint32_t begin, std::uint32_t length,
+                                                         std::uint16_t* counts) {
+  std::uint64_t sum = 0;
+  for (std::uint32_t i = begin; i < begin + length; ++i) {
+    const std::uint8_t s = token_symbol(bytes[i]);
+    if (counts[s] != 0) {
+      sum += table.count_log_count[counts[s]];
+      counts[s] = 0;
+    }
+  }
+  const std::uint64_t whole = table.count_log_count[length];
+  return whole > sum ? (whole - sum) / length : 0;
+}
+
+// Scans for runs that start in [begin, end) of bytes[data_begin, data_end)
+// and calls on_token(run_begin, length, alphabet, entropy_fixed) for each run
+// over the threshold. data_begin and data_end must be the blob's edges or lie
+// at least 1 byte before `begin` and kMaxTokenLength + 1 bytes after `end`, so
+// a run's edges are always seen. `counts` is kTokenSymbols zeroed counters and
+// is left zeroed. Bytes is anything indexable by position (a pointer, or a
+// view of a block's staged bytes).
+template <typename Bytes, typename OnToken>
+TRAWL_HOST_DEVICE inline void scan_tokens_in_range(const EntropyTableView& table, const Bytes& bytes,
+                                                   std::uint32_t data_begin, std::uint32_t data_end,
+                                                   std::uint32_t begin, std::uint32_t end, std::uint16_t* counts,
+                                                   OnToken&& on_token) {
+  std::uint32_t p = begin;
+  // A run that started before `begin` belongs to whoever scans its start.
+  if (p > data_begin && token_symbol(bytes[p - 1]) != kNotTokenSymbol) {
+    while (p < end && token_symbol(bytes[p]) != kNotTokenSymbol) ++p;
+  }
+  while (p < end) {
+    std::uint8_t s = token_symbol(bytes[p]);
+    if (s == kNotTokenSymbol) {
+      ++p;
+      continue;
+    }
+    const std::uint32_t limit = data_end - p > kMaxTokenLength + 1 ? p + kMaxTokenLength + 1 : data_end;
+    std::uint32_t q = p;
+    bool beyond_hex = false;
+    bool plus_slash = false;
+    bool dash_underscore = false;
+    while (q < limit && s != kNotTokenSymbol) {
+      ++counts[s];
+      // Hex digits are 0-9 (52..61), a-f (26..31) and A-F (0..5).
+      beyond_hex |= !(s >= 52 && s <= 61) && !(s >= 26 && s <= 31) && !(s <= 5);
+      plus_slash |= s == 62 || s == 63;
+      dash_underscore |= s == 64 || s == 65;
+      ++q;
+      if (q < limit) s = token_symbol(bytes[q]);
+    }
+    const std::uint32_t length = q - p;
+    const std::uint64_t entropy = run_entropy_fixed(table, bytes, p, length, counts);
+    if (length > kMaxTokenLength) {
+      // Too long to be a token (embedded data, a long identifier): skip to its end.
+      while (q < end && token_symbol(bytes[q]) != kNotTokenSymbol) ++q;
+    } else if (length >= kMinTokenLength && !(plus_slash && dash_underscore) && entropy > table.threshold_fixed) {
+      const TokenAlphabet alphabet = !beyond_hex       ? TokenAlphabet::kHex
+                                     : dash_underscore ? TokenAlphabet::kBase64Url
+                                                       : TokenAlphabet::kBase64;
+      on_token(p, length, alphabet, entropy);
+    }
+    p = q;
+  }
+}
+
+}  // namespace trawl

@@ -1,0 +1,118 @@
+// Choosing the backend (--backend, --version) and moving the rest of a scan
+// to the CPU when the GPU backend fails mid-scan.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "engine/backends.h"
+#include "engine/keyword_matcher.h"
+#include "support/git_fixture.h"
+#include "support/planted_batch.h"
+
+namespace trawl {
+namespace {
+
+// Matches like the CPU backend but fails on its `fail_at`-th batch.
+class FailingMatcher final : public KeywordMatcher {
+ public:
+  FailingMatcher(const KeywordAutomaton& automaton, int fail_at)
+      : cpu_(make_cpu_keyword_matcher(automaton)), fail_at_(fail_at) {}
+  std::string_view backend_name() const override { return "gpu"; }
+  std::vector<Candidate> match(const BlobBatch& batch) override {
+    if (++calls_ == fail_at_) throw BackendError("out of memory");
+    return cpu_->match(batch);
+  }
+
+ private:
+  std::unique_ptr<KeywordMatcher> cpu_;
+  int fail_at_;
+  int calls_ = 0;
+};
+
+TEST(BackendChoice, AFailingBackendHandsThatBatchAndTheRestToTheCpuOnce) {
+  const KeywordAutomaton automaton(test::planted_keywords());
+  std::ostringstream log;
+  auto matcher = make_fallback_keyword_matcher(std::make_unique<FailingMatcher>(automaton, 2),
+                                               make_cpu_keyword_matcher(automaton), log);
+  EXPECT_EQ(matcher->backend_name(), "gpu");
+  auto cpu = make_cpu_keyword_matcher(automaton);
+  for (std::uint32_t seed = 1; seed <= 4; ++seed) {
+    const BlobBatch batch = test::planted_batch(seed, 64, 3000);
+    EXPECT_EQ(matcher->match(batch), cpu->match(batch)) << "batch " << seed;
+  }
+  EXPECT_EQ(log.str(),
+            "trawl: warning: the gpu backend failed (out of memory); matching this batch and the rest on the cpu "
+            "backend\n");
+  EXPECT_EQ(matcher->backend_name(), "gpu, then cpu");
+}
+
+TEST(BackendChoice, RejectsAnUnknownBackend) {
+  const KeywordAutomaton automaton({"akia"});
+  std::ostringstream log;
+  EXPECT_THROW(make_keyword_matcher({"opencl", {}}, automaton, log), BackendUnavailable);
+}
+
+bool cuda_usable(std::string* detail) {
+  for (const BackendStatus& s : backend_statuses()) {
+    if (s.name == "cuda") {
+      *detail = s.detail;
+      return s.usable;
+    }
+  }
+  return false;
+}
+
+class BackendCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    repo_ = std::make_unique<test::GitRepo>(dir_.path() / "repo");
+    repo_->write("app.env", "TOKEN=none\n");
+    repo_->commit("add env");
+  }
+  test::CommandResult trawl(const std::string& args) {
+    return test::run_command(test::shell_quote(TRAWL_BINARY) + " " + args, dir_.path());
+  }
+  std::string repo() const { return test::shell_quote(repo_->path().string()); }
+
+  test::TempDir dir_;
+  std::unique_ptr<test::GitRepo> repo_;
+};
+
+TEST_F(BackendCli, AutoSaysOnStderrWhichBackendItTook) {
+  std::string detail;
+  const bool usable = cuda_usable(&detail);
+  const test::CommandResult r = trawl("scan " + repo() + " --backend auto");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const std::string expected =
+      usable ? "trawl: backend cuda (" + detail + ")\n" : "trawl: backend cpu (no usable CUDA device: ";
+  EXPECT_NE(r.err.find(expected), std::string::npos) << r.err;
+}
+
+TEST_F(BackendCli, CudaWithNoUsableDeviceExitsTwoWithTheReason) {
+  std::string detail;
+  if (cuda_usable(&detail)) GTEST_SKIP() << "a CUDA device is usable here: " << detail;
+  const test::CommandResult r = trawl("scan " + repo() + " --backend cuda");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("trawl: error: --backend cuda: no usable CUDA device: " + detail), std::string::npos) << r.err;
+}
+
+TEST_F(BackendCli, CpuIsAlwaysAvailableAndAnUnknownBackendIsAUsageError) {
+  const test::CommandResult cpu = trawl("scan " + repo() + " --backend cpu");
+  EXPECT_EQ(cpu.exit_code, 0) << cpu.err;
+  EXPECT_NE(cpu.err.find("trawl: backend cpu\n"), std::string::npos) << cpu.err;
+  EXPECT_EQ(nlohmann::json::parse(cpu.out)["scan"]["backend"], "cpu");
+  EXPECT_EQ(trawl("scan " + repo() + " --backend opencl").exit_code, 2);
+}
+
+TEST_F(BackendCli, VersionSaysWhetherCudaIsCompiledInAndUsable) {
+  std::string detail;
+  const bool usable = cuda_usable(&detail);
+  const test::CommandResult r = trawl("--version");
+  EXPECT_EQ(r.exit_code, 0);
+  const std::string state = !TRAWL_HAVE_CUDA ? "not compiled in" : usable ? "usable" : "compiled in, not usable";
+  EXPECT_NE(r.out.find("  cuda: " + state + " (" + detail + ")\n"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace trawl

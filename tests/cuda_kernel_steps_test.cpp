@@ -1,0 +1,173 @@
+// The CUDA kernels' per-thread steps, run on the host over every thread of
+// every block of a launch, the way the kernels cut chunks and stage tiles,
+// against the CPU backends on random batches: the kernels' logic is checked
+// on machines with no GPU.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <tuple>
+
+#include "engine/chunk_plan.h"
+#include "engine/chunk_scan.h"
+#include "engine/entropy_scan.h"
+#include "engine/keyword_matcher.h"
+#include "support/planted_batch.h"
+
+namespace trawl {
+namespace {
+
+// Calls step(tile, thread) for every thread of every block, each block
+// taking tiles block, block + blocks, ... as the kernels' grid-stride loop does.
+template <typename Step>
+void for_each_thread(const LaunchGeometry& g, std::uint32_t chunk_bytes, Step&& step) {
+  const std::uint64_t tiles = g.tile_count(chunk_bytes);
+  for (std::uint32_t block = 0; block < g.blocks; ++block) {
+    for (std::uint64_t tile = block; tile < tiles; tile += g.blocks) {
+      for (std::uint32_t thread = 0; thread < g.threads_per_block; ++thread) step(tile, thread);
+    }
+  }
+}
+
+std::vector<std::uint8_t> chunk_bytes_of(const BlobBatch& batch, const Chunk& chunk) {
+  std::vector<std::uint8_t> bytes(chunk.bytes + 16u, 0);  // the device buffer's padding
+  copy_chunk_bytes(batch, chunk, reinterpret_cast<char*>(bytes.data()));
+  return bytes;
+}
+
+std::uint32_t overlap_of(const KeywordAutomaton& automaton) {
+  return automaton.max_keyword_length() > 0 ? automaton.max_keyword_length() - 1 : 0;
+}
+
+// What the keyword kernel computes: each tile staged in padded rows from
+// 16-byte vectors, each thread's step over the staged tile.
+std::vector<Candidate> emulate_keyword_kernel(const KeywordAutomaton& automaton, const BlobBatch& batch,
+                                              const LaunchGeometry& g, std::uint32_t chunk_capacity,
+                                              bool* split_a_blob) {
+  const AcTableView table = automaton.view();
+  const std::uint32_t overlap = overlap_of(automaton);
+  const std::uint32_t lead_rows = (overlap + kStagedRowBytes - 1) / kStagedRowBytes;
+  std::vector<Candidate> found;
+  for (const Chunk& chunk : plan_chunks(batch, {chunk_capacity, chunk_capacity / 64 + 1, overlap, 0})) {
+    *split_a_blob |= chunk.holds_piece;
+    const std::vector<std::uint8_t> bytes = chunk_bytes_of(batch, chunk);
+    const auto segment_count = static_cast<std::uint32_t>(chunk.segments.size());
+    std::vector<std::uint8_t> staged;
+    std::uint64_t staged_tile = ~0ull;
+    std::uint32_t origin = 0;
+    for_each_thread(g, chunk.bytes, [&](std::uint64_t tile, std::uint32_t thread) {
+      if (tile != staged_tile) {
+        const std::uint64_t tile_begin = tile * g.tile_bytes();
+        origin = static_cast<std::uint32_t>(staged_origin(tile_begin, lead_rows));
+        const std::uint64_t tile_end = std::min<std::uint64_t>(tile_begin + g.tile_bytes(), chunk.bytes);
+        const auto vectors = static_cast<std::uint32_t>((tile_end - origin + 15) / 16);
+        staged.assign(staged_index(vectors * 16) + 16, 0xee);
+        for (std::uint32_t v = 0; v < vectors; ++v)
+          std::memcpy(&staged[staged_index(v * 16)], &bytes[origin + v * 16], 16);
+        staged_tile = tile;
+      }
+      const ThreadSlice slice = thread_slice(g, tile, thread, chunk.bytes);
+      scan_keywords_in_slice(table, overlap, chunk.segments.data(), segment_count, StagedBytes{staged.data(), origin},
+                             slice.begin, slice.end, [&](std::uint32_t blob, std::uint32_t keyword, std::uint32_t end) {
+                               found.push_back({blob, keyword, end});
+                             });
+    });
+  }
+  std::sort(found.begin(), found.end(), [](const Candidate& a, const Candidate& b) {
+    return std::tie(a.blob, a.keyword, a.end) < std::tie(b.blob, b.keyword, b.end);
+  });
+  return found;
+}
+
+std::vector<TokenCandidate> emulate_entropy_kernel(const EntropyTable& table, const BlobBatch& batch,
+                                                   const LaunchGeometry& g, std::uint32_t chunk_capacity) {
+  std::vector<TokenCandidate> found;
+  for (const Chunk& chunk : plan_chunks(batch, {chunk_capacity, chunk_capacity / 64 + 1, 1, kMaxTokenLength + 1})) {
+    const std::vector<std::uint8_t> bytes = chunk_bytes_of(batch, chunk);
+    std::vector<std::uint16_t> counts(std::size_t{g.threads_per_block} * kTokenSymbols, 0);
+    for_each_thread(g, chunk.bytes, [&](std::uint64_t tile, std::uint32_t thread) {
+      const ThreadSlice slice = thread_slice(g, tile, thread, chunk.bytes);
+      scan_tokens_in_slice(table.view(), chunk.segments.data(), static_cast<std::uint32_t>(chunk.segments.size()),
+                           bytes.data(), slice.begin, slice.end, &counts[std::size_t{thread} * kTokenSymbols],
+                           [&](const TokenCandidate& c) { found.push_back(c); });
+    });
+    EXPECT_TRUE(std::all_of(counts.begin(), counts.end(), [](std::uint16_t c) { return c == 0; }));
+  }
+  std::sort(found.begin(), found.end(), [](const TokenCandidate& a, const TokenCandidate& b) {
+    return std::tie(a.blob, a.begin) < std::tie(b.blob, b.begin);
+  });
+  return found;
+}
+
+struct Launch {
+  LaunchGeometry geometry;
+  std::uint32_t chunk_capacity;
+};
+
+// A full-size block, a small one, and odd block counts; chunks small enough
+// that batches are cut and the large blobs are split, and one that holds a
+// whole batch.
+const Launch kLaunches[] = {{{4, 256, 64}, 4096}, {{3, 32, 64}, 1500}, {{1, 8, 64}, 777}, {{7, 64, 64}, 1u << 20}};
+
+TEST(CudaKernelSteps, KeywordStepsOverEveryThreadFindWhatTheCpuBackendFinds) {
+  for (const std::vector<std::string>& keywords :
+       {test::planted_keywords(), std::vector<std::string>{"akia", "ghp_", "k"}}) {
+    const KeywordAutomaton automaton(keywords);
+    for (std::uint32_t seed = 1; seed <= 3; ++seed) {
+      for (const Launch& launch : kLaunches) {
+        const BlobBatch batch = test::planted_batch(seed, 64, 9000);
+        const std::vector<Candidate> expected = make_cpu_keyword_matcher(automaton)->match(batch);
+        ASSERT_GT(expected.size(), 100u);
+        bool split = false;
+        EXPECT_EQ(emulate_keyword_kernel(automaton, batch, launch.geometry, launch.chunk_capacity, &split), expected)
+            << "seed " << seed << ", chunk " << launch.chunk_capacity;
+        EXPECT_EQ(split, launch.chunk_capacity < 9000u);
+      }
+    }
+  }
+}
+
+TEST(CudaKernelSteps, KeywordAcrossAThreadATileAndAChunkIsReportedOnce) {
+  const KeywordAutomaton automaton({"akia"});
+  BlobBatch batch;
+  std::string text(300, '.');
+  for (std::size_t at : {62u, 126u, 254u}) text.replace(at, 4, "AkIa");  // straddles 64, 128 and 256
+  test::append_blob(batch, text);
+  bool split = false;
+  const std::vector<Candidate> expected = {{0, 0, 66}, {0, 0, 130}, {0, 0, 258}};
+  EXPECT_EQ(emulate_keyword_kernel(automaton, batch, {2, 2, 64}, 100, &split), expected);
+  EXPECT_TRUE(split);
+  EXPECT_EQ(make_cpu_keyword_matcher(automaton)->match(batch), expected);
+}
+
+TEST(CudaKernelSteps, EntropyStepsOverEveryThreadFindWhatTheCpuScorerFinds) {
+  for (const double threshold : {0.0, 3.0, 4.5}) {
+    const EntropyTable table(threshold);
+    for (std::uint32_t seed = 1; seed <= 3; ++seed) {
+      const BlobBatch batch = test::planted_batch(seed, 64, 9000);
+      const std::vector<TokenCandidate> expected = make_cpu_token_entropy_scorer(table)->score(batch);
+      ASSERT_GT(expected.size(), 10u);
+      for (const Launch& launch : kLaunches) {
+        EXPECT_EQ(emulate_entropy_kernel(table, batch, launch.geometry, launch.chunk_capacity), expected)
+            << "threshold " << threshold << ", seed " << seed << ", chunk " << launch.chunk_capacity;
+      }
+    }
+  }
+}
+
+TEST(CudaKernelSteps, TokenRunAcrossAChunkCutIsScoredOnceWhole) {
+  const EntropyTable table(3.0);
+  BlobBatch batch;
+  const std::string token = "Zx9Qw2Er7Ty5Ui3OpAs1Df8Gh6Jk4Lz0";                      // 32 distinct symbols: 5 bits
+  test::append_blob(batch, std::string(730, ' ') + token + std::string(1238, ' '));  // pieces cut at 742
+  const std::vector<TokenCandidate> found = emulate_entropy_kernel(table, batch, {2, 4, 64}, 1000);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].begin, 730u);
+  EXPECT_EQ(found[0].length, 32u);
+  EXPECT_EQ(found[0].alphabet, TokenAlphabet::kBase64);
+  EXPECT_NEAR(found[0].entropy(), 5.0, 1e-9);
+  EXPECT_EQ(found, make_cpu_token_entropy_scorer(table)->score(batch));
+}
+
+}  // namespace
+}  // namespace trawl

@@ -1,0 +1,145 @@
+// Token-like runs and their entropy: what counts as a run, its alphabet, the
+// threshold, and the CPU scorer against a plain reference on random batches.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <random>
+
+#include "engine/entropy.h"
+#include "engine/entropy_scan.h"
+#include "support/planted_batch.h"
+
+namespace trawl {
+namespace {
+
+std::vector<TokenCandidate> scan_text(const EntropyTable& table, const std::string& text) {
+  BlobBatch batch;
+  test::append_blob(batch, text);
+  return make_cpu_token_entropy_scorer(table)->score(batch);
+}
+
+// The obvious algorithm: split at non-token bytes, keep runs of 16..256
+// bytes, classify, compute the entropy in floating point.
+std::vector<TokenCandidate> reference(const BlobBatch& batch, double threshold) {
+  std::vector<TokenCandidate> out;
+  for (std::uint32_t b = 0; b < batch.entries.size(); ++b) {
+    const std::string_view text = batch.bytes(b);
+    std::size_t p = 0;
+    while (p < text.size()) {
+      if (token_symbol(static_cast<std::uint8_t>(text[p])) == kNotTokenSymbol) {
+        ++p;
+        continue;
+      }
+      std::size_t q = p;
+      while (q < text.size() && token_symbol(static_cast<std::uint8_t>(text[q])) != kNotTokenSymbol) ++q;
+      const std::string_view run = text.substr(p, q - p);
+      const bool hex = run.find_first_not_of("0123456789abcdefABCDEF") == std::string_view::npos;
+      const bool plus_slash = run.find_first_of("+/") != std::string_view::npos;
+      const bool dash_underscore = run.find_first_of("-_") != std::string_view::npos;
+      const double entropy = shannon_entropy(run);
+      if (run.size() >= 16 && run.size() <= 256 && !(plus_slash && dash_underscore) && entropy > threshold) {
+        const TokenAlphabet alphabet = hex               ? TokenAlphabet::kHex
+                                       : dash_underscore ? TokenAlphabet::kBase64Url
+                                                         : TokenAlphabet::kBase64;
+        out.push_back({b, static_cast<std::uint32_t>(p), static_cast<std::uint32_t>(run.size()), alphabet, 0});
+      }
+      p = q;
+    }
+  }
+  return out;
+}
+
+TEST(TokenEntropy, FixedPointEntropyMatchesShannonEntropy) {
+  const EntropyTable table(0.0);
+  std::mt19937 rng(7);
+  for (int i = 0; i < 200; ++i) {
+    std::string run(16 + rng() % 241, 'a');
+    const std::uint32_t symbols = 1 + static_cast<std::uint32_t>(rng() % 64);
+    for (char& c : run) c = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[rng() % symbols];
+    std::array<std::uint16_t, kTokenSymbols> counts{};
+    for (char c : run) ++counts[token_symbol(static_cast<std::uint8_t>(c))];
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(run.data());
+    const std::uint64_t fixed =
+        run_entropy_fixed(table.view(), bytes, 0, static_cast<std::uint32_t>(run.size()), counts.data());
+    EXPECT_NEAR(static_cast<double>(fixed) / 4294967296.0, shannon_entropy(run), 1e-6) << run;
+    EXPECT_EQ(counts, (std::array<std::uint16_t, kTokenSymbols>{}));
+  }
+}
+
+TEST(TokenEntropy, ReportsDelimitedRunsOfSixteenToTwoHundredFiftySixBytes) {
+  const EntropyTable table(0.0);
+  const std::string alphabet = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  auto run = [&](std::size_t n) {
+    std::string s;
+    for (std::size_t i = 0; i < n; ++i) s += alphabet[(i * 7) % alphabet.size()];
+    return s;
+  };
+  const std::string text = run(15) + " " + run(16) + "\n" + run(256) + ":" + run(257) + "\"" + run(20);
+  const std::vector<TokenCandidate> found = scan_text(table, text);
+  ASSERT_EQ(found.size(), 3u);
+  EXPECT_EQ(found[0].begin, 16u);
+  EXPECT_EQ(found[0].length, 16u);
+  EXPECT_EQ(found[1].begin, 33u);
+  EXPECT_EQ(found[1].length, 256u);
+  EXPECT_EQ(found[2].begin, 16u + 17 + 257 + 258);
+  EXPECT_EQ(found[2].length, 20u);
+}
+
+TEST(TokenEntropy, ClassifiesHexBase64AndBase64UrlAndSkipsMixedRuns) {
+  const EntropyTable table(0.0);
+  const std::vector<TokenCandidate> found = scan_text(
+      table, "9f86d081884c7d659a2feaa0c55ad015 aB3+dE5/gH7kL9mN1pQ2 aB3-dE5_gH7kL9mN1pQ2 aB3+dE5_gH7kL9mN1pQ2");
+  ASSERT_EQ(found.size(), 3u);
+  EXPECT_EQ(found[0].alphabet, TokenAlphabet::kHex);
+  EXPECT_EQ(found[1].alphabet, TokenAlphabet::kBase64);
+  EXPECT_EQ(found[2].alphabet, TokenAlphabet::kBase64Url);
+}
+
+TEST(TokenEntropy, ReportsOnlyRunsStrictlyOverTheThreshold) {
+  const std::string sixteen_symbols = "0123456789abcdef";  // exactly 4 bits per byte
+  EXPECT_TRUE(scan_text(EntropyTable(4.0), sixteen_symbols).empty());
+  ASSERT_EQ(scan_text(EntropyTable(3.99), sixteen_symbols).size(), 1u);
+  EXPECT_DOUBLE_EQ(scan_text(EntropyTable(3.99), sixteen_symbols)[0].entropy(), 4.0);
+  EXPECT_TRUE(scan_text(EntropyTable(0.0), std::string(40, 'a')).empty());
+}
+
+TEST(TokenEntropy, SlicesOfAnyLengthTogetherReportEachRunOnce) {
+  const EntropyTable table(2.0);
+  const BlobBatch batch = test::planted_batch(5, 64, 5000);
+  const std::string_view text = batch.bytes(2);
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(text.data());
+  const auto length = static_cast<std::uint32_t>(text.size());
+  std::array<std::uint16_t, kTokenSymbols> counts{};
+  auto scan = [&](std::uint32_t slice) {
+    std::vector<std::uint32_t> begins;
+    for (std::uint32_t b = 0; b < length; b += slice) {
+      scan_tokens_in_range(
+          table.view(), bytes, 0, length, b, std::min(length, b + slice), counts.data(),
+          [&](std::uint32_t at, std::uint32_t, TokenAlphabet, std::uint64_t) { begins.push_back(at); });
+    }
+    return begins;
+  };
+  const std::vector<std::uint32_t> whole = scan(length);
+  ASSERT_GT(whole.size(), 5u);
+  for (std::uint32_t slice : {1u, 7u, 16u, 64u, 257u, 1000u}) EXPECT_EQ(scan(slice), whole) << slice;
+}
+
+TEST(TokenEntropy, CpuScorerAgreesWithAPlainReferenceOnRandomBatches) {
+  for (std::uint32_t seed = 1; seed <= 4; ++seed) {
+    // Blobs over the scorer's 64 KiB slices, with runs planted where they meet.
+    const BlobBatch batch = test::planted_batch(seed, 64 * 1024, 200 * 1024);
+    std::vector<TokenCandidate> found = make_cpu_token_entropy_scorer(EntropyTable(3.0))->score(batch);
+    std::vector<TokenCandidate> expected = reference(batch, 3.0);
+    ASSERT_GT(expected.size(), 20u);
+    ASSERT_EQ(found.size(), expected.size());
+    for (std::size_t i = 0; i < found.size(); ++i) {
+      EXPECT_EQ(std::tie(found[i].blob, found[i].begin, found[i].length, found[i].alphabet),
+                std::tie(expected[i].blob, expected[i].begin, expected[i].length, expected[i].alphabet));
+      EXPECT_NEAR(found[i].entropy(),
+                  shannon_entropy(batch.bytes(found[i].blob).substr(found[i].begin, found[i].length)), 1e-6);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace trawl
