@@ -14,6 +14,7 @@
 
 #include "source/blob_reader.h"
 #include "source/git_delta.h"
+#include "source/multi_pack_index.h"
 #include "support/git_fixture.h"
 
 namespace trawl::test {
@@ -107,16 +108,28 @@ TEST(PackReader, ReadsSeveralPacksLooseObjectsAndReverseIndexes) {
   expect_same_as_libgit2(repo, 40);
 }
 
-TEST(PackReader, ReadsWithAMultiPackIndex) {
+TEST(PackReader, ReadsEachObjectOnceFromThePackTheMultiPackIndexPrefers) {
   TempDir dir;
   GitRepo repo(dir.path() / "repo");
   grow_history(repo, 15, "a");
-  repo.git("repack -q -a -d");
-  grow_history(repo, 15, "b");
   repo.git("repack -q -d");
+  grow_history(repo, 15, "b");
+  repo.git("repack -q -a");  // a second pack holding everything again: every early object is in two packs
   repo.git("multi-pack-index write");
   ASSERT_TRUE(std::filesystem::exists(repo.git_dir() / "objects/pack/multi-pack-index"));
-  expect_same_as_libgit2(repo, 30);
+  const std::string midx = repo.git("multi-pack-index verify && ls $(git rev-parse --git-dir)/objects/pack/ | grep -c '\\.pack$'");
+  EXPECT_NE(midx.find("2"), std::string::npos);
+  expect_same_as_libgit2(repo, 0);
+  const std::vector<ObjectId> ids = blob_ids(repo);
+  const auto index = MultiPackIndex::load((repo.git_dir() / "objects/pack/multi-pack-index").string());
+  ASSERT_TRUE(index.has_value());
+  ASSERT_EQ(index->pack_names().size(), 2u);
+  for (const ObjectId& id : ids) {
+    const auto pack = index->pack_of(id);
+    ASSERT_TRUE(pack.has_value()) << id.hex();
+    EXPECT_TRUE(*pack == index->pack_names()[0] || *pack == index->pack_names()[1]);
+  }
+  EXPECT_EQ(read_all(repo.git_dir(), ids, BlobSource::kPacks).stats.from_packs, ids.size());
 }
 
 TEST(PackReader, ReadsAThinPackFixedUpWithRefDeltaBases) {

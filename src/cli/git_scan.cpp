@@ -74,13 +74,15 @@ GitScanResult scan_git_history(const GitScanOptions& options, std::ostream& log)
   read_options.batch_bytes = options.batch_bytes;
   read_options.max_blob_size = options.max_blob_size;
   read_options.threads = options.threads;
+  read_options.memory_budget = options.memory_budget;
+  read_options.source = options.blob_source;
   summary.walk_seconds = seconds_since(walk_started);
   const auto read_started = Clock::now();
   std::mutex hits_mutex;
   std::atomic<std::uint64_t> blobs_scanned{0};
   std::atomic<std::uint64_t> bytes_scanned{0};
   std::atomic<std::int64_t> match_nanoseconds{0};
-  read_blobs(git_dir, history.blobs, read_options, skips, [&](BlobBatch& batch) {
+  const BlobReadStats read_stats = read_blobs(git_dir, history.blobs, read_options, skips, [&](BlobBatch& batch) {
     const auto match_started = Clock::now();
     std::vector<BlobHits> found = scanner.scan(batch, *matcher);
     blobs_scanned += batch.entries.size();
@@ -92,6 +94,8 @@ GitScanResult scan_git_history(const GitScanOptions& options, std::ostream& log)
     match_nanoseconds += std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - match_started).count();
   });
   summary.blobs_scanned = blobs_scanned;
+  summary.blobs_from_packs = read_stats.from_packs;
+  summary.blobs_from_libgit2 = read_stats.from_libgit2;
   summary.bytes_scanned = bytes_scanned;
   summary.match_seconds = static_cast<double>(match_nanoseconds.load()) / 1e9;
   summary.read_match_seconds = seconds_since(read_started);

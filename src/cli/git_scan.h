@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/backends.h"
+#include "source/blob_reader.h"
 #include "report/scan_summary.h"
 #include "rules/rule_loader.h"
 #include "source/skip_log.h"
@@ -29,6 +30,8 @@ struct GitScanOptions {
   unsigned threads = 0;     // 0: all cores
   std::uint64_t max_blob_size = 64ull << 20;
   std::uint64_t batch_bytes = 64ull << 20;
+  std::uint64_t memory_budget = 2ull << 30;  // bounds the blob reader's batches
+  BlobSource blob_source = BlobSource::kPacks;
   BackendRequest backend;  // --backend, --gpus
 };
 

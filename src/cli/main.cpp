@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <map>
 
 #include "cli/git_scan.h"
 #include "cli/rule_examples.h"
@@ -112,6 +113,16 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(std::uint64_t{1} << 16, std::uint64_t{1} << 34))
       ->default_str("64MiB");
   scan->add_option("-j,--threads", flags.scan.threads, "Worker threads (default: all cores)");
+  scan->add_option("--memory-budget", flags.scan.memory_budget, "Memory the blob reader may hold (e.g. 2GiB)")
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(std::uint64_t{1} << 20, ~std::uint64_t{0}))
+      ->default_str("2GiB");
+  scan->add_option("--blob-reader", flags.scan.blob_source,
+                   "packs: read pack files directly, libgit2 for the rest (default); libgit2: everything through libgit2")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, trawl::BlobSource>{{"packs", trawl::BlobSource::kPacks},
+                                                   {"libgit2", trawl::BlobSource::kLibgit2}}))
+      ->default_str("packs");
   scan->add_option("--backend", flags.scan.backend.name,
                    "Keyword matching on: auto (CUDA when a device is usable, else CPU), cuda or cpu")
       ->check(CLI::IsMember({"auto", "cuda", "cpu"}))

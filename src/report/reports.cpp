@@ -41,6 +41,8 @@ ordered_json scan_object(const ScanSummary& s) {
       {"blobs", s.blobs},
       {"blobs_scanned", s.blobs_scanned},
       {"bytes_scanned", s.bytes_scanned},
+      {"blobs_from_packs", s.blobs_from_packs},
+      {"blobs_from_libgit2", s.blobs_from_libgit2},
       {"skipped", skipped},
       {"allowlisted", s.allowlisted},
       {"shallow", s.shallow},

@@ -13,6 +13,7 @@
 #include <unordered_set>
 
 #include "source/git_delta.h"
+#include "source/multi_pack_index.h"
 #include "source/pack_file.h"
 #include "source/pack_index.h"
 
@@ -294,6 +295,8 @@ std::vector<ObjectId> read_packed_blobs(const std::string& git_dir, const std::v
   }
   std::sort(idx_paths.begin(), idx_paths.end());
 
+  // With a multi-pack-index, an object is read from the pack it prefers.
+  const auto midx = MultiPackIndex::load((std::filesystem::path(git_dir) / "objects" / "pack" / "multi-pack-index").string());
   std::unordered_set<ObjectId, ObjectIdHash> remaining(wanted.begin(), wanted.end());
   std::vector<ObjectId> external;  // their delta base lies in another pack
   for (const std::string& idx_path : idx_paths) {
@@ -311,9 +314,14 @@ std::vector<ObjectId> read_packed_blobs(const std::string& git_dir, const std::v
 
     std::vector<std::uint32_t> selected_list;
     std::vector<ObjectId> claimed;
+    const std::string idx_name = std::filesystem::path(idx_path).filename().string();
     for (const ObjectId& id : remaining) {
       const auto k = plan.position_of(id);
       if (!k) continue;
+      if (midx) {
+        const auto preferred = midx->pack_of(id);
+        if (preferred && *preferred != idx_name) continue;
+      }
       claimed.push_back(id);
       const std::int32_t chain = plan.resolve(*k);
       if (chain == kExternalBase) {

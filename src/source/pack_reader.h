@@ -1,7 +1,9 @@
 // Reads blobs straight out of pack files, in pack order, resolving each
 // delta chain once.
 //
-// For every pack: the selected blobs are found through the .idx, their
+// For every pack: the selected blobs are found through the .idx (and, when
+// a multi-pack-index prefers another pack for an object, left to that one),
+// its .rev file gives pack order when present, their
 // delta chains are followed to their bases, and each base is inflated once
 // (libdeflate, whole-buffer: pack headers give every inflated size) and then
 // the deltas built on it, depth first, so only the chain being rebuilt is
