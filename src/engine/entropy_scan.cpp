@@ -44,7 +44,9 @@ class CpuTokenEntropyScorer final : public TokenEntropyScorer {
     }
     tbb::enumerable_thread_specific<std::vector<TokenCandidate>> locals;
     tbb::parallel_for(std::size_t{0}, work.size(), [&](std::size_t w) {
-      const auto [blob, begin] = work[w];
+      // Plain copies, not a structured binding: lambdas below capture them.
+      const auto blob = work[w].first;
+      const auto begin = work[w].second;
       const BlobEntry& entry = batch.entries[blob];
       const auto length = static_cast<std::uint32_t>(entry.length);
       const auto end = static_cast<std::uint32_t>(std::min<std::uint64_t>(length, std::uint64_t{begin} + kSliceBytes));

@@ -1,0 +1,56 @@
+#include "fuzz/fuzz_targets.h"
+
+#include <vector>
+
+#include "source/git_delta.h"
+#include "source/multi_pack_index.h"
+#include "source/pack_file.h"
+#include "source/pack_index.h"
+
+namespace trawl::fuzz {
+namespace {
+
+ObjectId id_from(const std::uint8_t* data, std::size_t size) {
+  ObjectId id;
+  for (std::size_t i = 0; i < id.bytes.size() && i < size; ++i) id.bytes[i] = data[i];
+  return id;
+}
+
+}  // namespace
+
+void pack_index(const std::uint8_t* data, std::size_t size) {
+  const auto index = PackIndex::parse(std::vector<unsigned char>(data, data + size));
+  if (!index) return;
+  for (std::uint32_t i = 0; i < index->object_count() && i < 4096; ++i) {
+    const ObjectId id = index->id_at(i);
+    (void)index->position_of(id);
+    (void)index->offset_at(i);
+  }
+  (void)index->offset_of(id_from(data, size));
+  (void)index->pack_order("");
+}
+
+void multi_pack_index(const std::uint8_t* data, std::size_t size) {
+  const auto midx = MultiPackIndex::parse(std::vector<unsigned char>(data, data + size));
+  if (!midx) return;
+  (void)midx->pack_of(id_from(data, size));
+  (void)midx->pack_of(ObjectId{});
+}
+
+void pack_entry_header(const std::uint8_t* data, std::size_t size) {
+  const std::string_view pack(reinterpret_cast<const char*>(data), size);
+  for (std::uint64_t offset = 0; offset < size && offset < 64; ++offset) (void)parse_pack_entry_header(pack, offset);
+}
+
+void delta(const std::uint8_t* data, std::size_t size) {
+  // The first byte splits the input into a base and a delta.
+  if (size == 0) return;
+  const std::size_t base_size = std::min<std::size_t>(data[0], size - 1);
+  const std::string_view base(reinterpret_cast<const char*>(data + 1), base_size);
+  const std::string_view instructions(reinterpret_cast<const char*>(data + 1 + base_size), size - 1 - base_size);
+  std::vector<char> out;
+  (void)parse_delta_header(instructions);
+  (void)apply_delta(base, instructions, out);
+}
+
+}  // namespace trawl::fuzz

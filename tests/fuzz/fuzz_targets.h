@@ -1,0 +1,29 @@
+// The parsers that read untrusted bytes from a repository's object database,
+// each wrapped as a fuzz target: libFuzzer drives them in a fuzzing build
+// (TRAWL_FUZZ=ON), and the test suite replays the saved corpus through them
+// on every build.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace trawl::fuzz {
+
+void pack_index(const std::uint8_t* data, std::size_t size);
+void multi_pack_index(const std::uint8_t* data, std::size_t size);
+void pack_entry_header(const std::uint8_t* data, std::size_t size);
+void delta(const std::uint8_t* data, std::size_t size);
+
+struct Target {
+  std::string_view name;  // also the corpus folder's name
+  void (*run)(const std::uint8_t*, std::size_t);
+};
+inline constexpr Target kTargets[] = {
+    {"pack_index", pack_index},
+    {"multi_pack_index", multi_pack_index},
+    {"pack_entry_header", pack_entry_header},
+    {"delta", delta},
+};
+
+}  // namespace trawl::fuzz
