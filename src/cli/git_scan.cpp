@@ -1,7 +1,5 @@
 #include "cli/git_scan.h"
 
-#include <tbb/task_arena.h>
-
 #include <chrono>
 #include <filesystem>
 
@@ -9,11 +7,28 @@
 #include "engine/scanner.h"
 #include "source/blob_reader.h"
 #include "source/git_handles.h"
-#include "source/history.h"
 #include "source/pack_index.h"
 #include "verify/attribution.h"
+#include "verify/timeline.h"
 
 namespace trawl {
+namespace {
+
+// Where each scanned ref's tip holds blobs with any of the secrets.
+std::vector<std::vector<BlobLocation>> tip_locations(const std::string& git_dir, const History& history,
+                                                     const std::unordered_set<ObjectId, ObjectIdHash>& wanted,
+                                                     SkipLog& skips) {
+  std::unordered_map<ObjectId, ObjectId, ObjectIdHash> tree_of;
+  for (const CommitInfo& c : history.commits) tree_of.emplace(c.id, c.tree);
+  std::vector<ObjectId> trees;
+  for (const RefInfo& ref : history.refs) {
+    auto it = tree_of.find(ref.commit);
+    trees.push_back(it != tree_of.end() ? it->second : ObjectId{});
+  }
+  return locate_blobs(git_dir, trees, wanted, skips);
+}
+
+}  // namespace
 
 RuleLoad resolve_rules(const std::string& config_path, const std::string& root, std::ostream& log) {
   RuleLoad load;
@@ -35,8 +50,20 @@ RuleLoad resolve_rules(const std::string& config_path, const std::string& root, 
   return load;
 }
 
-GitScanResult scan_git_history(const GitScanOptions& options, std::ostream& log) {
-  const auto started = std::chrono::steady_clock::now();
+Suppressions load_suppressions(const std::string& root, const std::string& baseline_path, std::ostream& log) {
+  Suppressions suppressions;
+  for (const char* name : {".trawlignore", ".gitleaksignore"}) {
+    const std::string path = (std::filesystem::path(root) / name).string();
+    if (suppressions.add_ignore_file(path)) log << "trawl: ignoring the fingerprints listed in " << path << "\n";
+  }
+  if (!baseline_path.empty()) suppressions.add_baseline(baseline_path);
+  return suppressions;
+}
+
+ScanResult scan_git_history(const GitScanOptions& options, std::ostream& log) {
+  using Clock = std::chrono::steady_clock;
+  auto seconds_since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
+  const auto started = Clock::now();
   std::string git_dir;
   std::string root;
   {
@@ -52,16 +79,25 @@ GitScanResult scan_git_history(const GitScanOptions& options, std::ostream& log)
   }
 
   const RuleLoad rules = resolve_rules(options.config_path, root, log);
+  const Suppressions suppressions = load_suppressions(root, options.baseline_path, log);
   const Scanner scanner(rules.rules);
   std::unique_ptr<KeywordMatcher> matcher = make_cpu_keyword_matcher(scanner.automaton());
 
-  using Clock = std::chrono::steady_clock;
-  auto seconds_since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
+  ScanProgress unobserved;
+  ScanProgress& progress = options.progress != nullptr ? *options.progress : unobserved;
   SkipLog skips;
   const auto walk_started = Clock::now();
-  const History history = walk_history(git_dir, WalkOptions{options.threads}, skips);
+  WalkOptions walk_options{options.threads, options.scope, &progress.walk};
+  History history;
+  try {
+    history = walk_history(git_dir, walk_options, skips);
+  } catch (const GitError& e) {
+    // Only a scope's revision can fail this way once the repository opened.
+    if (!options.scope.tip.empty() || !options.scope.exclude.empty()) throw UsageError(e.what());
+    throw;
+  }
 
-  GitScanResult result;
+  ScanResult result;
   ScanSummary& summary = result.summary;
   HitsByBlob hits;
   BlobReadOptions read_options;
@@ -69,34 +105,46 @@ GitScanResult scan_git_history(const GitScanOptions& options, std::ostream& log)
   read_options.max_blob_size = options.max_blob_size;
   read_options.threads = options.threads;
   summary.walk_seconds = seconds_since(walk_started);
+  progress.blobs_total = history.blobs.size();
+  progress.phase = ScanPhase::kReading;
   const auto read_started = Clock::now();
   read_blobs(git_dir, order_by_pack_position(git_dir, history.blobs), read_options, skips, [&](BlobBatch& batch) {
     const auto match_started = Clock::now();
+    progress.phase = ScanPhase::kMatching;
     summary.blobs_scanned += batch.entries.size();
     summary.bytes_scanned += batch.total_bytes();
     for (BlobHits& found : scanner.scan(batch, *matcher)) hits.emplace(found.blob, std::move(found.hits));
     summary.match_seconds += seconds_since(match_started);
+    progress.blobs_done += batch.entries.size();
+    progress.bytes_done += batch.total_bytes();
+    progress.phase = ScanPhase::kReading;
   });
   summary.read_match_seconds = seconds_since(read_started);
 
-  Attribution attribution = attribute_findings(history, rules.rules, hits);
+  progress.phase = ScanPhase::kAttributing;
+  Attribution attribution = attribute_findings(history, rules.rules, hits, suppressions, options.on_finding);
   result.findings = std::move(attribution.findings);
+  result.secrets = group_by_secret(result.findings);
+  if (!result.secrets.empty()) {
+    const auto wanted = blobs_holding(result.secrets, rules.rules, hits);
+    add_history(result.secrets, history, rules.rules, hits, tip_locations(git_dir, history, wanted, skips));
+  }
   result.skipped = skips.entries();
 
   summary.refs = history.refs.size();
-  summary.commits = history.commits.size();
+  summary.commits = history.commits_in_scope;
   summary.blobs = history.blobs.size();
   for (std::size_t r = 0; r < kSkipReasonCount; ++r) {
     const auto reason = static_cast<SkipReason>(r);
     summary.skipped.emplace_back(std::string(skip_reason_name(reason)), skips.count(reason));
   }
   summary.findings = result.findings.size();
-  summary.allowlisted = attribution.allowlisted;
+  summary.suppressed = attribution.suppressed;
   summary.shallow = history.shallow;
   summary.backend = std::string(matcher->backend_name());
   summary.rules_origin = rules.rules.origin;
   summary.rule_count = rules.rules.rules.size();
-  summary.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  summary.wall_seconds = seconds_since(started);
   return result;
 }
 
