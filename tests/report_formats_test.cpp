@@ -111,9 +111,12 @@ TEST_F(ReportFormats, JsonHoldsFindingsAndASecretsTimeline) {
   EXPECT_EQ(s["secret"], kSecret);
   EXPECT_EQ(s["secret_sha256"].get<std::string>().size(), 64u);
   ASSERT_EQ(s["introduced"].size(), 1u);
-  EXPECT_EQ(s["introduced"][0],
-            (nlohmann::json{{"commit", first_}, {"date", "2023-11-14T22:14:20Z"}, {"author", "Ada Author"},
-                            {"email", "ada@example.com"}, {"path", "app.env"}, {"line", 2}}));
+  EXPECT_EQ(s["introduced"][0], (nlohmann::json{{"commit", first_},
+                                                {"date", "2023-11-14T22:14:20Z"},
+                                                {"author", "Ada Author"},
+                                                {"email", "ada@example.com"},
+                                                {"path", "app.env"},
+                                                {"line", 2}}));
   EXPECT_EQ(s["removed"], nlohmann::json::array());
   EXPECT_EQ(s["reachable_from"], (nlohmann::json{"refs/heads/main"}));
   EXPECT_EQ(s["present_at"], (nlohmann::json{{{"ref", "refs/heads/main"}, {"path", "app.env"}, {"line", 2}}}));
@@ -139,23 +142,24 @@ TEST_F(ReportFormats, CsvHasAHeaderAndOneQuotedRowPerFinding) {
   const auto rows = parse_csv(report("csv").out);
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[0], (std::vector<std::string>{"RuleID", "Commit", "File", "SymlinkFile", "Secret", "Match",
-                                               "StartLine", "EndLine", "StartColumn", "EndColumn", "Author",
-                                               "Message", "Date", "Email", "Fingerprint", "Tags"}));
-  EXPECT_EQ(rows[2], (std::vector<std::string>{"test-token", second_, "conf/my file.ini", "", kOther, kOther, "2",
-                                               "2", "7", "30", "Ada Author", "add ini, with a comma",
-                                               "2023-11-14T22:15:20Z", "ada@example.com",
-                                               second_ + ":conf/my file.ini:test-token:2", "test token"}));
+                                               "StartLine", "EndLine", "StartColumn", "EndColumn", "Author", "Message",
+                                               "Date", "Email", "Fingerprint", "Tags"}));
+  EXPECT_EQ(rows[2],
+            (std::vector<std::string>{"test-token", second_, "conf/my file.ini", "", kOther, kOther, "2", "2", "7",
+                                      "30", "Ada Author", "add ini, with a comma", "2023-11-14T22:15:20Z",
+                                      "ada@example.com", second_ + ":conf/my file.ini:test-token:2", "test token"}));
 }
 
 TEST_F(ReportFormats, TextWritesAReadableBlockPerFindingWithoutColourOffATerminal) {
   const std::string out = report("text").out;
   EXPECT_EQ(out.find('\x1b'), std::string::npos);
-  const std::string first_block = "Finding:     TOKEN=" + kSecret + "\nSecret:      " + kSecret +
-                                  "\nRuleID:      test-token\n";
+  const std::string first_block =
+      "Finding:     TOKEN=" + kSecret + "\nSecret:      " + kSecret + "\nRuleID:      test-token\n";
   EXPECT_TRUE(out.starts_with(first_block)) << out;
   EXPECT_NE(out.find("File:        app.env\nLine:        2\nCommit:      " + first_ +
                      "\nAuthor:      Ada Author\nEmail:       ada@example.com\nDate:        2023-11-14T22:14:20Z\n"
-                     "Fingerprint: " + first_ + ":app.env:test-token:2\n\n"),
+                     "Fingerprint: " +
+                     first_ + ":app.env:test-token:2\n\n"),
             std::string::npos)
       << out;
 }

@@ -62,8 +62,7 @@ TEST_F(Suppression, InlineAllowCommentsAndAllowlistsDropFindingsAndAreCounted) {
   EXPECT_EQ(suppressed(r),
             (nlohmann::json{{"allowlist", 1}, {"ignore_file", 0}, {"baseline", 0}, {"inline_allow", 2}}));
   EXPECT_EQ(nlohmann::json::parse(r.out)["scan"]["allowlisted"], 1);
-  EXPECT_NE(r.err.find("trawl: 2 findings (3 suppressed: allowlist 1, inline allow 2)\n"), std::string::npos)
-      << r.err;
+  EXPECT_NE(r.err.find("trawl: 2 findings (3 suppressed: allowlist 1, inline allow 2)\n"), std::string::npos) << r.err;
 }
 
 TEST_F(Suppression, FingerprintsInATrawlignoreFileAreSuppressed) {

@@ -144,8 +144,9 @@ TEST_F(Timeline, RecordsADeletedFileAsARemovalAndAKeptSecretAsPresentEverywhere)
   EXPECT_TRUE(kept.removed.empty());
   std::vector<std::tuple<std::string, std::string, std::uint32_t>> at;
   for (const SecretAtRef& p : kept.present_at) at.emplace_back(p.ref, p.path, p.line);
-  EXPECT_EQ(at, (std::vector<std::tuple<std::string, std::string, std::uint32_t>>{
-                    {"refs/heads/main", "app.env", 3}, {"refs/heads/topic", "app.env", 3}, {"refs/tags/v1", "app.env", 3}}));
+  EXPECT_EQ(
+      at, (std::vector<std::tuple<std::string, std::string, std::uint32_t>>{
+              {"refs/heads/main", "app.env", 3}, {"refs/heads/topic", "app.env", 3}, {"refs/tags/v1", "app.env", 3}}));
 
   const SecretTimeline& repeated = timeline_of(result, kRepeated);
   ASSERT_EQ(repeated.introduced.size(), 3u);
@@ -169,11 +170,9 @@ TEST_F(Timeline, ABranchScopeScansOnlyThatRefsHistory) {
   HistoryScope scope;
   scope.tip = "topic";
   const ScanResult result = scan(scope);
-  EXPECT_EQ(places(result), sorted({{c1_, "a.txt", 1},
-                                    {c1_, "a.txt", 3},
-                                    {c1_, "b.txt", 1},
-                                    {t1_, "app.env", 2},
-                                    {t1_, "app.env", 3}}));
+  EXPECT_EQ(
+      places(result),
+      sorted({{c1_, "a.txt", 1}, {c1_, "a.txt", 3}, {c1_, "b.txt", 1}, {t1_, "app.env", 2}, {t1_, "app.env", 3}}));
   EXPECT_EQ(result.summary.commits, 2u);
 }
 
