@@ -128,8 +128,8 @@ std::string path_uri(const std::string& path) {
 
 ordered_json sarif_result(const Finding& f, std::size_t rule_index) {
   std::string where = f.path;
-  if (f.start_line > 0) where += ":" + std::to_string(f.start_line);
-  if (!f.commit.empty()) where += " at commit " + f.commit.substr(0, 12);
+  if (f.start_line > 0) where.append(":").append(std::to_string(f.start_line));
+  if (!f.commit.empty()) where.append(" at commit ").append(f.commit, 0, 12);
   ordered_json physical{{"artifactLocation", {{"uri", path_uri(f.path)}}}};
   // A path-only finding has no position; SARIF lines start at 1.
   if (f.start_line > 0) {
