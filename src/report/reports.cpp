@@ -165,10 +165,7 @@ void write_sarif(std::ostream& out, const std::vector<Finding>& findings) {
     }
     results.push_back(sarif_result(f, it->second));
   }
-  const ordered_json driver{{"name", "trawl"},
-                            {"semanticVersion", TRAWL_VERSION},
-                            {"informationUri", "https://github.com/trawl-scanner/trawl"},
-                            {"rules", rules}};
+  const ordered_json driver{{"name", "trawl"}, {"semanticVersion", TRAWL_VERSION}, {"rules", rules}};
   const ordered_json doc{{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
                          {"version", "2.1.0"},
                          {"runs", ordered_json::array({{{"tool", {{"driver", driver}}}, {"results", results}}})}};
