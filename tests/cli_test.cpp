@@ -148,7 +148,7 @@ TEST_F(Cli, RejectsAMissingConfigFileAndAnUnknownReportFormat) {
   EXPECT_EQ(missing.err, "trawl: error: nowhere.toml: cannot read the rules file\n");
   const CommandResult format = trawl("scan " + repo() + " " + rules() + " --report-format yaml");
   EXPECT_EQ(format.exit_code, 2);
-  EXPECT_EQ(format.err, "trawl: error: unknown report format 'yaml' (expected json or gitleaks)\n");
+  EXPECT_EQ(format.err, "trawl: error: unknown report format 'yaml' (expected json, jsonl, sarif, csv, gitleaks or text)\n");
 }
 
 TEST_F(Cli, WarnsAboutUnknownKeysAndScansAnyway) {

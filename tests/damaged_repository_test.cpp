@@ -34,7 +34,7 @@ class DamagedRepository : public ::testing::Test {
     damaged_blob_.pop_back();
   }
 
-  GitScanResult scan() {
+  ScanResult scan() {
     GitScanOptions options;
     options.repo_path = repo_->path().string();
     options.config_path = (dir_.path() / "rules.toml").string();
@@ -42,7 +42,7 @@ class DamagedRepository : public ::testing::Test {
     return scan_git_history(options, log);
   }
 
-  static std::uint64_t skipped(const GitScanResult& result, const std::string& reason) {
+  static std::uint64_t skipped(const ScanResult& result, const std::string& reason) {
     for (const auto& [name, count] : result.summary.skipped)
       if (name == reason) return count;
     return ~0ull;
@@ -55,7 +55,7 @@ class DamagedRepository : public ::testing::Test {
 
 TEST_F(DamagedRepository, CountsAMissingBlobAndReportsTheRest) {
   std::filesystem::remove(repo_->loose_object_path(damaged_blob_));
-  const GitScanResult result = scan();
+  const ScanResult result = scan();
   EXPECT_EQ(skipped(result, "missing_object"), 1u);
   EXPECT_EQ(skipped(result, "corrupt_object"), 0u);
   ASSERT_EQ(result.findings.size(), 1u);
@@ -68,7 +68,7 @@ TEST_F(DamagedRepository, CountsACorruptLooseObjectAndReportsTheRest) {
   const auto object = repo_->loose_object_path(damaged_blob_);
   std::filesystem::remove(object);
   std::ofstream(object, std::ios::binary) << "this is not zlib data at all";
-  const GitScanResult result = scan();
+  const ScanResult result = scan();
   EXPECT_EQ(skipped(result, "corrupt_object"), 1u);
   EXPECT_EQ(skipped(result, "missing_object"), 0u);
   ASSERT_EQ(result.findings.size(), 1u);
@@ -83,7 +83,7 @@ TEST_F(DamagedRepository, CountsAMissingTreeAndScansTheOtherCommits) {
   std::string tree = repo_->git("rev-parse HEAD^{tree}");
   tree.pop_back();
   std::filesystem::remove(repo_->loose_object_path(tree));
-  const GitScanResult result = scan();
+  const ScanResult result = scan();
   EXPECT_EQ(skipped(result, "missing_object"), 1u);
   EXPECT_EQ(result.findings.size(), 2u);
 }
@@ -111,7 +111,7 @@ TEST(SkippedContent, CountsLfsPointersAndSubmodulesWithoutScanningThem) {
   options.repo_path = repo.path().string();
   options.config_path = (dir.path() / "rules.toml").string();
   std::ostringstream log;
-  const GitScanResult result = scan_git_history(options, log);
+  const ScanResult result = scan_git_history(options, log);
   ASSERT_EQ(result.findings.size(), 1u);
   EXPECT_EQ(result.findings[0].secret, kSurvivor);
   std::map<std::string, std::uint64_t> skipped(result.summary.skipped.begin(), result.summary.skipped.end());

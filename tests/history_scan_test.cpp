@@ -43,14 +43,14 @@ struct Expected {
   friend auto operator<=>(const Expected&, const Expected&) = default;
 };
 
-std::vector<Expected> found(const GitScanResult& result) {
+std::vector<Expected> found(const ScanResult& result) {
   std::vector<Expected> out;
   for (const Finding& f : result.findings) out.push_back({f.secret, f.commit, f.path, f.start_line});
   std::sort(out.begin(), out.end());
   return out;
 }
 
-std::uint64_t skipped(const GitScanResult& result, const std::string& reason) {
+std::uint64_t skipped(const ScanResult& result, const std::string& reason) {
   for (const auto& [name, count] : result.summary.skipped)
     if (name == reason) return count;
   ADD_FAILURE() << "no skip reason " << reason;
@@ -112,7 +112,7 @@ class HistoryScan : public ::testing::Test {
     stash_commit_.pop_back();
   }
 
-  GitScanResult scan(const std::string& path) {
+  ScanResult scan(const std::string& path) {
     GitScanOptions options;
     options.repo_path = path;
     options.config_path = (dir_.path() / "rules.toml").string();
@@ -137,12 +137,12 @@ class HistoryScan : public ::testing::Test {
 };
 
 TEST_F(HistoryScan, ReportsEachSecretOnceAtTheCommitThatIntroducedIt) {
-  const GitScanResult result = scan(repo_->path().string());
+  const ScanResult result = scan(repo_->path().string());
   EXPECT_EQ(found(result), expected());
 }
 
 TEST_F(HistoryScan, FillsEveryFindingFieldFromTheIntroducingCommit) {
-  const GitScanResult result = scan(repo_->path().string());
+  const ScanResult result = scan(repo_->path().string());
   auto it = std::find_if(result.findings.begin(), result.findings.end(),
                          [&](const Finding& f) { return f.secret == kEdited && f.path == "config.py"; });
   ASSERT_NE(it, result.findings.end());
@@ -162,7 +162,7 @@ TEST_F(HistoryScan, FillsEveryFindingFieldFromTheIntroducingCommit) {
 }
 
 TEST_F(HistoryScan, CountsEveryRefCommitAndUniqueBlobAndSkipsBinaryAndOversized) {
-  const GitScanResult result = scan(repo_->path().string());
+  const ScanResult result = scan(repo_->path().string());
   // main, topic, feature-x, v-only, notes, stash
   EXPECT_EQ(result.summary.refs, 6u);
   const std::string commit_count = repo_->git("rev-list --all --count");
@@ -180,7 +180,7 @@ TEST_F(HistoryScan, FindsTheSameInABareCloneWithEverythingPacked) {
   const auto bare = dir_.path() / "bare.git";
   repo_->git("clone -q --mirror . " + shell_quote(bare.string()));
   GitRepo(bare, true).git("gc -q --aggressive");
-  const GitScanResult result = scan(bare.string());
+  const ScanResult result = scan(bare.string());
   EXPECT_EQ(found(result), expected());
 }
 
@@ -188,7 +188,7 @@ TEST_F(HistoryScan, StopsAtTheShallowBoundaryAndSaysSo) {
   const auto shallow = dir_.path() / "shallow";
   repo_->git("clone -q --depth 1 --no-local --branch main file://" + repo_->path().string() + " " +
              shell_quote(shallow.string()));
-  const GitScanResult result = scan(shallow.string());
+  const ScanResult result = scan(shallow.string());
   EXPECT_TRUE(result.summary.shallow);
   EXPECT_EQ(result.summary.commits, 1u);
   // At the boundary everything in the tree counts as introduced there.

@@ -1,11 +1,9 @@
 #include "cli/git_scan.h"
 
-#include <tbb/task_arena.h>
-
 #include <atomic>
 #include <chrono>
-#include <mutex>
 #include <filesystem>
+#include <mutex>
 
 #include "engine/keyword_matcher.h"
 #include "engine/scanner.h"
@@ -13,8 +11,26 @@
 #include "source/git_handles.h"
 #include "source/history.h"
 #include "verify/attribution.h"
+#include "verify/timeline.h"
 
 namespace trawl {
+namespace {
+
+// Where each scanned ref's tip holds blobs with any of the secrets.
+std::vector<std::vector<BlobLocation>> tip_locations(const std::string& git_dir, const History& history,
+                                                     const std::unordered_set<ObjectId, ObjectIdHash>& wanted,
+                                                     SkipLog& skips) {
+  std::unordered_map<ObjectId, ObjectId, ObjectIdHash> tree_of;
+  for (const CommitInfo& c : history.commits) tree_of.emplace(c.id, c.tree);
+  std::vector<ObjectId> trees;
+  for (const RefInfo& ref : history.refs) {
+    auto it = tree_of.find(ref.commit);
+    trees.push_back(it != tree_of.end() ? it->second : ObjectId{});
+  }
+  return locate_blobs(git_dir, trees, wanted, skips);
+}
+
+}  // namespace
 
 RuleLoad resolve_rules(const std::string& config_path, const std::string& root, std::ostream& log) {
   RuleLoad load;
@@ -36,8 +52,20 @@ RuleLoad resolve_rules(const std::string& config_path, const std::string& root, 
   return load;
 }
 
-GitScanResult scan_git_history(const GitScanOptions& options, std::ostream& log) {
-  const auto started = std::chrono::steady_clock::now();
+Suppressions load_suppressions(const std::string& root, const std::string& baseline_path, std::ostream& log) {
+  Suppressions suppressions;
+  for (const char* name : {".trawlignore", ".gitleaksignore"}) {
+    const std::string path = (std::filesystem::path(root) / name).string();
+    if (suppressions.add_ignore_file(path)) log << "trawl: ignoring the fingerprints listed in " << path << "\n";
+  }
+  if (!baseline_path.empty()) suppressions.add_baseline(baseline_path);
+  return suppressions;
+}
+
+ScanResult scan_git_history(const GitScanOptions& options, std::ostream& log) {
+  using Clock = std::chrono::steady_clock;
+  auto seconds_since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
+  const auto started = Clock::now();
   std::string git_dir;
   std::string root;
   {
@@ -53,6 +81,7 @@ GitScanResult scan_git_history(const GitScanOptions& options, std::ostream& log)
   }
 
   const RuleLoad rules = resolve_rules(options.config_path, root, log);
+  const Suppressions suppressions = load_suppressions(root, options.baseline_path, log);
   const Scanner scanner(rules.rules);
   std::unique_ptr<KeywordMatcher> matcher;
   try {
@@ -61,13 +90,21 @@ GitScanResult scan_git_history(const GitScanOptions& options, std::ostream& log)
     throw UsageError(e.what());
   }
 
-  using Clock = std::chrono::steady_clock;
-  auto seconds_since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
+  ScanProgress unobserved;
+  ScanProgress& progress = options.progress != nullptr ? *options.progress : unobserved;
   SkipLog skips;
   const auto walk_started = Clock::now();
-  const History history = walk_history(git_dir, WalkOptions{options.threads}, skips);
+  WalkOptions walk_options{options.threads, options.scope, &progress.walk};
+  History history;
+  try {
+    history = walk_history(git_dir, walk_options, skips);
+  } catch (const GitError& e) {
+    // Only a scope's revision can fail this way once the repository opened.
+    if (!options.scope.tip.empty() || !options.scope.exclude.empty()) throw UsageError(e.what());
+    throw;
+  }
 
-  GitScanResult result;
+  ScanResult result;
   ScanSummary& summary = result.summary;
   HitsByBlob hits;
   BlobReadOptions read_options;
@@ -77,6 +114,8 @@ GitScanResult scan_git_history(const GitScanOptions& options, std::ostream& log)
   read_options.memory_budget = options.memory_budget;
   read_options.source = options.blob_source;
   summary.walk_seconds = seconds_since(walk_started);
+  progress.blobs_total = history.blobs.size();
+  progress.phase = ScanPhase::kReading;
   const auto read_started = Clock::now();
   std::mutex hits_mutex;
   std::atomic<std::uint64_t> blobs_scanned{0};
@@ -84,6 +123,9 @@ GitScanResult scan_git_history(const GitScanOptions& options, std::ostream& log)
   std::atomic<std::int64_t> match_nanoseconds{0};
   const BlobReadStats read_stats = read_blobs(git_dir, history.blobs, read_options, skips, [&](BlobBatch& batch) {
     const auto match_started = Clock::now();
+    // Matching runs on several threads at once; the progress shows matching
+    // while any of them is.
+    progress.phase = ScanPhase::kMatching;
     std::vector<BlobHits> found = scanner.scan(batch, *matcher);
     blobs_scanned += batch.entries.size();
     bytes_scanned += batch.total_bytes();
@@ -92,6 +134,8 @@ GitScanResult scan_git_history(const GitScanOptions& options, std::ostream& log)
       for (BlobHits& blob : found) hits.emplace(blob.blob, std::move(blob.hits));
     }
     match_nanoseconds += std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - match_started).count();
+    progress.blobs_done += batch.entries.size();
+    progress.bytes_done += batch.total_bytes();
   });
   summary.blobs_scanned = blobs_scanned;
   summary.blobs_from_packs = read_stats.from_packs;
@@ -100,24 +144,30 @@ GitScanResult scan_git_history(const GitScanOptions& options, std::ostream& log)
   summary.match_seconds = static_cast<double>(match_nanoseconds.load()) / 1e9;
   summary.read_match_seconds = seconds_since(read_started);
 
-  Attribution attribution = attribute_findings(history, rules.rules, hits);
+  progress.phase = ScanPhase::kAttributing;
+  Attribution attribution = attribute_findings(history, rules.rules, hits, suppressions, options.on_finding);
   result.findings = std::move(attribution.findings);
+  result.secrets = group_by_secret(result.findings);
+  if (!result.secrets.empty()) {
+    const auto wanted = blobs_holding(result.secrets, rules.rules, hits);
+    add_history(result.secrets, history, rules.rules, hits, tip_locations(git_dir, history, wanted, skips));
+  }
   result.skipped = skips.entries();
 
   summary.refs = history.refs.size();
-  summary.commits = history.commits.size();
+  summary.commits = history.commits_in_scope;
   summary.blobs = history.blobs.size();
   for (std::size_t r = 0; r < kSkipReasonCount; ++r) {
     const auto reason = static_cast<SkipReason>(r);
     summary.skipped.emplace_back(std::string(skip_reason_name(reason)), skips.count(reason));
   }
   summary.findings = result.findings.size();
-  summary.allowlisted = attribution.allowlisted;
+  summary.suppressed = attribution.suppressed;
   summary.shallow = history.shallow;
   summary.backend = std::string(matcher->backend_name());
   summary.rules_origin = rules.rules.origin;
   summary.rule_count = rules.rules.rules.size();
-  summary.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  summary.wall_seconds = seconds_since(started);
   return result;
 }
 

@@ -1,12 +1,19 @@
-// The trawl command line: parses flags, runs a scan, writes the report and
-// maps outcomes to exit codes (0 clean, 1 findings, 2 usage or
-// configuration error, 3 the scan itself failed).
+// The trawl command line: parses flags, runs a scan (history, staged changes
+// or a directory), writes the report and maps outcomes to exit codes (0
+// clean, 1 findings, 2 usage or configuration error, 3 the scan itself
+// failed).
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
 #include <iostream>
 #include <map>
 
+#include "cli/file_scan.h"
 #include "cli/git_scan.h"
+#include "cli/progress.h"
 #include "cli/rule_examples.h"
 #include "engine/backends.h"
 #include "report/output_file.h"
@@ -28,33 +35,131 @@ std::string version_text() {
   return text;
 }
 
-struct ScanFlags {
-  trawl::GitScanOptions scan;
+// Flags every scanning subcommand shares: where the report goes and how.
+struct ReportFlags {
   std::string report_format = "json";
   std::string report_path;
   unsigned redact = 0;
   int exit_code = 1;
   bool verbose = false;
+  bool no_progress = false;
 };
 
-int run_scan(const ScanFlags& flags) {
-  const trawl::ReportFormat format = trawl::parse_report_format(flags.report_format);
-  trawl::GitScanResult result = trawl::scan_git_history(flags.scan, std::cerr);
-  trawl::redact_findings(result.findings, flags.redact);
-
-  trawl::ReportOutput output(flags.report_path);
-  trawl::write_report(output.stream(), format, result.findings, result.summary);
-  output.commit();
-
-  if (flags.verbose) {
-    for (const trawl::SkippedObject& s : result.skipped) {
-      std::cerr << "trawl: skipped " << trawl::skip_reason_name(s.reason) << " " << s.id;
-      if (!s.detail.empty()) std::cerr << ": " << s.detail;
-      std::cerr << "\n";
+// Seconds since the epoch for YYYY-MM-DD, optionally followed by THH:MM or
+// THH:MM:SS, in UTC (a trailing Z is accepted).
+std::int64_t parse_since(const std::string& text) {
+  std::tm tm{};
+  int consumed = 0;
+  const int fields = std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &consumed);
+  std::size_t used = static_cast<std::size_t>(consumed);
+  if (fields == 3 && used < text.size() && (text[used] == 'T' || text[used] == ' ')) {
+    int more = 0;
+    if (std::sscanf(text.c_str() + used + 1, "%2d:%2d%n:%2d%n", &tm.tm_hour, &tm.tm_min, &more, &tm.tm_sec, &more) <
+        2) {
+      throw trawl::UsageError("--since '" + text + "': expected YYYY-MM-DD[THH:MM[:SS]]");
     }
+    used += 1 + static_cast<std::size_t>(more);
   }
+  if (used < text.size() && text.substr(used) == "Z") ++used;
+  if (fields != 3 || used != text.size() || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31) {
+    throw trawl::UsageError("--since '" + text + "': expected YYYY-MM-DD[THH:MM[:SS]]");
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<std::int64_t>(timegm(&tm));
+}
+
+// --range A..B: commits reachable from B and not from A; "A.." means A..HEAD.
+void apply_range(const std::string& range, trawl::HistoryScope& scope) {
+  const auto dots = range.find("..");
+  if (dots == std::string::npos || dots == 0 || range.find("...") != std::string::npos) {
+    throw trawl::UsageError("--range '" + range + "': expected A..B");
+  }
+  scope.exclude = range.substr(0, dots);
+  scope.tip = dots + 2 < range.size() ? range.substr(dots + 2) : "HEAD";
+}
+
+void print_skipped(const trawl::ScanResult& result) {
+  for (const trawl::SkippedObject& s : result.skipped) {
+    std::cerr << "trawl: skipped " << trawl::skip_reason_name(s.reason) << " " << s.id;
+    if (!s.detail.empty()) std::cerr << ": " << s.detail;
+    std::cerr << "\n";
+  }
+}
+
+// Writes the report of a finished scan (a jsonl report has already streamed
+// its findings) and the summary; returns the exit code.
+int finish(const ReportFlags& flags, trawl::ReportFormat format, trawl::ReportOutput& output, trawl::ScanResult& result,
+           bool streamed) {
+  trawl::redact_findings(result.findings, flags.redact);
+  trawl::redact_timelines(result.secrets, flags.redact);
+  if (!streamed) {
+    const bool colour = output.to_stdout() && ::isatty(STDOUT_FILENO) == 1;
+    trawl::write_report(output.stream(), format, {result.findings, result.secrets, result.summary}, colour);
+  }
+  output.commit();
+  if (flags.verbose) print_skipped(result);
   std::cerr << trawl::format_summary(result.summary);
   return result.findings.empty() ? 0 : flags.exit_code;
+}
+
+int run_scan(trawl::GitScanOptions options, const ReportFlags& flags, const std::string& range,
+             const std::string& branch, const std::string& since) {
+  const trawl::ReportFormat format = trawl::parse_report_format(flags.report_format);
+  if (!range.empty() && !branch.empty()) throw trawl::UsageError("--range and --branch cannot be combined");
+  if (!range.empty()) apply_range(range, options.scope);
+  if (!branch.empty()) options.scope.tip = branch;
+  if (!since.empty()) options.scope.since = parse_since(since);
+
+  trawl::ReportOutput output(flags.report_path);
+  const bool streamed = format == trawl::ReportFormat::kJsonl;
+  if (streamed) {
+    options.on_finding = [&](const trawl::Finding& found) {
+      trawl::Finding shown = found;
+      trawl::redact_finding(shown, flags.redact);
+      trawl::write_jsonl_finding(output.stream(), shown);
+    };
+  }
+  trawl::ScanProgress progress;
+  options.progress = &progress;
+  trawl::ScanResult result;
+  {
+    const trawl::ProgressLine line(progress, !flags.no_progress && trawl::stderr_is_terminal());
+    result = trawl::scan_git_history(options, std::cerr);
+  }
+  return finish(flags, format, output, result, streamed);
+}
+
+int run_file_scan(const trawl::FileScanOptions& options, const ReportFlags& flags, bool staged) {
+  const trawl::ReportFormat format = trawl::parse_report_format(flags.report_format);
+  trawl::ReportOutput output(flags.report_path);
+  trawl::ScanResult result =
+      staged ? trawl::scan_staged(options, std::cerr) : trawl::scan_directory(options, std::cin, std::cerr);
+  return finish(flags, format, output, result, false);
+}
+
+void add_report_flags(CLI::App* command, ReportFlags& flags) {
+  command->add_option("-f,--report-format", flags.report_format, "json, jsonl, sarif, csv, gitleaks or text")
+      ->capture_default_str();
+  command->add_option("-r,--report-path", flags.report_path, "Write the report here (mode 0600); default: stdout");
+  command->add_flag("--redact{100}", flags.redact, "Mask secrets in the report; --redact=PERCENT masks part of each");
+  command->add_option("--exit-code", flags.exit_code, "Exit code when there are findings")->capture_default_str();
+  command->add_flag("-v,--verbose", flags.verbose, "List every skipped object");
+}
+
+void add_rules_flags(CLI::App* command, std::string& config, std::string& baseline) {
+  command->add_option("-c,--config", config,
+                      "Rules file (gitleaks TOML); default: .trawl.toml or .gitleaks.toml at the root, else the "
+                      "built-in rules");
+  command->add_option("-b,--baseline-path", baseline,
+                      "An earlier trawl json or gitleaks report: report only findings it lacks");
+}
+
+void add_size_flag(CLI::App* command, std::uint64_t& max_size, const char* what) {
+  command->add_option("--max-blob-size", max_size, what)
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{0xffffffff}))
+      ->default_str("64MiB");
 }
 
 trawl::RuleLoad rules_for_listing(const std::string& config) {
@@ -87,60 +192,104 @@ int run_rules_check(const std::string& file) {
 
 int main(int argc, char** argv) {
   CLI::App app{"trawl: finds leaked credentials in every blob of a git repository's history"};
+  app.footer(
+      "Examples:\n"
+      "  trawl scan                              whole history of the repository here\n"
+      "  trawl protect --staged                  what the next commit would add\n"
+      "  trawl dir ./dist                        files on disk\n"
+      "Run 'trawl COMMAND --help' for a command's options.");
   app.require_subcommand(1);
   app.set_version_flag("--version", version_text());
 
-  ScanFlags flags;
+  ReportFlags report_flags;
+  trawl::GitScanOptions scan_options;
+  std::string range;
+  std::string branch;
+  std::string since;
   CLI::App* scan = app.add_subcommand("scan", "Scan every blob in the history of every ref of a repository");
   scan->footer(
       "Examples:\n"
       "  trawl scan                              scan the repository in the current directory\n"
       "  trawl scan ~/src/app --report-path r.json\n"
-      "  trawl scan repo.git --report-format gitleaks --redact");
-  scan->add_option("path", flags.scan.repo_path, "Repository (work tree or git directory)")->capture_default_str();
-  scan->add_option("-c,--config", flags.scan.config_path,
-                   "Rules file (gitleaks TOML); default: .trawl.toml or .gitleaks.toml at the repository root, "
-                   "else the built-in rules");
-  scan->add_option("-f,--report-format", flags.report_format, "json or gitleaks")->capture_default_str();
-  scan->add_option("-r,--report-path", flags.report_path, "Write the report here (mode 0600); default: stdout");
-  scan->add_flag("--redact{100}", flags.redact, "Mask secrets in the report; --redact=PERCENT masks part of each");
-  scan->add_option("--max-blob-size", flags.scan.max_blob_size, "Skip blobs larger than this (e.g. 64MiB)")
-      ->transform(CLI::AsSizeValue(false))
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{0xffffffff}))
-      ->default_str("64MiB");
-  scan->add_option("--batch-size", flags.scan.batch_bytes, "Bytes of blob content per batch")
+      "  trawl scan repo.git --report-format sarif --redact > trawl.sarif\n"
+      "  trawl scan --range v1.0..main           only commits in main since v1.0\n"
+      "  trawl scan --branch release --since 2024-01-01\n"
+      "  trawl scan --baseline-path old.json     only what old.json does not hold\n"
+      "  trawl scan --report-format jsonl | jq .rule_id");
+  scan->add_option("path", scan_options.repo_path, "Repository (work tree or git directory)")->capture_default_str();
+  add_rules_flags(scan, scan_options.config_path, scan_options.baseline_path);
+  add_report_flags(scan, report_flags);
+  scan->add_option("--range", range, "Only commits reachable from B and not from A (A..B)");
+  scan->add_option("--branch", branch, "Only the history of this ref (branch, tag or commit)");
+  scan->add_option("--since", since, "Only commits committed since this date (YYYY-MM-DD[THH:MM[:SS]], UTC)");
+  add_size_flag(scan, scan_options.max_blob_size, "Skip blobs larger than this (e.g. 64MiB)");
+  scan->add_option("--batch-size", scan_options.batch_bytes, "Bytes of blob content per batch")
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(std::uint64_t{1} << 16, std::uint64_t{1} << 34))
       ->default_str("64MiB");
-  scan->add_option("-j,--threads", flags.scan.threads, "Worker threads (default: all cores)");
-  scan->add_option("--memory-budget", flags.scan.memory_budget, "Memory the blob reader may hold (e.g. 2GiB)")
+  scan->add_option("-j,--threads", scan_options.threads, "Worker threads (default: all cores)");
+  scan->add_option("--memory-budget", scan_options.memory_budget, "Memory the blob reader may hold (e.g. 2GiB)")
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(std::uint64_t{1} << 20, ~std::uint64_t{0}))
       ->default_str("2GiB");
-  scan->add_option("--blob-reader", flags.scan.blob_source,
+  scan->add_option("--blob-reader", scan_options.blob_source,
                    "packs: read pack files directly, libgit2 for the rest (default); libgit2: everything through libgit2")
       ->transform(CLI::CheckedTransformer(
           std::map<std::string, trawl::BlobSource>{{"packs", trawl::BlobSource::kPacks},
                                                    {"libgit2", trawl::BlobSource::kLibgit2}}))
       ->default_str("packs");
-  scan->add_option("--backend", flags.scan.backend.name,
+  scan->add_option("--backend", scan_options.backend.name,
                    "Keyword matching on: auto (CUDA when a device is usable, else CPU), cuda or cpu")
       ->check(CLI::IsMember({"auto", "cuda", "cpu"}))
       ->capture_default_str();
-  scan->add_option("--gpus", flags.scan.backend.gpus, "CUDA devices to use, e.g. 0,2 (default: all)")
+  scan->add_option("--gpus", scan_options.backend.gpus, "CUDA devices to use, e.g. 0,2 (default: all)")
       ->delimiter(',')
       ->check(CLI::NonNegativeNumber);
-  scan->add_option("--exit-code", flags.exit_code, "Exit code when there are findings")->capture_default_str();
-  scan->add_flag("-v,--verbose", flags.verbose, "List every skipped object");
+  scan->add_flag("--no-progress", report_flags.no_progress, "No progress line on stderr (drawn only on a terminal)");
+
+  trawl::FileScanOptions protect_options;
+  bool staged = false;
+  CLI::App* protect = app.add_subcommand("protect", "Scan what the index would add on top of HEAD (pre-commit)");
+  protect->footer(
+      "Examples:\n"
+      "  trawl protect --staged                  in a pre-commit hook: exits 1 when the commit would leak\n"
+      "  trawl protect --staged --report-format text\n"
+      "  trawl protect --staged ~/src/app --redact");
+  protect->add_flag("--staged", staged, "Scan the staged changes (required)")->required();
+  protect->add_option("path", protect_options.path, "Repository work tree")->capture_default_str();
+  add_rules_flags(protect, protect_options.config_path, protect_options.baseline_path);
+  add_report_flags(protect, report_flags);
+  add_size_flag(protect, protect_options.max_blob_size, "Skip files larger than this (e.g. 64MiB)");
+  protect->get_option("--report-format")->default_str("text");
+
+  trawl::FileScanOptions dir_options;
+  CLI::App* dir = app.add_subcommand("dir", "Scan files on disk (no git), or standard input");
+  dir->footer(
+      "Examples:\n"
+      "  trawl dir ./build-output                every file under it; symlinks are not followed\n"
+      "  trawl dir . --report-format csv --report-path findings.csv\n"
+      "  kubectl get secret -o yaml | trawl dir -");
+  dir->add_option("path", dir_options.path, "Directory, or - for standard input")->capture_default_str();
+  add_rules_flags(dir, dir_options.config_path, dir_options.baseline_path);
+  add_report_flags(dir, report_flags);
+  add_size_flag(dir, dir_options.max_blob_size, "Skip files larger than this (e.g. 64MiB)");
+  dir->add_option("-j,--threads", dir_options.threads, "Worker threads (default: all cores)");
 
   CLI::App* rules = app.add_subcommand("rules", "List or check rules");
   rules->require_subcommand(1);
   std::string list_config;
+  rules->footer(
+      "Examples:\n"
+      "  trawl rules list                        the built-in rules\n"
+      "  trawl rules list -c .gitleaks.toml\n"
+      "  trawl rules check my-rules.toml         run each rule's examples");
   CLI::App* list = rules->add_subcommand("list", "Print each rule's id, description and keywords");
+  list->footer("Example:\n  trawl rules list -c .gitleaks.toml | cut -f1");
   list->add_option("-c,--config", list_config, "Rules file; default: the built-in rules");
   std::string check_file;
   CLI::App* check = rules->add_subcommand("check", "Run each rule's examples and report those that fail");
   check->add_option("file", check_file, "Rules file; default: the built-in rules (which must carry examples)");
+  check->footer("Example:\n  trawl rules check .gitleaks.toml");
 
   try {
     app.parse(argc, argv);
@@ -156,10 +305,18 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (scan->parsed()) return run_scan(flags);
+    if (scan->parsed()) return run_scan(scan_options, report_flags, range, branch, since);
+    if (protect->parsed()) {
+      if (protect->get_option("--report-format")->count() == 0) report_flags.report_format = "text";
+      return run_file_scan(protect_options, report_flags, true);
+    }
+    if (dir->parsed()) return run_file_scan(dir_options, report_flags, false);
     if (list->parsed()) return run_rules_list(list_config);
     if (check->parsed()) return run_rules_check(check_file);
   } catch (const trawl::ConfigError& e) {
+    std::cerr << "trawl: error: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const trawl::SuppressionFileError& e) {
     std::cerr << "trawl: error: " << e.what() << "\n";
     return kExitUsage;
   } catch (const trawl::UsageError& e) {

@@ -74,9 +74,14 @@ void write_file_atomically(const std::string& path, const std::string& contents)
   }
 }
 
+std::ostream& ReportOutput::stream() {
+  if (to_stdout()) return std::cout;
+  return buffer_;
+}
+
 void ReportOutput::commit() {
-  if (path_.empty() || path_ == "-") {
-    std::cout << buffer_.str() << std::flush;
+  if (to_stdout()) {
+    std::cout << std::flush;
     return;
   }
   write_file_atomically(path_, buffer_.str());

@@ -18,14 +18,21 @@ std::string mask_secret(const std::string& secret, unsigned percent) {
   return secret.substr(0, keep) + "...";
 }
 
-void redact_findings(std::vector<Finding>& findings, unsigned percent) {
+void redact_finding(Finding& finding, unsigned percent) {
   if (percent == 0) return;
-  for (Finding& f : findings) {
-    const std::string masked = mask_secret(f.secret, percent);
-    replace_all(f.match, f.secret, masked);
-    replace_all(f.line, f.secret, masked);
-    f.secret = masked;
-  }
+  const std::string masked = mask_secret(finding.secret, percent);
+  replace_all(finding.match, finding.secret, masked);
+  replace_all(finding.line, finding.secret, masked);
+  finding.secret = masked;
+}
+
+void redact_findings(std::vector<Finding>& findings, unsigned percent) {
+  for (Finding& f : findings) redact_finding(f, percent);
+}
+
+void redact_timelines(std::vector<SecretTimeline>& timelines, unsigned percent) {
+  if (percent == 0) return;
+  for (SecretTimeline& t : timelines) t.secret = mask_secret(t.secret, percent);
 }
 
 }  // namespace trawl

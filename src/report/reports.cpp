@@ -3,12 +3,17 @@
 #include <nlohmann/json.hpp>
 
 #include <ctime>
+#include <map>
 #include <stdexcept>
 
 namespace trawl {
 namespace {
 
 using nlohmann::ordered_json;
+
+constexpr int kIndent = 2;
+// Invalid UTF-8 in a blob must not abort the report: replace it.
+constexpr auto kReplace = ordered_json::error_handler_t::replace;
 
 ordered_json trawl_finding(const Finding& f) {
   return ordered_json{
@@ -32,6 +37,27 @@ ordered_json trawl_finding(const Finding& f) {
   };
 }
 
+ordered_json secret_object(const SecretTimeline& t) {
+  ordered_json introduced = ordered_json::array();
+  for (const SecretIntroduction& i : t.introduced) {
+    introduced.push_back({{"commit", i.commit},
+                          {"date", format_utc(i.date)},
+                          {"author", i.author},
+                          {"email", i.email},
+                          {"path", i.path},
+                          {"line", i.line}});
+  }
+  ordered_json removed = ordered_json::array();
+  for (const SecretRemoval& r : t.removed) {
+    removed.push_back({{"commit", r.commit}, {"date", format_utc(r.date)}, {"path", r.path}});
+  }
+  ordered_json present = ordered_json::array();
+  for (const SecretAtRef& p : t.present_at) present.push_back({{"ref", p.ref}, {"path", p.path}, {"line", p.line}});
+  return ordered_json{{"rule_id", t.rule_id},     {"secret", t.secret}, {"secret_sha256", t.secret_sha256},
+                      {"introduced", introduced}, {"removed", removed}, {"reachable_from", t.reachable_from},
+                      {"present_at", present}};
+}
+
 ordered_json scan_object(const ScanSummary& s) {
   ordered_json skipped = ordered_json::object();
   for (const auto& [reason, count] : s.skipped) skipped[reason] = count;
@@ -44,7 +70,12 @@ ordered_json scan_object(const ScanSummary& s) {
       {"blobs_from_packs", s.blobs_from_packs},
       {"blobs_from_libgit2", s.blobs_from_libgit2},
       {"skipped", skipped},
-      {"allowlisted", s.allowlisted},
+      {"allowlisted", s.suppressed.allowlist},
+      {"suppressed",
+       {{"allowlist", s.suppressed.allowlist},
+        {"ignore_file", s.suppressed.ignore_file},
+        {"baseline", s.suppressed.baseline},
+        {"inline_allow", s.suppressed.inline_allow}}},
       {"shallow", s.shallow},
       {"backend", s.backend},
       {"rules", s.rules_origin},
@@ -79,12 +110,149 @@ ordered_json gitleaks_finding(const Finding& f) {
   };
 }
 
+// A relative URI reference for a repository path: unreserved bytes and '/'
+// as they are, everything else percent-encoded.
+std::string path_uri(const std::string& path) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string uri;
+  for (const char ch : path) {
+    const auto c = static_cast<unsigned char>(ch);
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                       c == '.' || c == '_' || c == '~' || c == '/';
+    if (plain) {
+      uri.push_back(ch);
+    } else {
+      uri += {'%', kHex[c >> 4], kHex[c & 0xf]};
+    }
+  }
+  return uri;
+}
+
+ordered_json sarif_result(const Finding& f, std::size_t rule_index) {
+  std::string where = f.path;
+  if (f.start_line > 0) where.append(":").append(std::to_string(f.start_line));
+  if (!f.commit.empty()) where.append(" at commit ").append(f.commit, 0, 12);
+  ordered_json physical{{"artifactLocation", {{"uri", path_uri(f.path)}}}};
+  // A path-only finding has no position; SARIF lines start at 1.
+  if (f.start_line > 0) {
+    physical["region"] = {{"startLine", f.start_line},
+                          {"startColumn", f.start_column},
+                          {"endLine", f.end_line},
+                          {"endColumn", f.end_column + 1},  // SARIF's end column is exclusive
+                          {"snippet", {{"text", f.secret}}}};
+  }
+  ordered_json properties{{"commit", f.commit},         {"author", f.author},   {"email", f.email},
+                          {"date", format_utc(f.date)}, {"message", f.message}, {"tags", f.tags}};
+  return ordered_json{{"ruleId", f.rule_id},
+                      {"ruleIndex", rule_index},
+                      {"level", "error"},
+                      {"message", {{"text", f.rule_id + ": " + f.description + " in " + where}}},
+                      {"locations", ordered_json::array({{{"physicalLocation", physical}}})},
+                      {"partialFingerprints", {{"trawlFingerprint/v1", f.fingerprint}}},
+                      {"properties", properties}};
+}
+
+void write_sarif(std::ostream& out, const std::vector<Finding>& findings) {
+  std::map<std::string, std::size_t> rule_index;
+  ordered_json rules = ordered_json::array();
+  ordered_json results = ordered_json::array();
+  for (const Finding& f : findings) {
+    auto [it, added] = rule_index.emplace(f.rule_id, rules.size());
+    if (added) {
+      rules.push_back({{"id", f.rule_id},
+                       {"name", f.rule_id},
+                       {"shortDescription", {{"text", f.description.empty() ? f.rule_id : f.description}}},
+                       {"defaultConfiguration", {{"level", "error"}}},
+                       {"properties", {{"tags", f.tags}}}});
+    }
+    results.push_back(sarif_result(f, it->second));
+  }
+  const ordered_json driver{{"name", "trawl"}, {"semanticVersion", TRAWL_VERSION}, {"rules", rules}};
+  const ordered_json doc{{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
+                         {"version", "2.1.0"},
+                         {"runs", ordered_json::array({{{"tool", {{"driver", driver}}}, {"results", results}}})}};
+  out << doc.dump(kIndent, ' ', false, kReplace) << "\n";
+}
+
+// RFC 4180: quoted when it holds a comma, quote or line break.
+std::string csv_field(const std::string& value) {
+  if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
+  std::string quoted = "\"";
+  for (const char c : value) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+void write_csv(std::ostream& out, const std::vector<Finding>& findings) {
+  out << "RuleID,Commit,File,SymlinkFile,Secret,Match,StartLine,EndLine,StartColumn,EndColumn,Author,Message,Date,"
+         "Email,Fingerprint,Tags\r\n";
+  for (const Finding& f : findings) {
+    std::string tags;
+    for (const std::string& tag : f.tags) tags += (tags.empty() ? "" : " ") + tag;
+    const std::vector<std::string> row = {f.rule_id,
+                                          f.commit,
+                                          f.path,
+                                          "",
+                                          f.secret,
+                                          f.match,
+                                          std::to_string(f.start_line),
+                                          std::to_string(f.end_line),
+                                          std::to_string(f.start_column),
+                                          std::to_string(f.end_column),
+                                          f.author,
+                                          f.message,
+                                          format_utc(f.date),
+                                          f.email,
+                                          f.fingerprint,
+                                          tags};
+    for (std::size_t i = 0; i < row.size(); ++i) out << (i == 0 ? "" : ",") << csv_field(row[i]);
+    out << "\r\n";
+  }
+}
+
+void write_text(std::ostream& out, const std::vector<Finding>& findings, bool colour) {
+  constexpr const char* kHighlight = "\x1b[1;31m";
+  constexpr const char* kBold = "\x1b[1m";
+  constexpr const char* kReset = "\x1b[0m";
+  for (const Finding& f : findings) {
+    std::string line = f.line;
+    if (colour && !f.secret.empty()) {
+      if (const auto at = line.find(f.secret); at != std::string::npos) {
+        line = line.substr(0, at) + kHighlight + f.secret + kReset + line.substr(at + f.secret.size());
+      }
+    }
+    auto label = [&](const char* name) -> std::ostream& {
+      return out << (colour ? kBold : "") << name << (colour ? kReset : "");
+    };
+    label("Finding:     ") << line << "\n";
+    label("Secret:      ") << f.secret << "\n";
+    label("RuleID:      ") << f.rule_id << "\n";
+    label("Entropy:     ") << f.entropy << "\n";
+    label("File:        ") << f.path << "\n";
+    label("Line:        ") << f.start_line << "\n";
+    if (!f.commit.empty()) {
+      label("Commit:      ") << f.commit << "\n";
+      label("Author:      ") << f.author << "\n";
+      label("Email:       ") << f.email << "\n";
+      label("Date:        ") << format_utc(f.date) << "\n";
+    }
+    label("Fingerprint: ") << f.fingerprint << "\n\n";
+  }
+}
+
 }  // namespace
 
 ReportFormat parse_report_format(std::string_view name) {
   if (name == "json") return ReportFormat::kJson;
+  if (name == "jsonl") return ReportFormat::kJsonl;
+  if (name == "sarif") return ReportFormat::kSarif;
+  if (name == "csv") return ReportFormat::kCsv;
   if (name == "gitleaks") return ReportFormat::kGitleaks;
-  throw std::invalid_argument("unknown report format '" + std::string(name) + "' (expected json or gitleaks)");
+  if (name == "text") return ReportFormat::kText;
+  throw std::invalid_argument("unknown report format '" + std::string(name) +
+                              "' (expected json, jsonl, sarif, csv, gitleaks or text)");
 }
 
 std::string format_utc(std::int64_t seconds) {
@@ -96,20 +264,40 @@ std::string format_utc(std::int64_t seconds) {
   return buf;
 }
 
-void write_report(std::ostream& out, ReportFormat format, const std::vector<Finding>& findings,
-                  const ScanSummary& summary) {
-  // Invalid UTF-8 in a blob must not abort the report: replace it.
-  constexpr auto kIndent = 2;
-  constexpr auto kReplace = ordered_json::error_handler_t::replace;
-  if (format == ReportFormat::kGitleaks) {
-    ordered_json array = ordered_json::array();
-    for (const Finding& f : findings) array.push_back(gitleaks_finding(f));
-    out << array.dump(kIndent, ' ', false, kReplace) << "\n";
-    return;
+void write_jsonl_finding(std::ostream& out, const Finding& finding) {
+  out << trawl_finding(finding).dump(-1, ' ', false, kReplace) << "\n" << std::flush;
+}
+
+void write_report(std::ostream& out, ReportFormat format, const ReportContent& content, bool colour) {
+  switch (format) {
+    case ReportFormat::kGitleaks: {
+      ordered_json array = ordered_json::array();
+      for (const Finding& f : content.findings) array.push_back(gitleaks_finding(f));
+      out << array.dump(kIndent, ' ', false, kReplace) << "\n";
+      return;
+    }
+    case ReportFormat::kJsonl:
+      for (const Finding& f : content.findings) write_jsonl_finding(out, f);
+      return;
+    case ReportFormat::kSarif:
+      write_sarif(out, content.findings);
+      return;
+    case ReportFormat::kCsv:
+      write_csv(out, content.findings);
+      return;
+    case ReportFormat::kText:
+      write_text(out, content.findings, colour);
+      return;
+    case ReportFormat::kJson:
+      break;
   }
-  ordered_json doc{{"version", kJsonReportVersion}, {"tool", "trawl"}, {"findings", ordered_json::array()}};
-  for (const Finding& f : findings) doc["findings"].push_back(trawl_finding(f));
-  doc["scan"] = scan_object(summary);
+  ordered_json doc{{"version", kJsonReportVersion},
+                   {"tool", "trawl"},
+                   {"findings", ordered_json::array()},
+                   {"secrets", ordered_json::array()}};
+  for (const Finding& f : content.findings) doc["findings"].push_back(trawl_finding(f));
+  for (const SecretTimeline& t : content.secrets) doc["secrets"].push_back(secret_object(t));
+  doc["scan"] = scan_object(content.summary);
   out << doc.dump(kIndent, ' ', false, kReplace) << "\n";
 }
 

@@ -1,10 +1,17 @@
-// Report writers: output only, no detection logic. Each takes findings that
-// are already redacted as asked.
+// Report writers: output only, no detection logic. Each takes findings (and
+// secret timelines) that are already redacted as asked.
 //
-// "json" is trawl's own format (documented in README.md, versioned by
-// "version"): {"version", "tool", "findings": [...], "scan": {...}}.
-// "gitleaks" is the JSON array gitleaks writes, with its field names, so
-// tools that read gitleaks reports read trawl's.
+// - "json": trawl's own format (documented in README.md, versioned by
+//   "version"): {"version", "tool", "findings": [...], "secrets": [...],
+//   "scan": {...}}.
+// - "jsonl": one finding per line, the json format's finding objects; written
+//   as each finding is confirmed (write_jsonl_finding) so a sweep can be piped.
+// - "sarif": SARIF 2.1.0 as GitHub code scanning reads it.
+// - "csv": a header row, then one row per finding (gitleaks' columns).
+// - "gitleaks": the JSON array gitleaks writes, with its field names, so tools
+//   that read gitleaks reports read trawl's.
+// - "text": a readable block per finding, the secret highlighted in colour
+//   when asked (only on a terminal).
 #pragma once
 
 #include <ostream>
@@ -14,18 +21,29 @@
 
 #include "report/scan_summary.h"
 #include "verify/finding.h"
+#include "verify/timeline.h"
 
 namespace trawl {
 
 inline constexpr int kJsonReportVersion = 1;
 
-enum class ReportFormat { kJson, kGitleaks };
+enum class ReportFormat { kJson, kJsonl, kSarif, kCsv, kGitleaks, kText };
 
 // Parses a --report-format value; throws std::invalid_argument naming it.
 ReportFormat parse_report_format(std::string_view name);
 
-void write_report(std::ostream& out, ReportFormat format, const std::vector<Finding>& findings,
-                  const ScanSummary& summary);
+struct ReportContent {
+  const std::vector<Finding>& findings;
+  const std::vector<SecretTimeline>& secrets;
+  const ScanSummary& summary;
+};
+
+// Writes the whole report. For jsonl, writes every finding; a caller that
+// streamed them with write_jsonl_finding writes nothing more.
+void write_report(std::ostream& out, ReportFormat format, const ReportContent& content, bool colour = false);
+
+// One jsonl line (with its newline), flushed.
+void write_jsonl_finding(std::ostream& out, const Finding& finding);
 
 // RFC 3339 in UTC, e.g. "2024-05-01T12:00:00Z".
 std::string format_utc(std::int64_t seconds);

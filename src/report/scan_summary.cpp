@@ -11,8 +11,8 @@ std::string format_summary(const ScanSummary& s) {
   char rate[64];
   std::snprintf(rate, sizeof rate, "%.1f MB in %.2f s (%.1f MB/s)", mb, s.wall_seconds,
                 s.wall_seconds > 0 ? mb / s.wall_seconds : 0.0);
-  out << "trawl: scanned " << s.refs << " refs, " << s.commits << " commits, " << s.blobs_scanned << " of "
-      << s.blobs << " unique blobs, " << rate << " on " << s.backend << "\n";
+  out << "trawl: scanned " << s.refs << " refs, " << s.commits << " commits, " << s.blobs_scanned << " of " << s.blobs
+      << " unique blobs, " << rate << " on " << s.backend << "\n";
   char phases[128];
   std::snprintf(phases, sizeof phases, "trawl: walk %.2f s, read and match %.2f s (matching %.2f thread-s)\n",
                 s.walk_seconds, s.read_match_seconds, s.match_seconds);
@@ -29,7 +29,17 @@ std::string format_summary(const ScanSummary& s) {
   }
   if (skipped > 0) out << "trawl: skipped " << skipped << " objects: " << reasons << "\n";
   out << "trawl: " << s.findings << (s.findings == 1 ? " finding" : " findings");
-  if (s.allowlisted > 0) out << " (" << s.allowlisted << " allowlisted)";
+  if (s.suppressed.total() > 0) {
+    std::string why;
+    const std::pair<const char*, std::uint64_t> reasons_dropped[] = {{"allowlist", s.suppressed.allowlist},
+                                                                     {"ignore file", s.suppressed.ignore_file},
+                                                                     {"baseline", s.suppressed.baseline},
+                                                                     {"inline allow", s.suppressed.inline_allow}};
+    for (const auto& [name, count] : reasons_dropped) {
+      if (count > 0) why += (why.empty() ? "" : ", ") + std::string(name) + " " + std::to_string(count);
+    }
+    out << " (" << s.suppressed.total() << " suppressed: " << why << ")";
+  }
   out << "\n";
   return out.str();
 }

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "verify/suppression.h"
+
 namespace trawl {
 
 struct ScanSummary {
@@ -19,7 +21,7 @@ struct ScanSummary {
   std::uint64_t blobs_from_libgit2 = 0;  // loose, or beyond the pack reader: read through libgit2
   std::vector<std::pair<std::string, std::uint64_t>> skipped;  // reason -> count, every reason listed
   std::uint64_t findings = 0;
-  std::uint64_t allowlisted = 0;
+  SuppressionCounts suppressed;  // findings dropped, by reason
   bool shallow = false;
   std::string backend;
   std::string rules_origin;

@@ -4,12 +4,24 @@
 // by comparing each commit's tree with its parents' trees, every place a blob
 // was introduced: a (commit, path) where the blob appears and the same path in
 // every parent held a different blob or nothing. Root commits (and commits at
-// a shallow clone's boundary) introduce every blob they hold. Blob contents
+// a shallow clone's boundary) introduce every blob they hold. It also records
+// every place a path stops holding a blob (the file changed or deleted), which
+// the verifier turns into the removals of a secret's timeline. Blob contents
 // are not read here; see blob_reader.h.
+//
+// A scope (one revision's history, a range A..B, commits since a date) limits
+// which commits are compared with their parents, not which commits are
+// loaded: a commit at the bottom of a range is still compared with its
+// out-of-scope parents, so a secret already present before the range is not
+// taken as introduced inside it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <limits>
 #include <string>
+#include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "source/object_id.h"
@@ -28,7 +40,9 @@ struct CommitInfo {
   std::string author_email;
   std::int64_t author_time = 0;  // seconds since the epoch, UTC
   std::string summary;           // first line of the message
+  ObjectId tree;
   std::vector<std::uint32_t> parents;  // indices into History::commits
+  bool in_scope = true;                // false for ancestors loaded only to compare against
 };
 
 // A blob entering the history at (commit, path).
@@ -41,22 +55,66 @@ struct BlobIntroduction {
   std::vector<ObjectId> parent_blobs;
 };
 
+// A path that stops holding a blob at a commit, relative to its first
+// parent: the file was changed (new_blob is what replaced it) or deleted
+// (new_blob is zero).
+struct BlobDeparture {
+  std::uint32_t commit = 0;  // index into History::commits
+  std::string path;
+  ObjectId old_blob;
+  ObjectId new_blob;
+};
+
 struct History {
-  std::vector<RefInfo> refs;           // sorted by name
-  std::vector<CommitInfo> commits;     // parents before children
-  std::vector<BlobIntroduction> introductions;  // in commit order, then path
-  std::vector<ObjectId> blobs;         // unique blob ids, in order of first introduction
-  bool shallow = false;                // history ends at a shallow boundary
+  std::vector<RefInfo> refs;                    // the refs scanned, sorted by name
+  std::vector<CommitInfo> commits;              // parents before children
+  std::vector<BlobIntroduction> introductions;  // in-scope commits, in commit order, then path
+  std::vector<BlobDeparture> departures;        // in-scope commits, in commit order
+  // Unique blob ids to read, in order of first introduction: every blob the
+  // in-scope commits introduce, and every blob they compare against.
+  std::vector<ObjectId> blobs;
+  std::uint64_t commits_in_scope = 0;
+  bool shallow = false;  // history ends at a shallow boundary
+};
+
+// Which commits a walk compares with their parents. The defaults: every
+// commit reachable from any ref.
+struct HistoryScope {
+  std::string tip;      // a revision (ref, branch, tag or commit); empty: every ref
+  std::string exclude;  // a revision; commits reachable from it are out of scope
+  std::int64_t since = std::numeric_limits<std::int64_t>::min();  // committer time, seconds
+};
+
+// Counters a walk advances as it goes, read by a progress line.
+struct WalkProgress {
+  std::atomic<std::uint64_t> commits_loaded{0};
+  std::atomic<std::uint64_t> commits_compared{0};  // with their parents
 };
 
 struct WalkOptions {
   unsigned threads = 0;  // 0: all cores
+  HistoryScope scope;
+  WalkProgress* progress = nullptr;  // optional
+};
+
+// A blob found in a tree, at `path`.
+struct BlobLocation {
+  std::string path;
+  ObjectId blob;
 };
 
 // Walks the repository whose git directory is `git_dir`. Objects that cannot
 // be read (missing from a partial clone, corrupt) are recorded in `skips` and
-// the walk continues past them. Throws GitError only when the repository
-// itself cannot be opened or its refs cannot be listed.
+// the walk continues past them. Throws GitError when the repository itself
+// cannot be opened, its refs cannot be listed, or a scope's revision does not
+// name a commit.
 History walk_history(const std::string& git_dir, const WalkOptions& options, SkipLog& skips);
+
+// Where each of `trees` holds any of the `wanted` blobs, per tree in the
+// order given, sorted by path. Subtrees shared between trees (the tips of
+// most branches share nearly everything) are searched once.
+std::vector<std::vector<BlobLocation>> locate_blobs(const std::string& git_dir, const std::vector<ObjectId>& trees,
+                                                    const std::unordered_set<ObjectId, ObjectIdHash>& wanted,
+                                                    SkipLog& skips);
 
 }  // namespace trawl

@@ -1,0 +1,33 @@
+// What `git commit` would record on top of HEAD: each path whose blob in the
+// index differs from HEAD's, with both contents, for pre-commit scans. Read
+// with libgit2 from the index file and the object database; no git process.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "source/skip_log.h"
+
+namespace trawl {
+
+struct StagedFile {
+  std::string path;
+  std::string staged;               // the index's content
+  std::optional<std::string> head;  // HEAD's content at the path, if it had one
+};
+
+struct StagedChanges {
+  std::string root;               // the work tree
+  std::vector<StagedFile> files;  // by path
+  std::uint64_t bytes = 0;
+};
+
+// Staged files of the repository at `repo_path` (a work tree). Files that are
+// binary, over `max_blob_size`, LFS pointers or unreadable are recorded in
+// `skips` and left out. Throws GitError when it is not a repository with a
+// work tree or its index cannot be read.
+StagedChanges read_staged_changes(const std::string& repo_path, std::uint64_t max_blob_size, SkipLog& skips);
+
+}  // namespace trawl

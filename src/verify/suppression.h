@@ -1,0 +1,60 @@
+// What drops a finding after its rule confirmed it, besides the rules' own
+// allowlists: fingerprints listed in a .trawlignore or .gitleaksignore file,
+// findings an earlier report already holds (--baseline-path), and a
+// `trawl:allow` or `gitleaks:allow` comment on the line. The summary counts
+// each reason apart so a user can tell what was hidden and why.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+
+#include "verify/finding.h"
+
+namespace trawl {
+
+enum class SuppressionReason { kAllowlist, kIgnoreFile, kBaseline, kInlineAllow };
+
+struct SuppressionCounts {
+  std::uint64_t allowlist = 0;
+  std::uint64_t ignore_file = 0;
+  std::uint64_t baseline = 0;
+  std::uint64_t inline_allow = 0;
+
+  void add(SuppressionReason reason);
+  std::uint64_t total() const { return allowlist + ignore_file + baseline + inline_allow; }
+};
+
+// A bad ignore or baseline file (exit code 2).
+class SuppressionFileError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Suppressions {
+ public:
+  // Adds the fingerprints of an ignore file: one per line, `#` starts a
+  // comment. An entry is a full fingerprint (commit:path:rule:line) or one
+  // without its commit (path:rule:line), which matches at every commit.
+  // Returns false when the file does not exist; throws when it cannot be read.
+  bool add_ignore_file(const std::string& path);
+
+  // Adds the fingerprints of an earlier report: trawl's json or a gitleaks
+  // report. Throws SuppressionFileError when it is neither.
+  void add_baseline(const std::string& path);
+
+  // Why a finding confirmed by its rule and past the allowlists is dropped.
+  std::optional<SuppressionReason> reason_for(const Finding& finding) const;
+
+ private:
+  std::unordered_set<std::string> ignored_;
+  std::unordered_set<std::string> baseline_;
+};
+
+// True when the line carries an inline allow comment.
+bool has_inline_allow(std::string_view line);
+
+}  // namespace trawl

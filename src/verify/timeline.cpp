@@ -1,0 +1,167 @@
+#include "verify/timeline.h"
+
+#include <algorithm>
+#include <bit>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "verify/sha256.h"
+
+namespace trawl {
+namespace {
+
+using SecretKey = std::pair<std::string, std::string>;  // (rule id, secret)
+
+std::map<SecretKey, std::size_t> index_by_key(const std::vector<SecretTimeline>& timelines) {
+  std::map<SecretKey, std::size_t> index;
+  for (std::size_t i = 0; i < timelines.size(); ++i)
+    index.emplace(SecretKey{timelines[i].rule_id, timelines[i].secret}, i);
+  return index;
+}
+
+// Which timelines each blob holds, and on which lines.
+struct Holding {
+  std::size_t timeline;
+  std::uint32_t line;
+};
+using HoldingsByBlob = std::unordered_map<ObjectId, std::vector<Holding>, ObjectIdHash>;
+
+HoldingsByBlob holdings(const std::vector<SecretTimeline>& timelines, const RuleSet& rules, const HitsByBlob& hits) {
+  const auto index = index_by_key(timelines);
+  HoldingsByBlob out;
+  for (const auto& [blob, blob_hits] : hits) {
+    for (const Hit& hit : blob_hits) {
+      auto it = index.find({rules.rules[hit.rule].id, hit.secret});
+      if (it != index.end()) out[blob].push_back({it->second, hit.start_line});
+    }
+  }
+  return out;
+}
+
+bool holds(const HoldingsByBlob& holdings_by_blob, const ObjectId& blob, std::size_t timeline) {
+  auto it = holdings_by_blob.find(blob);
+  return it != holdings_by_blob.end() &&
+         std::any_of(it->second.begin(), it->second.end(), [&](const Holding& h) { return h.timeline == timeline; });
+}
+
+void add_removals(std::vector<SecretTimeline>& timelines, const History& history, const HoldingsByBlob& held) {
+  std::vector<std::set<std::pair<std::uint32_t, std::string>>> seen(timelines.size());
+  for (const BlobDeparture& departure : history.departures) {
+    auto it = held.find(departure.old_blob);
+    if (it == held.end()) continue;
+    for (const Holding& h : it->second) {
+      if (holds(held, departure.new_blob, h.timeline)) continue;
+      if (!seen[h.timeline].emplace(departure.commit, departure.path).second) continue;
+      const CommitInfo& commit = history.commits[departure.commit];
+      timelines[h.timeline].removed.push_back({commit.id.hex(), commit.author_time, departure.path});
+    }
+  }
+}
+
+// For each ref, which of `targets` (commit indices) its history holds:
+// ancestor bitsets over 64 targets at a time, propagated parents first.
+std::vector<std::vector<std::uint32_t>> refs_reaching(const History& history,
+                                                      const std::vector<std::uint32_t>& targets) {
+  std::unordered_map<ObjectId, std::uint32_t, ObjectIdHash> index;
+  for (std::uint32_t i = 0; i < history.commits.size(); ++i) index.emplace(history.commits[i].id, i);
+  std::vector<std::vector<std::uint32_t>> reached(history.refs.size());
+  std::vector<std::uint64_t> ancestors(history.commits.size());
+  for (std::size_t base = 0; base < targets.size(); base += 64) {
+    std::fill(ancestors.begin(), ancestors.end(), 0);
+    const std::size_t count = std::min<std::size_t>(64, targets.size() - base);
+    for (std::size_t b = 0; b < count; ++b) ancestors[targets[base + b]] |= std::uint64_t{1} << b;
+    for (std::size_t c = 0; c < history.commits.size(); ++c) {
+      for (std::uint32_t p : history.commits[c].parents) ancestors[c] |= ancestors[p];
+    }
+    for (std::size_t r = 0; r < history.refs.size(); ++r) {
+      auto tip = index.find(history.refs[r].commit);
+      if (tip == index.end()) continue;
+      for (std::uint64_t bits = ancestors[tip->second]; bits != 0; bits &= bits - 1) {
+        reached[r].push_back(targets[base + static_cast<std::size_t>(std::countr_zero(bits))]);
+      }
+    }
+  }
+  return reached;
+}
+
+void add_reachability(std::vector<SecretTimeline>& timelines, const History& history) {
+  std::unordered_map<std::string, std::uint32_t> commit_index;
+  std::set<std::string> wanted;
+  for (const SecretTimeline& t : timelines) {
+    for (const SecretIntroduction& i : t.introduced) wanted.insert(i.commit);
+  }
+  std::vector<std::uint32_t> targets;
+  for (std::uint32_t c = 0; c < history.commits.size(); ++c) {
+    std::string hex = history.commits[c].id.hex();
+    if (wanted.contains(hex)) {
+      commit_index.emplace(std::move(hex), c);
+      targets.push_back(c);
+    }
+  }
+  std::unordered_map<std::uint32_t, std::vector<std::size_t>> refs_by_commit;
+  const auto reached = refs_reaching(history, targets);
+  for (std::size_t r = 0; r < reached.size(); ++r) {
+    for (std::uint32_t c : reached[r]) refs_by_commit[c].push_back(r);
+  }
+  for (SecretTimeline& t : timelines) {
+    std::set<std::string> refs;
+    for (const SecretIntroduction& i : t.introduced) {
+      auto c = commit_index.find(i.commit);
+      if (c == commit_index.end()) continue;
+      for (std::size_t r : refs_by_commit[c->second]) refs.insert(history.refs[r].name);
+    }
+    t.reachable_from.assign(refs.begin(), refs.end());
+  }
+}
+
+}  // namespace
+
+std::vector<SecretTimeline> group_by_secret(const std::vector<Finding>& findings) {
+  std::vector<SecretTimeline> timelines;
+  std::map<SecretKey, std::size_t> index;
+  for (const Finding& f : findings) {
+    auto [it, added] = index.emplace(SecretKey{f.rule_id, f.secret}, timelines.size());
+    if (added) {
+      SecretTimeline t;
+      t.rule_id = f.rule_id;
+      t.secret = f.secret;
+      t.secret_sha256 = sha256_hex(f.secret);
+      timelines.push_back(std::move(t));
+    }
+    timelines[it->second].introduced.push_back({f.commit, f.date, f.author, f.email, f.path, f.start_line});
+  }
+  return timelines;
+}
+
+std::unordered_set<ObjectId, ObjectIdHash> blobs_holding(const std::vector<SecretTimeline>& timelines,
+                                                         const RuleSet& rules, const HitsByBlob& hits) {
+  std::unordered_set<ObjectId, ObjectIdHash> blobs;
+  for (const auto& [blob, held] : holdings(timelines, rules, hits)) blobs.insert(blob);
+  return blobs;
+}
+
+void add_history(std::vector<SecretTimeline>& timelines, const History& history, const RuleSet& rules,
+                 const HitsByBlob& hits, const std::vector<std::vector<BlobLocation>>& tip_locations) {
+  const HoldingsByBlob held = holdings(timelines, rules, hits);
+  add_removals(timelines, history, held);
+  add_reachability(timelines, history);
+  for (std::size_t r = 0; r < tip_locations.size() && r < history.refs.size(); ++r) {
+    for (const BlobLocation& location : tip_locations[r]) {
+      auto it = held.find(location.blob);
+      if (it == held.end()) continue;
+      std::vector<Holding> here = it->second;
+      std::sort(here.begin(), here.end(), [](const Holding& a, const Holding& b) {
+        return std::tie(a.timeline, a.line) < std::tie(b.timeline, b.line);
+      });
+      here.erase(
+          std::unique(here.begin(), here.end(),
+                      [](const Holding& a, const Holding& b) { return a.timeline == b.timeline && a.line == b.line; }),
+          here.end());
+      for (const Holding& h : here)
+        timelines[h.timeline].present_at.push_back({history.refs[r].name, location.path, h.line});
+    }
+  }
+}
+
+}  // namespace trawl

@@ -1,0 +1,65 @@
+// A leaked secret's life in the history, for the `secrets` array of the json
+// report: where it entered, where each path that held it stopped holding it,
+// which refs' histories hold an introducing commit and which refs' tips still
+// hold it. One record answers "when did this leak start, who, is it gone from
+// main, which branches and tags still carry it".
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "source/history.h"
+#include "verify/attribution.h"
+#include "verify/finding.h"
+
+namespace trawl {
+
+struct SecretIntroduction {
+  std::string commit;  // empty outside git
+  std::int64_t date = 0;
+  std::string author;
+  std::string email;
+  std::string path;
+  std::uint32_t line = 0;
+};
+
+struct SecretRemoval {
+  std::string commit;
+  std::int64_t date = 0;
+  std::string path;
+};
+
+struct SecretAtRef {
+  std::string ref;
+  std::string path;
+  std::uint32_t line = 0;
+};
+
+// One unique secret: a rule and a value.
+struct SecretTimeline {
+  std::string rule_id;
+  std::string secret;
+  std::string secret_sha256;                   // of the secret as found, before any redaction
+  std::vector<SecretIntroduction> introduced;  // oldest first
+  std::vector<SecretRemoval> removed;          // oldest first, then path
+  std::vector<std::string> reachable_from;     // sorted
+  std::vector<SecretAtRef> present_at;         // by ref, then path and line
+};
+
+// One timeline per (rule, secret) among `findings`, in order of first
+// finding, with `introduced` filled from the findings.
+std::vector<SecretTimeline> group_by_secret(const std::vector<Finding>& findings);
+
+// Fills each timeline's removals, reachable refs and presence at the refs'
+// tips. `tip_locations[i]` lists where the tip tree of `history.refs[i]` holds
+// blobs that hold any of the secrets (locate_blobs()).
+void add_history(std::vector<SecretTimeline>& timelines, const History& history, const RuleSet& rules,
+                 const HitsByBlob& hits, const std::vector<std::vector<BlobLocation>>& tip_locations);
+
+// The blobs that hold any of the timelines' secrets: what locate_blobs()
+// should look for in the refs' tips.
+std::unordered_set<ObjectId, ObjectIdHash> blobs_holding(const std::vector<SecretTimeline>& timelines,
+                                                         const RuleSet& rules, const HitsByBlob& hits);
+
+}  // namespace trawl
