@@ -18,19 +18,22 @@ RUNS=3
 TRAWL="$root_dir/build/trawl"
 TRAWL_ARGS=""
 WITH_LOG=1
+WITH_LIBGIT2=1
 LOG_REVS="--all"
 REPO=""
 GNU_TIME=/usr/bin/time
 
 usage() {
     cat <<EOF
-usage: ${0##*/} [-n RUNS] [-t TRAWL_BINARY] [--trawl-args "..."] [--no-log]
+usage: ${0##*/} [-n RUNS] [-t TRAWL_BINARY] [--trawl-args "..."] [--no-log] [--no-libgit2]
        [--log-revs "..."] REPO_PATH
 
   -n RUNS              timed runs per tool (default 3)
   -t TRAWL_BINARY      trawl executable (default: <repo root>/build/trawl)
   --trawl-args "ARGS"  extra arguments appended to 'trawl scan' (word-split)
   --no-log             skip the slow 'git log -p' comparison
+  --no-libgit2         skip trawl with --blob-reader libgit2 (the reader the
+                       pack reader replaced)
   --log-revs "REVS"    revisions for 'git log -p' (default "--all"; word-split).
                        Use e.g. "--branches --tags" when some refs reach objects
                        missing from a partial clone (git log -p dies on them).
@@ -53,6 +56,7 @@ while (($#)); do
         --trawl-args) (($# >= 2)) || die "--trawl-args needs a value"; TRAWL_ARGS=$2; shift 2 ;;
         --trawl-args=*) TRAWL_ARGS=${1#--trawl-args=}; shift ;;
         --no-log) WITH_LOG=0; shift ;;
+        --no-libgit2) WITH_LIBGIT2=0; shift ;;
         --log-revs) (($# >= 2)) || die "--log-revs needs a value"; LOG_REVS=$2; shift 2 ;;
         --log-revs=*) LOG_REVS=${1#--log-revs=}; shift ;;
         -h | --help) usage; exit 0 ;;
@@ -101,7 +105,11 @@ else
 fi
 [[ -d $GIT_DIR_PATH/objects ]] || die "no objects/ directory in $GIT_DIR_PATH; is $REPO a git repository?"
 
-tools=(trawl cat-file)
+# trawl with its own pack reader, and (unless --no-libgit2) with every blob
+# read through libgit2, the reader it replaced.
+tools=(trawl)
+((WITH_LIBGIT2)) && tools+=(trawl-libgit2)
+tools+=(cat-file)
 ((WITH_LOG)) && tools+=(git-log)
 
 # run_tool TOOL RUN_INDEX: runs one timed invocation, appends "wall rss_kib"
@@ -112,9 +120,10 @@ run_tool() {
     local -a cmd
     local ok_codes="0"
     case "$tool" in
-        trawl)
+        trawl | trawl-libgit2)
             rm -f -- "$tmp/report.json"
-            cmd=("$TRAWL" scan "$REPO" --report-path "$tmp/report.json" "${trawl_extra[@]}")
+            cmd=("$TRAWL" scan "$REPO" --report-path "$tmp/report.json" --no-progress "${trawl_extra[@]}")
+            [[ $tool == trawl-libgit2 ]] && cmd+=(--blob-reader libgit2)
             ok_codes="0 1" # 1 means findings were reported
             ;;
         cat-file)
@@ -148,7 +157,7 @@ run_tool() {
     [[ $wall =~ ^[0-9]+(\.[0-9]+)?$ && $rss =~ ^[0-9]+$ ]] ||
         die "could not parse GNU time output for $tool run $idx: '$line'"
     printf '%s %s\n' "$wall" "$rss" >>"$tmp/$tool.times"
-    printf '  run %d/%d  %-8s  %8.2f s  %8.1f MiB  (exit %d)\n' \
+    printf '  run %d/%d  %-13s  %8.2f s  %8.1f MiB  (exit %d)\n' \
         "$idx" "$RUNS" "$tool" "$wall" "$(awk -v k="$rss" 'BEGIN{printf "%.1f", k/1024}')" "$rc" >&2
 }
 
