@@ -20,7 +20,8 @@ DeviceProbe probe_devices() {
     cudaDeviceProp prop{};
     if (cudaGetDeviceProperties(&prop, d) != cudaSuccess) continue;
     if (!probe.description.empty()) probe.description += ", ";
-    probe.description += std::string(prop.name) + " (sm_" + std::to_string(prop.major) + std::to_string(prop.minor) + ")";
+    probe.description +=
+        std::string(prop.name) + " (sm_" + std::to_string(prop.major) + std::to_string(prop.minor) + ")";
   }
   probe.usable = true;
   return probe;

@@ -28,8 +28,7 @@ std::set<Occurrence> naive(const std::vector<std::string>& keywords, const std::
   return out;
 }
 
-std::set<Occurrence> automaton_scan(const KeywordAutomaton& automaton, const std::string& text,
-                                    std::size_t slice) {
+std::set<Occurrence> automaton_scan(const KeywordAutomaton& automaton, const std::string& text, std::size_t slice) {
   std::set<Occurrence> out;
   const AcTableView view = automaton.view();
   const auto* bytes = reinterpret_cast<const std::uint8_t*>(text.data());
@@ -57,7 +56,7 @@ TEST(KeywordAutomaton, NumbersOutputStatesLastAndFoldsUnusedBytesIntoOneClass) {
   EXPECT_EQ(view.class_count, 3u);  // other, a/A, b/B
   EXPECT_EQ(view.byte_class['a'], view.byte_class['A']);
   EXPECT_EQ(view.byte_class['z'], 0);
-  EXPECT_EQ(view.state_count, 4u);  // root, a, ab, b
+  EXPECT_EQ(view.state_count, 4u);         // root, a, ab, b
   EXPECT_EQ(view.first_output_state, 2u);  // root and "a" first, then "ab" and "b"
   EXPECT_FALSE(ac_is_output(view, 0));
 }

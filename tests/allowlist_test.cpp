@@ -51,7 +51,8 @@ TEST(Allowlist, CommitsMatchByPrefixAndGlobalListsHonourTargetRules) {
 }
 
 TEST(Allowlist, AnEmptyAllowlistDropsNothing) {
-  const RuleSet rules = rules_from("[[rules]]\nid = \"r\"\nregex = 'x'\n[[rules.allowlists]]\ndescription = \"none\"\n");
+  const RuleSet rules =
+      rules_from("[[rules]]\nid = \"r\"\nregex = 'x'\n[[rules.allowlists]]\ndescription = \"none\"\n");
   EXPECT_FALSE(allowlisted(rules, rules.rules[0], kFinding));
 }
 

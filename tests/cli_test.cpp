@@ -95,9 +95,9 @@ TEST_F(Cli, WritesTheGitleaksReportFormat) {
   ASSERT_TRUE(doc.is_array());
   ASSERT_EQ(doc.size(), 1u);
   const auto& f = doc[0];
-  for (const char* key : {"RuleID", "Description", "StartLine", "EndLine", "StartColumn", "EndColumn", "Match",
-                          "Secret", "File", "SymlinkFile", "Commit", "Entropy", "Author", "Email", "Date", "Message",
-                          "Tags", "Fingerprint"}) {
+  for (const char* key :
+       {"RuleID", "Description", "StartLine", "EndLine", "StartColumn", "EndColumn", "Match", "Secret", "File",
+        "SymlinkFile", "Commit", "Entropy", "Author", "Email", "Date", "Message", "Tags", "Fingerprint"}) {
     EXPECT_TRUE(f.contains(key)) << key;
   }
   EXPECT_EQ(f["RuleID"], "test-token");
@@ -139,7 +139,8 @@ TEST_F(Cli, RejectsABadRegexNamingFileLineAndRule) {
   const std::string bad = write_rules("regex.toml", "[[rules]]\nid = \"bad-one\"\nregex = '''[z-a]'''\n");
   const CommandResult r = trawl("scan " + repo() + " -c " + shell_quote(bad));
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "trawl: error: " + bad + ":3: rule 'bad-one': invalid regex /[z-a]/: invalid character class range: z-a\n");
+  EXPECT_EQ(r.err,
+            "trawl: error: " + bad + ":3: rule 'bad-one': invalid regex /[z-a]/: invalid character class range: z-a\n");
 }
 
 TEST_F(Cli, RejectsAMissingConfigFileAndAnUnknownReportFormat) {
@@ -148,7 +149,8 @@ TEST_F(Cli, RejectsAMissingConfigFileAndAnUnknownReportFormat) {
   EXPECT_EQ(missing.err, "trawl: error: nowhere.toml: cannot read the rules file\n");
   const CommandResult format = trawl("scan " + repo() + " " + rules() + " --report-format yaml");
   EXPECT_EQ(format.exit_code, 2);
-  EXPECT_EQ(format.err, "trawl: error: unknown report format 'yaml' (expected json, jsonl, sarif, csv, gitleaks or text)\n");
+  EXPECT_EQ(format.err,
+            "trawl: error: unknown report format 'yaml' (expected json, jsonl, sarif, csv, gitleaks or text)\n");
 }
 
 TEST_F(Cli, WarnsAboutUnknownKeysAndScansAnyway) {
@@ -189,11 +191,12 @@ TEST_F(Cli, VersionNamesTheBackends) {
 
 TEST_F(Cli, RulesCheckReportsFailingExamples) {
   const std::string file = write_rules("ex.toml", std::string(kRules) +
-                                                       "examples = ['TOKEN=tok_a1b2c3d4e5f6g7h8i9j0', 'x = 1']\n"
-                                                       "negative_examples = ['tok_short']\n");
+                                                      "examples = ['TOKEN=tok_a1b2c3d4e5f6g7h8i9j0', 'x = 1']\n"
+                                                      "negative_examples = ['tok_short']\n");
   const CommandResult r = trawl("rules check " + shell_quote(file));
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.out, "FAIL test-token (" + file + ":2): example 2 is not found\n1 rules, 3 examples checked, 1 failures\n");
+  EXPECT_EQ(r.out,
+            "FAIL test-token (" + file + ":2): example 2 is not found\n1 rules, 3 examples checked, 1 failures\n");
 }
 
 }  // namespace

@@ -98,9 +98,8 @@ TEST(SkippedContent, CountsLfsPointersAndSubmodulesWithoutScanningThem) {
   TempDir dir;
   std::ofstream(dir.path() / "rules.toml") << kRules;
   GitRepo repo(dir.path() / "repo");
-  repo.write("model.bin",
-             "version https://git-lfs.github.com/spec/v1\noid sha256:" + std::string(64, 'a') + "\nsize 12345\n# " +
-                 kInDamaged + "\n");
+  repo.write("model.bin", "version https://git-lfs.github.com/spec/v1\noid sha256:" + std::string(64, 'a') +
+                              "\nsize 12345\n# " + kInDamaged + "\n");
   repo.write("plain.txt", kSurvivor + "\n");
   repo.git("add model.bin plain.txt");
   // A gitlink with no checkout: `git add -A` would drop it, so commit the index as it is.

@@ -123,8 +123,8 @@ class HistoryScan : public ::testing::Test {
 
   std::vector<Expected> expected() const {
     std::vector<Expected> e = {
-        {kEdited, c1_, "config.py", 3},  {kDeleted, c1_, "old.env", 1},      {kEdited, c4_, "copy.py", 2},
-        {kMerged, t1_, "topic.txt", 1},  {kBranch, f1_, "feature.txt", 1},  {kTagged, g1_, "tagged.txt", 1},
+        {kEdited, c1_, "config.py", 3},   {kDeleted, c1_, "old.env", 1},    {kEdited, c4_, "copy.py", 2},
+        {kMerged, t1_, "topic.txt", 1},   {kBranch, f1_, "feature.txt", 1}, {kTagged, g1_, "tagged.txt", 1},
         {kReplaced, c6_, "config.py", 5}, {kNote, notes_commit_, c1_, 1},   {kStashed, stash_commit_, "config.py", 5},
     };
     std::sort(e.begin(), e.end());
@@ -167,8 +167,8 @@ TEST_F(HistoryScan, CountsEveryRefCommitAndUniqueBlobAndSkipsBinaryAndOversized)
   EXPECT_EQ(result.summary.refs, 6u);
   const std::string commit_count = repo_->git("rev-list --all --count");
   EXPECT_EQ(result.summary.commits, std::stoull(commit_count));
-  const std::string blob_count =
-      repo_->git("rev-list --all --objects | cut -d' ' -f1 | git cat-file --batch-check='%(objecttype)' | grep -c blob");
+  const std::string blob_count = repo_->git(
+      "rev-list --all --objects | cut -d' ' -f1 | git cat-file --batch-check='%(objecttype)' | grep -c blob");
   EXPECT_EQ(result.summary.blobs, std::stoull(blob_count));
   EXPECT_EQ(skipped(result, "binary"), 1u);
   EXPECT_EQ(skipped(result, "too_large"), 1u);
@@ -193,8 +193,8 @@ TEST_F(HistoryScan, StopsAtTheShallowBoundaryAndSaysSo) {
   EXPECT_EQ(result.summary.commits, 1u);
   // At the boundary everything in the tree counts as introduced there.
   const std::string tip = c6_;
-  std::vector<Expected> expect = {{kEdited, tip, "copy.py", 2}, {kMerged, tip, "topic.txt", 1},
-                                  {kReplaced, tip, "config.py", 5}};
+  std::vector<Expected> expect = {
+      {kEdited, tip, "copy.py", 2}, {kMerged, tip, "topic.txt", 1}, {kReplaced, tip, "config.py", 5}};
   std::sort(expect.begin(), expect.end());
   EXPECT_EQ(found(result), expect);
 }

@@ -27,7 +27,8 @@ std::vector<ObjectId> blob_ids(GitRepo& repo) {
   std::istringstream in(listing);
   for (std::string hex; in >> hex;) {
     ObjectId id;
-    for (std::size_t i = 0; i < 20; ++i) id.bytes[i] = static_cast<std::uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+    for (std::size_t i = 0; i < 20; ++i)
+      id.bytes[i] = static_cast<std::uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
     ids.push_back(id);
   }
   return ids;
@@ -92,7 +93,9 @@ TEST(PackReader, ReadsDeepDeltaChainsLikeLibgit2) {
   grow_history(repo, 60, "a");
   repo.git("repack -q -a -d -f --depth=50 --window=250");
   // Chains of ten and more deltas exist.
-  EXPECT_FALSE(repo.git("verify-pack -v $(git rev-parse --git-dir)/objects/pack/*.idx | grep 'chain length = [1-9][0-9]:' || true").empty());
+  EXPECT_FALSE(repo.git("verify-pack -v $(git rev-parse --git-dir)/objects/pack/*.idx | grep 'chain length = "
+                        "[1-9][0-9]:' || true")
+                   .empty());
   expect_same_as_libgit2(repo, 100);
 }
 
@@ -117,7 +120,8 @@ TEST(PackReader, ReadsEachObjectOnceFromThePackTheMultiPackIndexPrefers) {
   repo.git("repack -q -a");  // a second pack holding everything again: every early object is in two packs
   repo.git("multi-pack-index write");
   ASSERT_TRUE(std::filesystem::exists(repo.git_dir() / "objects/pack/multi-pack-index"));
-  const std::string midx = repo.git("multi-pack-index verify && ls $(git rev-parse --git-dir)/objects/pack/ | grep -c '\\.pack$'");
+  const std::string midx =
+      repo.git("multi-pack-index verify && ls $(git rev-parse --git-dir)/objects/pack/ | grep -c '\\.pack$'");
   EXPECT_NE(midx.find("2"), std::string::npos);
   expect_same_as_libgit2(repo, 0);
   const std::vector<ObjectId> ids = blob_ids(repo);
@@ -143,7 +147,8 @@ TEST(PackReader, ReadsAThinPackFixedUpWithRefDeltaBases) {
   target.git("repack -q -a -d");
   // A thin pack of v1..main, its bases in the target: index-pack appends them.
   target.git("-C " + shell_quote(source.path().string()) + " rev-parse HEAD ^v1 | git -C " +
-             shell_quote(source.path().string()) + " pack-objects -q --thin --stdout --revs | git index-pack "
+             shell_quote(source.path().string()) +
+             " pack-objects -q --thin --stdout --revs | git index-pack "
              "--fix-thin --stdin");
   target.git("update-ref refs/heads/main " + source.head());
   // The fixed-up pack holds REF_DELTA entries whose bases were appended.

@@ -38,7 +38,7 @@ tags = ["team", "internal"]
 [allowlist]
 paths = ['''vendor/''']
 )",
-                                       "cfg.toml");
+                                        "cfg.toml");
   ASSERT_EQ(load.rules.rules.size(), 1u);
   const Rule& r = load.rules.rules[0];
   EXPECT_EQ(r.id, "team-token");

@@ -66,17 +66,24 @@ TEST(Scanner, WindowedSearchFindsWhatAWholeTextSearchFinds) {
   const Scanner whole_scanner(whole);
 
   std::mt19937 rng(99);
-  const std::vector<std::string> pieces = {
-      "TOKEN = abcdef123456\n", "noise line here\n", "-----BEGIN KEY-----\nabc123xyz\n0099887766\n-----END KEY-----\n",
-      "user: bob\npass: hunter22x\n", "user:\tann  pass:\nzzzzzzzz\n", "# vendor-key below\nk123456789\n",
-      "token=short\n", "\n\n\n", "x token = 0123456789ab y\n",
-      "-----BEGIN OLD-----\nq1w2e3\n", "\nr4t5-----END OLD-----\n"};
+  const std::vector<std::string> pieces = {"TOKEN = abcdef123456\n",
+                                           "noise line here\n",
+                                           "-----BEGIN KEY-----\nabc123xyz\n0099887766\n-----END KEY-----\n",
+                                           "user: bob\npass: hunter22x\n",
+                                           "user:\tann  pass:\nzzzzzzzz\n",
+                                           "# vendor-key below\nk123456789\n",
+                                           "token=short\n",
+                                           "\n\n\n",
+                                           "x token = 0123456789ab y\n",
+                                           "-----BEGIN OLD-----\nq1w2e3\n",
+                                           "\nr4t5-----END OLD-----\n"};
   for (int round = 0; round < 300; ++round) {
     std::string text;
     const int count = static_cast<int>(rng() % 40);
     for (int i = 0; i < count; ++i) text += pieces[rng() % pieces.size()];
     EXPECT_EQ(spots(windowed, windowed_scanner.scan_text(text)), spots(whole, whole_scanner.scan_text(text)))
-        << "round " << round << "\n" << text;
+        << "round " << round << "\n"
+        << text;
   }
 }
 
@@ -95,8 +102,10 @@ TEST(Scanner, ReportsOneBasedPositionsOfTheSecretAndTheLineHoldingTheMatch) {
 }
 
 TEST(Scanner, AppliesTheEntropyThresholdToTheSecret) {
-  const RuleSet rules = std::move(load_rules_text(
-      "[[rules]]\nid = \"e\"\nregex = '''key=(\\w+)'''\nentropy = 3.0\nkeywords = [\"key=\"]\n", "cfg.toml").rules);
+  const RuleSet rules = std::move(
+      load_rules_text("[[rules]]\nid = \"e\"\nregex = '''key=(\\w+)'''\nentropy = 3.0\nkeywords = [\"key=\"]\n",
+                      "cfg.toml")
+          .rules);
   const Scanner scanner(rules);
   EXPECT_TRUE(scanner.scan_text("key=aaaaaaaaaaaaaaaa").empty());
   EXPECT_EQ(scanner.scan_text("key=q8Zr2LmX0pT4vN7w").size(), 1u);

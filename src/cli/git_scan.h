@@ -12,8 +12,8 @@
 #include "cli/progress.h"
 #include "cli/scan_result.h"
 #include "engine/backends.h"
-#include "source/blob_reader.h"
 #include "rules/rule_loader.h"
+#include "source/blob_reader.h"
 #include "source/history.h"
 #include "verify/suppression.h"
 

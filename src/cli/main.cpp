@@ -232,11 +232,11 @@ int main(int argc, char** argv) {
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(std::uint64_t{1} << 20, ~std::uint64_t{0}))
       ->default_str("2GiB");
-  scan->add_option("--blob-reader", scan_options.blob_source,
-                   "packs: read pack files directly, libgit2 for the rest (default); libgit2: everything through libgit2")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, trawl::BlobSource>{{"packs", trawl::BlobSource::kPacks},
-                                                   {"libgit2", trawl::BlobSource::kLibgit2}}))
+  scan->add_option(
+          "--blob-reader", scan_options.blob_source,
+          "packs: read pack files directly, libgit2 for the rest (default); libgit2: everything through libgit2")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, trawl::BlobSource>{
+          {"packs", trawl::BlobSource::kPacks}, {"libgit2", trawl::BlobSource::kLibgit2}}))
       ->default_str("packs");
   scan->add_option("--backend", scan_options.backend.name,
                    "Keyword matching on: auto (CUDA when a device is usable, else CPU), cuda or cpu")

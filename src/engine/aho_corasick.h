@@ -24,8 +24,8 @@ namespace trawl {
 using AcState = std::uint16_t;
 
 struct AcTableView {
-  const AcState* next = nullptr;           // [state * class_count + class]
-  const std::uint8_t* byte_class = nullptr;  // [256]
+  const AcState* next = nullptr;                  // [state * class_count + class]
+  const std::uint8_t* byte_class = nullptr;       // [256]
   const std::uint32_t* output_offsets = nullptr;  // [state - first_output_state], CSR into output_keywords
   const std::uint32_t* output_keywords = nullptr;
   std::uint32_t class_count = 0;

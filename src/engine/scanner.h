@@ -44,14 +44,14 @@ class Scanner {
   std::vector<Hit> confirm(std::string_view bytes, std::span<const Candidate> occurrences) const;
   // Runs one rule over bytes[from, to); returns true when a match touches an
   // edge of that range that is not an edge of the blob.
-  bool search(std::string_view bytes, std::uint32_t rule_index, std::size_t from, std::size_t to,
-              LineIndex& lines, std::vector<Hit>& out) const;
+  bool search(std::string_view bytes, std::uint32_t rule_index, std::size_t from, std::size_t to, LineIndex& lines,
+              std::vector<Hit>& out) const;
 
   // Declaration order matters: keywords_ is computed from rules_ and fills
   // the two tables before it, and automaton_ is built from keywords_.
   const RuleSet& rules_;
   std::vector<std::vector<std::uint32_t>> keyword_rules_;  // keyword id -> rule indices
-  std::vector<std::uint32_t> keywordless_rules_;            // rules with a regex and no keyword
+  std::vector<std::uint32_t> keywordless_rules_;           // rules with a regex and no keyword
   std::vector<std::string> keywords_;
   KeywordAutomaton automaton_;
 };

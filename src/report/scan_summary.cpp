@@ -17,8 +17,7 @@ std::string format_summary(const ScanSummary& s) {
   std::snprintf(phases, sizeof phases, "trawl: walk %.2f s, read and match %.2f s (matching %.2f thread-s)\n",
                 s.walk_seconds, s.read_match_seconds, s.match_seconds);
   out << phases;
-  out << "trawl: blobs read from packs " << s.blobs_from_packs << ", through libgit2 " << s.blobs_from_libgit2
-      << "\n";
+  out << "trawl: blobs read from packs " << s.blobs_from_packs << ", through libgit2 " << s.blobs_from_libgit2 << "\n";
   if (s.shallow) out << "trawl: shallow clone: history ends at the shallow boundary\n";
   std::uint64_t skipped = 0;
   std::string reasons;

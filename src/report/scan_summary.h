@@ -17,8 +17,8 @@ struct ScanSummary {
   std::uint64_t blobs = 0;          // unique blobs in the history
   std::uint64_t blobs_scanned = 0;  // of those, read and matched
   std::uint64_t bytes_scanned = 0;
-  std::uint64_t blobs_from_packs = 0;    // read by trawl's pack reader
-  std::uint64_t blobs_from_libgit2 = 0;  // loose, or beyond the pack reader: read through libgit2
+  std::uint64_t blobs_from_packs = 0;                          // read by trawl's pack reader
+  std::uint64_t blobs_from_libgit2 = 0;                        // loose, or beyond the pack reader: read through libgit2
   std::vector<std::pair<std::string, std::uint64_t>> skipped;  // reason -> count, every reason listed
   std::uint64_t findings = 0;
   SuppressionCounts suppressed;  // findings dropped, by reason

@@ -57,9 +57,8 @@ bool allowlisted(const RuleSet& rules, const Rule& rule, const FindingContext& f
     if (allowlisted(list, finding)) return true;
   }
   for (const Allowlist& list : rules.allowlists) {
-    const bool targets = list.target_rules.empty() ||
-                         std::find(list.target_rules.begin(), list.target_rules.end(), rule.id) !=
-                             list.target_rules.end();
+    const bool targets = list.target_rules.empty() || std::find(list.target_rules.begin(), list.target_rules.end(),
+                                                                rule.id) != list.target_rules.end();
     if (targets && allowlisted(list, finding)) return true;
   }
   return false;

@@ -100,36 +100,35 @@ void read_with_libgit2(const std::string& git_dir, const std::vector<ObjectId>& 
                        SkipLog& skips, const std::function<void(const ObjectId&, std::string_view)>& deliver) {
   RepositoryPool repos(git_dir);
   OdbPool odbs(repos);
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, ids.size(), 16),
-                    [&](const tbb::blocked_range<std::size_t>& range) {
-                      git_odb* odb = odbs.local();
-                      for (std::size_t i = range.begin(); i != range.end(); ++i) {
-                        const ObjectId& id = ids[i];
-                        const git_oid oid = to_git(id);
-                        std::size_t len = 0;
-                        git_object_t type = GIT_OBJECT_INVALID;
-                        if (const int code = git_odb_read_header(&len, &type, odb, &oid); code < 0) {
-                          skips.add(reason_for(code), id.hex(), "blob: " + last_git_message());
-                          continue;
-                        }
-                        if (type != GIT_OBJECT_BLOB) {
-                          skips.add(SkipReason::kCorruptObject, id.hex(), "expected a blob");
-                          continue;
-                        }
-                        if (len > max_blob_size) {
-                          skips.add(SkipReason::kTooLarge, id.hex(), std::to_string(len) + " bytes");
-                          continue;
-                        }
-                        git_odb_object* raw = nullptr;
-                        if (const int code = git_odb_read(&raw, odb, &oid); code < 0) {
-                          skips.add(reason_for(code), id.hex(), "blob: " + last_git_message());
-                          continue;
-                        }
-                        OdbObjectPtr object(raw);
-                        deliver(id, std::string_view(static_cast<const char*>(git_odb_object_data(raw)),
-                                                     git_odb_object_size(raw)));
-                      }
-                    });
+  tbb::parallel_for(
+      tbb::blocked_range<std::size_t>(0, ids.size(), 16), [&](const tbb::blocked_range<std::size_t>& range) {
+        git_odb* odb = odbs.local();
+        for (std::size_t i = range.begin(); i != range.end(); ++i) {
+          const ObjectId& id = ids[i];
+          const git_oid oid = to_git(id);
+          std::size_t len = 0;
+          git_object_t type = GIT_OBJECT_INVALID;
+          if (const int code = git_odb_read_header(&len, &type, odb, &oid); code < 0) {
+            skips.add(reason_for(code), id.hex(), "blob: " + last_git_message());
+            continue;
+          }
+          if (type != GIT_OBJECT_BLOB) {
+            skips.add(SkipReason::kCorruptObject, id.hex(), "expected a blob");
+            continue;
+          }
+          if (len > max_blob_size) {
+            skips.add(SkipReason::kTooLarge, id.hex(), std::to_string(len) + " bytes");
+            continue;
+          }
+          git_odb_object* raw = nullptr;
+          if (const int code = git_odb_read(&raw, odb, &oid); code < 0) {
+            skips.add(reason_for(code), id.hex(), "blob: " + last_git_message());
+            continue;
+          }
+          OdbObjectPtr object(raw);
+          deliver(id, std::string_view(static_cast<const char*>(git_odb_object_data(raw)), git_odb_object_size(raw)));
+        }
+      });
 }
 
 }  // namespace
@@ -142,16 +141,15 @@ bool is_lfs_pointer(std::string_view bytes) {
   return bytes.size() <= kLfsPointerMaxBytes && bytes.starts_with(kLfsPointerPrefix);
 }
 
-BlobReadStats read_blobs(const std::string& git_dir, const std::vector<ObjectId>& blobs,
-                         const BlobReadOptions& options, SkipLog& skips,
-                         const std::function<void(BlobBatch&)>& consume) {
-  const int threads = options.threads == 0 ? tbb::this_task_arena::max_concurrency()
-                                           : static_cast<int>(options.threads);
+BlobReadStats read_blobs(const std::string& git_dir, const std::vector<ObjectId>& blobs, const BlobReadOptions& options,
+                         SkipLog& skips, const std::function<void(BlobBatch&)>& consume) {
+  const int threads =
+      options.threads == 0 ? tbb::this_task_arena::max_concurrency() : static_cast<int>(options.threads);
   // Batches alive at once: per thread, one filling and one being matched
   // (whose matcher holds about as much again).
   const std::uint64_t in_flight = 3 * static_cast<std::uint64_t>(threads);
-  const std::uint64_t batch_bytes = std::max<std::uint64_t>(
-      std::uint64_t{1} << 16, std::min(options.batch_bytes, options.memory_budget / in_flight));
+  const std::uint64_t batch_bytes =
+      std::max<std::uint64_t>(std::uint64_t{1} << 16, std::min(options.batch_bytes, options.memory_budget / in_flight));
   BatchSink sink(batch_bytes, consume);
   auto deliver = [&](const ObjectId& id, std::string_view bytes) {
     if (looks_binary(bytes)) {

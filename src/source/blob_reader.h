@@ -30,7 +30,7 @@ struct BlobReadOptions {
   // Bounds the reader's batches (those being filled, queued and matched);
   // a smaller budget makes smaller batches.
   std::uint64_t memory_budget = 2ull << 30;
-  unsigned threads = 0;  // 0: all cores
+  unsigned threads = 0;                    // 0: all cores
   BlobSource source = BlobSource::kPacks;  // kLibgit2 reads everything through libgit2
 };
 
@@ -48,8 +48,7 @@ bool is_lfs_pointer(std::string_view bytes);
 // Reads `blobs` from the repository at `git_dir` and calls `consume` with
 // each batch, in no particular order, from TBB workers: several calls may
 // run at once, so `consume` must be thread-safe. It may run TBB work.
-BlobReadStats read_blobs(const std::string& git_dir, const std::vector<ObjectId>& blobs,
-                         const BlobReadOptions& options, SkipLog& skips,
-                         const std::function<void(BlobBatch&)>& consume);
+BlobReadStats read_blobs(const std::string& git_dir, const std::vector<ObjectId>& blobs, const BlobReadOptions& options,
+                         SkipLog& skips, const std::function<void(BlobBatch&)>& consume);
 
 }  // namespace trawl

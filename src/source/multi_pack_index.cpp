@@ -58,7 +58,8 @@ std::optional<MultiPackIndex> MultiPackIndex::parse(std::vector<unsigned char> b
   for (std::size_t at = names_at; at < names_end && m.pack_names_.size() < packs;) {
     const auto* nul = static_cast<const unsigned char*>(std::memchr(b.data() + at, 0, names_end - at));
     if (nul == nullptr) return std::nullopt;
-    m.pack_names_.emplace_back(reinterpret_cast<const char*>(b.data() + at), static_cast<std::size_t>(nul - b.data()) - at);
+    m.pack_names_.emplace_back(reinterpret_cast<const char*>(b.data() + at),
+                               static_cast<std::size_t>(nul - b.data()) - at);
     at = static_cast<std::size_t>(nul - b.data()) + 1;
   }
   if (m.pack_names_.size() != packs) return std::nullopt;

@@ -66,18 +66,21 @@ std::optional<PackFile> PackFile::open(const std::string& path, std::string& err
     return std::nullopt;
   }
   const auto* b = static_cast<const unsigned char*>(data);
-  const std::uint32_t version = (std::uint32_t{b[4]} << 24) | (std::uint32_t{b[5]} << 16) | (std::uint32_t{b[6]} << 8) | b[7];
+  const std::uint32_t version =
+      (std::uint32_t{b[4]} << 24) | (std::uint32_t{b[5]} << 16) | (std::uint32_t{b[6]} << 8) | b[7];
   if (std::memcmp(b, "PACK", 4) != 0 || (version != 2 && version != 3)) {
     error = "not a version 2 or 3 pack";
     ::munmap(data, size);
     return std::nullopt;
   }
-  const std::uint32_t count = (std::uint32_t{b[8]} << 24) | (std::uint32_t{b[9]} << 16) | (std::uint32_t{b[10]} << 8) | b[11];
+  const std::uint32_t count =
+      (std::uint32_t{b[8]} << 24) | (std::uint32_t{b[9]} << 16) | (std::uint32_t{b[10]} << 8) | b[11];
   ::madvise(data, size, MADV_SEQUENTIAL);
   return PackFile(data, size, count);
 }
 
-PackFile::PackFile(PackFile&& other) noexcept : data_(other.data_), size_(other.size_), object_count_(other.object_count_) {
+PackFile::PackFile(PackFile&& other) noexcept
+    : data_(other.data_), size_(other.size_), object_count_(other.object_count_) {
   other.data_ = nullptr;
   other.size_ = 0;
 }

@@ -19,9 +19,7 @@ std::uint32_t read_be32(const unsigned char* p) {
   return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | std::uint32_t{p[3]};
 }
 
-std::uint64_t read_be64(const unsigned char* p) {
-  return (std::uint64_t{read_be32(p)} << 32) | read_be32(p + 4);
-}
+std::uint64_t read_be64(const unsigned char* p) { return (std::uint64_t{read_be32(p)} << 32) | read_be32(p + 4); }
 
 }  // namespace
 
@@ -125,7 +123,8 @@ std::vector<std::uint32_t> PackIndex::pack_order(const std::string& rev_path) co
 std::vector<ObjectId> order_by_pack_position(const std::string& git_dir, const std::vector<ObjectId>& ids) {
   std::vector<std::string> idx_paths;
   std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(git_dir) / "objects" / "pack", ec)) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::filesystem::path(git_dir) / "objects" / "pack", ec)) {
     if (entry.path().extension() == ".idx") idx_paths.push_back(entry.path().string());
   }
   std::sort(idx_paths.begin(), idx_paths.end());

@@ -193,8 +193,8 @@ class PackDecoder {
 
   void run() {
     const auto& roots = plan_.roots();
-    tbb::parallel_for(std::size_t{0}, roots.size(), [&](std::size_t i) { rebuild(roots[i], nullptr, 0); },
-                      tbb::simple_partitioner());
+    tbb::parallel_for(
+        std::size_t{0}, roots.size(), [&](std::size_t i) { rebuild(roots[i], nullptr, 0); }, tbb::simple_partitioner());
   }
 
   std::uint64_t delivered() const { return delivered_; }
@@ -286,17 +286,19 @@ class PackDecoder {
 }  // namespace
 
 std::vector<ObjectId> read_packed_blobs(const std::string& git_dir, const std::vector<ObjectId>& wanted,
-                                        std::uint64_t max_blob_size, SkipLog& skips,
-                                        const PackedBlobConsumer& consume, PackReadStats& stats) {
+                                        std::uint64_t max_blob_size, SkipLog& skips, const PackedBlobConsumer& consume,
+                                        PackReadStats& stats) {
   std::vector<std::string> idx_paths;
   std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(git_dir) / "objects" / "pack", ec)) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::filesystem::path(git_dir) / "objects" / "pack", ec)) {
     if (entry.path().extension() == ".idx") idx_paths.push_back(entry.path().string());
   }
   std::sort(idx_paths.begin(), idx_paths.end());
 
   // With a multi-pack-index, an object is read from the pack it prefers.
-  const auto midx = MultiPackIndex::load((std::filesystem::path(git_dir) / "objects" / "pack" / "multi-pack-index").string());
+  const auto midx =
+      MultiPackIndex::load((std::filesystem::path(git_dir) / "objects" / "pack" / "multi-pack-index").string());
   std::unordered_set<ObjectId, ObjectIdHash> remaining(wanted.begin(), wanted.end());
   std::vector<ObjectId> external;  // their delta base lies in another pack
   for (const std::string& idx_path : idx_paths) {

@@ -29,9 +29,9 @@
 namespace trawl {
 
 struct PackReadStats {
-  std::uint64_t packs = 0;             // packs read through this reader
-  std::uint64_t blobs = 0;             // selected blobs it delivered or skipped
-  std::uint64_t bases_inflated = 0;    // entries inflated that were not selected themselves
+  std::uint64_t packs = 0;           // packs read through this reader
+  std::uint64_t blobs = 0;           // selected blobs it delivered or skipped
+  std::uint64_t bases_inflated = 0;  // entries inflated that were not selected themselves
 };
 
 // Called concurrently from worker threads with each selected blob's bytes.
@@ -41,7 +41,7 @@ using PackedBlobConsumer = std::function<void(const ObjectId&, std::string_view)
 // each (no larger than `max_blob_size`; larger ones are logged as too_large)
 // to `consume`. Returns the wanted ids it neither delivered nor logged.
 std::vector<ObjectId> read_packed_blobs(const std::string& git_dir, const std::vector<ObjectId>& wanted,
-                                        std::uint64_t max_blob_size, SkipLog& skips,
-                                        const PackedBlobConsumer& consume, PackReadStats& stats);
+                                        std::uint64_t max_blob_size, SkipLog& skips, const PackedBlobConsumer& consume,
+                                        PackReadStats& stats);
 
 }  // namespace trawl

@@ -73,7 +73,8 @@ std::string GitRepo::git(const std::string& args) {
       "HOME=/nonexistent GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null "
       "GIT_AUTHOR_NAME='Ada Author' GIT_AUTHOR_EMAIL=ada@example.com "
       "GIT_COMMITTER_NAME='Ada Author' GIT_COMMITTER_EMAIL=ada@example.com "
-      "GIT_AUTHOR_DATE='" + date + "' GIT_COMMITTER_DATE='" + date + "' ";
+      "GIT_AUTHOR_DATE='" +
+      date + "' GIT_COMMITTER_DATE='" + date + "' ";
   CommandResult r = run_command(env + "git -c gc.auto=0 -c commit.gpgsign=false " + args, dir_);
   if (r.exit_code != 0) throw std::runtime_error("git " + args + " failed: " + r.err);
   return r.out;
