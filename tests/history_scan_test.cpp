@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <tuple>
 
@@ -112,11 +113,14 @@ class HistoryScan : public ::testing::Test {
     stash_commit_.pop_back();
   }
 
-  ScanResult scan(const std::string& path) {
+  ScanResult scan(const std::string& path, std::function<void(const Finding&)> on_finding = {},
+                  std::uint64_t batch_bytes = 64ull << 20) {
     GitScanOptions options;
     options.repo_path = path;
     options.config_path = (dir_.path() / "rules.toml").string();
     options.max_blob_size = 1024;
+    options.batch_bytes = batch_bytes;
+    options.on_finding = std::move(on_finding);
     std::ostringstream log;
     return scan_git_history(options, log);
   }
@@ -139,6 +143,22 @@ class HistoryScan : public ::testing::Test {
 TEST_F(HistoryScan, ReportsEachSecretOnceAtTheCommitThatIntroducedIt) {
   const ScanResult result = scan(repo_->path().string());
   EXPECT_EQ(found(result), expected());
+}
+
+TEST_F(HistoryScan, StreamsEachFindingOnceWhileReadingAndReportsTheSameInOrder) {
+  const ScanResult whole = scan(repo_->path().string());
+  std::vector<std::string> streamed;
+  // Tiny batches: introductions become ready at different times.
+  const ScanResult result = scan(
+      repo_->path().string(), [&](const Finding& f) { streamed.push_back(f.fingerprint); }, 1 << 16);
+  std::vector<std::string> reported;
+  for (const Finding& f : result.findings) reported.push_back(f.fingerprint);
+  std::vector<std::string> expected;
+  for (const Finding& f : whole.findings) expected.push_back(f.fingerprint);
+  EXPECT_EQ(reported, expected);
+  std::sort(streamed.begin(), streamed.end());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(streamed, expected);
 }
 
 TEST_F(HistoryScan, FillsEveryFindingFieldFromTheIntroducingCommit) {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 
 #include "engine/keyword_matcher.h"
 #include "engine/scanner.h"
@@ -118,6 +119,9 @@ ScanResult scan_git_history(const GitScanOptions& options, std::ostream& log) {
   progress.phase = ScanPhase::kReading;
   const auto read_started = Clock::now();
   std::mutex hits_mutex;
+  // A streamed report confirms findings while blobs are still being read.
+  std::optional<StreamingAttribution> streaming;
+  if (options.on_finding) streaming.emplace(history, rules.rules, suppressions, options.on_finding);
   std::atomic<std::uint64_t> blobs_scanned{0};
   std::atomic<std::uint64_t> bytes_scanned{0};
   std::atomic<std::int64_t> match_nanoseconds{0};
@@ -132,6 +136,12 @@ ScanResult scan_git_history(const GitScanOptions& options, std::ostream& log) {
     {
       std::lock_guard lock(hits_mutex);
       for (BlobHits& blob : found) hits.emplace(blob.blob, std::move(blob.hits));
+      if (streaming) {
+        std::vector<ObjectId> matched;
+        matched.reserve(batch.entries.size());
+        for (const BlobEntry& entry : batch.entries) matched.push_back(entry.id);
+        streaming->blobs_done(matched, hits);
+      }
     }
     match_nanoseconds += std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - match_started).count();
     progress.blobs_done += batch.entries.size();
@@ -145,7 +155,8 @@ ScanResult scan_git_history(const GitScanOptions& options, std::ostream& log) {
   summary.read_match_seconds = seconds_since(read_started);
 
   progress.phase = ScanPhase::kAttributing;
-  Attribution attribution = attribute_findings(history, rules.rules, hits, suppressions, options.on_finding);
+  Attribution attribution =
+      streaming ? streaming->finish(hits) : attribute_findings(history, rules.rules, hits, suppressions);
   result.findings = std::move(attribution.findings);
   result.secrets = group_by_secret(result.findings);
   if (!result.secrets.empty()) {

@@ -24,7 +24,7 @@ namespace {
 
 // Slices of a blob scanned in parallel: long enough that the context read
 // past a slice's end (a run of up to kMaxTokenLength bytes) costs little.
-constexpr std::uint64_t kSliceBytes = 64 * 1024;
+constexpr std::uint64_t kSliceBytes = std::uint64_t{64} * 1024;
 
 class CpuTokenEntropyScorer final : public TokenEntropyScorer {
  public:

@@ -24,7 +24,7 @@ class Parser {
   std::optional<unsigned> run() {
     const unsigned n = alternation();
     if (failed_ || i_ != p_.size()) return std::nullopt;
-    if (n == kUnbounded || n > kLimit) return std::nullopt;
+    if (n > kLimit) return std::nullopt;  // kUnbounded included
     return n;
   }
 

@@ -45,7 +45,7 @@ std::optional<MultiPackIndex> MultiPackIndex::parse(std::vector<unsigned char> b
     if (std::memcmp(entry, "PNAM", 4) == 0) {
       names_at = static_cast<std::size_t>(begin);
       names_end = static_cast<std::size_t>(end);
-    } else if (std::memcmp(entry, "OIDF", 4) == 0 && end - begin == 256 * 4) {
+    } else if (std::memcmp(entry, "OIDF", 4) == 0 && end - begin == std::uint64_t{256} * 4) {
       fanout_at = static_cast<std::size_t>(begin);
     } else if (std::memcmp(entry, "OIDL", 4) == 0) {
       ids_at = static_cast<std::size_t>(begin);
@@ -64,7 +64,7 @@ std::optional<MultiPackIndex> MultiPackIndex::parse(std::vector<unsigned char> b
   }
   if (m.pack_names_.size() != packs) return std::nullopt;
 
-  m.count_ = read_be32(b.data() + fanout_at + 255 * 4);
+  m.count_ = read_be32(b.data() + fanout_at + std::size_t{255} * 4);
   if (ids_at + 20 * m.count_ > b.size() || offsets_at + 8 * m.count_ > b.size()) return std::nullopt;
   m.fanout_at_ = fanout_at;
   m.ids_at_ = ids_at;
@@ -75,8 +75,8 @@ std::optional<MultiPackIndex> MultiPackIndex::parse(std::vector<unsigned char> b
 std::optional<std::string> MultiPackIndex::pack_of(const ObjectId& id) const {
   const unsigned char* fanout = bytes_.data() + fanout_at_;
   const std::uint8_t first = id.bytes[0];
-  std::size_t lo = first == 0 ? 0 : read_be32(fanout + 4 * (first - 1));
-  std::size_t hi = std::min<std::size_t>(read_be32(fanout + 4 * first), count_);
+  std::size_t lo = first == 0 ? 0 : read_be32(fanout + std::size_t{4} * (first - 1u));
+  std::size_t hi = std::min<std::size_t>(read_be32(fanout + std::size_t{4} * first), count_);
   while (lo < hi) {
     const std::size_t mid = lo + (hi - lo) / 2;
     const int c = std::memcmp(bytes_.data() + ids_at_ + 20 * mid, id.bytes.data(), 20);

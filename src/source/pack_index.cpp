@@ -12,7 +12,7 @@ namespace {
 
 constexpr unsigned char kMagic[4] = {0xff, 't', 'O', 'c'};
 constexpr std::size_t kHeaderBytes = 8;
-constexpr std::size_t kFanoutBytes = 256 * 4;
+constexpr std::size_t kFanoutBytes = std::size_t{256} * 4;
 constexpr std::size_t kTrailerBytes = 40;
 
 std::uint32_t read_be32(const unsigned char* p) {
@@ -55,8 +55,8 @@ std::optional<PackIndex> PackIndex::parse(std::vector<unsigned char> bytes) {
 std::optional<std::uint32_t> PackIndex::position_of(const ObjectId& id) const {
   const unsigned char* fanout = bytes_.data() + kHeaderBytes;
   const std::uint8_t first = id.bytes[0];
-  std::size_t lo = first == 0 ? 0 : read_be32(fanout + 4 * (first - 1));
-  std::size_t hi = read_be32(fanout + 4 * first);
+  std::size_t lo = first == 0 ? 0 : read_be32(fanout + std::size_t{4} * (first - 1u));
+  std::size_t hi = read_be32(fanout + std::size_t{4} * first);
   const unsigned char* ids = bytes_.data() + ids_at_;
   while (lo < hi) {
     const std::size_t mid = lo + (hi - lo) / 2;

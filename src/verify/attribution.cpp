@@ -82,54 +82,127 @@ std::string make_fingerprint(const std::string& commit, const std::string& path,
   return (commit.empty() ? "" : commit + ":") + path + ":" + rule_id + ":" + std::to_string(line);
 }
 
+namespace {
+
+std::vector<std::uint32_t> path_only_rules_of(const RuleSet& rules) {
+  std::vector<std::uint32_t> out;
+  for (std::uint32_t r = 0; r < rules.rules.size(); ++r) {
+    if (!rules.rules[r].regex && rules.rules[r].path) out.push_back(r);
+  }
+  return out;
+}
+
+// The findings one introduction gives, after the filter.
+std::vector<Finding> findings_at(const History& history, const RuleSet& rules, const HitsByBlob& hits,
+                                 const std::vector<std::uint32_t>& path_only_rules, const BlobIntroduction& intro,
+                                 FindingFilter& filter) {
+  auto blob_hits = hits.find(intro.blob);
+  const bool new_path = std::all_of(intro.parent_blobs.begin(), intro.parent_blobs.end(),
+                                    [](const ObjectId& id) { return id.is_zero(); });
+  if (blob_hits == hits.end() && (path_only_rules.empty() || !new_path)) return {};
+
+  std::vector<Finding> here;
+  if (new_path) {
+    for (std::uint32_t r : path_only_rules) {
+      const Rule& rule = rules.rules[r];
+      if (!path_matches(rule, intro.path)) continue;
+      Finding f;
+      f.rule_id = rule.id;
+      f.description = rule.description;
+      f.tags = rule.tags;
+      f.path = intro.path;
+      here.push_back(std::move(f));
+    }
+  }
+  if (blob_hits != hits.end()) {
+    for (const Hit& hit : blob_hits->second) {
+      const Rule& rule = rules.rules[hit.rule];
+      if (!path_matches(rule, intro.path)) continue;
+      const bool inherited = std::any_of(intro.parent_blobs.begin(), intro.parent_blobs.end(),
+                                         [&](const ObjectId& parent) { return held_by(hits, parent, hit); });
+      if (!inherited) here.push_back(finding_from_hit(rule, hit, intro.path));
+    }
+  }
+  if (here.empty()) return {};
+  const CommitInfo& commit = history.commits[intro.commit];
+  const std::string commit_hex = commit.id.hex();
+  for (Finding& f : here) set_commit(f, commit, commit_hex);
+  return filter.keep(std::move(here));
+}
+
+}  // namespace
+
 Attribution attribute_findings(const History& history, const RuleSet& rules, const HitsByBlob& hits,
                                const Suppressions& suppressions,
                                const std::function<void(const Finding&)>& on_finding) {
   Attribution out;
   FindingFilter filter(rules, suppressions);
-  std::vector<std::uint32_t> path_only_rules;
-  for (std::uint32_t r = 0; r < rules.rules.size(); ++r) {
-    if (!rules.rules[r].regex && rules.rules[r].path) path_only_rules.push_back(r);
-  }
-
+  const std::vector<std::uint32_t> path_only_rules = path_only_rules_of(rules);
   for (const BlobIntroduction& intro : history.introductions) {
-    auto blob_hits = hits.find(intro.blob);
-    const bool new_path = std::all_of(intro.parent_blobs.begin(), intro.parent_blobs.end(),
-                                      [](const ObjectId& id) { return id.is_zero(); });
-    if (blob_hits == hits.end() && (path_only_rules.empty() || !new_path)) continue;
-
-    std::vector<Finding> here;
-    if (new_path) {
-      for (std::uint32_t r : path_only_rules) {
-        const Rule& rule = rules.rules[r];
-        if (!path_matches(rule, intro.path)) continue;
-        Finding f;
-        f.rule_id = rule.id;
-        f.description = rule.description;
-        f.tags = rule.tags;
-        f.path = intro.path;
-        here.push_back(std::move(f));
-      }
-    }
-    if (blob_hits != hits.end()) {
-      for (const Hit& hit : blob_hits->second) {
-        const Rule& rule = rules.rules[hit.rule];
-        if (!path_matches(rule, intro.path)) continue;
-        const bool inherited = std::any_of(intro.parent_blobs.begin(), intro.parent_blobs.end(),
-                                           [&](const ObjectId& parent) { return held_by(hits, parent, hit); });
-        if (!inherited) here.push_back(finding_from_hit(rule, hit, intro.path));
-      }
-    }
-    if (here.empty()) continue;
-    const CommitInfo& commit = history.commits[intro.commit];
-    const std::string commit_hex = commit.id.hex();
-    for (Finding& f : here) set_commit(f, commit, commit_hex);
-    for (Finding& f : filter.keep(std::move(here))) {
+    for (Finding& f : findings_at(history, rules, hits, path_only_rules, intro, filter)) {
       if (on_finding) on_finding(f);
       out.findings.push_back(std::move(f));
     }
   }
   out.suppressed = filter.counts();
+  return out;
+}
+
+StreamingAttribution::StreamingAttribution(const History& history, const RuleSet& rules,
+                                           const Suppressions& suppressions,
+                                           std::function<void(const Finding&)> on_finding)
+    : history_(history),
+      rules_(rules),
+      filter_(rules, suppressions),
+      path_only_rules_(path_only_rules_of(rules)),
+      on_finding_(std::move(on_finding)),
+      waiting_for_(history.introductions.size(), 0),
+      done_(history.introductions.size(), 0) {
+  for (std::uint32_t i = 0; i < history.introductions.size(); ++i) {
+    const BlobIntroduction& intro = history.introductions[i];
+    std::vector<ObjectId> needs{intro.blob};
+    for (const ObjectId& parent : intro.parent_blobs) {
+      if (!parent.is_zero()) needs.push_back(parent);
+    }
+    std::sort(needs.begin(), needs.end());
+    needs.erase(std::unique(needs.begin(), needs.end()), needs.end());
+    for (const ObjectId& blob : needs) dependents_[blob].push_back(i);
+    waiting_for_[i] = static_cast<std::uint32_t>(needs.size());
+  }
+}
+
+void StreamingAttribution::blobs_done(const std::vector<ObjectId>& blobs, const HitsByBlob& hits) {
+  std::vector<std::uint32_t> ready;
+  for (const ObjectId& blob : blobs) {
+    auto it = dependents_.find(blob);
+    if (it == dependents_.end()) continue;
+    for (std::uint32_t i : it->second) {
+      if (--waiting_for_[i] == 0) ready.push_back(i);
+    }
+    dependents_.erase(it);
+  }
+  std::sort(ready.begin(), ready.end());
+  for (std::uint32_t i : ready) confirm(i, hits);
+}
+
+void StreamingAttribution::confirm(std::uint32_t i, const HitsByBlob& hits) {
+  done_[i] = 1;
+  for (Finding& f : findings_at(history_, rules_, hits, path_only_rules_, history_.introductions[i], filter_)) {
+    on_finding_(f);
+    confirmed_.emplace_back(i, std::move(f));
+  }
+}
+
+Attribution StreamingAttribution::finish(const HitsByBlob& hits) {
+  for (std::uint32_t i = 0; i < done_.size(); ++i) {
+    if (done_[i] == 0) confirm(i, hits);
+  }
+  // Report order: by introduction, and within one as the filter returned them.
+  std::stable_sort(confirmed_.begin(), confirmed_.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  Attribution out;
+  for (auto& [intro, finding] : confirmed_) out.findings.push_back(std::move(finding));
+  out.suppressed = filter_.counts();
   return out;
 }
 

@@ -58,6 +58,38 @@ Attribution attribute_findings(const History& history, const RuleSet& rules, con
                                const Suppressions& suppressions,
                                const std::function<void(const Finding&)>& on_finding = {});
 
+// Attribution while blobs are still being read, for streamed reports: an
+// introduction is confirmed, and its findings passed to `on_finding`, as soon
+// as its blob and every parent blob at its path have been matched; what
+// waits on a blob that was skipped is confirmed by finish(). The result is
+// the same as attribute_findings()'s, in the same order; only the order of
+// the on_finding calls follows the reading. Not thread-safe: callers
+// serialise blobs_done() with their updates of the hits.
+class StreamingAttribution {
+ public:
+  // `history`, `rules` and `suppressions` must outlive this.
+  StreamingAttribution(const History& history, const RuleSet& rules, const Suppressions& suppressions,
+                       std::function<void(const Finding&)> on_finding);
+
+  // `blobs` have been matched and their hits (if any) are in `hits`.
+  void blobs_done(const std::vector<ObjectId>& blobs, const HitsByBlob& hits);
+  // Confirms every introduction still waiting; returns all findings.
+  Attribution finish(const HitsByBlob& hits);
+
+ private:
+  void confirm(std::uint32_t introduction, const HitsByBlob& hits);
+
+  const History& history_;
+  const RuleSet& rules_;
+  FindingFilter filter_;
+  std::vector<std::uint32_t> path_only_rules_;
+  std::function<void(const Finding&)> on_finding_;
+  std::unordered_map<ObjectId, std::vector<std::uint32_t>, ObjectIdHash> dependents_;
+  std::vector<std::uint32_t> waiting_for_;  // per introduction: blobs not matched yet
+  std::vector<std::uint8_t> done_;
+  std::vector<std::pair<std::uint32_t, Finding>> confirmed_;
+};
+
 // As gitleaks forms it: commit:path:rule:line, or path:rule:line outside git.
 std::string make_fingerprint(const std::string& commit, const std::string& path, const std::string& rule_id,
                              std::uint32_t line);
