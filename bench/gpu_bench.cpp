@@ -42,7 +42,7 @@ BlobBatch synthetic_batch(std::size_t bytes) {
   while (batch.arena.size() < bytes) {
     trawl::BlobEntry entry;
     entry.offset = batch.arena.size();
-    while (batch.arena.size() - entry.offset < 64 * 1024) {
+    while (batch.arena.size() - entry.offset < std::size_t{64} * 1024) {
       std::string piece = words[rng() % 20];
       if (rng() % 50 == 0) {
         piece.assign(42, '"');

@@ -9,6 +9,7 @@ packages=(
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
   libgtest-dev libgmock-dev
   python3 python3-jsonschema time
+  clang-format clang-tidy
 )
 # Thrust ships with the CUDA toolkit; without one, Debian's copy (TBB system).
 if ! command -v nvcc >/dev/null 2>&1 && [ ! -x /usr/local/cuda/bin/nvcc ]; then

@@ -54,8 +54,8 @@ TEST(KeywordAutomaton, NumbersOutputStatesLastAndFoldsUnusedBytesIntoOneClass) {
   const KeywordAutomaton automaton({"ab", "b"});
   const AcTableView view = automaton.view();
   EXPECT_EQ(view.class_count, 3u);  // other, a/A, b/B
-  EXPECT_EQ(view.byte_class['a'], view.byte_class['A']);
-  EXPECT_EQ(view.byte_class['z'], 0);
+  EXPECT_EQ(view.byte_class[static_cast<unsigned char>('a')], view.byte_class[static_cast<unsigned char>('A')]);
+  EXPECT_EQ(view.byte_class[static_cast<unsigned char>('z')], 0);
   EXPECT_EQ(view.state_count, 4u);         // root, a, ab, b
   EXPECT_EQ(view.first_output_state, 2u);  // root and "a" first, then "ab" and "b"
   EXPECT_FALSE(ac_is_output(view, 0));

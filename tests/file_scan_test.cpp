@@ -31,7 +31,7 @@ struct Place {
   std::string path;
   std::uint32_t line;
   std::string fingerprint;
-  friend auto operator<=>(const Place&, const Place&) = default;
+  friend bool operator==(const Place&, const Place&) = default;
 };
 
 std::vector<Place> places(const ScanResult& result) {

@@ -41,7 +41,8 @@ struct Expected {
   std::string commit;
   std::string path;
   std::uint32_t line;
-  friend auto operator<=>(const Expected&, const Expected&) = default;
+  // clang-tidy 14 mistakes the defaulted <=> for a literal 0 compared as a pointer.
+  friend auto operator<=>(const Expected&, const Expected&) = default;  // NOLINT(modernize-use-nullptr)
 };
 
 std::vector<Expected> found(const ScanResult& result) {
@@ -67,7 +68,10 @@ class HistoryScan : public ::testing::Test {
 
     r.write("config.py", "import os\n\nTOKEN = \"" + kEdited + "\"\n");
     r.write("old.env", "X=" + kDeleted + "\n");
-    r.write("blob.bin", std::string("\x00\x01binary ", 9) + kBinary + "\n");
+    r.write("blob.bin", std::string("\x00\x01"
+                                    "binary ",
+                                    9) +
+                            kBinary + "\n");
     r.write("big.txt", kTooBig + "\n" + std::string(2000, 'x') + "\n");
     c1_ = r.commit("add config");
     r.git("repack -q -d");  // a first pack

@@ -122,7 +122,7 @@ TEST(PackReader, ReadsEachObjectOnceFromThePackTheMultiPackIndexPrefers) {
   ASSERT_TRUE(std::filesystem::exists(repo.git_dir() / "objects/pack/multi-pack-index"));
   const std::string midx =
       repo.git("multi-pack-index verify && ls $(git rev-parse --git-dir)/objects/pack/ | grep -c '\\.pack$'");
-  EXPECT_NE(midx.find("2"), std::string::npos);
+  EXPECT_NE(midx.find('2'), std::string::npos);
   expect_same_as_libgit2(repo, 0);
   const std::vector<ObjectId> ids = blob_ids(repo);
   const auto index = MultiPackIndex::load((repo.git_dir() / "objects/pack/multi-pack-index").string());

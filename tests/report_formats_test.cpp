@@ -81,7 +81,7 @@ class ReportFormats : public ::testing::Test {
                        dir_.path());
   }
   CommandResult report(const std::string& format, const std::string& more = "") {
-    const CommandResult r = trawl("--report-format " + format + " " + more);
+    CommandResult r = trawl("--report-format " + format + " " + more);
     EXPECT_EQ(r.exit_code, 1) << r.err;
     return r;
   }

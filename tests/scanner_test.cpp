@@ -15,11 +15,12 @@ struct Spot {
   std::string secret;
   std::uint32_t line;
   std::uint32_t column;
-  friend auto operator<=>(const Spot&, const Spot&) = default;
+  friend bool operator==(const Spot&, const Spot&) = default;
 };
 
 std::vector<Spot> spots(const RuleSet& rules, const std::vector<Hit>& hits) {
   std::vector<Spot> out;
+  out.reserve(hits.size());
   for (const Hit& h : hits) out.push_back({rules.rules[h.rule].id, h.secret, h.start_line, h.start_column});
   return out;
 }

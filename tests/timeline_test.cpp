@@ -34,7 +34,8 @@ struct Place {
   std::string commit;
   std::string path;
   std::uint32_t line;
-  friend auto operator<=>(const Place&, const Place&) = default;
+  // clang-tidy 14 mistakes the defaulted <=> for a literal 0 compared as a pointer.
+  friend auto operator<=>(const Place&, const Place&) = default;  // NOLINT(modernize-use-nullptr)
 };
 
 class Timeline : public ::testing::Test {

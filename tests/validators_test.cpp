@@ -123,6 +123,7 @@ keywords = ["acme_"]
 
 std::vector<std::string> rule_ids(const RuleSet& rules, const std::vector<Hit>& hits) {
   std::vector<std::string> out;
+  out.reserve(hits.size());
   for (const Hit& h : hits) out.push_back(rules.rules[h.rule].id);
   return out;
 }

@@ -20,7 +20,8 @@ struct ObjectId {
   }
   std::string hex() const;
   friend bool operator==(const ObjectId&, const ObjectId&) = default;
-  friend auto operator<=>(const ObjectId&, const ObjectId&) = default;
+  // clang-tidy 14 mistakes the defaulted <=> for a literal 0 compared as a pointer.
+  friend auto operator<=>(const ObjectId&, const ObjectId&) = default;  // NOLINT(modernize-use-nullptr)
 };
 
 struct ObjectIdHash {

@@ -42,7 +42,8 @@ StagedChanges read_staged_changes(const std::string& repo_path, std::uint64_t ma
   git_object* head = nullptr;
   if (git_revparse_single(&head, repo.get(), "HEAD^{tree}") == 0) head_tree.reset(reinterpret_cast<git_tree*>(head));
 
-  git_diff_options options = GIT_DIFF_OPTIONS_INIT;
+  git_diff_options options;
+  git_check(git_diff_options_init(&options, GIT_DIFF_OPTIONS_VERSION), "preparing a diff");
   options.flags = GIT_DIFF_IGNORE_SUBMODULES;
   git_diff* raw_diff = nullptr;
   git_check(git_diff_tree_to_index(&raw_diff, repo.get(), head_tree.get(), index.get(), &options),
