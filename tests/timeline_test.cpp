@@ -193,6 +193,36 @@ TEST_F(Timeline, RejectsARangeEndThatNamesNoCommit) {
   EXPECT_THROW(scan_git_history(options, log), UsageError);
 }
 
+TEST(TimelineRefs, CapsRefListsAtAHundredBranchesFirstAndCountsThemAll) {
+  TempDir dir;
+  std::ofstream(dir.path() / "rules.toml") << kTokenRules;
+  GitRepo repo(dir.path() / "repo");
+  repo.write("a.env", "T=" + kKept + "\n");
+  repo.commit("add");
+  // 120 pull refs and a tag, all at the commit that holds the secret.
+  std::ofstream updates(dir.path() / "updates");
+  for (int i = 1; i <= 120; ++i) updates << "create refs/pull/" << i << "/head " << repo.head() << "\n";
+  updates.close();
+  repo.git("update-ref --stdin < " + shell_quote((dir.path() / "updates").string()));
+  repo.git("tag v1");
+  GitScanOptions options;
+  options.repo_path = repo.path().string();
+  options.config_path = (dir.path() / "rules.toml").string();
+  std::ostringstream log;
+  const ScanResult result = scan_git_history(options, log);
+  ASSERT_EQ(result.secrets.size(), 1u);
+  const SecretTimeline& t = result.secrets[0];
+  EXPECT_EQ(t.reachable_from_total, 122u);
+  EXPECT_EQ(t.present_at_total, 122u);
+  ASSERT_EQ(t.reachable_from.size(), kMaxRefsListed);
+  ASSERT_EQ(t.present_at.size(), kMaxRefsListed);
+  EXPECT_EQ(t.reachable_from[0], "refs/heads/main");
+  EXPECT_EQ(t.reachable_from[1], "refs/tags/v1");
+  EXPECT_EQ(t.reachable_from[2], "refs/pull/1/head");
+  EXPECT_EQ(t.present_at[0].ref, "refs/heads/main");
+  EXPECT_EQ(t.present_at[1].ref, "refs/tags/v1");
+}
+
 TEST(Sha256, MatchesTheStandardTestVectors) {
   EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");

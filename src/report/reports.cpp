@@ -53,9 +53,15 @@ ordered_json secret_object(const SecretTimeline& t) {
   }
   ordered_json present = ordered_json::array();
   for (const SecretAtRef& p : t.present_at) present.push_back({{"ref", p.ref}, {"path", p.path}, {"line", p.line}});
-  return ordered_json{{"rule_id", t.rule_id},     {"secret", t.secret}, {"secret_sha256", t.secret_sha256},
-                      {"introduced", introduced}, {"removed", removed}, {"reachable_from", t.reachable_from},
-                      {"present_at", present}};
+  return ordered_json{{"rule_id", t.rule_id},
+                      {"secret", t.secret},
+                      {"secret_sha256", t.secret_sha256},
+                      {"introduced", introduced},
+                      {"removed", removed},
+                      {"reachable_from", t.reachable_from},
+                      {"reachable_from_total", t.reachable_from_total},
+                      {"present_at", present},
+                      {"present_at_total", t.present_at_total}};
 }
 
 ordered_json scan_object(const ScanSummary& s) {

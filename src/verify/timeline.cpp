@@ -115,6 +115,26 @@ void add_reachability(std::vector<SecretTimeline>& timelines, const History& his
   }
 }
 
+// Branches, then tags, then HEAD and remote branches, then every other ref:
+// what a responder looks for first comes first when a list is capped.
+int ref_kind(std::string_view ref) {
+  if (ref.starts_with("refs/heads/")) return 0;
+  if (ref.starts_with("refs/tags/")) return 1;
+  if (ref == "HEAD" || ref.starts_with("refs/remotes/")) return 2;
+  return 3;
+}
+
+void cap_ref_lists(SecretTimeline& t) {
+  t.reachable_from_total = t.reachable_from.size();
+  t.present_at_total = t.present_at.size();
+  std::stable_sort(t.reachable_from.begin(), t.reachable_from.end(),
+                   [](const std::string& a, const std::string& b) { return ref_kind(a) < ref_kind(b); });
+  std::stable_sort(t.present_at.begin(), t.present_at.end(),
+                   [](const SecretAtRef& a, const SecretAtRef& b) { return ref_kind(a.ref) < ref_kind(b.ref); });
+  if (t.reachable_from.size() > kMaxRefsListed) t.reachable_from.resize(kMaxRefsListed);
+  if (t.present_at.size() > kMaxRefsListed) t.present_at.resize(kMaxRefsListed);
+}
+
 }  // namespace
 
 std::vector<SecretTimeline> group_by_secret(const std::vector<Finding>& findings) {
@@ -162,6 +182,7 @@ void add_history(std::vector<SecretTimeline>& timelines, const History& history,
         timelines[h.timeline].present_at.push_back({history.refs[r].name, location.path, h.line});
     }
   }
+  for (SecretTimeline& t : timelines) cap_ref_lists(t);
 }
 
 }  // namespace trawl

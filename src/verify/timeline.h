@@ -43,9 +43,15 @@ struct SecretTimeline {
   std::string secret_sha256;                   // of the secret as found, before any redaction
   std::vector<SecretIntroduction> introduced;  // oldest first
   std::vector<SecretRemoval> removed;          // oldest first, then path
-  std::vector<std::string> reachable_from;     // sorted
-  std::vector<SecretAtRef> present_at;         // by ref, then path and line
+  // Both lists are capped at kMaxRefsListed, branches and tags first (a
+  // mirror can hold tens of thousands of pull refs); the totals count all.
+  std::vector<std::string> reachable_from;  // sorted within each kind of ref
+  std::vector<SecretAtRef> present_at;      // by kind of ref, ref, then path and line
+  std::uint64_t reachable_from_total = 0;
+  std::uint64_t present_at_total = 0;
 };
+
+inline constexpr std::size_t kMaxRefsListed = 100;
 
 // One timeline per (rule, secret) among `findings`, in order of first
 // finding, with `introduced` filled from the findings.
