@@ -85,6 +85,15 @@ std::vector<std::vector<std::uint32_t>> refs_reaching(const History& history,
   return reached;
 }
 
+// Branches, then tags, then HEAD and remote branches, then every other ref:
+// what a responder looks for first comes first when a list is capped.
+int ref_kind(std::string_view ref) {
+  if (ref.starts_with("refs/heads/")) return 0;
+  if (ref.starts_with("refs/tags/")) return 1;
+  if (ref == "HEAD" || ref.starts_with("refs/remotes/")) return 2;
+  return 3;
+}
+
 void add_reachability(std::vector<SecretTimeline>& timelines, const History& history) {
   std::unordered_map<std::string, std::uint32_t> commit_index;
   std::set<std::string> wanted;
@@ -104,34 +113,36 @@ void add_reachability(std::vector<SecretTimeline>& timelines, const History& his
   for (std::size_t r = 0; r < reached.size(); ++r) {
     for (std::uint32_t c : reached[r]) refs_by_commit[c].push_back(r);
   }
+  // Ref indices first: names are built only for the refs a capped list shows
+  // (a mirror's secret can be reachable from tens of thousands of refs).
   for (SecretTimeline& t : timelines) {
-    std::set<std::string> refs;
+    std::vector<std::size_t> refs;
     for (const SecretIntroduction& i : t.introduced) {
       auto c = commit_index.find(i.commit);
       if (c == commit_index.end()) continue;
-      for (std::size_t r : refs_by_commit[c->second]) refs.insert(history.refs[r].name);
+      const auto& reaching = refs_by_commit[c->second];
+      refs.insert(refs.end(), reaching.begin(), reaching.end());
     }
-    t.reachable_from.assign(refs.begin(), refs.end());
+    std::sort(refs.begin(), refs.end());
+    refs.erase(std::unique(refs.begin(), refs.end()), refs.end());
+    t.reachable_from_total = refs.size();
+    const auto by_kind_then_name = [&](std::size_t a, std::size_t b) {
+      const std::string& x = history.refs[a].name;
+      const std::string& y = history.refs[b].name;
+      return std::make_pair(ref_kind(x), std::string_view(x)) < std::make_pair(ref_kind(y), std::string_view(y));
+    };
+    const std::size_t shown = std::min(refs.size(), kMaxRefsListed);
+    std::partial_sort(refs.begin(), refs.begin() + static_cast<std::ptrdiff_t>(shown), refs.end(), by_kind_then_name);
+    t.reachable_from.clear();
+    for (std::size_t k = 0; k < shown; ++k) t.reachable_from.push_back(history.refs[refs[k]].name);
   }
 }
 
-// Branches, then tags, then HEAD and remote branches, then every other ref:
-// what a responder looks for first comes first when a list is capped.
-int ref_kind(std::string_view ref) {
-  if (ref.starts_with("refs/heads/")) return 0;
-  if (ref.starts_with("refs/tags/")) return 1;
-  if (ref == "HEAD" || ref.starts_with("refs/remotes/")) return 2;
-  return 3;
-}
-
-void cap_ref_lists(SecretTimeline& t) {
-  t.reachable_from_total = t.reachable_from.size();
+// reachable_from is capped as it is built (add_reachability).
+void cap_present_at(SecretTimeline& t) {
   t.present_at_total = t.present_at.size();
-  std::stable_sort(t.reachable_from.begin(), t.reachable_from.end(),
-                   [](const std::string& a, const std::string& b) { return ref_kind(a) < ref_kind(b); });
   std::stable_sort(t.present_at.begin(), t.present_at.end(),
                    [](const SecretAtRef& a, const SecretAtRef& b) { return ref_kind(a.ref) < ref_kind(b.ref); });
-  if (t.reachable_from.size() > kMaxRefsListed) t.reachable_from.resize(kMaxRefsListed);
   if (t.present_at.size() > kMaxRefsListed) t.present_at.resize(kMaxRefsListed);
 }
 
@@ -182,7 +193,7 @@ void add_history(std::vector<SecretTimeline>& timelines, const History& history,
         timelines[h.timeline].present_at.push_back({history.refs[r].name, location.path, h.line});
     }
   }
-  for (SecretTimeline& t : timelines) cap_ref_lists(t);
+  for (SecretTimeline& t : timelines) cap_present_at(t);
 }
 
 }  // namespace trawl
