@@ -21,15 +21,6 @@ constexpr std::size_t kBinaryProbeBytes = 8000;  // as git's buffer_is_binary()
 constexpr std::string_view kLfsPointerPrefix = "version https://git-lfs.github.com/spec/v1\n";
 constexpr std::size_t kLfsPointerMaxBytes = 1024;
 
-std::string last_git_message() {
-  const git_error* err = git_error_last();
-  return err != nullptr && err->message != nullptr ? err->message : "unknown error";
-}
-
-SkipReason reason_for(int code) {
-  return code == GIT_ENOTFOUND ? SkipReason::kMissingObject : SkipReason::kCorruptObject;
-}
-
 // Collects blobs from many reader threads into batches, one being filled per
 // thread. A thread that fills its batch consumes it itself, right away, so
 // matching runs on every core while reading goes on, and a core never waits
@@ -89,12 +80,6 @@ class OdbPool {
   tbb::enumerable_thread_specific<OdbPtr> handles_;
 };
 
-git_oid to_git(const ObjectId& id) {
-  git_oid oid;
-  std::memcpy(oid.id, id.bytes.data(), id.bytes.size());
-  return oid;
-}
-
 // Reads `ids` through libgit2, oversized ones by their header alone.
 void read_with_libgit2(const std::string& git_dir, const std::vector<ObjectId>& ids, std::uint64_t max_blob_size,
                        SkipLog& skips, const std::function<void(const ObjectId&, std::string_view)>& deliver) {
@@ -105,11 +90,11 @@ void read_with_libgit2(const std::string& git_dir, const std::vector<ObjectId>& 
         git_odb* odb = odbs.local();
         for (std::size_t i = range.begin(); i != range.end(); ++i) {
           const ObjectId& id = ids[i];
-          const git_oid oid = to_git(id);
+          const git_oid oid = to_git_oid(id);
           std::size_t len = 0;
           git_object_t type = GIT_OBJECT_INVALID;
           if (const int code = git_odb_read_header(&len, &type, odb, &oid); code < 0) {
-            skips.add(reason_for(code), id.hex(), "blob: " + last_git_message());
+            skips.add(skip_reason_for_git_error(code), id.hex(), "blob: " + last_git_error_message());
             continue;
           }
           if (type != GIT_OBJECT_BLOB) {
@@ -122,7 +107,7 @@ void read_with_libgit2(const std::string& git_dir, const std::vector<ObjectId>& 
           }
           git_odb_object* raw = nullptr;
           if (const int code = git_odb_read(&raw, odb, &oid); code < 0) {
-            skips.add(reason_for(code), id.hex(), "blob: " + last_git_message());
+            skips.add(skip_reason_for_git_error(code), id.hex(), "blob: " + last_git_error_message());
             continue;
           }
           OdbObjectPtr object(raw);

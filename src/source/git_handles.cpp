@@ -1,5 +1,6 @@
 #include "source/git_handles.h"
 
+#include <cstring>
 #include <mutex>
 
 namespace trawl {
@@ -37,6 +38,27 @@ RepositoryPtr open_repository(const std::string& path) {
     throw GitError(code, message);
   }
   return RepositoryPtr(raw);
+}
+
+ObjectId to_object_id(const git_oid& oid) {
+  ObjectId id;
+  std::memcpy(id.bytes.data(), oid.id, id.bytes.size());
+  return id;
+}
+
+git_oid to_git_oid(const ObjectId& id) {
+  git_oid oid;
+  std::memcpy(oid.id, id.bytes.data(), id.bytes.size());
+  return oid;
+}
+
+std::string last_git_error_message() {
+  const git_error* err = git_error_last();
+  return err != nullptr && err->message != nullptr ? err->message : "unknown error";
+}
+
+SkipReason skip_reason_for_git_error(int code) {
+  return code == GIT_ENOTFOUND ? SkipReason::kMissingObject : SkipReason::kCorruptObject;
 }
 
 std::string oid_hex(const git_oid& oid) {

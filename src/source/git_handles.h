@@ -9,6 +9,9 @@
 #include <stdexcept>
 #include <string>
 
+#include "source/object_id.h"
+#include "source/skip_log.h"
+
 namespace trawl {
 
 // A libgit2 call failed; what() carries libgit2's own message and the
@@ -53,5 +56,15 @@ RepositoryPtr open_repository(const std::string& path);
 
 // Hex form of an object id.
 std::string oid_hex(const git_oid& oid);
+
+ObjectId to_object_id(const git_oid& oid);
+git_oid to_git_oid(const ObjectId& id);
+
+// libgit2's message for the last error on this thread, or "unknown error".
+std::string last_git_error_message();
+
+// Why an object that libgit2 failed to read with `code` is skipped: missing
+// (GIT_ENOTFOUND, as in partial clones) or corrupt (anything else).
+SkipReason skip_reason_for_git_error(int code);
 
 }  // namespace trawl

@@ -22,27 +22,6 @@ namespace {
 // Parsed trees each walker thread keeps; bounds the walk's memory.
 constexpr std::size_t kTreeCacheBytesPerThread = std::size_t{96} << 20;
 
-ObjectId to_id(const git_oid& oid) {
-  ObjectId id;
-  std::memcpy(id.bytes.data(), oid.id, id.bytes.size());
-  return id;
-}
-
-git_oid to_git(const ObjectId& id) {
-  git_oid oid;
-  std::memcpy(oid.id, id.bytes.data(), id.bytes.size());
-  return oid;
-}
-
-std::string last_git_message() {
-  const git_error* err = git_error_last();
-  return err != nullptr && err->message != nullptr ? err->message : "unknown error";
-}
-
-SkipReason reason_for(int code) {
-  return code == GIT_ENOTFOUND ? SkipReason::kMissingObject : SkipReason::kCorruptObject;
-}
-
 // Commits listed in the shallow file have no parents in this repository.
 std::unordered_set<ObjectId, ObjectIdHash> read_shallow_boundary(git_repository* repo) {
   std::unordered_set<ObjectId, ObjectIdHash> boundary;
@@ -51,7 +30,7 @@ std::unordered_set<ObjectId, ObjectIdHash> read_shallow_boundary(git_repository*
   while (std::getline(in, line)) {
     git_oid oid;
     if (line.size() >= GIT_OID_HEXSZ && git_oid_fromstrn(&oid, line.data(), GIT_OID_HEXSZ) == 0) {
-      boundary.insert(to_id(oid));
+      boundary.insert(to_object_id(oid));
     }
   }
   return boundary;
@@ -62,11 +41,11 @@ std::vector<RefInfo> list_refs(git_repository* repo, SkipLog& skips) {
   auto add = [&](git_reference* ref, const std::string& name) {
     git_object* peeled = nullptr;
     if (git_reference_peel(&peeled, ref, GIT_OBJECT_COMMIT) < 0) {
-      skips.add(SkipReason::kUnreadableRef, name, last_git_message());
+      skips.add(SkipReason::kUnreadableRef, name, last_git_error_message());
       return;
     }
     ObjectPtr owner(peeled);
-    refs.push_back({name, to_id(*git_object_id(peeled))});
+    refs.push_back({name, to_object_id(*git_object_id(peeled))});
   };
 
   git_reference_iterator* raw_iter = nullptr;
@@ -104,7 +83,7 @@ std::vector<RefInfo> scoped_refs(git_repository* repo, const HistoryScope& scope
   git_object* peeled = nullptr;
   git_check(git_object_peel(&peeled, raw, GIT_OBJECT_COMMIT), "resolving '" + scope.tip + "' to a commit");
   ObjectPtr commit(peeled);
-  return {{ref ? git_reference_name(ref.get()) : scope.tip, to_id(*git_object_id(peeled))}};
+  return {{ref ? git_reference_name(ref.get()) : scope.tip, to_object_id(*git_object_id(peeled))}};
 }
 
 ObjectId resolve_commit(git_repository* repo, const std::string& revision) {
@@ -114,7 +93,7 @@ ObjectId resolve_commit(git_repository* repo, const std::string& revision) {
   git_object* peeled = nullptr;
   git_check(git_object_peel(&peeled, raw, GIT_OBJECT_COMMIT), "resolving '" + revision + "' to a commit");
   ObjectPtr commit(peeled);
-  return to_id(*git_object_id(peeled));
+  return to_object_id(*git_object_id(peeled));
 }
 
 struct LoadedCommit {
@@ -141,10 +120,10 @@ std::vector<LoadedCommit> load_commits(git_repository* repo, const std::vector<O
     const ObjectId id = todo.back();
     todo.pop_back();
     if (!seen.insert(id).second) continue;
-    const git_oid oid = to_git(id);
+    const git_oid oid = to_git_oid(id);
     git_commit* raw = nullptr;
     if (const int code = git_commit_lookup(&raw, repo, &oid); code < 0) {
-      skips.add(reason_for(code), id.hex(), "commit: " + last_git_message());
+      skips.add(skip_reason_for_git_error(code), id.hex(), "commit: " + last_git_error_message());
       continue;
     }
     CommitPtr commit(raw);
@@ -156,11 +135,11 @@ std::vector<LoadedCommit> load_commits(git_repository* repo, const std::vector<O
       c.info.author_time = author->when.time;
     }
     c.info.summary = first_line(git_commit_message(raw));
-    c.info.tree = to_id(*git_commit_tree_id(raw));
+    c.info.tree = to_object_id(*git_commit_tree_id(raw));
     c.commit_time = git_commit_time(raw);
     if (!boundary.contains(id)) {
       const unsigned n = git_commit_parentcount(raw);
-      for (unsigned i = 0; i < n; ++i) c.parent_ids.push_back(to_id(*git_commit_parent_id(raw, i)));
+      for (unsigned i = 0; i < n; ++i) c.parent_ids.push_back(to_object_id(*git_commit_parent_id(raw, i)));
     }
     for (auto it = c.parent_ids.rbegin(); it != c.parent_ids.rend(); ++it) todo.push_back(*it);
     loaded.push_back(std::move(c));

@@ -4,17 +4,13 @@
 #include <fstream>
 #include <iterator>
 
+#include "source/big_endian.h"
+
 namespace trawl {
 namespace {
 
 constexpr std::size_t kHeaderBytes = 12;
 constexpr std::size_t kChunkEntryBytes = 12;
-
-std::uint32_t read_be32(const unsigned char* p) {
-  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | std::uint32_t{p[3]};
-}
-
-std::uint64_t read_be64(const unsigned char* p) { return (std::uint64_t{read_be32(p)} << 32) | read_be32(p + 4); }
 
 }  // namespace
 

@@ -1,5 +1,7 @@
 #include "source/pack_file.h"
 
+#include "source/big_endian.h"
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -73,8 +75,7 @@ std::optional<PackFile> PackFile::open(const std::string& path, std::string& err
     ::munmap(data, size);
     return std::nullopt;
   }
-  const std::uint32_t count =
-      (std::uint32_t{b[8]} << 24) | (std::uint32_t{b[9]} << 16) | (std::uint32_t{b[10]} << 8) | b[11];
+  const std::uint32_t count = read_be32(b + 8);
   ::madvise(data, size, MADV_SEQUENTIAL);
   return PackFile(data, size, count);
 }

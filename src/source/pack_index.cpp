@@ -1,5 +1,7 @@
 #include "source/pack_index.h"
 
+#include "source/big_endian.h"
+
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
@@ -14,12 +16,6 @@ constexpr unsigned char kMagic[4] = {0xff, 't', 'O', 'c'};
 constexpr std::size_t kHeaderBytes = 8;
 constexpr std::size_t kFanoutBytes = std::size_t{256} * 4;
 constexpr std::size_t kTrailerBytes = 40;
-
-std::uint32_t read_be32(const unsigned char* p) {
-  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | std::uint32_t{p[3]};
-}
-
-std::uint64_t read_be64(const unsigned char* p) { return (std::uint64_t{read_be32(p)} << 32) | read_be32(p + 4); }
 
 }  // namespace
 
@@ -120,14 +116,19 @@ std::vector<std::uint32_t> PackIndex::pack_order(const std::string& rev_path) co
   return order;
 }
 
-std::vector<ObjectId> order_by_pack_position(const std::string& git_dir, const std::vector<ObjectId>& ids) {
-  std::vector<std::string> idx_paths;
+std::vector<std::string> pack_index_paths(const std::string& git_dir) {
+  std::vector<std::string> paths;
   std::error_code ec;
   for (const auto& entry :
        std::filesystem::directory_iterator(std::filesystem::path(git_dir) / "objects" / "pack", ec)) {
-    if (entry.path().extension() == ".idx") idx_paths.push_back(entry.path().string());
+    if (entry.path().extension() == ".idx") paths.push_back(entry.path().string());
   }
-  std::sort(idx_paths.begin(), idx_paths.end());
+  std::sort(paths.begin(), paths.end());
+  return paths;
+}
+
+std::vector<ObjectId> order_by_pack_position(const std::string& git_dir, const std::vector<ObjectId>& ids) {
+  const std::vector<std::string> idx_paths = pack_index_paths(git_dir);
   std::vector<PackIndex> packs;
   for (const std::string& p : idx_paths) {
     if (auto index = PackIndex::load(p)) packs.push_back(std::move(*index));

@@ -45,6 +45,9 @@ class PackIndex {
   std::size_t large_offsets_at_ = 0;
 };
 
+// The .idx files under `git_dir`/objects/pack, sorted by name.
+std::vector<std::string> pack_index_paths(const std::string& git_dir);
+
 // Returns `ids` ordered by (pack, offset in pack) over the packs in
 // `git_dir`/objects/pack; ids found in no pack (loose objects) follow, in
 // their original order.

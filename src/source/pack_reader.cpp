@@ -288,13 +288,7 @@ class PackDecoder {
 std::vector<ObjectId> read_packed_blobs(const std::string& git_dir, const std::vector<ObjectId>& wanted,
                                         std::uint64_t max_blob_size, SkipLog& skips, const PackedBlobConsumer& consume,
                                         PackReadStats& stats) {
-  std::vector<std::string> idx_paths;
-  std::error_code ec;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(std::filesystem::path(git_dir) / "objects" / "pack", ec)) {
-    if (entry.path().extension() == ".idx") idx_paths.push_back(entry.path().string());
-  }
-  std::sort(idx_paths.begin(), idx_paths.end());
+  const std::vector<std::string> idx_paths = pack_index_paths(git_dir);
 
   // With a multi-pack-index, an object is read from the pack it prefers.
   const auto midx =

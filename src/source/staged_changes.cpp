@@ -14,9 +14,7 @@ using BlobPtr = std::unique_ptr<git_blob, GitDeleter<git_blob, git_blob_free>>;
 std::optional<std::string> read_blob(git_repository* repo, const git_oid& id, SkipLog& skips) {
   git_blob* raw = nullptr;
   if (const int code = git_blob_lookup(&raw, repo, &id); code < 0) {
-    const git_error* err = git_error_last();
-    skips.add(code == GIT_ENOTFOUND ? SkipReason::kMissingObject : SkipReason::kCorruptObject, oid_hex(id),
-              err != nullptr && err->message != nullptr ? err->message : "");
+    skips.add(skip_reason_for_git_error(code), oid_hex(id), last_git_error_message());
     return std::nullopt;
   }
   BlobPtr blob(raw);

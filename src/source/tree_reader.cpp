@@ -66,13 +66,10 @@ TreeBytes TreeReader::get(const ObjectId& id) {
   if (auto it = previous_.find(id); it != previous_.end()) {
     tree = it->second;
   } else {
-    git_oid oid;
-    std::memcpy(oid.id, id.bytes.data(), id.bytes.size());
+    const git_oid oid = to_git_oid(id);
     git_odb_object* raw = nullptr;
     if (const int code = git_odb_read(&raw, odb_, &oid); code < 0) {
-      const git_error* err = git_error_last();
-      skips_.add(code == GIT_ENOTFOUND ? SkipReason::kMissingObject : SkipReason::kCorruptObject, id.hex(),
-                 std::string("tree: ") + (err != nullptr && err->message != nullptr ? err->message : "unreadable"));
+      skips_.add(skip_reason_for_git_error(code), id.hex(), "tree: " + last_git_error_message());
       return nullptr;
     }
     OdbObjectPtr object(raw);
