@@ -27,6 +27,9 @@ namespace {
 
 using trawl::BlobBatch;
 
+#if TRAWL_HAVE_CUDA
+// Everything below is measured only where the CUDA backend is compiled in.
+
 constexpr double kEntropyThreshold = 3.5;
 
 // Source-like text in 64 KiB blobs: identifiers, numbers, punctuation, and
@@ -69,7 +72,6 @@ double median_seconds(int runs, F&& f) {
   return times[times.size() / 2];
 }
 
-#if TRAWL_HAVE_CUDA
 // Seconds per launch of `kernel` over `batch` as one chunk on device 0,
 // the data copied there beforehand.
 double resident_seconds(const trawl::cuda::ChunkKernel& kernel, const BlobBatch& batch, std::uint32_t lead,

@@ -8,6 +8,14 @@
 #endif
 
 namespace trawl {
+namespace {
+
+#if !TRAWL_HAVE_CUDA
+// Why the CUDA backend cannot run, in --version and in --backend's errors.
+constexpr const char* kNotCompiledIn = "trawl was built without the CUDA toolkit";
+#endif
+
+}  // namespace
 
 std::vector<BackendStatus> backend_statuses() {
   std::vector<BackendStatus> out;
@@ -16,7 +24,7 @@ std::vector<BackendStatus> backend_statuses() {
   const cuda::DeviceProbe probe = cuda::probe_devices();
   out.push_back({"cuda", true, probe.usable, probe.description});
 #else
-  out.push_back({"cuda", false, false, "not compiled in (built without the CUDA toolkit)"});
+  out.push_back({"cuda", false, false, kNotCompiledIn});
 #endif
   return out;
 }
@@ -54,7 +62,7 @@ std::unique_ptr<KeywordMatcher> make_keyword_matcher(const BackendRequest& reque
     }
   }
 #else
-  const std::string reason = "the CUDA backend is not compiled in";
+  const std::string reason = kNotCompiledIn;
 #endif
   if (request.name == "cuda") throw BackendUnavailable("--backend cuda: no usable CUDA device: " + reason);
   log << "trawl: backend cpu (no usable CUDA device: " << reason << ")\n";
