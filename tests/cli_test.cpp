@@ -8,24 +8,18 @@
 #include <sstream>
 
 #include "support/git_fixture.h"
+#include "support/test_rules.h"
 
 namespace trawl::test {
 namespace {
 
 const std::string kSecret = "tok_c1i2c3l4i5c6l7i8c9l0";
-constexpr const char* kRules = R"(
-[[rules]]
-id = "test-token"
-description = "Test token"
-regex = '''\b(tok_[a-z0-9]{20})\b'''
-keywords = ["tok_"]
-)";
 
 class Cli : public ::testing::Test {
  protected:
   void SetUp() override {
     rules_ = dir_.path() / "rules.toml";
-    std::ofstream(rules_) << kRules;
+    std::ofstream(rules_) << kTestTokenRule;
     repo_ = std::make_unique<GitRepo>(dir_.path() / "repo");
     repo_->write("app.env", "# app\nTOKEN=" + kSecret + "\n");
     commit_ = repo_->commit("add env");
@@ -154,7 +148,7 @@ TEST_F(Cli, RejectsAMissingConfigFileAndAnUnknownReportFormat) {
 }
 
 TEST_F(Cli, WarnsAboutUnknownKeysAndScansAnyway) {
-  const std::string odd = write_rules("odd.toml", std::string(kRules) + "severity = \"high\"\n");
+  const std::string odd = write_rules("odd.toml", std::string(kTestTokenRule) + "severity = \"high\"\n");
   const CommandResult r = trawl("scan " + repo() + " -c " + shell_quote(odd));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("trawl: warning: " + odd + ":7: unknown key 'severity' in rule 'test-token' (ignored)\n"),
@@ -163,7 +157,7 @@ TEST_F(Cli, WarnsAboutUnknownKeysAndScansAnyway) {
 }
 
 TEST_F(Cli, UsesTheRepositoryGitleaksConfigAndSaysSo) {
-  repo_->write(".gitleaks.toml", kRules);
+  repo_->write(".gitleaks.toml", std::string(kTestTokenRule));
   const CommandResult r = trawl("scan " + repo());
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("trawl: using rules from " + (repo_->path() / ".gitleaks.toml").string() + " (1 rules)\n"),
@@ -190,7 +184,7 @@ TEST_F(Cli, VersionNamesTheBackends) {
 }
 
 TEST_F(Cli, RulesCheckReportsFailingExamples) {
-  const std::string file = write_rules("ex.toml", std::string(kRules) +
+  const std::string file = write_rules("ex.toml", std::string(kTestTokenRule) +
                                                       "examples = ['TOKEN=tok_a1b2c3d4e5f6g7h8i9j0', 'x = 1']\n"
                                                       "negative_examples = ['tok_short']\n");
   const CommandResult r = trawl("rules check " + shell_quote(file));

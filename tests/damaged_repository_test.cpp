@@ -8,16 +8,10 @@
 
 #include "cli/git_scan.h"
 #include "support/git_fixture.h"
+#include "support/test_rules.h"
 
 namespace trawl::test {
 namespace {
-
-constexpr const char* kRules = R"(
-[[rules]]
-id = "test-token"
-regex = '''\b(tok_[a-z0-9]{20})\b'''
-keywords = ["tok_"]
-)";
 
 const std::string kSurvivor = "tok_v1v2v3v4v5v6v7v8v9v0";
 const std::string kInDamaged = "tok_d1d2d3d4d5d6d7d8d9d0";
@@ -25,7 +19,7 @@ const std::string kInDamaged = "tok_d1d2d3d4d5d6d7d8d9d0";
 class DamagedRepository : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::ofstream(dir_.path() / "rules.toml") << kRules;
+    std::ofstream(dir_.path() / "rules.toml") << kTestTokenRule;
     repo_ = std::make_unique<GitRepo>(dir_.path() / "repo");
     repo_->write("good.txt", kSurvivor + "\n");
     repo_->write("damaged.txt", kInDamaged + "\n");
@@ -96,7 +90,7 @@ namespace {
 
 TEST(SkippedContent, CountsLfsPointersAndSubmodulesWithoutScanningThem) {
   TempDir dir;
-  std::ofstream(dir.path() / "rules.toml") << kRules;
+  std::ofstream(dir.path() / "rules.toml") << kTestTokenRule;
   GitRepo repo(dir.path() / "repo");
   repo.write("model.bin", "version https://git-lfs.github.com/spec/v1\noid sha256:" + std::string(64, 'a') +
                               "\nsize 12345\n# " + kInDamaged + "\n");

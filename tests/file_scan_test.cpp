@@ -11,6 +11,7 @@
 #include "cli/file_scan.h"
 #include "cli/progress.h"
 #include "support/git_fixture.h"
+#include "support/test_rules.h"
 
 namespace trawl::test {
 namespace {
@@ -19,13 +20,6 @@ const std::string kOld = "tok_o1l2d3s4e5c6r7e8t9x0";
 const std::string kStaged = "tok_s1t2a3g4e5d6x7y8z9a0";
 const std::string kNewFile = "tok_n1e2w3f4i5l6e7x8y9z0";
 const std::string kUnstaged = "tok_u1n2s3t4a5g6e7d8x9y0";
-constexpr const char* kRules = R"(
-[[rules]]
-id = "test-token"
-description = "Test token"
-regex = '''\b(tok_[a-z0-9]{20})\b'''
-keywords = ["tok_"]
-)";
 
 struct Place {
   std::string path;
@@ -52,7 +46,7 @@ std::uint64_t skipped(const ScanResult& result, const std::string& reason) {
 
 class FileScan : public ::testing::Test {
  protected:
-  void SetUp() override { std::ofstream(rules_path()) << kRules; }
+  void SetUp() override { std::ofstream(rules_path()) << kTestTokenRule; }
   std::string rules_path() const { return (dir_.path() / "rules.toml").string(); }
   FileScanOptions options(const std::filesystem::path& path) const {
     FileScanOptions o;

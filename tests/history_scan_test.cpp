@@ -11,17 +11,12 @@
 
 #include "cli/git_scan.h"
 #include "support/git_fixture.h"
+#include "support/test_rules.h"
 
 namespace trawl::test {
 namespace {
 
-constexpr const char* kTokenRules = R"(
-[[rules]]
-id = "test-token"
-description = "Test token"
-regex = '''\b(tok_[a-z0-9]{20})\b'''
-keywords = ["tok_"]
-tags = ["test"]
+const std::string kTokenRules = std::string(kTestTokenRule) + R"(tags = ["test"]
 )";
 
 // Distinct secrets, one per situation in the history.

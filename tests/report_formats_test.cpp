@@ -11,19 +11,14 @@
 
 #include "report/reports.h"
 #include "support/git_fixture.h"
+#include "support/test_rules.h"
 
 namespace trawl::test {
 namespace {
 
 const std::string kSecret = "tok_f1o2r3m4a5t6s7x8y9z0";
 const std::string kOther = "tok_o1t2h3e4r5s6e7c8r9t0";
-constexpr const char* kRules = R"(
-[[rules]]
-id = "test-token"
-description = "Test token"
-regex = '''\b(tok_[a-z0-9]{20})\b'''
-keywords = ["tok_"]
-tags = ["test", "token"]
+const std::string kRules = std::string(kTestTokenRule) + R"(tags = ["test", "token"]
 )";
 const std::vector<std::string> kFormats = {"json", "jsonl", "sarif", "csv", "gitleaks", "text"};
 

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "support/git_fixture.h"
+#include "support/test_rules.h"
 
 namespace trawl::test {
 namespace {
@@ -16,13 +17,7 @@ const std::string kFirst = "tok_s1u2p3p4r5e6s7s8e9d0";
 const std::string kSecond = "tok_s2e3c4o5n6d7x8y9z0a1";
 const std::string kAllowed = "tok_a1l2l3o4w5e6d7x8y9z0";
 const std::string kListed = "tok_l1i2s3t4e5d6x7y8z9a0";
-constexpr const char* kRules = R"(
-[[rules]]
-id = "test-token"
-description = "Test token"
-regex = '''\b(tok_[a-z0-9]{20})\b'''
-keywords = ["tok_"]
-[[rules.allowlists]]
+const std::string kRules = std::string(kTestTokenRule) + R"([[rules.allowlists]]
 regexes = ['''tok_l1i2''']
 )";
 

@@ -11,18 +11,11 @@
 
 #include "cli/git_scan.h"
 #include "support/git_fixture.h"
+#include "support/test_rules.h"
 #include "verify/sha256.h"
 
 namespace trawl::test {
 namespace {
-
-constexpr const char* kTokenRules = R"(
-[[rules]]
-id = "test-token"
-description = "Test token"
-regex = '''\b(tok_[a-z0-9]{20})\b'''
-keywords = ["tok_"]
-)";
 
 const std::string kBranchSecret = "tok_b1r2a3n4c5h6s7e8c9r0";  // topic, merged, removed on main, tagged
 const std::string kKept = "tok_k1e2p3t4s5t6a7y8s9x0";          // topic, merged, never removed
@@ -41,7 +34,7 @@ struct Place {
 class Timeline : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::ofstream(dir_.path() / "rules.toml") << kTokenRules;
+    std::ofstream(dir_.path() / "rules.toml") << kTestTokenRule;
     repo_ = std::make_unique<GitRepo>(dir_.path() / "repo");
     GitRepo& r = *repo_;
     r.write("a.txt", kRepeated + "\nplain\nx=" + kRepeated + " y=" + kRepeated + "\n");
@@ -195,7 +188,7 @@ TEST_F(Timeline, RejectsARangeEndThatNamesNoCommit) {
 
 TEST(TimelineRefs, CapsRefListsAtAHundredBranchesFirstAndCountsThemAll) {
   TempDir dir;
-  std::ofstream(dir.path() / "rules.toml") << kTokenRules;
+  std::ofstream(dir.path() / "rules.toml") << kTestTokenRule;
   GitRepo repo(dir.path() / "repo");
   repo.write("a.env", "T=" + kKept + "\n");
   repo.commit("add");
