@@ -39,6 +39,20 @@ T* upload(const T* host, std::size_t count) {
   return device;
 }
 
+// A kernel's arguments pointed at one chunk on the device: its bytes, its
+// segments and its record buffer (of the kernel's record type).
+template <typename Args>
+Args with_chunk(Args args, const DeviceChunk& chunk) {
+  args.bytes = chunk.bytes;
+  args.chunk_bytes = chunk.byte_count;
+  args.segments = chunk.segments;
+  args.segment_count = chunk.segment_count;
+  args.out = static_cast<decltype(args.out)>(chunk.records);
+  args.out_count = chunk.record_count;
+  args.out_capacity = chunk.record_capacity;
+  return args;
+}
+
 // The automaton on one device: next and byte_class adjacent, so a block
 // stages both in shared memory with 16-byte loads when they fit; otherwise
 // the kernel reads them from global memory, through the L1 / read-only cache.
@@ -88,14 +102,7 @@ class KeywordChunkKernel final : public ChunkKernel {
   std::size_t record_bytes() const override { return sizeof(KeywordRecord); }
   std::size_t sort_scratch_bytes(std::uint32_t capacity) const override { return keyword_sort_scratch_bytes(capacity); }
   cudaError_t launch(const DeviceChunk& chunk, cudaStream_t stream) const override {
-    KeywordKernelArgs a = args_;
-    a.bytes = chunk.bytes;
-    a.chunk_bytes = chunk.byte_count;
-    a.segments = chunk.segments;
-    a.segment_count = chunk.segment_count;
-    a.out = static_cast<KeywordRecord*>(chunk.records);
-    a.out_count = chunk.record_count;
-    a.out_capacity = chunk.record_capacity;
+    const KeywordKernelArgs a = with_chunk(args_, chunk);
     return launch_keyword_kernel(a, shared_bytes_, stream);
   }
   cudaError_t sort(void* records, std::uint32_t count, void* scratch, std::size_t scratch_bytes,
@@ -127,14 +134,7 @@ class EntropyChunkKernel final : public ChunkKernel {
   std::size_t record_bytes() const override { return sizeof(TokenCandidate); }
   std::size_t sort_scratch_bytes(std::uint32_t capacity) const override { return token_sort_scratch_bytes(capacity); }
   cudaError_t launch(const DeviceChunk& chunk, cudaStream_t stream) const override {
-    EntropyKernelArgs a = args_;
-    a.bytes = chunk.bytes;
-    a.chunk_bytes = chunk.byte_count;
-    a.segments = chunk.segments;
-    a.segment_count = chunk.segment_count;
-    a.out = static_cast<TokenCandidate*>(chunk.records);
-    a.out_count = chunk.record_count;
-    a.out_capacity = chunk.record_capacity;
+    const EntropyKernelArgs a = with_chunk(args_, chunk);
     return launch_entropy_kernel(a, stream);
   }
   cudaError_t sort(void* records, std::uint32_t count, void* scratch, std::size_t scratch_bytes,
