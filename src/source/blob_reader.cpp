@@ -32,11 +32,16 @@ class BatchSink {
 
   void add(const ObjectId& id, std::string_view bytes) {
     BlobBatch& batch = filling_.local();
+    // A thread's arena is allocated once and reused for every batch it
+    // fills: growing a fresh vector per batch cost a copy and a page fault
+    // for every page of every batch.
+    if (batch.arena.capacity() < batch_bytes_) batch.arena.reserve(batch_bytes_);
     batch.entries.push_back({id, batch.arena.size(), bytes.size()});
     batch.arena.insert(batch.arena.end(), bytes.begin(), bytes.end());
     if (batch.arena.size() >= batch_bytes_) {
-      BlobBatch full = std::exchange(batch, BlobBatch{});
-      consume(full);
+      consume(batch);
+      batch.arena.clear();
+      batch.entries.clear();
     }
   }
 

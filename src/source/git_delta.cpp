@@ -29,15 +29,23 @@ std::optional<DeltaHeader> parse_delta_header(std::string_view delta) {
   return header;
 }
 
-bool apply_delta(std::string_view base, std::string_view delta, std::vector<char>& out) {
+namespace {
+
+// Checks the delta's header against `base`; the size of the result, or
+// nullopt when the delta cannot apply.
+std::optional<DeltaHeader> checked_header(std::string_view base, std::string_view delta) {
   const auto header = parse_delta_header(delta);
-  if (!header || header->base_size != base.size()) return false;
+  if (!header || header->base_size != base.size()) return std::nullopt;
   // A delta cannot produce more than its instructions can express; refuse
   // absurd declared sizes before allocating.
-  if (header->result_size > (delta.size() + 1) * 0x10000ull) return false;
-  out.resize(static_cast<std::size_t>(header->result_size));
+  if (header->result_size > (delta.size() + 1) * 0x10000ull) return std::nullopt;
+  return header;
+}
+
+// Runs the delta's instructions into out[0, out_size), which is the
+// header's result size.
+bool run_instructions(std::string_view base, std::string_view delta, std::size_t at, char* out, std::size_t out_size) {
   std::size_t written = 0;
-  std::size_t at = header->instructions_at;
   while (at < delta.size()) {
     const auto op = static_cast<unsigned char>(delta[at++]);
     if ((op & 0x80) != 0) {
@@ -54,19 +62,35 @@ bool apply_delta(std::string_view base, std::string_view delta, std::vector<char
         size |= static_cast<std::uint64_t>(static_cast<unsigned char>(delta[at++])) << (8 * i);
       }
       if (size == 0) size = 0x10000;
-      if (offset > base.size() || size > base.size() - offset || size > out.size() - written) return false;
-      std::memcpy(out.data() + written, base.data() + offset, static_cast<std::size_t>(size));
+      if (offset > base.size() || size > base.size() - offset || size > out_size - written) return false;
+      std::memcpy(out + written, base.data() + offset, static_cast<std::size_t>(size));
       written += static_cast<std::size_t>(size);
     } else if (op != 0) {
-      if (op > delta.size() - at || op > out.size() - written) return false;
-      std::memcpy(out.data() + written, delta.data() + at, op);
+      if (op > delta.size() - at || op > out_size - written) return false;
+      std::memcpy(out + written, delta.data() + at, op);
       written += op;
       at += op;
     } else {
       return false;  // reserved
     }
   }
-  return written == out.size();
+  return written == out_size;
+}
+
+}  // namespace
+
+bool apply_delta(std::string_view base, std::string_view delta, std::vector<char>& out) {
+  const auto header = checked_header(base, delta);
+  if (!header) return false;
+  out.resize(static_cast<std::size_t>(header->result_size));
+  return run_instructions(base, delta, header->instructions_at, out.data(), out.size());
+}
+
+bool apply_delta(std::string_view base, std::string_view delta, ByteBuffer& out) {
+  const auto header = checked_header(base, delta);
+  if (!header) return false;
+  out.reset(static_cast<std::size_t>(header->result_size));
+  return run_instructions(base, delta, header->instructions_at, out.data(), out.size());
 }
 
 }  // namespace trawl

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "source/byte_buffer.h"
+
 namespace trawl {
 
 struct DeltaHeader {
@@ -24,5 +26,7 @@ std::optional<DeltaHeader> parse_delta_header(std::string_view delta);
 // does not match, a copy outside the base, a truncated instruction, an
 // instruction byte of 0, or a result of the wrong length.
 bool apply_delta(std::string_view base, std::string_view delta, std::vector<char>& out);
+// The same into a reusable buffer.
+bool apply_delta(std::string_view base, std::string_view delta, ByteBuffer& out);
 
 }  // namespace trawl

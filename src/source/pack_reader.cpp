@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "source/byte_buffer.h"
 #include "source/git_delta.h"
 #include "source/multi_pack_index.h"
 #include "source/pack_file.h"
@@ -202,17 +203,15 @@ class PackDecoder {
 
  private:
   // Rebuilds entry `k` (on `base` when it is a delta) and everything built on it.
-  void rebuild(std::uint32_t k, const std::vector<char>* base, int depth) {
+  void rebuild(std::uint32_t k, const ByteBuffer* base, int depth) {
     const PackEntryHeader& h = plan_.header(k);
-    std::vector<char> inflated;
-    if (!inflate(k, h, inflated)) return fail_subtree(k, "inflate error");
-    std::vector<char> content;
+    BufferPool::Lease inflated = buffers_.take();
+    if (!inflate(k, h, *inflated)) return fail_subtree(k, "inflate error");
+    BufferPool::Lease content;
     if (base != nullptr) {
-      if (!apply_delta(std::string_view(base->data(), base->size()), std::string_view(inflated.data(), inflated.size()),
-                       content)) {
-        return fail_subtree(k, "bad delta");
-      }
-      inflated = std::vector<char>();
+      content = buffers_.take();
+      if (!apply_delta(base->view(), inflated->view(), *content)) return fail_subtree(k, "bad delta");
+      inflated.release();
     } else {
       if (h.type != PackObjectType::kBlob) {
         // Not a blob chain: nothing selected can be in it unless the history is wrong.
@@ -223,10 +222,10 @@ class PackDecoder {
 
     if (selected_.contains(k)) {
       const ObjectId id = plan_.id_at(k);
-      if (content.size() > max_blob_size_) {
-        skips_.add(SkipReason::kTooLarge, id.hex(), std::to_string(content.size()) + " bytes");
+      if (content->size() > max_blob_size_) {
+        skips_.add(SkipReason::kTooLarge, id.hex(), std::to_string(content->size()) + " bytes");
       } else {
-        consume_(id, std::string_view(content.data(), content.size()));
+        consume_(id, content->view());
       }
       ++delivered_;
     } else {
@@ -234,21 +233,22 @@ class PackDecoder {
     }
 
     const auto children = plan_.children_of(k);
+    const ByteBuffer* built = &*content;
     if (depth < kParallelDepth && children.size() > 1) {
       tbb::parallel_for(std::size_t{0}, children.size(),
-                        [&](std::size_t i) { rebuild(children[i], &content, depth + 1); });
+                        [&](std::size_t i) { rebuild(children[i], built, depth + 1); });
     } else {
-      for (std::uint32_t child : children) rebuild(child, &content, depth + 1);
+      for (std::uint32_t child : children) rebuild(child, built, depth + 1);
     }
   }
 
-  bool inflate(std::uint32_t k, const PackEntryHeader& h, std::vector<char>& out) {
+  bool inflate(std::uint32_t k, const PackEntryHeader& h, ByteBuffer& out) {
     const std::uint64_t end = plan_.entry_end(k);
     if (h.data_offset > end) return false;
     // Refuse sizes the compressed bytes cannot hold (deflate expands at most ~1032:1).
     const std::uint64_t compressed = end - h.data_offset;
     if (h.size > compressed * 1032 + 64) return false;
-    out.resize(static_cast<std::size_t>(h.size));
+    out.reset(static_cast<std::size_t>(h.size));
     std::size_t consumed = 0;
     const libdeflate_result result =
         libdeflate_zlib_decompress_ex(decompressors_.local().get(), pack_.bytes().data() + h.data_offset,
@@ -279,6 +279,7 @@ class PackDecoder {
   SkipLog& skips_;
   const PackedBlobConsumer& consume_;
   tbb::enumerable_thread_specific<Decompressor> decompressors_;
+  BufferPool buffers_;
   std::atomic<std::uint64_t> delivered_{0};
   std::atomic<std::uint64_t> bases_{0};
 };
