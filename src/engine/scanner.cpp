@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "engine/entropy.h"
+#include "rules/keyword_shape.h"
 #include "rules/validators.h"
 
 namespace trawl {
@@ -18,6 +19,9 @@ constexpr std::size_t kLineContextBytes = 1024;
 // Lines of context a window keeps beyond what a match can span, so a
 // keyword on the line next to a match (a comment above a key) still counts.
 constexpr unsigned kContextLines = 1;
+// A rule with more keyword occurrences than this in one blob finds its
+// windows through an index of the blob's lines.
+constexpr std::size_t kIndexedWindowsFrom = 32;
 
 std::vector<std::string> collect_keywords(const RuleSet& rules, std::vector<std::vector<std::uint32_t>>& keyword_rules,
                                           std::vector<std::uint32_t>& keywordless) {
@@ -79,7 +83,8 @@ std::vector<Hit> one_hit_per_span(const RuleSet& rules, std::vector<Hit> hits) {
 
 }  // namespace
 
-// Where each line of a blob starts, computed on first use.
+// Where each line of a blob starts, computed on first use: only blobs with
+// a hit need it.
 struct Scanner::LineIndex {
   std::string_view bytes;
   std::vector<std::uint32_t> starts;
@@ -109,8 +114,48 @@ struct Scanner::LineIndex {
   }
 };
 
-Scanner::Scanner(const RuleSet& rules)
-    : rules_(rules), keywords_(collect_keywords(rules, keyword_rules_, keywordless_rules_)), automaton_(keywords_) {}
+namespace {
+
+// The start of the line `lines_back` lines above the one holding `offset`.
+std::size_t lines_start_before(std::string_view bytes, std::size_t offset, std::size_t lines_back) {
+  std::size_t at = offset;
+  for (std::size_t n = 0; n <= lines_back; ++n) {
+    const void* nl = at == 0 ? nullptr : memrchr(bytes.data(), '\n', at);
+    if (nl == nullptr) return 0;
+    const auto newline = static_cast<std::size_t>(static_cast<const char*>(nl) - bytes.data());
+    if (n == lines_back) return newline + 1;
+    at = newline;
+  }
+  return 0;
+}
+
+// Just past the end (its '\n' included) of the line `lines_on` lines below
+// the one holding `offset`.
+std::size_t lines_end_after(std::string_view bytes, std::size_t offset, std::size_t lines_on) {
+  std::size_t at = offset;
+  for (std::size_t n = 0; n <= lines_on; ++n) {
+    if (at >= bytes.size()) return bytes.size();
+    const void* nl = std::memchr(bytes.data() + at, '\n', bytes.size() - at);
+    if (nl == nullptr) return bytes.size();
+    at = static_cast<std::size_t>(static_cast<const char*>(nl) - bytes.data()) + 1;
+  }
+  return at;
+}
+
+}  // namespace
+
+Scanner::Scanner(const RuleSet& rules, const ScannerOptions& options)
+    : rules_(rules), keywords_(collect_keywords(rules, keyword_rules_, keywordless_rules_)), automaton_(keywords_) {
+  keyword_shapes_.resize(keywords_.size());
+  for (std::size_t k = 0; k < keywords_.size(); ++k) {
+    for (std::uint32_t r : keyword_rules_[k]) {
+      std::optional<KeywordShape> shape;
+      if (options.keyword_shapes) shape = keyword_shape(rules.rules[r].regex->pattern(), keywords_[k]);
+      if (shape && shape->empty()) shape.reset();
+      keyword_shapes_[k].push_back(std::move(shape));
+    }
+  }
+}
 
 bool Scanner::search(std::string_view bytes, std::uint32_t rule_index, std::size_t from, std::size_t to,
                      LineIndex& lines, std::vector<Hit>& out) const {
@@ -185,7 +230,12 @@ std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candid
   std::vector<RuleSpan> spans;
   for (const Candidate& c : occurrences) {
     const std::uint32_t start = c.end - automaton_.keyword_length(c.keyword);
-    for (std::uint32_t r : keyword_rules_[c.keyword]) spans.push_back({r, start, c.end});
+    const std::vector<std::uint32_t>& owners = keyword_rules_[c.keyword];
+    const std::vector<std::optional<KeywordShape>>& shapes = keyword_shapes_[c.keyword];
+    for (std::size_t o = 0; o < owners.size(); ++o) {
+      if (shapes[o] && !shapes[o]->allows(bytes, start, c.end)) continue;
+      spans.push_back({owners[o], start, c.end});
+    }
   }
   for (std::uint32_t r : keywordless_rules_) spans.push_back({r, 0, 0});
   std::sort(spans.begin(), spans.end(),
@@ -204,11 +254,21 @@ std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candid
       const std::size_t reach = *rule.max_newlines + kContextLines;
       std::size_t window_begin = 0;
       std::size_t window_end = 0;  // empty: no window open
+      // A few occurrences find their lines by looking around them; many
+      // share one index of the blob's lines.
+      const bool indexed = j - i > kIndexedWindowsFrom;
       for (std::size_t k = i; k < j && !whole_blob; ++k) {
-        const std::size_t first = lines.line_of(spans[k].start);
-        const std::size_t last = lines.line_of(spans[k].end > spans[k].start ? spans[k].end - 1 : spans[k].start);
-        const std::size_t begin = lines.line_begin(first > reach ? first - reach : 0);
-        const std::size_t end = lines.line_end(std::min(last + reach, lines.get().size() - 1));
+        const std::size_t last = spans[k].end > spans[k].start ? spans[k].end - 1 : spans[k].start;
+        std::size_t begin = 0;
+        std::size_t end = 0;
+        if (indexed) {
+          const std::size_t first_line = lines.line_of(spans[k].start);
+          begin = lines.line_begin(first_line > reach ? first_line - reach : 0);
+          end = lines.line_end(std::min(lines.line_of(last) + reach, lines.get().size() - 1));
+        } else {
+          begin = lines_start_before(bytes, spans[k].start, reach);
+          end = lines_end_after(bytes, last, reach);
+        }
         if (window_end > window_begin && begin <= window_end) {
           window_end = std::max(window_end, end);
           continue;

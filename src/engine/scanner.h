@@ -11,6 +11,7 @@
 // results never depend on where windows fall.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -18,15 +19,22 @@
 #include "engine/aho_corasick.h"
 #include "engine/hit.h"
 #include "engine/keyword_matcher.h"
+#include "rules/keyword_shape.h"
 #include "rules/rule.h"
 #include "source/blob_batch.h"
 
 namespace trawl {
 
+struct ScannerOptions {
+  // Drop keyword occurrences whose surroundings a rule's regex cannot match
+  // (rules/keyword_shape.h). Off only to test that it changes nothing.
+  bool keyword_shapes = true;
+};
+
 class Scanner {
  public:
   // `rules` must outlive the scanner.
-  explicit Scanner(const RuleSet& rules);
+  explicit Scanner(const RuleSet& rules, const ScannerOptions& options = {});
 
   const KeywordAutomaton& automaton() const { return automaton_; }
   const RuleSet& rules() const { return rules_; }
@@ -54,6 +62,8 @@ class Scanner {
   std::vector<std::uint32_t> keywordless_rules_;           // rules with a regex and no keyword
   std::vector<std::string> keywords_;
   KeywordAutomaton automaton_;
+  // Per keyword, aligned with keyword_rules_: each owner's shape, if any.
+  std::vector<std::vector<std::optional<KeywordShape>>> keyword_shapes_;
 };
 
 }  // namespace trawl
