@@ -9,7 +9,6 @@
 #include <filesystem>
 #include <memory>
 #include <span>
-#include <unordered_map>
 #include <unordered_set>
 
 #include "source/byte_buffer.h"
@@ -57,6 +56,7 @@ class PackPlan {
       position_of_index_[order_[k]] = k;
     }
     parent_.assign(order_.size(), kUnvisited);
+    header_slot_.assign(order_.size(), kNoHeader);
     return true;
   }
 
@@ -94,7 +94,8 @@ class PackPlan {
         outcome = kCorrupt;
         break;
       }
-      headers_.emplace(at, *header);
+      header_slot_[at] = static_cast<std::uint32_t>(headers_.size());
+      headers_.push_back(*header);
       std::optional<std::uint32_t> base;
       if (header->type == PackObjectType::kOfsDelta) {
         auto it = std::lower_bound(offsets_.begin(), offsets_.begin() + at, header->base_offset);
@@ -146,23 +147,22 @@ class PackPlan {
       }
     }
     std::sort(edges.begin(), edges.end());
+    // Children in CSR form: those of entry k are children_[first_child_[k], first_child_[k + 1]).
     children_.clear();
-    child_runs_.clear();
+    first_child_.assign(offsets_.size() + 1, 0);
     for (const auto& [parent, child] : edges) {
-      auto [run, inserted] = child_runs_.try_emplace(parent, static_cast<std::uint32_t>(children_.size()), 0u);
-      ++run->second.second;
+      ++first_child_[parent + 1];
       children_.push_back(child);
     }
+    for (std::size_t k = 1; k < first_child_.size(); ++k) first_child_[k] += first_child_[k - 1];
   }
 
   std::span<const std::uint32_t> children_of(std::uint32_t k) const {
-    auto it = child_runs_.find(k);
-    if (it == child_runs_.end()) return {};
-    return {children_.data() + it->second.first, it->second.second};
+    return {children_.data() + first_child_[k], first_child_[k + 1] - first_child_[k]};
   }
 
   const std::vector<std::uint32_t>& roots() const { return roots_; }
-  const PackEntryHeader& header(std::uint32_t k) const { return headers_.at(k); }
+  const PackEntryHeader& header(std::uint32_t k) const { return headers_[header_slot_[k]]; }
   std::uint64_t offset(std::uint32_t k) const { return offsets_[k]; }
 
  private:
@@ -172,16 +172,18 @@ class PackPlan {
   std::vector<std::uint64_t> offsets_;
   std::vector<std::uint32_t> position_of_index_;
   std::vector<std::int32_t> parent_;
-  std::unordered_map<std::uint32_t, PackEntryHeader> headers_;
+  static constexpr std::uint32_t kNoHeader = 0xffffffffu;
+  std::vector<std::uint32_t> header_slot_;  // entry -> index into headers_
+  std::vector<PackEntryHeader> headers_;
   std::vector<std::uint32_t> roots_;
-  std::unordered_map<std::uint32_t, std::pair<std::uint32_t, std::uint32_t>> child_runs_;  // (first, count)
+  std::vector<std::uint32_t> first_child_;
   std::vector<std::uint32_t> children_;
 };
 
 class PackDecoder {
  public:
   PackDecoder(const std::string& pack_name, const PackFile& pack, PackPlan& plan,
-              const std::unordered_set<std::uint32_t>& selected, std::uint64_t max_blob_size, SkipLog& skips,
+              const std::vector<std::uint8_t>& selected, std::uint64_t max_blob_size, SkipLog& skips,
               const PackedBlobConsumer& consume)
       : pack_name_(pack_name),
         pack_(pack),
@@ -220,7 +222,7 @@ class PackDecoder {
       content = std::move(inflated);
     }
 
-    if (selected_.contains(k)) {
+    if (selected_[k] != 0) {
       const ObjectId id = plan_.id_at(k);
       if (content->size() > max_blob_size_) {
         skips_.add(SkipReason::kTooLarge, id.hex(), std::to_string(content->size()) + " bytes");
@@ -262,7 +264,7 @@ class PackDecoder {
     while (!todo.empty()) {
       const std::uint32_t at = todo.back();
       todo.pop_back();
-      if (selected_.contains(at)) {
+      if (selected_[at] != 0) {
         skips_.add(SkipReason::kCorruptObject, plan_.id_at(at).hex(),
                    pack_name_ + " at offset " + std::to_string(plan_.offset(at)) + ": " + why);
         ++delivered_;
@@ -274,7 +276,7 @@ class PackDecoder {
   const std::string& pack_name_;
   const PackFile& pack_;
   PackPlan& plan_;
-  const std::unordered_set<std::uint32_t>& selected_;
+  const std::vector<std::uint8_t>& selected_;  // by entry
   std::uint64_t max_blob_size_;
   SkipLog& skips_;
   const PackedBlobConsumer& consume_;
@@ -335,7 +337,8 @@ std::vector<ObjectId> read_packed_blobs(const std::string& git_dir, const std::v
     if (selected_list.empty()) continue;
 
     plan.build_forest(selected_list);
-    const std::unordered_set<std::uint32_t> selected(selected_list.begin(), selected_list.end());
+    std::vector<std::uint8_t> selected(pack->object_count(), 0);
+    for (std::uint32_t k : selected_list) selected[k] = 1;
     PackDecoder decoder(pack_name, *pack, plan, selected, max_blob_size, skips, consume);
     decoder.run();
     ++stats.packs;
