@@ -133,6 +133,26 @@ TEST(CpuKeywordMatcher, FindsKeywordsAcrossInterleavedSliceBoundariesExactlyOnce
   EXPECT_EQ(matcher->match(batch_of(blobs)), expected);
 }
 
+TEST(CpuKeywordMatcher, ReportsAnOccurrenceAtEveryByteOfLongRuns) {
+  // Every byte ends a keyword: the matcher's per-chunk buffer of found
+  // states fills completely, in the one-stream and the interleaved loop.
+  const std::vector<std::string> keywords = {"a", "aa"};
+  const KeywordAutomaton automaton(keywords);
+  const auto matcher = make_cpu_keyword_matcher(automaton);
+  const std::vector<std::string> blobs = {std::string(1000, 'a'), std::string(70001, 'A'), "ba" + std::string(5, 'a')};
+  std::vector<Candidate> expected;
+  for (std::uint32_t b = 0; b < blobs.size(); ++b) {
+    for (const auto& [end, keyword] : naive(keywords, blobs[b])) {
+      expected.push_back({b, keyword, static_cast<std::uint32_t>(end)});
+    }
+  }
+  std::sort(expected.begin(), expected.end(), [](const Candidate& x, const Candidate& y) {
+    return std::tie(x.blob, x.keyword, x.end) < std::tie(y.blob, y.keyword, y.end);
+  });
+  ASSERT_EQ(expected.size(), 1000u + 999u + 70001u + 70000u + 6u + 5u);
+  EXPECT_EQ(matcher->match(batch_of(blobs)), expected);
+}
+
 TEST(KeywordAutomaton, SliceScansTogetherReportEveryOccurrenceOnce) {
   const std::vector<std::string> keywords = {"abc", "bcd", "c"};
   const KeywordAutomaton automaton(keywords);

@@ -15,6 +15,8 @@ namespace {
 constexpr int kStreams = 8;
 // Below this, one stream: the overlap would cost more than it saves.
 constexpr std::uint64_t kInterleaveMinBytes = 1024;
+// Steps of the interleaved loop between hand-offs of what it found.
+constexpr std::uint64_t kChunk = 2048;
 
 class CpuKeywordMatcher final : public KeywordMatcher {
  public:
@@ -25,28 +27,30 @@ class CpuKeywordMatcher final : public KeywordMatcher {
   std::vector<Candidate> match(const BlobBatch& batch) override {
     const AcTableView table = automaton_.view();
     const std::uint32_t overlap = automaton_.max_keyword_length() > 0 ? automaton_.max_keyword_length() - 1 : 0;
-    tbb::enumerable_thread_specific<std::vector<Candidate>> locals;
+    tbb::enumerable_thread_specific<Local> locals;
 
     tbb::parallel_for(std::size_t{0}, batch.entries.size(), [&](std::size_t b) {
-      std::vector<Candidate>& found = locals.local();
+      Local& local = locals.local();
       const auto blob = static_cast<std::uint32_t>(b);
       const BlobEntry& entry = batch.entries[b];
       const auto* bytes = reinterpret_cast<const std::uint8_t*>(batch.arena.data() + entry.offset);
-      auto emit = [&](std::uint64_t end, AcState state) {
-        const std::uint32_t i = state - table.first_output_state;
-        for (std::uint32_t o = table.output_offsets[i]; o < table.output_offsets[i + 1]; ++o) {
-          found.push_back({blob, table.output_keywords[o], static_cast<std::uint32_t>(end)});
+      auto expand = [&](const Output* outputs, std::size_t count) {
+        for (std::size_t n = 0; n < count; ++n) {
+          const std::uint32_t i = outputs[n].state - table.first_output_state;
+          for (std::uint32_t o = table.output_offsets[i]; o < table.output_offsets[i + 1]; ++o) {
+            local.found.push_back({blob, table.output_keywords[o], outputs[n].end});
+          }
         }
       };
       if (entry.length < kInterleaveMinBytes) {
-        ac_scan(table, bytes, 0, entry.length, AcState{0}, emit);
+        scan_buffered<1>(table, bytes, entry.length, overlap, local.outputs, expand);
       } else {
-        scan_interleaved(table, bytes, entry.length, overlap, emit);
+        scan_buffered<kStreams>(table, bytes, entry.length, overlap, local.outputs, expand);
       }
     });
 
     std::vector<Candidate> all;
-    for (const std::vector<Candidate>& local : locals) all.insert(all.end(), local.begin(), local.end());
+    for (const Local& local : locals) all.insert(all.end(), local.found.begin(), local.found.end());
     thrust::sort(thrust::tbb::par, all.begin(), all.end(), [](const Candidate& a, const Candidate& b) {
       return std::tie(a.blob, a.keyword, a.end) < std::tie(b.blob, b.keyword, b.end);
     });
@@ -54,32 +58,65 @@ class CpuKeywordMatcher final : public KeywordMatcher {
   }
 
  private:
-  // Cuts [0, length) into kStreams slices and advances all of them in one
+  // A keyword's end and the state that reported it.
+  struct Output {
+    std::uint32_t end;
+    AcState state;
+  };
+  struct Local {
+    std::vector<Candidate> found;
+    std::vector<Output> outputs;
+  };
+
+  // Cuts [0, length) into `Streams` slices and advances all of them in one
   // loop; each slice starts `overlap` bytes early, as ac_scan_slice() does.
-  template <typename Emit>
-  static void scan_interleaved(const AcTableView& table, const std::uint8_t* bytes, std::uint64_t length,
-                               std::uint32_t overlap, Emit& emit) {
-    const std::uint64_t slice = (length + kStreams - 1) / kStreams;
-    std::array<std::uint64_t, kStreams> pos{};
-    std::array<std::uint64_t, kStreams> end{};
-    std::array<AcState, kStreams> state{};
-    for (int k = 0; k < kStreams; ++k) {
+  // The loop only records (end, state) into a buffer, handed to `expand` a
+  // chunk at a time: pushing candidates from inside it cost half its speed
+  // in spilled registers.
+  template <int Streams, typename Expand>
+  static void scan_buffered(const AcTableView& table, const std::uint8_t* bytes, std::uint64_t length,
+                            std::uint32_t overlap, std::vector<Output>& buffer, Expand& expand) {
+    const std::uint64_t slice = (length + Streams - 1) / Streams;
+    std::array<std::uint64_t, Streams> pos{};
+    std::array<std::uint64_t, Streams> end{};
+    std::array<AcState, Streams> state{};
+    for (int k = 0; k < Streams; ++k) {
       const std::uint64_t begin = std::min(length, slice * static_cast<std::uint64_t>(k));
       end[k] = std::min(length, begin + slice);
       const std::uint64_t from = begin > overlap ? begin - overlap : 0;
       for (std::uint64_t i = from; i < begin; ++i) state[k] = ac_step(table, state[k], bytes[i]);
       pos[k] = begin;
     }
+    // Every step can report at most one state per stream.
+    if (buffer.size() < kChunk * Streams) buffer.resize(kChunk * Streams);
+    Output* out = buffer.data();
     // All slices but the last have exactly `slice` bytes; run them in lockstep
     // for as long as the last one has bytes too.
-    const std::uint64_t common = end[kStreams - 1] - pos[kStreams - 1];
-    for (std::uint64_t i = 0; i < common; ++i) {
-      for (int k = 0; k < kStreams; ++k) {
-        state[k] = ac_step(table, state[k], bytes[pos[k] + i]);
-        if (ac_is_output(table, state[k])) emit(pos[k] + i + 1, state[k]);
+    const std::uint64_t common = end[Streams - 1] - pos[Streams - 1];
+    for (std::uint64_t chunk = 0; chunk < common; chunk += kChunk) {
+      const std::uint64_t chunk_end = std::min(common, chunk + kChunk);
+      std::size_t count = 0;
+      for (std::uint64_t i = chunk; i < chunk_end; ++i) {
+        for (int k = 0; k < Streams; ++k) {
+          state[k] = ac_step(table, state[k], bytes[pos[k] + i]);
+          if (ac_is_output(table, state[k])) [[unlikely]] {
+            out[count++] = {static_cast<std::uint32_t>(pos[k] + i + 1), state[k]};
+          }
+        }
       }
+      expand(out, count);
     }
-    for (int k = 0; k < kStreams; ++k) ac_scan(table, bytes, pos[k] + common, end[k], state[k], emit);
+    for (int k = 0; k < Streams; ++k) {
+      std::size_t count = 0;
+      ac_scan(table, bytes, pos[k] + common, end[k], state[k], [&](std::uint64_t at, AcState s) {
+        out[count++] = {static_cast<std::uint32_t>(at), s};
+        if (count == buffer.size()) {
+          expand(out, count);
+          count = 0;
+        }
+      });
+      expand(out, count);
+    }
   }
 
   const KeywordAutomaton& automaton_;
