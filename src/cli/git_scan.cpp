@@ -155,6 +155,7 @@ ScanResult scan_git_history(const GitScanOptions& options, std::ostream& log) {
   summary.read_match_seconds = seconds_since(read_started);
 
   progress.phase = ScanPhase::kAttributing;
+  const auto attribute_started = Clock::now();
   Attribution attribution =
       streaming ? streaming->finish(hits) : attribute_findings(history, rules.rules, hits, suppressions);
   result.findings = std::move(attribution.findings);
@@ -164,6 +165,7 @@ ScanResult scan_git_history(const GitScanOptions& options, std::ostream& log) {
     add_history(result.secrets, history, rules.rules, hits, tip_locations(git_dir, history, wanted, skips));
   }
   result.skipped = skips.entries();
+  summary.attribute_seconds = seconds_since(attribute_started);
 
   summary.refs = history.refs.size();
   summary.commits = history.commits_in_scope;

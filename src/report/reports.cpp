@@ -90,6 +90,7 @@ ordered_json scan_object(const ScanSummary& s) {
       {"walk_seconds", s.walk_seconds},
       {"read_match_seconds", s.read_match_seconds},
       {"match_seconds", s.match_seconds},
+      {"attribute_seconds", s.attribute_seconds},
   };
 }
 

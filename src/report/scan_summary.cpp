@@ -13,9 +13,10 @@ std::string format_summary(const ScanSummary& s) {
                 s.wall_seconds > 0 ? mb / s.wall_seconds : 0.0);
   out << "trawl: scanned " << s.refs << " refs, " << s.commits << " commits, " << s.blobs_scanned << " of " << s.blobs
       << " unique blobs, " << rate << " on " << s.backend << "\n";
-  char phases[128];
-  std::snprintf(phases, sizeof phases, "trawl: walk %.2f s, read and match %.2f s (matching %.2f thread-s)\n",
-                s.walk_seconds, s.read_match_seconds, s.match_seconds);
+  char phases[160];
+  std::snprintf(phases, sizeof phases,
+                "trawl: walk %.2f s, read and match %.2f s (matching %.2f thread-s), attribution %.2f s\n",
+                s.walk_seconds, s.read_match_seconds, s.match_seconds, s.attribute_seconds);
   out << phases;
   out << "trawl: blobs read from packs " << s.blobs_from_packs << ", through libgit2 " << s.blobs_from_libgit2 << "\n";
   if (s.shallow) out << "trawl: shallow clone: history ends at the shallow boundary\n";

@@ -29,10 +29,12 @@ struct ScanSummary {
   double wall_seconds = 0.0;
   // Where the wall time went: walking the history, then reading and
   // matching blobs (which overlap; match_seconds is the time spent
-  // matching, summed over the threads that matched).
+  // matching, summed over the threads that matched), then attributing
+  // findings to commits and building their timelines.
   double walk_seconds = 0.0;
   double read_match_seconds = 0.0;
   double match_seconds = 0.0;
+  double attribute_seconds = 0.0;
 };
 
 // The multi-line human summary for stderr.
