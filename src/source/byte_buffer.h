@@ -45,9 +45,9 @@ class ByteBuffer {
 // buffer may be returned by a thread other than the one that took it.
 class BufferPool {
  public:
-  // Buffers larger than this are freed when returned rather than kept.
-  static constexpr std::size_t kMaxKeptBytes = std::size_t{64} << 20;
-  static constexpr std::size_t kMaxKeptPerThread = 64;
+  // Capacity each thread keeps in free buffers at most; a buffer returned
+  // beyond it is freed.
+  static constexpr std::size_t kMaxKeptBytesPerThread = std::size_t{64} << 20;
 
   // A buffer from the pool, returned to it when destroyed.
   class Lease {
@@ -80,20 +80,28 @@ class BufferPool {
   };
 
   Lease take() {
-    std::vector<std::unique_ptr<ByteBuffer>>& free = free_.local();
-    if (free.empty()) return {this, std::make_unique<ByteBuffer>()};
-    std::unique_ptr<ByteBuffer> buffer = std::move(free.back());
-    free.pop_back();
+    FreeList& free = free_.local();
+    if (free.buffers.empty()) return {this, std::make_unique<ByteBuffer>()};
+    std::unique_ptr<ByteBuffer> buffer = std::move(free.buffers.back());
+    free.buffers.pop_back();
+    free.bytes -= buffer->capacity();
     return {this, std::move(buffer)};
   }
 
  private:
+  struct FreeList {
+    std::vector<std::unique_ptr<ByteBuffer>> buffers;
+    std::size_t bytes = 0;  // their capacity, summed
+  };
+
   void give(std::unique_ptr<ByteBuffer> buffer) {
-    std::vector<std::unique_ptr<ByteBuffer>>& free = free_.local();
-    if (buffer->capacity() <= kMaxKeptBytes && free.size() < kMaxKeptPerThread) free.push_back(std::move(buffer));
+    FreeList& free = free_.local();
+    if (free.bytes + buffer->capacity() > kMaxKeptBytesPerThread) return;
+    free.bytes += buffer->capacity();
+    free.buffers.push_back(std::move(buffer));
   }
 
-  tbb::enumerable_thread_specific<std::vector<std::unique_ptr<ByteBuffer>>> free_;
+  tbb::enumerable_thread_specific<FreeList> free_;
 };
 
 }  // namespace trawl
