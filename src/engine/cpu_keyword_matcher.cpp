@@ -1,7 +1,5 @@
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
-#include <thrust/sort.h>
-#include <thrust/system/tbb/execution_policy.h>
 
 #include <algorithm>
 #include <array>
@@ -28,12 +26,21 @@ class CpuKeywordMatcher final : public KeywordMatcher {
     const AcTableView table = automaton_.view();
     const std::uint32_t overlap = automaton_.max_keyword_length() > 0 ? automaton_.max_keyword_length() - 1 : 0;
     tbb::enumerable_thread_specific<Local> locals;
+    // Each blob's candidates are one run of the local list of the thread
+    // that scanned it.
+    struct Run {
+      const Local* local = nullptr;
+      std::size_t begin = 0;
+      std::size_t count = 0;
+    };
+    std::vector<Run> runs(batch.entries.size());
 
     tbb::parallel_for(std::size_t{0}, batch.entries.size(), [&](std::size_t b) {
       Local& local = locals.local();
       const auto blob = static_cast<std::uint32_t>(b);
       const BlobEntry& entry = batch.entries[b];
       const auto* bytes = reinterpret_cast<const std::uint8_t*>(batch.arena.data() + entry.offset);
+      const std::size_t begin = local.found.size();
       auto expand = [&](const Output* outputs, std::size_t count) {
         for (std::size_t n = 0; n < count; ++n) {
           const std::uint32_t i = outputs[n].state - table.first_output_state;
@@ -47,12 +54,22 @@ class CpuKeywordMatcher final : public KeywordMatcher {
       } else {
         scan_buffered<kStreams>(table, bytes, entry.length, overlap, local.outputs, expand);
       }
+      runs[b] = {&local, begin, local.found.size() - begin};
     });
 
-    std::vector<Candidate> all;
-    for (const Local& local : locals) all.insert(all.end(), local.found.begin(), local.found.end());
-    thrust::sort(thrust::tbb::par, all.begin(), all.end(), [](const Candidate& a, const Candidate& b) {
-      return std::tie(a.blob, a.keyword, a.end) < std::tie(b.blob, b.keyword, b.end);
+    // Blob order comes from the runs' order; only each blob's own
+    // candidates need sorting, by keyword and end.
+    std::vector<std::size_t> at(runs.size() + 1, 0);
+    for (std::size_t b = 0; b < runs.size(); ++b) at[b + 1] = at[b] + runs[b].count;
+    std::vector<Candidate> all(at.back());
+    tbb::parallel_for(std::size_t{0}, runs.size(), [&](std::size_t b) {
+      if (runs[b].count == 0) return;
+      const Candidate* from = runs[b].local->found.data() + runs[b].begin;
+      Candidate* to = all.data() + at[b];
+      std::copy(from, from + runs[b].count, to);
+      std::sort(to, to + runs[b].count, [](const Candidate& x, const Candidate& y) {
+        return std::tie(x.keyword, x.end) < std::tie(y.keyword, y.end);
+      });
     });
     return all;
   }
