@@ -112,5 +112,50 @@ TEST(Scanner, AppliesTheEntropyThresholdToTheSecret) {
   EXPECT_EQ(scanner.scan_text("key=q8Zr2LmX0pT4vN7w").size(), 1u);
 }
 
+// A backend that only implements match(): the scanner then confirms blobs
+// through the default match_each(), from one batch-wide candidate list.
+class WholeBatchMatcher final : public KeywordMatcher {
+ public:
+  explicit WholeBatchMatcher(const KeywordAutomaton& automaton) : cpu_(make_cpu_keyword_matcher(automaton)) {}
+  std::string_view backend_name() const override { return "whole-batch"; }
+  std::vector<Candidate> match(const BlobBatch& batch) override { return cpu_->match(batch); }
+
+ private:
+  std::unique_ptr<KeywordMatcher> cpu_;
+};
+
+TEST(Scanner, BlobByBlobMatchingFindsWhatWholeBatchMatchingFinds) {
+  const RuleLoad load = load_builtin_rules();
+  const Scanner scanner(load.rules);
+  BlobBatch batch;
+  std::mt19937 rng(5);
+  std::vector<std::string> pieces;
+  for (const Rule& rule : load.rules.rules) {
+    for (const std::string& e : rule.examples) pieces.push_back(e + "\n");
+  }
+  pieces.push_back(std::string(3000, 'x') + "\n");
+  pieces.push_back("");
+  for (int b = 0; b < 200; ++b) {
+    std::string text;
+    for (int n = static_cast<int>(rng() % 6); n > 0; --n) text += pieces[rng() % pieces.size()];
+    BlobEntry entry;
+    entry.id.bytes[0] = static_cast<std::uint8_t>(b);
+    entry.offset = batch.arena.size();
+    entry.length = text.size();
+    batch.entries.push_back(entry);
+    batch.arena.insert(batch.arena.end(), text.begin(), text.end());
+  }
+  const auto cpu = make_cpu_keyword_matcher(scanner.automaton());
+  WholeBatchMatcher whole(scanner.automaton());
+  const std::vector<BlobHits> blob_by_blob = scanner.scan(batch, *cpu);
+  const std::vector<BlobHits> whole_batch = scanner.scan(batch, whole);
+  ASSERT_EQ(blob_by_blob.size(), whole_batch.size());
+  EXPECT_GE(blob_by_blob.size(), 100u);
+  for (std::size_t i = 0; i < blob_by_blob.size(); ++i) {
+    EXPECT_EQ(blob_by_blob[i].blob, whole_batch[i].blob);
+    EXPECT_EQ(spots(load.rules, blob_by_blob[i].hits), spots(load.rules, whole_batch[i].hits));
+  }
+}
+
 }  // namespace
 }  // namespace trawl

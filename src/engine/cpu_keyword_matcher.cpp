@@ -23,9 +23,6 @@ class CpuKeywordMatcher final : public KeywordMatcher {
   std::string_view backend_name() const override { return "cpu"; }
 
   std::vector<Candidate> match(const BlobBatch& batch) override {
-    const AcTableView table = automaton_.view();
-    const std::uint32_t overlap = automaton_.max_keyword_length() > 0 ? automaton_.max_keyword_length() - 1 : 0;
-    tbb::enumerable_thread_specific<Local> locals;
     // Each blob's candidates are one run of the local list of the thread
     // that scanned it.
     struct Run {
@@ -34,44 +31,33 @@ class CpuKeywordMatcher final : public KeywordMatcher {
       std::size_t count = 0;
     };
     std::vector<Run> runs(batch.entries.size());
-
+    tbb::enumerable_thread_specific<Local> locals;
     tbb::parallel_for(std::size_t{0}, batch.entries.size(), [&](std::size_t b) {
       Local& local = locals.local();
-      const auto blob = static_cast<std::uint32_t>(b);
-      const BlobEntry& entry = batch.entries[b];
-      const auto* bytes = reinterpret_cast<const std::uint8_t*>(batch.arena.data() + entry.offset);
       const std::size_t begin = local.found.size();
-      auto expand = [&](const Output* outputs, std::size_t count) {
-        for (std::size_t n = 0; n < count; ++n) {
-          const std::uint32_t i = outputs[n].state - table.first_output_state;
-          for (std::uint32_t o = table.output_offsets[i]; o < table.output_offsets[i + 1]; ++o) {
-            local.found.push_back({blob, table.output_keywords[o], outputs[n].end});
-          }
-        }
-      };
-      if (entry.length < kInterleaveMinBytes) {
-        scan_buffered<1>(table, bytes, entry.length, overlap, local.outputs, expand);
-      } else {
-        scan_buffered<kStreams>(table, bytes, entry.length, overlap, local.outputs, expand);
-      }
+      scan_blob(batch, static_cast<std::uint32_t>(b), local);
       runs[b] = {&local, begin, local.found.size() - begin};
     });
 
-    // Blob order comes from the runs' order; only each blob's own
-    // candidates need sorting, by keyword and end.
+    // Blob order comes from the runs' order.
     std::vector<std::size_t> at(runs.size() + 1, 0);
     for (std::size_t b = 0; b < runs.size(); ++b) at[b + 1] = at[b] + runs[b].count;
     std::vector<Candidate> all(at.back());
     tbb::parallel_for(std::size_t{0}, runs.size(), [&](std::size_t b) {
-      if (runs[b].count == 0) return;
       const Candidate* from = runs[b].local->found.data() + runs[b].begin;
-      Candidate* to = all.data() + at[b];
-      std::copy(from, from + runs[b].count, to);
-      std::sort(to, to + runs[b].count, [](const Candidate& x, const Candidate& y) {
-        return std::tie(x.keyword, x.end) < std::tie(y.keyword, y.end);
-      });
+      std::copy(from, from + runs[b].count, all.data() + at[b]);
     });
     return all;
+  }
+
+  void match_each(const BlobBatch& batch, const BlobCandidates& on_blob) override {
+    tbb::enumerable_thread_specific<Local> locals;
+    tbb::parallel_for(std::size_t{0}, batch.entries.size(), [&](std::size_t b) {
+      Local& local = locals.local();
+      local.found.clear();
+      scan_blob(batch, static_cast<std::uint32_t>(b), local);
+      on_blob(static_cast<std::uint32_t>(b), local.found);
+    });
   }
 
  private:
@@ -84,6 +70,31 @@ class CpuKeywordMatcher final : public KeywordMatcher {
     std::vector<Candidate> found;
     std::vector<Output> outputs;
   };
+
+  // Appends blob `b`'s candidates to local.found, sorted by keyword and end.
+  void scan_blob(const BlobBatch& batch, std::uint32_t blob, Local& local) const {
+    const AcTableView table = automaton_.view();
+    const std::uint32_t overlap = automaton_.max_keyword_length() > 0 ? automaton_.max_keyword_length() - 1 : 0;
+    const BlobEntry& entry = batch.entries[blob];
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(batch.arena.data() + entry.offset);
+    const std::size_t begin = local.found.size();
+    auto expand = [&](const Output* outputs, std::size_t count) {
+      for (std::size_t n = 0; n < count; ++n) {
+        const std::uint32_t i = outputs[n].state - table.first_output_state;
+        for (std::uint32_t o = table.output_offsets[i]; o < table.output_offsets[i + 1]; ++o) {
+          local.found.push_back({blob, table.output_keywords[o], outputs[n].end});
+        }
+      }
+    };
+    if (entry.length < kInterleaveMinBytes) {
+      scan_buffered<1>(table, bytes, entry.length, overlap, local.outputs, expand);
+    } else {
+      scan_buffered<kStreams>(table, bytes, entry.length, overlap, local.outputs, expand);
+    }
+    std::sort(
+        local.found.begin() + static_cast<std::ptrdiff_t>(begin), local.found.end(),
+        [](const Candidate& x, const Candidate& y) { return std::tie(x.keyword, x.end) < std::tie(y.keyword, y.end); });
+  }
 
   // Cuts [0, length) into `Streams` slices and advances all of them in one
   // loop; each slice starts `overlap` bytes early, as ac_scan_slice() does.

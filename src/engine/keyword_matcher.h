@@ -4,8 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <ostream>
+#include <span>
 #include <stdexcept>
 #include <string_view>
 #include <vector>
@@ -25,6 +27,9 @@ struct Candidate {
   friend bool operator==(const Candidate&, const Candidate&) = default;
 };
 
+// Receives one blob's candidates (sorted by keyword, then end).
+using BlobCandidates = std::function<void(std::uint32_t blob, std::span<const Candidate>)>;
+
 class KeywordMatcher {
  public:
   virtual ~KeywordMatcher() = default;
@@ -32,6 +37,11 @@ class KeywordMatcher {
   // Every keyword occurrence in every blob of `batch`, sorted by
   // (blob, keyword, end). May be called from several threads at once.
   virtual std::vector<Candidate> match(const BlobBatch& batch) = 0;
+  // Calls `on_blob` once for every blob of `batch`, possibly from several
+  // threads at once, with the same candidates match() finds in it. This
+  // runs match() and hands out its runs; the CPU backend instead matches
+  // each blob and hands it on at once, so stage 2 finds it still in cache.
+  virtual void match_each(const BlobBatch& batch, const BlobCandidates& on_blob);
 };
 
 // The CPU backend: all cores through TBB, the same ac_step() the CUDA kernels

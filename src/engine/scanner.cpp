@@ -1,7 +1,5 @@
 #include "engine/scanner.h"
 
-#include <tbb/parallel_for.h>
-
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -294,37 +292,17 @@ std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candid
 }
 
 std::vector<BlobHits> Scanner::scan(const BlobBatch& batch, KeywordMatcher& matcher) const {
-  const std::vector<Candidate> candidates = matcher.match(batch);
-
-  // Each blob's occurrences are one run of the sorted candidates; with
-  // keywordless rules every blob needs stage 2.
-  struct Work {
-    std::uint32_t blob;
-    std::span<const Candidate> occurrences;
-  };
-  std::vector<Work> work;
-  if (!keywordless_rules_.empty()) {
-    for (std::uint32_t b = 0; b < batch.entries.size(); ++b) work.push_back({b, {}});
-  }
-  for (std::size_t i = 0; i < candidates.size();) {
-    std::size_t j = i;
-    while (j < candidates.size() && candidates[j].blob == candidates[i].blob) ++j;
-    const std::span<const Candidate> run(candidates.data() + i, j - i);
-    if (keywordless_rules_.empty()) {
-      work.push_back({candidates[i].blob, run});
-    } else {
-      work[candidates[i].blob].occurrences = run;
-    }
-    i = j;
-  }
-
-  std::vector<std::vector<Hit>> hits(work.size());
-  tbb::parallel_for(std::size_t{0}, work.size(),
-                    [&](std::size_t i) { hits[i] = confirm(batch.bytes(work[i].blob), work[i].occurrences); });
+  // With keywordless rules every blob needs stage 2; otherwise only blobs
+  // with a keyword occurrence.
+  std::vector<std::vector<Hit>> hits(batch.entries.size());
+  matcher.match_each(batch, [&](std::uint32_t blob, std::span<const Candidate> occurrences) {
+    if (occurrences.empty() && keywordless_rules_.empty()) return;
+    hits[blob] = confirm(batch.bytes(blob), occurrences);
+  });
 
   std::vector<BlobHits> out;
-  for (std::size_t i = 0; i < work.size(); ++i) {
-    if (!hits[i].empty()) out.push_back({batch.entries[work[i].blob].id, std::move(hits[i])});
+  for (std::size_t b = 0; b < hits.size(); ++b) {
+    if (!hits[b].empty()) out.push_back({batch.entries[b].id, std::move(hits[b])});
   }
   return out;
 }
