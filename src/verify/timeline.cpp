@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 #include <tuple>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "verify/sha256.h"
 
@@ -59,13 +61,19 @@ void add_removals(std::vector<SecretTimeline>& timelines, const History& history
   }
 }
 
-// For each ref, which of `targets` (commit indices) its history holds:
-// ancestor bitsets over 64 targets at a time, propagated parents first.
-std::vector<std::vector<std::uint32_t>> refs_reaching(const History& history,
+// For each of `targets` (commit indices), the refs whose history holds it,
+// as a bitset over refs: ancestor bitsets over 64 targets at a time,
+// propagated parents first.
+std::vector<std::vector<std::uint64_t>> refs_reaching(const History& history,
                                                       const std::vector<std::uint32_t>& targets) {
   std::unordered_map<ObjectId, std::uint32_t, ObjectIdHash> index;
   for (std::uint32_t i = 0; i < history.commits.size(); ++i) index.emplace(history.commits[i].id, i);
-  std::vector<std::vector<std::uint32_t>> reached(history.refs.size());
+  std::vector<std::int64_t> tips(history.refs.size(), -1);
+  for (std::size_t r = 0; r < history.refs.size(); ++r) {
+    if (auto tip = index.find(history.refs[r].commit); tip != index.end()) tips[r] = tip->second;
+  }
+  const std::size_t words = (history.refs.size() + 63) / 64;
+  std::vector<std::vector<std::uint64_t>> reaching(targets.size(), std::vector<std::uint64_t>(words, 0));
   std::vector<std::uint64_t> ancestors(history.commits.size());
   for (std::size_t base = 0; base < targets.size(); base += 64) {
     std::fill(ancestors.begin(), ancestors.end(), 0);
@@ -75,14 +83,13 @@ std::vector<std::vector<std::uint32_t>> refs_reaching(const History& history,
       for (std::uint32_t p : history.commits[c].parents) ancestors[c] |= ancestors[p];
     }
     for (std::size_t r = 0; r < history.refs.size(); ++r) {
-      auto tip = index.find(history.refs[r].commit);
-      if (tip == index.end()) continue;
-      for (std::uint64_t bits = ancestors[tip->second]; bits != 0; bits &= bits - 1) {
-        reached[r].push_back(targets[base + static_cast<std::size_t>(std::countr_zero(bits))]);
+      if (tips[r] < 0) continue;
+      for (std::uint64_t bits = ancestors[static_cast<std::size_t>(tips[r])]; bits != 0; bits &= bits - 1) {
+        reaching[base + static_cast<std::size_t>(std::countr_zero(bits))][r / 64] |= std::uint64_t{1} << (r % 64);
       }
     }
   }
-  return reached;
+  return reaching;
 }
 
 // Branches, then tags, then HEAD and remote branches, then every other ref:
@@ -94,56 +101,100 @@ int ref_kind(std::string_view ref) {
   return 3;
 }
 
-void add_reachability(std::vector<SecretTimeline>& timelines, const History& history) {
+std::vector<int> ref_kinds(const History& history) {
+  std::vector<int> kinds;
+  kinds.reserve(history.refs.size());
+  for (const RefInfo& ref : history.refs) kinds.push_back(ref_kind(ref.name));
+  return kinds;
+}
+
+void add_reachability(std::vector<SecretTimeline>& timelines, const History& history, const std::vector<int>& kinds) {
   std::unordered_map<std::string, std::uint32_t> commit_index;
-  std::set<std::string> wanted;
+  std::unordered_set<std::string> wanted;
   for (const SecretTimeline& t : timelines) {
     for (const SecretIntroduction& i : t.introduced) wanted.insert(i.commit);
   }
   std::vector<std::uint32_t> targets;
-  for (std::uint32_t c = 0; c < history.commits.size(); ++c) {
+  for (std::uint32_t c = 0; c < history.commits.size() && commit_index.size() < wanted.size(); ++c) {
     std::string hex = history.commits[c].id.hex();
     if (wanted.contains(hex)) {
       commit_index.emplace(std::move(hex), c);
       targets.push_back(c);
     }
   }
-  std::unordered_map<std::uint32_t, std::vector<std::size_t>> refs_by_commit;
-  const auto reached = refs_reaching(history, targets);
-  for (std::size_t r = 0; r < reached.size(); ++r) {
-    for (std::uint32_t c : reached[r]) refs_by_commit[c].push_back(r);
-  }
-  // Ref indices first: names are built only for the refs a capped list shows
-  // (a mirror's secret can be reachable from tens of thousands of refs).
+  const auto reaching = refs_reaching(history, targets);
+  std::unordered_map<std::uint32_t, std::size_t> target_of;
+  for (std::size_t k = 0; k < targets.size(); ++k) target_of.emplace(targets[k], k);
+  // Refs by kind, then name: the order a capped list shows them in.
+  std::vector<std::size_t> order(history.refs.size());
+  for (std::size_t r = 0; r < order.size(); ++r) order[r] = r;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return std::make_pair(kinds[a], std::string_view(history.refs[a].name)) <
+           std::make_pair(kinds[b], std::string_view(history.refs[b].name));
+  });
+  // Names are built only for the refs a capped list shows (a mirror's
+  // secret can be reachable from tens of thousands of refs).
+  std::vector<std::uint64_t> refs((history.refs.size() + 63) / 64);
   for (SecretTimeline& t : timelines) {
-    std::vector<std::size_t> refs;
+    std::fill(refs.begin(), refs.end(), 0);
     for (const SecretIntroduction& i : t.introduced) {
       auto c = commit_index.find(i.commit);
       if (c == commit_index.end()) continue;
-      const auto& reaching = refs_by_commit[c->second];
-      refs.insert(refs.end(), reaching.begin(), reaching.end());
+      const std::vector<std::uint64_t>& bits = reaching[target_of.at(c->second)];
+      for (std::size_t w = 0; w < refs.size(); ++w) refs[w] |= bits[w];
     }
-    std::sort(refs.begin(), refs.end());
-    refs.erase(std::unique(refs.begin(), refs.end()), refs.end());
-    t.reachable_from_total = refs.size();
-    const auto by_kind_then_name = [&](std::size_t a, std::size_t b) {
-      const std::string& x = history.refs[a].name;
-      const std::string& y = history.refs[b].name;
-      return std::make_pair(ref_kind(x), std::string_view(x)) < std::make_pair(ref_kind(y), std::string_view(y));
-    };
-    const std::size_t shown = std::min(refs.size(), kMaxRefsListed);
-    std::partial_sort(refs.begin(), refs.begin() + static_cast<std::ptrdiff_t>(shown), refs.end(), by_kind_then_name);
+    t.reachable_from_total = 0;
+    for (std::uint64_t word : refs) t.reachable_from_total += static_cast<std::uint64_t>(std::popcount(word));
     t.reachable_from.clear();
-    for (std::size_t k = 0; k < shown; ++k) t.reachable_from.push_back(history.refs[refs[k]].name);
+    for (std::size_t k = 0; k < order.size() && t.reachable_from.size() < kMaxRefsListed; ++k) {
+      const std::size_t r = order[k];
+      if ((refs[r / 64] >> (r % 64) & 1) != 0) t.reachable_from.push_back(history.refs[r].name);
+    }
   }
 }
 
-// reachable_from is capped as it is built (add_reachability).
-void cap_present_at(SecretTimeline& t) {
-  t.present_at_total = t.present_at.size();
-  std::stable_sort(t.present_at.begin(), t.present_at.end(),
-                   [](const SecretAtRef& a, const SecretAtRef& b) { return ref_kind(a.ref) < ref_kind(b.ref); });
-  if (t.present_at.size() > kMaxRefsListed) t.present_at.resize(kMaxRefsListed);
+// Where a secret sits in a ref's tip: indices until the list is capped.
+struct Place {
+  std::uint32_t ref;
+  std::uint32_t location;  // into the ref's tip locations
+  std::uint32_t line;
+};
+
+// Fills each timeline's present_at: by kind of ref, then ref, path and line,
+// capped, with strings built only for the places listed (on a mirror a
+// secret can sit in the tips of tens of thousands of refs).
+void add_present_at(std::vector<SecretTimeline>& timelines, const History& history, const HoldingsByBlob& held,
+                    const std::vector<std::vector<BlobLocation>>& tip_locations, const std::vector<int>& kinds) {
+  std::vector<std::vector<Place>> places(timelines.size());
+  std::vector<Holding> here;
+  for (std::size_t r = 0; r < tip_locations.size() && r < history.refs.size(); ++r) {
+    for (std::size_t l = 0; l < tip_locations[r].size(); ++l) {
+      auto it = held.find(tip_locations[r][l].blob);
+      if (it == held.end()) continue;
+      here = it->second;
+      std::sort(here.begin(), here.end(), [](const Holding& a, const Holding& b) {
+        return std::tie(a.timeline, a.line) < std::tie(b.timeline, b.line);
+      });
+      here.erase(
+          std::unique(here.begin(), here.end(),
+                      [](const Holding& a, const Holding& b) { return a.timeline == b.timeline && a.line == b.line; }),
+          here.end());
+      for (const Holding& h : here) {
+        places[h.timeline].push_back({static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(l), h.line});
+      }
+    }
+  }
+  for (std::size_t t = 0; t < timelines.size(); ++t) {
+    std::vector<Place>& list = places[t];
+    timelines[t].present_at_total = list.size();
+    std::stable_sort(list.begin(), list.end(),
+                     [&](const Place& a, const Place& b) { return kinds[a.ref] < kinds[b.ref]; });
+    if (list.size() > kMaxRefsListed) list.resize(kMaxRefsListed);
+    timelines[t].present_at.clear();
+    for (const Place& p : list) {
+      timelines[t].present_at.push_back({history.refs[p.ref].name, tip_locations[p.ref][p.location].path, p.line});
+    }
+  }
 }
 
 }  // namespace
@@ -175,25 +226,10 @@ std::unordered_set<ObjectId, ObjectIdHash> blobs_holding(const std::vector<Secre
 void add_history(std::vector<SecretTimeline>& timelines, const History& history, const RuleSet& rules,
                  const HitsByBlob& hits, const std::vector<std::vector<BlobLocation>>& tip_locations) {
   const HoldingsByBlob held = holdings(timelines, rules, hits);
+  const std::vector<int> kinds = ref_kinds(history);
   add_removals(timelines, history, held);
-  add_reachability(timelines, history);
-  for (std::size_t r = 0; r < tip_locations.size() && r < history.refs.size(); ++r) {
-    for (const BlobLocation& location : tip_locations[r]) {
-      auto it = held.find(location.blob);
-      if (it == held.end()) continue;
-      std::vector<Holding> here = it->second;
-      std::sort(here.begin(), here.end(), [](const Holding& a, const Holding& b) {
-        return std::tie(a.timeline, a.line) < std::tie(b.timeline, b.line);
-      });
-      here.erase(
-          std::unique(here.begin(), here.end(),
-                      [](const Holding& a, const Holding& b) { return a.timeline == b.timeline && a.line == b.line; }),
-          here.end());
-      for (const Holding& h : here)
-        timelines[h.timeline].present_at.push_back({history.refs[r].name, location.path, h.line});
-    }
-  }
-  for (SecretTimeline& t : timelines) cap_present_at(t);
+  add_reachability(timelines, history, kinds);
+  add_present_at(timelines, history, held, tip_locations, kinds);
 }
 
 }  // namespace trawl
