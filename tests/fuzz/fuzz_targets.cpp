@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "source/commit_parser.h"
 #include "source/git_delta.h"
 #include "source/multi_pack_index.h"
 #include "source/pack_file.h"
@@ -51,6 +52,10 @@ void delta(const std::uint8_t* data, std::size_t size) {
   std::vector<char> out;
   (void)parse_delta_header(instructions);
   (void)apply_delta(base, instructions, out);
+}
+
+void commit(const std::uint8_t* data, std::size_t size) {
+  (void)parse_commit(std::string_view(reinterpret_cast<const char*>(data), size));
 }
 
 }  // namespace trawl::fuzz
