@@ -1,6 +1,7 @@
 #include "source/history.h"
 
 #include <tbb/blocked_range.h>
+#include <tbb/concurrent_unordered_map.h>
 #include <tbb/concurrent_unordered_set.h>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
@@ -26,6 +27,8 @@ namespace {
 
 // Parsed trees each walker thread keeps; bounds the walk's memory.
 constexpr std::size_t kTreeCacheBytesPerThread = std::size_t{32} << 20;
+// The same for locate_blobs(), which reads each tree once.
+constexpr std::size_t kLocateTreeCacheBytesPerThread = std::size_t{8} << 20;
 
 // A thread's tree reader, with its own object database handle for what the
 // store cannot read, made on first use.
@@ -253,6 +256,8 @@ std::vector<LoadedCommit> order_parents_first(std::vector<LoadedCommit> loaded, 
   return sorted;
 }
 
+using LocationMemo = tbb::concurrent_unordered_map<ObjectId, std::vector<BlobLocation>, ObjectIdHash>;
+
 struct TreeChange {
   std::string path;
   ObjectId blob;
@@ -329,9 +334,11 @@ class TreeDiffer {
 
   // Every blob under `tree` that is in `wanted`, with its path below it;
   // memoized per tree id, so trees shared by many tips are searched once.
+  // The memo is shared by threads: one that finds a tree being searched by
+  // another searches it too, and both find the same.
   const std::vector<BlobLocation>& locate(const ObjectId& tree,
                                           const std::unordered_set<ObjectId, ObjectIdHash>& wanted,
-                                          std::unordered_map<ObjectId, std::vector<BlobLocation>, ObjectIdHash>& memo) {
+                                          LocationMemo& memo) {
     if (auto known = memo.find(tree); known != memo.end()) return known->second;
     std::vector<BlobLocation> found;
     if (const TreeBytes bytes = trees_.get(tree)) {
@@ -611,22 +618,23 @@ History walk_history(const std::string& git_dir, const WalkOptions& options, Ski
 
 std::vector<std::vector<BlobLocation>> locate_blobs(const std::string& git_dir, const std::vector<ObjectId>& trees,
                                                     const std::unordered_set<ObjectId, ObjectIdHash>& wanted,
-                                                    SkipLog& skips) {
+                                                    SkipLog& skips, unsigned threads) {
   std::vector<std::vector<BlobLocation>> out(trees.size());
   if (wanted.empty()) return out;
-  RepositoryPtr repo = open_repository(git_dir);
-  git_odb* raw_odb = nullptr;
-  git_check(git_repository_odb(&raw_odb, repo.get()), "opening the object database");
-  OdbPtr odb(raw_odb);
+  RepositoryPool pool(git_dir);
   const ObjectStore store(git_dir);
-  TreeReader reader(store, odb.get(), skips, kTreeCacheBytesPerThread);
-  TreeDiffer differ(reader);
-  std::unordered_map<ObjectId, std::vector<BlobLocation>, ObjectIdHash> memo;
-  for (std::size_t i = 0; i < trees.size(); ++i) {
-    out[i] = differ.locate(trees[i], wanted, memo);
-    std::sort(out[i].begin(), out[i].end(),
-              [](const BlobLocation& a, const BlobLocation& b) { return a.path < b.path; });
-  }
+  tbb::enumerable_thread_specific<TreeWorker> workers;
+  LocationMemo memo;
+  tbb::task_arena arena(threads == 0 ? tbb::this_task_arena::max_concurrency() : static_cast<int>(threads));
+  arena.execute([&] {
+    tbb::parallel_for(std::size_t{0}, trees.size(), [&](std::size_t i) {
+      // Each tree is searched once, so the reader keeps few.
+      TreeDiffer differ(workers.local().reader(pool, store, skips, kLocateTreeCacheBytesPerThread));
+      out[i] = differ.locate(trees[i], wanted, memo);
+      std::sort(out[i].begin(), out[i].end(),
+                [](const BlobLocation& a, const BlobLocation& b) { return a.path < b.path; });
+    });
+  });
   return out;
 }
 
