@@ -20,7 +20,7 @@ namespace {
 // Where each scanned ref's tip holds blobs with any of the secrets.
 std::vector<std::vector<BlobLocation>> tip_locations(const std::string& git_dir, const History& history,
                                                      const std::unordered_set<ObjectId, ObjectIdHash>& wanted,
-                                                     SkipLog& skips) {
+                                                     SkipLog& skips, unsigned threads) {
   std::unordered_map<ObjectId, ObjectId, ObjectIdHash> tree_of;
   for (const CommitInfo& c : history.commits) tree_of.emplace(c.id, c.tree);
   std::vector<ObjectId> trees;
@@ -28,7 +28,7 @@ std::vector<std::vector<BlobLocation>> tip_locations(const std::string& git_dir,
     auto it = tree_of.find(ref.commit);
     trees.push_back(it != tree_of.end() ? it->second : ObjectId{});
   }
-  return locate_blobs(git_dir, trees, wanted, skips);
+  return locate_blobs(git_dir, trees, wanted, skips, threads);
 }
 
 }  // namespace
@@ -162,7 +162,8 @@ ScanResult scan_git_history(const GitScanOptions& options, std::ostream& log) {
   result.secrets = group_by_secret(result.findings);
   if (!result.secrets.empty()) {
     const auto wanted = blobs_holding(result.secrets, rules.rules, hits);
-    add_history(result.secrets, history, rules.rules, hits, tip_locations(git_dir, history, wanted, skips));
+    add_history(result.secrets, history, rules.rules, hits,
+                tip_locations(git_dir, history, wanted, skips, options.threads));
   }
   result.skipped = skips.entries();
   summary.attribute_seconds = seconds_since(attribute_started);

@@ -86,6 +86,11 @@ bool apply_delta(std::string_view base, std::string_view delta, std::vector<char
   return run_instructions(base, delta, header->instructions_at, out.data(), out.size());
 }
 
+bool apply_delta(std::string_view base, std::string_view delta, const DeltaHeader& header, char* out) {
+  if (header.base_size != base.size()) return false;
+  return run_instructions(base, delta, header.instructions_at, out, static_cast<std::size_t>(header.result_size));
+}
+
 bool apply_delta(std::string_view base, std::string_view delta, ByteBuffer& out) {
   const auto header = checked_header(base, delta);
   if (!header) return false;

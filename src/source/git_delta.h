@@ -28,5 +28,9 @@ std::optional<DeltaHeader> parse_delta_header(std::string_view delta);
 bool apply_delta(std::string_view base, std::string_view delta, std::vector<char>& out);
 // The same into a reusable buffer.
 bool apply_delta(std::string_view base, std::string_view delta, ByteBuffer& out);
+// The same into `out`, which holds exactly the `header.result_size` bytes
+// that `header` (parsed from `delta`) declares; the caller checks that size
+// is plausible before allocating it.
+bool apply_delta(std::string_view base, std::string_view delta, const DeltaHeader& header, char* out);
 
 }  // namespace trawl

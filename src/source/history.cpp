@@ -1,18 +1,24 @@
 #include "source/history.h"
 
 #include <tbb/blocked_range.h>
+#include <tbb/concurrent_unordered_map.h>
+#include <tbb/concurrent_unordered_set.h>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
+#include <tbb/parallel_for_each.h>
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <bitset>
 #include <cstring>
 #include <fstream>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "source/commit_parser.h"
 #include "source/git_handles.h"
+#include "source/object_store.h"
 #include "source/repository_pool.h"
 #include "source/tree_reader.h"
 
@@ -20,7 +26,28 @@ namespace trawl {
 namespace {
 
 // Parsed trees each walker thread keeps; bounds the walk's memory.
-constexpr std::size_t kTreeCacheBytesPerThread = std::size_t{96} << 20;
+constexpr std::size_t kTreeCacheBytesPerThread = std::size_t{32} << 20;
+// The same for locate_blobs(), which reads each tree once.
+constexpr std::size_t kLocateTreeCacheBytesPerThread = std::size_t{8} << 20;
+
+// A thread's tree reader, with its own object database handle for what the
+// store cannot read, made on first use.
+class TreeWorker {
+ public:
+  TreeReader& reader(RepositoryPool& pool, const ObjectStore& store, SkipLog& skips, std::size_t cache_bytes) {
+    if (!reader_) {
+      git_odb* odb = nullptr;
+      git_check(git_repository_odb(&odb, pool.local()), "opening the object database");
+      odb_.reset(odb);
+      reader_ = std::make_unique<TreeReader>(store, odb, skips, cache_bytes);
+    }
+    return *reader_;
+  }
+
+ private:
+  OdbPtr odb_;
+  std::unique_ptr<TreeReader> reader_;
+};
 
 // Commits listed in the shallow file have no parents in this repository.
 std::unordered_set<ObjectId, ObjectIdHash> read_shallow_boundary(git_repository* repo) {
@@ -108,44 +135,77 @@ std::string first_line(const char* message) {
   return end == nullptr ? std::string(message) : std::string(message, end);
 }
 
-// Loads every commit reachable from the tips. Unreadable commits are logged
-// and treated as absent; commits on the shallow boundary get no parents.
-std::vector<LoadedCommit> load_commits(git_repository* repo, const std::vector<ObjectId>& tips,
+// Reads commit `id` out of the packs, or through libgit2 when the store does
+// not hold it or it does not parse (libgit2 then says what is wrong).
+// nullopt when libgit2 cannot read it either; that is logged.
+std::optional<LoadedCommit> read_commit(git_repository* repo, const ObjectStore& store, const ObjectId& id,
+                                        SkipLog& skips) {
+  LoadedCommit c;
+  c.info.id = id;
+  if (const StoredObjectPtr stored = store.read(id); stored && stored->type == ObjectType::kCommit) {
+    if (auto parsed = parse_commit(stored->view())) {
+      c.info.author_name = std::move(parsed->author_name);
+      c.info.author_email = std::move(parsed->author_email);
+      c.info.author_time = parsed->author_time;
+      c.info.summary = std::move(parsed->summary);
+      c.info.tree = parsed->tree;
+      c.commit_time = parsed->commit_time;
+      c.parent_ids = std::move(parsed->parents);
+      return c;
+    }
+  }
+  const git_oid oid = to_git_oid(id);
+  git_commit* raw = nullptr;
+  if (const int code = git_commit_lookup(&raw, repo, &oid); code < 0) {
+    skips.add(skip_reason_for_git_error(code), id.hex(), "commit: " + last_git_error_message());
+    return std::nullopt;
+  }
+  CommitPtr commit(raw);
+  if (const git_signature* author = git_commit_author(raw); author != nullptr) {
+    c.info.author_name = author->name != nullptr ? author->name : "";
+    c.info.author_email = author->email != nullptr ? author->email : "";
+    c.info.author_time = author->when.time;
+  }
+  c.info.summary = first_line(git_commit_message(raw));
+  c.info.tree = to_object_id(*git_commit_tree_id(raw));
+  c.commit_time = git_commit_time(raw);
+  const unsigned n = git_commit_parentcount(raw);
+  for (unsigned i = 0; i < n; ++i) c.parent_ids.push_back(to_object_id(*git_commit_parent_id(raw, i)));
+  return c;
+}
+
+// Loads every commit reachable from the tips, in no particular order.
+// Unreadable commits are logged and treated as absent; commits on the
+// shallow boundary get no parents. Each task follows a line of first parents
+// and hands the other parents of merges to other threads, so the branches of
+// the history are read in parallel.
+std::vector<LoadedCommit> load_commits(RepositoryPool& pool, const ObjectStore& store,
+                                       const std::vector<ObjectId>& tips,
                                        const std::unordered_set<ObjectId, ObjectIdHash>& boundary, SkipLog& skips,
                                        WalkProgress* progress) {
-  std::vector<LoadedCommit> loaded;
-  std::unordered_set<ObjectId, ObjectIdHash> seen;
-  std::vector<ObjectId> todo(tips.rbegin(), tips.rend());
-  while (!todo.empty()) {
-    const ObjectId id = todo.back();
-    todo.pop_back();
-    if (!seen.insert(id).second) continue;
-    const git_oid oid = to_git_oid(id);
-    git_commit* raw = nullptr;
-    if (const int code = git_commit_lookup(&raw, repo, &oid); code < 0) {
-      skips.add(skip_reason_for_git_error(code), id.hex(), "commit: " + last_git_error_message());
-      continue;
+  tbb::concurrent_unordered_set<ObjectId, ObjectIdHash> seen;
+  tbb::enumerable_thread_specific<std::vector<LoadedCommit>> per_thread;
+  tbb::parallel_for_each(tips.begin(), tips.end(), [&](const ObjectId& tip, tbb::feeder<ObjectId>& other_parents) {
+    std::vector<LoadedCommit>& loaded = per_thread.local();
+    for (ObjectId id = tip; seen.insert(id).second;) {
+      std::optional<LoadedCommit> c = read_commit(pool.local(), store, id, skips);
+      if (!c) return;
+      if (boundary.contains(id)) c->parent_ids.clear();
+      if (progress != nullptr) progress->commits_loaded.fetch_add(1, std::memory_order_relaxed);
+      const bool root = c->parent_ids.empty();
+      if (!root) {
+        id = c->parent_ids[0];
+        for (std::size_t p = 1; p < c->parent_ids.size(); ++p) other_parents.add(c->parent_ids[p]);
+      }
+      loaded.push_back(std::move(*c));
+      if (root) return;
     }
-    CommitPtr commit(raw);
-    LoadedCommit c;
-    c.info.id = id;
-    if (const git_signature* author = git_commit_author(raw); author != nullptr) {
-      c.info.author_name = author->name != nullptr ? author->name : "";
-      c.info.author_email = author->email != nullptr ? author->email : "";
-      c.info.author_time = author->when.time;
-    }
-    c.info.summary = first_line(git_commit_message(raw));
-    c.info.tree = to_object_id(*git_commit_tree_id(raw));
-    c.commit_time = git_commit_time(raw);
-    if (!boundary.contains(id)) {
-      const unsigned n = git_commit_parentcount(raw);
-      for (unsigned i = 0; i < n; ++i) c.parent_ids.push_back(to_object_id(*git_commit_parent_id(raw, i)));
-    }
-    for (auto it = c.parent_ids.rbegin(); it != c.parent_ids.rend(); ++it) todo.push_back(*it);
-    loaded.push_back(std::move(c));
-    if (progress != nullptr) progress->commits_loaded.fetch_add(1, std::memory_order_relaxed);
+  });
+  std::vector<LoadedCommit> all;
+  for (std::vector<LoadedCommit>& loaded : per_thread) {
+    all.insert(all.end(), std::make_move_iterator(loaded.begin()), std::make_move_iterator(loaded.end()));
   }
-  return loaded;
+  return all;
 }
 
 // Orders commits parents-first (an iterative post-order walk from the tips)
@@ -196,6 +256,8 @@ std::vector<LoadedCommit> order_parents_first(std::vector<LoadedCommit> loaded, 
   return sorted;
 }
 
+using LocationMemo = tbb::concurrent_unordered_map<ObjectId, std::vector<BlobLocation>, ObjectIdHash>;
+
 struct TreeChange {
   std::string path;
   ObjectId blob;
@@ -213,12 +275,12 @@ class TreeDiffer {
   // (with a zero `blob`).
   void diff(const ObjectId* old_tree, const ObjectId& new_tree, const std::string& prefix, std::vector<TreeChange>& out,
             std::vector<TreeChange>& deleted, std::vector<ObjectId>& submodules) {
-    const TreeBytes new_bytes = trees_.get(new_tree);
+    const TreeBytes new_bytes = trees_.get(new_tree, old_tree);
     if (!new_bytes) return;
     const TreeBytes old_bytes = old_tree != nullptr ? trees_.get(*old_tree) : nullptr;
     std::string_view new_part = new_bytes->view();
     std::string_view old_part = old_bytes ? old_bytes->view() : std::string_view();
-    if (old_bytes) skip_common_entries(*old_bytes, *new_bytes, old_part, new_part);
+    if (old_bytes) skip_common_entries(*old_tree, *old_bytes, *new_bytes, old_part, new_part);
     TreeCursor n(new_part);
     TreeCursor o(old_part);
     for (; n.valid(); n.next()) {
@@ -272,9 +334,11 @@ class TreeDiffer {
 
   // Every blob under `tree` that is in `wanted`, with its path below it;
   // memoized per tree id, so trees shared by many tips are searched once.
+  // The memo is shared by threads: one that finds a tree being searched by
+  // another searches it too, and both find the same.
   const std::vector<BlobLocation>& locate(const ObjectId& tree,
                                           const std::unordered_set<ObjectId, ObjectIdHash>& wanted,
-                                          std::unordered_map<ObjectId, std::vector<BlobLocation>, ObjectIdHash>& memo) {
+                                          LocationMemo& memo) {
     if (auto known = memo.find(tree); known != memo.end()) return known->second;
     std::vector<BlobLocation> found;
     if (const TreeBytes bytes = trees_.get(tree)) {
@@ -296,22 +360,22 @@ class TreeDiffer {
   // Narrows both trees to the entries between their common leading and
   // trailing runs of identical entries: a commit that changes one file in a
   // directory of thousands costs two memcmps, not a walk of every entry.
-  static void skip_common_entries(const CachedTree& old_tree, const CachedTree& new_tree, std::string_view& old_part,
-                                  std::string_view& new_part) {
+  static void skip_common_entries(const ObjectId& old_id, const CachedTree& old_tree, const CachedTree& new_tree,
+                                  std::string_view& old_part, std::string_view& new_part) {
     const std::string_view a = old_tree.view();
     const std::string_view b = new_tree.view();
-    const std::size_t shorter = std::min(a.size(), b.size());
-    std::size_t prefix = 0;
-    while (prefix < shorter) {
-      const std::size_t chunk = std::min<std::size_t>(64, shorter - prefix);
-      if (std::memcmp(a.data() + prefix, b.data() + prefix, chunk) != 0) {
-        while (a[prefix] == b[prefix]) ++prefix;
-        break;
-      }
-      prefix += chunk;
+    std::size_t prefix;
+    std::size_t suffix;
+    if (new_tree.shared && new_tree.shared->with == old_id) {
+      // Measured already, when the new tree's entries were listed from the old one's.
+      prefix = new_tree.shared->prefix;
+      suffix = new_tree.shared->suffix;
+    } else {
+      const std::size_t shorter = std::min(a.size(), b.size());
+      prefix = common_prefix(a.data(), b.data(), shorter);
+      suffix = common_suffix(a.data() + a.size() - (shorter - prefix), b.data() + b.size() - (shorter - prefix),
+                             shorter - prefix);
     }
-    std::size_t suffix = 0;
-    while (suffix < shorter - prefix && a[a.size() - 1 - suffix] == b[b.size() - 1 - suffix]) ++suffix;
 
     // Entries before the one holding the first difference are shared.
     const auto& new_offsets = new_tree.entry_offsets;
@@ -335,21 +399,68 @@ class TreeDiffer {
     old_part = a.substr(begin, old_end - begin);
   }
 
-  // The blob at `path` in `tree`, or a zero id.
-  ObjectId blob_at(const ObjectId& tree, std::string_view path) {
-    ObjectId current = tree;
-    while (true) {
-      const TreeBytes bytes = trees_.get(current);
-      if (!bytes) return {};
-      const std::size_t slash = path.find('/');
-      const std::string_view name = path.substr(0, slash);
-      TreeCursor c(bytes->view());
-      while (c.valid() && c.entry().name != name) c.next();
-      if (!c.valid()) return {};
-      if (slash == std::string_view::npos) return c.entry().kind == EntryKind::kBlob ? c.entry().id : ObjectId{};
-      if (c.entry().kind != EntryKind::kTree) return {};
-      current = c.entry().id;
-      path.remove_prefix(slash + 1);
+  // A path below a tree, and where the blob found there goes.
+  struct PathQuery {
+    std::string_view path;
+    std::size_t answer;
+  };
+
+  // For each query, the blob at its path in `tree`, or a zero id where the
+  // path leads nowhere: in each tree on the way, the first entry of the
+  // path's next name decides. Each tree is read and scanned once for all the
+  // paths through it (a merge asks for every path its other side changed).
+  void blobs_at(const ObjectId& tree, std::vector<PathQuery>& queries, std::vector<ObjectId>& answers) {
+    const TreeBytes bytes = trees_.get(tree);
+    if (!bytes) return;
+    const std::string_view view = bytes->view();
+    auto first_name = [](std::string_view path) { return path.substr(0, path.find('/')); };
+    std::sort(queries.begin(), queries.end(),
+              [&](const PathQuery& a, const PathQuery& b) { return first_name(a.path) < first_name(b.path); });
+    struct Name {
+      std::string_view name;
+      std::size_t begin;  // its queries
+      std::size_t end;
+      std::optional<std::uint32_t> entry;  // offset of the first entry of that name
+    };
+    std::vector<Name> names;
+    for (std::size_t i = 0; i < queries.size(); ++i) {
+      const std::string_view name = first_name(queries[i].path);
+      if (names.empty() || names.back().name != name) names.push_back({name, i, i, std::nullopt});
+      names.back().end = i + 1;
+    }
+    // Most entries are passed over on their name's first byte.
+    std::bitset<256> first_bytes;
+    std::size_t missing = 0;
+    for (const Name& name : names) {
+      if (name.name.empty()) continue;  // no entry has an empty name
+      first_bytes.set(static_cast<unsigned char>(name.name.front()));
+      ++missing;
+    }
+    for (auto offset = bytes->entry_offsets.begin(); missing > 0 && offset != bytes->entry_offsets.end(); ++offset) {
+      const std::size_t name_at = tree_entry_name_at(view, *offset);
+      if (!first_bytes.test(static_cast<unsigned char>(view[name_at]))) continue;
+      const std::string_view name = tree_entry_name(view, *offset);
+      const auto it = std::lower_bound(names.begin(), names.end(), name,
+                                       [](const Name& n, std::string_view wanted) { return n.name < wanted; });
+      if (it != names.end() && it->name == name && !it->entry) {
+        it->entry = *offset;
+        --missing;
+      }
+    }
+    for (const Name& name : names) {
+      if (!name.entry) continue;
+      const TreeCursor c(view.substr(*name.entry));
+      const TreeEntry& entry = c.entry();
+      std::vector<PathQuery> below;
+      for (std::size_t i = name.begin; i < name.end; ++i) {
+        const std::size_t slash = queries[i].path.find('/');
+        if (slash == std::string_view::npos) {
+          if (entry.kind == EntryKind::kBlob) answers[queries[i].answer] = entry.id;
+        } else if (entry.kind == EntryKind::kTree) {
+          below.push_back({queries[i].path.substr(slash + 1), queries[i].answer});
+        }
+      }
+      if (!below.empty()) blobs_at(entry.id, below, answers);
     }
   }
 
@@ -375,16 +486,28 @@ CommitChanges changes_of(std::uint32_t index, const std::vector<LoadedCommit>& c
               deleted, result.submodules);
 
   for (TreeChange& change : deleted) result.departures.push_back({index, std::move(change.path), change.old_blob, {}});
+  // What each other parent of a merge holds at the changed paths: asked of
+  // parent p only for the paths no earlier parent holds the same blob at.
+  std::vector<std::vector<ObjectId>> in_parent(c.info.parents.size());
+  std::vector<TreeDiffer::PathQuery> queries;
+  for (std::size_t i = 0; i < changes.size(); ++i) queries.push_back({changes[i].path, i});
+  for (std::size_t p = 1; p < c.info.parents.size() && !queries.empty(); ++p) {
+    in_parent[p].resize(changes.size());
+    differ.blobs_at(commits[c.info.parents[p]].info.tree, queries, in_parent[p]);
+    std::erase_if(queries,
+                  [&](const TreeDiffer::PathQuery& q) { return in_parent[p][q.answer] == changes[q.answer].blob; });
+  }
   std::vector<BlobIntroduction>& out = result.introductions;
   out.reserve(changes.size());
-  for (TreeChange& change : changes) {
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    TreeChange& change = changes[i];
     if (!change.old_blob.is_zero()) result.departures.push_back({index, change.path, change.old_blob, change.blob});
     BlobIntroduction intro{index, std::move(change.path), change.blob, {}};
     if (!c.info.parents.empty()) {
       intro.parent_blobs.push_back(change.old_blob);
       bool in_a_parent = false;
       for (std::size_t p = 1; p < c.info.parents.size() && !in_a_parent; ++p) {
-        const ObjectId there = differ.blob_at(commits[c.info.parents[p]].info.tree, intro.path);
+        const ObjectId there = in_parent[p][i];
         in_a_parent = there == intro.blob;
         intro.parent_blobs.push_back(there);
       }
@@ -430,31 +553,23 @@ History walk_history(const std::string& git_dir, const WalkOptions& options, Ski
   std::vector<ObjectId> tips;
   for (const RefInfo& ref : history.refs) tips.push_back(ref.commit);
   if (exclude) tips.push_back(*exclude);
-  std::vector<LoadedCommit> commits =
-      order_parents_first(load_commits(repo, tips, boundary, skips, options.progress), tips);
+  // Commits and trees come out of the packs through one store that every
+  // thread shares, so a tree one thread rebuilt serves the others.
+  const ObjectStore store(git_dir);
+  const int threads =
+      options.threads == 0 ? tbb::this_task_arena::max_concurrency() : static_cast<int>(options.threads);
+  tbb::task_arena arena(threads);
+  std::vector<LoadedCommit> commits;
+  arena.execute(
+      [&] { commits = order_parents_first(load_commits(pool, store, tips, boundary, skips, options.progress), tips); });
   mark_scope(commits, exclude, options.scope.since);
 
   std::vector<CommitChanges> per_commit(commits.size());
-  const int threads =
-      options.threads == 0 ? tbb::this_task_arena::max_concurrency() : static_cast<int>(options.threads);
-  // Each worker keeps its own object database handle and tree cache.
-  struct Worker {
-    OdbPtr odb;
-    std::unique_ptr<TreeReader> trees;
-  };
-  tbb::enumerable_thread_specific<Worker> workers;
-  tbb::task_arena arena(threads);
+  tbb::enumerable_thread_specific<TreeWorker> workers;
   arena.execute([&] {
     tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, static_cast<std::uint32_t>(commits.size()), 64),
                       [&](const tbb::blocked_range<std::uint32_t>& range) {
-                        Worker& worker = workers.local();
-                        if (!worker.trees) {
-                          git_odb* odb = nullptr;
-                          git_check(git_repository_odb(&odb, pool.local()), "opening the object database");
-                          worker.odb.reset(odb);
-                          worker.trees = std::make_unique<TreeReader>(odb, skips, kTreeCacheBytesPerThread);
-                        }
-                        TreeDiffer differ(*worker.trees);
+                        TreeDiffer differ(workers.local().reader(pool, store, skips, kTreeCacheBytesPerThread));
                         for (std::uint32_t i = range.begin(); i != range.end(); ++i) {
                           if (!commits[i].info.in_scope) continue;
                           per_commit[i] = changes_of(i, commits, differ);
@@ -465,7 +580,16 @@ History walk_history(const std::string& git_dir, const WalkOptions& options, Ski
                       });
   });
 
+  std::size_t introductions = 0;
+  std::size_t departures = 0;
+  for (const CommitChanges& changes : per_commit) {
+    introductions += changes.introductions.size();
+    departures += changes.departures.size();
+  }
+  history.introductions.reserve(introductions);
+  history.departures.reserve(departures);
   std::unordered_set<ObjectId, ObjectIdHash> seen_blobs;
+  seen_blobs.reserve(introductions);
   auto add_blob = [&](const ObjectId& blob) {
     if (!blob.is_zero() && seen_blobs.insert(blob).second) history.blobs.push_back(blob);
   };
@@ -494,21 +618,23 @@ History walk_history(const std::string& git_dir, const WalkOptions& options, Ski
 
 std::vector<std::vector<BlobLocation>> locate_blobs(const std::string& git_dir, const std::vector<ObjectId>& trees,
                                                     const std::unordered_set<ObjectId, ObjectIdHash>& wanted,
-                                                    SkipLog& skips) {
+                                                    SkipLog& skips, unsigned threads) {
   std::vector<std::vector<BlobLocation>> out(trees.size());
   if (wanted.empty()) return out;
-  RepositoryPtr repo = open_repository(git_dir);
-  git_odb* raw_odb = nullptr;
-  git_check(git_repository_odb(&raw_odb, repo.get()), "opening the object database");
-  OdbPtr odb(raw_odb);
-  TreeReader reader(odb.get(), skips, kTreeCacheBytesPerThread);
-  TreeDiffer differ(reader);
-  std::unordered_map<ObjectId, std::vector<BlobLocation>, ObjectIdHash> memo;
-  for (std::size_t i = 0; i < trees.size(); ++i) {
-    out[i] = differ.locate(trees[i], wanted, memo);
-    std::sort(out[i].begin(), out[i].end(),
-              [](const BlobLocation& a, const BlobLocation& b) { return a.path < b.path; });
-  }
+  RepositoryPool pool(git_dir);
+  const ObjectStore store(git_dir);
+  tbb::enumerable_thread_specific<TreeWorker> workers;
+  LocationMemo memo;
+  tbb::task_arena arena(threads == 0 ? tbb::this_task_arena::max_concurrency() : static_cast<int>(threads));
+  arena.execute([&] {
+    tbb::parallel_for(std::size_t{0}, trees.size(), [&](std::size_t i) {
+      // Each tree is searched once, so the reader keeps few.
+      TreeDiffer differ(workers.local().reader(pool, store, skips, kLocateTreeCacheBytesPerThread));
+      out[i] = differ.locate(trees[i], wanted, memo);
+      std::sort(out[i].begin(), out[i].end(),
+                [](const BlobLocation& a, const BlobLocation& b) { return a.path < b.path; });
+    });
+  });
   return out;
 }
 

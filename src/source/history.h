@@ -112,9 +112,10 @@ History walk_history(const std::string& git_dir, const WalkOptions& options, Ski
 
 // Where each of `trees` holds any of the `wanted` blobs, per tree in the
 // order given, sorted by path. Subtrees shared between trees (the tips of
-// most branches share nearly everything) are searched once.
+// most branches share nearly everything) are searched once. Runs on
+// `threads` threads (0: all cores).
 std::vector<std::vector<BlobLocation>> locate_blobs(const std::string& git_dir, const std::vector<ObjectId>& trees,
                                                     const std::unordered_set<ObjectId, ObjectIdHash>& wanted,
-                                                    SkipLog& skips);
+                                                    SkipLog& skips, unsigned threads = 0);
 
 }  // namespace trawl

@@ -69,6 +69,12 @@ std::optional<MultiPackIndex> MultiPackIndex::parse(std::vector<unsigned char> b
 }
 
 std::optional<std::string> MultiPackIndex::pack_of(const ObjectId& id) const {
+  const auto pack = pack_number_of(id);
+  if (!pack) return std::nullopt;
+  return pack_names_[*pack];
+}
+
+std::optional<std::uint32_t> MultiPackIndex::pack_number_of(const ObjectId& id) const {
   const unsigned char* fanout = bytes_.data() + fanout_at_;
   const std::uint8_t first = id.bytes[0];
   std::size_t lo = first == 0 ? 0 : read_be32(fanout + std::size_t{4} * (first - 1u));
@@ -79,7 +85,7 @@ std::optional<std::string> MultiPackIndex::pack_of(const ObjectId& id) const {
     if (c == 0) {
       const std::uint32_t pack = read_be32(bytes_.data() + offsets_at_ + 8 * mid);
       if (pack >= pack_names_.size()) return std::nullopt;
-      return pack_names_[pack];
+      return pack;
     }
     if (c < 0) {
       lo = mid + 1;

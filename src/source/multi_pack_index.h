@@ -23,6 +23,8 @@ class MultiPackIndex {
   std::size_t object_count() const { return count_; }
   // The preferred pack's name for `id`, or nullopt when it covers no such object.
   std::optional<std::string> pack_of(const ObjectId& id) const;
+  // The same as an index into pack_names().
+  std::optional<std::uint32_t> pack_number_of(const ObjectId& id) const;
 
  private:
   std::vector<unsigned char> bytes_;

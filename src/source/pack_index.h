@@ -32,6 +32,8 @@ class PackIndex {
   ObjectId id_at(std::uint32_t position) const;
   // nullopt when the entry points outside the large-offset table.
   std::optional<std::uint64_t> offset_at(std::uint32_t position) const;
+  // The CRC-32 of the object's packed bytes (entry header and compressed data).
+  std::uint32_t crc_at(std::uint32_t position) const;
 
   // Index positions in pack order (by offset): from the pack's .rev file
   // when `rev_path` holds a valid one for this index, else by sorting.

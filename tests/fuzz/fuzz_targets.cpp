@@ -1,14 +1,29 @@
 #include "fuzz/fuzz_targets.h"
 
+#include <cstdlib>
+#include <cstring>
 #include <vector>
 
+#include "source/commit_parser.h"
 #include "source/git_delta.h"
 #include "source/multi_pack_index.h"
 #include "source/pack_file.h"
 #include "source/pack_index.h"
+#include "source/tree_reader.h"
 
 namespace trawl::fuzz {
 namespace {
+
+CachedTree tree_of(const std::uint8_t* data, std::size_t size) {
+  auto object = std::make_shared<StoredObject>();
+  object->type = ObjectType::kTree;
+  object->size = size;
+  object->data = std::make_unique<char[]>(size);
+  if (size > 0) std::memcpy(object->data.get(), data, size);
+  CachedTree tree;
+  tree.object = std::move(object);
+  return tree;
+}
 
 ObjectId id_from(const std::uint8_t* data, std::size_t size) {
   ObjectId id;
@@ -51,6 +66,24 @@ void delta(const std::uint8_t* data, std::size_t size) {
   std::vector<char> out;
   (void)parse_delta_header(instructions);
   (void)apply_delta(base, instructions, out);
+}
+
+void commit(const std::uint8_t* data, std::size_t size) {
+  (void)parse_commit(std::string_view(reinterpret_cast<const char*>(data), size));
+}
+
+void tree_listing(const std::uint8_t* data, std::size_t size) {
+  // The first two bytes split the rest into an earlier and a later tree; the
+  // later one listed from the earlier must list as it does alone.
+  if (size < 2) return;
+  const std::size_t split = std::min<std::size_t>((std::size_t{data[0]} << 8 | data[1]), size - 2);
+  CachedTree earlier = tree_of(data + 2, split);
+  list_tree_entries(earlier, nullptr);
+  CachedTree later = tree_of(data + 2 + split, size - 2 - split);
+  list_tree_entries(later, &earlier);
+  CachedTree alone = tree_of(data + 2 + split, size - 2 - split);
+  list_tree_entries(alone, nullptr);
+  if (later.entry_offsets != alone.entry_offsets || later.complete != alone.complete) std::abort();
 }
 
 }  // namespace trawl::fuzz

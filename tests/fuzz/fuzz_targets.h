@@ -14,6 +14,8 @@ void pack_index(const std::uint8_t* data, std::size_t size);
 void multi_pack_index(const std::uint8_t* data, std::size_t size);
 void pack_entry_header(const std::uint8_t* data, std::size_t size);
 void delta(const std::uint8_t* data, std::size_t size);
+void commit(const std::uint8_t* data, std::size_t size);
+void tree_listing(const std::uint8_t* data, std::size_t size);
 
 struct Target {
   std::string_view name;  // also the corpus folder's name
@@ -24,6 +26,8 @@ inline constexpr Target kTargets[] = {
     {"multi_pack_index", multi_pack_index},
     {"pack_entry_header", pack_entry_header},
     {"delta", delta},
+    {"commit", commit},
+    {"tree_listing", tree_listing},
 };
 
 }  // namespace trawl::fuzz
