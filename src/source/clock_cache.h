@@ -32,7 +32,10 @@ class ClockCache {
   // Keeps `value` under `key` as `cost` bytes, evicting others to make room.
   // Does nothing when `key` is kept already or `cost` exceeds the budget.
   void insert(const Key& key, Value value, std::size_t cost) {
-    if (cost > budget_ || where_.contains(key)) return;
+    if (cost > budget_) return;
+    const auto [where, added] = where_.try_emplace(key, 0);
+    if (!added) return;
+    // Eviction erases other keys only, so `where` stays valid.
     while (bytes_ + cost > budget_) {
       Slot& slot = slots_[hand_];
       hand_ = (hand_ + 1) % slots_.size();
@@ -55,7 +58,7 @@ class ClockCache {
       free_.pop_back();
     }
     slots_[index] = Slot{key, std::move(value), cost, true, false};
-    where_.emplace(key, index);
+    where->second = index;
     bytes_ += cost;
   }
 

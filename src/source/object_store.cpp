@@ -191,6 +191,7 @@ ObjectStore::ObjectStore(const std::string& git_dir, std::size_t cache_bytes)
     if (!file || file->object_count() != index->object_count()) continue;
     auto pack = std::make_unique<Pack>(std::move(*index), std::move(*file));
     if (!pack->load_entries(stem + ".rev")) continue;
+    pack->file.expect_random_access();
     by_idx_name.emplace(std::filesystem::path(idx_path).filename().string(), static_cast<std::uint32_t>(packs_.size()));
     packs_.push_back(std::move(pack));
   }

@@ -80,6 +80,10 @@ std::optional<PackFile> PackFile::open(const std::string& path, std::string& err
   return PackFile(data, size, count);
 }
 
+void PackFile::expect_random_access() const {
+  if (data_ != nullptr) ::madvise(const_cast<void*>(data_), size_, MADV_NORMAL);
+}
+
 PackFile::PackFile(PackFile&& other) noexcept
     : data_(other.data_), size_(other.size_), object_count_(other.object_count_) {
   other.data_ = nullptr;

@@ -47,6 +47,11 @@ class PackFile {
   std::string_view bytes() const { return {static_cast<const char*>(data_), size_}; }
   std::uint32_t object_count() const { return object_count_; }
 
+  // The mapping is read in pack order unless told otherwise: a reader that
+  // jumps around (following delta chains by id) asks for the kernel's usual
+  // read-ahead and keeps pages it touches as long as any others.
+  void expect_random_access() const;
+
  private:
   PackFile(const void* data, std::size_t size, std::uint32_t count) : data_(data), size_(size), object_count_(count) {}
   const void* data_;
