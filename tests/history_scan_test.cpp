@@ -8,8 +8,11 @@
 #include <functional>
 #include <sstream>
 #include <tuple>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "cli/git_scan.h"
+#include "source/history.h"
 #include "support/git_fixture.h"
 #include "support/test_rules.h"
 
@@ -216,6 +219,66 @@ TEST_F(HistoryScan, StopsAtTheShallowBoundaryAndSaysSo) {
       {kEdited, tip, "copy.py", 2}, {kMerged, tip, "topic.txt", 1}, {kReplaced, tip, "config.py", 5}};
   std::sort(expect.begin(), expect.end());
   EXPECT_EQ(found(result), expect);
+}
+
+}  // namespace
+}  // namespace trawl::test
+
+namespace trawl::test {
+namespace {
+
+// Searching ref tips only along the paths where wanted blobs were
+// introduced finds what a search of every directory finds.
+TEST(LocateBlobs, SearchAlongIntroducedPathsFindsWhatASearchOfEveryDirectoryFinds) {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  repo.write("a/b/key.txt", "one\n");
+  repo.write("a/c/other.txt", "two\n");
+  repo.write("top.txt", "three\n");
+  repo.commit("first");
+  repo.git("branch topic");
+  repo.write("d/e/f/key.txt", "one\n");  // the same blob, deeper
+  repo.remove("a/b/key.txt");
+  repo.commit("move");
+  repo.git("checkout -q topic");
+  repo.write("a/c/copy.txt", "three\n");
+  repo.write("g/new.txt", "four\n");
+  repo.commit("topic work");
+  repo.git("checkout -q main");
+  repo.git("merge -q --no-edit topic");
+  repo.git("tag v1 HEAD~1");
+
+  SkipLog skips;
+  const History history = walk_history(repo.git_dir().string(), WalkOptions{}, skips);
+  ASSERT_EQ(history.commits_in_scope, history.commits.size());
+  std::unordered_set<ObjectId, ObjectIdHash> wanted(history.blobs.begin(), history.blobs.end());
+  std::unordered_map<ObjectId, ObjectId, ObjectIdHash> tree_of;
+  for (const CommitInfo& c : history.commits) tree_of.emplace(c.id, c.tree);
+  std::vector<ObjectId> trees;
+  for (const RefInfo& ref : history.refs) trees.push_back(tree_of.at(ref.commit));
+  std::vector<std::string> paths;
+  for (const BlobIntroduction& intro : history.introductions) paths.push_back(intro.path);
+
+  const auto everywhere = locate_blobs(repo.git_dir().string(), trees, wanted, skips);
+  const auto along_paths = locate_blobs(repo.git_dir().string(), trees, wanted, skips, 0, &paths);
+  ASSERT_EQ(everywhere.size(), along_paths.size());
+  std::size_t found = 0;
+  for (std::size_t t = 0; t < everywhere.size(); ++t) {
+    ASSERT_EQ(everywhere[t].size(), along_paths[t].size());
+    for (std::size_t i = 0; i < everywhere[t].size(); ++i) {
+      EXPECT_EQ(everywhere[t][i].path, along_paths[t][i].path);
+      EXPECT_EQ(everywhere[t][i].blob, along_paths[t][i].blob);
+    }
+    found += everywhere[t].size();
+  }
+  EXPECT_GE(found, 10u);
+
+  // A path list without a blob's directory prunes it: the search obeys it.
+  const std::vector<std::string> only_top = {"top.txt"};
+  const auto pruned = locate_blobs(repo.git_dir().string(), trees, wanted, skips, 0, &only_top);
+  for (const auto& locations : pruned) {
+    for (const BlobLocation& l : locations) EXPECT_EQ(l.path.find('/'), std::string::npos) << l.path;
+  }
 }
 
 }  // namespace

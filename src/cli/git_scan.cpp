@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <mutex>
 #include <optional>
+#include <set>
 
 #include "engine/keyword_matcher.h"
 #include "engine/scanner.h"
@@ -28,7 +29,15 @@ std::vector<std::vector<BlobLocation>> tip_locations(const std::string& git_dir,
     auto it = tree_of.find(ref.commit);
     trees.push_back(it != tree_of.end() ? it->second : ObjectId{});
   }
-  return locate_blobs(git_dir, trees, wanted, skips, threads);
+  // When every commit was compared with its parents, a tip holds a wanted
+  // blob only at a path where some commit introduced it.
+  if (history.commits_in_scope != history.commits.size()) return locate_blobs(git_dir, trees, wanted, skips, threads);
+  std::set<std::string> paths;
+  for (const BlobIntroduction& intro : history.introductions) {
+    if (wanted.contains(intro.blob)) paths.insert(intro.path);
+  }
+  const std::vector<std::string> path_list(paths.begin(), paths.end());
+  return locate_blobs(git_dir, trees, wanted, skips, threads, &path_list);
 }
 
 }  // namespace

@@ -113,9 +113,13 @@ History walk_history(const std::string& git_dir, const WalkOptions& options, Ski
 // Where each of `trees` holds any of the `wanted` blobs, per tree in the
 // order given, sorted by path. Subtrees shared between trees (the tips of
 // most branches share nearly everything) are searched once. Runs on
-// `threads` threads (0: all cores).
+// `threads` threads (0: all cores). With `paths`, only the directories on
+// those paths are searched: in a walk of every commit, a blob a tip holds at
+// a path was introduced at that path by some commit, so the paths of the
+// wanted blobs' introductions are the only places to look.
 std::vector<std::vector<BlobLocation>> locate_blobs(const std::string& git_dir, const std::vector<ObjectId>& trees,
                                                     const std::unordered_set<ObjectId, ObjectIdHash>& wanted,
-                                                    SkipLog& skips, unsigned threads = 0);
+                                                    SkipLog& skips, unsigned threads = 0,
+                                                    const std::vector<std::string>* paths = nullptr);
 
 }  // namespace trawl
