@@ -11,6 +11,7 @@
 #include "engine/scanner.h"
 #include "rules/keyword_shape.h"
 #include "rules/rule_loader.h"
+#include "support/spots.h"
 
 namespace trawl {
 namespace {
@@ -115,20 +116,6 @@ TEST(KeywordShape, BarriersEndTheShapeOnTheirSide) {
   EXPECT_TRUE(shape->after.empty());
   EXPECT_TRUE(allows(*shape, "xxxkey_zz", "key_"));
   EXPECT_FALSE(allows(*shape, "xxkey_ab1234", "key_"));
-}
-
-struct Spot {
-  std::string rule;
-  std::string secret;
-  std::uint32_t line;
-  std::uint32_t column;
-  friend bool operator==(const Spot&, const Spot&) = default;
-};
-
-std::vector<Spot> spots(const RuleSet& rules, const std::vector<Hit>& hits) {
-  std::vector<Spot> out;
-  for (const Hit& h : hits) out.push_back({rules.rules[h.rule].id, h.secret, h.start_line, h.start_column});
-  return out;
 }
 
 // Every built-in rule, with and without shapes, on the rules' own examples

@@ -6,24 +6,10 @@
 
 #include "engine/scanner.h"
 #include "rules/rule_loader.h"
+#include "support/spots.h"
 
 namespace trawl {
 namespace {
-
-struct Spot {
-  std::string rule;
-  std::string secret;
-  std::uint32_t line;
-  std::uint32_t column;
-  friend bool operator==(const Spot&, const Spot&) = default;
-};
-
-std::vector<Spot> spots(const RuleSet& rules, const std::vector<Hit>& hits) {
-  std::vector<Spot> out;
-  out.reserve(hits.size());
-  for (const Hit& h : hits) out.push_back({rules.rules[h.rule].id, h.secret, h.start_line, h.start_column});
-  return out;
-}
 
 // The same rules with no keywords search whole texts: the reference.
 RuleSet without_keywords(const std::string& toml) {
