@@ -28,6 +28,22 @@ std::set<Occurrence> naive(const std::vector<std::string>& keywords, const std::
   return out;
 }
 
+// What a matcher must return for `blobs`: the naive search's occurrences,
+// sorted by (blob, keyword, end).
+std::vector<Candidate> naive_candidates(const std::vector<std::string>& keywords,
+                                        const std::vector<std::string>& blobs) {
+  std::vector<Candidate> expected;
+  for (std::uint32_t b = 0; b < blobs.size(); ++b) {
+    for (const auto& [end, keyword] : naive(keywords, blobs[b])) {
+      expected.push_back({b, keyword, static_cast<std::uint32_t>(end)});
+    }
+  }
+  std::sort(expected.begin(), expected.end(), [](const Candidate& x, const Candidate& y) {
+    return std::tie(x.blob, x.keyword, x.end) < std::tie(y.blob, y.keyword, y.end);
+  });
+  return expected;
+}
+
 std::set<Occurrence> automaton_scan(const KeywordAutomaton& automaton, const std::string& text, std::size_t slice) {
   std::set<Occurrence> out;
   const AcTableView view = automaton.view();
@@ -121,15 +137,7 @@ TEST(CpuKeywordMatcher, FindsKeywordsAcrossInterleavedSliceBoundariesExactlyOnce
     }
     blobs.push_back(blob);
   }
-  std::vector<Candidate> expected;
-  for (std::uint32_t b = 0; b < blobs.size(); ++b) {
-    for (const auto& [end, keyword] : naive(keywords, blobs[b])) {
-      expected.push_back({b, keyword, static_cast<std::uint32_t>(end)});
-    }
-  }
-  std::sort(expected.begin(), expected.end(), [](const Candidate& x, const Candidate& y) {
-    return std::tie(x.blob, x.keyword, x.end) < std::tie(y.blob, y.keyword, y.end);
-  });
+  const std::vector<Candidate> expected = naive_candidates(keywords, blobs);
   EXPECT_EQ(matcher->match(batch_of(blobs)), expected);
 }
 
@@ -140,15 +148,7 @@ TEST(CpuKeywordMatcher, ReportsAnOccurrenceAtEveryByteOfLongRuns) {
   const KeywordAutomaton automaton(keywords);
   const auto matcher = make_cpu_keyword_matcher(automaton);
   const std::vector<std::string> blobs = {std::string(1000, 'a'), std::string(70001, 'A'), "ba" + std::string(5, 'a')};
-  std::vector<Candidate> expected;
-  for (std::uint32_t b = 0; b < blobs.size(); ++b) {
-    for (const auto& [end, keyword] : naive(keywords, blobs[b])) {
-      expected.push_back({b, keyword, static_cast<std::uint32_t>(end)});
-    }
-  }
-  std::sort(expected.begin(), expected.end(), [](const Candidate& x, const Candidate& y) {
-    return std::tie(x.blob, x.keyword, x.end) < std::tie(y.blob, y.keyword, y.end);
-  });
+  const std::vector<Candidate> expected = naive_candidates(keywords, blobs);
   ASSERT_EQ(expected.size(), 1000u + 999u + 70001u + 70000u + 6u + 5u);
   EXPECT_EQ(matcher->match(batch_of(blobs)), expected);
 }

@@ -20,6 +20,7 @@
 #include "source/object_store.h"
 #include "source/repository_pool.h"
 #include "support/git_fixture.h"
+#include "support/pack_fixtures.h"
 
 namespace trawl::test {
 namespace {
@@ -110,23 +111,6 @@ std::set<ObjectId> expect_same_as_libgit2(const std::filesystem::path& git_dir, 
   return not_returned;
 }
 
-// A file edited line by line and a wide directory with one of its files
-// changed per commit, so repacking builds long delta chains of blobs and of
-// trees.
-void grow_history(GitRepo& repo, int commits, const std::string& tag) {
-  std::string text;
-  for (int line = 0; line < 200; ++line) text += "line " + std::to_string(line) + " of a long file\n";
-  for (int c = 0; c < commits; ++c) {
-    const std::size_t at = text.find("line " + std::to_string((c * 7) % 200) + " ");
-    text.insert(at, tag + " edit " + std::to_string(c) + "\n");
-    repo.write("notes.txt", text);
-    repo.write("wide/" + tag + "-file-with-a-longish-name-" + std::to_string((c * 37) % 100) + ".txt",
-               tag + " edit " + std::to_string(c) + "\n");
-    repo.write("dir/sub/" + tag + std::to_string(c % 3) + ".txt", tag + " deeper " + std::to_string(c) + "\n");
-    repo.commit(tag + " " + std::to_string(c));
-  }
-}
-
 std::filesystem::path only_pack(GitRepo& repo) {
   std::filesystem::path pack;
   for (const auto& e : std::filesystem::directory_iterator(repo.git_dir() / "objects/pack")) {
@@ -200,16 +184,8 @@ TEST(ObjectStore, ReadsObjectsThatSeveralPacksHoldThroughAMultiPackIndex) {
 TEST(ObjectStore, ReadsAThinPackFixedUpWithRefDeltaBases) {
   TempDir dir;
   GitRepo source(dir.path() / "source");
-  grow_history(source, 20, "a");
-  source.git("tag v1");
-  grow_history(source, 20, "b");
   GitRepo target(dir.path() / "target", true);
-  target.git("fetch -q " + shell_quote(source.path().string()) + " v1:refs/heads/main");
-  target.git("repack -q -a -d");
-  target.git("-C " + shell_quote(source.path().string()) + " rev-parse HEAD ^v1 | git -C " +
-             shell_quote(source.path().string()) +
-             " pack-objects -q --thin --stdout --revs | git index-pack --fix-thin --stdin");
-  target.git("update-ref refs/heads/main " + source.head());
+  fetch_thin_pack(source, target);
   EXPECT_EQ(target.git("count-objects -v | grep '^packs:'"), "packs: 2\n");
   EXPECT_TRUE(expect_same_as_libgit2(target.git_dir(), all_object_ids(target)).empty());
 }

@@ -16,6 +16,7 @@
 #include "source/git_delta.h"
 #include "source/multi_pack_index.h"
 #include "support/git_fixture.h"
+#include "support/pack_fixtures.h"
 
 namespace trawl::test {
 namespace {
@@ -74,19 +75,6 @@ void expect_same_as_libgit2(GitRepo& repo, std::uint64_t expect_from_packs_at_le
   EXPECT_EQ(packs.stats.from_packs + packs.stats.from_libgit2, ids.size());
 }
 
-// A file edited line by line, so repacking builds long delta chains.
-void grow_history(GitRepo& repo, int commits, const std::string& tag) {
-  std::string text;
-  for (int line = 0; line < 200; ++line) text += "line " + std::to_string(line) + " of a long file\n";
-  for (int c = 0; c < commits; ++c) {
-    const std::size_t at = text.find("line " + std::to_string((c * 7) % 200) + " ");
-    text.insert(at, tag + " edit " + std::to_string(c) + "\n");
-    repo.write("notes.txt", text);
-    repo.write("dir/" + tag + std::to_string(c % 5) + ".txt", tag + " file " + std::to_string(c) + "\n");
-    repo.commit(tag + " " + std::to_string(c));
-  }
-}
-
 TEST(PackReader, ReadsDeepDeltaChainsLikeLibgit2) {
   TempDir dir;
   GitRepo repo(dir.path() / "repo");
@@ -139,18 +127,8 @@ TEST(PackReader, ReadsEachObjectOnceFromThePackTheMultiPackIndexPrefers) {
 TEST(PackReader, ReadsAThinPackFixedUpWithRefDeltaBases) {
   TempDir dir;
   GitRepo source(dir.path() / "source");
-  grow_history(source, 20, "a");
-  source.git("tag v1");
-  grow_history(source, 20, "b");
   GitRepo target(dir.path() / "target", true);
-  target.git("fetch -q " + shell_quote(source.path().string()) + " v1:refs/heads/main");
-  target.git("repack -q -a -d");
-  // A thin pack of v1..main, its bases in the target: index-pack appends them.
-  target.git("-C " + shell_quote(source.path().string()) + " rev-parse HEAD ^v1 | git -C " +
-             shell_quote(source.path().string()) +
-             " pack-objects -q --thin --stdout --revs | git index-pack "
-             "--fix-thin --stdin");
-  target.git("update-ref refs/heads/main " + source.head());
+  fetch_thin_pack(source, target);
   // The fixed-up pack holds REF_DELTA entries whose bases were appended.
   EXPECT_EQ(target.git("count-objects -v | grep '^packs:'"), "packs: 2\n");
   expect_same_as_libgit2(target, 40);
