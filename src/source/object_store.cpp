@@ -51,18 +51,11 @@ struct ObjectStore::Pack {
   // Reads the entry table; false when the index does not describe this pack
   // (offsets out of order, outside its data, or repeated).
   bool load_entries(const std::string& rev_path) {
-    const std::uint64_t data_end = file.bytes().size() - 20;
-    positions = index.pack_order(rev_path);
-    offsets.reserve(positions.size());
-    entries.assign(positions.size(), 0);
-    for (std::uint32_t k = 0; k < positions.size(); ++k) {
-      const auto offset = index.offset_at(positions[k]);
-      if (!offset || *offset < 12 || *offset >= data_end || (!offsets.empty() && *offset <= offsets.back())) {
-        return false;
-      }
-      offsets.push_back(*offset);
-      entries[positions[k]] = k;
-    }
+    PackEntries table;
+    if (!table.load(index, file.bytes().size(), rev_path)) return false;
+    positions = std::move(table.positions);
+    offsets = std::move(table.offsets);
+    entries = std::move(table.entry_of);
     return true;
   }
 

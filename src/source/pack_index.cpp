@@ -145,6 +145,24 @@ std::vector<std::uint32_t> PackIndex::pack_order(const std::string& rev_path) co
   return order;
 }
 
+bool PackEntries::load(const PackIndex& index, std::uint64_t pack_size, const std::string& rev_path) {
+  if (pack_size < 32) return false;
+  const std::uint64_t data_end = pack_size - 20;  // before the trailing checksum
+  positions = index.pack_order(rev_path);
+  offsets.clear();
+  offsets.reserve(positions.size());
+  entry_of.assign(positions.size(), 0);
+  for (std::uint32_t k = 0; k < positions.size(); ++k) {
+    const auto offset = index.offset_at(positions[k]);
+    if (!offset || *offset < 12 || *offset >= data_end || (!offsets.empty() && *offset <= offsets.back())) {
+      return false;
+    }
+    offsets.push_back(*offset);
+    entry_of[positions[k]] = k;
+  }
+  return true;
+}
+
 std::vector<std::string> pack_index_paths(const std::string& git_dir) {
   std::vector<std::string> paths;
   std::error_code ec;

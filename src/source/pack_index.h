@@ -47,6 +47,20 @@ class PackIndex {
   std::size_t large_offsets_at_ = 0;
 };
 
+// A pack's entries in pack order, read off its index: entry k lies at
+// offsets[k] (ascending) and is index position positions[k]; entry_of[p] is
+// the entry at index position p.
+struct PackEntries {
+  std::vector<std::uint32_t> positions;
+  std::vector<std::uint64_t> offsets;
+  std::vector<std::uint32_t> entry_of;
+
+  // Fills the table for a pack of `pack_size` bytes, in the order of its
+  // .rev file at `rev_path` when valid; false when the index does not
+  // describe the pack (offsets out of order, outside its data, or repeated).
+  bool load(const PackIndex& index, std::uint64_t pack_size, const std::string& rev_path);
+};
+
 // The .idx files under `git_dir`/objects/pack, sorted by name.
 std::vector<std::string> pack_index_paths(const std::string& git_dir);
 

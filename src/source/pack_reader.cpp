@@ -38,23 +38,16 @@ using Decompressor = std::unique_ptr<libdeflate_decompressor, DecompressorDelete
 // One pack's entries in pack order and the delta forest over the ones needed.
 class PackPlan {
  public:
-  PackPlan(const PackIndex& index, const PackFile& pack, std::vector<std::uint32_t> order)
-      : index_(index), pack_(pack), order_(std::move(order)) {}
+  PackPlan(const PackIndex& index, const PackFile& pack) : index_(index), pack_(pack) {}
 
   // Offsets in pack order; false if they are not strictly increasing inside
   // the pack's data (a corrupt index).
-  bool load_offsets() {
-    const std::uint64_t data_end = pack_.bytes().size() - 20;
-    offsets_.reserve(order_.size());
-    position_of_index_.assign(order_.size(), 0);
-    for (std::uint32_t k = 0; k < order_.size(); ++k) {
-      const auto offset = index_.offset_at(order_[k]);
-      if (!offset || *offset < 12 || *offset >= data_end || (!offsets_.empty() && *offset <= offsets_.back())) {
-        return false;
-      }
-      offsets_.push_back(*offset);
-      position_of_index_[order_[k]] = k;
-    }
+  bool load_offsets(const std::string& rev_path) {
+    PackEntries table;
+    if (!table.load(index_, pack_.bytes().size(), rev_path)) return false;
+    order_ = std::move(table.positions);
+    offsets_ = std::move(table.offsets);
+    position_of_index_ = std::move(table.entry_of);
     parent_.assign(order_.size(), kUnvisited);
     header_slot_.assign(order_.size(), kNoHeader);
     return true;
@@ -308,8 +301,8 @@ std::vector<ObjectId> read_packed_blobs(const std::string& git_dir, const std::v
     auto pack = PackFile::open(stem + ".pack", error);
     if (!pack || pack->object_count() != index->object_count()) continue;
 
-    PackPlan plan(*index, *pack, index->pack_order(stem + ".rev"));
-    if (!plan.load_offsets()) continue;
+    PackPlan plan(*index, *pack);
+    if (!plan.load_offsets(stem + ".rev")) continue;
 
     std::vector<std::uint32_t> selected_list;
     std::vector<ObjectId> claimed;
