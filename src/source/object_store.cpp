@@ -44,23 +44,14 @@ struct ObjectStore::Pack {
 
   PackIndex index;
   PackFile file;
-  std::vector<std::uint64_t> offsets;    // by entry, ascending
-  std::vector<std::uint32_t> positions;  // by entry: its position in the index
-  std::vector<std::uint32_t> entries;    // by index position: its entry
+  PackEntries table;  // entries in pack order
 
   // Reads the entry table; false when the index does not describe this pack
   // (offsets out of order, outside its data, or repeated).
-  bool load_entries(const std::string& rev_path) {
-    PackEntries table;
-    if (!table.load(index, file.bytes().size(), rev_path)) return false;
-    positions = std::move(table.positions);
-    offsets = std::move(table.offsets);
-    entries = std::move(table.entry_of);
-    return true;
-  }
+  bool load_entries(const std::string& rev_path) { return table.load(index, file.bytes().size(), rev_path); }
 
   std::uint64_t end_of(std::uint32_t entry) const {
-    return entry + 1 < offsets.size() ? offsets[entry + 1] : file.bytes().size() - 20;
+    return entry + 1 < table.offsets.size() ? table.offsets[entry + 1] : file.bytes().size() - 20;
   }
 
   // The entry at `offset`, which lies before entry `from`. Bases are mostly
@@ -70,31 +61,31 @@ struct ObjectStore::Pack {
     std::uint64_t high = from;  // offsets[high] > offset
     std::uint64_t low = 0;
     for (std::uint64_t step = 1; step < high; step *= 2) {
-      if (offsets[high - step] <= offset) {
+      if (table.offsets[high - step] <= offset) {
         low = high - step;
         break;
       }
       high -= step;
     }
-    const auto it = std::lower_bound(offsets.begin() + static_cast<std::ptrdiff_t>(low),
-                                     offsets.begin() + static_cast<std::ptrdiff_t>(high), offset);
-    if (it == offsets.begin() + static_cast<std::ptrdiff_t>(high) || *it != offset) return std::nullopt;
-    return static_cast<std::uint32_t>(it - offsets.begin());
+    const auto it = std::lower_bound(table.offsets.begin() + static_cast<std::ptrdiff_t>(low),
+                                     table.offsets.begin() + static_cast<std::ptrdiff_t>(high), offset);
+    if (it == table.offsets.begin() + static_cast<std::ptrdiff_t>(high) || *it != offset) return std::nullopt;
+    return static_cast<std::uint32_t>(it - table.offsets.begin());
   }
 
   std::optional<std::uint32_t> entry_of(const ObjectId& id) const {
     const auto position = index.position_of(id);
     if (!position) return std::nullopt;
-    return entries[*position];
+    return table.entry_of[*position];
   }
 
   // The entry's header, once its bytes match the index's CRC-32.
   std::optional<PackEntryHeader> checked_header(std::uint32_t entry) const {
-    const std::uint64_t begin = offsets[entry];
+    const std::uint64_t begin = table.offsets[entry];
     const std::uint64_t end = end_of(entry);
     const std::string_view bytes = file.bytes();
     const std::uint32_t crc = libdeflate_crc32(0, bytes.data() + begin, static_cast<std::size_t>(end - begin));
-    if (crc != index.crc_at(positions[entry])) return std::nullopt;
+    if (crc != index.crc_at(table.positions[entry])) return std::nullopt;
     return parse_pack_entry_header(bytes.substr(0, static_cast<std::size_t>(end)), begin);
   }
 

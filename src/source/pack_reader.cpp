@@ -43,27 +43,23 @@ class PackPlan {
   // Offsets in pack order; false if they are not strictly increasing inside
   // the pack's data (a corrupt index).
   bool load_offsets(const std::string& rev_path) {
-    PackEntries table;
-    if (!table.load(index_, pack_.bytes().size(), rev_path)) return false;
-    order_ = std::move(table.positions);
-    offsets_ = std::move(table.offsets);
-    position_of_index_ = std::move(table.entry_of);
-    parent_.assign(order_.size(), kUnvisited);
-    header_slot_.assign(order_.size(), kNoHeader);
+    if (!entries_.load(index_, pack_.bytes().size(), rev_path)) return false;
+    parent_.assign(entries_.positions.size(), kUnvisited);
+    header_slot_.assign(entries_.positions.size(), kNoHeader);
     return true;
   }
 
   std::uint64_t entry_end(std::uint32_t k) const {
-    return k + 1 < offsets_.size() ? offsets_[k + 1] : pack_.bytes().size() - 20;
+    return k + 1 < entries_.offsets.size() ? entries_.offsets[k + 1] : pack_.bytes().size() - 20;
   }
 
   std::optional<std::uint32_t> position_of(const ObjectId& id) const {
     const auto index_position = index_.position_of(id);
     if (!index_position) return std::nullopt;
-    return position_of_index_[*index_position];
+    return entries_.entry_of[*index_position];
   }
 
-  ObjectId id_at(std::uint32_t k) const { return index_.id_at(order_[k]); }
+  ObjectId id_at(std::uint32_t k) const { return index_.id_at(entries_.positions[k]); }
 
   // Follows `k`'s delta chain to its base, recording parents and headers.
   // Returns kRoot when the chain is sound, else kCorrupt or kExternalBase.
@@ -81,7 +77,7 @@ class PackPlan {
         outcome = known == kCorrupt || known == kExternalBase ? known : kRoot;
         break;
       }
-      const auto header = parse_pack_entry_header(pack_.bytes().substr(0, entry_end(at)), offsets_[at]);
+      const auto header = parse_pack_entry_header(pack_.bytes().substr(0, entry_end(at)), entries_.offsets[at]);
       if (!header) {
         parent_[at] = kCorrupt;
         outcome = kCorrupt;
@@ -91,13 +87,13 @@ class PackPlan {
       headers_.push_back(*header);
       std::optional<std::uint32_t> base;
       if (header->type == PackObjectType::kOfsDelta) {
-        auto it = std::lower_bound(offsets_.begin(), offsets_.begin() + at, header->base_offset);
-        if (it == offsets_.begin() + at || *it != header->base_offset) {
+        auto it = std::lower_bound(entries_.offsets.begin(), entries_.offsets.begin() + at, header->base_offset);
+        if (it == entries_.offsets.begin() + at || *it != header->base_offset) {
           parent_[at] = kCorrupt;
           outcome = kCorrupt;
           break;
         }
-        base = static_cast<std::uint32_t>(it - offsets_.begin());
+        base = static_cast<std::uint32_t>(it - entries_.offsets.begin());
       } else if (header->type == PackObjectType::kRefDelta) {
         base = position_of(header->base_id);
         if (!base) {
@@ -123,7 +119,7 @@ class PackPlan {
 
   // Builds the forest of needed entries (selected ones and their bases).
   void build_forest(const std::vector<std::uint32_t>& selected) {
-    std::vector<std::uint8_t> needed(offsets_.size(), 0);
+    std::vector<std::uint8_t> needed(entries_.offsets.size(), 0);
     for (std::uint32_t k : selected) {
       for (std::int32_t at = static_cast<std::int32_t>(k); at >= 0 && needed[static_cast<std::uint32_t>(at)] == 0;
            at = parent_[static_cast<std::uint32_t>(at)]) {
@@ -131,7 +127,7 @@ class PackPlan {
       }
     }
     std::vector<std::pair<std::uint32_t, std::uint32_t>> edges;
-    for (std::uint32_t k = 0; k < offsets_.size(); ++k) {
+    for (std::uint32_t k = 0; k < entries_.offsets.size(); ++k) {
       if (needed[k] == 0) continue;
       if (parent_[k] == kRoot) {
         roots_.push_back(k);
@@ -142,7 +138,7 @@ class PackPlan {
     std::sort(edges.begin(), edges.end());
     // Children in CSR form: those of entry k are children_[first_child_[k], first_child_[k + 1]).
     children_.clear();
-    first_child_.assign(offsets_.size() + 1, 0);
+    first_child_.assign(entries_.offsets.size() + 1, 0);
     for (const auto& [parent, child] : edges) {
       ++first_child_[parent + 1];
       children_.push_back(child);
@@ -156,14 +152,12 @@ class PackPlan {
 
   const std::vector<std::uint32_t>& roots() const { return roots_; }
   const PackEntryHeader& header(std::uint32_t k) const { return headers_[header_slot_[k]]; }
-  std::uint64_t offset(std::uint32_t k) const { return offsets_[k]; }
+  std::uint64_t offset(std::uint32_t k) const { return entries_.offsets[k]; }
 
  private:
   const PackIndex& index_;
   const PackFile& pack_;
-  std::vector<std::uint32_t> order_;
-  std::vector<std::uint64_t> offsets_;
-  std::vector<std::uint32_t> position_of_index_;
+  PackEntries entries_;  // in pack order
   std::vector<std::int32_t> parent_;
   static constexpr std::uint32_t kNoHeader = 0xffffffffu;
   std::vector<std::uint32_t> header_slot_;  // entry -> index into headers_

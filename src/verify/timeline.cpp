@@ -109,22 +109,21 @@ std::vector<int> ref_kinds(const History& history) {
 }
 
 void add_reachability(std::vector<SecretTimeline>& timelines, const History& history, const std::vector<int>& kinds) {
-  std::unordered_map<std::string, std::uint32_t> commit_index;
+  // Each introducing commit (by id) -> its index in `targets`.
+  std::unordered_map<std::string, std::size_t> target_of;
   std::unordered_set<std::string> wanted;
   for (const SecretTimeline& t : timelines) {
     for (const SecretIntroduction& i : t.introduced) wanted.insert(i.commit);
   }
   std::vector<std::uint32_t> targets;
-  for (std::uint32_t c = 0; c < history.commits.size() && commit_index.size() < wanted.size(); ++c) {
+  for (std::uint32_t c = 0; c < history.commits.size() && target_of.size() < wanted.size(); ++c) {
     std::string hex = history.commits[c].id.hex();
     if (wanted.contains(hex)) {
-      commit_index.emplace(std::move(hex), c);
+      target_of.emplace(std::move(hex), targets.size());
       targets.push_back(c);
     }
   }
   const auto reaching = refs_reaching(history, targets);
-  std::unordered_map<std::uint32_t, std::size_t> target_of;
-  for (std::size_t k = 0; k < targets.size(); ++k) target_of.emplace(targets[k], k);
   // Refs by kind, then name: the order a capped list shows them in.
   std::vector<std::size_t> order(history.refs.size());
   for (std::size_t r = 0; r < order.size(); ++r) order[r] = r;
@@ -138,9 +137,9 @@ void add_reachability(std::vector<SecretTimeline>& timelines, const History& his
   for (SecretTimeline& t : timelines) {
     std::fill(refs.begin(), refs.end(), 0);
     for (const SecretIntroduction& i : t.introduced) {
-      auto c = commit_index.find(i.commit);
-      if (c == commit_index.end()) continue;
-      const std::vector<std::uint64_t>& bits = reaching[target_of.at(c->second)];
+      auto target = target_of.find(i.commit);
+      if (target == target_of.end()) continue;
+      const std::vector<std::uint64_t>& bits = reaching[target->second];
       for (std::size_t w = 0; w < refs.size(); ++w) refs[w] |= bits[w];
     }
     t.reachable_from_total = 0;
