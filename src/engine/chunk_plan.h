@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "engine/chunk_scan.h"
-#include "source/blob_batch.h"
+#include "content/blob_batch.h"
 
 namespace trawl {
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "engine/token_entropy.h"
-#include "source/blob_batch.h"
+#include "content/blob_batch.h"
 
 namespace trawl {
 

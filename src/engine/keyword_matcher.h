@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "engine/aho_corasick.h"
-#include "source/blob_batch.h"
+#include "content/blob_batch.h"
 
 namespace trawl {
 

@@ -21,7 +21,7 @@
 #include "engine/keyword_matcher.h"
 #include "rules/keyword_shape.h"
 #include "rules/rule.h"
-#include "source/blob_batch.h"
+#include "content/blob_batch.h"
 
 namespace trawl {
 

@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "source/blob_batch.h"
-#include "source/object_id.h"
+#include "content/blob_batch.h"
+#include "content/object_id.h"
 #include "source/skip_log.h"
 
 namespace trawl {

@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "source/object_id.h"
+#include "content/object_id.h"
 #include "source/skip_log.h"
 
 namespace trawl {

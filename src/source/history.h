@@ -24,7 +24,7 @@
 #include <utility>
 #include <vector>
 
-#include "source/object_id.h"
+#include "content/object_id.h"
 #include "source/skip_log.h"
 
 namespace trawl {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "source/object_id.h"
+#include "content/object_id.h"
 
 namespace trawl {
 

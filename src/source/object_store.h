@@ -32,7 +32,7 @@
 #include <vector>
 
 #include "source/multi_pack_index.h"
-#include "source/object_id.h"
+#include "content/object_id.h"
 
 namespace trawl {
 

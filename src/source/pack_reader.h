@@ -23,7 +23,7 @@
 #include <string_view>
 #include <vector>
 
-#include "source/object_id.h"
+#include "content/object_id.h"
 #include "source/skip_log.h"
 
 namespace trawl {

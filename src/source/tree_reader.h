@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "source/clock_cache.h"
-#include "source/object_id.h"
+#include "content/object_id.h"
 #include "source/object_store.h"
 #include "source/skip_log.h"
 

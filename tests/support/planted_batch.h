@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "source/blob_batch.h"
+#include "content/blob_batch.h"
 
 namespace trawl::test {
 

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "source/object_id.h"
+#include "content/object_id.h"
 
 namespace trawl {
 

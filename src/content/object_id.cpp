@@ -1,4 +1,4 @@
-#include "source/object_id.h"
+#include "content/object_id.h"
 
 namespace trawl {
 
