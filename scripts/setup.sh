@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git
-  libgit2-dev libtbb-dev libre2-dev libdeflate-dev zlib1g-dev
+  libgit2-dev libtbb-dev libre2-dev libdeflate-dev zlib1g-dev libssl-dev
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
   libgtest-dev libgmock-dev
   python3 python3-jsonschema time

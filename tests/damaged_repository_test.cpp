@@ -6,7 +6,7 @@
 #include <map>
 #include <sstream>
 
-#include "cli/git_scan.h"
+#include "scan/scans.h"
 #include "support/git_fixture.h"
 #include "support/test_rules.h"
 

@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "cli/file_scan.h"
 #include "cli/progress.h"
+#include "scan/scans.h"
 #include "support/git_fixture.h"
 #include "support/test_rules.h"
 

@@ -11,13 +11,25 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "cli/git_scan.h"
+#include "scan/scans.h"
 #include "source/history.h"
 #include "support/git_fixture.h"
 #include "support/test_rules.h"
 
 namespace trawl::test {
 namespace {
+
+// Hands each finding to a function as it is confirmed.
+class StreamingSink final : public FindingSink {
+ public:
+  explicit StreamingSink(std::function<void(const Finding&)> f) : f_(std::move(f)) {}
+  bool streams() const override { return true; }
+  void on_finding(const Finding& finding) override { f_(finding); }
+  void finish(const ReportContent& /*content*/) override {}
+
+ private:
+  std::function<void(const Finding&)> f_;
+};
 
 const std::string kTokenRules = std::string(kTestTokenRule) + R"(tags = ["test"]
 )";
@@ -122,9 +134,10 @@ class HistoryScan : public ::testing::Test {
     options.config_path = (dir_.path() / "rules.toml").string();
     options.max_blob_size = 1024;
     options.batch_bytes = batch_bytes;
-    options.on_finding = std::move(on_finding);
     std::ostringstream log;
-    return scan_git_history(options, log);
+    if (!on_finding) return scan_git_history(options, log);
+    StreamingSink sink(std::move(on_finding));
+    return scan_git_history(options, log, {&sink});
   }
 
   std::vector<Expected> expected() const {
@@ -186,16 +199,16 @@ TEST_F(HistoryScan, FillsEveryFindingFieldFromTheIntroducingCommit) {
 TEST_F(HistoryScan, CountsEveryRefCommitAndUniqueBlobAndSkipsBinaryAndOversized) {
   const ScanResult result = scan(repo_->path().string());
   // main, topic, feature-x, v-only, notes, stash
-  EXPECT_EQ(result.summary.refs, 6u);
+  EXPECT_EQ(result.summary.git->refs, 6u);
   const std::string commit_count = repo_->git("rev-list --all --count");
-  EXPECT_EQ(result.summary.commits, std::stoull(commit_count));
+  EXPECT_EQ(result.summary.git->commits, std::stoull(commit_count));
   const std::string blob_count = repo_->git(
       "rev-list --all --objects | cut -d' ' -f1 | git cat-file --batch-check='%(objecttype)' | grep -c blob");
   EXPECT_EQ(result.summary.blobs, std::stoull(blob_count));
   EXPECT_EQ(skipped(result, "binary"), 1u);
   EXPECT_EQ(skipped(result, "too_large"), 1u);
   EXPECT_EQ(result.summary.blobs_scanned + 2, result.summary.blobs);
-  EXPECT_FALSE(result.summary.shallow);
+  EXPECT_FALSE(result.summary.git->shallow);
 }
 
 TEST_F(HistoryScan, FindsTheSameInABareCloneWithEverythingPacked) {
@@ -211,8 +224,8 @@ TEST_F(HistoryScan, StopsAtTheShallowBoundaryAndSaysSo) {
   repo_->git("clone -q --depth 1 --no-local --branch main file://" + repo_->path().string() + " " +
              shell_quote(shallow.string()));
   const ScanResult result = scan(shallow.string());
-  EXPECT_TRUE(result.summary.shallow);
-  EXPECT_EQ(result.summary.commits, 1u);
+  EXPECT_TRUE(result.summary.git->shallow);
+  EXPECT_EQ(result.summary.git->commits, 1u);
   // At the boundary everything in the tree counts as introduced there.
   const std::string tip = c6_;
   std::vector<Expected> expect = {

@@ -15,6 +15,7 @@
 #include "source/blob_reader.h"
 #include "source/git_delta.h"
 #include "source/multi_pack_index.h"
+#include "support/batch_collector.h"
 #include "support/git_fixture.h"
 #include "support/pack_fixtures.h"
 
@@ -46,15 +47,15 @@ ReadResult read_all(const std::filesystem::path& git_dir, const std::vector<Obje
   SkipLog skips;
   BlobReadOptions options;
   options.source = source;
-  options.batch_bytes = 1 << 16;  // many small batches
-  std::mutex mutex;
-  result.stats = read_blobs(git_dir.string(), ids, options, skips, [&](BlobBatch& batch) {
-    std::lock_guard lock(mutex);
+  BatchCollector collector(1 << 16);  // many small batches
+  BatchFiller filler(collector);
+  result.stats = read_blobs(git_dir.string(), ids, options, skips, filler);
+  for (const BlobBatch& batch : collector.batches) {
     for (std::size_t i = 0; i < batch.entries.size(); ++i) {
-      EXPECT_TRUE(result.blobs.emplace(batch.entries[i].id, std::string(batch.bytes(i))).second)
-          << "delivered twice: " << batch.entries[i].id.hex();
+      EXPECT_TRUE(result.blobs.emplace(batch.entries[i].key.git_id(), std::string(batch.bytes(i))).second)
+          << "delivered twice: " << batch.entries[i].key.hex();
     }
-  });
+  }
   result.skipped = skips.entries();
   return result;
 }

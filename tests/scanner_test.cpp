@@ -125,7 +125,7 @@ TEST(Scanner, BlobByBlobMatchingFindsWhatWholeBatchMatchingFinds) {
     std::string text;
     for (int n = static_cast<int>(rng() % 6); n > 0; --n) text += pieces[rng() % pieces.size()];
     BlobEntry entry;
-    entry.id.bytes[0] = static_cast<std::uint8_t>(b);
+    entry.key = BlobKey::sha256_of(std::to_string(b));
     entry.offset = batch.arena.size();
     entry.length = text.size();
     batch.entries.push_back(entry);

@@ -9,10 +9,10 @@
 #include <sstream>
 #include <tuple>
 
-#include "cli/git_scan.h"
+#include "content/sha256.h"
+#include "scan/scans.h"
 #include "support/git_fixture.h"
 #include "support/test_rules.h"
-#include "verify/sha256.h"
 
 namespace trawl::test {
 namespace {
@@ -96,7 +96,7 @@ TEST_F(Timeline, ReportsOneFindingPerLineAndPerFileWhereTheSecretEntered) {
                                     {t1_, "app.env", 3},
                                     {c2_, "old.key", 1},
                                     {r1_, "app.env", 4}}));
-  EXPECT_EQ(result.summary.commits, 5u);
+  EXPECT_EQ(result.summary.git->commits, 5u);
 }
 
 TEST_F(Timeline, FollowsASecretFromItsBranchThroughTheMergeToItsRemovalAndTheTagThatStillHoldsIt) {
@@ -154,8 +154,8 @@ TEST_F(Timeline, ARangeReportsOnlyWhatItsCommitsIntroduced) {
   const ScanResult result = scan(scope);
   // kKept is still on line 3 of the file r1 changes, but entered before the range.
   EXPECT_EQ(places(result), (std::vector<Place>{{r1_, "app.env", 4}}));
-  EXPECT_EQ(result.summary.commits, 1u);
-  EXPECT_EQ(result.summary.refs, 1u);
+  EXPECT_EQ(result.summary.git->commits, 1u);
+  EXPECT_EQ(result.summary.git->refs, 1u);
   ASSERT_EQ(result.secrets.size(), 1u);
   EXPECT_EQ(result.secrets[0].reachable_from, std::vector<std::string>{"refs/heads/main"});
 }
@@ -167,7 +167,7 @@ TEST_F(Timeline, ABranchScopeScansOnlyThatRefsHistory) {
   EXPECT_EQ(
       places(result),
       sorted({{c1_, "a.txt", 1}, {c1_, "a.txt", 3}, {c1_, "b.txt", 1}, {t1_, "app.env", 2}, {t1_, "app.env", 3}}));
-  EXPECT_EQ(result.summary.commits, 2u);
+  EXPECT_EQ(result.summary.git->commits, 2u);
 }
 
 TEST_F(Timeline, SinceSkipsOlderCommitsWithoutBlamingTheMergeForWhatTheyIntroduced) {

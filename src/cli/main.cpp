@@ -11,15 +11,13 @@
 #include <iostream>
 #include <map>
 
-#include "cli/file_scan.h"
-#include "cli/git_scan.h"
 #include "cli/progress.h"
 #include "cli/rule_examples.h"
 #include "engine/backends.h"
-#include "report/output_file.h"
-#include "report/redact.h"
+#include "report/finding_sink.h"
 #include "report/reports.h"
 #include "rules/rule_loader.h"
+#include "scan/scans.h"
 
 namespace {
 
@@ -87,17 +85,8 @@ void print_skipped(const trawl::ScanResult& result) {
   }
 }
 
-// Writes the report of a finished scan (a jsonl report has already streamed
-// its findings) and the summary; returns the exit code.
-int finish(const ReportFlags& flags, trawl::ReportFormat format, trawl::ReportOutput& output, trawl::ScanResult& result,
-           bool streamed) {
-  trawl::redact_findings(result.findings, flags.redact);
-  trawl::redact_timelines(result.secrets, flags.redact);
-  if (!streamed) {
-    const bool colour = output.to_stdout() && ::isatty(STDOUT_FILENO) == 1;
-    trawl::write_report(output.stream(), format, {result.findings, result.secrets, result.summary}, colour);
-  }
-  output.commit();
+// Prints the summary (and the skipped objects when asked); returns the exit code.
+int finish(const ReportFlags& flags, const trawl::ScanResult& result) {
   if (flags.verbose) print_skipped(result);
   std::cerr << trawl::format_summary(result.summary);
   return result.findings.empty() ? 0 : flags.exit_code;
@@ -111,31 +100,23 @@ int run_scan(trawl::GitScanOptions options, const ReportFlags& flags, const std:
   if (!branch.empty()) options.scope.tip = branch;
   if (!since.empty()) options.scope.since = parse_since(since);
 
-  trawl::ReportOutput output(flags.report_path);
-  const bool streamed = format == trawl::ReportFormat::kJsonl;
-  if (streamed) {
-    options.on_finding = [&](const trawl::Finding& found) {
-      trawl::Finding shown = found;
-      trawl::redact_finding(shown, flags.redact);
-      trawl::write_jsonl_finding(output.stream(), shown);
-    };
-  }
+  trawl::ReportSink report(format, flags.report_path, flags.redact);
   trawl::ScanProgress progress;
   options.progress = &progress;
   trawl::ScanResult result;
   {
     const trawl::ProgressLine line(progress, !flags.no_progress && trawl::stderr_is_terminal());
-    result = trawl::scan_git_history(options, std::cerr);
+    result = trawl::scan_git_history(options, std::cerr, {&report});
   }
-  return finish(flags, format, output, result, streamed);
+  return finish(flags, result);
 }
 
 int run_file_scan(const trawl::FileScanOptions& options, const ReportFlags& flags, bool staged) {
   const trawl::ReportFormat format = trawl::parse_report_format(flags.report_format);
-  trawl::ReportOutput output(flags.report_path);
-  trawl::ScanResult result =
-      staged ? trawl::scan_staged(options, std::cerr) : trawl::scan_directory(options, std::cin, std::cerr);
-  return finish(flags, format, output, result, false);
+  trawl::ReportSink report(format, flags.report_path, flags.redact);
+  const trawl::ScanResult result = staged ? trawl::scan_staged(options, std::cerr, {&report})
+                                          : trawl::scan_directory(options, std::cin, std::cerr, {&report});
+  return finish(flags, result);
 }
 
 void add_report_flags(CLI::App* command, ReportFlags& flags) {
@@ -160,6 +141,17 @@ void add_size_flag(CLI::App* command, std::uint64_t& max_size, const char* what)
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{0xffffffff}))
       ->default_str("64MiB");
+}
+
+void add_backend_flags(CLI::App* command, trawl::BackendRequest& backend) {
+  command
+      ->add_option("--backend", backend.name,
+                   "Keyword matching on: auto (CUDA when a device is usable, else CPU), cuda or cpu")
+      ->check(CLI::IsMember({"auto", "cuda", "cpu"}))
+      ->capture_default_str();
+  command->add_option("--gpus", backend.gpus, "CUDA devices to use, e.g. 0,2 (default: all)")
+      ->delimiter(',')
+      ->check(CLI::NonNegativeNumber);
 }
 
 trawl::RuleLoad rules_for_listing(const std::string& config) {
@@ -238,13 +230,7 @@ int main(int argc, char** argv) {
       ->transform(CLI::CheckedTransformer(std::map<std::string, trawl::BlobSource>{
           {"packs", trawl::BlobSource::kPacks}, {"libgit2", trawl::BlobSource::kLibgit2}}))
       ->default_str("packs");
-  scan->add_option("--backend", scan_options.backend.name,
-                   "Keyword matching on: auto (CUDA when a device is usable, else CPU), cuda or cpu")
-      ->check(CLI::IsMember({"auto", "cuda", "cpu"}))
-      ->capture_default_str();
-  scan->add_option("--gpus", scan_options.backend.gpus, "CUDA devices to use, e.g. 0,2 (default: all)")
-      ->delimiter(',')
-      ->check(CLI::NonNegativeNumber);
+  add_backend_flags(scan, scan_options.backend);
   scan->add_flag("--no-progress", report_flags.no_progress, "No progress line on stderr (drawn only on a terminal)");
 
   trawl::FileScanOptions protect_options;
@@ -260,6 +246,7 @@ int main(int argc, char** argv) {
   add_rules_flags(protect, protect_options.config_path, protect_options.baseline_path);
   add_report_flags(protect, report_flags);
   add_size_flag(protect, protect_options.max_blob_size, "Skip files larger than this (e.g. 64MiB)");
+  add_backend_flags(protect, protect_options.backend);
   protect->get_option("--report-format")->default_str("text");
 
   trawl::FileScanOptions dir_options;
@@ -274,6 +261,7 @@ int main(int argc, char** argv) {
   add_report_flags(dir, report_flags);
   add_size_flag(dir, dir_options.max_blob_size, "Skip files larger than this (e.g. 64MiB)");
   dir->add_option("-j,--threads", dir_options.threads, "Worker threads (default: all cores)");
+  add_backend_flags(dir, dir_options.backend);
 
   CLI::App* rules = app.add_subcommand("rules", "List or check rules");
   rules->require_subcommand(1);

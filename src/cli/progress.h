@@ -13,20 +13,9 @@
 #include <string>
 #include <thread>
 
-#include "source/history.h"
+#include "scan/scan_progress.h"
 
 namespace trawl {
-
-enum class ScanPhase : std::uint8_t { kWalking, kReading, kMatching, kAttributing };
-
-// What the scan driver advances as it goes; the progress line only reads it.
-struct ScanProgress {
-  std::atomic<ScanPhase> phase{ScanPhase::kWalking};
-  WalkProgress walk;
-  std::atomic<std::uint64_t> blobs_total{0};
-  std::atomic<std::uint64_t> blobs_done{0};
-  std::atomic<std::uint64_t> bytes_done{0};
-};
 
 // The line for the current state, `elapsed` seconds into the reading phase
 // (for the rate and the ETA).

@@ -8,12 +8,12 @@
 #include <string_view>
 #include <vector>
 
-#include "content/object_id.h"
+#include "content/blob_key.h"
 
 namespace trawl {
 
 struct BlobEntry {
-  ObjectId id;
+  BlobKey key;
   std::uint64_t offset = 0;  // into BlobBatch::arena
   std::uint64_t length = 0;
 };

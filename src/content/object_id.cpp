@@ -1,15 +1,9 @@
 #include "content/object_id.h"
 
+#include "content/sha256.h"
+
 namespace trawl {
 
-std::string ObjectId::hex() const {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(bytes.size() * 2, '0');
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    out[2 * i] = kDigits[bytes[i] >> 4];
-    out[2 * i + 1] = kDigits[bytes[i] & 0xf];
-  }
-  return out;
-}
+std::string ObjectId::hex() const { return to_hex(bytes.data(), bytes.size()); }
 
 }  // namespace trawl

@@ -69,4 +69,9 @@ std::unique_ptr<KeywordMatcher> make_keyword_matcher(const BackendRequest& reque
   return make_cpu_keyword_matcher(automaton);
 }
 
+std::unique_ptr<Prefilter> make_prefilter(const BackendRequest& request, const PrefilterTables& tables,
+                                          std::ostream& log) {
+  return make_matcher_prefilter(tables, make_keyword_matcher(request, tables.automaton, log));
+}
+
 }  // namespace trawl

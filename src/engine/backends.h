@@ -40,4 +40,8 @@ class BackendUnavailable : public std::runtime_error {
 std::unique_ptr<KeywordMatcher> make_keyword_matcher(const BackendRequest& request, const KeywordAutomaton& automaton,
                                                      std::ostream& log);
 
+// The prefilter for `request`, with the same choice and messages.
+std::unique_ptr<Prefilter> make_prefilter(const BackendRequest& request, const PrefilterTables& tables,
+                                          std::ostream& log);
+
 }  // namespace trawl

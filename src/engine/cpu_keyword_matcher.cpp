@@ -50,7 +50,7 @@ class CpuKeywordMatcher final : public KeywordMatcher {
     return all;
   }
 
-  void match_each(const BlobBatch& batch, const BlobCandidates& on_blob) override {
+  void match_each(const BlobBatch& batch, const OnBlobKeywords& on_blob) override {
     tbb::enumerable_thread_specific<Local> locals;
     tbb::parallel_for(std::size_t{0}, batch.entries.size(), [&](std::size_t b) {
       Local& local = locals.local();

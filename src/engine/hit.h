@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "content/object_id.h"
+#include "content/blob_key.h"
 
 namespace trawl {
 
@@ -25,7 +25,7 @@ struct Hit {
 };
 
 struct BlobHits {
-  ObjectId blob;
+  BlobKey blob;
   std::vector<Hit> hits;  // sorted by position, then rule
 };
 

@@ -4,7 +4,7 @@
 
 namespace trawl {
 
-void KeywordMatcher::match_each(const BlobBatch& batch, const BlobCandidates& on_blob) {
+void KeywordMatcher::match_each(const BlobBatch& batch, const OnBlobKeywords& on_blob) {
   const std::vector<Candidate> candidates = match(batch);
   std::vector<std::span<const Candidate>> runs(batch.entries.size());
   for (std::size_t i = 0; i < candidates.size();) {

@@ -1,5 +1,7 @@
 #include "engine/scanner.h"
 
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -302,9 +304,40 @@ std::vector<BlobHits> Scanner::scan(const BlobBatch& batch, KeywordMatcher& matc
 
   std::vector<BlobHits> out;
   for (std::size_t b = 0; b < hits.size(); ++b) {
-    if (!hits[b].empty()) out.push_back({batch.entries[b].id, std::move(hits[b])});
+    if (!hits[b].empty()) out.push_back({batch.entries[b].key, std::move(hits[b])});
   }
   return out;
+}
+
+namespace {
+
+std::vector<BlobHits> collect(const BlobBatch& batch, std::vector<std::vector<Hit>>& hits) {
+  std::vector<BlobHits> out;
+  for (std::size_t b = 0; b < hits.size(); ++b) {
+    if (!hits[b].empty()) out.push_back({batch.entries[b].key, std::move(hits[b])});
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<BlobHits> Scanner::scan(const BlobBatch& batch, Prefilter& prefilter) const {
+  std::vector<std::vector<Hit>> hits(batch.entries.size());
+  prefilter.run_each(batch, [&](std::uint32_t blob, const BlobCandidates& candidates) {
+    if (candidates.keywords.empty() && keywordless_rules_.empty()) return;
+    hits[blob] = confirm(batch.bytes(blob), candidates.keywords);
+  });
+  return collect(batch, hits);
+}
+
+std::vector<BlobHits> Scanner::confirm(const BlobBatch& batch, const BatchCandidates& candidates) const {
+  const std::vector<BlobCandidates> shares = per_blob(candidates, batch.entries.size());
+  std::vector<std::vector<Hit>> hits(batch.entries.size());
+  tbb::parallel_for(std::size_t{0}, shares.size(), [&](std::size_t b) {
+    if (shares[b].keywords.empty() && keywordless_rules_.empty()) return;
+    hits[b] = confirm(batch.bytes(b), shares[b].keywords);
+  });
+  return collect(batch, hits);
 }
 
 std::vector<Hit> Scanner::scan_text(std::string_view text) const {

@@ -16,12 +16,13 @@
 #include <string_view>
 #include <vector>
 
+#include "content/blob_batch.h"
 #include "engine/aho_corasick.h"
 #include "engine/hit.h"
 #include "engine/keyword_matcher.h"
+#include "engine/prefilter.h"
 #include "rules/keyword_shape.h"
 #include "rules/rule.h"
-#include "content/blob_batch.h"
 
 namespace trawl {
 
@@ -41,6 +42,11 @@ class Scanner {
 
   // Hits in every blob of `batch`, for blobs with at least one; in blob order.
   std::vector<BlobHits> scan(const BlobBatch& batch, KeywordMatcher& matcher) const;
+  // The same through a prefilter: stage 1 and stage 2 blob by blob
+  // (Prefilter::run_each), in parallel.
+  std::vector<BlobHits> scan(const BlobBatch& batch, Prefilter& prefilter) const;
+  // Stage 2 alone, in parallel, over a batch whose stage 1 ran elsewhere.
+  std::vector<BlobHits> confirm(const BlobBatch& batch, const BatchCandidates& candidates) const;
 
   // Hits in one text, on the calling thread (rule examples, single files).
   std::vector<Hit> scan_text(std::string_view text) const;

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -17,10 +18,10 @@ std::runtime_error io_error(const std::string& what, const std::string& path) {
   return std::runtime_error("cannot " + what + " '" + path + "': " + std::strerror(errno));
 }
 
-void write_all(int fd, const std::string& contents, const std::string& path) {
+void write_all(int fd, const char* data, std::size_t size, const std::string& path) {
   std::size_t done = 0;
-  while (done < contents.size()) {
-    const ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
+  while (done < size) {
+    const ssize_t n = ::write(fd, data + done, size - done);
     if (n < 0) {
       if (errno == EINTR) continue;
       throw io_error("write", path);
@@ -38,53 +39,92 @@ bool is_special_file(const std::string& path) {
 
 }  // namespace
 
-void write_file_atomically(const std::string& path, const std::string& contents) {
-  if (is_special_file(path)) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
-    if (fd < 0) throw io_error("open", path);
-    try {
-      write_all(fd, contents, path);
-    } catch (...) {
+// An ostream's buffer over a file descriptor it owns; write errors throw
+// from sync() and the destructor never throws.
+class ReportOutput::FileBuffer final : public std::streambuf {
+ public:
+  FileBuffer(int fd, std::string name) : fd_(fd), name_(std::move(name)) {
+    setp(buffer_.data(), buffer_.data() + buffer_.size());
+  }
+  ~FileBuffer() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FileBuffer(const FileBuffer&) = delete;
+  FileBuffer& operator=(const FileBuffer&) = delete;
+
+  // Flushes, syncs to disk and closes; throws on any error.
+  void close() {
+    drain();
+    const int fd = fd_;
+    fd_ = -1;
+    if (::fsync(fd) != 0 && errno != EINVAL && errno != EROFS) {
       ::close(fd);
-      throw;
+      throw io_error("write", name_);
     }
-    ::close(fd);
-    return;
+    if (::close(fd) != 0) throw io_error("write", name_);
   }
-  std::string tmp = path + ".XXXXXX";
-  // mkstemp creates the file 0600.
-  const int fd = mkstemp(tmp.data());
-  if (fd < 0) throw io_error("create a report next to", path);
-  try {
-    write_all(fd, contents, tmp);
-  } catch (...) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    throw;
+
+ protected:
+  int_type overflow(int_type c) override {
+    drain();
+    if (!traits_type::eq_int_type(c, traits_type::eof())) {
+      *pptr() = traits_type::to_char_type(c);
+      pbump(1);
+    }
+    return traits_type::not_eof(c);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    const auto err = io_error("write", tmp);
-    ::unlink(tmp.c_str());
-    throw err;
+  int sync() override {
+    drain();
+    return 0;
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const auto err = io_error("write the report", path);
-    ::unlink(tmp.c_str());
-    throw err;
+
+ private:
+  void drain() {
+    write_all(fd_, pbase(), static_cast<std::size_t>(pptr() - pbase()), name_);
+    setp(buffer_.data(), buffer_.data() + buffer_.size());
   }
+
+  int fd_;
+  std::string name_;
+  std::array<char, 1 << 16> buffer_{};
+};
+
+ReportOutput::ReportOutput(std::string path) : path_(std::move(path)) {
+  if (to_stdout()) return;
+  int fd = -1;
+  if (is_special_file(path_)) {
+    fd = ::open(path_.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (fd < 0) throw io_error("open", path_);
+    buffer_ = std::make_unique<FileBuffer>(fd, path_);
+  } else {
+    temporary_ = path_ + ".XXXXXX";
+    // mkstemp creates the file anew (O_EXCL), mode 0600.
+    fd = mkstemp(temporary_.data());
+    if (fd < 0) throw io_error("create a report next to", path_);
+    buffer_ = std::make_unique<FileBuffer>(fd, temporary_);
+  }
+  file_ = std::make_unique<std::ostream>(buffer_.get());
+  file_->exceptions(std::ios::badbit);
 }
 
-std::ostream& ReportOutput::stream() {
-  if (to_stdout()) return std::cout;
-  return buffer_;
+ReportOutput::~ReportOutput() {
+  file_.reset();
+  buffer_.reset();
+  if (!temporary_.empty()) ::unlink(temporary_.c_str());
 }
+
+std::ostream& ReportOutput::stream() { return to_stdout() ? std::cout : *file_; }
 
 void ReportOutput::commit() {
   if (to_stdout()) {
     std::cout << std::flush;
     return;
   }
-  write_file_atomically(path_, buffer_.str());
+  file_->flush();
+  buffer_->close();
+  if (temporary_.empty()) return;
+  if (std::rename(temporary_.c_str(), path_.c_str()) != 0) throw io_error("write the report", path_);
+  temporary_.clear();
 }
 
 }  // namespace trawl

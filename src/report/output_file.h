@@ -1,32 +1,40 @@
-// Where a report goes: a file written atomically (a temporary file in the
-// same directory, created mode 0600, renamed over the target when complete),
-// or standard output when no path is given (or "-"), written through as it
-// comes so a streamed report can be piped. A reader of a report file never
-// sees a half written report, and no other user can read one.
+// Where a report goes: a file written atomically (streamed into a new
+// temporary file in the same directory, created mode 0600 with O_EXCL, and
+// renamed over the target when complete), or standard output when no path
+// is given (or "-"), written through as it comes so a streamed report can be
+// piped. A reader of a report file never sees a half written report, and no
+// other user can read one. The temporary file is created when the output is
+// made, before the scan, so an unwritable report path fails at once.
 #pragma once
 
+#include <memory>
 #include <ostream>
-#include <sstream>
+#include <streambuf>
 #include <string>
 
 namespace trawl {
 
 class ReportOutput {
  public:
-  explicit ReportOutput(std::string path) : path_(std::move(path)) {}
+  // Throws std::runtime_error naming the path when it cannot be written.
+  explicit ReportOutput(std::string path);
+  ~ReportOutput();
+  ReportOutput(const ReportOutput&) = delete;
+  ReportOutput& operator=(const ReportOutput&) = delete;
 
   bool to_stdout() const { return path_.empty() || path_ == "-"; }
   std::ostream& stream();
-  // Completes the report: writes the buffered file, or flushes standard
-  // output. Throws std::runtime_error naming the path.
+  // Completes the report: renames the temporary file over the target (or
+  // finishes writing a special file), or flushes standard output. Throws
+  // std::runtime_error naming the path.
   void commit();
 
  private:
+  class FileBuffer;
   std::string path_;
-  std::ostringstream buffer_;
+  std::string temporary_;  // empty when writing in place or to stdout
+  std::unique_ptr<FileBuffer> buffer_;
+  std::unique_ptr<std::ostream> file_;
 };
-
-// Writes `contents` to `path` atomically with mode 0600.
-void write_file_atomically(const std::string& path, const std::string& contents);
 
 }  // namespace trawl

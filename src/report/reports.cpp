@@ -65,16 +65,17 @@ ordered_json secret_object(const SecretTimeline& t) {
 }
 
 ordered_json scan_object(const ScanSummary& s) {
+  const GitSummary git = s.git.value_or(GitSummary{});
   ordered_json skipped = ordered_json::object();
   for (const auto& [reason, count] : s.skipped) skipped[reason] = count;
   return ordered_json{
-      {"refs", s.refs},
-      {"commits", s.commits},
+      {"refs", git.refs},
+      {"commits", git.commits},
       {"blobs", s.blobs},
       {"blobs_scanned", s.blobs_scanned},
       {"bytes_scanned", s.bytes_scanned},
-      {"blobs_from_packs", s.blobs_from_packs},
-      {"blobs_from_libgit2", s.blobs_from_libgit2},
+      {"blobs_from_packs", git.blobs_from_packs},
+      {"blobs_from_libgit2", git.blobs_from_libgit2},
       {"skipped", skipped},
       {"allowlisted", s.suppressed.allowlist},
       {"suppressed",
@@ -82,12 +83,12 @@ ordered_json scan_object(const ScanSummary& s) {
         {"ignore_file", s.suppressed.ignore_file},
         {"baseline", s.suppressed.baseline},
         {"inline_allow", s.suppressed.inline_allow}}},
-      {"shallow", s.shallow},
+      {"shallow", git.shallow},
       {"backend", s.backend},
       {"rules", s.rules_origin},
       {"rule_count", s.rule_count},
       {"wall_seconds", s.wall_seconds},
-      {"walk_seconds", s.walk_seconds},
+      {"walk_seconds", git.walk_seconds},
       {"read_match_seconds", s.read_match_seconds},
       {"match_seconds", s.match_seconds},
       {"attribute_seconds", s.attribute_seconds},
@@ -275,14 +276,42 @@ void write_jsonl_finding(std::ostream& out, const Finding& finding) {
   out << trawl_finding(finding).dump(-1, ' ', false, kReplace) << "\n" << std::flush;
 }
 
+namespace {
+
+// Writes `items` as the elements of a JSON array nested `depth` levels deep
+// in a document dumped with kIndent, one element at a time, exactly as
+// dumping the whole document would lay them out (JSON strings hold no raw
+// newline, so indenting every line of an element's own dump is safe).
+template <typename Items, typename ToJson>
+void write_array(std::ostream& out, const Items& items, int depth, const ToJson& to_json) {
+  if (items.empty()) {
+    out << "[]";
+    return;
+  }
+  const std::string pad(static_cast<std::size_t>(kIndent * (depth + 1)), ' ');
+  out << "[\n";
+  bool first = true;
+  for (const auto& item : items) {
+    if (!first) out << ",\n";
+    first = false;
+    const std::string text = to_json(item).dump(kIndent, ' ', false, kReplace);
+    out << pad;
+    for (const char c : text) {
+      out << c;
+      if (c == '\n') out << pad;
+    }
+  }
+  out << "\n" << std::string(static_cast<std::size_t>(kIndent * depth), ' ') << "]";
+}
+
+}  // namespace
+
 void write_report(std::ostream& out, ReportFormat format, const ReportContent& content, bool colour) {
   switch (format) {
-    case ReportFormat::kGitleaks: {
-      ordered_json array = ordered_json::array();
-      for (const Finding& f : content.findings) array.push_back(gitleaks_finding(f));
-      out << array.dump(kIndent, ' ', false, kReplace) << "\n";
+    case ReportFormat::kGitleaks:
+      write_array(out, content.findings, 0, gitleaks_finding);
+      out << "\n";
       return;
-    }
     case ReportFormat::kJsonl:
       for (const Finding& f : content.findings) write_jsonl_finding(out, f);
       return;
@@ -298,14 +327,21 @@ void write_report(std::ostream& out, ReportFormat format, const ReportContent& c
     case ReportFormat::kJson:
       break;
   }
-  ordered_json doc{{"version", kJsonReportVersion},
-                   {"tool", "trawl"},
-                   {"findings", ordered_json::array()},
-                   {"secrets", ordered_json::array()}};
-  for (const Finding& f : content.findings) doc["findings"].push_back(trawl_finding(f));
-  for (const SecretTimeline& t : content.secrets) doc["secrets"].push_back(secret_object(t));
-  doc["scan"] = scan_object(content.summary);
-  out << doc.dump(kIndent, ' ', false, kReplace) << "\n";
+  // Streamed finding by finding: a report of a million findings is never
+  // held whole as a JSON tree.
+  const std::string pad(kIndent, ' ');
+  out << "{\n" << pad << "\"version\": " << kJsonReportVersion << ",\n" << pad << "\"tool\": \"trawl\",\n";
+  out << pad << "\"findings\": ";
+  write_array(out, content.findings, 1, trawl_finding);
+  out << ",\n" << pad << "\"secrets\": ";
+  write_array(out, content.secrets, 1, secret_object);
+  out << ",\n" << pad << "\"scan\": ";
+  const std::string scan = scan_object(content.summary).dump(kIndent, ' ', false, kReplace);
+  for (const char c : scan) {
+    out << c;
+    if (c == '\n') out << pad;
+  }
+  out << "\n}\n";
 }
 
 }  // namespace trawl

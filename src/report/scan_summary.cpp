@@ -11,15 +11,20 @@ std::string format_summary(const ScanSummary& s) {
   char rate[64];
   std::snprintf(rate, sizeof rate, "%.1f MB in %.2f s (%.1f MB/s)", mb, s.wall_seconds,
                 s.wall_seconds > 0 ? mb / s.wall_seconds : 0.0);
-  out << "trawl: scanned " << s.refs << " refs, " << s.commits << " commits, " << s.blobs_scanned << " of " << s.blobs
-      << " unique blobs, " << rate << " on " << s.backend << "\n";
+  out << "trawl: scanned ";
+  if (s.git) out << s.git->refs << " refs, " << s.git->commits << " commits, ";
+  out << s.blobs_scanned << " of " << s.blobs << (s.git ? " unique blobs, " : " files, ") << rate << " on " << s.backend
+      << "\n";
   char phases[160];
   std::snprintf(phases, sizeof phases,
                 "trawl: walk %.2f s, read and match %.2f s (matching %.2f thread-s), attribution %.2f s\n",
-                s.walk_seconds, s.read_match_seconds, s.match_seconds, s.attribute_seconds);
+                s.git ? s.git->walk_seconds : 0.0, s.read_match_seconds, s.match_seconds, s.attribute_seconds);
   out << phases;
-  out << "trawl: blobs read from packs " << s.blobs_from_packs << ", through libgit2 " << s.blobs_from_libgit2 << "\n";
-  if (s.shallow) out << "trawl: shallow clone: history ends at the shallow boundary\n";
+  if (s.git) {
+    out << "trawl: blobs read from packs " << s.git->blobs_from_packs << ", through libgit2 "
+        << s.git->blobs_from_libgit2 << "\n";
+    if (s.git->shallow) out << "trawl: shallow clone: history ends at the shallow boundary\n";
+  }
   std::uint64_t skipped = 0;
   std::string reasons;
   for (const auto& [reason, count] : s.skipped) {

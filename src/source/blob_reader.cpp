@@ -5,10 +5,6 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
-#include <atomic>
-#include <cstring>
-#include <utility>
-
 #include "source/git_handles.h"
 #include "source/pack_index.h"
 #include "source/pack_reader.h"
@@ -16,55 +12,6 @@
 
 namespace trawl {
 namespace {
-
-constexpr std::size_t kBinaryProbeBytes = 8000;  // as git's buffer_is_binary()
-constexpr std::string_view kLfsPointerPrefix = "version https://git-lfs.github.com/spec/v1\n";
-constexpr std::size_t kLfsPointerMaxBytes = 1024;
-
-// Collects blobs from many reader threads into batches, one being filled per
-// thread. A thread that fills its batch consumes it itself, right away, so
-// matching runs on every core while reading goes on, and a core never waits
-// for another's batch.
-class BatchSink {
- public:
-  BatchSink(std::uint64_t batch_bytes, const std::function<void(BlobBatch&)>& consume)
-      : batch_bytes_(batch_bytes), consume_(consume) {}
-
-  void add(const ObjectId& id, std::string_view bytes) {
-    BlobBatch& batch = filling_.local();
-    // A thread's arena is allocated once and reused for every batch it
-    // fills: growing a fresh vector per batch cost a copy and a page fault
-    // for every page of every batch.
-    if (batch.arena.capacity() < batch_bytes_) batch.arena.reserve(batch_bytes_);
-    batch.entries.push_back({id, batch.arena.size(), bytes.size()});
-    batch.arena.insert(batch.arena.end(), bytes.begin(), bytes.end());
-    if (batch.arena.size() >= batch_bytes_) {
-      consume(batch);
-      batch.arena.clear();
-      batch.entries.clear();
-    }
-  }
-
-  // Consumes every partly filled batch; returns how many batches there were.
-  std::uint64_t finish() {
-    for (BlobBatch& batch : filling_) {
-      if (!batch.entries.empty()) consume(batch);
-      batch = BlobBatch{};
-    }
-    return batches_;
-  }
-
- private:
-  void consume(BlobBatch& batch) {
-    consume_(batch);
-    ++batches_;
-  }
-
-  std::uint64_t batch_bytes_;
-  const std::function<void(BlobBatch&)>& consume_;
-  tbb::enumerable_thread_specific<BlobBatch> filling_;
-  std::atomic<std::uint64_t> batches_{0};
-};
 
 // Each worker's object database handle.
 class OdbPool {
@@ -123,31 +70,17 @@ void read_with_libgit2(const std::string& git_dir, const std::vector<ObjectId>& 
 
 }  // namespace
 
-bool looks_binary(std::string_view bytes) {
-  return std::memchr(bytes.data(), 0, std::min(bytes.size(), kBinaryProbeBytes)) != nullptr;
-}
-
-bool is_lfs_pointer(std::string_view bytes) {
-  return bytes.size() <= kLfsPointerMaxBytes && bytes.starts_with(kLfsPointerPrefix);
-}
-
 BlobReadStats read_blobs(const std::string& git_dir, const std::vector<ObjectId>& blobs, const BlobReadOptions& options,
-                         SkipLog& skips, const std::function<void(BlobBatch&)>& consume) {
+                         SkipLog& skips, BatchFiller& out) {
   const int threads =
       options.threads == 0 ? tbb::this_task_arena::max_concurrency() : static_cast<int>(options.threads);
-  // Batches alive at once: per thread, one filling and one being matched
-  // (whose matcher holds about as much again).
-  const std::uint64_t in_flight = 3 * static_cast<std::uint64_t>(threads);
-  const std::uint64_t batch_bytes =
-      std::max<std::uint64_t>(std::uint64_t{1} << 16, std::min(options.batch_bytes, options.memory_budget / in_flight));
-  BatchSink sink(batch_bytes, consume);
   auto deliver = [&](const ObjectId& id, std::string_view bytes) {
     if (looks_binary(bytes)) {
       skips.add(SkipReason::kBinary, id.hex());
     } else if (is_lfs_pointer(bytes)) {
       skips.add(SkipReason::kLfsPointer, id.hex());
     } else {
-      sink.add(id, bytes);
+      out.add(id, bytes);
     }
   };
 
@@ -165,7 +98,7 @@ BlobReadStats read_blobs(const std::string& git_dir, const std::vector<ObjectId>
     }
     stats.from_libgit2 = rest.size();
     read_with_libgit2(git_dir, rest, options.max_blob_size, skips, deliver);
-    stats.batches = sink.finish();
+    out.finish();
   });
   return stats;
 }

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "source/blob_reader.h"
+#include "source/content_source.h"
 
 namespace trawl {
 namespace {
@@ -31,14 +31,19 @@ bool worth_scanning(const std::string& contents, const std::string& name, std::u
 
 }  // namespace
 
-DirectoryListing list_directory(const std::string& root) {
+void check_directory(const std::string& root) {
   std::error_code error;
   if (!fs::is_directory(fs::symlink_status(root, error)) && !fs::is_directory(root, error)) {
-    throw std::runtime_error("'" + root + "' is not a directory");
+    throw DirectoryError("'" + root + "' is not a directory");
   }
+}
+
+DirectoryListing list_directory(const std::string& root) {
+  check_directory(root);
+  std::error_code error;
   DirectoryListing listing;
   fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, error);
-  if (error) throw std::runtime_error("cannot read '" + root + "': " + error.message());
+  if (error) throw DirectoryError("cannot read '" + root + "': " + error.message());
   for (; it != fs::recursive_directory_iterator(); it.increment(error)) {
     if (error) break;
     const fs::directory_entry& entry = *it;

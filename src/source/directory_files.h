@@ -7,20 +7,30 @@
 #include <cstdint>
 #include <functional>
 #include <istream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "source/skip_log.h"
+#include "content/skip_log.h"
 
 namespace trawl {
+
+// The directory to scan cannot be read (or is not one).
+class DirectoryError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 struct DirectoryListing {
   std::vector<std::string> paths;  // relative to the root, '/'-separated, sorted
   std::uint64_t symlinks = 0;      // links seen and not followed
 };
 
-// Lists the files under `root`. Throws std::runtime_error when `root` is not
-// a readable directory.
+// Throws DirectoryError when `root` is not a directory.
+void check_directory(const std::string& root);
+
+// Lists the files under `root`. Throws DirectoryError when `root` is not a
+// readable directory.
 DirectoryListing list_directory(const std::string& root);
 
 // Reads the file at `root`/`path` when it is worth scanning: not over

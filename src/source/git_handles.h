@@ -10,7 +10,7 @@
 #include <string>
 
 #include "content/object_id.h"
-#include "source/skip_log.h"
+#include "content/skip_log.h"
 
 namespace trawl {
 

@@ -616,7 +616,8 @@ History walk_history(const std::string& git_dir, const WalkOptions& options, Ski
   history.departures.reserve(departures);
   std::unordered_set<ObjectId, ObjectIdHash> seen_blobs;
   seen_blobs.reserve(introductions);
-  auto add_blob = [&](const ObjectId& blob) {
+  auto add_blob = [&](const BlobKey& key) {
+    const ObjectId blob = key.git_id();
     if (!blob.is_zero() && seen_blobs.insert(blob).second) history.blobs.push_back(blob);
   };
   for (CommitChanges& changes : per_commit) {
@@ -630,7 +631,7 @@ History walk_history(const std::string& git_dir, const WalkOptions& options, Ski
   // In a full scan every blob compared against was introduced in scope; at
   // the bottom of a range it may not have been, and must be read too.
   for (const BlobIntroduction& intro : history.introductions) {
-    for (const ObjectId& parent_blob : intro.parent_blobs) add_blob(parent_blob);
+    for (const BlobKey& parent_blob : intro.parent_blobs) add_blob(parent_blob);
   }
   for (const BlobDeparture& departure : history.departures) add_blob(departure.old_blob);
 

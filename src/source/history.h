@@ -25,56 +25,17 @@
 #include <vector>
 
 #include "content/object_id.h"
-#include "source/skip_log.h"
+#include "content/provenance.h"
+#include "content/skip_log.h"
 
 namespace trawl {
 
-struct RefInfo {
-  std::string name;  // e.g. "refs/heads/main", "refs/tags/v1", "HEAD"
-  ObjectId commit;   // the commit it peels to
-};
-
-struct CommitInfo {
-  ObjectId id;
-  std::string author_name;
-  std::string author_email;
-  std::int64_t author_time = 0;  // seconds since the epoch, UTC
-  std::string summary;           // first line of the message
-  ObjectId tree;
-  std::vector<std::uint32_t> parents;  // indices into History::commits
-  bool in_scope = true;                // false for ancestors loaded only to compare against
-};
-
-// A blob entering the history at (commit, path).
-struct BlobIntroduction {
-  std::uint32_t commit = 0;  // index into History::commits
-  std::string path;
-  ObjectId blob;
-  // The blob each parent held at `path`, in parent order; a zero id where the
-  // parent had nothing there. Empty for root and boundary commits.
-  std::vector<ObjectId> parent_blobs;
-};
-
-// A path that stops holding a blob at a commit, relative to its first
-// parent: the file was changed (new_blob is what replaced it) or deleted
-// (new_blob is zero).
-struct BlobDeparture {
-  std::uint32_t commit = 0;  // index into History::commits
-  std::string path;
-  ObjectId old_blob;
-  ObjectId new_blob;
-};
-
-struct History {
-  std::vector<RefInfo> refs;                    // the refs scanned, sorted by name
-  std::vector<CommitInfo> commits;              // parents before children
-  std::vector<BlobIntroduction> introductions;  // in-scope commits, in commit order, then path
-  std::vector<BlobDeparture> departures;        // in-scope commits, in commit order
+// What a walk finds: the provenance of every blob in scope, and the blobs
+// to read.
+struct History : Provenance {
   // Unique blob ids to read, in order of first introduction: every blob the
   // in-scope commits introduce, and every blob they compare against.
   std::vector<ObjectId> blobs;
-  std::uint64_t commits_in_scope = 0;
-  bool shallow = false;  // history ends at a shallow boundary
 };
 
 // Which commits a walk compares with their parents. The defaults: every
@@ -95,12 +56,6 @@ struct WalkOptions {
   unsigned threads = 0;  // 0: all cores
   HistoryScope scope;
   WalkProgress* progress = nullptr;  // optional
-};
-
-// A blob found in a tree, at `path`.
-struct BlobLocation {
-  std::string path;
-  ObjectId blob;
 };
 
 // Walks the repository whose git directory is `git_dir`. Objects that cannot

@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "content/object_id.h"
-#include "source/skip_log.h"
+#include "content/skip_log.h"
 
 namespace trawl {
 

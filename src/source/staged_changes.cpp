@@ -1,6 +1,6 @@
 #include "source/staged_changes.h"
 
-#include "source/blob_reader.h"
+#include "source/content_source.h"
 #include "source/git_handles.h"
 
 namespace trawl {
@@ -71,9 +71,10 @@ StagedChanges read_staged_changes(const std::string& repo_path, std::uint64_t ma
       skips.add(SkipReason::kLfsPointer, id);
       continue;
     }
-    StagedFile file{delta->new_file.path, std::move(*staged), std::nullopt};
+    StagedFile file{delta->new_file.path, to_object_id(delta->new_file.id), std::move(*staged), {}, std::nullopt};
     if (!git_oid_is_zero(&delta->old_file.id) && delta->old_file.mode != GIT_FILEMODE_COMMIT) {
       file.head = read_blob(repo.get(), delta->old_file.id, skips);
+      if (file.head) file.head_id = to_object_id(delta->old_file.id);
     }
     changes.bytes += file.staged.size();
     changes.files.push_back(std::move(file));

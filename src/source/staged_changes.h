@@ -8,13 +8,16 @@
 #include <string>
 #include <vector>
 
-#include "source/skip_log.h"
+#include "content/object_id.h"
+#include "content/skip_log.h"
 
 namespace trawl {
 
 struct StagedFile {
   std::string path;
+  ObjectId staged_id;
   std::string staged;               // the index's content
+  ObjectId head_id;                 // zero when HEAD had nothing readable at the path
   std::optional<std::string> head;  // HEAD's content at the path, if it had one
 };
 

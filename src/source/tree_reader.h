@@ -21,10 +21,10 @@
 #include <utility>
 #include <vector>
 
-#include "source/clock_cache.h"
 #include "content/object_id.h"
+#include "content/skip_log.h"
+#include "source/clock_cache.h"
 #include "source/object_store.h"
-#include "source/skip_log.h"
 
 namespace trawl {
 

@@ -9,7 +9,7 @@
 namespace trawl {
 namespace {
 
-bool held_by(const HitsByBlob& hits, const ObjectId& blob, const Hit& hit) {
+bool held_by(const HitsByBlob& hits, const BlobKey& blob, const Hit& hit) {
   if (blob.is_zero()) return false;
   auto it = hits.find(blob);
   if (it == hits.end()) return false;
@@ -93,12 +93,12 @@ std::vector<std::uint32_t> path_only_rules_of(const RuleSet& rules) {
 }
 
 // The findings one introduction gives, after the filter.
-std::vector<Finding> findings_at(const History& history, const RuleSet& rules, const HitsByBlob& hits,
+std::vector<Finding> findings_at(const Provenance& history, const RuleSet& rules, const HitsByBlob& hits,
                                  const std::vector<std::uint32_t>& path_only_rules, const BlobIntroduction& intro,
                                  FindingFilter& filter) {
   auto blob_hits = hits.find(intro.blob);
-  const bool new_path = std::all_of(intro.parent_blobs.begin(), intro.parent_blobs.end(),
-                                    [](const ObjectId& id) { return id.is_zero(); });
+  const bool new_path =
+      std::all_of(intro.parent_blobs.begin(), intro.parent_blobs.end(), [](const BlobKey& id) { return id.is_zero(); });
   if (blob_hits == hits.end() && (path_only_rules.empty() || !new_path)) return {};
 
   std::vector<Finding> here;
@@ -111,6 +111,7 @@ std::vector<Finding> findings_at(const History& history, const RuleSet& rules, c
       f.description = rule.description;
       f.tags = rule.tags;
       f.path = intro.path;
+      f.fingerprint = make_fingerprint("", f.path, f.rule_id, 0);
       here.push_back(std::move(f));
     }
   }
@@ -119,20 +120,22 @@ std::vector<Finding> findings_at(const History& history, const RuleSet& rules, c
       const Rule& rule = rules.rules[hit.rule];
       if (!path_matches(rule, intro.path)) continue;
       const bool inherited = std::any_of(intro.parent_blobs.begin(), intro.parent_blobs.end(),
-                                         [&](const ObjectId& parent) { return held_by(hits, parent, hit); });
+                                         [&](const BlobKey& parent) { return held_by(hits, parent, hit); });
       if (!inherited) here.push_back(finding_from_hit(rule, hit, intro.path));
     }
   }
   if (here.empty()) return {};
-  const CommitInfo& commit = history.commits[intro.commit];
-  const std::string commit_hex = commit.id.hex();
-  for (Finding& f : here) set_commit(f, commit, commit_hex);
+  if (intro.commit != kNoCommit) {
+    const CommitInfo& commit = history.commits[intro.commit];
+    const std::string commit_hex = commit.id.hex();
+    for (Finding& f : here) set_commit(f, commit, commit_hex);
+  }
   return filter.keep(std::move(here));
 }
 
 }  // namespace
 
-Attribution attribute_findings(const History& history, const RuleSet& rules, const HitsByBlob& hits,
+Attribution attribute_findings(const Provenance& history, const RuleSet& rules, const HitsByBlob& hits,
                                const Suppressions& suppressions,
                                const std::function<void(const Finding&)>& on_finding) {
   Attribution out;
@@ -148,7 +151,7 @@ Attribution attribute_findings(const History& history, const RuleSet& rules, con
   return out;
 }
 
-StreamingAttribution::StreamingAttribution(const History& history, const RuleSet& rules,
+StreamingAttribution::StreamingAttribution(const Provenance& history, const RuleSet& rules,
                                            const Suppressions& suppressions,
                                            std::function<void(const Finding&)> on_finding)
     : history_(history),
@@ -160,20 +163,20 @@ StreamingAttribution::StreamingAttribution(const History& history, const RuleSet
       done_(history.introductions.size(), 0) {
   for (std::uint32_t i = 0; i < history.introductions.size(); ++i) {
     const BlobIntroduction& intro = history.introductions[i];
-    std::vector<ObjectId> needs{intro.blob};
-    for (const ObjectId& parent : intro.parent_blobs) {
+    std::vector<BlobKey> needs{intro.blob};
+    for (const BlobKey& parent : intro.parent_blobs) {
       if (!parent.is_zero()) needs.push_back(parent);
     }
     std::sort(needs.begin(), needs.end());
     needs.erase(std::unique(needs.begin(), needs.end()), needs.end());
-    for (const ObjectId& blob : needs) dependents_[blob].push_back(i);
+    for (const BlobKey& blob : needs) dependents_[blob].push_back(i);
     waiting_for_[i] = static_cast<std::uint32_t>(needs.size());
   }
 }
 
-void StreamingAttribution::blobs_done(const std::vector<ObjectId>& blobs, const HitsByBlob& hits) {
+void StreamingAttribution::blobs_done(const std::vector<BlobKey>& blobs, const HitsByBlob& hits) {
   std::vector<std::uint32_t> ready;
-  for (const ObjectId& blob : blobs) {
+  for (const BlobKey& blob : blobs) {
     auto it = dependents_.find(blob);
     if (it == dependents_.end()) continue;
     for (std::uint32_t i : it->second) {

@@ -14,15 +14,15 @@
 #include <unordered_map>
 #include <vector>
 
+#include "content/provenance.h"
 #include "engine/hit.h"
 #include "rules/rule.h"
-#include "source/history.h"
 #include "verify/finding.h"
 #include "verify/suppression.h"
 
 namespace trawl {
 
-using HitsByBlob = std::unordered_map<ObjectId, std::vector<Hit>, ObjectIdHash>;
+using HitsByBlob = std::unordered_map<BlobKey, std::vector<Hit>, BlobKeyHash>;
 
 struct Attribution {
   std::vector<Finding> findings;  // oldest commit first, then path, line, column, rule
@@ -54,7 +54,7 @@ Finding finding_from_hit(const Rule& rule, const Hit& hit, const std::string& pa
 
 // `on_finding` is called with each finding as it is confirmed, in report
 // order, before the whole result is returned.
-Attribution attribute_findings(const History& history, const RuleSet& rules, const HitsByBlob& hits,
+Attribution attribute_findings(const Provenance& history, const RuleSet& rules, const HitsByBlob& hits,
                                const Suppressions& suppressions,
                                const std::function<void(const Finding&)>& on_finding = {});
 
@@ -68,23 +68,23 @@ Attribution attribute_findings(const History& history, const RuleSet& rules, con
 class StreamingAttribution {
  public:
   // `history`, `rules` and `suppressions` must outlive this.
-  StreamingAttribution(const History& history, const RuleSet& rules, const Suppressions& suppressions,
+  StreamingAttribution(const Provenance& history, const RuleSet& rules, const Suppressions& suppressions,
                        std::function<void(const Finding&)> on_finding);
 
   // `blobs` have been matched and their hits (if any) are in `hits`.
-  void blobs_done(const std::vector<ObjectId>& blobs, const HitsByBlob& hits);
+  void blobs_done(const std::vector<BlobKey>& blobs, const HitsByBlob& hits);
   // Confirms every introduction still waiting; returns all findings.
   Attribution finish(const HitsByBlob& hits);
 
  private:
   void confirm(std::uint32_t introduction, const HitsByBlob& hits);
 
-  const History& history_;
+  const Provenance& history_;
   const RuleSet& rules_;
   FindingFilter filter_;
   std::vector<std::uint32_t> path_only_rules_;
   std::function<void(const Finding&)> on_finding_;
-  std::unordered_map<ObjectId, std::vector<std::uint32_t>, ObjectIdHash> dependents_;
+  std::unordered_map<BlobKey, std::vector<std::uint32_t>, BlobKeyHash> dependents_;
   std::vector<std::uint32_t> waiting_for_;  // per introduction: blobs not matched yet
   std::vector<std::uint8_t> done_;
   std::vector<std::pair<std::uint32_t, Finding>> confirmed_;

@@ -8,7 +8,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "verify/sha256.h"
+#include "content/sha256.h"
 
 namespace trawl {
 namespace {
@@ -27,7 +27,7 @@ struct Holding {
   std::size_t timeline;
   std::uint32_t line;
 };
-using HoldingsByBlob = std::unordered_map<ObjectId, std::vector<Holding>, ObjectIdHash>;
+using HoldingsByBlob = std::unordered_map<BlobKey, std::vector<Holding>, BlobKeyHash>;
 
 HoldingsByBlob holdings(const std::vector<SecretTimeline>& timelines, const RuleSet& rules, const HitsByBlob& hits) {
   const auto index = index_by_key(timelines);
@@ -41,13 +41,13 @@ HoldingsByBlob holdings(const std::vector<SecretTimeline>& timelines, const Rule
   return out;
 }
 
-bool holds(const HoldingsByBlob& holdings_by_blob, const ObjectId& blob, std::size_t timeline) {
+bool holds(const HoldingsByBlob& holdings_by_blob, const BlobKey& blob, std::size_t timeline) {
   auto it = holdings_by_blob.find(blob);
   return it != holdings_by_blob.end() &&
          std::any_of(it->second.begin(), it->second.end(), [&](const Holding& h) { return h.timeline == timeline; });
 }
 
-void add_removals(std::vector<SecretTimeline>& timelines, const History& history, const HoldingsByBlob& held) {
+void add_removals(std::vector<SecretTimeline>& timelines, const Provenance& history, const HoldingsByBlob& held) {
   std::vector<std::set<std::pair<std::uint32_t, std::string>>> seen(timelines.size());
   for (const BlobDeparture& departure : history.departures) {
     auto it = held.find(departure.old_blob);
@@ -64,7 +64,7 @@ void add_removals(std::vector<SecretTimeline>& timelines, const History& history
 // For each of `targets` (commit indices), the refs whose history holds it,
 // as a bitset over refs: ancestor bitsets over 64 targets at a time,
 // propagated parents first.
-std::vector<std::vector<std::uint64_t>> refs_reaching(const History& history,
+std::vector<std::vector<std::uint64_t>> refs_reaching(const Provenance& history,
                                                       const std::vector<std::uint32_t>& targets) {
   std::unordered_map<ObjectId, std::uint32_t, ObjectIdHash> index;
   for (std::uint32_t i = 0; i < history.commits.size(); ++i) index.emplace(history.commits[i].id, i);
@@ -101,14 +101,15 @@ int ref_kind(std::string_view ref) {
   return 3;
 }
 
-std::vector<int> ref_kinds(const History& history) {
+std::vector<int> ref_kinds(const Provenance& history) {
   std::vector<int> kinds;
   kinds.reserve(history.refs.size());
   for (const RefInfo& ref : history.refs) kinds.push_back(ref_kind(ref.name));
   return kinds;
 }
 
-void add_reachability(std::vector<SecretTimeline>& timelines, const History& history, const std::vector<int>& kinds) {
+void add_reachability(std::vector<SecretTimeline>& timelines, const Provenance& history,
+                      const std::vector<int>& kinds) {
   // Each introducing commit (by id) -> its index in `targets`.
   std::unordered_map<std::string, std::size_t> target_of;
   std::unordered_set<std::string> wanted;
@@ -162,7 +163,7 @@ struct Place {
 // Fills each timeline's present_at: by kind of ref, then ref, path and line,
 // capped, with strings built only for the places listed (on a mirror a
 // secret can sit in the tips of tens of thousands of refs).
-void add_present_at(std::vector<SecretTimeline>& timelines, const History& history, const HoldingsByBlob& held,
+void add_present_at(std::vector<SecretTimeline>& timelines, const Provenance& history, const HoldingsByBlob& held,
                     const std::vector<std::vector<BlobLocation>>& tip_locations, const std::vector<int>& kinds) {
   std::vector<std::vector<Place>> places(timelines.size());
   std::vector<Holding> here;
@@ -215,14 +216,14 @@ std::vector<SecretTimeline> group_by_secret(const std::vector<Finding>& findings
   return timelines;
 }
 
-std::unordered_set<ObjectId, ObjectIdHash> blobs_holding(const std::vector<SecretTimeline>& timelines,
-                                                         const RuleSet& rules, const HitsByBlob& hits) {
-  std::unordered_set<ObjectId, ObjectIdHash> blobs;
+std::unordered_set<BlobKey, BlobKeyHash> blobs_holding(const std::vector<SecretTimeline>& timelines,
+                                                       const RuleSet& rules, const HitsByBlob& hits) {
+  std::unordered_set<BlobKey, BlobKeyHash> blobs;
   for (const auto& [blob, held] : holdings(timelines, rules, hits)) blobs.insert(blob);
   return blobs;
 }
 
-void add_history(std::vector<SecretTimeline>& timelines, const History& history, const RuleSet& rules,
+void add_history(std::vector<SecretTimeline>& timelines, const Provenance& history, const RuleSet& rules,
                  const HitsByBlob& hits, const std::vector<std::vector<BlobLocation>>& tip_locations) {
   const HoldingsByBlob held = holdings(timelines, rules, hits);
   const std::vector<int> kinds = ref_kinds(history);

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "source/history.h"
+#include "content/provenance.h"
 #include "verify/attribution.h"
 #include "verify/finding.h"
 
@@ -60,12 +60,12 @@ std::vector<SecretTimeline> group_by_secret(const std::vector<Finding>& findings
 // Fills each timeline's removals, reachable refs and presence at the refs'
 // tips. `tip_locations[i]` lists where the tip tree of `history.refs[i]` holds
 // blobs that hold any of the secrets (locate_blobs()).
-void add_history(std::vector<SecretTimeline>& timelines, const History& history, const RuleSet& rules,
+void add_history(std::vector<SecretTimeline>& timelines, const Provenance& history, const RuleSet& rules,
                  const HitsByBlob& hits, const std::vector<std::vector<BlobLocation>>& tip_locations);
 
 // The blobs that hold any of the timelines' secrets: what locate_blobs()
 // should look for in the refs' tips.
-std::unordered_set<ObjectId, ObjectIdHash> blobs_holding(const std::vector<SecretTimeline>& timelines,
-                                                         const RuleSet& rules, const HitsByBlob& hits);
+std::unordered_set<BlobKey, BlobKeyHash> blobs_holding(const std::vector<SecretTimeline>& timelines,
+                                                       const RuleSet& rules, const HitsByBlob& hits);
 
 }  // namespace trawl

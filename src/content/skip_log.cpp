@@ -1,4 +1,4 @@
-#include "source/skip_log.h"
+#include "content/skip_log.h"
 
 #include <algorithm>
 #include <numeric>

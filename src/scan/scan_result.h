@@ -6,8 +6,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "content/skip_log.h"
 #include "report/scan_summary.h"
-#include "source/skip_log.h"
 #include "verify/finding.h"
 #include "verify/timeline.h"
 

@@ -1,0 +1,85 @@
+// Where a source's blobs appear: the places (a commit and a path, a staged
+// path, a file) where each blob entered the content being scanned, the
+// blobs each place held before, and for git histories the commit graph,
+// the refs and where paths stopped holding a blob. Sources fill it; the
+// verifier reads it to decide which hits are introductions (a secret
+// present at a place and absent from every blob the place held before) and
+// to build each secret's timeline.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "content/blob_key.h"
+#include "content/object_id.h"
+
+namespace trawl {
+
+// An introduction outside any commit (staged changes, files on disk).
+inline constexpr std::uint32_t kNoCommit = std::numeric_limits<std::uint32_t>::max();
+
+struct RefInfo {
+  std::string name;  // e.g. "refs/heads/main", "refs/tags/v1", "HEAD"
+  ObjectId commit;   // the commit it peels to
+};
+
+struct CommitInfo {
+  ObjectId id;
+  std::string author_name;
+  std::string author_email;
+  std::int64_t author_time = 0;  // seconds since the epoch, UTC
+  std::string summary;           // first line of the message
+  ObjectId tree;
+  std::vector<std::uint32_t> parents;  // indices into Provenance::commits
+  bool in_scope = true;                // false for ancestors loaded only to compare against
+};
+
+// A blob entering the content at (commit, path).
+struct BlobIntroduction {
+  std::uint32_t commit = kNoCommit;  // index into Provenance::commits
+  std::string path;
+  BlobKey blob;
+  // The blob each parent held at `path`, in parent order; a zero key where
+  // the parent had nothing there. Empty for root and boundary commits and
+  // for files with no earlier version.
+  std::vector<BlobKey> parent_blobs;
+};
+
+// A path that stops holding a blob at a commit, relative to its first
+// parent: the file was changed (new_blob is what replaced it) or deleted
+// (new_blob is zero).
+struct BlobDeparture {
+  std::uint32_t commit = 0;  // index into Provenance::commits
+  std::string path;
+  BlobKey old_blob;
+  BlobKey new_blob;
+};
+
+// A blob found in a tree, at `path`.
+struct BlobLocation {
+  std::string path;
+  BlobKey blob;
+};
+
+struct Provenance {
+  std::vector<RefInfo> refs;                    // the refs scanned, sorted by name
+  std::vector<CommitInfo> commits;              // parents before children
+  std::vector<BlobIntroduction> introductions;  // in commit order, then path
+  std::vector<BlobDeparture> departures;        // in commit order
+  std::uint64_t commits_in_scope = 0;
+  bool shallow = false;  // history ends at a shallow boundary
+};
+
+// What a scan of a git history counts that other sources do not have.
+struct GitSummary {
+  std::uint64_t refs = 0;
+  std::uint64_t commits = 0;             // in scope
+  std::uint64_t blobs_from_packs = 0;    // read by trawl's pack reader
+  std::uint64_t blobs_from_libgit2 = 0;  // loose, or beyond the pack reader: read through libgit2
+  bool shallow = false;
+  double walk_seconds = 0.0;
+};
+
+}  // namespace trawl

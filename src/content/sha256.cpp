@@ -1,0 +1,28 @@
+#include "content/sha256.h"
+
+#include <openssl/sha.h>
+
+namespace trawl {
+
+Sha256Digest sha256(std::string_view data) {
+  Sha256Digest digest{};
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest.data());
+  return digest;
+}
+
+std::string to_hex(const std::uint8_t* bytes, std::size_t size) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(size * 2, '0');
+  for (std::size_t i = 0; i < size; ++i) {
+    out[2 * i] = kDigits[bytes[i] >> 4];
+    out[2 * i + 1] = kDigits[bytes[i] & 0xf];
+  }
+  return out;
+}
+
+std::string sha256_hex(std::string_view data) {
+  const Sha256Digest digest = sha256(data);
+  return to_hex(digest.data(), digest.size());
+}
+
+}  // namespace trawl

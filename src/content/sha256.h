@@ -1,0 +1,22 @@
+// SHA-256 (FIPS 180-4, through OpenSSL's libcrypto): the key of a file's or
+// an image layer's content, and the `secret_sha256` of a secret's timeline,
+// which lets a responder match a redacted report against a known credential
+// without the report carrying the credential.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace trawl {
+
+using Sha256Digest = std::array<std::uint8_t, 32>;
+
+Sha256Digest sha256(std::string_view data);
+// The digest of `data` as 64 lowercase hex digits.
+std::string sha256_hex(std::string_view data);
+// Bytes as lowercase hex.
+std::string to_hex(const std::uint8_t* bytes, std::size_t size);
+
+}  // namespace trawl

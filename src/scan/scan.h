@@ -1,0 +1,36 @@
+// The one scan driver every source runs through: list the source's content,
+// run its blobs through the bounded pipeline (blob_pipeline.h: prefilter
+// and confirm on the backend asked for), attribute hits to the places that
+// introduced them, build each secret's timeline, and hand the result to the
+// sinks. The command line only picks a source, the rules and the sinks.
+#pragma once
+
+#include <ostream>
+#include <vector>
+
+#include "engine/backends.h"
+#include "report/finding_sink.h"
+#include "rules/rule.h"
+#include "scan/blob_pipeline.h"
+#include "scan/scan_progress.h"
+#include "scan/scan_result.h"
+#include "source/content_source.h"
+#include "verify/suppression.h"
+
+namespace trawl {
+
+struct ScanSettings {
+  BackendRequest backend;  // --backend, --gpus
+  PipelineOptions pipeline;
+  ScanProgress* progress = nullptr;  // optional
+};
+
+// Scans `source` with `rules` (which must outlive the call) and hands the
+// result to every sink (each streaming sink also gets each finding as it is
+// confirmed); returns the result. Throws UsageError when the backend asked
+// for cannot run here; errors from the source's list() propagate; anything
+// met while reading is skipped and counted.
+ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressions& suppressions,
+                    const ScanSettings& settings, const std::vector<FindingSink*>& sinks, std::ostream& log);
+
+}  // namespace trawl

@@ -1,0 +1,110 @@
+#include "scan/scans.h"
+
+#include <filesystem>
+#include <optional>
+
+#include "source/files_source.h"
+#include "source/git_handles.h"
+#include "source/git_history_source.h"
+#include "source/staged_source.h"
+
+namespace trawl {
+namespace {
+
+ScanSettings settings_of(const CommonScanOptions& options) {
+  ScanSettings settings;
+  settings.backend = options.backend;
+  settings.pipeline.threads = options.threads;
+  settings.pipeline.batch_bytes = options.batch_bytes;
+  settings.pipeline.memory_budget = options.memory_budget;
+  settings.progress = options.progress;
+  return settings;
+}
+
+ScanResult run_with_root_rules(ContentSource& source, const CommonScanOptions& options, std::ostream& log,
+                               const std::vector<FindingSink*>& sinks) {
+  const RuleLoad rules = resolve_rules(options.config_path, source.root(), log);
+  const Suppressions suppressions = load_suppressions(source.root(), options.baseline_path, log);
+  return run_scan(source, rules.rules, suppressions, settings_of(options), sinks, log);
+}
+
+}  // namespace
+
+RuleLoad resolve_rules(const std::string& config_path, const std::string& root, std::ostream& log) {
+  RuleLoad load;
+  if (!config_path.empty()) {
+    load = load_rules_file(config_path);
+  } else {
+    std::string found;
+    for (const char* name : {".trawl.toml", ".gitleaks.toml"}) {
+      const std::filesystem::path candidate = std::filesystem::path(root) / name;
+      if (std::filesystem::is_regular_file(candidate)) {
+        found = candidate.string();
+        break;
+      }
+    }
+    load = found.empty() ? load_builtin_rules() : load_rules_file(found);
+  }
+  for (const std::string& warning : load.warnings) log << "trawl: warning: " << warning << "\n";
+  log << "trawl: using rules from " << load.rules.origin << " (" << load.rules.rules.size() << " rules)\n";
+  return load;
+}
+
+Suppressions load_suppressions(const std::string& root, const std::string& baseline_path, std::ostream& log) {
+  Suppressions suppressions;
+  for (const char* name : {".trawlignore", ".gitleaksignore"}) {
+    const std::string path = (std::filesystem::path(root) / name).string();
+    if (suppressions.add_ignore_file(path)) log << "trawl: ignoring the fingerprints listed in " << path << "\n";
+  }
+  if (!baseline_path.empty()) suppressions.add_baseline(baseline_path);
+  return suppressions;
+}
+
+ScanResult scan_git_history(const GitScanOptions& options, std::ostream& log, const std::vector<FindingSink*>& sinks) {
+  GitHistoryOptions history;
+  history.scope = options.scope;
+  history.threads = options.threads;
+  history.max_blob_size = options.max_blob_size;
+  history.blob_source = options.blob_source;
+  if (options.progress != nullptr) history.progress = &options.progress->walk;
+  std::optional<GitHistorySource> source;
+  try {
+    source.emplace(options.repo_path, history);
+  } catch (const GitError& e) {
+    throw UsageError(e.what());
+  }
+  try {
+    return run_with_root_rules(*source, options, log, sinks);
+  } catch (const GitError& e) {
+    // Only a scope's revision can fail this way once the repository opened.
+    if (!options.scope.tip.empty() || !options.scope.exclude.empty()) throw UsageError(e.what());
+    throw;
+  }
+}
+
+ScanResult scan_staged(const FileScanOptions& options, std::ostream& log, const std::vector<FindingSink*>& sinks) {
+  std::optional<StagedSource> source;
+  try {
+    source.emplace(options.path, options.max_blob_size);
+    return run_with_root_rules(*source, options, log, sinks);
+  } catch (const GitError& e) {
+    throw UsageError(e.what());
+  }
+}
+
+ScanResult scan_directory(const FileScanOptions& options, std::istream& stdin_stream, std::ostream& log,
+                          const std::vector<FindingSink*>& sinks) {
+  try {
+    std::optional<FilesSource> source;
+    if (options.path == "-") {
+      source.emplace(stdin_stream, ".", options.max_blob_size);
+    } else {
+      source.emplace(options.path, options.max_blob_size, options.threads);
+    }
+    return run_with_root_rules(*source, options, log, sinks);
+  } catch (const DirectoryError& e) {
+    throw UsageError(e.what());
+  }
+}
+
+}  // namespace trawl

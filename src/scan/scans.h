@@ -1,0 +1,70 @@
+// The scans trawl runs, each a source handed to the one driver (scan.h):
+// a repository's history, what the index stages on top of HEAD, and files
+// on disk or standard input. Each chooses the rules (rules/rule_choice.h)
+// and suppressions for its root, runs, and hands the result to `sinks`.
+#pragma once
+
+#include <cstdint>
+#include <istream>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "report/finding_sink.h"
+#include "rules/rule_loader.h"
+#include "scan/scan.h"
+#include "source/blob_reader.h"
+#include "source/history.h"
+#include "verify/suppression.h"
+
+namespace trawl {
+
+// What every scan takes.
+struct CommonScanOptions {
+  std::string config_path;    // empty: .trawl.toml or .gitleaks.toml at the root, else built-in
+  std::string baseline_path;  // an earlier report; empty: none
+  unsigned threads = 0;       // 0: all cores
+  std::uint64_t max_blob_size = 64ull << 20;
+  std::uint64_t batch_bytes = 64ull << 20;
+  std::uint64_t memory_budget = 2ull << 30;  // bounds the batches alive at once
+  BackendRequest backend;                    // --backend, --gpus
+  ScanProgress* progress = nullptr;          // optional
+};
+
+struct GitScanOptions : CommonScanOptions {
+  std::string repo_path = ".";
+  HistoryScope scope;
+  BlobSource blob_source = BlobSource::kPacks;
+};
+
+struct FileScanOptions : CommonScanOptions {
+  std::string path = ".";  // repository (staged) or directory; "-" for standard input
+};
+
+// Chooses the rules for a scan rooted at `root` (a work tree, a bare
+// repository's git directory or a directory): --config, else .trawl.toml or
+// .gitleaks.toml there, else the built-in rules. Says on `log` which was
+// used and prints the loader's warnings there.
+RuleLoad resolve_rules(const std::string& config_path, const std::string& root, std::ostream& log);
+
+// The suppressions for a scan rooted at `root`: its .trawlignore and
+// .gitleaksignore files and the baseline report, if any. Says on `log` which
+// ignore files were read.
+Suppressions load_suppressions(const std::string& root, const std::string& baseline_path, std::ostream& log);
+
+// Throws UsageError when the path is not a repository, a scope's revision
+// names no commit or the requested backend cannot run here, ConfigError for
+// bad rules; anything the scan meets in the repository itself is skipped and
+// counted, not thrown.
+ScanResult scan_git_history(const GitScanOptions& options, std::ostream& log,
+                            const std::vector<FindingSink*>& sinks = {});
+
+// Throws UsageError when `options.path` is not a repository with a work tree.
+ScanResult scan_staged(const FileScanOptions& options, std::ostream& log, const std::vector<FindingSink*>& sinks = {});
+
+// Throws UsageError when `options.path` is not a directory. With path "-"
+// reads `stdin_stream` as one file named "stdin".
+ScanResult scan_directory(const FileScanOptions& options, std::istream& stdin_stream, std::ostream& log,
+                          const std::vector<FindingSink*>& sinks = {});
+
+}  // namespace trawl

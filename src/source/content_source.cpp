@@ -1,0 +1,56 @@
+#include "source/content_source.h"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+namespace trawl {
+namespace {
+
+constexpr std::size_t kBinaryProbeBytes = 8000;  // as git's buffer_is_binary()
+constexpr std::string_view kLfsPointerPrefix = "version https://git-lfs.github.com/spec/v1\n";
+constexpr std::size_t kLfsPointerMaxBytes = 1024;
+
+}  // namespace
+
+bool looks_binary(std::string_view bytes) {
+  return std::memchr(bytes.data(), 0, std::min(bytes.size(), kBinaryProbeBytes)) != nullptr;
+}
+
+bool is_lfs_pointer(std::string_view bytes) {
+  return bytes.size() <= kLfsPointerMaxBytes && bytes.starts_with(kLfsPointerPrefix);
+}
+
+void BatchFiller::add(const BlobKey& key, std::string_view bytes) {
+  Filling& f = filling_.local();
+  if (!f.taken) {
+    f.batch = out_.take();
+    f.taken = true;
+  }
+  BlobBatch& batch = f.batch;
+  batch.entries.push_back({key, batch.arena.size(), bytes.size()});
+  batch.arena.insert(batch.arena.end(), bytes.begin(), bytes.end());
+  ++f.blobs;
+  if (batch.arena.size() >= out_.batch_bytes()) {
+    // Handed on whole: this thread never sees the batch again, so nothing
+    // it runs while put() waits can touch it.
+    out_.put(std::exchange(batch, BlobBatch{}));
+    f.taken = false;
+  }
+}
+
+void BatchFiller::finish() {
+  for (Filling& f : filling_) {
+    if (f.taken && !f.batch.entries.empty()) out_.put(std::move(f.batch));
+    f.batch = BlobBatch{};
+    f.taken = false;
+  }
+}
+
+std::uint64_t BatchFiller::blobs() const {
+  std::uint64_t n = 0;
+  for (const Filling& f : filling_) n += f.blobs;
+  return n;
+}
+
+}  // namespace trawl
