@@ -159,7 +159,7 @@ int main(int argc, char** argv) {
   const trawl::cuda::DeviceProperties props = trawl::cuda::device_properties(0);
   const trawl::cuda::KeywordChunkKernel keyword_kernel(automaton, props);
   const trawl::cuda::EntropyChunkKernel entropy_kernel(table, props);
-  const std::uint32_t overlap = automaton.max_keyword_length() > 0 ? automaton.max_keyword_length() - 1 : 0;
+  const std::uint32_t overlap = automaton.overlap();
   const double keyword_s = resident_seconds(keyword_kernel, batch, overlap, 0);
   const double entropy_s = resident_seconds(entropy_kernel, batch, 1, trawl::kMaxTokenLength + 1);
   std::printf(

@@ -80,7 +80,7 @@ class KeywordChunkKernel final : public ChunkKernel {
     args_.table.output_offsets = reinterpret_cast<const std::uint32_t*>(table_memory_ + offsets_at);
     args_.table.output_keywords = reinterpret_cast<const std::uint32_t*>(table_memory_ + keywords_at);
     args_.byte_class_offset = static_cast<std::uint32_t>(byte_class_offset);
-    args_.overlap = automaton.max_keyword_length() > 0 ? automaton.max_keyword_length() - 1 : 0;
+    args_.overlap = automaton.overlap();
     args_.lead_rows = (args_.overlap + 63) / 64;
     args_.staged_table_bytes = static_cast<std::uint32_t>(byte_class_offset + 256);
     shared_bytes_ = keyword_kernel_shared_bytes(args_.staged_table_bytes, args_.lead_rows);

@@ -102,7 +102,7 @@ class CudaKeywordMatcher final : public KeywordMatcher {
  public:
   CudaKeywordMatcher(const KeywordAutomaton& automaton, const CudaOptions& options)
       : automaton_(automaton),
-        overlap_(automaton.max_keyword_length() > 0 ? automaton.max_keyword_length() - 1 : 0),
+        overlap_(automaton.overlap()),
         // Keyword occurrences can be dense; a chunk with more falls back to the host.
         scan_(automaton, options, overlap_, 0, options.chunk_bytes / 8 + 1) {}
 

@@ -153,6 +153,12 @@ TEST(CpuKeywordMatcher, ReportsAnOccurrenceAtEveryByteOfLongRuns) {
   EXPECT_EQ(matcher->match(batch_of(blobs)), expected);
 }
 
+TEST(KeywordAutomaton, OverlapIsTheLongestKeywordLessOneByte) {
+  EXPECT_EQ(KeywordAutomaton({"abc", "secret", "c"}).overlap(), 5u);
+  EXPECT_EQ(KeywordAutomaton({"k"}).overlap(), 0u);
+  EXPECT_EQ(KeywordAutomaton(std::vector<std::string>{}).overlap(), 0u);
+}
+
 TEST(KeywordAutomaton, SliceScansTogetherReportEveryOccurrenceOnce) {
   const std::vector<std::string> keywords = {"abc", "bcd", "c"};
   const KeywordAutomaton automaton(keywords);
@@ -163,7 +169,7 @@ TEST(KeywordAutomaton, SliceScansTogetherReportEveryOccurrenceOnce) {
     std::size_t reported = 0;
     for (std::uint64_t begin = 0; begin < text.size(); begin += slice) {
       ac_scan_slice(automaton.view(), bytes, begin, std::min<std::uint64_t>(text.size(), begin + slice),
-                    automaton.max_keyword_length() - 1, [&](std::uint64_t end, AcState s) {
+                    automaton.overlap(), [&](std::uint64_t end, AcState s) {
                       for (std::uint32_t k : automaton.outputs(s)) {
                         found.emplace(end, k);
                         ++reported;

@@ -36,7 +36,7 @@ std::vector<std::uint8_t> chunk_bytes_of(const BlobBatch& batch, const Chunk& ch
 }
 
 std::uint32_t overlap_of(const KeywordAutomaton& automaton) {
-  return automaton.max_keyword_length() > 0 ? automaton.max_keyword_length() - 1 : 0;
+  return automaton.overlap();
 }
 
 // What the keyword kernel computes: each tile staged in padded rows from

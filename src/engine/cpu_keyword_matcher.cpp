@@ -74,7 +74,7 @@ class CpuKeywordMatcher final : public KeywordMatcher {
   // Appends blob `b`'s candidates to local.found, sorted by keyword and end.
   void scan_blob(const BlobBatch& batch, std::uint32_t blob, Local& local) const {
     const AcTableView table = automaton_.view();
-    const std::uint32_t overlap = automaton_.max_keyword_length() > 0 ? automaton_.max_keyword_length() - 1 : 0;
+    const std::uint32_t overlap = automaton_.overlap();
     const BlobEntry& entry = batch.entries[blob];
     const auto* bytes = reinterpret_cast<const std::uint8_t*>(batch.arena.data() + entry.offset);
     const std::size_t begin = local.found.size();
