@@ -84,46 +84,34 @@ double resident_seconds(const trawl::cuda::ChunkKernel& kernel, const BlobBatch&
   std::vector<char> host(chunk.bytes + trawl::cuda::kInputPadding, 0);
   trawl::copy_chunk_bytes(batch, chunk, host.data());
   const std::uint32_t record_capacity = capacity / 8;
+  const auto bytes = trawl::cuda::upload(reinterpret_cast<const std::uint8_t*>(host.data()), host.size());
+  const auto segments = trawl::cuda::upload(chunk.segments.data(), chunk.segments.size());
+  const auto records = trawl::cuda::device_buffer<std::byte>(std::size_t{record_capacity} * kernel.record_bytes());
+  const auto record_count = trawl::cuda::device_buffer<std::uint32_t>(1);
   trawl::cuda::DeviceChunk device;
-  std::uint8_t* bytes = nullptr;
-  trawl::ChunkSegment* segments = nullptr;
-  check(cudaMalloc(&bytes, host.size()), "alloc");
-  check(cudaMalloc(&segments, chunk.segments.size() * sizeof(trawl::ChunkSegment)), "alloc");
-  check(cudaMalloc(&device.records, std::size_t{record_capacity} * kernel.record_bytes()), "alloc");
-  check(cudaMalloc(&device.record_count, sizeof(std::uint32_t)), "alloc");
-  check(cudaMemcpy(bytes, host.data(), host.size(), cudaMemcpyHostToDevice), "copy");
-  check(cudaMemcpy(segments, chunk.segments.data(), chunk.segments.size() * sizeof(trawl::ChunkSegment),
-                   cudaMemcpyHostToDevice),
-        "copy");
-  device.bytes = bytes;
+  device.bytes = bytes.get();
   device.byte_count = chunk.bytes;
-  device.segments = segments;
+  device.segments = segments.get();
   device.segment_count = static_cast<std::uint32_t>(chunk.segments.size());
+  device.records = records.get();
+  device.record_count = record_count.get();
   device.record_capacity = record_capacity;
-  cudaEvent_t start = nullptr;
-  cudaEvent_t stop = nullptr;
-  check(cudaEventCreate(&start), "event");
-  check(cudaEventCreate(&stop), "event");
+  const trawl::cuda::Event start = trawl::cuda::make_event();
+  const trawl::cuda::Event stop = trawl::cuda::make_event();
   constexpr int kLaunches = 10;
   check(kernel.launch(device, nullptr), "warm-up launch");
-  check(cudaEventRecord(start), "event");
+  check(cudaEventRecord(start.get()), "event");
   for (int i = 0; i < kLaunches; ++i) {
     check(cudaMemsetAsync(device.record_count, 0, sizeof(std::uint32_t)), "memset");
     check(kernel.launch(device, nullptr), "launch");
   }
-  check(cudaEventRecord(stop), "event");
-  check(cudaEventSynchronize(stop), "kernel");
+  check(cudaEventRecord(stop.get()), "event");
+  check(cudaEventSynchronize(stop.get()), "kernel");
   float ms = 0;
-  check(cudaEventElapsedTime(&ms, start, stop), "event");
+  check(cudaEventElapsedTime(&ms, start.get(), stop.get()), "event");
   std::uint32_t count = 0;
   check(cudaMemcpy(&count, device.record_count, sizeof(count), cudaMemcpyDeviceToHost), "copy");
   if (count > record_capacity) std::printf("  (record buffer overflowed: %u records)\n", count);
-  cudaFree(bytes);
-  cudaFree(segments);
-  cudaFree(device.records);
-  cudaFree(device.record_count);
-  cudaEventDestroy(start);
-  cudaEventDestroy(stop);
   return ms / 1000.0 / kLaunches;
 }
 #endif

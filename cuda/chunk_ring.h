@@ -13,6 +13,7 @@
 #include <functional>
 #include <vector>
 
+#include "device_memory.h"
 #include "engine/chunk_plan.h"
 
 namespace trawl::cuda {
@@ -43,7 +44,9 @@ class ChunkRing {
  public:
   static constexpr int kSlots = 3;
 
-  // Allocates every buffer on the current device. Throws BackendError.
+  // Allocates every buffer on the current device, which the ring remembers
+  // and makes current again to release them. Throws BackendError; whatever
+  // was allocated by then is released.
   ChunkRing(const ChunkLimits& limits, std::uint32_t record_capacity, const ChunkKernel& kernel);
   ~ChunkRing();
   ChunkRing(const ChunkRing&) = delete;
@@ -62,16 +65,16 @@ class ChunkRing {
 
  private:
   struct Slot {
-    cudaStream_t stream = nullptr;
-    char* host_bytes = nullptr;  // pinned
-    ChunkSegment* host_segments = nullptr;
-    void* host_records = nullptr;
-    std::uint32_t* host_count = nullptr;
-    std::uint8_t* device_bytes = nullptr;
-    ChunkSegment* device_segments = nullptr;
-    void* device_records = nullptr;
-    std::uint32_t* device_count = nullptr;
-    void* device_scratch = nullptr;
+    Stream stream;
+    PinnedBuffer<char> host_bytes;
+    PinnedBuffer<ChunkSegment> host_segments;
+    PinnedBuffer<std::byte> host_records;
+    PinnedBuffer<std::uint32_t> host_count;
+    DeviceBuffer<std::uint8_t> device_bytes;
+    DeviceBuffer<ChunkSegment> device_segments;
+    DeviceBuffer<std::byte> device_records;
+    DeviceBuffer<std::uint32_t> device_count;
+    DeviceBuffer<std::byte> device_scratch;
     std::size_t chunk = 0;
     bool overflowed = false;
   };
@@ -79,6 +82,7 @@ class ChunkRing {
   void copy_in_and_scan(Slot& slot, const BlobBatch& batch, const Chunk& chunk);
   void sort_and_copy_out(Slot& slot);
 
+  int device_ = 0;
   ChunkLimits limits_;
   std::uint32_t record_capacity_;
   const ChunkKernel& kernel_;
