@@ -1,6 +1,6 @@
 // The CUDA kernels' per-thread steps, run on the host over every thread of
 // every block of a launch, the way the kernels cut chunks and stage tiles,
-// against the CPU backends on random batches: the kernels' logic is checked
+// against the CPU prefilter on random batches: the kernels' logic is checked
 // on machines with no GPU.
 #include <gtest/gtest.h>
 
@@ -10,8 +10,7 @@
 
 #include "engine/chunk_plan.h"
 #include "engine/chunk_scan.h"
-#include "engine/entropy_scan.h"
-#include "engine/keyword_matcher.h"
+#include "engine/prefilter.h"
 #include "support/planted_batch.h"
 
 namespace trawl {
@@ -35,68 +34,88 @@ std::vector<std::uint8_t> chunk_bytes_of(const BlobBatch& batch, const Chunk& ch
   return bytes;
 }
 
-std::uint32_t overlap_of(const KeywordAutomaton& automaton) {
-  return automaton.overlap();
+// What the keyword kernel computes for one chunk (`bytes`, padded as on the
+// device): each tile staged in padded rows from 16-byte vectors, each
+// thread's step over the staged tile. Appends in the threads' order.
+void keyword_kernel_on_chunk(const KeywordAutomaton& automaton, const Chunk& chunk,
+                             const std::vector<std::uint8_t>& bytes, const LaunchGeometry& g,
+                             std::vector<Candidate>& found) {
+  const AcTableView table = automaton.view();
+  const std::uint32_t overlap = automaton.overlap();
+  const std::uint32_t lead_rows = (overlap + kStagedRowBytes - 1) / kStagedRowBytes;
+  const auto segment_count = static_cast<std::uint32_t>(chunk.segments.size());
+  std::vector<std::uint8_t> staged;
+  std::uint64_t staged_tile = ~0ull;
+  std::uint32_t origin = 0;
+  for_each_thread(g, chunk.bytes, [&](std::uint64_t tile, std::uint32_t thread) {
+    if (tile != staged_tile) {
+      const std::uint64_t tile_begin = tile * g.tile_bytes();
+      origin = static_cast<std::uint32_t>(staged_origin(tile_begin, lead_rows));
+      const std::uint64_t tile_end = std::min<std::uint64_t>(tile_begin + g.tile_bytes(), chunk.bytes);
+      const auto vectors = static_cast<std::uint32_t>((tile_end - origin + 15) / 16);
+      staged.assign(staged_index(vectors * 16) + 16, 0xee);
+      for (std::uint32_t v = 0; v < vectors; ++v)
+        std::memcpy(&staged[staged_index(v * 16)], &bytes[origin + v * 16], 16);
+      staged_tile = tile;
+    }
+    const ThreadSlice slice = thread_slice(g, tile, thread, chunk.bytes);
+    scan_keywords_in_slice(table, overlap, chunk.segments.data(), segment_count, StagedBytes{staged.data(), origin},
+                           slice.begin, slice.end, [&](std::uint32_t blob, std::uint32_t keyword, std::uint32_t end) {
+                             found.push_back({blob, keyword, end});
+                           });
+  });
 }
 
-// What the keyword kernel computes: each tile staged in padded rows from
-// 16-byte vectors, each thread's step over the staged tile.
+// What the entropy kernel computes for one chunk, each thread with its own
+// counters, which every step leaves zeroed.
+void entropy_kernel_on_chunk(const EntropyTable& table, const Chunk& chunk, const std::vector<std::uint8_t>& bytes,
+                             const LaunchGeometry& g, std::vector<TokenCandidate>& found) {
+  std::vector<std::uint16_t> counts(std::size_t{g.threads_per_block} * kTokenSymbols, 0);
+  for_each_thread(g, chunk.bytes, [&](std::uint64_t tile, std::uint32_t thread) {
+    const ThreadSlice slice = thread_slice(g, tile, thread, chunk.bytes);
+    scan_tokens_in_slice(table.view(), chunk.segments.data(), static_cast<std::uint32_t>(chunk.segments.size()),
+                         bytes.data(), slice.begin, slice.end, &counts[std::size_t{thread} * kTokenSymbols],
+                         [&](const TokenCandidate& c) { found.push_back(c); });
+  });
+  EXPECT_TRUE(std::all_of(counts.begin(), counts.end(), [](std::uint16_t c) { return c == 0; }));
+}
+
+bool by_blob_keyword_end(const Candidate& a, const Candidate& b) {
+  return std::tie(a.blob, a.keyword, a.end) < std::tie(b.blob, b.keyword, b.end);
+}
+
+bool by_blob_begin(const TokenCandidate& a, const TokenCandidate& b) {
+  return std::tie(a.blob, a.begin) < std::tie(b.blob, b.begin);
+}
+
+// The keyword kernel alone, on chunks planned for it alone.
 std::vector<Candidate> emulate_keyword_kernel(const KeywordAutomaton& automaton, const BlobBatch& batch,
                                               const LaunchGeometry& g, std::uint32_t chunk_capacity,
                                               bool* split_a_blob) {
-  const AcTableView table = automaton.view();
-  const std::uint32_t overlap = overlap_of(automaton);
-  const std::uint32_t lead_rows = (overlap + kStagedRowBytes - 1) / kStagedRowBytes;
   std::vector<Candidate> found;
-  for (const Chunk& chunk : plan_chunks(batch, {chunk_capacity, chunk_capacity / 64 + 1, overlap, 0})) {
+  for (const Chunk& chunk : plan_chunks(batch, {chunk_capacity, chunk_capacity / 64 + 1, automaton.overlap(), 0})) {
     *split_a_blob |= chunk.holds_piece;
-    const std::vector<std::uint8_t> bytes = chunk_bytes_of(batch, chunk);
-    const auto segment_count = static_cast<std::uint32_t>(chunk.segments.size());
-    std::vector<std::uint8_t> staged;
-    std::uint64_t staged_tile = ~0ull;
-    std::uint32_t origin = 0;
-    for_each_thread(g, chunk.bytes, [&](std::uint64_t tile, std::uint32_t thread) {
-      if (tile != staged_tile) {
-        const std::uint64_t tile_begin = tile * g.tile_bytes();
-        origin = static_cast<std::uint32_t>(staged_origin(tile_begin, lead_rows));
-        const std::uint64_t tile_end = std::min<std::uint64_t>(tile_begin + g.tile_bytes(), chunk.bytes);
-        const auto vectors = static_cast<std::uint32_t>((tile_end - origin + 15) / 16);
-        staged.assign(staged_index(vectors * 16) + 16, 0xee);
-        for (std::uint32_t v = 0; v < vectors; ++v)
-          std::memcpy(&staged[staged_index(v * 16)], &bytes[origin + v * 16], 16);
-        staged_tile = tile;
-      }
-      const ThreadSlice slice = thread_slice(g, tile, thread, chunk.bytes);
-      scan_keywords_in_slice(table, overlap, chunk.segments.data(), segment_count, StagedBytes{staged.data(), origin},
-                             slice.begin, slice.end, [&](std::uint32_t blob, std::uint32_t keyword, std::uint32_t end) {
-                               found.push_back({blob, keyword, end});
-                             });
-    });
+    keyword_kernel_on_chunk(automaton, chunk, chunk_bytes_of(batch, chunk), g, found);
   }
-  std::sort(found.begin(), found.end(), [](const Candidate& a, const Candidate& b) {
-    return std::tie(a.blob, a.keyword, a.end) < std::tie(b.blob, b.keyword, b.end);
-  });
+  std::sort(found.begin(), found.end(), by_blob_keyword_end);
   return found;
 }
 
+// The entropy kernel alone, on chunks planned for it alone.
 std::vector<TokenCandidate> emulate_entropy_kernel(const EntropyTable& table, const BlobBatch& batch,
                                                    const LaunchGeometry& g, std::uint32_t chunk_capacity) {
   std::vector<TokenCandidate> found;
   for (const Chunk& chunk : plan_chunks(batch, {chunk_capacity, chunk_capacity / 64 + 1, 1, kMaxTokenLength + 1})) {
-    const std::vector<std::uint8_t> bytes = chunk_bytes_of(batch, chunk);
-    std::vector<std::uint16_t> counts(std::size_t{g.threads_per_block} * kTokenSymbols, 0);
-    for_each_thread(g, chunk.bytes, [&](std::uint64_t tile, std::uint32_t thread) {
-      const ThreadSlice slice = thread_slice(g, tile, thread, chunk.bytes);
-      scan_tokens_in_slice(table.view(), chunk.segments.data(), static_cast<std::uint32_t>(chunk.segments.size()),
-                           bytes.data(), slice.begin, slice.end, &counts[std::size_t{thread} * kTokenSymbols],
-                           [&](const TokenCandidate& c) { found.push_back(c); });
-    });
-    EXPECT_TRUE(std::all_of(counts.begin(), counts.end(), [](std::uint16_t c) { return c == 0; }));
+    entropy_kernel_on_chunk(table, chunk, chunk_bytes_of(batch, chunk), g, found);
   }
-  std::sort(found.begin(), found.end(), [](const TokenCandidate& a, const TokenCandidate& b) {
-    return std::tie(a.blob, a.begin) < std::tie(b.blob, b.begin);
-  });
+  std::sort(found.begin(), found.end(), by_blob_begin);
   return found;
+}
+
+// The CPU prefilter's token candidates, with no keywords to look for.
+std::vector<TokenCandidate> cpu_tokens(const EntropyTable& table, const BlobBatch& batch) {
+  const KeywordAutomaton no_keywords(std::vector<std::string>{});
+  return make_cpu_prefilter({no_keywords, &table})->run(batch).tokens;
 }
 
 struct Launch {
@@ -116,7 +135,7 @@ TEST(CudaKernelSteps, KeywordStepsOverEveryThreadFindWhatTheCpuBackendFinds) {
     for (std::uint32_t seed = 1; seed <= 3; ++seed) {
       for (const Launch& launch : kLaunches) {
         const BlobBatch batch = test::planted_batch(seed, 64, 9000);
-        const std::vector<Candidate> expected = make_cpu_keyword_matcher(automaton)->match(batch);
+        const std::vector<Candidate> expected = make_cpu_prefilter({automaton})->run(batch).keywords;
         ASSERT_GT(expected.size(), 100u);
         bool split = false;
         EXPECT_EQ(emulate_keyword_kernel(automaton, batch, launch.geometry, launch.chunk_capacity, &split), expected)
@@ -137,7 +156,7 @@ TEST(CudaKernelSteps, KeywordAcrossAThreadATileAndAChunkIsReportedOnce) {
   const std::vector<Candidate> expected = {{0, 0, 66}, {0, 0, 130}, {0, 0, 258}};
   EXPECT_EQ(emulate_keyword_kernel(automaton, batch, {2, 2, 64}, 100, &split), expected);
   EXPECT_TRUE(split);
-  EXPECT_EQ(make_cpu_keyword_matcher(automaton)->match(batch), expected);
+  EXPECT_EQ(make_cpu_prefilter({automaton})->run(batch).keywords, expected);
 }
 
 TEST(CudaKernelSteps, EntropyStepsOverEveryThreadFindWhatTheCpuScorerFinds) {
@@ -145,7 +164,7 @@ TEST(CudaKernelSteps, EntropyStepsOverEveryThreadFindWhatTheCpuScorerFinds) {
     const EntropyTable table(threshold);
     for (std::uint32_t seed = 1; seed <= 3; ++seed) {
       const BlobBatch batch = test::planted_batch(seed, 64, 9000);
-      const std::vector<TokenCandidate> expected = make_cpu_token_entropy_scorer(table)->score(batch);
+      const std::vector<TokenCandidate> expected = cpu_tokens(table, batch);
       ASSERT_GT(expected.size(), 10u);
       for (const Launch& launch : kLaunches) {
         EXPECT_EQ(emulate_entropy_kernel(table, batch, launch.geometry, launch.chunk_capacity), expected)
@@ -166,7 +185,7 @@ TEST(CudaKernelSteps, TokenRunAcrossAChunkCutIsScoredOnceWhole) {
   EXPECT_EQ(found[0].length, 32u);
   EXPECT_EQ(found[0].alphabet, TokenAlphabet::kBase64);
   EXPECT_NEAR(found[0].entropy(), 5.0, 1e-9);
-  EXPECT_EQ(found, make_cpu_token_entropy_scorer(table)->score(batch));
+  EXPECT_EQ(found, cpu_tokens(table, batch));
 }
 
 }  // namespace

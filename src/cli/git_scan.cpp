@@ -7,7 +7,7 @@
 #include <optional>
 #include <set>
 
-#include "engine/keyword_matcher.h"
+#include "engine/prefilter.h"
 #include "engine/scanner.h"
 #include "source/blob_reader.h"
 #include "source/git_handles.h"
@@ -93,9 +93,9 @@ ScanResult scan_git_history(const GitScanOptions& options, std::ostream& log) {
   const RuleLoad rules = resolve_rules(options.config_path, root, log);
   const Suppressions suppressions = load_suppressions(root, options.baseline_path, log);
   const Scanner scanner(rules.rules);
-  std::unique_ptr<KeywordMatcher> matcher;
+  std::unique_ptr<Prefilter> matcher;
   try {
-    matcher = make_keyword_matcher(options.backend, scanner.automaton(), log);
+    matcher = make_prefilter(options.backend, {scanner.automaton()}, log);
   } catch (const BackendUnavailable& e) {
     throw UsageError(e.what());
   }
