@@ -1,7 +1,8 @@
 // The CUDA kernels' per-thread steps, run on the host over every thread of
 // every block of a launch, the way the kernels cut chunks and stage tiles,
-// against the CPU prefilter on random batches: the kernels' logic is checked
-// on machines with no GPU.
+// against the CPU prefilter on random batches: the kernels' logic, and the
+// CUDA prefilter's (one copy of each chunk for both kernels, the chunks'
+// records merged), is checked on machines with no GPU.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -112,6 +113,44 @@ std::vector<TokenCandidate> emulate_entropy_kernel(const EntropyTable& table, co
   return found;
 }
 
+// What the CUDA prefilter computes: chunks planned for both kernels
+// (prefilter_chunk_limits), each copied once and scanned by the keyword
+// kernel and, when tokens are asked for, the entropy kernel; each kernel's
+// records sorted per chunk, as the device sorts them, and merged.
+BatchCandidates emulate_prefilter(const PrefilterTables& tables, const BlobBatch& batch, const LaunchGeometry& g,
+                                  std::uint32_t chunk_capacity, bool* split_a_blob) {
+  const std::vector<Chunk> chunks = plan_chunks(batch, prefilter_chunk_limits(tables, chunk_capacity));
+  std::vector<std::vector<Candidate>> keywords(chunks.size());
+  std::vector<std::vector<TokenCandidate>> tokens(chunks.size());
+  for (std::size_t c = 0; c < chunks.size(); ++c) {
+    *split_a_blob |= chunks[c].holds_piece;
+    const std::vector<std::uint8_t> bytes = chunk_bytes_of(batch, chunks[c]);
+    keyword_kernel_on_chunk(tables.automaton, chunks[c], bytes, g, keywords[c]);
+    std::sort(keywords[c].begin(), keywords[c].end(), by_blob_keyword_end);
+    if (tables.entropy != nullptr) {
+      entropy_kernel_on_chunk(*tables.entropy, chunks[c], bytes, g, tokens[c]);
+      std::sort(tokens[c].begin(), tokens[c].end(), by_blob_begin);
+    }
+  }
+  return merge_chunk_candidates(chunks, keywords, tokens);
+}
+
+// What the CUDA prefilter computes when every chunk overflows its record
+// buffers: the host steps over each whole chunk.
+BatchCandidates host_steps_over_chunks(const PrefilterTables& tables, const BlobBatch& batch,
+                                       std::uint32_t chunk_capacity) {
+  const std::vector<Chunk> chunks = plan_chunks(batch, prefilter_chunk_limits(tables, chunk_capacity));
+  std::vector<std::vector<Candidate>> keywords(chunks.size());
+  std::vector<std::vector<TokenCandidate>> tokens(chunks.size());
+  for (std::size_t c = 0; c < chunks.size(); ++c) {
+    std::vector<std::uint8_t> bytes(chunks[c].bytes);
+    copy_chunk_bytes(batch, chunks[c], reinterpret_cast<char*>(bytes.data()));
+    keywords[c] = scan_chunk_keywords(tables.automaton, chunks[c], bytes.data());
+    if (tables.entropy != nullptr) tokens[c] = scan_chunk_tokens(*tables.entropy, chunks[c], bytes.data());
+  }
+  return merge_chunk_candidates(chunks, keywords, tokens);
+}
+
 // The CPU prefilter's token candidates, with no keywords to look for.
 std::vector<TokenCandidate> cpu_tokens(const EntropyTable& table, const BlobBatch& batch) {
   const KeywordAutomaton no_keywords(std::vector<std::string>{});
@@ -186,6 +225,122 @@ TEST(CudaKernelSteps, TokenRunAcrossAChunkCutIsScoredOnceWhole) {
   EXPECT_EQ(found[0].alphabet, TokenAlphabet::kBase64);
   EXPECT_NEAR(found[0].entropy(), 5.0, 1e-9);
   EXPECT_EQ(found, cpu_tokens(table, batch));
+}
+
+// Keyword sets whose overlap is more than a staged row (99), a few bytes
+// (3), and none at all, where the token scan's one byte sets the lead.
+std::vector<std::vector<std::string>> keyword_sets() {
+  return {test::planted_keywords(), {"akia", "ghp_", "k"}, {"k", "="}};
+}
+
+TEST(CudaKernelSteps, ChunkLimitsAreTheUnionOfBothKernelsNeeds) {
+  const KeywordAutomaton planted(test::planted_keywords());
+  const KeywordAutomaton single({"k"});
+  const EntropyTable table(3.0);
+  const ChunkLimits both = prefilter_chunk_limits({planted, &table}, 4096);
+  EXPECT_EQ(both.capacity, 4096u);
+  EXPECT_EQ(both.max_segments, 4096u / 64 + 1);
+  EXPECT_EQ(both.lead, 99u);
+  EXPECT_EQ(both.trail, kMaxTokenLength + 1);
+  const ChunkLimits keywords_only = prefilter_chunk_limits({planted}, 4096);
+  EXPECT_EQ(keywords_only.lead, 99u);
+  EXPECT_EQ(keywords_only.trail, 0u);
+  const ChunkLimits short_keywords = prefilter_chunk_limits({single, &table}, 4096);
+  EXPECT_EQ(short_keywords.lead, 1u);
+  EXPECT_EQ(short_keywords.trail, kMaxTokenLength + 1);
+}
+
+TEST(CudaKernelSteps, BothStepsOverOneCopyOfEachChunkFindWhatTheCpuPrefilterFinds) {
+  const EntropyTable table(3.0);
+  for (const std::vector<std::string>& keywords : keyword_sets()) {
+    const KeywordAutomaton automaton(keywords);
+    const PrefilterTables tables{automaton, &table};
+    for (std::uint32_t seed = 1; seed <= 3; ++seed) {
+      const BlobBatch batch = test::planted_batch(seed, 64, 9000);
+      const BatchCandidates expected = make_cpu_prefilter(tables)->run(batch);
+      ASSERT_GT(expected.keywords.size(), 100u);
+      ASSERT_GT(expected.tokens.size(), 10u);
+      for (const Launch& launch : kLaunches) {
+        bool split = false;
+        const BatchCandidates found = emulate_prefilter(tables, batch, launch.geometry, launch.chunk_capacity, &split);
+        EXPECT_EQ(found.keywords, expected.keywords)
+            << keywords.size() << " keywords, seed " << seed << ", chunk " << launch.chunk_capacity;
+        EXPECT_EQ(found.tokens, expected.tokens)
+            << keywords.size() << " keywords, seed " << seed << ", chunk " << launch.chunk_capacity;
+        EXPECT_EQ(split, launch.chunk_capacity < 9000u);
+      }
+    }
+  }
+}
+
+TEST(CudaKernelSteps, KeywordsAloneOverChunksWithoutTokenContextFindWhatTheCpuPrefilterFinds) {
+  for (const std::vector<std::string>& keywords : keyword_sets()) {
+    const KeywordAutomaton automaton(keywords);
+    const PrefilterTables tables{automaton};
+    const BlobBatch batch = test::planted_batch(2, 64, 9000);
+    const BatchCandidates expected = make_cpu_prefilter(tables)->run(batch);
+    EXPECT_TRUE(expected.tokens.empty());
+    for (const Launch& launch : kLaunches) {
+      bool split = false;
+      const BatchCandidates found = emulate_prefilter(tables, batch, launch.geometry, launch.chunk_capacity, &split);
+      EXPECT_EQ(found.keywords, expected.keywords) << keywords.size() << " keywords, chunk " << launch.chunk_capacity;
+      EXPECT_TRUE(found.tokens.empty());
+    }
+  }
+}
+
+TEST(CudaKernelSteps, HostStepsOverWholeChunksFindWhatTheCpuPrefilterFinds) {
+  const EntropyTable table(3.0);
+  for (const std::vector<std::string>& keywords : keyword_sets()) {
+    const KeywordAutomaton automaton(keywords);
+    const PrefilterTables tables{automaton, &table};
+    for (std::uint32_t seed = 1; seed <= 3; ++seed) {
+      const BlobBatch batch = test::planted_batch(seed, 64, 9000);
+      const BatchCandidates expected = make_cpu_prefilter(tables)->run(batch);
+      for (const std::uint32_t capacity : {777u, 1500u, 4096u, 1u << 20}) {
+        const BatchCandidates found = host_steps_over_chunks(tables, batch, capacity);
+        EXPECT_EQ(found.keywords, expected.keywords) << "seed " << seed << ", chunk " << capacity;
+        EXPECT_EQ(found.tokens, expected.tokens) << "seed " << seed << ", chunk " << capacity;
+      }
+    }
+  }
+}
+
+TEST(CudaKernelSteps, KeywordAndTokenAcrossPieceCutsAreReportedOnceFromOneCopy) {
+  const KeywordAutomaton automaton({"akia"});
+  const EntropyTable table(3.0);
+  const PrefilterTables tables{automaton, &table};
+  // Chunks of 400 bytes: 3 bytes of lead and 257 of trail leave pieces
+  // reporting 140 bytes each, cut at 140, 280, 420, ...
+  ASSERT_EQ(prefilter_chunk_limits(tables, 400).lead, 3u);
+  const std::string token = "Zx9Qw2Er7Ty5Ui3OpAs1Df8Gh6Jk4Lz0";  // 32 distinct symbols: 5 bits
+  std::string text(1000, ' ');
+  text.replace(138, 4, "AkIa");            // straddles the cut at 140
+  text.replace(270, token.size(), token);  // straddles the cut at 280
+  text.replace(419, 4, "akia");            // straddles 420
+  text.replace(559, token.size(), token);  // starts one byte before the cut at 560
+  BlobBatch batch;
+  test::append_blob(batch, "akia " + token);  // a whole blob in a chunk of its own before the pieces
+  test::append_blob(batch, text);
+  const std::vector<Candidate> keywords = {{0, 0, 4}, {1, 0, 142}, {1, 0, 423}};
+  bool split = false;
+  const BatchCandidates found = emulate_prefilter(tables, batch, {2, 4, 64}, 400, &split);
+  EXPECT_TRUE(split);
+  EXPECT_EQ(found.keywords, keywords);
+  ASSERT_EQ(found.tokens.size(), 3u);
+  EXPECT_EQ(std::tie(found.tokens[0].blob, found.tokens[0].begin, found.tokens[0].length),
+            std::make_tuple(0u, 5u, 32u));
+  EXPECT_EQ(std::tie(found.tokens[1].blob, found.tokens[1].begin, found.tokens[1].length),
+            std::make_tuple(1u, 270u, 32u));
+  EXPECT_EQ(std::tie(found.tokens[2].blob, found.tokens[2].begin, found.tokens[2].length),
+            std::make_tuple(1u, 559u, 32u));
+  EXPECT_NEAR(found.tokens[1].entropy(), 5.0, 1e-9);
+  const BatchCandidates expected = make_cpu_prefilter(tables)->run(batch);
+  EXPECT_EQ(found.keywords, expected.keywords);
+  EXPECT_EQ(found.tokens, expected.tokens);
+  const BatchCandidates on_host = host_steps_over_chunks(tables, batch, 400);
+  EXPECT_EQ(on_host.keywords, expected.keywords);
+  EXPECT_EQ(on_host.tokens, expected.tokens);
 }
 
 }  // namespace
