@@ -1,7 +1,8 @@
 // GPU benchmark of stage 1 with the full built-in ruleset: the keyword and
 // entropy kernels' throughput over data already on the device, then the
-// backends' throughput including transfers (KeywordMatcher::match and
-// TokenEntropyScorer::score, CUDA against CPU, results compared). The whole
+// prefilters' throughput including transfers (Prefilter::run for keywords
+// alone and for keywords and tokens from one copy, CUDA against CPU, results
+// compared). The whole
 // `trawl scan --backend cuda` against `--backend cpu` is bench/gpu_bench.sh.
 //
 // usage: trawl_gpu_bench [MiB of synthetic blob data, default 512]
@@ -13,14 +14,13 @@
 #include <string>
 
 #include "engine/backends.h"
-#include "engine/entropy_scan.h"
-#include "engine/keyword_matcher.h"
+#include "engine/prefilter.h"
 #include "engine/scanner.h"
 #include "rules/rule_loader.h"
 
 #if TRAWL_HAVE_CUDA
 #include "chunk_kernels.h"
-#include "cuda_matcher.h"
+#include "cuda_prefilter.h"
 #endif
 
 namespace {
@@ -84,46 +84,34 @@ double resident_seconds(const trawl::cuda::ChunkKernel& kernel, const BlobBatch&
   std::vector<char> host(chunk.bytes + trawl::cuda::kInputPadding, 0);
   trawl::copy_chunk_bytes(batch, chunk, host.data());
   const std::uint32_t record_capacity = capacity / 8;
+  const auto bytes = trawl::cuda::upload(reinterpret_cast<const std::uint8_t*>(host.data()), host.size());
+  const auto segments = trawl::cuda::upload(chunk.segments.data(), chunk.segments.size());
+  const auto records = trawl::cuda::device_buffer<std::byte>(std::size_t{record_capacity} * kernel.record_bytes());
+  const auto record_count = trawl::cuda::device_buffer<std::uint32_t>(1);
   trawl::cuda::DeviceChunk device;
-  std::uint8_t* bytes = nullptr;
-  trawl::ChunkSegment* segments = nullptr;
-  check(cudaMalloc(&bytes, host.size()), "alloc");
-  check(cudaMalloc(&segments, chunk.segments.size() * sizeof(trawl::ChunkSegment)), "alloc");
-  check(cudaMalloc(&device.records, std::size_t{record_capacity} * kernel.record_bytes()), "alloc");
-  check(cudaMalloc(&device.record_count, sizeof(std::uint32_t)), "alloc");
-  check(cudaMemcpy(bytes, host.data(), host.size(), cudaMemcpyHostToDevice), "copy");
-  check(cudaMemcpy(segments, chunk.segments.data(), chunk.segments.size() * sizeof(trawl::ChunkSegment),
-                   cudaMemcpyHostToDevice),
-        "copy");
-  device.bytes = bytes;
+  device.bytes = bytes.get();
   device.byte_count = chunk.bytes;
-  device.segments = segments;
+  device.segments = segments.get();
   device.segment_count = static_cast<std::uint32_t>(chunk.segments.size());
+  device.records = records.get();
+  device.record_count = record_count.get();
   device.record_capacity = record_capacity;
-  cudaEvent_t start = nullptr;
-  cudaEvent_t stop = nullptr;
-  check(cudaEventCreate(&start), "event");
-  check(cudaEventCreate(&stop), "event");
+  const trawl::cuda::Event start = trawl::cuda::make_event();
+  const trawl::cuda::Event stop = trawl::cuda::make_event();
   constexpr int kLaunches = 10;
   check(kernel.launch(device, nullptr), "warm-up launch");
-  check(cudaEventRecord(start), "event");
+  check(cudaEventRecord(start.get()), "event");
   for (int i = 0; i < kLaunches; ++i) {
     check(cudaMemsetAsync(device.record_count, 0, sizeof(std::uint32_t)), "memset");
     check(kernel.launch(device, nullptr), "launch");
   }
-  check(cudaEventRecord(stop), "event");
-  check(cudaEventSynchronize(stop), "kernel");
+  check(cudaEventRecord(stop.get()), "event");
+  check(cudaEventSynchronize(stop.get()), "kernel");
   float ms = 0;
-  check(cudaEventElapsedTime(&ms, start, stop), "event");
+  check(cudaEventElapsedTime(&ms, start.get(), stop.get()), "event");
   std::uint32_t count = 0;
   check(cudaMemcpy(&count, device.record_count, sizeof(count), cudaMemcpyDeviceToHost), "copy");
   if (count > record_capacity) std::printf("  (record buffer overflowed: %u records)\n", count);
-  cudaFree(bytes);
-  cudaFree(segments);
-  cudaFree(device.records);
-  cudaFree(device.record_count);
-  cudaEventDestroy(start);
-  cudaEventDestroy(stop);
   return ms / 1000.0 / kLaunches;
 }
 #endif
@@ -159,7 +147,7 @@ int main(int argc, char** argv) {
   const trawl::cuda::DeviceProperties props = trawl::cuda::device_properties(0);
   const trawl::cuda::KeywordChunkKernel keyword_kernel(automaton, props);
   const trawl::cuda::EntropyChunkKernel entropy_kernel(table, props);
-  const std::uint32_t overlap = automaton.max_keyword_length() > 0 ? automaton.max_keyword_length() - 1 : 0;
+  const std::uint32_t overlap = automaton.overlap();
   const double keyword_s = resident_seconds(keyword_kernel, batch, overlap, 0);
   const double entropy_s = resident_seconds(entropy_kernel, batch, 1, trawl::kMaxTokenLength + 1);
   std::printf(
@@ -168,20 +156,25 @@ int main(int argc, char** argv) {
       gb / keyword_s, keyword_kernel.table_in_shared_memory() ? "shared" : "global", keyword_kernel.geometry().blocks,
       keyword_kernel.geometry().threads_per_block, gb / entropy_s);
 
-  auto gpu_matcher = trawl::cuda::make_cuda_keyword_matcher(automaton, {});
-  auto cpu_matcher = trawl::make_cpu_keyword_matcher(automaton);
-  auto gpu_scorer = trawl::cuda::make_cuda_token_entropy_scorer(table, {});
-  auto cpu_scorer = trawl::make_cpu_token_entropy_scorer(table);
-  const bool same_keywords = gpu_matcher->match(batch) == cpu_matcher->match(batch);
-  const bool same_tokens = gpu_scorer->score(batch) == cpu_scorer->score(batch);
-  const double gpu_match_s = median_seconds(3, [&] { gpu_matcher->match(batch); });
-  const double cpu_match_s = median_seconds(3, [&] { cpu_matcher->match(batch); });
-  const double gpu_score_s = median_seconds(3, [&] { gpu_scorer->score(batch); });
-  const double cpu_score_s = median_seconds(3, [&] { cpu_scorer->score(batch); });
+  const trawl::PrefilterTables keywords_only{automaton};
+  const trawl::PrefilterTables with_tokens{automaton, &table};
+  auto gpu_keywords = trawl::cuda::make_cuda_prefilter(keywords_only, {});
+  auto cpu_keywords = trawl::make_cpu_prefilter(keywords_only);
+  auto gpu_both = trawl::cuda::make_cuda_prefilter(with_tokens, {});
+  auto cpu_both = trawl::make_cpu_prefilter(with_tokens);
+  const trawl::BatchCandidates gpu_found = gpu_both->run(batch);
+  const trawl::BatchCandidates cpu_found = cpu_both->run(batch);
+  const bool same_keywords = gpu_keywords->run(batch).keywords == cpu_keywords->run(batch).keywords &&
+                             gpu_found.keywords == cpu_found.keywords;
+  const bool same_tokens = gpu_found.tokens == cpu_found.tokens;
+  const double gpu_keywords_s = median_seconds(3, [&] { gpu_keywords->run(batch); });
+  const double cpu_keywords_s = median_seconds(3, [&] { cpu_keywords->run(batch); });
+  const double gpu_both_s = median_seconds(3, [&] { gpu_both->run(batch); });
+  const double cpu_both_s = median_seconds(3, [&] { cpu_both->run(batch); });
   std::printf(
       "with transfers: keywords cuda %.2f GB/s, cpu %.2f GB/s (identical: %s); "
-      "entropy cuda %.2f GB/s, cpu %.2f GB/s (identical: %s)\n",
-      gb / gpu_match_s, gb / cpu_match_s, same_keywords ? "yes" : "NO", gb / gpu_score_s, gb / cpu_score_s,
+      "keywords and tokens cuda %.2f GB/s, cpu %.2f GB/s (identical: %s)\n",
+      gb / gpu_keywords_s, gb / cpu_keywords_s, same_keywords ? "yes" : "NO", gb / gpu_both_s, gb / cpu_both_s,
       same_tokens ? "yes" : "NO");
   return same_keywords && same_tokens ? 0 : 1;
 #else

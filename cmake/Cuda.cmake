@@ -6,8 +6,14 @@ if(NOT TRAWL_CUDA STREQUAL "OFF")
   check_language(CUDA)
   if(CMAKE_CUDA_COMPILER)
     if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
-      # Hopper (sm_90) machine code plus PTX so newer devices JIT it.
-      set(CMAKE_CUDA_ARCHITECTURES 90-real 90-virtual)
+      # Machine code for the data-centre and workstation generations nvcc 13
+      # still targets: Turing (sm_75: T4), Ampere (sm_80: A100, sm_86: A10,
+      # RTX 30), Ada (sm_89: L4, L40) and Hopper (sm_90: H100, H200); plus
+      # sm_90 PTX, which the driver compiles for newer devices (Blackwell).
+      # On a device with neither, setting up the kernels fails and --backend
+      # auto scans on the CPU. Set CMAKE_CUDA_ARCHITECTURES (e.g. "native")
+      # to build for fewer.
+      set(CMAKE_CUDA_ARCHITECTURES 75-real 80-real 86-real 89-real 90-real 90-virtual)
     endif()
     enable_language(CUDA)
     find_package(CUDAToolkit REQUIRED)

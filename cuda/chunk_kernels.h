@@ -1,6 +1,7 @@
 // The two kernels as the chunk ring runs them on one device: each holds its
-// tables in that device's memory (uploaded once) and its launch geometry (a
-// persistent grid: as many blocks as fit on every multiprocessor at once).
+// tables in that device's memory (uploaded once, released with the kernel,
+// also when its constructor throws after the upload) and its launch geometry
+// (a persistent grid: as many blocks as fit on every multiprocessor at once).
 // Host-only header.
 #pragma once
 
@@ -10,6 +11,7 @@
 
 #include "chunk_ring.h"
 #include "cuda_check.h"
+#include "device_memory.h"
 #include "engine/aho_corasick.h"
 #include "engine/token_entropy.h"
 #include "kernels.h"
@@ -29,14 +31,6 @@ inline DeviceProperties device_properties(int device) {
   check(cudaDeviceGetAttribute(&multiprocessors, cudaDevAttrMultiProcessorCount, device), "device attribute");
   check(cudaDeviceGetAttribute(&shared, cudaDevAttrMaxSharedMemoryPerBlockOptin, device), "device attribute");
   return {static_cast<std::uint32_t>(multiprocessors), static_cast<std::size_t>(shared)};
-}
-
-template <typename T>
-T* upload(const T* host, std::size_t count) {
-  T* device = nullptr;
-  check(cudaMalloc(&device, std::max<std::size_t>(1, count) * sizeof(T)), "device alloc");
-  check(cudaMemcpy(device, host, count * sizeof(T), cudaMemcpyHostToDevice), "copy table");
-  return device;
 }
 
 // A kernel's arguments pointed at one chunk on the device: its bytes, its
@@ -73,14 +67,15 @@ class KeywordChunkKernel final : public ChunkKernel {
     std::memcpy(image.data() + offsets_at, host.output_offsets, output_offsets_count * sizeof(std::uint32_t));
     std::memcpy(image.data() + keywords_at, host.output_keywords, output_keywords_count * sizeof(std::uint32_t));
     table_memory_ = upload(image.data(), image.size());
+    const std::uint8_t* tables = table_memory_.get();
 
     args_.table = host;
-    args_.table.next = reinterpret_cast<const AcState*>(table_memory_);
-    args_.table.byte_class = table_memory_ + byte_class_offset;
-    args_.table.output_offsets = reinterpret_cast<const std::uint32_t*>(table_memory_ + offsets_at);
-    args_.table.output_keywords = reinterpret_cast<const std::uint32_t*>(table_memory_ + keywords_at);
+    args_.table.next = reinterpret_cast<const AcState*>(tables);
+    args_.table.byte_class = tables + byte_class_offset;
+    args_.table.output_offsets = reinterpret_cast<const std::uint32_t*>(tables + offsets_at);
+    args_.table.output_keywords = reinterpret_cast<const std::uint32_t*>(tables + keywords_at);
     args_.byte_class_offset = static_cast<std::uint32_t>(byte_class_offset);
-    args_.overlap = automaton.max_keyword_length() > 0 ? automaton.max_keyword_length() - 1 : 0;
+    args_.overlap = automaton.overlap();
     args_.lead_rows = (args_.overlap + 63) / 64;
     args_.staged_table_bytes = static_cast<std::uint32_t>(byte_class_offset + 256);
     shared_bytes_ = keyword_kernel_shared_bytes(args_.staged_table_bytes, args_.lead_rows);
@@ -93,7 +88,6 @@ class KeywordChunkKernel final : public ChunkKernel {
     args_.geometry = {props.multiprocessors * static_cast<std::uint32_t>(std::max(1, blocks_per_multiprocessor)),
                       kKeywordThreads, kKeywordBytesPerThread};
   }
-  ~KeywordChunkKernel() override { cudaFree(table_memory_); }
   KeywordChunkKernel(const KeywordChunkKernel&) = delete;
   KeywordChunkKernel& operator=(const KeywordChunkKernel&) = delete;
 
@@ -111,7 +105,7 @@ class KeywordChunkKernel final : public ChunkKernel {
   }
 
  private:
-  std::uint8_t* table_memory_ = nullptr;
+  DeviceBuffer<std::uint8_t> table_memory_;
   KeywordKernelArgs args_{};
   std::size_t shared_bytes_ = 0;
 };
@@ -120,13 +114,12 @@ class EntropyChunkKernel final : public ChunkKernel {
  public:
   EntropyChunkKernel(const EntropyTable& table, const DeviceProperties& props) {
     table_memory_ = upload(table.count_log_count().data(), table.count_log_count().size());
-    args_.table = {table_memory_, table.threshold_fixed()};
+    args_.table = {table_memory_.get(), table.threshold_fixed()};
     int blocks_per_multiprocessor = 0;
     check(entropy_kernel_blocks_per_multiprocessor(&blocks_per_multiprocessor), "kernel attributes");
     args_.geometry = {props.multiprocessors * static_cast<std::uint32_t>(std::max(1, blocks_per_multiprocessor)),
                       kEntropyThreads, kEntropyBytesPerThread};
   }
-  ~EntropyChunkKernel() override { cudaFree(table_memory_); }
   EntropyChunkKernel(const EntropyChunkKernel&) = delete;
   EntropyChunkKernel& operator=(const EntropyChunkKernel&) = delete;
 
@@ -143,7 +136,7 @@ class EntropyChunkKernel final : public ChunkKernel {
   }
 
  private:
-  std::uint64_t* table_memory_ = nullptr;
+  DeviceBuffer<std::uint64_t> table_memory_;
   EntropyKernelArgs args_{};
 };
 

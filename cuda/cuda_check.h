@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "engine/keyword_matcher.h"
+#include "engine/prefilter.h"
 
 namespace trawl::cuda {
 

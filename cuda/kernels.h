@@ -14,7 +14,7 @@
 
 namespace trawl::cuda {
 
-// Candidate's layout (engine/keyword_matcher.h), which needs C++20.
+// Candidate's layout (engine/prefilter.h), which needs C++20.
 struct KeywordRecord {
   std::uint32_t blob;
   std::uint32_t keyword;

@@ -9,7 +9,7 @@
 #include <tuple>
 
 #include "engine/aho_corasick.h"
-#include "engine/keyword_matcher.h"
+#include "engine/prefilter.h"
 
 namespace trawl {
 namespace {
@@ -111,17 +111,17 @@ BlobBatch batch_of(const std::vector<std::string>& blobs) {
   return batch;
 }
 
-TEST(CpuKeywordMatcher, ReportsEveryOccurrenceSortedByBlobKeywordAndEnd) {
+TEST(CpuPrefilter, ReportsEveryOccurrenceSortedByBlobKeywordAndEnd) {
   const KeywordAutomaton automaton({"tok_", "akia"});
-  const auto matcher = make_cpu_keyword_matcher(automaton);
+  const auto matcher = make_cpu_prefilter({automaton});
   const std::vector<Candidate> expected = {{0, 0, 6}, {0, 0, 13}, {3, 0, 9}, {3, 1, 4}};
-  EXPECT_EQ(matcher->match(batch_of({"x tok_ y TOK_", "", "a", "AKIA tok_"})), expected);
+  EXPECT_EQ(matcher->run(batch_of({"x tok_ y TOK_", "", "a", "AKIA tok_"})).keywords, expected);
 }
 
-TEST(CpuKeywordMatcher, FindsKeywordsAcrossInterleavedSliceBoundariesExactlyOnce) {
+TEST(CpuPrefilter, FindsKeywordsAcrossInterleavedSliceBoundariesExactlyOnce) {
   const std::vector<std::string> keywords = {"secret", "tok_", "a"};
   const KeywordAutomaton automaton(keywords);
-  const auto matcher = make_cpu_keyword_matcher(automaton);
+  const auto matcher = make_cpu_prefilter({automaton});
   std::mt19937 rng(7);
   std::vector<std::string> blobs;
   for (std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{1023}, std::size_t{1024}, std::size_t{1025},
@@ -138,19 +138,25 @@ TEST(CpuKeywordMatcher, FindsKeywordsAcrossInterleavedSliceBoundariesExactlyOnce
     blobs.push_back(blob);
   }
   const std::vector<Candidate> expected = naive_candidates(keywords, blobs);
-  EXPECT_EQ(matcher->match(batch_of(blobs)), expected);
+  EXPECT_EQ(matcher->run(batch_of(blobs)).keywords, expected);
 }
 
-TEST(CpuKeywordMatcher, ReportsAnOccurrenceAtEveryByteOfLongRuns) {
+TEST(CpuPrefilter, ReportsAnOccurrenceAtEveryByteOfLongRuns) {
   // Every byte ends a keyword: the matcher's per-chunk buffer of found
   // states fills completely, in the one-stream and the interleaved loop.
   const std::vector<std::string> keywords = {"a", "aa"};
   const KeywordAutomaton automaton(keywords);
-  const auto matcher = make_cpu_keyword_matcher(automaton);
+  const auto matcher = make_cpu_prefilter({automaton});
   const std::vector<std::string> blobs = {std::string(1000, 'a'), std::string(70001, 'A'), "ba" + std::string(5, 'a')};
   const std::vector<Candidate> expected = naive_candidates(keywords, blobs);
   ASSERT_EQ(expected.size(), 1000u + 999u + 70001u + 70000u + 6u + 5u);
-  EXPECT_EQ(matcher->match(batch_of(blobs)), expected);
+  EXPECT_EQ(matcher->run(batch_of(blobs)).keywords, expected);
+}
+
+TEST(KeywordAutomaton, OverlapIsTheLongestKeywordLessOneByte) {
+  EXPECT_EQ(KeywordAutomaton({"abc", "secret", "c"}).overlap(), 5u);
+  EXPECT_EQ(KeywordAutomaton({"k"}).overlap(), 0u);
+  EXPECT_EQ(KeywordAutomaton(std::vector<std::string>{}).overlap(), 0u);
 }
 
 TEST(KeywordAutomaton, SliceScansTogetherReportEveryOccurrenceOnce) {
@@ -163,7 +169,7 @@ TEST(KeywordAutomaton, SliceScansTogetherReportEveryOccurrenceOnce) {
     std::size_t reported = 0;
     for (std::uint64_t begin = 0; begin < text.size(); begin += slice) {
       ac_scan_slice(automaton.view(), bytes, begin, std::min<std::uint64_t>(text.size(), begin + slice),
-                    automaton.max_keyword_length() - 1, [&](std::uint64_t end, AcState s) {
+                    automaton.overlap(), [&](std::uint64_t end, AcState s) {
                       for (std::uint32_t k : automaton.outputs(s)) {
                         found.emplace(end, k);
                         ++reported;

@@ -6,26 +6,26 @@
 #include <sstream>
 
 #include "engine/backends.h"
-#include "engine/keyword_matcher.h"
+#include "engine/prefilter.h"
 #include "support/git_fixture.h"
 #include "support/planted_batch.h"
 
 namespace trawl {
 namespace {
 
-// Matches like the CPU backend but fails on its `fail_at`-th batch.
-class FailingMatcher final : public KeywordMatcher {
+// Runs like the CPU backend but fails on its `fail_at`-th batch.
+class FailingPrefilter final : public Prefilter {
  public:
-  FailingMatcher(const KeywordAutomaton& automaton, int fail_at)
-      : cpu_(make_cpu_keyword_matcher(automaton)), fail_at_(fail_at) {}
+  FailingPrefilter(const PrefilterTables& tables, int fail_at) : cpu_(make_cpu_prefilter(tables)), fail_at_(fail_at) {}
   std::string_view backend_name() const override { return "gpu"; }
-  std::vector<Candidate> match(const BlobBatch& batch) override {
+  bool concurrent() const override { return false; }
+  BatchCandidates run(const BlobBatch& batch) override {
     if (++calls_ == fail_at_) throw BackendError("out of memory");
-    return cpu_->match(batch);
+    return cpu_->run(batch);
   }
 
  private:
-  std::unique_ptr<KeywordMatcher> cpu_;
+  std::unique_ptr<Prefilter> cpu_;
   int fail_at_;
   int calls_ = 0;
 };
@@ -33,13 +33,13 @@ class FailingMatcher final : public KeywordMatcher {
 TEST(BackendChoice, AFailingBackendHandsThatBatchAndTheRestToTheCpuOnce) {
   const KeywordAutomaton automaton(test::planted_keywords());
   std::ostringstream log;
-  auto matcher = make_fallback_keyword_matcher(std::make_unique<FailingMatcher>(automaton, 2),
-                                               make_cpu_keyword_matcher(automaton), log);
+  auto matcher = make_fallback_prefilter(std::make_unique<FailingPrefilter>(PrefilterTables{automaton}, 2),
+                                         make_cpu_prefilter({automaton}), log);
   EXPECT_EQ(matcher->backend_name(), "gpu");
-  auto cpu = make_cpu_keyword_matcher(automaton);
+  auto cpu = make_cpu_prefilter({automaton});
   for (std::uint32_t seed = 1; seed <= 4; ++seed) {
     const BlobBatch batch = test::planted_batch(seed, 64, 3000);
-    EXPECT_EQ(matcher->match(batch), cpu->match(batch)) << "batch " << seed;
+    EXPECT_EQ(matcher->run(batch).keywords, cpu->run(batch).keywords) << "batch " << seed;
   }
   EXPECT_EQ(log.str(),
             "trawl: warning: the gpu backend failed (out of memory); matching this batch and the rest on the cpu "
@@ -50,7 +50,7 @@ TEST(BackendChoice, AFailingBackendHandsThatBatchAndTheRestToTheCpuOnce) {
 TEST(BackendChoice, RejectsAnUnknownBackend) {
   const KeywordAutomaton automaton({"akia"});
   std::ostringstream log;
-  EXPECT_THROW(make_keyword_matcher({"opencl", {}}, automaton, log), BackendUnavailable);
+  EXPECT_THROW(make_prefilter({"opencl", {}}, {automaton}, log), BackendUnavailable);
 }
 
 bool cuda_usable(std::string* detail) {

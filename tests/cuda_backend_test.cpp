@@ -1,4 +1,4 @@
-// The CUDA backend on a real GPU: the kernels against the CPU backends,
+// The CUDA backend on a real GPU: its prefilter against the CPU prefilter,
 // candidate for candidate, and whole scans with --backend cuda and
 // --backend cpu, report for report. Where no GPU is usable every test here
 // skips and says why.
@@ -7,15 +7,14 @@
 #include <string>
 
 #include "engine/backends.h"
-#include "engine/entropy_scan.h"
-#include "engine/keyword_matcher.h"
+#include "engine/prefilter.h"
 #include "engine/scanner.h"
 #include "rules/rule_loader.h"
 #include "support/git_fixture.h"
 #include "support/planted_batch.h"
 
 #if TRAWL_HAVE_CUDA
-#include "cuda_matcher.h"
+#include "cuda_prefilter.h"
 #endif
 
 namespace trawl {
@@ -48,12 +47,12 @@ TEST(CudaBackend, KeywordKernelFindsExactlyWhatTheCpuBackendFinds) {
   SKIP_WITHOUT_CUDA();
   const KeywordAutomaton automaton(test::planted_keywords());
   for (std::uint32_t chunk : kChunkSizes) {
-    auto gpu = cuda::make_cuda_keyword_matcher(automaton, {{0}, chunk});
+    auto gpu = cuda::make_cuda_prefilter({automaton}, {{0}, chunk});
     for (std::uint32_t seed = 1; seed <= 3; ++seed) {
       const BlobBatch batch = test::planted_batch(seed, 64, 9000);
-      const std::vector<Candidate> expected = make_cpu_keyword_matcher(automaton)->match(batch);
+      const std::vector<Candidate> expected = make_cpu_prefilter({automaton})->run(batch).keywords;
       ASSERT_GT(expected.size(), 100u);
-      EXPECT_EQ(gpu->match(batch), expected) << "chunk " << chunk << ", seed " << seed;
+      EXPECT_EQ(gpu->run(batch).keywords, expected) << "chunk " << chunk << ", seed " << seed;
     }
   }
 }
@@ -62,23 +61,65 @@ TEST(CudaBackend, KeywordKernelWithTheBuiltInRulesMatchesTheCpuBackend) {
   SKIP_WITHOUT_CUDA();
   const RuleLoad rules = load_builtin_rules();
   const Scanner scanner(rules.rules);
-  auto gpu = cuda::make_cuda_keyword_matcher(scanner.automaton(), {});
+  auto gpu = cuda::make_cuda_prefilter({scanner.automaton()}, {});
   const BlobBatch batch = test::planted_batch(11, 4096, 3u << 20);
-  EXPECT_EQ(gpu->match(batch), make_cpu_keyword_matcher(scanner.automaton())->match(batch));
+  EXPECT_EQ(gpu->run(batch).keywords, make_cpu_prefilter({scanner.automaton()})->run(batch).keywords);
 }
 
 TEST(CudaBackend, EntropyKernelFindsExactlyWhatTheCpuScorerFinds) {
   SKIP_WITHOUT_CUDA();
   const EntropyTable table(3.0);
+  const KeywordAutomaton no_keywords(std::vector<std::string>{});
   for (std::uint32_t chunk : kChunkSizes) {
-    auto gpu = cuda::make_cuda_token_entropy_scorer(table, {{0}, chunk});
+    auto gpu = cuda::make_cuda_prefilter({no_keywords, &table}, {{0}, chunk});
     for (std::uint32_t seed = 1; seed <= 3; ++seed) {
       const BlobBatch batch = test::planted_batch(seed, 64, 9000);
-      const std::vector<TokenCandidate> expected = make_cpu_token_entropy_scorer(table)->score(batch);
+      const std::vector<TokenCandidate> expected = make_cpu_prefilter({no_keywords, &table})->run(batch).tokens;
       ASSERT_GT(expected.size(), 10u);
-      EXPECT_EQ(gpu->score(batch), expected) << "chunk " << chunk << ", seed " << seed;
+      EXPECT_EQ(gpu->run(batch).tokens, expected) << "chunk " << chunk << ", seed " << seed;
     }
   }
+}
+
+// Both kernels over one copy of each chunk, whose pieces carry the context
+// of both (the longest keyword before, a longest token run after).
+TEST(CudaBackend, PrefilterFindsTheCpuKeywordsAndTokensFromOneCopy) {
+  SKIP_WITHOUT_CUDA();
+  const KeywordAutomaton automaton(test::planted_keywords());
+  const EntropyTable table(3.0);
+  const PrefilterTables tables{automaton, &table};
+  auto cpu = make_cpu_prefilter(tables);
+  for (std::uint32_t chunk : kChunkSizes) {
+    auto gpu = cuda::make_cuda_prefilter(tables, {{0}, chunk});
+    EXPECT_FALSE(gpu->concurrent());
+    for (std::uint32_t seed = 1; seed <= 3; ++seed) {
+      const BlobBatch batch = test::planted_batch(seed, 64, 9000);
+      const BatchCandidates expected = cpu->run(batch);
+      ASSERT_GT(expected.keywords.size(), 100u);
+      ASSERT_GT(expected.tokens.size(), 10u);
+      const BatchCandidates found = gpu->run(batch);
+      EXPECT_EQ(found.keywords, expected.keywords) << "chunk " << chunk << ", seed " << seed;
+      EXPECT_EQ(found.tokens, expected.tokens) << "chunk " << chunk << ", seed " << seed;
+    }
+  }
+}
+
+// Every byte ends two keywords: the keyword records of a chunk overflow the
+// device's buffer (an eighth of the chunk's bytes), and the host step scans
+// that chunk instead; the token records still come from the device.
+TEST(CudaBackend, AChunkWhoseKeywordRecordsOverflowIsScannedOnTheHost) {
+  SKIP_WITHOUT_CUDA();
+  const KeywordAutomaton automaton({"a", "aa"});
+  const EntropyTable table(3.0);
+  const PrefilterTables tables{automaton, &table};
+  BlobBatch batch = test::planted_batch(3, 64, 9000);
+  test::append_blob(batch, std::string(20000, 'a'));
+  test::append_blob(batch, " Zx9Qw2Er7Ty5Ui3OpAs1Df8Gh6Jk4Lz0 " + std::string(3000, 'A'));
+  auto gpu = cuda::make_cuda_prefilter(tables, {{0}, 4096});
+  const BatchCandidates expected = make_cpu_prefilter(tables)->run(batch);
+  const BatchCandidates found = gpu->run(batch);
+  EXPECT_EQ(found.keywords, expected.keywords);
+  EXPECT_EQ(found.tokens, expected.tokens);
 }
 #endif
 

@@ -1,21 +1,28 @@
 // Token-like runs and their entropy: what counts as a run, its alphabet, the
-// threshold, and the CPU scorer against a plain reference on random batches.
+// threshold, and the CPU prefilter's token candidates against a plain
+// reference on random batches.
 #include <gtest/gtest.h>
 
 #include <array>
 #include <random>
 
 #include "engine/entropy.h"
-#include "engine/entropy_scan.h"
+#include "engine/prefilter.h"
 #include "support/planted_batch.h"
 
 namespace trawl {
 namespace {
 
+// The CPU prefilter's token candidates, with no keywords to look for.
+std::vector<TokenCandidate> cpu_tokens(const EntropyTable& table, const BlobBatch& batch) {
+  const KeywordAutomaton no_keywords(std::vector<std::string>{});
+  return make_cpu_prefilter({no_keywords, &table})->run(batch).tokens;
+}
+
 std::vector<TokenCandidate> scan_text(const EntropyTable& table, const std::string& text) {
   BlobBatch batch;
   test::append_blob(batch, text);
-  return make_cpu_token_entropy_scorer(table)->score(batch);
+  return cpu_tokens(table, batch);
 }
 
 // The obvious algorithm: split at non-token bytes, keep runs of 16..256
@@ -124,11 +131,11 @@ TEST(TokenEntropy, SlicesOfAnyLengthTogetherReportEachRunOnce) {
   for (std::uint32_t slice : {1u, 7u, 16u, 64u, 257u, 1000u}) EXPECT_EQ(scan(slice), whole) << slice;
 }
 
-TEST(TokenEntropy, CpuScorerAgreesWithAPlainReferenceOnRandomBatches) {
+TEST(TokenEntropy, CpuPrefilterAgreesWithAPlainReferenceOnRandomBatches) {
   for (std::uint32_t seed = 1; seed <= 4; ++seed) {
-    // Blobs over the scorer's 64 KiB slices, with runs planted where they meet.
+    // Blobs of up to 200 KiB, with runs planted every 64 KiB.
     const BlobBatch batch = test::planted_batch(seed, 64 * 1024, 200 * 1024);
-    std::vector<TokenCandidate> found = make_cpu_token_entropy_scorer(EntropyTable(3.0))->score(batch);
+    std::vector<TokenCandidate> found = cpu_tokens(EntropyTable(3.0), batch);
     std::vector<TokenCandidate> expected = reference(batch, 3.0);
     ASSERT_GT(expected.size(), 20u);
     ASSERT_EQ(found.size(), expected.size());

@@ -98,16 +98,17 @@ TEST(Scanner, AppliesTheEntropyThresholdToTheSecret) {
   EXPECT_EQ(scanner.scan_text("key=q8Zr2LmX0pT4vN7w").size(), 1u);
 }
 
-// A backend that only implements match(): the scanner then confirms blobs
-// through the default match_each(), from one batch-wide candidate list.
-class WholeBatchMatcher final : public KeywordMatcher {
+// A backend that only implements run(): the scanner then confirms blobs
+// through the default run_each(), from one batch-wide candidate list.
+class WholeBatchPrefilter final : public Prefilter {
  public:
-  explicit WholeBatchMatcher(const KeywordAutomaton& automaton) : cpu_(make_cpu_keyword_matcher(automaton)) {}
+  explicit WholeBatchPrefilter(const KeywordAutomaton& automaton) : cpu_(make_cpu_prefilter({automaton})) {}
   std::string_view backend_name() const override { return "whole-batch"; }
-  std::vector<Candidate> match(const BlobBatch& batch) override { return cpu_->match(batch); }
+  bool concurrent() const override { return false; }
+  BatchCandidates run(const BlobBatch& batch) override { return cpu_->run(batch); }
 
  private:
-  std::unique_ptr<KeywordMatcher> cpu_;
+  std::unique_ptr<Prefilter> cpu_;
 };
 
 TEST(Scanner, BlobByBlobMatchingFindsWhatWholeBatchMatchingFinds) {
@@ -131,8 +132,8 @@ TEST(Scanner, BlobByBlobMatchingFindsWhatWholeBatchMatchingFinds) {
     batch.entries.push_back(entry);
     batch.arena.insert(batch.arena.end(), text.begin(), text.end());
   }
-  const auto cpu = make_cpu_keyword_matcher(scanner.automaton());
-  WholeBatchMatcher whole(scanner.automaton());
+  const auto cpu = make_cpu_prefilter({scanner.automaton()});
+  WholeBatchPrefilter whole(scanner.automaton());
   const std::vector<BlobHits> blob_by_blob = scanner.scan(batch, *cpu);
   const std::vector<BlobHits> whole_batch = scanner.scan(batch, whole);
   ASSERT_EQ(blob_by_blob.size(), whole_batch.size());

@@ -80,6 +80,11 @@ class KeywordAutomaton {
   std::size_t keyword_count() const { return keyword_lengths_.size(); }
   std::uint32_t keyword_length(std::uint32_t keyword) const { return keyword_lengths_[keyword]; }
   std::uint32_t max_keyword_length() const { return max_keyword_length_; }
+  // Bytes a scan of a slice must read before it (from the root state) so a
+  // keyword straddling the slice's start is found: the longest keyword's
+  // length minus one (ac_scan_slice). The CPU scan, the CUDA keyword kernel
+  // and the device chunk planning all take it from here.
+  std::uint32_t overlap() const { return max_keyword_length_ > 0 ? max_keyword_length_ - 1 : 0; }
   // Bytes of the tables a device must hold.
   std::size_t table_bytes() const;
 

@@ -3,7 +3,7 @@
 #include <tbb/info.h>
 
 #if TRAWL_HAVE_CUDA
-#include "cuda_matcher.h"
+#include "cuda_prefilter.h"
 #include "device_probe.h"
 #endif
 
@@ -29,14 +29,14 @@ std::vector<BackendStatus> backend_statuses() {
   return out;
 }
 
-std::unique_ptr<KeywordMatcher> make_keyword_matcher(const BackendRequest& request, const KeywordAutomaton& automaton,
-                                                     std::ostream& log) {
+std::unique_ptr<Prefilter> make_prefilter(const BackendRequest& request, const PrefilterTables& tables,
+                                          std::ostream& log) {
   if (request.name != "auto" && request.name != "cuda" && request.name != "cpu") {
     throw BackendUnavailable("unknown backend '" + request.name + "' (expected auto, cuda or cpu)");
   }
   if (request.name == "cpu") {
     log << "trawl: backend cpu\n";
-    return make_cpu_keyword_matcher(automaton);
+    return make_cpu_prefilter(tables);
   }
 #if TRAWL_HAVE_CUDA
   const cuda::DeviceProbe probe = cuda::probe_devices();
@@ -54,9 +54,9 @@ std::unique_ptr<KeywordMatcher> make_keyword_matcher(const BackendRequest& reque
       }
     }
     try {
-      std::unique_ptr<KeywordMatcher> gpu = cuda::make_cuda_keyword_matcher(automaton, options);
+      std::unique_ptr<Prefilter> gpu = cuda::make_cuda_prefilter(tables, options);
       log << "trawl: backend cuda (" << probe.description << ")\n";
-      return make_fallback_keyword_matcher(std::move(gpu), make_cpu_keyword_matcher(automaton), log);
+      return make_fallback_prefilter(std::move(gpu), make_cpu_prefilter(tables), log);
     } catch (const BackendError& e) {
       reason = e.what();
     }
@@ -66,12 +66,8 @@ std::unique_ptr<KeywordMatcher> make_keyword_matcher(const BackendRequest& reque
 #endif
   if (request.name == "cuda") throw BackendUnavailable("--backend cuda: no usable CUDA device: " + reason);
   log << "trawl: backend cpu (no usable CUDA device: " << reason << ")\n";
-  return make_cpu_keyword_matcher(automaton);
+  return make_cpu_prefilter(tables);
 }
 
-std::unique_ptr<Prefilter> make_prefilter(const BackendRequest& request, const PrefilterTables& tables,
-                                          std::ostream& log) {
-  return make_matcher_prefilter(tables, make_keyword_matcher(request, tables.automaton, log));
-}
 
 }  // namespace trawl

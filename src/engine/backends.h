@@ -1,4 +1,4 @@
-// Which matching backends this build has, which can run here, and choosing
+// Which stage-1 backends this build has, which can run here, and choosing
 // one for a scan (--backend auto|cuda|cpu, --gpus).
 #pragma once
 
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/keyword_matcher.h"
+#include "engine/prefilter.h"
 
 namespace trawl {
 
@@ -33,14 +33,11 @@ class BackendUnavailable : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The keyword matcher for `request`. `auto` takes CUDA when a device is
-// usable, else the CPU, and says on `log` which it took and why. A CUDA
-// matcher falls back to the CPU for the rest of the scan if a CUDA error
-// interrupts it (make_fallback_keyword_matcher). Throws BackendUnavailable.
-std::unique_ptr<KeywordMatcher> make_keyword_matcher(const BackendRequest& request, const KeywordAutomaton& automaton,
-                                                     std::ostream& log);
-
-// The prefilter for `request`, with the same choice and messages.
+// The prefilter for `request`, over `tables` (which must outlive it). `auto`
+// takes CUDA when a device is usable, else the CPU, and says on `log` which
+// it took and why. A CUDA prefilter falls back to the CPU for the rest of the
+// scan if a CUDA error interrupts it (make_fallback_prefilter). Throws
+// BackendUnavailable.
 std::unique_ptr<Prefilter> make_prefilter(const BackendRequest& request, const PrefilterTables& tables,
                                           std::ostream& log);
 

@@ -3,8 +3,26 @@
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
+#include <tuple>
+#include <unordered_set>
 
 namespace trawl {
+namespace {
+
+bool by_blob_keyword_end(const Candidate& a, const Candidate& b) {
+  return std::tie(a.blob, a.keyword, a.end) < std::tie(b.blob, b.keyword, b.end);
+}
+
+}  // namespace
+
+ChunkLimits prefilter_chunk_limits(const PrefilterTables& tables, std::uint32_t capacity) {
+  ChunkLimits limits;
+  limits.capacity = capacity;
+  limits.max_segments = capacity / 64 + 1;
+  limits.lead = std::max<std::uint32_t>(tables.automaton.overlap(), 1);
+  limits.trail = tables.entropy != nullptr ? kMaxTokenLength + 1 : 0;
+  return limits;
+}
 
 std::vector<Chunk> plan_chunks(const BlobBatch& batch, const ChunkLimits& limits) {
   if (limits.max_segments == 0 || limits.capacity <= std::uint64_t{limits.lead} + limits.trail) {
@@ -52,6 +70,52 @@ void copy_chunk_bytes(const BlobBatch& batch, const Chunk& chunk, char* out) {
     std::memcpy(out + s.data_begin, batch.arena.data() + batch.entries[s.blob].offset + s.blob_offset,
                 s.data_end - s.data_begin);
   }
+}
+
+std::vector<Candidate> scan_chunk_keywords(const KeywordAutomaton& automaton, const Chunk& chunk,
+                                           const std::uint8_t* bytes) {
+  std::vector<Candidate> found;
+  scan_keywords_in_slice(automaton.view(), automaton.overlap(), chunk.segments.data(),
+                         static_cast<std::uint32_t>(chunk.segments.size()), bytes, 0, chunk.bytes,
+                         [&](std::uint32_t blob, std::uint32_t keyword, std::uint32_t end) {
+                           found.push_back({blob, keyword, end});
+                         });
+  std::sort(found.begin(), found.end(), by_blob_keyword_end);
+  return found;
+}
+
+std::vector<TokenCandidate> scan_chunk_tokens(const EntropyTable& table, const Chunk& chunk,
+                                              const std::uint8_t* bytes) {
+  // One slice over the chunk finds runs segment by segment, each from its
+  // start: already in (blob, begin) order.
+  std::vector<TokenCandidate> found;
+  std::uint16_t counts[kTokenSymbols] = {};
+  scan_tokens_in_slice(table.view(), chunk.segments.data(), static_cast<std::uint32_t>(chunk.segments.size()), bytes, 0,
+                       chunk.bytes, counts, [&](const TokenCandidate& c) { found.push_back(c); });
+  return found;
+}
+
+BatchCandidates merge_chunk_candidates(const std::vector<Chunk>& chunks,
+                                       const std::vector<std::vector<Candidate>>& keywords,
+                                       const std::vector<std::vector<TokenCandidate>>& tokens) {
+  BatchCandidates all;
+  std::unordered_set<std::uint32_t> split_blobs;
+  for (std::size_t c = 0; c < chunks.size(); ++c) {
+    if (chunks[c].holds_piece) split_blobs.insert(chunks[c].segments.front().blob);
+    if (c < keywords.size()) all.keywords.insert(all.keywords.end(), keywords[c].begin(), keywords[c].end());
+    // Pieces of a blob are scanned in order, in consecutive chunks: the
+    // concatenation is already in (blob, begin) order.
+    if (c < tokens.size()) all.tokens.insert(all.tokens.end(), tokens[c].begin(), tokens[c].end());
+  }
+  // Each chunk's keywords come sorted; a blob cut into pieces has one sorted
+  // run per piece, which together need one more sort.
+  for (auto it = all.keywords.begin(); it != all.keywords.end();) {
+    const std::uint32_t blob = it->blob;
+    const auto same_blob = std::find_if(it, all.keywords.end(), [&](const Candidate& x) { return x.blob != blob; });
+    if (split_blobs.count(blob) != 0) std::sort(it, same_blob, by_blob_keyword_end);
+    it = same_blob;
+  }
+  return all;
 }
 
 }  // namespace trawl

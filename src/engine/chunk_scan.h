@@ -21,7 +21,12 @@ namespace trawl {
 // [data_begin, data_end) is what was copied: the reported range plus, for a
 // piece, the context before and after it that the scan must see (the
 // longest keyword, a token run's edges). Outside [data_begin, data_end) lies
-// the blob's edge, never more of the blob.
+// the blob's edge, never more of the blob. One copy of a chunk feeds both
+// kernels, so a piece carries the context either needs; each step reads only
+// what it needs of it (the keyword step `overlap` bytes before its range and
+// nothing after; the token step one byte before and a longest run after) and
+// reports only what lies in [report_begin, report_end), so the extra context
+// changes nothing.
 struct ChunkSegment {
   std::uint32_t blob = 0;         // index into the batch's entries
   std::uint32_t blob_offset = 0;  // offset in the blob of data_begin

@@ -293,22 +293,6 @@ std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candid
   return one_hit_per_span(rules_, std::move(hits));
 }
 
-std::vector<BlobHits> Scanner::scan(const BlobBatch& batch, KeywordMatcher& matcher) const {
-  // With keywordless rules every blob needs stage 2; otherwise only blobs
-  // with a keyword occurrence.
-  std::vector<std::vector<Hit>> hits(batch.entries.size());
-  matcher.match_each(batch, [&](std::uint32_t blob, std::span<const Candidate> occurrences) {
-    if (occurrences.empty() && keywordless_rules_.empty()) return;
-    hits[blob] = confirm(batch.bytes(blob), occurrences);
-  });
-
-  std::vector<BlobHits> out;
-  for (std::size_t b = 0; b < hits.size(); ++b) {
-    if (!hits[b].empty()) out.push_back({batch.entries[b].key, std::move(hits[b])});
-  }
-  return out;
-}
-
 namespace {
 
 std::vector<BlobHits> collect(const BlobBatch& batch, std::vector<std::vector<Hit>>& hits) {
@@ -322,6 +306,8 @@ std::vector<BlobHits> collect(const BlobBatch& batch, std::vector<std::vector<Hi
 }  // namespace
 
 std::vector<BlobHits> Scanner::scan(const BlobBatch& batch, Prefilter& prefilter) const {
+  // With keywordless rules every blob needs stage 2; otherwise only blobs
+  // with a keyword occurrence.
   std::vector<std::vector<Hit>> hits(batch.entries.size());
   prefilter.run_each(batch, [&](std::uint32_t blob, const BlobCandidates& candidates) {
     if (candidates.keywords.empty() && keywordless_rules_.empty()) return;

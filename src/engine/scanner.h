@@ -1,4 +1,4 @@
-// The engine: stage 1 (keyword occurrences from a KeywordMatcher backend)
+// The engine: stage 1 (keyword occurrences from a Prefilter backend)
 // then stage 2 (each candidate rule's RE2 regex, the secret group, the
 // entropy threshold). Output is hits per blob; where they were introduced and
 // whether an allowlist drops them is the verifier's concern.
@@ -19,7 +19,6 @@
 #include "content/blob_batch.h"
 #include "engine/aho_corasick.h"
 #include "engine/hit.h"
-#include "engine/keyword_matcher.h"
 #include "engine/prefilter.h"
 #include "rules/keyword_shape.h"
 #include "rules/rule.h"
@@ -41,11 +40,11 @@ class Scanner {
   const RuleSet& rules() const { return rules_; }
 
   // Hits in every blob of `batch`, for blobs with at least one; in blob order.
-  std::vector<BlobHits> scan(const BlobBatch& batch, KeywordMatcher& matcher) const;
-  // The same through a prefilter: stage 1 and stage 2 blob by blob
-  // (Prefilter::run_each), in parallel.
+  // Stage 1 is `prefilter`'s (built over automaton()); each blob goes through
+  // stage 2 as the prefilter hands it on (Prefilter::run_each).
   std::vector<BlobHits> scan(const BlobBatch& batch, Prefilter& prefilter) const;
-  // Stage 2 alone, in parallel, over a batch whose stage 1 ran elsewhere.
+  // Stage 2 alone, in parallel, over a batch whose stage 1 ran elsewhere
+  // (a device prefilter's run()).
   std::vector<BlobHits> confirm(const BlobBatch& batch, const BatchCandidates& candidates) const;
 
   // Hits in one text, on the calling thread (rule examples, single files).

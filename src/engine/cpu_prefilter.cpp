@@ -1,3 +1,6 @@
+// The CPU backend of stage 1: each blob is scanned for keywords (eight
+// interleaved streams) and then, when asked for, for token runs, and its
+// candidates are handed on while its bytes are still in cache.
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
@@ -5,7 +8,7 @@
 #include <array>
 #include <tuple>
 
-#include "engine/keyword_matcher.h"
+#include "engine/prefilter.h"
 
 namespace trawl {
 namespace {
@@ -16,47 +19,62 @@ constexpr std::uint64_t kInterleaveMinBytes = 1024;
 // Steps of the interleaved loop between hand-offs of what it found.
 constexpr std::uint64_t kChunk = 2048;
 
-class CpuKeywordMatcher final : public KeywordMatcher {
+class CpuPrefilter final : public Prefilter {
  public:
-  explicit CpuKeywordMatcher(const KeywordAutomaton& automaton) : automaton_(automaton) {}
+  explicit CpuPrefilter(const PrefilterTables& tables) : automaton_(tables.automaton), entropy_(tables.entropy) {}
 
   std::string_view backend_name() const override { return "cpu"; }
+  bool concurrent() const override { return true; }
 
-  std::vector<Candidate> match(const BlobBatch& batch) override {
-    // Each blob's candidates are one run of the local list of the thread
+  BatchCandidates run(const BlobBatch& batch) override {
+    // Each blob's candidates are one run of each local list of the thread
     // that scanned it.
     struct Run {
       const Local* local = nullptr;
-      std::size_t begin = 0;
-      std::size_t count = 0;
+      std::size_t keywords_begin = 0;
+      std::size_t keywords_count = 0;
+      std::size_t tokens_begin = 0;
+      std::size_t tokens_count = 0;
     };
     std::vector<Run> runs(batch.entries.size());
     tbb::enumerable_thread_specific<Local> locals;
     tbb::parallel_for(std::size_t{0}, batch.entries.size(), [&](std::size_t b) {
       Local& local = locals.local();
-      const std::size_t begin = local.found.size();
+      const std::size_t keywords_begin = local.found.size();
+      const std::size_t tokens_begin = local.tokens.size();
       scan_blob(batch, static_cast<std::uint32_t>(b), local);
-      runs[b] = {&local, begin, local.found.size() - begin};
+      runs[b] = {&local, keywords_begin, local.found.size() - keywords_begin, tokens_begin,
+                 local.tokens.size() - tokens_begin};
     });
 
     // Blob order comes from the runs' order.
-    std::vector<std::size_t> at(runs.size() + 1, 0);
-    for (std::size_t b = 0; b < runs.size(); ++b) at[b + 1] = at[b] + runs[b].count;
-    std::vector<Candidate> all(at.back());
+    std::vector<std::size_t> keywords_at(runs.size() + 1, 0);
+    std::vector<std::size_t> tokens_at(runs.size() + 1, 0);
+    for (std::size_t b = 0; b < runs.size(); ++b) {
+      keywords_at[b + 1] = keywords_at[b] + runs[b].keywords_count;
+      tokens_at[b + 1] = tokens_at[b] + runs[b].tokens_count;
+    }
+    BatchCandidates all;
+    all.keywords.resize(keywords_at.back());
+    all.tokens.resize(tokens_at.back());
     tbb::parallel_for(std::size_t{0}, runs.size(), [&](std::size_t b) {
-      const Candidate* from = runs[b].local->found.data() + runs[b].begin;
-      std::copy(from, from + runs[b].count, all.data() + at[b]);
+      const Run& r = runs[b];
+      const Candidate* keywords = r.local->found.data() + r.keywords_begin;
+      std::copy(keywords, keywords + r.keywords_count, all.keywords.data() + keywords_at[b]);
+      const TokenCandidate* tokens = r.local->tokens.data() + r.tokens_begin;
+      std::copy(tokens, tokens + r.tokens_count, all.tokens.data() + tokens_at[b]);
     });
     return all;
   }
 
-  void match_each(const BlobBatch& batch, const OnBlobKeywords& on_blob) override {
+  void run_each(const BlobBatch& batch, const OnBlobCandidates& on_blob) override {
     tbb::enumerable_thread_specific<Local> locals;
     tbb::parallel_for(std::size_t{0}, batch.entries.size(), [&](std::size_t b) {
       Local& local = locals.local();
       local.found.clear();
+      local.tokens.clear();
       scan_blob(batch, static_cast<std::uint32_t>(b), local);
-      on_blob(static_cast<std::uint32_t>(b), local.found);
+      on_blob(static_cast<std::uint32_t>(b), BlobCandidates{local.found, local.tokens});
     });
   }
 
@@ -68,13 +86,22 @@ class CpuKeywordMatcher final : public KeywordMatcher {
   };
   struct Local {
     std::vector<Candidate> found;
+    std::vector<TokenCandidate> tokens;
     std::vector<Output> outputs;
+    std::array<std::uint16_t, kTokenSymbols> counts{};  // scan_tokens_in_range's, left zeroed
   };
 
-  // Appends blob `b`'s candidates to local.found, sorted by keyword and end.
+  // Appends blob `b`'s keyword candidates to local.found, sorted by keyword
+  // and end, and, when token candidates are asked for, its token runs to
+  // local.tokens, in the order they start.
   void scan_blob(const BlobBatch& batch, std::uint32_t blob, Local& local) const {
+    scan_keywords(batch, blob, local);
+    if (entropy_ != nullptr) scan_tokens(batch, blob, local);
+  }
+
+  void scan_keywords(const BlobBatch& batch, std::uint32_t blob, Local& local) const {
     const AcTableView table = automaton_.view();
-    const std::uint32_t overlap = automaton_.max_keyword_length() > 0 ? automaton_.max_keyword_length() - 1 : 0;
+    const std::uint32_t overlap = automaton_.overlap();
     const BlobEntry& entry = batch.entries[blob];
     const auto* bytes = reinterpret_cast<const std::uint8_t*>(batch.arena.data() + entry.offset);
     const std::size_t begin = local.found.size();
@@ -94,6 +121,19 @@ class CpuKeywordMatcher final : public KeywordMatcher {
     std::sort(
         local.found.begin() + static_cast<std::ptrdiff_t>(begin), local.found.end(),
         [](const Candidate& x, const Candidate& y) { return std::tie(x.keyword, x.end) < std::tie(y.keyword, y.end); });
+  }
+
+  // The blob as one range of the step the CUDA entropy kernel runs per
+  // thread: runs are found from the first byte on, in order.
+  void scan_tokens(const BlobBatch& batch, std::uint32_t blob, Local& local) const {
+    const BlobEntry& entry = batch.entries[blob];
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(batch.arena.data() + entry.offset);
+    const auto length = static_cast<std::uint32_t>(entry.length);
+    scan_tokens_in_range(
+        entropy_->view(), bytes, 0, length, 0, length, local.counts.data(),
+        [&](std::uint32_t at, std::uint32_t run_length, TokenAlphabet alphabet, std::uint64_t entropy) {
+          local.tokens.push_back({blob, at, run_length, alphabet, entropy});
+        });
   }
 
   // Cuts [0, length) into `Streams` slices and advances all of them in one
@@ -148,12 +188,13 @@ class CpuKeywordMatcher final : public KeywordMatcher {
   }
 
   const KeywordAutomaton& automaton_;
+  const EntropyTable* entropy_;
 };
 
 }  // namespace
 
-std::unique_ptr<KeywordMatcher> make_cpu_keyword_matcher(const KeywordAutomaton& automaton) {
-  return std::make_unique<CpuKeywordMatcher>(automaton);
+std::unique_ptr<Prefilter> make_cpu_prefilter(const PrefilterTables& tables) {
+  return std::make_unique<CpuPrefilter>(tables);
 }
 
 }  // namespace trawl
