@@ -165,6 +165,67 @@ TEST_F(Cli, UsesTheRepositoryGitleaksConfigAndSaysSo) {
       << r.err;
 }
 
+TEST_F(Cli, ARepositoryConfigThatExtendsItselfExitsTwoNamingIt) {
+  repo_->write(".gitleaks.toml", std::string(kTestTokenRule) + "[extend]\npath = \".gitleaks.toml\"\n");
+  const std::string file = (repo_->path() / ".gitleaks.toml").string();
+  const CommandResult r = trawl("scan " + repo());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "trawl: error: " + file + ":8: [extend] path makes a cycle: " + file + " -> " + file + "\n");
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(Cli, AnExtendCycleNamesBothFiles) {
+  const std::string a = write_rules("a.toml", std::string(kTestTokenRule) + "[extend]\npath = \"b.toml\"\n");
+  const std::string b = write_rules("b.toml", "[extend]\npath = \"a.toml\"\n");
+  const CommandResult r = trawl("scan " + repo() + " -c " + shell_quote(a));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "trawl: error: " + b + ":2: [extend] path makes a cycle: " + a + " -> " + b + " -> " + a + "\n");
+}
+
+TEST_F(Cli, AnExtendChainOfTwentyFilesIsAnError) {
+  // f0.toml extends f1.toml, ..., f19.toml holds the rule.
+  const auto name = [](int i) {
+    std::string n = "f";
+    n += std::to_string(i);
+    n += ".toml";
+    return n;
+  };
+  for (int i = 0; i < 20; ++i) {
+    write_rules(name(i), i == 19 ? std::string(kTestTokenRule) : "[extend]\npath = \"" + name(i + 1) + "\"\n");
+  }
+  const CommandResult r = trawl("scan " + repo() + " -c f0.toml");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "trawl: error: f7.toml:2: [extend] path: a chain of more than 8 rules files: f0.toml -> f1.toml -> "
+            "f2.toml -> f3.toml -> f4.toml -> f5.toml -> f6.toml -> f7.toml -> f8.toml\n");
+}
+
+TEST_F(Cli, AnExtendPathToADeviceFailsAtOnce) {
+  const std::string zero = write_rules("zero.toml", std::string(kTestTokenRule) + "[extend]\npath = \"/dev/zero\"\n");
+  // Were /dev/zero read to its end, `timeout` would stop trawl (exit 124).
+  const CommandResult r = run_command(
+      "timeout 60 " + shell_quote(TRAWL_BINARY) + " scan " + repo() + " -c " + shell_quote(zero), dir_.path());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "trawl: error: /dev/zero: cannot read the rules file: it is a character device, not a regular file\n");
+}
+
+TEST_F(Cli, AConfigThatIsADirectoryOrEmptyExitsTwo) {
+  const CommandResult directory = trawl("scan " + repo() + " -c " + shell_quote(dir_.path().string()));
+  EXPECT_EQ(directory.exit_code, 2);
+  EXPECT_EQ(directory.err, "trawl: error: " + dir_.path().string() +
+                               ": cannot read the rules file: it is a directory, not a regular file\n");
+  const std::string empty = write_rules("empty.toml", "");
+  for (const std::string command : {"scan ", "dir "}) {
+    const CommandResult r = trawl(command + repo() + " -c " + shell_quote(empty));
+    EXPECT_EQ(r.exit_code, 2) << command;
+    EXPECT_EQ(r.err, "trawl: error: " + empty +
+                         ": no rules: it would scan for nothing (define [[rules]], or [extend] useDefault = true for "
+                         "the built-in rules)\n")
+        << command;
+  }
+}
+
 TEST_F(Cli, VerboseListsSkippedObjectIds) {
   repo_->write("data.bin", std::string("\0\0\0binary", 9));
   repo_->commit("binary");
