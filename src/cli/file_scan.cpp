@@ -63,7 +63,7 @@ ScanResult scan_staged(const FileScanOptions& options, std::ostream& log) {
   } catch (const GitError& e) {
     throw UsageError(e.what());
   }
-  const RuleLoad rules = resolve_rules(options.config_path, staged.root, log);
+  const RuleLoad rules = resolve_rules(options.config_path, staged.root, log, !options.no_repo_config);
   const Suppressions suppressions = load_suppressions(staged.root, options.baseline_path, log);
   const Scanner scanner(rules.rules);
   FindingFilter filter(rules.rules, suppressions);
@@ -98,7 +98,7 @@ ScanResult scan_directory(const FileScanOptions& options, std::istream& stdin_st
     }
   }
   const std::string root = from_stdin ? "." : options.path;
-  const RuleLoad rules = resolve_rules(options.config_path, root, log);
+  const RuleLoad rules = resolve_rules(options.config_path, root, log, !options.no_repo_config);
   const Suppressions suppressions = load_suppressions(root, options.baseline_path, log);
   const Scanner scanner(rules.rules);
   SkipLog skips;

@@ -15,10 +15,11 @@
 namespace trawl {
 
 struct FileScanOptions {
-  std::string path = ".";     // repository (staged) or directory; "-" for standard input
-  std::string config_path;    // empty: .trawl.toml or .gitleaks.toml in `path`, else built-in
-  std::string baseline_path;  // an earlier report; empty: none
-  unsigned threads = 0;       // 0: all cores
+  std::string path = ".";       // repository (staged) or directory; "-" for standard input
+  std::string config_path;      // empty: .trawl.toml or .gitleaks.toml in `path`, else built-in
+  bool no_repo_config = false;  // ignore the rules files in `path` (--no-repo-config)
+  std::string baseline_path;    // an earlier report; empty: none
+  unsigned threads = 0;         // 0: all cores
   std::uint64_t max_blob_size = 64ull << 20;
 };
 

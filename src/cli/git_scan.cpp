@@ -9,6 +9,7 @@
 
 #include "engine/keyword_matcher.h"
 #include "engine/scanner.h"
+#include "rules/rule_choice.h"
 #include "source/blob_reader.h"
 #include "source/git_handles.h"
 #include "source/history.h"
@@ -42,24 +43,9 @@ std::vector<std::vector<BlobLocation>> tip_locations(const std::string& git_dir,
 
 }  // namespace
 
-RuleLoad resolve_rules(const std::string& config_path, const std::string& root, std::ostream& log) {
-  RuleLoad load;
-  if (!config_path.empty()) {
-    load = load_rules_file(config_path);
-  } else {
-    std::string found;
-    for (const char* name : {".trawl.toml", ".gitleaks.toml"}) {
-      const std::filesystem::path candidate = std::filesystem::path(root) / name;
-      if (std::filesystem::is_regular_file(candidate)) {
-        found = candidate.string();
-        break;
-      }
-    }
-    load = found.empty() ? load_builtin_rules() : load_rules_file(found);
-  }
-  for (const std::string& warning : load.warnings) log << "trawl: warning: " << warning << "\n";
-  log << "trawl: using rules from " << load.rules.origin << " (" << load.rules.rules.size() << " rules)\n";
-  return load;
+RuleLoad resolve_rules(const std::string& config_path, const std::string& root, std::ostream& log,
+                       bool allow_repo_config) {
+  return choose_rules({config_path, root, allow_repo_config}, log);
 }
 
 Suppressions load_suppressions(const std::string& root, const std::string& baseline_path, std::ostream& log) {
@@ -90,7 +76,7 @@ ScanResult scan_git_history(const GitScanOptions& options, std::ostream& log) {
     root = workdir != nullptr ? workdir : git_dir;
   }
 
-  const RuleLoad rules = resolve_rules(options.config_path, root, log);
+  const RuleLoad rules = resolve_rules(options.config_path, root, log, !options.no_repo_config);
   const Suppressions suppressions = load_suppressions(root, options.baseline_path, log);
   const Scanner scanner(rules.rules);
   std::unique_ptr<KeywordMatcher> matcher;

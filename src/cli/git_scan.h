@@ -21,8 +21,9 @@ namespace trawl {
 
 struct GitScanOptions {
   std::string repo_path = ".";
-  std::string config_path;    // empty: .trawl.toml or .gitleaks.toml at the root, else built-in
-  std::string baseline_path;  // an earlier report; empty: none
+  std::string config_path;      // empty: .trawl.toml or .gitleaks.toml at the root, else built-in
+  bool no_repo_config = false;  // ignore the rules files at the root (--no-repo-config)
+  std::string baseline_path;    // an earlier report; empty: none
   HistoryScope scope;
   unsigned threads = 0;  // 0: all cores
   std::uint64_t max_blob_size = 64ull << 20;
@@ -36,10 +37,12 @@ struct GitScanOptions {
 };
 
 // Chooses the rules for a scan of the repository whose work tree (or git
-// directory, when bare) is `root`: --config, else .trawl.toml or
-// .gitleaks.toml there, else the built-in rules. Says on `log` which was used
-// and prints the loader's warnings there.
-RuleLoad resolve_rules(const std::string& config_path, const std::string& root, std::ostream& log);
+// directory, when bare) is `root` (see choose_rules): --config, else
+// .trawl.toml or .gitleaks.toml there unless `allow_repo_config` is false,
+// else the built-in rules. Says on `log` which was used and prints the
+// loader's warnings there.
+RuleLoad resolve_rules(const std::string& config_path, const std::string& root, std::ostream& log,
+                       bool allow_repo_config = true);
 
 // The suppressions for a scan rooted at `root`: its .trawlignore and
 // .gitleaksignore files and the baseline report, if any. Says on `log` which
