@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "support/git_fixture.h"
@@ -160,7 +161,140 @@ TEST_F(Cli, UsesTheRepositoryGitleaksConfigAndSaysSo) {
   repo_->write(".gitleaks.toml", std::string(kTestTokenRule));
   const CommandResult r = trawl("scan " + repo());
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("trawl: using rules from " + (repo_->path() / ".gitleaks.toml").string() + " (1 rules)\n"),
+  EXPECT_NE(r.err.find("trawl: warning: the repository's .gitleaks.toml replaces the built-in rules (1 rules); "
+                       "--no-repo-config uses the built-in rules\n"
+                       "trawl: using rules from " +
+                       (repo_->path() / ".gitleaks.toml").string() + " (1 rules)\n"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST_F(Cli, ARepositoryConfigThatExtendsItselfExitsTwoNamingIt) {
+  repo_->write(".gitleaks.toml", std::string(kTestTokenRule) + "[extend]\npath = \".gitleaks.toml\"\n");
+  const std::string file = (repo_->path() / ".gitleaks.toml").string();
+  const CommandResult r = trawl("scan " + repo());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "trawl: error: " + file + ":8: [extend] path makes a cycle: " + file + " -> " + file + "\n");
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(Cli, AnExtendCycleNamesBothFiles) {
+  const std::string a = write_rules("a.toml", std::string(kTestTokenRule) + "[extend]\npath = \"b.toml\"\n");
+  const std::string b = write_rules("b.toml", "[extend]\npath = \"a.toml\"\n");
+  const CommandResult r = trawl("scan " + repo() + " -c " + shell_quote(a));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "trawl: error: " + b + ":2: [extend] path makes a cycle: " + a + " -> " + b + " -> " + a + "\n");
+}
+
+TEST_F(Cli, AnExtendChainOfTwentyFilesIsAnError) {
+  // f0.toml extends f1.toml, ..., f19.toml holds the rule.
+  const auto name = [](int i) {
+    std::string n = "f";
+    n += std::to_string(i);
+    n += ".toml";
+    return n;
+  };
+  for (int i = 0; i < 20; ++i) {
+    write_rules(name(i), i == 19 ? std::string(kTestTokenRule) : "[extend]\npath = \"" + name(i + 1) + "\"\n");
+  }
+  const CommandResult r = trawl("scan " + repo() + " -c f0.toml");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "trawl: error: f7.toml:2: [extend] path: a chain of more than 8 rules files: f0.toml -> f1.toml -> "
+            "f2.toml -> f3.toml -> f4.toml -> f5.toml -> f6.toml -> f7.toml -> f8.toml\n");
+}
+
+TEST_F(Cli, AnExtendPathToADeviceFailsAtOnce) {
+  const std::string zero = write_rules("zero.toml", std::string(kTestTokenRule) + "[extend]\npath = \"/dev/zero\"\n");
+  // Were /dev/zero read to its end, `timeout` would stop trawl (exit 124).
+  const CommandResult r = run_command(
+      "timeout 60 " + shell_quote(TRAWL_BINARY) + " scan " + repo() + " -c " + shell_quote(zero), dir_.path());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "trawl: error: /dev/zero: cannot read the rules file: it is a character device, not a regular file\n");
+}
+
+TEST_F(Cli, AConfigThatIsADirectoryOrEmptyExitsTwo) {
+  const CommandResult directory = trawl("scan " + repo() + " -c " + shell_quote(dir_.path().string()));
+  EXPECT_EQ(directory.exit_code, 2);
+  EXPECT_EQ(directory.err, "trawl: error: " + dir_.path().string() +
+                               ": cannot read the rules file: it is a directory, not a regular file\n");
+  const std::string empty = write_rules("empty.toml", "");
+  for (const std::string command : {"scan ", "dir "}) {
+    const CommandResult r = trawl(command + repo() + " -c " + shell_quote(empty));
+    EXPECT_EQ(r.exit_code, 2) << command;
+    EXPECT_EQ(r.err, "trawl: error: " + empty +
+                         ": no rules: it would scan for nothing (define [[rules]], or [extend] useDefault = true for "
+                         "the built-in rules)\n")
+        << command;
+  }
+}
+
+// An AWS key the built-in rules find (besides the test token, a generic API key
+// to them), and a repository config that hides both.
+class CliRepoConfig : public Cli {
+ protected:
+  void SetUp() override {
+    Cli::SetUp();
+    repo_->write("aws.env", "aws_access_key_id = AKIABDKS4STYOE6ZCGK7\n");
+    repo_->commit("add aws");
+  }
+  static std::set<std::string> rule_ids(const std::string& report) {
+    std::set<std::string> ids;
+    const auto doc = nlohmann::json::parse(report);
+    for (const auto& f : doc["findings"]) ids.insert(f["rule_id"].get<std::string>());
+    return ids;
+  }
+  static constexpr const char* kHidingConfig = "[extend]\nuseDefault = true\n[allowlist]\npaths = ['''\\.env$''']\n";
+};
+
+TEST_F(CliRepoConfig, NoRepoConfigUsesTheBuiltInRulesInEveryCommand) {
+  repo_->write(".gitleaks.toml", kHidingConfig);
+  const std::string builtin = "trawl: using rules from built-in (";
+
+  const CommandResult hidden = trawl("scan " + repo());
+  EXPECT_EQ(hidden.exit_code, 0) << hidden.err;
+  EXPECT_NE(hidden.err.find("trawl: the repository's .gitleaks.toml extends the built-in rules ("), std::string::npos)
+      << hidden.err;
+  const CommandResult scan = trawl("scan " + repo() + " --no-repo-config");
+  EXPECT_EQ(scan.exit_code, 1) << scan.err;
+  EXPECT_EQ(rule_ids(scan.out), (std::set<std::string>{"aws-access-key-id", "generic-api-key"}));
+  EXPECT_NE(scan.err.find(builtin), std::string::npos) << scan.err;
+  EXPECT_EQ(scan.err.find(".gitleaks.toml"), std::string::npos) << scan.err;
+
+  EXPECT_EQ(trawl("dir " + repo()).exit_code, 0);
+  const CommandResult dir = trawl("dir " + repo() + " --no-repo-config --report-format json");
+  EXPECT_EQ(dir.exit_code, 1) << dir.err;
+  EXPECT_EQ(rule_ids(dir.out), (std::set<std::string>{"aws-access-key-id", "generic-api-key"}));
+  EXPECT_NE(dir.err.find(builtin), std::string::npos) << dir.err;
+
+  repo_->write("aws.env", "aws_access_key_id = AKIAITYZVPC6FDWSBICP\n");
+  repo_->git("add aws.env");
+  EXPECT_EQ(trawl("protect --staged " + repo()).exit_code, 0);
+  const CommandResult staged = trawl("protect --staged " + repo() + " --no-repo-config --report-format json");
+  EXPECT_EQ(staged.exit_code, 1) << staged.err;
+  EXPECT_EQ(rule_ids(staged.out), std::set<std::string>{"aws-access-key-id"});
+  EXPECT_NE(staged.err.find(builtin), std::string::npos) << staged.err;
+}
+
+TEST_F(CliRepoConfig, TheConfigFlagNeverReadsTheRepositoryConfig) {
+  repo_->write(".gitleaks.toml", "this is [ not toml");
+  const CommandResult r = trawl("scan " + repo() + " " + rules());
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(rule_ids(r.out), std::set<std::string>{"test-token"});
+  EXPECT_EQ(r.err.find(".gitleaks.toml"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("trawl: using rules from " + rules_.string() + " (1 rules)\n"), std::string::npos) << r.err;
+}
+
+TEST_F(CliRepoConfig, ASymlinkedRepositoryConfigIsNotFollowed) {
+  const std::string outside = write_rules("outside.toml", kHidingConfig);
+  std::filesystem::create_symlink(outside, repo_->path() / ".gitleaks.toml");
+  const CommandResult r = trawl("scan " + repo());
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(rule_ids(r.out), (std::set<std::string>{"aws-access-key-id", "generic-api-key"}));
+  EXPECT_NE(r.err.find("trawl: warning: " + (repo_->path() / ".gitleaks.toml").string() +
+                       " is a symlink; not followed (a repository's rules file must be a regular file in it)\n"
+                       "trawl: using rules from built-in ("),
             std::string::npos)
       << r.err;
 }

@@ -128,10 +128,12 @@ void add_report_flags(CLI::App* command, ReportFlags& flags) {
   command->add_flag("-v,--verbose", flags.verbose, "List every skipped object");
 }
 
-void add_rules_flags(CLI::App* command, std::string& config, std::string& baseline) {
+void add_rules_flags(CLI::App* command, std::string& config, bool& no_repo_config, std::string& baseline) {
   command->add_option("-c,--config", config,
-                      "Rules file (gitleaks TOML); default: .trawl.toml or .gitleaks.toml at the root, else the "
-                      "built-in rules");
+                      "Rules file (gitleaks TOML), the only one read; default: .trawl.toml or .gitleaks.toml at the "
+                      "root, else the built-in rules");
+  command->add_flag("--no-repo-config", no_repo_config,
+                    "Do not read .trawl.toml or .gitleaks.toml at the root: --config or the built-in rules");
   command->add_option("-b,--baseline-path", baseline,
                       "An earlier trawl json or gitleaks report: report only findings it lacks");
 }
@@ -209,7 +211,7 @@ int main(int argc, char** argv) {
       "  trawl scan --baseline-path old.json     only what old.json does not hold\n"
       "  trawl scan --report-format jsonl | jq .rule_id");
   scan->add_option("path", scan_options.repo_path, "Repository (work tree or git directory)")->capture_default_str();
-  add_rules_flags(scan, scan_options.config_path, scan_options.baseline_path);
+  add_rules_flags(scan, scan_options.config_path, scan_options.no_repo_config, scan_options.baseline_path);
   add_report_flags(scan, report_flags);
   scan->add_option("--range", range, "Only commits reachable from B and not from A (A..B)");
   scan->add_option("--branch", branch, "Only the history of this ref (branch, tag or commit)");
@@ -243,7 +245,7 @@ int main(int argc, char** argv) {
       "  trawl protect --staged ~/src/app --redact");
   protect->add_flag("--staged", staged, "Scan the staged changes (required)")->required();
   protect->add_option("path", protect_options.path, "Repository work tree")->capture_default_str();
-  add_rules_flags(protect, protect_options.config_path, protect_options.baseline_path);
+  add_rules_flags(protect, protect_options.config_path, protect_options.no_repo_config, protect_options.baseline_path);
   add_report_flags(protect, report_flags);
   add_size_flag(protect, protect_options.max_blob_size, "Skip files larger than this (e.g. 64MiB)");
   add_backend_flags(protect, protect_options.backend);
@@ -257,7 +259,7 @@ int main(int argc, char** argv) {
       "  trawl dir . --report-format csv --report-path findings.csv\n"
       "  kubectl get secret -o yaml | trawl dir -");
   dir->add_option("path", dir_options.path, "Directory, or - for standard input")->capture_default_str();
-  add_rules_flags(dir, dir_options.config_path, dir_options.baseline_path);
+  add_rules_flags(dir, dir_options.config_path, dir_options.no_repo_config, dir_options.baseline_path);
   add_report_flags(dir, report_flags);
   add_size_flag(dir, dir_options.max_blob_size, "Skip files larger than this (e.g. 64MiB)");
   dir->add_option("-j,--threads", dir_options.threads, "Worker threads (default: all cores)");

@@ -1,13 +1,18 @@
 #include "rules/rule_loader.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <toml++/toml.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdint>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "rules/builtin_rules.h"
 #include "rules/regex_span.h"
@@ -230,17 +235,92 @@ void merge_into(RuleSet& base, RuleSet extra) {
   for (Allowlist& a : extra.allowlists) base.allowlists.push_back(std::move(a));
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(path + ": cannot read the rules file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+// A file on disk, as its device and inode: the same file however its path
+// is spelled.
+using FileIdentity = std::pair<dev_t, ino_t>;
+
+// One file of an `[extend] path` chain: the name messages use and, when it
+// was read from disk, its identity.
+struct ChainLink {
+  std::string name;
+  std::optional<FileIdentity> id;
+};
+using ExtendChain = std::vector<ChainLink>;
+
+std::string chain_text(const ExtendChain& chain, const std::string& next) {
+  std::string text;
+  for (const ChainLink& link : chain) text += link.name + " -> ";
+  return text + next;
 }
 
-}  // namespace
+struct ConfigFile {
+  std::string text;
+  FileIdentity id;
+};
 
-RuleLoad load_rules_text(std::string_view text, const std::string& source_name, const std::string& base_dir) {
+std::string kind_of(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+ConfigError too_large(const std::string& path) {
+  return ConfigError(path + ": the rules file is larger than " + std::to_string(kMaxRulesFileBytes >> 20) + " MiB");
+}
+
+void check_readable(const std::string& path, const struct stat& st) {
+  if (!S_ISREG(st.st_mode)) {
+    throw ConfigError(path + ": cannot read the rules file: it is " + kind_of(st.st_mode) + ", not a regular file");
+  }
+  if (static_cast<std::uint64_t>(st.st_size) > kMaxRulesFileBytes) throw too_large(path);
+}
+
+// Reads a rules file: only a regular file (a device or a FIFO could be read
+// forever, or block) and at most kMaxRulesFileBytes of it.
+ConfigFile read_config_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) throw ConfigError(path + ": cannot read the rules file");
+  check_readable(path, st);
+  // Not blocking: the path may name a FIFO by the time it is opened.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) throw ConfigError(path + ": cannot read the rules file");
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  if (::fstat(fd, &st) != 0) throw ConfigError(path + ": cannot read the rules file");
+  check_readable(path, st);
+  ConfigFile file{{}, {st.st_dev, st.st_ino}};
+  char buffer[1 << 16];
+  for (;;) {
+    const ssize_t got = ::read(fd, buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) throw ConfigError(path + ": cannot read the rules file");
+    if (got == 0) break;
+    // The file may have grown since fstat.
+    if (file.text.size() + static_cast<std::size_t>(got) > kMaxRulesFileBytes) throw too_large(path);
+    file.text.append(buffer, static_cast<std::size_t>(got));
+  }
+  return file;
+}
+
+std::string directory_of(const std::string& path) { return std::filesystem::path(path).parent_path().string(); }
+
+void require_rules(const RuleLoad& load, const std::string& source_name) {
+  if (load.rules.rules.empty()) {
+    throw ConfigError(source_name +
+                      ": no rules: it would scan for nothing (define [[rules]], or [extend] "
+                      "useDefault = true for the built-in rules)");
+  }
+}
+
+// Loads one document of an `[extend] path` chain; `chain` holds the files
+// from the first one to this one.
+RuleLoad load_text(std::string_view text, const std::string& source_name, const std::string& base_dir,
+                   ExtendChain& chain) {
   RuleLoad load;
   Loader loader(source_name, load.warnings);
   const toml::table doc = parse_toml(text, source_name);
@@ -268,13 +348,27 @@ RuleLoad load_rules_text(std::string_view text, const std::string& source_name, 
     if (const toml::node* v = table->get("useDefault"); v != nullptr && v->value_or(false)) {
       RuleLoad builtin = load_builtin_rules();
       merge_into(base, std::move(builtin.rules));
+      load.extends_builtin = true;
     }
     if (const toml::node* v = table->get("path")) {
       std::filesystem::path other = loader.string_of(*v, "", "path");
       if (other.is_relative()) other = std::filesystem::path(base_dir) / other;
-      RuleLoad extended = load_rules_file(other.string());
+      const std::string name = other.string();
+      if (chain.size() >= kMaxExtendChain) {
+        loader.fail(*v, "",
+                    "[extend] path: a chain of more than " + std::to_string(kMaxExtendChain) +
+                        " rules files: " + chain_text(chain, name));
+      }
+      const ConfigFile file = read_config_file(name);
+      if (std::any_of(chain.begin(), chain.end(), [&](const ChainLink& link) { return link.id == file.id; })) {
+        loader.fail(*v, "", "[extend] path makes a cycle: " + chain_text(chain, name));
+      }
+      chain.push_back({name, file.id});
+      RuleLoad extended = load_text(file.text, name, directory_of(name), chain);
+      chain.pop_back();
       for (std::string& w : extended.warnings) load.warnings.push_back(std::move(w));
       merge_into(base, std::move(extended.rules));
+      load.extends_builtin = load.extends_builtin || extended.extends_builtin;
     }
     if (const toml::node* v = table->get("disabledRules")) {
       const std::vector<std::string> disabled = loader.strings_of(*v, "", "disabledRules");
@@ -288,16 +382,30 @@ RuleLoad load_rules_text(std::string_view text, const std::string& source_name, 
   return load;
 }
 
+}  // namespace
+
+RuleLoad load_rules_text(std::string_view text, const std::string& source_name, const std::string& base_dir) {
+  ExtendChain chain{{source_name, std::nullopt}};
+  RuleLoad load = load_text(text, source_name, base_dir, chain);
+  require_rules(load, source_name);
+  return load;
+}
+
 RuleLoad load_rules_file(const std::string& path) {
-  const std::string text = read_file(path);
-  return load_rules_text(text, path, std::filesystem::path(path).parent_path().string());
+  const ConfigFile file = read_config_file(path);
+  ExtendChain chain{{path, file.id}};
+  RuleLoad load = load_text(file.text, path, directory_of(path), chain);
+  require_rules(load, path);
+  return load;
 }
 
 RuleLoad load_builtin_rules() {
   RuleLoad all;
   all.rules.origin = "built-in";
   for (const EmbeddedRuleFile& file : builtin_rule_files()) {
-    RuleLoad one = load_rules_text(file.text, "patterns/" + std::string(file.name));
+    const std::string name = "patterns/" + std::string(file.name);
+    ExtendChain chain{{name, std::nullopt}};
+    RuleLoad one = load_text(file.text, name, ".", chain);
     for (std::string& w : one.warnings) all.warnings.push_back(std::move(w));
     for (Rule& r : one.rules.rules) all.rules.rules.push_back(std::move(r));
     for (Allowlist& a : one.rules.allowlists) all.rules.allowlists.push_back(std::move(a));

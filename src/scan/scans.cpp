@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "rules/rule_choice.h"
 #include "source/files_source.h"
 #include "source/git_handles.h"
 #include "source/git_history_source.h"
@@ -23,31 +24,16 @@ ScanSettings settings_of(const CommonScanOptions& options) {
 
 ScanResult run_with_root_rules(ContentSource& source, const CommonScanOptions& options, std::ostream& log,
                                const std::vector<FindingSink*>& sinks) {
-  const RuleLoad rules = resolve_rules(options.config_path, source.root(), log);
+  const RuleLoad rules = resolve_rules(options.config_path, source.root(), log, !options.no_repo_config);
   const Suppressions suppressions = load_suppressions(source.root(), options.baseline_path, log);
   return run_scan(source, rules.rules, suppressions, settings_of(options), sinks, log);
 }
 
 }  // namespace
 
-RuleLoad resolve_rules(const std::string& config_path, const std::string& root, std::ostream& log) {
-  RuleLoad load;
-  if (!config_path.empty()) {
-    load = load_rules_file(config_path);
-  } else {
-    std::string found;
-    for (const char* name : {".trawl.toml", ".gitleaks.toml"}) {
-      const std::filesystem::path candidate = std::filesystem::path(root) / name;
-      if (std::filesystem::is_regular_file(candidate)) {
-        found = candidate.string();
-        break;
-      }
-    }
-    load = found.empty() ? load_builtin_rules() : load_rules_file(found);
-  }
-  for (const std::string& warning : load.warnings) log << "trawl: warning: " << warning << "\n";
-  log << "trawl: using rules from " << load.rules.origin << " (" << load.rules.rules.size() << " rules)\n";
-  return load;
+RuleLoad resolve_rules(const std::string& config_path, const std::string& root, std::ostream& log,
+                       bool allow_repo_config) {
+  return choose_rules({config_path, root, allow_repo_config}, log);
 }
 
 Suppressions load_suppressions(const std::string& root, const std::string& baseline_path, std::ostream& log) {

@@ -21,9 +21,10 @@ namespace trawl {
 
 // What every scan takes.
 struct CommonScanOptions {
-  std::string config_path;    // empty: .trawl.toml or .gitleaks.toml at the root, else built-in
-  std::string baseline_path;  // an earlier report; empty: none
-  unsigned threads = 0;       // 0: all cores
+  std::string config_path;      // empty: .trawl.toml or .gitleaks.toml at the root, else built-in
+  bool no_repo_config = false;  // ignore the rules files at the root (--no-repo-config)
+  std::string baseline_path;    // an earlier report; empty: none
+  unsigned threads = 0;         // 0: all cores
   std::uint64_t max_blob_size = 64ull << 20;
   std::uint64_t batch_bytes = 64ull << 20;
   std::uint64_t memory_budget = 2ull << 30;  // bounds the batches alive at once
@@ -42,10 +43,12 @@ struct FileScanOptions : CommonScanOptions {
 };
 
 // Chooses the rules for a scan rooted at `root` (a work tree, a bare
-// repository's git directory or a directory): --config, else .trawl.toml or
-// .gitleaks.toml there, else the built-in rules. Says on `log` which was
-// used and prints the loader's warnings there.
-RuleLoad resolve_rules(const std::string& config_path, const std::string& root, std::ostream& log);
+// repository's git directory or a directory; see choose_rules): --config,
+// else .trawl.toml or .gitleaks.toml there unless `allow_repo_config` is
+// false, else the built-in rules. Says on `log` which was used and prints
+// the loader's warnings there.
+RuleLoad resolve_rules(const std::string& config_path, const std::string& root, std::ostream& log,
+                       bool allow_repo_config = true);
 
 // The suppressions for a scan rooted at `root`: its .trawlignore and
 // .gitleaksignore files and the baseline report, if any. Says on `log` which

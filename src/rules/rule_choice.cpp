@@ -1,0 +1,56 @@
+#include "rules/rule_choice.h"
+
+#include <filesystem>
+#include <system_error>
+
+namespace trawl {
+namespace {
+
+// The first rules file at `root` that may be read; empty when none. Writes a
+// warning for each one passed over.
+std::string root_rules_file(const std::string& root, std::ostream& log) {
+  for (const char* name : kRootRulesFiles) {
+    const std::filesystem::path candidate = std::filesystem::path(root) / name;
+    std::error_code error;
+    const std::filesystem::file_status status = std::filesystem::symlink_status(candidate, error);
+    if (error || !std::filesystem::exists(status)) continue;
+    if (std::filesystem::is_symlink(status)) {
+      log << "trawl: warning: " << candidate.string()
+          << " is a symlink; not followed (a repository's rules file must be a regular file in it)\n";
+    } else if (!std::filesystem::is_regular_file(status)) {
+      log << "trawl: warning: " << candidate.string() << " is not a regular file; not read\n";
+    } else {
+      return candidate.string();
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+RuleLoad choose_rules(const RuleRequest& request, std::ostream& log) {
+  RuleLoad load;
+  std::string root_file;
+  if (!request.config_path.empty()) {
+    load = load_rules_file(request.config_path);
+  } else {
+    if (request.allow_root_config) root_file = root_rules_file(request.root, log);
+    load = root_file.empty() ? load_builtin_rules() : load_rules_file(root_file);
+  }
+  for (const std::string& warning : load.warnings) log << "trawl: warning: " << warning << "\n";
+  if (!root_file.empty()) {
+    const std::string name = std::filesystem::path(root_file).filename().string();
+    const std::size_t count = load.rules.rules.size();
+    if (load.extends_builtin) {
+      log << "trawl: the repository's " << name << " extends the built-in rules (" << count
+          << " rules); --no-repo-config uses the built-in rules alone\n";
+    } else {
+      log << "trawl: warning: the repository's " << name << " replaces the built-in rules (" << count
+          << " rules); --no-repo-config uses the built-in rules\n";
+    }
+  }
+  log << "trawl: using rules from " << load.rules.origin << " (" << load.rules.rules.size() << " rules)\n";
+  return load;
+}
+
+}  // namespace trawl

@@ -1,0 +1,34 @@
+// Which rules a scan uses. The operator's --config wins and is the only file
+// read; without it, a rules file at the scanned root (.trawl.toml, else
+// .gitleaks.toml) is used, unless the operator said --no-repo-config; else the
+// built-in rules.
+//
+// A scanned repository's own rules file may replace the built-in rules, as
+// gitleaks allows, but not silently: the choice says so on the log. A rules
+// file at the root that is a symlink (it could lead out of the repository)
+// or not a regular file is not read: a warning says so and the next name, or
+// the built-in rules, is used.
+#pragma once
+
+#include <ostream>
+#include <string>
+
+#include "rules/rule_loader.h"
+
+namespace trawl {
+
+// The rules files looked for at the scanned root, in order.
+inline constexpr const char* kRootRulesFiles[] = {".trawl.toml", ".gitleaks.toml"};
+
+struct RuleRequest {
+  std::string config_path;        // --config; empty: none
+  std::string root;               // the scanned work tree, git directory or directory
+  bool allow_root_config = true;  // false: --no-repo-config
+};
+
+// Loads the rules `request` asks for and writes to `log` the loader's
+// warnings, any warning about the root's rules file and which rules are used.
+// Throws ConfigError when the chosen file cannot be loaded.
+RuleLoad choose_rules(const RuleRequest& request, std::ostream& log);
+
+}  // namespace trawl
