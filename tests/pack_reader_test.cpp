@@ -48,7 +48,8 @@ ReadResult read_all(const std::filesystem::path& git_dir, const std::vector<Obje
   options.source = source;
   options.batch_bytes = 1 << 16;  // many small batches
   std::mutex mutex;
-  result.stats = read_blobs(git_dir.string(), ids, options, skips, [&](BlobBatch& batch) {
+  const PackSet packs(git_dir.string());
+  result.stats = read_blobs(git_dir.string(), packs, ids, options, skips, [&](BlobBatch& batch) {
     std::lock_guard lock(mutex);
     for (std::size_t i = 0; i < batch.entries.size(); ++i) {
       EXPECT_TRUE(result.blobs.emplace(batch.entries[i].id, std::string(batch.bytes(i))).second)

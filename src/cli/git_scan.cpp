@@ -12,6 +12,7 @@
 #include "source/blob_reader.h"
 #include "source/git_handles.h"
 #include "source/history.h"
+#include "source/pack_set.h"
 #include "verify/attribution.h"
 #include "verify/timeline.h"
 
@@ -19,7 +20,8 @@ namespace trawl {
 namespace {
 
 // Where each scanned ref's tip holds blobs with any of the secrets.
-std::vector<std::vector<BlobLocation>> tip_locations(const std::string& git_dir, const History& history,
+std::vector<std::vector<BlobLocation>> tip_locations(const std::string& git_dir, const PackSet& packs,
+                                                     const History& history,
                                                      const std::unordered_set<ObjectId, ObjectIdHash>& wanted,
                                                      SkipLog& skips, unsigned threads) {
   std::unordered_map<ObjectId, ObjectId, ObjectIdHash> tree_of;
@@ -31,13 +33,14 @@ std::vector<std::vector<BlobLocation>> tip_locations(const std::string& git_dir,
   }
   // When every commit was compared with its parents, a tip holds a wanted
   // blob only at a path where some commit introduced it.
-  if (history.commits_in_scope != history.commits.size()) return locate_blobs(git_dir, trees, wanted, skips, threads);
+  if (history.commits_in_scope != history.commits.size())
+    return locate_blobs(git_dir, packs, trees, wanted, skips, threads);
   std::set<std::string> paths;
   for (const BlobIntroduction& intro : history.introductions) {
     if (wanted.contains(intro.blob)) paths.insert(intro.path);
   }
   const std::vector<std::string> path_list(paths.begin(), paths.end());
-  return locate_blobs(git_dir, trees, wanted, skips, threads, &path_list);
+  return locate_blobs(git_dir, packs, trees, wanted, skips, threads, &path_list);
 }
 
 }  // namespace
@@ -104,10 +107,12 @@ ScanResult scan_git_history(const GitScanOptions& options, std::ostream& log) {
   ScanProgress& progress = options.progress != nullptr ? *options.progress : unobserved;
   SkipLog skips;
   const auto walk_started = Clock::now();
+  // The packs are opened once, for the walk, the blob reader and the tips' search.
+  const PackSet packs(git_dir);
   WalkOptions walk_options{options.threads, options.scope, &progress.walk};
   History history;
   try {
-    history = walk_history(git_dir, walk_options, skips);
+    history = walk_history(git_dir, packs, walk_options, skips);
   } catch (const GitError& e) {
     // Only a scope's revision can fail this way once the repository opened.
     if (!options.scope.tip.empty() || !options.scope.exclude.empty()) throw UsageError(e.what());
@@ -134,28 +139,29 @@ ScanResult scan_git_history(const GitScanOptions& options, std::ostream& log) {
   std::atomic<std::uint64_t> blobs_scanned{0};
   std::atomic<std::uint64_t> bytes_scanned{0};
   std::atomic<std::int64_t> match_nanoseconds{0};
-  const BlobReadStats read_stats = read_blobs(git_dir, history.blobs, read_options, skips, [&](BlobBatch& batch) {
-    const auto match_started = Clock::now();
-    // Matching runs on several threads at once; the progress shows matching
-    // while any of them is.
-    progress.phase = ScanPhase::kMatching;
-    std::vector<BlobHits> found = scanner.scan(batch, *matcher);
-    blobs_scanned += batch.entries.size();
-    bytes_scanned += batch.total_bytes();
-    {
-      std::lock_guard lock(hits_mutex);
-      for (BlobHits& blob : found) hits.emplace(blob.blob, std::move(blob.hits));
-      if (streaming) {
-        std::vector<ObjectId> matched;
-        matched.reserve(batch.entries.size());
-        for (const BlobEntry& entry : batch.entries) matched.push_back(entry.id);
-        streaming->blobs_done(matched, hits);
-      }
-    }
-    match_nanoseconds += std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - match_started).count();
-    progress.blobs_done += batch.entries.size();
-    progress.bytes_done += batch.total_bytes();
-  });
+  const BlobReadStats read_stats =
+      read_blobs(git_dir, packs, history.blobs, read_options, skips, [&](BlobBatch& batch) {
+        const auto match_started = Clock::now();
+        // Matching runs on several threads at once; the progress shows matching
+        // while any of them is.
+        progress.phase = ScanPhase::kMatching;
+        std::vector<BlobHits> found = scanner.scan(batch, *matcher);
+        blobs_scanned += batch.entries.size();
+        bytes_scanned += batch.total_bytes();
+        {
+          std::lock_guard lock(hits_mutex);
+          for (BlobHits& blob : found) hits.emplace(blob.blob, std::move(blob.hits));
+          if (streaming) {
+            std::vector<ObjectId> matched;
+            matched.reserve(batch.entries.size());
+            for (const BlobEntry& entry : batch.entries) matched.push_back(entry.id);
+            streaming->blobs_done(matched, hits);
+          }
+        }
+        match_nanoseconds += std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - match_started).count();
+        progress.blobs_done += batch.entries.size();
+        progress.bytes_done += batch.total_bytes();
+      });
   summary.blobs_scanned = blobs_scanned;
   summary.blobs_from_packs = read_stats.from_packs;
   summary.blobs_from_libgit2 = read_stats.from_libgit2;
@@ -172,7 +178,7 @@ ScanResult scan_git_history(const GitScanOptions& options, std::ostream& log) {
   if (!result.secrets.empty()) {
     const auto wanted = blobs_holding(result.secrets, rules.rules, hits);
     add_history(result.secrets, history, rules.rules, hits,
-                tip_locations(git_dir, history, wanted, skips, options.threads));
+                tip_locations(git_dir, packs, history, wanted, skips, options.threads));
   }
   result.skipped = skips.entries();
   summary.attribute_seconds = seconds_since(attribute_started);

@@ -87,7 +87,8 @@ class BlobLocator {
 
 }  // namespace
 
-std::vector<std::vector<BlobLocation>> locate_blobs(const std::string& git_dir, const std::vector<ObjectId>& trees,
+std::vector<std::vector<BlobLocation>> locate_blobs(const std::string& git_dir, const PackSet& packs,
+                                                    const std::vector<ObjectId>& trees,
                                                     const std::unordered_set<ObjectId, ObjectIdHash>& wanted,
                                                     SkipLog& skips, unsigned threads,
                                                     const std::vector<std::string>* paths) {
@@ -112,7 +113,7 @@ std::vector<std::vector<BlobLocation>> locate_blobs(const std::string& git_dir, 
     }
   }
   RepositoryPool pool(git_dir);
-  const ObjectStore store(git_dir);
+  const ObjectStore store(packs);
   tbb::enumerable_thread_specific<TreeWorker> workers;
   LocationMemo memo;
   tbb::task_arena arena(threads == 0 ? tbb::this_task_arena::max_concurrency() : static_cast<int>(threads));
@@ -126,6 +127,15 @@ std::vector<std::vector<BlobLocation>> locate_blobs(const std::string& git_dir, 
     });
   });
   return out;
+}
+
+std::vector<std::vector<BlobLocation>> locate_blobs(const std::string& git_dir, const std::vector<ObjectId>& trees,
+                                                    const std::unordered_set<ObjectId, ObjectIdHash>& wanted,
+                                                    SkipLog& skips, unsigned threads,
+                                                    const std::vector<std::string>* paths) {
+  if (wanted.empty()) return std::vector<std::vector<BlobLocation>>(trees.size());
+  const PackSet packs(git_dir);
+  return locate_blobs(git_dir, packs, trees, wanted, skips, threads, paths);
 }
 
 }  // namespace trawl

@@ -10,7 +10,6 @@
 #include <utility>
 
 #include "source/git_handles.h"
-#include "source/pack_index.h"
 #include "source/pack_reader.h"
 #include "source/repository_pool.h"
 
@@ -131,8 +130,9 @@ bool is_lfs_pointer(std::string_view bytes) {
   return bytes.size() <= kLfsPointerMaxBytes && bytes.starts_with(kLfsPointerPrefix);
 }
 
-BlobReadStats read_blobs(const std::string& git_dir, const std::vector<ObjectId>& blobs, const BlobReadOptions& options,
-                         SkipLog& skips, const std::function<void(BlobBatch&)>& consume) {
+BlobReadStats read_blobs(const std::string& git_dir, const PackSet& packs, const std::vector<ObjectId>& blobs,
+                         const BlobReadOptions& options, SkipLog& skips,
+                         const std::function<void(BlobBatch&)>& consume) {
   const int threads =
       options.threads == 0 ? tbb::this_task_arena::max_concurrency() : static_cast<int>(options.threads);
   // Batches alive at once: per thread, one filling and one being matched
@@ -157,11 +157,11 @@ BlobReadStats read_blobs(const std::string& git_dir, const std::vector<ObjectId>
     std::vector<ObjectId> rest = blobs;
     if (options.source == BlobSource::kPacks) {
       PackReadStats pack_stats;
-      rest = read_packed_blobs(git_dir, blobs, options.max_blob_size, skips, deliver, pack_stats);
+      rest = read_packed_blobs(packs, blobs, options.max_blob_size, skips, deliver, pack_stats);
       stats.from_packs = pack_stats.blobs;
     } else {
       // Pack order still helps libgit2's delta-base cache.
-      rest = order_by_pack_position(git_dir, blobs);
+      rest = order_by_pack_position(packs, blobs);
     }
     stats.from_libgit2 = rest.size();
     read_with_libgit2(git_dir, rest, options.max_blob_size, skips, deliver);

@@ -18,6 +18,7 @@
 
 #include "content/blob_batch.h"
 #include "content/object_id.h"
+#include "source/pack_set.h"
 #include "source/skip_log.h"
 
 namespace trawl {
@@ -45,10 +46,12 @@ bool looks_binary(std::string_view bytes);
 // True for a git-LFS pointer file.
 bool is_lfs_pointer(std::string_view bytes);
 
-// Reads `blobs` from the repository at `git_dir` and calls `consume` with
-// each batch, in no particular order, from TBB workers: several calls may
-// run at once, so `consume` must be thread-safe. It may run TBB work.
-BlobReadStats read_blobs(const std::string& git_dir, const std::vector<ObjectId>& blobs, const BlobReadOptions& options,
-                         SkipLog& skips, const std::function<void(BlobBatch&)>& consume);
+// Reads `blobs` from the repository at `git_dir`, whose packs are `packs`,
+// and calls `consume` with each batch, in no particular order, from TBB
+// workers: several calls may run at once, so `consume` must be thread-safe.
+// It may run TBB work.
+BlobReadStats read_blobs(const std::string& git_dir, const PackSet& packs, const std::vector<ObjectId>& blobs,
+                         const BlobReadOptions& options, SkipLog& skips,
+                         const std::function<void(BlobBatch&)>& consume);
 
 }  // namespace trawl

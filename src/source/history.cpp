@@ -26,7 +26,7 @@ constexpr std::size_t kTreeCacheBytesPerThread = std::size_t{32} << 20;
 
 }  // namespace
 
-History walk_history(const std::string& git_dir, const WalkOptions& options, SkipLog& skips) {
+History walk_history(const std::string& git_dir, const PackSet& packs, const WalkOptions& options, SkipLog& skips) {
   RepositoryPool pool(git_dir);
   git_repository* repo = pool.local();
 
@@ -42,7 +42,7 @@ History walk_history(const std::string& git_dir, const WalkOptions& options, Ski
   if (exclude) tips.push_back(*exclude);
   // Commits and trees come out of the packs through one store that every
   // thread shares, so a tree one thread rebuilt serves the others.
-  const ObjectStore store(git_dir);
+  const ObjectStore store(packs);
   const int threads =
       options.threads == 0 ? tbb::this_task_arena::max_concurrency() : static_cast<int>(options.threads);
   tbb::task_arena arena(threads);
@@ -107,6 +107,11 @@ History walk_history(const std::string& git_dir, const WalkOptions& options, Ski
     history.commits.push_back(std::move(c.info));
   }
   return history;
+}
+
+History walk_history(const std::string& git_dir, const WalkOptions& options, SkipLog& skips) {
+  const PackSet packs(git_dir);
+  return walk_history(git_dir, packs, options, skips);
 }
 
 }  // namespace trawl
