@@ -1,6 +1,7 @@
 #include "source/pack_reader.h"
 
 #include <libdeflate.h>
+#include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
@@ -19,7 +20,9 @@ namespace {
 constexpr std::int32_t kUnvisited = -2;
 constexpr std::int32_t kRoot = -1;
 constexpr std::int32_t kCorrupt = -3;
-// The chain reaches a base in another pack: libgit2 reads it.
+// The chain reaches a base in another pack, or an entry whose bytes do not
+// match its index's CRC-32: libgit2 reads it, as it does what the object
+// store does not return.
 constexpr std::int32_t kForLibgit2 = -4;
 constexpr std::int32_t kVisiting = -5;
 // Nested parallelism over a delta tree's children, this deep at most: wide
@@ -36,13 +39,28 @@ using Decompressor = std::unique_ptr<libdeflate_decompressor, DecompressorDelete
 class PackPlan {
  public:
   explicit PackPlan(const PackSet::Pack& pack)
-      : pack_(pack), parent_(pack.entry_count(), kUnvisited), header_slot_(pack.entry_count(), kNoHeader) {}
+      : pack_(pack),
+        parent_(pack.entry_count(), kUnvisited),
+        header_slot_(pack.entry_count(), kNoHeader),
+        crc_ok_(pack.entry_count(), 0) {}
+
+  // Checks the bytes of `entries` (distinct) against their index's CRC-32s,
+  // in parallel, ahead of resolve(), which checks any others on its way.
+  void check_crcs(const std::vector<std::uint32_t>& entries) {
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, entries.size(), 256),
+                      [&](const tbb::blocked_range<std::size_t>& range) {
+                        for (std::size_t i = range.begin(); i != range.end(); ++i) {
+                          crc_ok_[entries[i]] = pack_.crc_matches(entries[i]) ? 1 : 0;
+                        }
+                      });
+  }
 
   std::uint64_t entry_end(std::uint32_t k) const { return pack_.entry_end(k); }
   ObjectId id_at(std::uint32_t k) const { return pack_.id_at(k); }
 
   // Follows `k`'s delta chain to its base, recording parents and headers.
   // Returns kRoot when the chain is sound, else kCorrupt or kForLibgit2.
+  // Each entry on the way is checked against its index's CRC-32 first.
   std::int32_t resolve(std::uint32_t k) {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> path;  // (entry, its base)
     std::int32_t outcome = kRoot;
@@ -55,6 +73,11 @@ class PackPlan {
       }
       if (known != kUnvisited) {
         outcome = known == kCorrupt || known == kForLibgit2 ? known : kRoot;
+        break;
+      }
+      if (crc_ok_[at] == 0 && !pack_.crc_matches(at)) {
+        parent_[at] = kForLibgit2;
+        outcome = kForLibgit2;
         break;
       }
       const auto header = parse_pack_entry_header(pack_.file.bytes().substr(0, entry_end(at)), pack_.entry_begin(at));
@@ -140,6 +163,7 @@ class PackPlan {
   const PackSet::Pack& pack_;
   std::vector<std::int32_t> parent_;
   std::vector<std::uint32_t> header_slot_;  // entry -> index into headers_
+  std::vector<std::uint8_t> crc_ok_;        // entry -> its CRC-32 was checked and matches
   std::vector<PackEntryHeader> headers_;
   std::vector<std::uint32_t> roots_;
   std::vector<std::uint32_t> first_child_;
@@ -274,6 +298,7 @@ std::vector<ObjectId> read_packed_blobs(const PackSet& packs, const std::vector<
     std::sort(in_pack[p].begin(), in_pack[p].end());
     in_pack[p].erase(std::unique(in_pack[p].begin(), in_pack[p].end()), in_pack[p].end());
     PackPlan plan(pack);
+    plan.check_crcs(in_pack[p]);
     std::vector<std::uint32_t> selected_list;
     for (const std::uint32_t k : in_pack[p]) {
       const std::int32_t chain = plan.resolve(k);

@@ -10,10 +10,12 @@
 // Object ids come from the index; nothing is re-hashed.
 //
 // Blobs this reader cannot deliver — loose objects, objects whose delta base
-// lies outside their pack, packs the PackSet left out — are returned for the
-// libgit2 reader. A corrupt entry (bad header, inflate error, bad delta) is
-// logged as a corrupt object with its pack and offset, and skipped; nothing
-// reads out of bounds.
+// lies outside their pack, packs the PackSet left out, and, as in the object
+// store, chains with an entry whose bytes do not match its index's CRC-32 —
+// are returned for the libgit2 reader (which reports what is wrong with
+// them). A corrupt entry the CRC does not catch (bad header, inflate error,
+// bad delta) is logged as a corrupt object with its pack and offset, and
+// skipped; nothing reads out of bounds.
 #pragma once
 
 #include <cstdint>
