@@ -1,12 +1,17 @@
-// A PackSet finds an object in the pack a multi-pack-index prefers, orders
-// ids by where it finds them, and leaves out packs it cannot use.
+// A scan opens the repository's packs once: each index is read once, for
+// the walk, the blob reader and the search of the tips alike. The set finds
+// an object in the pack a multi-pack-index prefers, and orders ids by where
+// it finds them.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <sstream>
 
+#include "cli/git_scan.h"
 #include "source/pack_set.h"
 #include "support/git_fixture.h"
 #include "support/pack_fixtures.h"
+#include "support/test_rules.h"
 
 namespace trawl::test {
 namespace {
@@ -24,6 +29,34 @@ std::vector<ObjectId> all_object_ids(GitRepo& repo) {
   std::istringstream in(repo.git("cat-file --batch-all-objects --batch-check='%(objectname)'"));
   for (std::string hex; in >> hex;) ids.push_back(parse_id(hex));
   return ids;
+}
+
+TEST(PackSet, AScanReadsEachPackIndexOnce) {
+  TempDir dir;
+  std::ofstream(dir.path() / "rules.toml") << kTestTokenRule;
+  GitRepo repo(dir.path() / "repo");
+  repo.write("secret.txt", "tok_a1b2c3d4e5f6g7h8i9j0\n");
+  grow_history(repo, 10, "a");
+  repo.git("repack -q -d");
+  grow_history(repo, 10, "b");
+  repo.git("repack -q -d");
+  repo.git("multi-pack-index write");
+  grow_history(repo, 3, "c");  // loose
+  ASSERT_EQ(repo.git("count-objects -v | grep '^packs:'"), "packs: 2\n");
+
+  for (const BlobSource source : {BlobSource::kPacks, BlobSource::kLibgit2}) {
+    GitScanOptions options;
+    options.repo_path = repo.path().string();
+    options.config_path = (dir.path() / "rules.toml").string();
+    options.blob_source = source;
+    std::ostringstream log;
+    const std::uint64_t before = PackIndex::files_read();
+    const ScanResult result = scan_git_history(options, log);
+    EXPECT_EQ(PackIndex::files_read() - before, 2u);
+    // The secret's timeline searched the tips too.
+    ASSERT_EQ(result.findings.size(), 1u);
+    ASSERT_EQ(result.secrets.size(), 1u);
+  }
 }
 
 TEST(PackSet, FindsObjectsInThePackTheMultiPackIndexPrefers) {

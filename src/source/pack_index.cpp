@@ -3,6 +3,7 @@
 #include "source/big_endian.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -16,11 +17,16 @@ constexpr std::size_t kHeaderBytes = 8;
 constexpr std::size_t kFanoutBytes = std::size_t{256} * 4;
 constexpr std::size_t kTrailerBytes = 40;
 
+std::atomic<std::uint64_t> index_files_read{0};
+
 }  // namespace
+
+std::uint64_t PackIndex::files_read() { return index_files_read.load(); }
 
 std::optional<PackIndex> PackIndex::load(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
+  ++index_files_read;
   return parse(std::vector<unsigned char>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()));
 }
 

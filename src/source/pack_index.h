@@ -19,6 +19,9 @@ class PackIndex {
   static std::optional<PackIndex> load(const std::string& path);
   // The same from an index's bytes.
   static std::optional<PackIndex> parse(std::vector<unsigned char> bytes);
+  // How many index files load() has read in this process, for tests that
+  // check a scan reads each once.
+  static std::uint64_t files_read();
 
   std::size_t object_count() const { return count_; }
   // The object's position in the index (sorted by id), or nullopt.
