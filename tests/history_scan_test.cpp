@@ -12,7 +12,10 @@
 #include <unordered_set>
 
 #include "scan/scans.h"
+#include "source/git_handles.h"
 #include "source/history.h"
+#include "source/object_store.h"
+#include "source/tree_diff.h"
 #include "support/git_fixture.h"
 #include "support/test_rules.h"
 
@@ -292,6 +295,94 @@ TEST(LocateBlobs, SearchAlongIntroducedPathsFindsWhatASearchOfEveryDirectoryFind
   for (const auto& locations : pruned) {
     for (const BlobLocation& l : locations) EXPECT_EQ(l.path.find('/'), std::string::npos) << l.path;
   }
+}
+
+// What a commit changes depends on its tree and its parents' trees alone:
+// diff_commit() on them gives the walk's introductions and departures for
+// that commit, the same each time, and says when a tree could not be read.
+TEST(TreeDiff, DiffCommitGivesTheWalksChangesFromACommitsTreesAlone) {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  repo.write("a/b/key.txt", "one\n");
+  repo.write("a/c/other.txt", "two\n");
+  repo.write("top.txt", "three\n");
+  repo.commit("first");
+  repo.git("branch topic");
+  repo.write("a/b/key.txt", "one, edited\n");
+  repo.remove("top.txt");
+  repo.commit("edit and delete");
+  repo.git("checkout -q topic");
+  repo.write("a/c/other.txt", "two, on topic\n");
+  repo.write("g/new.txt", "four\n");
+  repo.commit("topic work");
+  repo.git("checkout -q main");
+  repo.git("merge -q --no-edit topic");
+
+  const PackSet packs(repo.git_dir().string());
+  SkipLog skips;
+  const History history = walk_history(repo.git_dir().string(), packs, WalkOptions{}, skips);
+  ASSERT_EQ(history.commits.size(), 4u);
+  RepositoryPtr git = open_repository(repo.git_dir().string());
+  git_odb* raw_odb = nullptr;
+  git_check(git_repository_odb(&raw_odb, git.get()), "opening the object database");
+  OdbPtr odb(raw_odb);
+  const ObjectStore store(packs);
+  TreeReader reader(store, odb.get(), skips, std::size_t{1} << 20);
+  TreeDiffer differ(reader);
+  std::size_t merges = 0;
+  for (std::uint32_t i = 0; i < history.commits.size(); ++i) {
+    const CommitInfo& commit = history.commits[i];
+    std::vector<ObjectId> parent_trees;
+    for (std::uint32_t p : commit.parents) parent_trees.push_back(history.commits[p].tree);
+    if (parent_trees.size() > 1) ++merges;
+    const CommitChanges changes = diff_commit(differ, commit.tree, parent_trees);
+    EXPECT_TRUE(changes.complete);
+    std::vector<BlobIntroduction> introductions;
+    for (const PathIntroduction& intro : changes.introductions) {
+      introductions.push_back({i, intro.path, intro.blob, intro.parent_blobs});
+    }
+    std::vector<BlobDeparture> departures;
+    for (const PathDeparture& d : changes.departures) departures.push_back({i, d.path, d.old_blob, d.new_blob});
+    std::vector<BlobIntroduction> walked;
+    std::copy_if(history.introductions.begin(), history.introductions.end(), std::back_inserter(walked),
+                 [&](const BlobIntroduction& intro) { return intro.commit == i; });
+    std::vector<BlobDeparture> walked_departures;
+    std::copy_if(history.departures.begin(), history.departures.end(), std::back_inserter(walked_departures),
+                 [&](const BlobDeparture& d) { return d.commit == i; });
+    ASSERT_EQ(introductions.size(), walked.size()) << commit.summary;
+    for (std::size_t k = 0; k < walked.size(); ++k) {
+      EXPECT_EQ(introductions[k].path, walked[k].path);
+      EXPECT_EQ(introductions[k].blob, walked[k].blob);
+      EXPECT_EQ(introductions[k].parent_blobs, walked[k].parent_blobs);
+    }
+    ASSERT_EQ(departures.size(), walked_departures.size()) << commit.summary;
+    for (std::size_t k = 0; k < departures.size(); ++k) {
+      EXPECT_EQ(departures[k].path, walked_departures[k].path);
+      EXPECT_EQ(departures[k].old_blob, walked_departures[k].old_blob);
+      EXPECT_EQ(departures[k].new_blob, walked_departures[k].new_blob);
+    }
+    // Again, with the trees now cached: the same.
+    const CommitChanges again = diff_commit(differ, commit.tree, parent_trees);
+    ASSERT_EQ(again.introductions.size(), changes.introductions.size());
+    for (std::size_t k = 0; k < again.introductions.size(); ++k) {
+      EXPECT_EQ(again.introductions[k].path, changes.introductions[k].path);
+    }
+    EXPECT_EQ(again.departures.size(), changes.departures.size());
+  }
+  EXPECT_EQ(merges, 1u);
+  EXPECT_EQ(skips.total(), 0u);
+
+  // A tree that cannot be read makes the result incomplete (and is logged).
+  std::string subtree = repo.git("rev-parse HEAD:a/b");
+  subtree.pop_back();
+  std::filesystem::remove(repo.loose_object_path(subtree));
+  RepositoryPtr fresh_git = open_repository(repo.git_dir().string());  // no object cached
+  git_check(git_repository_odb(&raw_odb, fresh_git.get()), "opening the object database");
+  OdbPtr fresh_odb(raw_odb);
+  TreeReader fresh(store, fresh_odb.get(), skips, std::size_t{1} << 20);
+  TreeDiffer fresh_differ(fresh);
+  EXPECT_FALSE(diff_commit(fresh_differ, history.commits.back().tree, {}).complete);
+  EXPECT_EQ(skips.count(SkipReason::kMissingObject), 1u);
 }
 
 }  // namespace

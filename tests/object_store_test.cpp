@@ -82,7 +82,8 @@ std::map<ObjectId, Object> read_all_with_libgit2(const std::filesystem::path& gi
 // checks each against libgit2. Returns the ids the store did not return.
 std::set<ObjectId> expect_same_as_libgit2(const std::filesystem::path& git_dir, const std::vector<ObjectId>& ids,
                                           std::size_t cache_bytes = ObjectStore::kDefaultCacheBytes) {
-  const ObjectStore store(git_dir.string(), cache_bytes);
+  const PackSet packs(git_dir.string());
+  const ObjectStore store(packs, cache_bytes);
   RepositoryPool pool(git_dir.string());
   tbb::enumerable_thread_specific<OdbPtr> odbs;
   std::vector<std::uint8_t> returned(ids.size(), 0);
@@ -144,7 +145,8 @@ TEST(ObjectStore, RebuildsEachEntryOnceWhenItsCacheHoldsTheChains) {
   const std::vector<ObjectId> ids = ids_from_lines(
       repo.git("cat-file --batch-all-objects --batch-check='%(objectname) %(objecttype)' | grep -v ' commit$' | "
                "cut -d' ' -f1"));
-  const ObjectStore store(repo.git_dir().string());
+  const PackSet packs(repo.git_dir().string());
+  const ObjectStore store(packs);
   for (const ObjectId& id : ids) ASSERT_NE(store.read(id), nullptr);
   const ObjectStore::Stats first = store.stats();
   EXPECT_LE(first.kept, ids.size());
@@ -166,7 +168,9 @@ TEST(ObjectStore, ReadsSeveralPacksAndLeavesLooseObjectsToLibgit2) {
   const std::set<ObjectId> loose = loose_object_ids(repo);
   ASSERT_FALSE(loose.empty());
   EXPECT_EQ(expect_same_as_libgit2(repo.git_dir(), all_object_ids(repo)), loose);
-  EXPECT_EQ(ObjectStore(repo.git_dir().string()).pack_count(), 2u);
+  const PackSet packs(repo.git_dir().string());
+  EXPECT_EQ(packs.size(), 2u);
+  EXPECT_EQ(ObjectStore(packs).pack_count(), 2u);
 }
 
 TEST(ObjectStore, ReadsObjectsThatSeveralPacksHoldThroughAMultiPackIndex) {
@@ -225,7 +229,8 @@ TEST(ObjectStore, ReturnsNothingRatherThanWrongBytesFromDamagedPacks) {
       }
     }
     std::ofstream(pack, std::ios::binary | std::ios::trunc) << damaged;
-    const ObjectStore store(repo.git_dir().string());
+    const PackSet packs(repo.git_dir().string());
+    const ObjectStore store(packs);
     for (const ObjectId& id : ids) {
       const StoredObjectPtr stored = store.read(id);
       if (!stored) continue;

@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <random>
@@ -15,6 +16,8 @@
 #include "source/blob_reader.h"
 #include "source/git_delta.h"
 #include "source/multi_pack_index.h"
+#include "source/object_store.h"
+#include "source/pack_index.h"
 #include "support/batch_collector.h"
 #include "support/git_fixture.h"
 #include "support/pack_fixtures.h"
@@ -49,7 +52,8 @@ ReadResult read_all(const std::filesystem::path& git_dir, const std::vector<Obje
   options.source = source;
   BatchCollector collector(1 << 16);  // many small batches
   BatchFiller filler(collector);
-  result.stats = read_blobs(git_dir.string(), ids, options, skips, filler);
+  const PackSet packs(git_dir.string());
+  result.stats = read_blobs(git_dir.string(), packs, ids, options, skips, filler);
   for (const BlobBatch& batch : collector.batches) {
     for (std::size_t i = 0; i < batch.entries.size(); ++i) {
       EXPECT_TRUE(result.blobs.emplace(batch.entries[i].key.git_id(), std::string(batch.bytes(i))).second)
@@ -168,6 +172,93 @@ TEST(PackReader, SkipsDamagedEntriesWithoutCrashingOrDeliveringWrongBytes) {
     }
     EXPECT_EQ(result.blobs.size() + result.skipped.size(), ids.size()) << "round " << round;
   }
+}
+
+// An entry whose bytes no longer match the CRC-32 its index records is not
+// rebuilt by the pack reader, as the object store does not return it: both
+// leave it to libgit2, which reads it when its bytes are sound (here the
+// index's CRC was altered) and reports it corrupt when they are not.
+TEST(PackReader, LeavesEntriesThatFailTheirIndexCrcToLibgit2LikeTheObjectStore) {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  // Random text, so that every blob lies whole in the pack, a delta of none.
+  std::mt19937 rng(7);
+  for (int f = 0; f < 4; ++f) {
+    std::string text;
+    for (int word = 0; word < 400; ++word) text += std::to_string(rng()) + (word % 8 == 7 ? "\n" : " ");
+    repo.write("f" + std::to_string(f) + ".txt", text);
+  }
+  repo.commit("random text");
+  repo.git("repack -q -a -d");
+  auto blob_at = [&](const std::string& path) {
+    std::string hex = repo.git("rev-parse HEAD:" + path);
+    hex.pop_back();
+    return hex;
+  };
+  const std::string damaged = blob_at("f1.txt");      // its packed bytes altered
+  const std::string crc_altered = blob_at("f2.txt");  // the CRC its index records altered
+
+  std::filesystem::path pack;
+  for (const auto& e : std::filesystem::directory_iterator(repo.git_dir() / "objects/pack")) {
+    if (e.path().extension() == ".pack") pack = e.path();
+  }
+  std::filesystem::path idx = pack;
+  idx.replace_extension(".idx");
+  // "<id> blob <size> <size in pack> <offset>"
+  std::istringstream entry(repo.git("verify-pack -v " + shell_quote(idx.string()) + " | grep '^" + damaged + " '"));
+  std::string id, type;
+  std::uint64_t size = 0, packed = 0, offset = 0;
+  entry >> id >> type >> size >> packed >> offset;
+  ASSERT_EQ(type, "blob");
+  ASSERT_GT(packed, 100u);
+
+  auto rewrite = [](const std::filesystem::path& path, const std::function<void(std::string&)>& change) {
+    std::string bytes;
+    {
+      std::ifstream in(path, std::ios::binary);
+      bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    change(bytes);
+    std::filesystem::permissions(path, std::filesystem::perms::owner_write, std::filesystem::perm_options::add);
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+  };
+  // A byte in the middle of the entry's compressed data.
+  rewrite(pack, [&](std::string& bytes) { bytes[offset + packed / 2] ^= 0x5a; });
+  const auto index = PackIndex::load(idx.string());
+  ASSERT_TRUE(index.has_value());
+  ObjectId crc_altered_id;
+  for (std::size_t i = 0; i < 20; ++i)
+    crc_altered_id.bytes[i] = static_cast<std::uint8_t>(std::stoi(crc_altered.substr(2 * i, 2), nullptr, 16));
+  const auto position = index->position_of(crc_altered_id);
+  ASSERT_TRUE(position.has_value());
+  rewrite(idx, [&](std::string& bytes) {
+    bytes[8 + 256 * 4 + 20 * index->object_count() + 4 * std::size_t{*position} + 3] ^= 0x01;
+  });
+
+  const std::vector<ObjectId> ids = blob_ids(repo);
+  ASSERT_EQ(ids.size(), 4u);
+  {
+    const PackSet packs(repo.git_dir().string());
+    ASSERT_EQ(packs.size(), 1u);
+    const ObjectStore store(packs);
+    for (const ObjectId& blob : ids) {
+      EXPECT_EQ(store.read(blob) == nullptr, blob.hex() == damaged || blob.hex() == crc_altered) << blob.hex();
+    }
+  }
+  const ReadResult packs = read_all(repo.git_dir(), ids, BlobSource::kPacks);
+  const ReadResult libgit2 = read_all(repo.git_dir(), ids, BlobSource::kLibgit2);
+  EXPECT_EQ(packs.stats.from_libgit2, 2u);
+  EXPECT_EQ(packs.stats.from_packs, 2u);
+  // What the pack reader left, libgit2 read: the same blobs and the same skips.
+  EXPECT_TRUE(packs.blobs == libgit2.blobs);
+  ASSERT_EQ(packs.blobs.size(), 3u);
+  EXPECT_TRUE(packs.blobs.contains(crc_altered_id));
+  ASSERT_EQ(packs.skipped.size(), 1u);
+  EXPECT_EQ(packs.skipped[0].reason, SkipReason::kCorruptObject);
+  EXPECT_EQ(packs.skipped[0].id, damaged);
+  EXPECT_TRUE(packs.skipped[0].detail.starts_with("blob: ")) << packs.skipped[0].detail;
+  ASSERT_EQ(libgit2.skipped.size(), 1u);
+  EXPECT_EQ(libgit2.skipped[0].id, damaged);
 }
 
 TEST(PackReader, ReadsTheRepositoryNamedByTrawlTestRepo) {

@@ -6,7 +6,6 @@
 #include <tbb/task_arena.h>
 
 #include "source/git_handles.h"
-#include "source/pack_index.h"
 #include "source/pack_reader.h"
 #include "source/repository_pool.h"
 
@@ -70,8 +69,8 @@ void read_with_libgit2(const std::string& git_dir, const std::vector<ObjectId>& 
 
 }  // namespace
 
-BlobReadStats read_blobs(const std::string& git_dir, const std::vector<ObjectId>& blobs, const BlobReadOptions& options,
-                         SkipLog& skips, BatchFiller& out) {
+BlobReadStats read_blobs(const std::string& git_dir, const PackSet& packs, const std::vector<ObjectId>& blobs,
+                         const BlobReadOptions& options, SkipLog& skips, BatchFiller& out) {
   const int threads =
       options.threads == 0 ? tbb::this_task_arena::max_concurrency() : static_cast<int>(options.threads);
   auto deliver = [&](const ObjectId& id, std::string_view bytes) {
@@ -90,11 +89,11 @@ BlobReadStats read_blobs(const std::string& git_dir, const std::vector<ObjectId>
     std::vector<ObjectId> rest = blobs;
     if (options.source == BlobSource::kPacks) {
       PackReadStats pack_stats;
-      rest = read_packed_blobs(git_dir, blobs, options.max_blob_size, skips, deliver, pack_stats);
+      rest = read_packed_blobs(packs, blobs, options.max_blob_size, skips, deliver, pack_stats);
       stats.from_packs = pack_stats.blobs;
     } else {
       // Pack order still helps libgit2's delta-base cache.
-      rest = order_by_pack_position(git_dir, blobs);
+      rest = order_by_pack_position(packs, blobs);
     }
     stats.from_libgit2 = rest.size();
     read_with_libgit2(git_dir, rest, options.max_blob_size, skips, deliver);

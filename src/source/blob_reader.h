@@ -18,6 +18,7 @@
 #include "content/object_id.h"
 #include "content/skip_log.h"
 #include "source/content_source.h"
+#include "source/pack_set.h"
 
 namespace trawl {
 
@@ -34,9 +35,9 @@ struct BlobReadStats {
   std::uint64_t from_libgit2 = 0;  // selected blobs read through libgit2
 };
 
-// Reads `blobs` from the repository at `git_dir` into `out`, on
-// options.threads threads, and finishes `out`.
-BlobReadStats read_blobs(const std::string& git_dir, const std::vector<ObjectId>& blobs, const BlobReadOptions& options,
-                         SkipLog& skips, BatchFiller& out);
+// Reads `blobs` from the repository at `git_dir`, whose packs are `packs`,
+// into `out`, on options.threads threads, and finishes `out`.
+BlobReadStats read_blobs(const std::string& git_dir, const PackSet& packs, const std::vector<ObjectId>& blobs,
+                         const BlobReadOptions& options, SkipLog& skips, BatchFiller& out);
 
 }  // namespace trawl

@@ -19,7 +19,8 @@ GitHistorySource::GitHistorySource(const std::string& repo_path, GitHistoryOptio
 void GitHistorySource::list(SkipLog& skips) {
   const auto started = std::chrono::steady_clock::now();
   const WalkOptions walk{options_.threads, options_.scope, options_.progress};
-  history_ = walk_history(git_dir_, walk, skips);
+  packs_.emplace(git_dir_);
+  history_ = walk_history(git_dir_, *packs_, walk, skips);
   summary_.refs = history_.refs.size();
   summary_.commits = history_.commits_in_scope;
   summary_.shallow = history_.shallow;
@@ -32,7 +33,7 @@ void GitHistorySource::read(BatchOutput& out, SkipLog& skips) {
   read_options.threads = options_.threads;
   read_options.source = options_.blob_source;
   BatchFiller filler(out);
-  const BlobReadStats stats = read_blobs(git_dir_, history_.blobs, read_options, skips, filler);
+  const BlobReadStats stats = read_blobs(git_dir_, *packs_, history_.blobs, read_options, skips, filler);
   summary_.blobs_from_packs = stats.from_packs;
   summary_.blobs_from_libgit2 = stats.from_libgit2;
 }
@@ -51,14 +52,14 @@ std::vector<std::vector<BlobLocation>> GitHistorySource::tip_locations(
   // When every commit was compared with its parents, a tip holds a wanted
   // blob only at a path where some commit introduced it.
   if (history_.commits_in_scope != history_.commits.size()) {
-    return locate_blobs(git_dir_, trees, wanted, skips, options_.threads);
+    return locate_blobs(git_dir_, *packs_, trees, wanted, skips, options_.threads);
   }
   std::set<std::string> paths;
   for (const BlobIntroduction& intro : history_.introductions) {
     if (wanted_keys.contains(intro.blob)) paths.insert(intro.path);
   }
   const std::vector<std::string> path_list(paths.begin(), paths.end());
-  return locate_blobs(git_dir_, trees, wanted, skips, options_.threads, &path_list);
+  return locate_blobs(git_dir_, *packs_, trees, wanted, skips, options_.threads, &path_list);
 }
 
 }  // namespace trawl

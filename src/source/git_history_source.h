@@ -6,11 +6,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "source/blob_reader.h"
 #include "source/content_source.h"
 #include "source/history.h"
+#include "source/pack_set.h"
 
 namespace trawl {
 
@@ -43,6 +45,8 @@ class GitHistorySource final : public ContentSource {
   std::string git_dir_;
   std::string root_;
   GitHistoryOptions options_;
+  // Opened once in list(), for the walk, the blob reader and the tips' search.
+  std::optional<PackSet> packs_;
   History history_;
   GitSummary summary_;
 };

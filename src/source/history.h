@@ -27,6 +27,7 @@
 #include "content/object_id.h"
 #include "content/provenance.h"
 #include "content/skip_log.h"
+#include "source/pack_set.h"
 
 namespace trawl {
 
@@ -58,11 +59,14 @@ struct WalkOptions {
   WalkProgress* progress = nullptr;  // optional
 };
 
-// Walks the repository whose git directory is `git_dir`. Objects that cannot
-// be read (missing from a partial clone, corrupt) are recorded in `skips` and
-// the walk continues past them. Throws GitError when the repository itself
-// cannot be opened, its refs cannot be listed, or a scope's revision does not
-// name a commit.
+// Walks the repository whose git directory is `git_dir`, reading commits
+// and trees out of `packs` (its packs) where they can be. Objects that
+// cannot be read (missing from a partial clone, corrupt) are recorded in
+// `skips` and the walk continues past them. Throws GitError when the
+// repository itself cannot be opened, its refs cannot be listed, or a
+// scope's revision does not name a commit.
+History walk_history(const std::string& git_dir, const PackSet& packs, const WalkOptions& options, SkipLog& skips);
+// The same, opening the repository's packs for this walk alone.
 History walk_history(const std::string& git_dir, const WalkOptions& options, SkipLog& skips);
 
 // Where each of `trees` holds any of the `wanted` blobs, per tree in the
@@ -71,7 +75,14 @@ History walk_history(const std::string& git_dir, const WalkOptions& options, Ski
 // `threads` threads (0: all cores). With `paths`, only the directories on
 // those paths are searched: in a walk of every commit, a blob a tip holds at
 // a path was introduced at that path by some commit, so the paths of the
-// wanted blobs' introductions are the only places to look.
+// wanted blobs' introductions are the only places to look. Trees are read
+// out of `packs` (the repository's packs) where they can be.
+std::vector<std::vector<BlobLocation>> locate_blobs(const std::string& git_dir, const PackSet& packs,
+                                                    const std::vector<ObjectId>& trees,
+                                                    const std::unordered_set<ObjectId, ObjectIdHash>& wanted,
+                                                    SkipLog& skips, unsigned threads = 0,
+                                                    const std::vector<std::string>* paths = nullptr);
+// The same, opening the repository's packs for this search alone.
 std::vector<std::vector<BlobLocation>> locate_blobs(const std::string& git_dir, const std::vector<ObjectId>& trees,
                                                     const std::unordered_set<ObjectId, ObjectIdHash>& wanted,
                                                     SkipLog& skips, unsigned threads = 0,

@@ -4,23 +4,23 @@
 // libgit2 rebuilds a packed object through a small delta-base cache behind
 // one lock per pack, so threads walking trees (nearly all of them deltas of
 // a neighbouring version) re-inflate the same chains again and again, one at
-// a time. This store maps every pack, finds an object through the .idx files
-// (in the pack a multi-pack-index prefers, when one is present), follows its
-// delta chain down to an entry it has already rebuilt or to a whole one,
-// inflates each entry in one call (libdeflate: pack headers give every
-// inflated size) and applies the deltas back up. Every object rebuilt on the
-// way (but the commit asked for: commits are read once each) is kept in a
-// byte-bounded cache keyed by (pack, entry), split in independently locked
-// shards that evict with the clock algorithm, so the next version of a tree
-// costs one delta and walker threads do not wait on each other.
+// a time. This store reads the packs of a PackSet (pack_set.h), finds an
+// object there (in the pack a multi-pack-index prefers, when one is
+// present), follows its delta chain down to an entry it has already rebuilt
+// or to a whole one, inflates each entry in one call (libdeflate: pack
+// headers give every inflated size) and applies the deltas back up. Every
+// object rebuilt on the way (but the commit asked for: commits are read once
+// each) is kept in a byte-bounded cache keyed by (pack, entry), split in
+// independently locked shards that evict with the clock algorithm, so the
+// next version of a tree costs one delta and walker threads do not wait on
+// each other.
 //
 // It returns only what it could check: each entry's CRC-32 must match the
 // one its index records, sizes must fit the bytes they come from, a delta
 // chain must end within kMaxChainLength entries and a REF_DELTA base must lie
-// in the same pack. Anything else (loose objects, packs it cannot open or
-// whose index disagrees with them, corrupt entries) is "not here": read()
-// returns null and the caller asks libgit2, which then reports what is
-// really wrong.
+// in the same pack. Anything else (loose objects, packs the PackSet left
+// out, corrupt entries) is "not here": read() returns null and the caller
+// asks libgit2, which then reports what is really wrong.
 #pragma once
 
 #include <cstddef>
@@ -31,8 +31,8 @@
 #include <string_view>
 #include <vector>
 
-#include "source/multi_pack_index.h"
 #include "content/object_id.h"
+#include "source/pack_set.h"
 
 namespace trawl {
 
@@ -53,11 +53,11 @@ class ObjectStore {
   // Longer chains are left to libgit2; git itself writes at most 4095.
   static constexpr std::size_t kMaxChainLength = 10000;
 
-  // Opens the packs under `git_dir`/objects/pack. Packs that cannot be used
-  // are left out, and their objects are then not here. `cache_bytes` bounds
-  // the objects kept for reuse (a single object larger than a cache shard's
-  // share is rebuilt but not kept).
-  explicit ObjectStore(const std::string& git_dir, std::size_t cache_bytes = kDefaultCacheBytes);
+  // Reads the packs of `packs`, which must outlive the store; the objects of
+  // packs it left out are not here. `cache_bytes` bounds the objects kept
+  // for reuse (a single object larger than a cache shard's share is rebuilt
+  // but not kept).
+  explicit ObjectStore(const PackSet& packs, std::size_t cache_bytes = kDefaultCacheBytes);
   ~ObjectStore();
   ObjectStore(const ObjectStore&) = delete;
   ObjectStore& operator=(const ObjectStore&) = delete;
@@ -76,18 +76,10 @@ class ObjectStore {
   Stats stats() const;
 
  private:
-  struct Pack;
   class Cache;
-  struct Location {
-    std::uint32_t pack;
-    std::uint32_t entry;  // the entry's rank in pack order
-  };
-  std::optional<Location> locate(const ObjectId& id) const;
-  StoredObjectPtr rebuild(Location at) const;
+  StoredObjectPtr rebuild(PackSet::Location at) const;
 
-  std::vector<std::unique_ptr<Pack>> packs_;
-  std::optional<MultiPackIndex> midx_;
-  std::vector<std::uint32_t> midx_packs_;  // per pack of the multi-pack-index: ours, or kNoPack
+  const PackSet& packs_;
   std::unique_ptr<Cache> cache_;
 };
 

@@ -84,6 +84,10 @@ void PackFile::expect_random_access() const {
   if (data_ != nullptr) ::madvise(const_cast<void*>(data_), size_, MADV_NORMAL);
 }
 
+void PackFile::expect_sequential_access() const {
+  if (data_ != nullptr) ::madvise(const_cast<void*>(data_), size_, MADV_SEQUENTIAL);
+}
+
 PackFile::PackFile(PackFile&& other) noexcept
     : data_(other.data_), size_(other.size_), object_count_(other.object_count_) {
   other.data_ = nullptr;

@@ -51,6 +51,8 @@ class PackFile {
   // jumps around (following delta chains by id) asks for the kernel's usual
   // read-ahead and keeps pages it touches as long as any others.
   void expect_random_access() const;
+  // Back to reading in pack order, for a reader that visits entries so.
+  void expect_sequential_access() const;
 
  private:
   PackFile(const void* data, std::size_t size, std::uint32_t count) : data_(data), size_(size), object_count_(count) {}

@@ -3,11 +3,11 @@
 #include "source/big_endian.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <tuple>
 
 namespace trawl {
 namespace {
@@ -17,11 +17,16 @@ constexpr std::size_t kHeaderBytes = 8;
 constexpr std::size_t kFanoutBytes = std::size_t{256} * 4;
 constexpr std::size_t kTrailerBytes = 40;
 
+std::atomic<std::uint64_t> index_files_read{0};
+
 }  // namespace
+
+std::uint64_t PackIndex::files_read() { return index_files_read.load(); }
 
 std::optional<PackIndex> PackIndex::load(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
+  ++index_files_read;
   return parse(std::vector<unsigned char>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()));
 }
 
@@ -172,40 +177,6 @@ std::vector<std::string> pack_index_paths(const std::string& git_dir) {
   }
   std::sort(paths.begin(), paths.end());
   return paths;
-}
-
-std::vector<ObjectId> order_by_pack_position(const std::string& git_dir, const std::vector<ObjectId>& ids) {
-  const std::vector<std::string> idx_paths = pack_index_paths(git_dir);
-  std::vector<PackIndex> packs;
-  for (const std::string& p : idx_paths) {
-    if (auto index = PackIndex::load(p)) packs.push_back(std::move(*index));
-  }
-
-  struct Placed {
-    std::size_t pack;  // packs.size() when in no pack
-    std::uint64_t offset;
-    std::size_t original;
-  };
-  std::vector<Placed> placed;
-  placed.reserve(ids.size());
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    Placed p{packs.size(), 0, i};
-    for (std::size_t k = 0; k < packs.size(); ++k) {
-      if (auto offset = packs[k].offset_of(ids[i])) {
-        p.pack = k;
-        p.offset = *offset;
-        break;
-      }
-    }
-    placed.push_back(p);
-  }
-  std::sort(placed.begin(), placed.end(), [](const Placed& a, const Placed& b) {
-    return std::tie(a.pack, a.offset, a.original) < std::tie(b.pack, b.offset, b.original);
-  });
-  std::vector<ObjectId> out;
-  out.reserve(ids.size());
-  for (const Placed& p : placed) out.push_back(ids[p.original]);
-  return out;
 }
 
 }  // namespace trawl

@@ -1,10 +1,6 @@
-// Pack index (.idx, version 2) reading: where each object lies in its pack.
-//
-// Reading blobs in the order they lie in the pack file lets the object
-// database reuse delta bases it has just inflated (git writes a delta's base
-// before the delta), instead of re-inflating chains for blobs met in history
-// order. Only positions are used here; contents still come from the object
-// database.
+// Pack index (.idx, version 2) reading: where each object lies in its pack,
+// and the CRC-32 of its packed bytes. Packs are opened, and their indexes
+// read, once per scan by a PackSet (pack_set.h).
 #pragma once
 
 #include <cstdint>
@@ -23,6 +19,9 @@ class PackIndex {
   static std::optional<PackIndex> load(const std::string& path);
   // The same from an index's bytes.
   static std::optional<PackIndex> parse(std::vector<unsigned char> bytes);
+  // How many index files load() has read in this process, for tests that
+  // check a scan reads each once.
+  static std::uint64_t files_read();
 
   std::size_t object_count() const { return count_; }
   // The object's position in the index (sorted by id), or nullopt.
@@ -63,10 +62,5 @@ struct PackEntries {
 
 // The .idx files under `git_dir`/objects/pack, sorted by name.
 std::vector<std::string> pack_index_paths(const std::string& git_dir);
-
-// Returns `ids` ordered by (pack, offset in pack) over the packs in
-// `git_dir`/objects/pack; ids found in no pack (loose objects) follow, in
-// their original order.
-std::vector<ObjectId> order_by_pack_position(const std::string& git_dir, const std::vector<ObjectId>& ids);
 
 }  // namespace trawl

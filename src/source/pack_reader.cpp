@@ -1,21 +1,18 @@
 #include "source/pack_reader.h"
 
 #include <libdeflate.h>
+#include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
 #include <atomic>
-#include <filesystem>
 #include <memory>
 #include <span>
-#include <unordered_set>
 
 #include "source/byte_buffer.h"
 #include "source/git_delta.h"
-#include "source/multi_pack_index.h"
 #include "source/pack_file.h"
-#include "source/pack_index.h"
 
 namespace trawl {
 namespace {
@@ -23,7 +20,10 @@ namespace {
 constexpr std::int32_t kUnvisited = -2;
 constexpr std::int32_t kRoot = -1;
 constexpr std::int32_t kCorrupt = -3;
-constexpr std::int32_t kExternalBase = -4;
+// The chain reaches a base in another pack, or an entry whose bytes do not
+// match its index's CRC-32: libgit2 reads it, as it does what the object
+// store does not return.
+constexpr std::int32_t kForLibgit2 = -4;
 constexpr std::int32_t kVisiting = -5;
 // Nested parallelism over a delta tree's children, this deep at most: wide
 // trees (a file with thousands of versions) are split across cores without
@@ -35,34 +35,32 @@ struct DecompressorDeleter {
 };
 using Decompressor = std::unique_ptr<libdeflate_decompressor, DecompressorDeleter>;
 
-// One pack's entries in pack order and the delta forest over the ones needed.
+// The delta forest over the entries of one pack that are needed.
 class PackPlan {
  public:
-  PackPlan(const PackIndex& index, const PackFile& pack) : index_(index), pack_(pack) {}
+  explicit PackPlan(const PackSet::Pack& pack)
+      : pack_(pack),
+        parent_(pack.entry_count(), kUnvisited),
+        header_slot_(pack.entry_count(), kNoHeader),
+        crc_ok_(pack.entry_count(), 0) {}
 
-  // Offsets in pack order; false if they are not strictly increasing inside
-  // the pack's data (a corrupt index).
-  bool load_offsets(const std::string& rev_path) {
-    if (!entries_.load(index_, pack_.bytes().size(), rev_path)) return false;
-    parent_.assign(entries_.positions.size(), kUnvisited);
-    header_slot_.assign(entries_.positions.size(), kNoHeader);
-    return true;
+  // Checks the bytes of `entries` (distinct) against their index's CRC-32s,
+  // in parallel, ahead of resolve(), which checks any others on its way.
+  void check_crcs(const std::vector<std::uint32_t>& entries) {
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, entries.size(), 256),
+                      [&](const tbb::blocked_range<std::size_t>& range) {
+                        for (std::size_t i = range.begin(); i != range.end(); ++i) {
+                          crc_ok_[entries[i]] = pack_.crc_matches(entries[i]) ? 1 : 0;
+                        }
+                      });
   }
 
-  std::uint64_t entry_end(std::uint32_t k) const {
-    return k + 1 < entries_.offsets.size() ? entries_.offsets[k + 1] : pack_.bytes().size() - 20;
-  }
-
-  std::optional<std::uint32_t> position_of(const ObjectId& id) const {
-    const auto index_position = index_.position_of(id);
-    if (!index_position) return std::nullopt;
-    return entries_.entry_of[*index_position];
-  }
-
-  ObjectId id_at(std::uint32_t k) const { return index_.id_at(entries_.positions[k]); }
+  std::uint64_t entry_end(std::uint32_t k) const { return pack_.entry_end(k); }
+  ObjectId id_at(std::uint32_t k) const { return pack_.id_at(k); }
 
   // Follows `k`'s delta chain to its base, recording parents and headers.
-  // Returns kRoot when the chain is sound, else kCorrupt or kExternalBase.
+  // Returns kRoot when the chain is sound, else kCorrupt or kForLibgit2.
+  // Each entry on the way is checked against its index's CRC-32 first.
   std::int32_t resolve(std::uint32_t k) {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> path;  // (entry, its base)
     std::int32_t outcome = kRoot;
@@ -74,10 +72,15 @@ class PackPlan {
         break;
       }
       if (known != kUnvisited) {
-        outcome = known == kCorrupt || known == kExternalBase ? known : kRoot;
+        outcome = known == kCorrupt || known == kForLibgit2 ? known : kRoot;
         break;
       }
-      const auto header = parse_pack_entry_header(pack_.bytes().substr(0, entry_end(at)), entries_.offsets[at]);
+      if (crc_ok_[at] == 0 && !pack_.crc_matches(at)) {
+        parent_[at] = kForLibgit2;
+        outcome = kForLibgit2;
+        break;
+      }
+      const auto header = parse_pack_entry_header(pack_.file.bytes().substr(0, entry_end(at)), pack_.entry_begin(at));
       if (!header) {
         parent_[at] = kCorrupt;
         outcome = kCorrupt;
@@ -87,18 +90,19 @@ class PackPlan {
       headers_.push_back(*header);
       std::optional<std::uint32_t> base;
       if (header->type == PackObjectType::kOfsDelta) {
-        auto it = std::lower_bound(entries_.offsets.begin(), entries_.offsets.begin() + at, header->base_offset);
-        if (it == entries_.offsets.begin() + at || *it != header->base_offset) {
+        const auto& offsets = pack_.entries.offsets;
+        auto it = std::lower_bound(offsets.begin(), offsets.begin() + at, header->base_offset);
+        if (it == offsets.begin() + at || *it != header->base_offset) {
           parent_[at] = kCorrupt;
           outcome = kCorrupt;
           break;
         }
-        base = static_cast<std::uint32_t>(it - entries_.offsets.begin());
+        base = static_cast<std::uint32_t>(it - offsets.begin());
       } else if (header->type == PackObjectType::kRefDelta) {
-        base = position_of(header->base_id);
+        base = pack_.entry_of(header->base_id);
         if (!base) {
-          parent_[at] = kExternalBase;
-          outcome = kExternalBase;
+          parent_[at] = kForLibgit2;
+          outcome = kForLibgit2;
           break;
         }
       }
@@ -119,7 +123,7 @@ class PackPlan {
 
   // Builds the forest of needed entries (selected ones and their bases).
   void build_forest(const std::vector<std::uint32_t>& selected) {
-    std::vector<std::uint8_t> needed(entries_.offsets.size(), 0);
+    std::vector<std::uint8_t> needed(pack_.entry_count(), 0);
     for (std::uint32_t k : selected) {
       for (std::int32_t at = static_cast<std::int32_t>(k); at >= 0 && needed[static_cast<std::uint32_t>(at)] == 0;
            at = parent_[static_cast<std::uint32_t>(at)]) {
@@ -127,7 +131,7 @@ class PackPlan {
       }
     }
     std::vector<std::pair<std::uint32_t, std::uint32_t>> edges;
-    for (std::uint32_t k = 0; k < entries_.offsets.size(); ++k) {
+    for (std::uint32_t k = 0; k < pack_.entry_count(); ++k) {
       if (needed[k] == 0) continue;
       if (parent_[k] == kRoot) {
         roots_.push_back(k);
@@ -138,7 +142,7 @@ class PackPlan {
     std::sort(edges.begin(), edges.end());
     // Children in CSR form: those of entry k are children_[first_child_[k], first_child_[k + 1]).
     children_.clear();
-    first_child_.assign(entries_.offsets.size() + 1, 0);
+    first_child_.assign(std::size_t{pack_.entry_count()} + 1, 0);
     for (const auto& [parent, child] : edges) {
       ++first_child_[parent + 1];
       children_.push_back(child);
@@ -152,15 +156,14 @@ class PackPlan {
 
   const std::vector<std::uint32_t>& roots() const { return roots_; }
   const PackEntryHeader& header(std::uint32_t k) const { return headers_[header_slot_[k]]; }
-  std::uint64_t offset(std::uint32_t k) const { return entries_.offsets[k]; }
+  std::uint64_t offset(std::uint32_t k) const { return pack_.entry_begin(k); }
 
  private:
-  const PackIndex& index_;
-  const PackFile& pack_;
-  PackEntries entries_;  // in pack order
-  std::vector<std::int32_t> parent_;
   static constexpr std::uint32_t kNoHeader = 0xffffffffu;
+  const PackSet::Pack& pack_;
+  std::vector<std::int32_t> parent_;
   std::vector<std::uint32_t> header_slot_;  // entry -> index into headers_
+  std::vector<std::uint8_t> crc_ok_;        // entry -> its CRC-32 was checked and matches
   std::vector<PackEntryHeader> headers_;
   std::vector<std::uint32_t> roots_;
   std::vector<std::uint32_t> first_child_;
@@ -275,67 +278,51 @@ class PackDecoder {
 
 }  // namespace
 
-std::vector<ObjectId> read_packed_blobs(const std::string& git_dir, const std::vector<ObjectId>& wanted,
+std::vector<ObjectId> read_packed_blobs(const PackSet& packs, const std::vector<ObjectId>& wanted,
                                         std::uint64_t max_blob_size, SkipLog& skips, const PackedBlobConsumer& consume,
                                         PackReadStats& stats) {
-  const std::vector<std::string> idx_paths = pack_index_paths(git_dir);
-
-  // With a multi-pack-index, an object is read from the pack it prefers.
-  const auto midx =
-      MultiPackIndex::load((std::filesystem::path(git_dir) / "objects" / "pack" / "multi-pack-index").string());
-  std::unordered_set<ObjectId, ObjectIdHash> remaining(wanted.begin(), wanted.end());
-  std::vector<ObjectId> external;  // their delta base lies in another pack
-  for (const std::string& idx_path : idx_paths) {
-    if (remaining.empty()) break;
-    const std::string stem = idx_path.substr(0, idx_path.size() - 4);
-    const std::string pack_name = std::filesystem::path(stem).filename().string() + ".pack";
-    auto index = PackIndex::load(idx_path);
-    if (!index) continue;
-    std::string error;
-    auto pack = PackFile::open(stem + ".pack", error);
-    if (!pack || pack->object_count() != index->object_count()) continue;
-
-    PackPlan plan(*index, *pack);
-    if (!plan.load_offsets(stem + ".rev")) continue;
-
+  // Each wanted blob is read from the one pack the set locates it in.
+  std::vector<std::vector<std::uint32_t>> in_pack(packs.size());
+  std::vector<ObjectId> left;  // for libgit2
+  for (const ObjectId& id : wanted) {
+    if (const auto at = packs.locate(id)) {
+      in_pack[at->pack].push_back(at->entry);
+    } else {
+      left.push_back(id);
+    }
+  }
+  for (std::uint32_t p = 0; p < packs.size(); ++p) {
+    if (in_pack[p].empty()) continue;
+    const PackSet::Pack& pack = packs[p];
+    // In pack order, each once.
+    std::sort(in_pack[p].begin(), in_pack[p].end());
+    in_pack[p].erase(std::unique(in_pack[p].begin(), in_pack[p].end()), in_pack[p].end());
+    PackPlan plan(pack);
+    plan.check_crcs(in_pack[p]);
     std::vector<std::uint32_t> selected_list;
-    std::vector<ObjectId> claimed;
-    const std::string idx_name = std::filesystem::path(idx_path).filename().string();
-    for (const ObjectId& id : remaining) {
-      const auto k = plan.position_of(id);
-      if (!k) continue;
-      if (midx) {
-        const auto preferred = midx->pack_of(id);
-        if (preferred && *preferred != idx_name) continue;
-      }
-      claimed.push_back(id);
-      const std::int32_t chain = plan.resolve(*k);
-      if (chain == kExternalBase) {
-        external.push_back(id);
+    for (const std::uint32_t k : in_pack[p]) {
+      const std::int32_t chain = plan.resolve(k);
+      if (chain == kForLibgit2) {
+        left.push_back(pack.id_at(k));
       } else if (chain == kCorrupt) {
-        skips.add(SkipReason::kCorruptObject, id.hex(),
-                  pack_name + " at offset " + std::to_string(plan.offset(*k)) + ": unreadable delta chain");
+        skips.add(SkipReason::kCorruptObject, pack.id_at(k).hex(),
+                  pack.name + " at offset " + std::to_string(plan.offset(k)) + ": unreadable delta chain");
         ++stats.blobs;
       } else {
-        selected_list.push_back(*k);
+        selected_list.push_back(k);
       }
     }
-    for (const ObjectId& id : claimed) remaining.erase(id);
     if (selected_list.empty()) continue;
 
     plan.build_forest(selected_list);
-    std::vector<std::uint8_t> selected(pack->object_count(), 0);
+    std::vector<std::uint8_t> selected(pack.entry_count(), 0);
     for (std::uint32_t k : selected_list) selected[k] = 1;
-    PackDecoder decoder(pack_name, *pack, plan, selected, max_blob_size, skips, consume);
+    pack.file.expect_sequential_access();
+    PackDecoder decoder(pack.name, pack.file, plan, selected, max_blob_size, skips, consume);
     decoder.run();
     ++stats.packs;
     stats.blobs += decoder.delivered();
     stats.bases_inflated += decoder.bases();
-  }
-
-  std::vector<ObjectId> left(external);
-  for (const ObjectId& id : wanted) {
-    if (remaining.contains(id)) left.push_back(id);
   }
   return left;
 }

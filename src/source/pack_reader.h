@@ -1,20 +1,21 @@
 // Reads blobs straight out of pack files, in pack order, resolving each
 // delta chain once.
 //
-// For every pack: the selected blobs are found through the .idx (and, when
-// a multi-pack-index prefers another pack for an object, left to that one),
-// its .rev file gives pack order when present, their
-// delta chains are followed to their bases, and each base is inflated once
+// For every pack of a PackSet (pack_set.h): the selected blobs it locates
+// there (in the pack a multi-pack-index prefers), in pack order, have their
+// delta chains followed to their bases, and each base is inflated once
 // (libdeflate, whole-buffer: pack headers give every inflated size) and then
 // the deltas built on it, depth first, so only the chain being rebuilt is
 // held in memory. Independent delta trees are rebuilt in parallel (TBB).
 // Object ids come from the index; nothing is re-hashed.
 //
 // Blobs this reader cannot deliver — loose objects, objects whose delta base
-// lies outside their pack, packs of an unknown version or with an unusable
-// index — are returned for the libgit2 reader. A corrupt entry (bad header,
-// inflate error, bad delta) is logged as a corrupt object with its pack and
-// offset, and skipped; nothing reads out of bounds.
+// lies outside their pack, packs the PackSet left out, and, as in the object
+// store, chains with an entry whose bytes do not match its index's CRC-32 —
+// are returned for the libgit2 reader (which reports what is wrong with
+// them). A corrupt entry the CRC does not catch (bad header, inflate error,
+// bad delta) is logged as a corrupt object with its pack and offset, and
+// skipped; nothing reads out of bounds.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +26,7 @@
 
 #include "content/object_id.h"
 #include "content/skip_log.h"
+#include "source/pack_set.h"
 
 namespace trawl {
 
@@ -37,10 +39,10 @@ struct PackReadStats {
 // Called concurrently from worker threads with each selected blob's bytes.
 using PackedBlobConsumer = std::function<void(const ObjectId&, std::string_view)>;
 
-// Reads the `wanted` blobs that lie in the packs under `git_dir` and passes
-// each (no larger than `max_blob_size`; larger ones are logged as too_large)
-// to `consume`. Returns the wanted ids it neither delivered nor logged.
-std::vector<ObjectId> read_packed_blobs(const std::string& git_dir, const std::vector<ObjectId>& wanted,
+// Reads the `wanted` blobs (unique ids) that lie in `packs` and passes each
+// (no larger than `max_blob_size`; larger ones are logged as too_large) to
+// `consume`. Returns the wanted ids it neither delivered nor logged.
+std::vector<ObjectId> read_packed_blobs(const PackSet& packs, const std::vector<ObjectId>& wanted,
                                         std::uint64_t max_blob_size, SkipLog& skips, const PackedBlobConsumer& consume,
                                         PackReadStats& stats);
 
