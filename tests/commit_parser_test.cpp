@@ -9,9 +9,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "source/commit_parser.h"
-#include "source/git_handles.h"
-#include "source/history.h"
+#include "source/git/commit_parser.h"
+#include "source/git/git_handles.h"
+#include "source/git/history.h"
 #include "support/git_fixture.h"
 
 namespace trawl::test {

@@ -12,10 +12,10 @@
 #include <unordered_set>
 
 #include "scan/scans.h"
-#include "source/git_handles.h"
-#include "source/history.h"
-#include "source/object_store.h"
-#include "source/tree_diff.h"
+#include "source/git/git_handles.h"
+#include "source/git/history.h"
+#include "source/git/object_store.h"
+#include "source/git/tree_diff.h"
 #include "support/git_fixture.h"
 #include "support/test_rules.h"
 
@@ -339,7 +339,8 @@ TEST(TreeDiff, DiffCommitGivesTheWalksChangesFromACommitsTreesAlone) {
     EXPECT_TRUE(changes.complete);
     std::vector<BlobIntroduction> introductions;
     for (const PathIntroduction& intro : changes.introductions) {
-      introductions.push_back({i, intro.path, intro.blob, intro.parent_blobs});
+      introductions.push_back(
+          {i, intro.path, intro.blob, std::vector<BlobKey>(intro.parent_blobs.begin(), intro.parent_blobs.end())});
     }
     std::vector<BlobDeparture> departures;
     for (const PathDeparture& d : changes.departures) departures.push_back({i, d.path, d.old_blob, d.new_blob});

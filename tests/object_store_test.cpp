@@ -15,10 +15,10 @@
 #include <set>
 #include <sstream>
 
-#include "source/clock_cache.h"
-#include "source/git_handles.h"
-#include "source/object_store.h"
-#include "source/repository_pool.h"
+#include "source/git/clock_cache.h"
+#include "source/git/git_handles.h"
+#include "source/git/object_store.h"
+#include "source/git/repository_pool.h"
 #include "support/git_fixture.h"
 #include "support/pack_fixtures.h"
 

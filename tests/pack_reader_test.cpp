@@ -13,11 +13,11 @@
 #include <random>
 #include <sstream>
 
-#include "source/blob_reader.h"
-#include "source/git_delta.h"
-#include "source/multi_pack_index.h"
-#include "source/object_store.h"
-#include "source/pack_index.h"
+#include "source/git/blob_reader.h"
+#include "source/git/git_delta.h"
+#include "source/git/multi_pack_index.h"
+#include "source/git/object_store.h"
+#include "source/git/pack_index.h"
 #include "support/batch_collector.h"
 #include "support/git_fixture.h"
 #include "support/pack_fixtures.h"

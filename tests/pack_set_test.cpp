@@ -7,8 +7,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "cli/git_scan.h"
-#include "source/pack_set.h"
+#include "scan/scans.h"
+#include "source/git/pack_set.h"
 #include "support/git_fixture.h"
 #include "support/pack_fixtures.h"
 #include "support/test_rules.h"

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <random>
 
-#include "source/tree_reader.h"
+#include "source/git/tree_reader.h"
 
 namespace trawl::test {
 namespace {

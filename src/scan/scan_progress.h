@@ -5,7 +5,7 @@
 #include <atomic>
 #include <cstdint>
 
-#include "source/history.h"
+#include "source/git/history.h"
 
 namespace trawl {
 

@@ -4,10 +4,10 @@
 #include <optional>
 
 #include "rules/rule_choice.h"
-#include "source/files_source.h"
-#include "source/git_handles.h"
-#include "source/git_history_source.h"
-#include "source/staged_source.h"
+#include "source/files/files_source.h"
+#include "source/git/git_handles.h"
+#include "source/git/git_history_source.h"
+#include "source/git/staged_source.h"
 
 namespace trawl {
 namespace {

@@ -13,8 +13,8 @@
 #include "report/finding_sink.h"
 #include "rules/rule_loader.h"
 #include "scan/scan.h"
-#include "source/blob_reader.h"
-#include "source/history.h"
+#include "source/git/blob_reader.h"
+#include "source/git/history.h"
 #include "verify/suppression.h"
 
 namespace trawl {

@@ -4,12 +4,12 @@
 #include <cstring>
 #include <vector>
 
-#include "source/commit_parser.h"
-#include "source/git_delta.h"
-#include "source/multi_pack_index.h"
-#include "source/pack_file.h"
-#include "source/pack_index.h"
-#include "source/tree_reader.h"
+#include "source/git/commit_parser.h"
+#include "source/git/git_delta.h"
+#include "source/git/multi_pack_index.h"
+#include "source/git/pack_file.h"
+#include "source/git/pack_index.h"
+#include "source/git/tree_reader.h"
 
 namespace trawl::fuzz {
 namespace {

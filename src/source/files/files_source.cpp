@@ -1,0 +1,58 @@
+#include "source/files/files_source.h"
+
+#include <tbb/concurrent_unordered_set.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <utility>
+
+namespace trawl {
+
+FilesSource::FilesSource(std::string root, std::uint64_t max_size, unsigned threads)
+    : root_(std::move(root)), max_size_(max_size), threads_(threads) {
+  check_directory(root_);
+}
+
+FilesSource::FilesSource(std::istream& in, std::string root, std::uint64_t max_size)
+    : root_(std::move(root)), stdin_(&in), max_size_(max_size), threads_(1) {}
+
+void FilesSource::list(SkipLog& /*skips*/) {
+  if (stdin_ != nullptr) {
+    listing_.paths.push_back("stdin");
+  } else {
+    listing_ = list_directory(root_);
+  }
+}
+
+void FilesSource::read(BatchOutput& out, SkipLog& skips) {
+  BatchFiller filler(out);
+  std::vector<BlobKey> keys(listing_.paths.size());
+  tbb::concurrent_unordered_set<BlobKey, BlobKeyHash> added;
+  auto deliver = [&](std::size_t i, const std::string& contents) {
+    keys[i] = BlobKey::sha256_of(contents);
+    if (added.insert(keys[i]).second) filler.add(keys[i], contents);
+  };
+  if (stdin_ != nullptr) {
+    std::string contents;
+    if (read_scannable_stream(*stdin_, "stdin", max_size_, skips, contents)) deliver(0, contents);
+  } else {
+    const int threads = threads_ == 0 ? tbb::this_task_arena::max_concurrency() : static_cast<int>(threads_);
+    tbb::task_arena arena(threads);
+    arena.execute([&] {
+      tbb::parallel_for(std::size_t{0}, listing_.paths.size(), [&](std::size_t i) {
+        std::string contents;
+        if (read_scannable_file(root_, listing_.paths[i], max_size_, skips, contents)) deliver(i, contents);
+      });
+    });
+  }
+  filler.finish();
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (keys[i].is_zero()) continue;
+    BlobIntroduction intro;
+    intro.path = listing_.paths[i];
+    intro.blob = keys[i];
+    provenance_.introductions.push_back(std::move(intro));
+  }
+}
+
+}  // namespace trawl

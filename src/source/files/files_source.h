@@ -1,0 +1,46 @@
+// Files on disk with no git (`trawl dir PATH`), or standard input
+// (`trawl dir -`), as a ContentSource. Each readable file is an
+// introduction with no earlier version, keyed by the SHA-256 of its bytes
+// (identical files are matched once); the keys, and so the provenance, are
+// known only once read() has read the files. Symlinks are never followed
+// and `.git` directories are not entered (directory_files.h).
+#pragma once
+
+#include <istream>
+#include <string>
+#include <vector>
+
+#include "source/content_source.h"
+#include "source/files/directory_files.h"
+
+namespace trawl {
+
+class FilesSource final : public ContentSource {
+ public:
+  // Every regular file under `root`, read on `threads` threads (0: all cores).
+  FilesSource(std::string root, std::uint64_t max_size, unsigned threads);
+  // `in` as one file named "stdin"; `root` is where rules and ignore files
+  // are looked for.
+  FilesSource(std::istream& in, std::string root, std::uint64_t max_size);
+
+  const std::string& root() const override { return root_; }
+  // Throws std::runtime_error when the root is not a readable directory.
+  void list(SkipLog& skips) override;
+  const Provenance& provenance() const override { return provenance_; }
+  std::uint64_t blob_count() const override { return listing_.paths.size(); }
+  void read(BatchOutput& out, SkipLog& skips) override;
+  bool provenance_before_read() const override { return false; }
+  std::vector<std::pair<std::string, std::uint64_t>> other_skips() const override {
+    return {{"symlink", listing_.symlinks}};
+  }
+
+ private:
+  std::string root_;
+  std::istream* stdin_ = nullptr;
+  std::uint64_t max_size_;
+  unsigned threads_ = 0;
+  DirectoryListing listing_;
+  Provenance provenance_;
+};
+
+}  // namespace trawl

@@ -1,0 +1,141 @@
+// The blob locator: where the trees of a scan's tips hold the blobs that
+// carry its secrets (locate_blobs(), declared in history.h), searching each
+// subtree the tips share once, and only the directories on given paths.
+#include <tbb/concurrent_unordered_map.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "source/git/history.h"
+#include "source/git/object_store.h"
+#include "source/git/repository_pool.h"
+#include "source/git/tree_diff.h"
+#include "source/git/tree_reader.h"
+
+namespace trawl {
+namespace {
+
+// Parsed trees each searching thread keeps: each tree is read once.
+constexpr std::size_t kLocateTreeCacheBytesPerThread = std::size_t{8} << 20;
+
+// The directories a search descends into: a trie of path components, or
+// every directory below kAnyDirectory.
+constexpr std::uint32_t kAnyDirectory = 0xffffffffu;
+struct DirectoryNode {
+  std::unordered_map<std::string, std::uint32_t> children;
+};
+
+// Memoized per (tree, directory node): the same tree searched from another
+// place in the trie may be pruned differently.
+struct LocationKey {
+  ObjectId tree;
+  std::uint32_t node = kAnyDirectory;
+  friend bool operator==(const LocationKey&, const LocationKey&) = default;
+};
+struct LocationKeyHash {
+  std::size_t operator()(const LocationKey& k) const { return ObjectIdHash{}(k.tree) * 31 + k.node; }
+};
+using LocationMemo = tbb::concurrent_unordered_map<LocationKey, std::vector<BlobLocation>, LocationKeyHash>;
+
+// Searches trees for wanted blobs through one thread's TreeReader.
+class BlobLocator {
+ public:
+  explicit BlobLocator(TreeReader& trees) : trees_(trees) {}
+
+  // Every blob under `tree` that is in `wanted`, with its path below it;
+  // memoized per tree id, so trees shared by many tips are searched once.
+  // The memo is shared by threads: one that finds a tree being searched by
+  // another searches it too, and both find the same.
+  // Only the directories under `node` of `directories` are searched.
+  const std::vector<BlobLocation>& locate(const ObjectId& tree,
+                                          const std::unordered_set<ObjectId, ObjectIdHash>& wanted,
+                                          const std::vector<DirectoryNode>& directories, std::uint32_t node,
+                                          LocationMemo& memo) {
+    const LocationKey key{tree, node};
+    if (auto known = memo.find(key); known != memo.end()) return known->second;
+    std::vector<BlobLocation> found;
+    if (const TreeBytes bytes = trees_.get(tree)) {
+      for (TreeCursor c(bytes->view()); c.valid(); c.next()) {
+        const TreeEntry& entry = c.entry();
+        if (entry.kind == EntryKind::kBlob && wanted.contains(entry.id)) {
+          found.push_back({std::string(entry.name), entry.id});
+        } else if (entry.kind == EntryKind::kTree) {
+          const std::string name(entry.name);
+          std::uint32_t inner_node = kAnyDirectory;
+          if (node != kAnyDirectory) {
+            const auto child = directories[node].children.find(name);
+            if (child == directories[node].children.end()) continue;
+            inner_node = child->second;
+          }
+          for (const BlobLocation& inner : locate(entry.id, wanted, directories, inner_node, memo)) {
+            found.push_back({name + "/" + inner.path, inner.blob});
+          }
+        }
+      }
+    }
+    return memo.emplace(key, std::move(found)).first->second;
+  }
+
+ private:
+  TreeReader& trees_;
+};
+
+}  // namespace
+
+std::vector<std::vector<BlobLocation>> locate_blobs(const std::string& git_dir, const PackSet& packs,
+                                                    const std::vector<ObjectId>& trees,
+                                                    const std::unordered_set<ObjectId, ObjectIdHash>& wanted,
+                                                    SkipLog& skips, unsigned threads,
+                                                    const std::vector<std::string>* paths) {
+  std::vector<std::vector<BlobLocation>> out(trees.size());
+  if (wanted.empty()) return out;
+  // The trie of directories the paths pass through; without paths, all.
+  std::vector<DirectoryNode> directories;
+  std::uint32_t root = kAnyDirectory;
+  if (paths != nullptr) {
+    directories.emplace_back();
+    root = 0;
+    for (const std::string& path : *paths) {
+      std::uint32_t node = 0;
+      for (std::size_t at = 0, slash = path.find('/'); slash != std::string::npos;
+           at = slash + 1, slash = path.find('/', at)) {
+        const auto [child, added] = directories[node].children.try_emplace(
+            path.substr(at, slash - at), static_cast<std::uint32_t>(directories.size()));
+        const std::uint32_t next = child->second;
+        if (added) directories.emplace_back();
+        node = next;
+      }
+    }
+  }
+  RepositoryPool pool(git_dir);
+  const ObjectStore store(packs);
+  tbb::enumerable_thread_specific<TreeWorker> workers;
+  LocationMemo memo;
+  tbb::task_arena arena(threads == 0 ? tbb::this_task_arena::max_concurrency() : static_cast<int>(threads));
+  arena.execute([&] {
+    tbb::parallel_for(std::size_t{0}, trees.size(), [&](std::size_t i) {
+      // Each tree is searched once, so the reader keeps few.
+      BlobLocator locator(workers.local().reader(pool, store, skips, kLocateTreeCacheBytesPerThread));
+      out[i] = locator.locate(trees[i], wanted, directories, root, memo);
+      std::sort(out[i].begin(), out[i].end(),
+                [](const BlobLocation& a, const BlobLocation& b) { return a.path < b.path; });
+    });
+  });
+  return out;
+}
+
+std::vector<std::vector<BlobLocation>> locate_blobs(const std::string& git_dir, const std::vector<ObjectId>& trees,
+                                                    const std::unordered_set<ObjectId, ObjectIdHash>& wanted,
+                                                    SkipLog& skips, unsigned threads,
+                                                    const std::vector<std::string>* paths) {
+  if (wanted.empty()) return std::vector<std::vector<BlobLocation>>(trees.size());
+  const PackSet packs(git_dir);
+  return locate_blobs(git_dir, packs, trees, wanted, skips, threads, paths);
+}
+
+}  // namespace trawl

@@ -1,0 +1,36 @@
+// Git's delta format: how a packed object is rebuilt from a base object and
+// a list of copy and insert instructions. Every read is bounds-checked: a
+// corrupt or hostile delta yields an error, never an out-of-bounds access.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "source/git/byte_buffer.h"
+
+namespace trawl {
+
+struct DeltaHeader {
+  std::uint64_t base_size = 0;
+  std::uint64_t result_size = 0;
+  std::size_t instructions_at = 0;  // offset of the first instruction
+};
+
+// The sizes a delta declares; nullopt when the header is truncated.
+std::optional<DeltaHeader> parse_delta_header(std::string_view delta);
+
+// Applies `delta` to `base` into `out` (resized to the result size). Returns
+// false, leaving `out` unspecified, when the delta is malformed: a size that
+// does not match, a copy outside the base, a truncated instruction, an
+// instruction byte of 0, or a result of the wrong length.
+bool apply_delta(std::string_view base, std::string_view delta, std::vector<char>& out);
+// The same into a reusable buffer.
+bool apply_delta(std::string_view base, std::string_view delta, ByteBuffer& out);
+// The same into `out`, which holds exactly the `header.result_size` bytes
+// that `header` (parsed from `delta`) declares; the caller checks that size
+// is plausible before allocating it.
+bool apply_delta(std::string_view base, std::string_view delta, const DeltaHeader& header, char* out);
+
+}  // namespace trawl

@@ -1,0 +1,65 @@
+#include "source/git/git_history_source.h"
+
+#include <chrono>
+#include <set>
+#include <unordered_map>
+
+#include "source/git/git_handles.h"
+
+namespace trawl {
+
+GitHistorySource::GitHistorySource(const std::string& repo_path, GitHistoryOptions options)
+    : options_(std::move(options)) {
+  const RepositoryPtr repo = open_repository(repo_path);
+  git_dir_ = git_repository_path(repo.get());
+  const char* workdir = git_repository_workdir(repo.get());
+  root_ = workdir != nullptr ? workdir : git_dir_;
+}
+
+void GitHistorySource::list(SkipLog& skips) {
+  const auto started = std::chrono::steady_clock::now();
+  const WalkOptions walk{options_.threads, options_.scope, options_.progress};
+  packs_.emplace(git_dir_);
+  history_ = walk_history(git_dir_, *packs_, walk, skips);
+  summary_.refs = history_.refs.size();
+  summary_.commits = history_.commits_in_scope;
+  summary_.shallow = history_.shallow;
+  summary_.walk_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
+void GitHistorySource::read(BatchOutput& out, SkipLog& skips) {
+  BlobReadOptions read_options;
+  read_options.max_blob_size = options_.max_blob_size;
+  read_options.threads = options_.threads;
+  read_options.source = options_.blob_source;
+  BatchFiller filler(out);
+  const BlobReadStats stats = read_blobs(git_dir_, *packs_, history_.blobs, read_options, skips, filler);
+  summary_.blobs_from_packs = stats.from_packs;
+  summary_.blobs_from_libgit2 = stats.from_libgit2;
+}
+
+std::vector<std::vector<BlobLocation>> GitHistorySource::tip_locations(
+    const std::unordered_set<BlobKey, BlobKeyHash>& wanted_keys, SkipLog& skips) {
+  std::unordered_set<ObjectId, ObjectIdHash> wanted;
+  for (const BlobKey& key : wanted_keys) wanted.insert(key.git_id());
+  std::unordered_map<ObjectId, ObjectId, ObjectIdHash> tree_of;
+  for (const CommitInfo& c : history_.commits) tree_of.emplace(c.id, c.tree);
+  std::vector<ObjectId> trees;
+  for (const RefInfo& ref : history_.refs) {
+    auto it = tree_of.find(ref.commit);
+    trees.push_back(it != tree_of.end() ? it->second : ObjectId{});
+  }
+  // When every commit was compared with its parents, a tip holds a wanted
+  // blob only at a path where some commit introduced it.
+  if (history_.commits_in_scope != history_.commits.size()) {
+    return locate_blobs(git_dir_, *packs_, trees, wanted, skips, options_.threads);
+  }
+  std::set<std::string> paths;
+  for (const BlobIntroduction& intro : history_.introductions) {
+    if (wanted_keys.contains(intro.blob)) paths.insert(intro.path);
+  }
+  const std::vector<std::string> path_list(paths.begin(), paths.end());
+  return locate_blobs(git_dir_, *packs_, trees, wanted, skips, options_.threads, &path_list);
+}
+
+}  // namespace trawl

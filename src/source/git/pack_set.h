@@ -1,0 +1,91 @@
+// The packs of a repository, opened once per scan and shared by every reader
+// of packed objects: the object store (commits and trees), the pack reader
+// (blobs, in pack order) and the ordering of what libgit2 reads.
+//
+// Every pack under objects/pack is opened once: its index (.idx, version 2)
+// read, the pack mapped, and its entries tabled in pack order (from its .rev
+// file when that is valid for the index, else by sorting the index's
+// offsets). This is the one place that decides a pack is usable: its index
+// parses, the pack's header is version 2 or 3 and counts as many objects as
+// the index lists, and every offset lies inside the pack's data, increasing
+// in pack order, none repeated. A pack that fails any of these is left out,
+// and its objects are then not in the set: libgit2 reads them.
+//
+// With a multi-pack-index, an object several packs hold is looked up in the
+// pack it prefers; where it names a pack left out, or none, in the first
+// pack (by name) that holds the object.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "content/object_id.h"
+#include "source/git/multi_pack_index.h"
+#include "source/git/pack_file.h"
+#include "source/git/pack_index.h"
+
+namespace trawl {
+
+class PackSet {
+ public:
+  // One usable pack. Its entries are numbered in pack order, so an entry
+  // ends where the next one starts.
+  struct Pack {
+    std::string name;  // the pack's file name, e.g. "pack-1234.pack"
+    PackIndex index;
+    PackFile file;
+    PackEntries entries;
+
+    std::uint32_t entry_count() const { return static_cast<std::uint32_t>(entries.offsets.size()); }
+    std::uint64_t entry_begin(std::uint32_t entry) const { return entries.offsets[entry]; }
+    // Where the next entry starts, or the trailing checksum for the last.
+    std::uint64_t entry_end(std::uint32_t entry) const {
+      return entry + 1 < entries.offsets.size() ? entries.offsets[entry + 1] : file.bytes().size() - 20;
+    }
+    // The entry holding `id`, or nullopt when this pack does not.
+    std::optional<std::uint32_t> entry_of(const ObjectId& id) const {
+      const auto position = index.position_of(id);
+      if (!position) return std::nullopt;
+      return entries.entry_of[*position];
+    }
+    ObjectId id_at(std::uint32_t entry) const { return index.id_at(entries.positions[entry]); }
+    // Whether the entry's bytes (header and compressed data) have the
+    // CRC-32 its index records.
+    bool crc_matches(std::uint32_t entry) const;
+  };
+
+  struct Location {
+    std::uint32_t pack;   // index into the set
+    std::uint32_t entry;  // the entry's rank in that pack's order
+  };
+
+  // Opens the packs under `git_dir`/objects/pack; a repository without any
+  // gives an empty set.
+  explicit PackSet(const std::string& git_dir);
+  PackSet(const PackSet&) = delete;
+  PackSet& operator=(const PackSet&) = delete;
+
+  // The usable packs, sorted by name.
+  std::size_t size() const { return packs_.size(); }
+  const Pack& operator[](std::uint32_t pack) const { return packs_[pack]; }
+
+  // Where to read `id` from: in the pack the multi-pack-index prefers when
+  // that one is here and holds it, else the first pack here that holds it;
+  // nullopt when none does. Safe to call from any number of threads.
+  std::optional<Location> locate(const ObjectId& id) const;
+
+ private:
+  static constexpr std::uint32_t kNoPack = ~std::uint32_t{0};
+
+  std::vector<Pack> packs_;
+  std::optional<MultiPackIndex> midx_;
+  std::vector<std::uint32_t> midx_packs_;  // per pack of the multi-pack-index: ours, or kNoPack
+};
+
+// Returns `ids` ordered by where `packs` locate them (pack, then pack
+// order); ids in no pack (loose objects) follow, in their original order.
+std::vector<ObjectId> order_by_pack_position(const PackSet& packs, const std::vector<ObjectId>& ids);
+
+}  // namespace trawl

@@ -1,0 +1,34 @@
+// The refs a history walk starts from: every ref (and a detached HEAD), or
+// the one revision a scope names; revisions resolved to commits; and the
+// shallow boundary, the commits whose parents this repository lacks.
+#pragma once
+
+#include <git2.h>
+
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "content/object_id.h"
+#include "content/skip_log.h"
+#include "source/git/history.h"
+
+namespace trawl {
+
+// Every ref that peels to a commit, and HEAD when it is detached, sorted by
+// name. Refs that do not peel to a commit are logged and left out.
+std::vector<RefInfo> list_refs(git_repository* repo, SkipLog& skips);
+
+// The refs a scope scans: every ref, or the one revision it names (under the
+// ref's full name when it is one). Throws GitError when that revision does
+// not name a commit.
+std::vector<RefInfo> scoped_refs(git_repository* repo, const HistoryScope& scope, SkipLog& skips);
+
+// The commit `revision` names; throws GitError when it names none.
+ObjectId resolve_commit(git_repository* repo, const std::string& revision);
+
+// The commits listed in the repository's shallow file: they have no parents
+// here.
+std::unordered_set<ObjectId, ObjectIdHash> read_shallow_boundary(git_repository* repo);
+
+}  // namespace trawl

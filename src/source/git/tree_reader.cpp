@@ -1,0 +1,261 @@
+#include "source/git/tree_reader.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+
+#include "source/git/git_handles.h"
+
+namespace trawl {
+namespace {
+
+// The NUL that ends an entry's name at or after `p`, or null. Names are
+// short, so one 32-byte probe usually finds it.
+const char* find_nul(const char* p, const char* end) {
+#if defined(__SSE2__)
+  const __m128i zero = _mm_setzero_si128();
+  while (end - p >= 32) {
+    const auto low = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), zero)));
+    const auto high = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16)), zero)));
+    if (const unsigned mask = low | (high << 16); mask != 0) return p + __builtin_ctz(mask);
+    p += 32;
+  }
+#endif
+  return static_cast<const char*>(std::memchr(p, '\0', static_cast<std::size_t>(end - p)));
+}
+
+// The first byte at or after `p` that is not an octal digit. Modes are five
+// or six digits ("40000", "100644"), found at once with a word compare.
+const char* mode_end(const char* p, const char* end) {
+  if constexpr (std::endian::native == std::endian::little) {
+    if (end - p >= 8) {
+      std::uint64_t word;
+      std::memcpy(&word, p, sizeof word);
+      // Zero bytes where `word` holds '0' to '7'.
+      const std::uint64_t not_octal = (word & 0xf8f8f8f8f8f8f8f8ull) ^ 0x3030303030303030ull;
+      if ((not_octal & 0xffffffffffffull) == 0 && p[6] == ' ') return p + 6;
+      if ((not_octal & 0xffffffffffull) == 0 && p[5] == ' ') return p + 5;
+    }
+  }
+  while (p < end && *p >= '0' && *p <= '7') ++p;
+  return p;
+}
+
+// The offset of the next entry after the well-formed one at `p`, or null
+// when the entry at `p` is malformed: the checks TreeCursor makes, without
+// decoding the entry.
+const char* next_entry(const char* p, const char* end) {
+  // Mode digits and the space are not NUL, so the name's end can be looked
+  // for from p + 1 while the mode is checked: the next entry's start then
+  // waits on one search, not on two in a row.
+  const char* name_end = find_nul(p + 1, end);
+  const char* q = mode_end(p, end);
+  if (q == end || *q != ' ') return nullptr;
+  if (name_end == nullptr || name_end == q + 1 || end - name_end < 21) return nullptr;
+  return name_end + 21;
+}
+
+// Lists the entries of `tree` from offset `at` on into `tree.entry_offsets`;
+// true when they run to its end. `synced(p)`, asked at each entry boundary p,
+// may take over the rest and return true.
+template <typename Synced>
+bool list_entries(CachedTree& tree, std::size_t at, Synced synced) {
+  const std::string_view bytes = tree.view();
+  const char* begin = bytes.data();
+  const char* end = begin + bytes.size();
+  for (const char* p = begin + at; p < end;) {
+    if (synced(static_cast<std::size_t>(p - begin))) return true;
+    const char* next = next_entry(p, end);
+    if (next == nullptr) return false;
+    tree.entry_offsets.push_back(static_cast<std::uint32_t>(p - begin));
+    p = next;
+  }
+  return true;
+}
+
+}  // namespace
+
+// Entries before the first byte that differs from `like` are the same as
+// there, and once an entry starts at a place in the common tail where one
+// starts in `like` too, the rest are like's, shifted: only the changed middle
+// is parsed.
+std::optional<std::pair<std::size_t, std::size_t>> list_tree_entries(CachedTree& tree, const CachedTree* like) {
+  const std::string_view b = tree.view();
+  if (like == nullptr || !like->complete) {
+    // Entries of real trees take 30 bytes or more.
+    tree.entry_offsets.reserve(b.size() / 30 + 1);
+    tree.complete = list_entries(tree, 0, [](std::size_t) { return false; });
+    return std::nullopt;
+  }
+  const std::string_view a = like->view();
+  const std::vector<std::uint32_t>& old = like->entry_offsets;
+  const std::size_t shorter = std::min(a.size(), b.size());
+  const std::size_t prefix = common_prefix(a.data(), b.data(), shorter);
+  const std::size_t suffix = common_suffix(a.data() + a.size() - (shorter - prefix),
+                                           b.data() + b.size() - (shorter - prefix), shorter - prefix);
+  // Entries that end inside the common prefix are the same; the one holding
+  // its end is parsed again.
+  const auto first_parsed = std::upper_bound(old.begin(), old.end(), static_cast<std::uint32_t>(prefix));
+  const auto kept = first_parsed == old.begin() ? old.begin() : first_parsed - 1;
+  tree.entry_offsets.reserve(old.size() + 16);
+  tree.entry_offsets.assign(old.begin(), kept);
+  const std::size_t begin = kept == old.end() ? 0 : *kept;
+  const std::size_t tail = b.size() - suffix;
+  tree.complete = list_entries(tree, begin, [&](std::size_t p) {
+    if (p < tail) return false;
+    const std::size_t in_old = p - b.size() + a.size();
+    const auto same = std::lower_bound(old.begin(), old.end(), static_cast<std::uint32_t>(in_old));
+    if (same == old.end() || *same != in_old) return false;
+    for (auto it = same; it != old.end(); ++it) {
+      tree.entry_offsets.push_back(static_cast<std::uint32_t>(*it - a.size() + b.size()));
+    }
+    return true;
+  });
+  return std::pair{prefix, suffix};
+}
+
+std::size_t common_prefix(const char* a, const char* b, std::size_t n) {
+  std::size_t at = 0;
+  for (const std::size_t block : {std::size_t{4096}, std::size_t{256}}) {
+    while (n - at >= block && std::memcmp(a + at, b + at, block) == 0) at += block;
+  }
+#if defined(__SSE2__)
+  // The last few hundred bytes without a call per step.
+  for (; n - at >= 16; at += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a + at));
+    const __m128i y = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + at));
+    const auto differ = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, y))) ^ 0xffffu;
+    if (differ != 0) return at + static_cast<std::size_t>(__builtin_ctz(differ));
+  }
+#endif
+  while (at < n && a[at] == b[at]) ++at;
+  return at;
+}
+
+std::size_t common_suffix(const char* a, const char* b, std::size_t n) {
+  std::size_t matched = 0;
+  for (const std::size_t block : {std::size_t{4096}, std::size_t{256}}) {
+    while (n - matched >= block && std::memcmp(a + n - matched - block, b + n - matched - block, block) == 0) {
+      matched += block;
+    }
+  }
+#if defined(__SSE2__)
+  for (; n - matched >= 16; matched += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a + n - matched - 16));
+    const __m128i y = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + n - matched - 16));
+    const auto differ = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, y))) ^ 0xffffu;
+    // The highest differing byte is the one nearest the end.
+    if (differ != 0) return matched + static_cast<std::size_t>(__builtin_clz(differ) - 16);
+  }
+#endif
+  while (matched < n && a[n - 1 - matched] == b[n - 1 - matched]) ++matched;
+  return matched;
+}
+
+std::size_t tree_entry_name_at(std::string_view tree, std::uint32_t offset) {
+  return static_cast<std::size_t>(mode_end(tree.data() + offset, tree.data() + tree.size()) + 1 - tree.data());
+}
+
+std::string_view tree_entry_name(std::string_view tree, std::uint32_t offset) {
+  const char* end = tree.data() + tree.size();
+  const char* name = tree.data() + tree_entry_name_at(tree, offset);
+  return {name, static_cast<std::size_t>(find_nul(name, end) - name)};
+}
+
+int compare_tree_entries(const TreeEntry& a, const TreeEntry& b) {
+  const std::size_t common = std::min(a.name.size(), b.name.size());
+  if (const int c = std::memcmp(a.name.data(), b.name.data(), common); c != 0) return c;
+  auto next = [common](const TreeEntry& e) -> unsigned char {
+    if (e.name.size() > common) return static_cast<unsigned char>(e.name[common]);
+    return e.kind == EntryKind::kTree ? '/' : '\0';
+  };
+  return static_cast<int>(next(a)) - static_cast<int>(next(b));
+}
+
+void TreeCursor::next() {
+  valid_ = false;
+  if (rest_.empty()) return;
+  const char* begin = rest_.data();
+  const char* end = begin + rest_.size();
+  const char* p = begin;
+  std::uint32_t mode = 0;
+  while (p < end && *p >= '0' && *p <= '7') mode = mode * 8 + static_cast<std::uint32_t>(*p++ - '0');
+  const char* name_end = nullptr;
+  if (p < end && *p == ' ') {
+    ++p;
+    name_end = find_nul(p, end);
+  }
+  if (name_end == nullptr || name_end == p || end - name_end < 21) {
+    malformed_ = true;
+    rest_ = {};
+    return;
+  }
+  entry_.name = std::string_view(p, static_cast<std::size_t>(name_end - p));
+  std::memcpy(entry_.id.bytes.data(), name_end + 1, entry_.id.bytes.size());
+  switch (mode & 0170000) {
+    case 0040000:
+      entry_.kind = EntryKind::kTree;
+      break;
+    case 0100000:
+    case 0120000:
+      entry_.kind = EntryKind::kBlob;
+      break;
+    case 0160000:
+      entry_.kind = EntryKind::kSubmodule;
+      break;
+    default:
+      entry_.kind = EntryKind::kOther;
+      break;
+  }
+  const auto length = static_cast<std::size_t>(name_end + 21 - begin);
+  entry_.raw = rest_.substr(0, length);
+  rest_.remove_prefix(length);
+  valid_ = true;
+}
+
+TreeReader::TreeReader(const ObjectStore& store, git_odb* odb, SkipLog& skips, std::size_t cache_bytes)
+    : store_(store), odb_(odb), skips_(skips), cache_(cache_bytes) {}
+
+StoredObjectPtr TreeReader::read(const ObjectId& id) {
+  if (StoredObjectPtr stored = store_.read(id); stored && stored->type == ObjectType::kTree) return stored;
+  const git_oid oid = to_git_oid(id);
+  git_odb_object* raw = nullptr;
+  if (const int code = git_odb_read(&raw, odb_, &oid); code < 0) {
+    skips_.add(skip_reason_for_git_error(code), id.hex(), "tree: " + last_git_error_message());
+    return nullptr;
+  }
+  OdbObjectPtr object(raw);
+  if (git_odb_object_type(raw) != GIT_OBJECT_TREE) {
+    skips_.add(SkipReason::kCorruptObject, id.hex(), "tree: not a tree object");
+    return nullptr;
+  }
+  auto copy = std::make_shared<StoredObject>();
+  copy->type = ObjectType::kTree;
+  copy->size = git_odb_object_size(raw);
+  copy->data = std::make_unique_for_overwrite<char[]>(copy->size);
+  std::memcpy(copy->data.get(), git_odb_object_data(raw), copy->size);
+  return copy;
+}
+
+TreeBytes TreeReader::get(const ObjectId& id, const ObjectId* like) {
+  if (const TreeBytes* kept = cache_.find(id)) return *kept;
+  StoredObjectPtr object = read(id);
+  if (!object) return nullptr;
+  auto tree = std::make_shared<CachedTree>();
+  tree->object = std::move(object);
+  const TreeBytes* similar = like != nullptr ? cache_.find(*like) : nullptr;
+  if (const auto shared = list_tree_entries(*tree, similar != nullptr ? similar->get() : nullptr)) {
+    tree->shared = CachedTree::Shared{*like, shared->first, shared->second};
+  }
+  const std::size_t cost = tree->object->size + tree->entry_offsets.size() * sizeof(std::uint32_t);
+  cache_.insert(id, tree, cost);
+  return tree;
+}
+
+}  // namespace trawl
