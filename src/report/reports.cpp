@@ -26,7 +26,7 @@ ordered_json trawl_finding(const Finding& f) {
       {"column", f.start_column},
       {"end_line", f.end_line},
       {"end_column", f.end_column},
-      {"commit", f.commit},
+      {"commit", f.commit_hex()},
       {"author", f.author},
       {"email", f.email},
       {"date", format_utc(f.date)},
@@ -40,7 +40,7 @@ ordered_json trawl_finding(const Finding& f) {
 ordered_json secret_object(const SecretTimeline& t) {
   ordered_json introduced = ordered_json::array();
   for (const SecretIntroduction& i : t.introduced) {
-    introduced.push_back({{"commit", i.commit},
+    introduced.push_back({{"commit", i.commit ? i.commit->hex() : std::string()},
                           {"date", format_utc(i.date)},
                           {"author", i.author},
                           {"email", i.email},
@@ -49,7 +49,7 @@ ordered_json secret_object(const SecretTimeline& t) {
   }
   ordered_json removed = ordered_json::array();
   for (const SecretRemoval& r : t.removed) {
-    removed.push_back({{"commit", r.commit}, {"date", format_utc(r.date)}, {"path", r.path}});
+    removed.push_back({{"commit", r.commit.hex()}, {"date", format_utc(r.date)}, {"path", r.path}});
   }
   ordered_json present = ordered_json::array();
   for (const SecretAtRef& p : t.present_at) present.push_back({{"ref", p.ref}, {"path", p.path}, {"line", p.line}});
@@ -107,7 +107,7 @@ ordered_json gitleaks_finding(const Finding& f) {
       {"Secret", f.secret},
       {"File", f.path},
       {"SymlinkFile", ""},
-      {"Commit", f.commit},
+      {"Commit", f.commit_hex()},
       {"Entropy", f.entropy},
       {"Author", f.author},
       {"Email", f.email},
@@ -139,7 +139,7 @@ std::string path_uri(const std::string& path) {
 ordered_json sarif_result(const Finding& f, std::size_t rule_index) {
   std::string where = f.path;
   if (f.start_line > 0) where.append(":").append(std::to_string(f.start_line));
-  if (!f.commit.empty()) where.append(" at commit ").append(f.commit, 0, 12);
+  if (f.commit) where.append(" at commit ").append(f.commit->hex(), 0, 12);
   ordered_json physical{{"artifactLocation", {{"uri", path_uri(f.path)}}}};
   // A path-only finding has no position; SARIF lines start at 1.
   if (f.start_line > 0) {
@@ -149,7 +149,7 @@ ordered_json sarif_result(const Finding& f, std::size_t rule_index) {
                           {"endColumn", f.end_column + 1},  // SARIF's end column is exclusive
                           {"snippet", {{"text", f.secret}}}};
   }
-  ordered_json properties{{"commit", f.commit},         {"author", f.author},   {"email", f.email},
+  ordered_json properties{{"commit", f.commit_hex()},         {"author", f.author},   {"email", f.email},
                           {"date", format_utc(f.date)}, {"message", f.message}, {"tags", f.tags}};
   return ordered_json{{"ruleId", f.rule_id},
                       {"ruleIndex", rule_index},
@@ -200,7 +200,7 @@ void write_csv(std::ostream& out, const std::vector<Finding>& findings) {
     std::string tags;
     for (const std::string& tag : f.tags) tags += (tags.empty() ? "" : " ") + tag;
     const std::vector<std::string> row = {f.rule_id,
-                                          f.commit,
+                                          f.commit_hex(),
                                           f.path,
                                           "",
                                           f.secret,
@@ -240,8 +240,8 @@ void write_text(std::ostream& out, const std::vector<Finding>& findings, bool co
     label("Entropy:     ") << f.entropy << "\n";
     label("File:        ") << f.path << "\n";
     label("Line:        ") << f.start_line << "\n";
-    if (!f.commit.empty()) {
-      label("Commit:      ") << f.commit << "\n";
+    if (f.commit) {
+      label("Commit:      ") << f.commit->hex() << "\n";
       label("Author:      ") << f.author << "\n";
       label("Email:       ") << f.email << "\n";
       label("Date:        ") << format_utc(f.date) << "\n";

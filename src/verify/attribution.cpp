@@ -22,7 +22,7 @@ bool path_matches(const Rule& rule, const std::string& path) {
 }
 
 void set_commit(Finding& f, const CommitInfo& commit, const std::string& commit_hex) {
-  f.commit = commit_hex;
+  f.commit = commit.id;
   f.author = commit.author_name;
   f.email = commit.author_email;
   f.date = commit.author_time;
@@ -46,7 +46,8 @@ std::vector<Finding> FindingFilter::keep(std::vector<Finding> here) {
   for (Finding& f : here) {
     if (!seen.emplace(f.start_line, f.secret).second) continue;
     const Rule& rule = *by_id_.at(f.rule_id);
-    if (allowlisted(rules_, rule, {f.commit, f.path, f.secret, f.match, f.line})) {
+    const std::string commit = f.commit_hex();
+    if (allowlisted(rules_, rule, {commit, f.path, f.secret, f.match, f.line})) {
       counts_.add(SuppressionReason::kAllowlist);
       continue;
     }

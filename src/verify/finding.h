@@ -3,8 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "content/object_id.h"
 
 namespace trawl {
 
@@ -19,7 +22,7 @@ struct Finding {
   std::uint32_t start_column = 0;
   std::uint32_t end_line = 0;
   std::uint32_t end_column = 0;
-  std::string commit;  // full hex id
+  std::optional<ObjectId> commit;  // the introducing commit; none outside git
   std::string author;
   std::string email;
   std::int64_t date = 0;  // author time, seconds since the epoch
@@ -27,6 +30,9 @@ struct Finding {
   double entropy = 0.0;
   std::vector<std::string> tags;
   std::string fingerprint;  // commit:path:rule:line, as gitleaks forms it
+
+  // The commit's id in hex, or "" outside git: for the report writers.
+  std::string commit_hex() const { return commit ? commit->hex() : std::string(); }
 };
 
 }  // namespace trawl

@@ -56,7 +56,7 @@ void add_removals(std::vector<SecretTimeline>& timelines, const Provenance& hist
       if (holds(held, departure.new_blob, h.timeline)) continue;
       if (!seen[h.timeline].emplace(departure.commit, departure.path).second) continue;
       const CommitInfo& commit = history.commits[departure.commit];
-      timelines[h.timeline].removed.push_back({commit.id.hex(), commit.author_time, departure.path});
+      timelines[h.timeline].removed.push_back({commit.id, commit.author_time, departure.path});
     }
   }
 }
@@ -111,16 +111,17 @@ std::vector<int> ref_kinds(const Provenance& history) {
 void add_reachability(std::vector<SecretTimeline>& timelines, const Provenance& history,
                       const std::vector<int>& kinds) {
   // Each introducing commit (by id) -> its index in `targets`.
-  std::unordered_map<std::string, std::size_t> target_of;
-  std::unordered_set<std::string> wanted;
+  std::unordered_map<ObjectId, std::size_t, ObjectIdHash> target_of;
+  std::unordered_set<ObjectId, ObjectIdHash> wanted;
   for (const SecretTimeline& t : timelines) {
-    for (const SecretIntroduction& i : t.introduced) wanted.insert(i.commit);
+    for (const SecretIntroduction& i : t.introduced) {
+      if (i.commit) wanted.insert(*i.commit);
+    }
   }
   std::vector<std::uint32_t> targets;
   for (std::uint32_t c = 0; c < history.commits.size() && target_of.size() < wanted.size(); ++c) {
-    std::string hex = history.commits[c].id.hex();
-    if (wanted.contains(hex)) {
-      target_of.emplace(std::move(hex), targets.size());
+    if (wanted.contains(history.commits[c].id)) {
+      target_of.emplace(history.commits[c].id, targets.size());
       targets.push_back(c);
     }
   }
@@ -138,7 +139,8 @@ void add_reachability(std::vector<SecretTimeline>& timelines, const Provenance& 
   for (SecretTimeline& t : timelines) {
     std::fill(refs.begin(), refs.end(), 0);
     for (const SecretIntroduction& i : t.introduced) {
-      auto target = target_of.find(i.commit);
+      if (!i.commit) continue;
+      auto target = target_of.find(*i.commit);
       if (target == target_of.end()) continue;
       const std::vector<std::uint64_t>& bits = reaching[target->second];
       for (std::size_t w = 0; w < refs.size(); ++w) refs[w] |= bits[w];

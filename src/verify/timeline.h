@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,7 @@
 namespace trawl {
 
 struct SecretIntroduction {
-  std::string commit;  // empty outside git
+  std::optional<ObjectId> commit;  // none outside git
   std::int64_t date = 0;
   std::string author;
   std::string email;
@@ -25,7 +26,7 @@ struct SecretIntroduction {
 };
 
 struct SecretRemoval {
-  std::string commit;
+  ObjectId commit;
   std::int64_t date = 0;
   std::string path;
 };
