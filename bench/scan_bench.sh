@@ -3,8 +3,8 @@
 # against the floor for reading that history (git cat-file over every object)
 # and against what diff-based scanners read (git log -p over all refs).
 #
-# usage: bench/scan_bench.sh [-n RUNS] [-t TRAWL_BINARY] [--trawl-args "..."]
-#                            [--no-log] [--log-revs "..."] REPO_PATH
+# usage: bench/scan_bench.sh [-n RUNS] [-t TRAWL_BINARY] [-b BASELINE_BINARY]
+#                            [--trawl-args "..."] [--no-log] [--log-revs "..."] REPO_PATH
 #
 # Each tool runs RUNS times, interleaved round-robin (run 1 of every tool, then
 # run 2 of every tool, ...) so machine noise hits all tools alike. Wall seconds
@@ -17,6 +17,7 @@ root_dir=$(cd -- "$script_dir/.." && pwd -P)
 RUNS=3
 TRAWL="$root_dir/build/trawl"
 TRAWL_ARGS=""
+BASELINE=""
 WITH_LOG=1
 WITH_LIBGIT2=1
 LOG_REVS="--all"
@@ -25,11 +26,13 @@ GNU_TIME=/usr/bin/time
 
 usage() {
     cat <<EOF
-usage: ${0##*/} [-n RUNS] [-t TRAWL_BINARY] [--trawl-args "..."] [--no-log] [--no-libgit2]
-       [--log-revs "..."] REPO_PATH
+usage: ${0##*/} [-n RUNS] [-t TRAWL_BINARY] [-b BASELINE_BINARY] [--trawl-args "..."] [--no-log]
+       [--no-libgit2] [--log-revs "..."] REPO_PATH
 
   -n RUNS              timed runs per tool (default 3)
   -t TRAWL_BINARY      trawl executable (default: <repo root>/build/trawl)
+  -b BASELINE_BINARY   another trawl executable (e.g. built from the commit
+                       before a change), run side by side as trawl-baseline
   --trawl-args "ARGS"  extra arguments appended to 'trawl scan' (word-split)
   --no-log             skip the slow 'git log -p' comparison
   --no-libgit2         skip trawl with --blob-reader libgit2 (the reader the
@@ -53,6 +56,7 @@ while (($#)); do
         -n) (($# >= 2)) || die "-n needs a value"; RUNS=$2; shift 2 ;;
         -n*) RUNS=${1#-n}; shift ;;
         -t) (($# >= 2)) || die "-t needs a value"; TRAWL=$2; shift 2 ;;
+        -b) (($# >= 2)) || die "-b needs a value"; BASELINE=$2; shift 2 ;;
         --trawl-args) (($# >= 2)) || die "--trawl-args needs a value"; TRAWL_ARGS=$2; shift 2 ;;
         --trawl-args=*) TRAWL_ARGS=${1#--trawl-args=}; shift ;;
         --no-log) WITH_LOG=0; shift ;;
@@ -85,6 +89,10 @@ else
     command -v "$TRAWL" >/dev/null 2>&1 || die "trawl binary not found in PATH: $TRAWL"
 fi
 
+if [[ -n $BASELINE ]]; then
+    [[ -f $BASELINE && -x $BASELINE ]] || die "baseline binary not found or not executable: $BASELINE"
+fi
+
 read -r -a trawl_extra <<<"$TRAWL_ARGS"
 read -r -a log_revs <<<"$LOG_REVS"
 ((${#log_revs[@]})) || die "--log-revs must name at least one revision"
@@ -108,6 +116,7 @@ fi
 # trawl with its own pack reader, and (unless --no-libgit2) with every blob
 # read through libgit2, the reader it replaced.
 tools=(trawl)
+[[ -n $BASELINE ]] && tools+=(trawl-baseline)
 ((WITH_LIBGIT2)) && tools+=(trawl-libgit2)
 tools+=(cat-file)
 ((WITH_LOG)) && tools+=(git-log)
@@ -120,9 +129,11 @@ run_tool() {
     local -a cmd
     local ok_codes="0"
     case "$tool" in
-        trawl | trawl-libgit2)
+        trawl | trawl-libgit2 | trawl-baseline)
             rm -f -- "$tmp/report.json"
-            cmd=("$TRAWL" scan "$REPO" --report-path "$tmp/report.json" --no-progress "${trawl_extra[@]}")
+            local binary=$TRAWL
+            [[ $tool == trawl-baseline ]] && binary=$BASELINE
+            cmd=("$binary" scan "$REPO" --report-path "$tmp/report.json" --no-progress "${trawl_extra[@]}")
             [[ $tool == trawl-libgit2 ]] && cmd+=(--blob-reader libgit2)
             ok_codes="0 1" # 1 means findings were reported
             ;;
@@ -189,6 +200,7 @@ echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 echo "- host: nproc=$(nproc), cpu: ${cpu_model:-unknown}"
 echo "- git: $(git --version)"
 echo "- trawl: $TRAWL ($trawl_version)"
+[[ -n $BASELINE ]] && echo "- trawl-baseline: $BASELINE"
 echo "- trawl args: scan REPO --report-path <tmp>/report.json${TRAWL_ARGS:+ $TRAWL_ARGS}"
 echo "- repo: $REPO (git dir: $GIT_DIR_PATH)"
 ((WITH_LOG)) && echo "- git log revisions: $LOG_REVS"
