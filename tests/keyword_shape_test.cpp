@@ -2,6 +2,7 @@
 // the pattern, and the check that drops keyword occurrences no match can
 // hold. The check must never lose a finding.
 #include <gtest/gtest.h>
+#include <re2/re2.h>
 
 #include <filesystem>
 #include <fstream>
@@ -116,6 +117,16 @@ TEST(KeywordShape, BarriersEndTheShapeOnTheirSide) {
   EXPECT_TRUE(shape->after.empty());
   EXPECT_TRUE(allows(*shape, "xxxkey_zz", "key_"));
   EXPECT_FALSE(allows(*shape, "xxkey_ab1234", "key_"));
+}
+
+TEST(KeywordShape, ReadsABracketColonWithoutAClassNameAsLiterals) {
+  // `[^[:]` is the class of every byte but '[' and ':', not the start of a
+  // POSIX class name: reading one there swallowed the class's ']' and misread
+  // what follows.
+  const std::string pattern = R"([^[:]a]=b)";
+  ASSERT_TRUE(RE2::FullMatch("xa]=b", pattern));
+  const auto shape = keyword_shape(pattern, "=");
+  EXPECT_TRUE(!shape || allows(*shape, "xa]=b", "="));
 }
 
 // Every built-in rule, with and without shapes, on the rules' own examples

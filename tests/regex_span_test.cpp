@@ -1,5 +1,8 @@
 // The bound on line breaks a regex match can span, read off the pattern.
 #include <gtest/gtest.h>
+#include <re2/re2.h>
+
+#include <string>
 
 #include "rules/regex_span.h"
 
@@ -28,6 +31,15 @@ TEST(RegexSpan, UnboundedOrUnknownMeansNoBound) {
   EXPECT_EQ(max_newlines_in_match(R"((?s)a.*b)"), std::nullopt);
   EXPECT_EQ(max_newlines_in_match(R"(a\s{5,})"), std::nullopt);
   EXPECT_EQ(max_newlines_in_match(R"((unclosed)"), std::nullopt);
+}
+
+TEST(RegexSpan, ReadsABracketColonWithoutAClassNameAsLiterals) {
+  // `[^[:]` is the class of every byte but '[' and ':' (so it holds '\n'),
+  // not the start of a POSIX class name.
+  const std::string pattern = "[^[:]\n]";
+  ASSERT_TRUE(RE2::FullMatch("\n\n]", pattern));
+  const std::optional<unsigned> bound = max_newlines_in_match(pattern);
+  EXPECT_TRUE(!bound || *bound >= 2u) << bound.value_or(0);
 }
 
 TEST(RegexSpan, DotWithoutDotAllAndLiteralBracesSpanNothing) {

@@ -393,7 +393,7 @@ class Reader {
     while (!failed_ && !at_end() && (peek() != ']' || first)) {
       first = false;
       if (p_.compare(i_, 2, "[:") == 0) {
-        const std::size_t close = p_.find(":]", i_);
+        const std::size_t close = p_.find(":]", i_ + 2);
         if (close == std::string_view::npos) {
           fail();
           break;

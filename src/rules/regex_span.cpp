@@ -273,7 +273,7 @@ class Parser {
     while (!failed_ && !at_end() && (peek() != ']' || first)) {
       first = false;
       if (p_.compare(i_, 2, "[:") == 0) {
-        const std::size_t close = p_.find(":]", i_);
+        const std::size_t close = p_.find(":]", i_ + 2);
         if (close == std::string_view::npos) return fail();
         const std::string_view name = p_.substr(i_ + 2, close - i_ - 2);
         if (name == "space" || name == "cntrl" || name.starts_with("^")) has_newline = true;
