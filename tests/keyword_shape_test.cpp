@@ -129,6 +129,17 @@ TEST(KeywordShape, ReadsABracketColonWithoutAClassNameAsLiterals) {
   EXPECT_TRUE(!shape || allows(*shape, "xa]=b", "="));
 }
 
+TEST(KeywordShape, NegatedClassesWithMembersItCannotReadAllowEveryByte) {
+  // A Unicode class, a POSIX class or an octal escape widens a bracket class
+  // to every byte; negating the class must not leave it none.
+  for (const std::string pattern : {R"(k[^\pL]=v)", R"(k[^[:alpha:]]=v)", R"(k[^\101]=v)"}) {
+    ASSERT_TRUE(RE2::FullMatch("k1=v", pattern)) << pattern;
+    const auto shape = keyword_shape(pattern, "=");
+    ASSERT_TRUE(shape) << pattern;
+    EXPECT_TRUE(allows(*shape, "k1=v", "=")) << pattern;
+  }
+}
+
 // Every built-in rule, with and without shapes, on the rules' own examples
 // and on texts that splice examples, keywords and noise together: shapes
 // must never change what is found.

@@ -428,7 +428,9 @@ class Reader {
     }
     ++i_;  // ']'
     if (negated) {
-      set.flip();
+      // A member the reader does not follow made the set every byte: it
+      // stays every byte, as its negation is not known either.
+      if (!set.all()) set.flip();
       wide = true;  // every non-ASCII character is outside an ASCII class
     }
     return character(set, wide);
