@@ -82,6 +82,25 @@ TEST(KeywordShape, FollowsAVariableRunOnlyIntoADisjointStep) {
   EXPECT_FALSE(allows(*url, "http:// host", "://"));
 }
 
+TEST(KeywordShape, FollowsAVariableRunOnlyWhenNoStepThatMayTakeNothingHidesAnOverlap) {
+  // [0-9]? is disjoint from [a-z]{0,3} but may take nothing; the [a-z] after
+  // it can then take the byte the run would: "keyab" is "a", nothing, "b".
+  const std::string pattern = R"(key[a-z]{0,3}[0-9]?[a-z])";
+  ASSERT_TRUE(RE2::FullMatch("keyab", pattern));
+  const auto shape = keyword_shape(pattern, "key");
+  ASSERT_TRUE(shape);
+  EXPECT_TRUE(allows(*shape, "keyab", "key"));
+  EXPECT_TRUE(allows(*shape, "keya1b", "key"));
+
+  // Past steps that may take nothing and share no byte with the run, the
+  // first that needs one is still checked.
+  const auto disjoint = keyword_shape(R"(key[a-z]*[0-9]?[ \t]?=)", "key");
+  ASSERT_TRUE(disjoint);
+  EXPECT_TRUE(allows(*disjoint, "keyab1 =", "key"));
+  EXPECT_TRUE(allows(*disjoint, "keyab=", "key"));
+  EXPECT_FALSE(allows(*disjoint, "keyab:", "key"));
+}
+
 TEST(KeywordShape, CountsMultiByteCharactersAsUpToFourBytes) {
   const auto shape = keyword_shape(R"(tok=([^\s]{6})$)", "tok=");
   ASSERT_TRUE(shape);

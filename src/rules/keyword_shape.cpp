@@ -468,6 +468,18 @@ std::size_t run_length(const ShapeStep& step, std::string_view bytes, std::size_
   return n;
 }
 
+// Whether a match's run of steps[s] ends where the same run in the text
+// ends: the steps after it, up to the first that needs a byte, take none of
+// its bytes (a step that may take nothing lets the one after it take the
+// byte that ends the run).
+bool run_ends_alone(const std::vector<ShapeStep>& steps, std::size_t s) {
+  for (std::size_t t = s + 1; t < steps.size(); ++t) {
+    if ((steps[t].bytes & steps[s].bytes).any()) return false;
+    if (steps[t].min > 0) return true;
+  }
+  return false;
+}
+
 bool steps_allow(const std::vector<ShapeStep>& steps, std::string_view bytes, std::size_t at, bool forward) {
   for (std::size_t s = 0; s < steps.size(); ++s) {
     const ShapeStep& step = steps[s];
@@ -477,12 +489,12 @@ bool steps_allow(const std::vector<ShapeStep>& steps, std::string_view bytes, st
       at = forward ? at + step.min : at - step.min;
       continue;
     }
-    // A variable run is followed from its end only when the next step takes
-    // none of its bytes: then the end is where the run stops, whatever the
-    // regex's greed. Otherwise, or when the run was not measured to its end,
-    // nothing more is checked.
+    // A variable run is followed from its end only when the steps after it
+    // take none of its bytes (run_ends_alone): then the end is where the run
+    // stops, whatever the regex's greed. Otherwise, or when the run was not
+    // measured to its end, nothing more is checked.
     const bool measured = n < kMaxRunBytes;
-    if (!measured || s + 1 == steps.size() || (steps[s + 1].bytes & step.bytes).any()) return true;
+    if (!measured || !run_ends_alone(steps, s)) return true;
     at = forward ? at + n : at - n;
   }
   return true;
