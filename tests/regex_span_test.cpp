@@ -42,6 +42,16 @@ TEST(RegexSpan, ReadsABracketColonWithoutAClassNameAsLiterals) {
   EXPECT_TRUE(!bound || *bound >= 2u) << bound.value_or(0);
 }
 
+TEST(RegexSpan, NegatedClassesWithMembersItCannotReadMayHoldALineBreak) {
+  // An octal escape, a Unicode class or a negated POSIX class is assumed to
+  // hold '\n'; negating the class must not turn that into "cannot".
+  for (const std::string pattern : {R"([^\101]+)", R"([^\pL]+)", R"([^[:^space:]]+)"}) {
+    ASSERT_TRUE(RE2::FullMatch("\n\n", pattern)) << pattern;
+    EXPECT_EQ(max_newlines_in_match(pattern), std::nullopt) << pattern;
+  }
+  EXPECT_EQ(max_newlines_in_match(R"([^\101])"), 1u);
+}
+
 TEST(RegexSpan, DotWithoutDotAllAndLiteralBracesSpanNothing) {
   EXPECT_EQ(max_newlines_in_match(R"(a.*b{x})"), 0u);
   EXPECT_EQ(max_newlines_in_match(R"((?P<name>x)(?i:y)\Qa.b\E)"), 0u);
