@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "engine/chunk_scan.h"
 #include "content/blob_batch.h"
+#include "engine/chunk_scan.h"
 
 namespace trawl {
 

@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/token_entropy.h"
 #include "content/blob_batch.h"
+#include "engine/token_entropy.h"
 
 namespace trawl {
 

@@ -12,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/aho_corasick.h"
 #include "content/blob_batch.h"
+#include "engine/aho_corasick.h"
 
 namespace trawl {
 

@@ -19,8 +19,8 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/aho_corasick.h"
 #include "content/blob_batch.h"
+#include "engine/aho_corasick.h"
 #include "engine/token_entropy.h"
 
 namespace trawl {

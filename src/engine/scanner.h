@@ -16,12 +16,12 @@
 #include <string_view>
 #include <vector>
 
+#include "content/blob_batch.h"
 #include "engine/aho_corasick.h"
 #include "engine/hit.h"
 #include "engine/keyword_matcher.h"
 #include "rules/keyword_shape.h"
 #include "rules/rule.h"
-#include "content/blob_batch.h"
 
 namespace trawl {
 

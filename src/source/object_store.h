@@ -31,8 +31,8 @@
 #include <string_view>
 #include <vector>
 
-#include "source/multi_pack_index.h"
 #include "content/object_id.h"
+#include "source/multi_pack_index.h"
 
 namespace trawl {
 

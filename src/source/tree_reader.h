@@ -21,8 +21,8 @@
 #include <utility>
 #include <vector>
 
-#include "source/clock_cache.h"
 #include "content/object_id.h"
+#include "source/clock_cache.h"
 #include "source/object_store.h"
 #include "source/skip_log.h"
 
