@@ -149,14 +149,25 @@ TEST(KeywordShape, ReadsABracketColonWithoutAClassNameAsLiterals) {
 }
 
 TEST(KeywordShape, NegatedClassesWithMembersItCannotReadAllowEveryByte) {
-  // A Unicode class, a POSIX class or an octal escape widens a bracket class
-  // to every byte; negating the class must not leave it none.
-  for (const std::string pattern : {R"(k[^\pL]=v)", R"(k[^[:alpha:]]=v)", R"(k[^\101]=v)"}) {
+  // A Unicode or a POSIX class widens a bracket class to every byte;
+  // negating the class must not leave it none.
+  for (const std::string pattern : {R"(k[^\pL]=v)", R"(k[^[:alpha:]]=v)", R"(k[^\p{Greek}]=v)"}) {
     ASSERT_TRUE(RE2::FullMatch("k1=v", pattern)) << pattern;
     const auto shape = keyword_shape(pattern, "=");
     ASSERT_TRUE(shape) << pattern;
     EXPECT_TRUE(allows(*shape, "k1=v", "=")) << pattern;
   }
+}
+
+TEST(KeywordShape, ReadsOctalEscapesToTheirLastDigit) {
+  // \41 is '!', one byte: its '1' is no literal of the pattern.
+  ASSERT_TRUE(RE2::FullMatch("x!y", R"(x\41y)"));
+  EXPECT_FALSE(keyword_shape(R"(x\41y)", "1"));
+  const auto shape = keyword_shape(R"(\101key[\060-\071])", "key");  // 'A', then a digit
+  ASSERT_TRUE(shape);
+  EXPECT_TRUE(allows(*shape, "Akey7", "key"));
+  EXPECT_FALSE(allows(*shape, "1key7", "key"));
+  EXPECT_FALSE(allows(*shape, "Akeyx", "key"));
 }
 
 // Every built-in rule, with and without shapes, on the rules' own examples

@@ -287,7 +287,7 @@ class Reader {
   }
 
   // The byte a single-character escape stands for; nullopt for escapes
-  // this reader does not follow (octal, back references).
+  // this reader does not follow.
   std::optional<unsigned> escaped_byte(char c) {
     switch (c) {
       case 'n':
@@ -304,6 +304,21 @@ class Reader {
         return '\a';
       case 'x':
         return hex_value();
+      case '0':
+      case '1':
+      case '2':
+      case '3':
+      case '4':
+      case '5':
+      case '6':
+      case '7': {
+        // Octal: RE2 reads up to two more octal digits into the escape.
+        auto value = static_cast<unsigned>(c - '0');
+        for (int k = 0; k < 2 && !at_end() && peek() >= '0' && peek() <= '7'; ++k) {
+          value = value * 8 + static_cast<unsigned>(p_[i_++] - '0');
+        }
+        return value;
+      }
       default:
         if (std::isalnum(static_cast<unsigned char>(c))) return std::nullopt;
         return static_cast<unsigned char>(c);
