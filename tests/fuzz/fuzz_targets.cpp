@@ -44,7 +44,7 @@ ObjectId id_from(const std::uint8_t* data, std::size_t size) {
 // Bounds that keep one input fast: every start of the text is matched from,
 // and every short substring of the pattern and of a match is a keyword.
 constexpr std::size_t kMaxPattern = 256;
-constexpr std::size_t kMaxText = 512;
+constexpr std::size_t kMaxText = 256;
 constexpr std::size_t kMaxKeyword = 8;
 
 std::string lowercase(std::string_view text) {
@@ -65,6 +65,7 @@ void add_keywords(std::string_view text, std::set<std::string>& keywords) {
 struct Match {
   std::size_t begin;
   std::size_t end;
+  friend auto operator<=>(const Match&, const Match&) = default;
 };
 
 // The match RE2 reports at each start of the text, with leftmost-first and
@@ -85,6 +86,8 @@ std::vector<Match> matches_of(const std::string& pattern, std::string_view text)
       if (re.Match(whole, start, text.size(), RE2::ANCHOR_START, &m, 1)) matches.push_back({start, start + m.size()});
     }
   }
+  std::sort(matches.begin(), matches.end());
+  matches.erase(std::unique(matches.begin(), matches.end()), matches.end());
   return matches;
 }
 
