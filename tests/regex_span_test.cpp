@@ -52,6 +52,13 @@ TEST(RegexSpan, NegatedClassesWithMembersItCannotReadMayHoldALineBreak) {
   EXPECT_EQ(max_newlines_in_match(R"([^\101])"), 1u);
 }
 
+TEST(RegexSpan, ReadsBracesWithoutALeadingCountAsLiteralText) {
+  // RE2 reads {b<LF>,2} as literal text, its line break included.
+  const std::string pattern = "a{b\n,2}";
+  ASSERT_TRUE(RE2::FullMatch("a{b\n,2}", pattern));
+  EXPECT_EQ(max_newlines_in_match(pattern), 1u);
+}
+
 TEST(RegexSpan, DotWithoutDotAllAndLiteralBracesSpanNothing) {
   EXPECT_EQ(max_newlines_in_match(R"(a.*b{x})"), 0u);
   EXPECT_EQ(max_newlines_in_match(R"((?P<name>x)(?i:y)\Qa.b\E)"), 0u);

@@ -1,5 +1,6 @@
 #include "rules/regex_span.h"
 
+#include <algorithm>
 #include <cctype>
 #include <limits>
 
@@ -73,6 +74,11 @@ class Parser {
       if (close == std::string_view::npos) return n;  // a literal '{'
       const std::string_view body = p_.substr(i_ + 1, close - i_ - 1);
       const std::size_t comma = body.find(',');
+      const std::string_view min_text = body.substr(0, comma);
+      if (min_text.empty() || !std::all_of(min_text.begin(), min_text.end(),
+                                           [](char d) { return std::isdigit(static_cast<unsigned char>(d)) != 0; })) {
+        return n;  // not a repetition: a literal '{'
+      }
       const std::string_view max_text = comma == std::string_view::npos ? body : body.substr(comma + 1);
       if (max_text.empty()) {
         result = n == 0 ? 0 : kUnbounded;
