@@ -59,6 +59,12 @@ TEST(RegexSpan, ReadsBracesWithoutALeadingCountAsLiteralText) {
   EXPECT_EQ(max_newlines_in_match(pattern), 1u);
 }
 
+TEST(RegexSpan, PosixClassesHoldingALineBreakCountOne) {
+  EXPECT_EQ(max_newlines_in_match("[[:ascii:]]"), 1u);
+  EXPECT_EQ(max_newlines_in_match("[[:space:]][[:cntrl:]]"), 2u);
+  EXPECT_EQ(max_newlines_in_match("[[:alpha:]][[:blank:]][^[:ascii:]]"), 0u);
+}
+
 TEST(RegexSpan, DotWithoutDotAllAndLiteralBracesSpanNothing) {
   EXPECT_EQ(max_newlines_in_match(R"(a.*b{x})"), 0u);
   EXPECT_EQ(max_newlines_in_match(R"((?P<name>x)(?i:y)\Qa.b\E)"), 0u);

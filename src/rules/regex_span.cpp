@@ -286,7 +286,7 @@ class Parser {
         const std::size_t close = p_.find(":]", i_ + 2);
         if (close == std::string_view::npos) return fail();
         const std::string_view name = p_.substr(i_ + 2, close - i_ - 2);
-        if (name == "space" || name == "cntrl") has_newline = true;
+        if (name == "space" || name == "cntrl" || name == "ascii") has_newline = true;
         if (name.starts_with("^")) unknown = true;
         i_ = close + 2;
         continue;
