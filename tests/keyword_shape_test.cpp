@@ -2,6 +2,7 @@
 // the pattern, and the check that drops keyword occurrences no match can
 // hold. The check must never lose a finding.
 #include <gtest/gtest.h>
+#include <re2/re2.h>
 
 #include <filesystem>
 #include <fstream>
@@ -81,6 +82,25 @@ TEST(KeywordShape, FollowsAVariableRunOnlyIntoADisjointStep) {
   EXPECT_FALSE(allows(*url, "http:// host", "://"));
 }
 
+TEST(KeywordShape, FollowsAVariableRunOnlyWhenNoStepThatMayTakeNothingHidesAnOverlap) {
+  // [0-9]? is disjoint from [a-z]{0,3} but may take nothing; the [a-z] after
+  // it can then take the byte the run would: "keyab" is "a", nothing, "b".
+  const std::string pattern = R"(key[a-z]{0,3}[0-9]?[a-z])";
+  ASSERT_TRUE(RE2::FullMatch("keyab", pattern));
+  const auto shape = keyword_shape(pattern, "key");
+  ASSERT_TRUE(shape);
+  EXPECT_TRUE(allows(*shape, "keyab", "key"));
+  EXPECT_TRUE(allows(*shape, "keya1b", "key"));
+
+  // Past steps that may take nothing and share no byte with the run, the
+  // first that needs one is still checked.
+  const auto disjoint = keyword_shape(R"(key[a-z]*[0-9]?[ \t]?=)", "key");
+  ASSERT_TRUE(disjoint);
+  EXPECT_TRUE(allows(*disjoint, "keyab1 =", "key"));
+  EXPECT_TRUE(allows(*disjoint, "keyab=", "key"));
+  EXPECT_FALSE(allows(*disjoint, "keyab:", "key"));
+}
+
 TEST(KeywordShape, CountsMultiByteCharactersAsUpToFourBytes) {
   const auto shape = keyword_shape(R"(tok=([^\s]{6})$)", "tok=");
   ASSERT_TRUE(shape);
@@ -116,6 +136,38 @@ TEST(KeywordShape, BarriersEndTheShapeOnTheirSide) {
   EXPECT_TRUE(shape->after.empty());
   EXPECT_TRUE(allows(*shape, "xxxkey_zz", "key_"));
   EXPECT_FALSE(allows(*shape, "xxkey_ab1234", "key_"));
+}
+
+TEST(KeywordShape, ReadsABracketColonWithoutAClassNameAsLiterals) {
+  // `[^[:]` is the class of every byte but '[' and ':', not the start of a
+  // POSIX class name: reading one there swallowed the class's ']' and misread
+  // what follows.
+  const std::string pattern = R"([^[:]a]=b)";
+  ASSERT_TRUE(RE2::FullMatch("xa]=b", pattern));
+  const auto shape = keyword_shape(pattern, "=");
+  EXPECT_TRUE(!shape || allows(*shape, "xa]=b", "="));
+}
+
+TEST(KeywordShape, NegatedClassesWithMembersItCannotReadAllowEveryByte) {
+  // A Unicode or a POSIX class widens a bracket class to every byte;
+  // negating the class must not leave it none.
+  for (const std::string pattern : {R"(k[^\pL]=v)", R"(k[^[:alpha:]]=v)", R"(k[^\p{Greek}]=v)"}) {
+    ASSERT_TRUE(RE2::FullMatch("k1=v", pattern)) << pattern;
+    const auto shape = keyword_shape(pattern, "=");
+    ASSERT_TRUE(shape) << pattern;
+    EXPECT_TRUE(allows(*shape, "k1=v", "=")) << pattern;
+  }
+}
+
+TEST(KeywordShape, ReadsOctalEscapesToTheirLastDigit) {
+  // \41 is '!', one byte: its '1' is no literal of the pattern.
+  ASSERT_TRUE(RE2::FullMatch("x!y", R"(x\41y)"));
+  EXPECT_FALSE(keyword_shape(R"(x\41y)", "1"));
+  const auto shape = keyword_shape(R"(\101key[\060-\071])", "key");  // 'A', then a digit
+  ASSERT_TRUE(shape);
+  EXPECT_TRUE(allows(*shape, "Akey7", "key"));
+  EXPECT_FALSE(allows(*shape, "1key7", "key"));
+  EXPECT_FALSE(allows(*shape, "Akeyx", "key"));
 }
 
 // Every built-in rule, with and without shapes, on the rules' own examples

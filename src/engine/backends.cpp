@@ -69,5 +69,4 @@ std::unique_ptr<Prefilter> make_prefilter(const BackendRequest& request, const P
   return make_cpu_prefilter(tables);
 }
 
-
 }  // namespace trawl

@@ -149,7 +149,7 @@ ordered_json sarif_result(const Finding& f, std::size_t rule_index) {
                           {"endColumn", f.end_column + 1},  // SARIF's end column is exclusive
                           {"snippet", {{"text", f.secret}}}};
   }
-  ordered_json properties{{"commit", f.commit_hex()},         {"author", f.author},   {"email", f.email},
+  ordered_json properties{{"commit", f.commit_hex()},   {"author", f.author},   {"email", f.email},
                           {"date", format_utc(f.date)}, {"message", f.message}, {"tags", f.tags}};
   return ordered_json{{"ruleId", f.rule_id},
                       {"ruleIndex", rule_index},

@@ -287,7 +287,7 @@ class Reader {
   }
 
   // The byte a single-character escape stands for; nullopt for escapes
-  // this reader does not follow (octal, back references).
+  // this reader does not follow.
   std::optional<unsigned> escaped_byte(char c) {
     switch (c) {
       case 'n':
@@ -304,6 +304,21 @@ class Reader {
         return '\a';
       case 'x':
         return hex_value();
+      case '0':
+      case '1':
+      case '2':
+      case '3':
+      case '4':
+      case '5':
+      case '6':
+      case '7': {
+        // Octal: RE2 reads up to two more octal digits into the escape.
+        auto value = static_cast<unsigned>(c - '0');
+        for (int k = 0; k < 2 && !at_end() && peek() >= '0' && peek() <= '7'; ++k) {
+          value = value * 8 + static_cast<unsigned>(p_[i_++] - '0');
+        }
+        return value;
+      }
       default:
         if (std::isalnum(static_cast<unsigned char>(c))) return std::nullopt;
         return static_cast<unsigned char>(c);
@@ -393,7 +408,7 @@ class Reader {
     while (!failed_ && !at_end() && (peek() != ']' || first)) {
       first = false;
       if (p_.compare(i_, 2, "[:") == 0) {
-        const std::size_t close = p_.find(":]", i_);
+        const std::size_t close = p_.find(":]", i_ + 2);
         if (close == std::string_view::npos) {
           fail();
           break;
@@ -428,7 +443,9 @@ class Reader {
     }
     ++i_;  // ']'
     if (negated) {
-      set.flip();
+      // A member the reader does not follow made the set every byte: it
+      // stays every byte, as its negation is not known either.
+      if (!set.all()) set.flip();
       wide = true;  // every non-ASCII character is outside an ASCII class
     }
     return character(set, wide);
@@ -466,6 +483,18 @@ std::size_t run_length(const ShapeStep& step, std::string_view bytes, std::size_
   return n;
 }
 
+// Whether a match's run of steps[s] ends where the same run in the text
+// ends: the steps after it, up to the first that needs a byte, take none of
+// its bytes (a step that may take nothing lets the one after it take the
+// byte that ends the run).
+bool run_ends_alone(const std::vector<ShapeStep>& steps, std::size_t s) {
+  for (std::size_t t = s + 1; t < steps.size(); ++t) {
+    if ((steps[t].bytes & steps[s].bytes).any()) return false;
+    if (steps[t].min > 0) return true;
+  }
+  return false;
+}
+
 bool steps_allow(const std::vector<ShapeStep>& steps, std::string_view bytes, std::size_t at, bool forward) {
   for (std::size_t s = 0; s < steps.size(); ++s) {
     const ShapeStep& step = steps[s];
@@ -475,12 +504,12 @@ bool steps_allow(const std::vector<ShapeStep>& steps, std::string_view bytes, st
       at = forward ? at + step.min : at - step.min;
       continue;
     }
-    // A variable run is followed from its end only when the next step takes
-    // none of its bytes: then the end is where the run stops, whatever the
-    // regex's greed. Otherwise, or when the run was not measured to its end,
-    // nothing more is checked.
+    // A variable run is followed from its end only when the steps after it
+    // take none of its bytes (run_ends_alone): then the end is where the run
+    // stops, whatever the regex's greed. Otherwise, or when the run was not
+    // measured to its end, nothing more is checked.
     const bool measured = n < kMaxRunBytes;
-    if (!measured || s + 1 == steps.size() || (steps[s + 1].bytes & step.bytes).any()) return true;
+    if (!measured || !run_ends_alone(steps, s)) return true;
     at = forward ? at + n : at - n;
   }
   return true;

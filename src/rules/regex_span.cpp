@@ -1,5 +1,6 @@
 #include "rules/regex_span.h"
 
+#include <algorithm>
 #include <cctype>
 #include <limits>
 
@@ -73,6 +74,11 @@ class Parser {
       if (close == std::string_view::npos) return n;  // a literal '{'
       const std::string_view body = p_.substr(i_ + 1, close - i_ - 1);
       const std::size_t comma = body.find(',');
+      const std::string_view min_text = body.substr(0, comma);
+      if (min_text.empty() || !std::all_of(min_text.begin(), min_text.end(),
+                                           [](char d) { return std::isdigit(static_cast<unsigned char>(d)) != 0; })) {
+        return n;  // not a repetition: a literal '{'
+      }
       const std::string_view max_text = comma == std::string_view::npos ? body : body.substr(comma + 1);
       if (max_text.empty()) {
         result = n == 0 ? 0 : kUnbounded;
@@ -145,6 +151,7 @@ class Parser {
     enum Kind { kChar, kSet, kQuote } kind = kChar;
     unsigned value = 0;            // kChar: the byte; kQuote: newlines in the quoted text
     bool set_has_newline = false;  // kSet
+    bool unknown = false;          // kSet: assumed to hold '\n', and so is its negation
   };
 
   unsigned hex_value() {
@@ -202,6 +209,7 @@ class Parser {
         }
         m.kind = Member::kSet;
         m.set_has_newline = true;
+        m.unknown = true;
         return m;
       case 'x':
         m.value = hex_value();
@@ -237,6 +245,7 @@ class Parser {
           // Octal escapes and anything unknown: assume the worst.
           m.kind = Member::kSet;
           m.set_has_newline = true;
+          m.unknown = true;
           return m;
         }
         m.value = static_cast<unsigned char>(c);
@@ -269,20 +278,23 @@ class Parser {
       ++i_;
     }
     bool has_newline = false;  // the class lists '\n', or a range or set holding it
+    bool unknown = false;      // a member may hold '\n' or not: so may the class, negated or not
     bool first = true;
     while (!failed_ && !at_end() && (peek() != ']' || first)) {
       first = false;
       if (p_.compare(i_, 2, "[:") == 0) {
-        const std::size_t close = p_.find(":]", i_);
+        const std::size_t close = p_.find(":]", i_ + 2);
         if (close == std::string_view::npos) return fail();
         const std::string_view name = p_.substr(i_ + 2, close - i_ - 2);
-        if (name == "space" || name == "cntrl" || name.starts_with("^")) has_newline = true;
+        if (name == "space" || name == "cntrl" || name == "ascii") has_newline = true;
+        if (name.starts_with("^")) unknown = true;
         i_ = close + 2;
         continue;
       }
       const Member low = class_member();
       if (low.kind != Member::kChar) {
         has_newline = has_newline || low.set_has_newline || low.value != 0;
+        unknown = unknown || low.unknown;
         continue;
       }
       unsigned high = low.value;
@@ -296,7 +308,7 @@ class Parser {
     }
     if (failed_ || at_end()) return fail();
     ++i_;  // ']'
-    return negated != has_newline ? 1 : 0;
+    return unknown || negated != has_newline ? 1 : 0;
   }
 
   unsigned fail() {

@@ -1,9 +1,19 @@
 #include "fuzz/fuzz_targets.h"
 
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
+#include <set>
+#include <string>
 #include <vector>
 
+#include "rules/keyword_shape.h"
+#include "rules/regex_span.h"
 #include "source/git/commit_parser.h"
 #include "source/git/git_delta.h"
 #include "source/git/multi_pack_index.h"
@@ -29,6 +39,62 @@ ObjectId id_from(const std::uint8_t* data, std::size_t size) {
   ObjectId id;
   for (std::size_t i = 0; i < id.bytes.size() && i < size; ++i) id.bytes[i] = data[i];
   return id;
+}
+
+// Bounds that keep one input fast: every start of the text is matched from,
+// and every short substring of the pattern and of a match is a keyword.
+constexpr std::size_t kMaxPattern = 256;
+constexpr std::size_t kMaxText = 256;
+constexpr std::size_t kMaxKeyword = 8;
+
+std::string lowercase(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Every short substring of `text`, lowercased as rule keywords are.
+void add_keywords(std::string_view text, std::set<std::string>& keywords) {
+  for (std::size_t at = 0; at < text.size(); ++at) {
+    for (std::size_t n = 1; n <= kMaxKeyword && at + n <= text.size(); ++n) {
+      keywords.insert(lowercase(text.substr(at, n)));
+    }
+  }
+}
+
+struct Match {
+  std::size_t begin;
+  std::size_t end;
+  friend auto operator<=>(const Match&, const Match&) = default;
+};
+
+// The match RE2 reports at each start of the text, with leftmost-first and
+// with leftmost-longest semantics: whichever a search window starts at, the
+// scanner finds one of these.
+std::vector<Match> matches_of(const std::string& pattern, std::string_view text) {
+  RE2::Options options;  // as the rule loader compiles a rule's regex
+  options.set_log_errors(false);
+  options.set_max_mem(64 << 20);
+  std::vector<Match> matches;
+  for (const bool longest : {false, true}) {
+    options.set_longest_match(longest);
+    const RE2 re(pattern, options);
+    if (!re.ok()) return {};
+    const re2::StringPiece whole(text.data(), text.size());
+    for (std::size_t start = 0; start <= text.size(); ++start) {
+      re2::StringPiece m;
+      if (re.Match(whole, start, text.size(), RE2::ANCHOR_START, &m, 1)) matches.push_back({start, start + m.size()});
+    }
+  }
+  std::sort(matches.begin(), matches.end());
+  matches.erase(std::unique(matches.begin(), matches.end()), matches.end());
+  return matches;
+}
+
+bool equals_folded(std::string_view text, std::string_view keyword) {
+  return std::equal(text.begin(), text.end(), keyword.begin(), keyword.end(), [](char t, char k) {
+    return std::tolower(static_cast<unsigned char>(t)) == static_cast<unsigned char>(k);
+  });
 }
 
 }  // namespace
@@ -84,6 +150,54 @@ void tree_listing(const std::uint8_t* data, std::size_t size) {
   CachedTree alone = tree_of(data + 2 + split, size - 2 - split);
   list_tree_entries(alone, nullptr);
   if (later.entry_offsets != alone.entry_offsets || later.complete != alone.complete) std::abort();
+}
+
+void pattern_analysis(const std::uint8_t* data, std::size_t size) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  const std::size_t nul = input.find('\0');
+  if (nul > kMaxPattern || size - nul - 1 > kMaxText) return;  // no NUL (npos), or too long
+  const std::string pattern(input.substr(0, nul));
+  const std::string_view text = input.substr(nul + 1);
+  const std::vector<Match> matches = matches_of(pattern, text);
+  if (matches.empty()) return;
+
+  // The line span: no match holds more line breaks than the bound.
+  if (const std::optional<unsigned> span = max_newlines_in_match(pattern)) {
+    for (const Match& m : matches) {
+      const auto newlines = std::count(text.begin() + static_cast<std::ptrdiff_t>(m.begin),
+                                       text.begin() + static_cast<std::ptrdiff_t>(m.end), '\n');
+      if (newlines > static_cast<std::ptrdiff_t>(*span)) {
+        std::fprintf(stderr, "the match at [%zu, %zu) holds %td line breaks; the bound is %u\n", m.begin, m.end,
+                     newlines, *span);
+        std::abort();
+      }
+    }
+  }
+
+  // Keyword shapes: a keyword with a shape is a literal every match holds,
+  // and the shape allows at least one of its occurrences in each match (the
+  // one the shape was read from). Keywords with a shape are among the first
+  // match's substrings; the pattern's own substrings test that no other
+  // keyword gets one.
+  std::set<std::string> keywords;
+  add_keywords(pattern, keywords);
+  add_keywords(text.substr(matches[0].begin, matches[0].end - matches[0].begin), keywords);
+  for (const std::string& keyword : keywords) {
+    const std::optional<KeywordShape> shape = keyword_shape(pattern, keyword);
+    if (!shape) continue;
+    for (const Match& m : matches) {
+      bool allowed = false;
+      for (std::size_t at = m.begin; at + keyword.size() <= m.end && !allowed; ++at) {
+        allowed =
+            equals_folded(text.substr(at, keyword.size()), keyword) && shape->allows(text, at, at + keyword.size());
+      }
+      if (!allowed) {
+        std::fprintf(stderr, "the shape of keyword \"%s\" rejects the match at [%zu, %zu)\n", keyword.c_str(), m.begin,
+                     m.end);
+        std::abort();
+      }
+    }
+  }
 }
 
 }  // namespace trawl::fuzz

@@ -1,7 +1,8 @@
 // The parsers that read untrusted bytes from a repository's object database,
-// each wrapped as a fuzz target: libFuzzer drives them in a fuzzing build
-// (TRAWL_FUZZ=ON), and the test suite replays the saved corpus through them
-// on every build.
+// each wrapped as a fuzz target, and what stage 2 reads off a rule's regex
+// (keyword shapes, the line span of a match) checked against RE2 itself:
+// libFuzzer drives them in a fuzzing build (TRAWL_FUZZ=ON), and the test
+// suite replays the saved corpus through them on every build.
 #pragma once
 
 #include <cstddef>
@@ -16,6 +17,10 @@ void pack_entry_header(const std::uint8_t* data, std::size_t size);
 void delta(const std::uint8_t* data, std::size_t size);
 void commit(const std::uint8_t* data, std::size_t size);
 void tree_listing(const std::uint8_t* data, std::size_t size);
+// A pattern, a NUL and a text: aborts when a keyword shape rejects the
+// keyword occurrence of a match RE2 finds in the text, or when a match spans
+// more lines than max_newlines_in_match allows.
+void pattern_analysis(const std::uint8_t* data, std::size_t size);
 
 struct Target {
   std::string_view name;  // also the corpus folder's name
@@ -28,6 +33,7 @@ inline constexpr Target kTargets[] = {
     {"delta", delta},
     {"commit", commit},
     {"tree_listing", tree_listing},
+    {"pattern_analysis", pattern_analysis},
 };
 
 }  // namespace trawl::fuzz
