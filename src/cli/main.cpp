@@ -220,7 +220,7 @@ int main(int argc, char** argv) {
   scan->add_option("--batch-size", scan_options.batch_bytes, "Bytes of blob content per batch")
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(std::uint64_t{1} << 16, std::uint64_t{1} << 34))
-      ->default_str("64MiB");
+      ->default_str("32MiB");
   scan->add_option("-j,--threads", scan_options.threads, "Worker threads (default: all cores)");
   scan->add_option("--memory-budget", scan_options.memory_budget, "Memory the blob reader may hold (e.g. 2GiB)")
       ->transform(CLI::AsSizeValue(false))

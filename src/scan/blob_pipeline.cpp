@@ -118,9 +118,10 @@ PipelineStats run_blob_pipeline(ContentSource& source, SkipLog& skips, const Sca
                                 const MatchingStarts& matching_starts) {
   const int threads =
       options.threads == 0 ? tbb::this_task_arena::max_concurrency() : static_cast<int>(options.threads);
-  // Per reading thread one batch filling; per thread two handed over (one
-  // being matched, one waiting), as many as the matchers can use at once.
-  const std::size_t tokens = 2 * static_cast<std::size_t>(threads);
+  // Per reading thread one batch filling; as many handed over as there are
+  // threads to match them (and at least two, so a device's stage 1 and the
+  // CPU's stage 2 overlap).
+  const std::size_t tokens = std::max<std::size_t>(2, static_cast<std::size_t>(threads));
   const std::uint64_t in_flight = static_cast<std::uint64_t>(threads) + tokens;
   const std::uint64_t batch_bytes =
       std::max<std::uint64_t>(std::uint64_t{1} << 16, std::min(options.batch_bytes, options.memory_budget / in_flight));

@@ -8,8 +8,8 @@
 // and stage 2 blob by blob in parallel on the CPU, or stage 1 serially on a
 // device (one batch at a time per prefilter, the device spreading it over
 // its GPUs) then stage 2 in parallel; `done` sees each matched batch on one
-// thread at a time. At most `tokens` batches are handed over and not yet
-// done: put() waits for one to finish. With one batch filling per reading
+// thread at a time. At most `tokens` batches (one per thread, two at least)
+// are handed over and not yet done: put() waits for one to finish. With one batch filling per reading
 // thread, the bytes held are bounded by (threads + tokens) * batch_bytes,
 // which the batch size is chosen to fit into the memory budget. Finished
 // batches' arenas are reused for the next ones.
@@ -30,7 +30,7 @@ namespace trawl {
 
 struct PipelineOptions {
   unsigned threads = 0;  // 0: all cores
-  std::uint64_t batch_bytes = 64ull << 20;
+  std::uint64_t batch_bytes = 32ull << 20;
   std::uint64_t memory_budget = 2ull << 30;  // bounds the batches alive at once
 };
 

@@ -26,7 +26,7 @@ struct CommonScanOptions {
   std::string baseline_path;    // an earlier report; empty: none
   unsigned threads = 0;         // 0: all cores
   std::uint64_t max_blob_size = 64ull << 20;
-  std::uint64_t batch_bytes = 64ull << 20;
+  std::uint64_t batch_bytes = 32ull << 20;
   std::uint64_t memory_budget = 2ull << 30;  // bounds the batches alive at once
   BackendRequest backend;                    // --backend, --gpus
   ScanProgress* progress = nullptr;          // optional
