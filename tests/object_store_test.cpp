@@ -25,29 +25,10 @@
 namespace trawl::test {
 namespace {
 
-ObjectId parse_id(const std::string& hex) {
-  ObjectId id;
-  for (std::size_t i = 0; i < 20; ++i) {
-    id.bytes[i] = static_cast<std::uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
-  }
-  return id;
-}
-
-std::vector<ObjectId> ids_from_lines(const std::string& listing) {
-  std::vector<ObjectId> ids;
-  std::istringstream in(listing);
-  for (std::string hex; in >> hex;) ids.push_back(parse_id(hex));
-  return ids;
-}
-
-std::vector<ObjectId> all_object_ids(GitRepo& repo) {
-  return ids_from_lines(repo.git("cat-file --batch-all-objects --batch-check='%(objectname)'"));
-}
-
 std::set<ObjectId> loose_object_ids(GitRepo& repo) {
   const CommandResult listing = run_command(
       "find objects -path 'objects/[0-9a-f][0-9a-f]/*' -type f | sed 's|^objects/||; s|/||'", repo.git_dir());
-  const std::vector<ObjectId> ids = ids_from_lines(listing.out);
+  const std::vector<ObjectId> ids = object_ids_in(listing.out);
   return {ids.begin(), ids.end()};
 }
 
@@ -130,7 +111,7 @@ TEST(ObjectStore, ReadsEveryObjectOfDeepDeltaChainsLikeLibgit2) {
       "verify-pack -v $(git rev-parse --git-dir)/objects/pack/*.idx | "
       "awk '$2 == \"tree\" && $6 >= 10' | wc -l");
   EXPECT_GT(std::stoi(deep_trees), 0);
-  const std::vector<ObjectId> ids = all_object_ids(repo);
+  const std::vector<ObjectId> ids = repo.object_ids();
   EXPECT_TRUE(expect_same_as_libgit2(repo.git_dir(), ids).empty());
   // A cache too small to hold a chain gives the same bytes.
   EXPECT_TRUE(expect_same_as_libgit2(repo.git_dir(), ids, 4096).empty());
@@ -142,7 +123,7 @@ TEST(ObjectStore, RebuildsEachEntryOnceWhenItsCacheHoldsTheChains) {
   grow_history(repo, 40, "a");
   repo.git("repack -q -a -d -f --depth=50 --window=250");
   // Commits asked for are not kept; trees and blobs are.
-  const std::vector<ObjectId> ids = ids_from_lines(
+  const std::vector<ObjectId> ids = object_ids_in(
       repo.git("cat-file --batch-all-objects --batch-check='%(objectname) %(objecttype)' | grep -v ' commit$' | "
                "cut -d' ' -f1"));
   const PackSet packs(repo.git_dir().string());
@@ -167,7 +148,7 @@ TEST(ObjectStore, ReadsSeveralPacksAndLeavesLooseObjectsToLibgit2) {
   EXPECT_EQ(repo.git("count-objects -v | grep '^packs:'"), "packs: 2\n");
   const std::set<ObjectId> loose = loose_object_ids(repo);
   ASSERT_FALSE(loose.empty());
-  EXPECT_EQ(expect_same_as_libgit2(repo.git_dir(), all_object_ids(repo)), loose);
+  EXPECT_EQ(expect_same_as_libgit2(repo.git_dir(), repo.object_ids()), loose);
   const PackSet packs(repo.git_dir().string());
   EXPECT_EQ(packs.size(), 2u);
   EXPECT_EQ(ObjectStore(packs).pack_count(), 2u);
@@ -182,7 +163,7 @@ TEST(ObjectStore, ReadsObjectsThatSeveralPacksHoldThroughAMultiPackIndex) {
   repo.git("repack -q -a");  // a second pack holding everything again
   repo.git("multi-pack-index write");
   ASSERT_TRUE(std::filesystem::exists(repo.git_dir() / "objects/pack/multi-pack-index"));
-  EXPECT_TRUE(expect_same_as_libgit2(repo.git_dir(), all_object_ids(repo)).empty());
+  EXPECT_TRUE(expect_same_as_libgit2(repo.git_dir(), repo.object_ids()).empty());
 }
 
 TEST(ObjectStore, ReadsAThinPackFixedUpWithRefDeltaBases) {
@@ -191,7 +172,7 @@ TEST(ObjectStore, ReadsAThinPackFixedUpWithRefDeltaBases) {
   GitRepo target(dir.path() / "target", true);
   fetch_thin_pack(source, target);
   EXPECT_EQ(target.git("count-objects -v | grep '^packs:'"), "packs: 2\n");
-  EXPECT_TRUE(expect_same_as_libgit2(target.git_dir(), all_object_ids(target)).empty());
+  EXPECT_TRUE(expect_same_as_libgit2(target.git_dir(), target.object_ids()).empty());
 }
 
 TEST(ObjectStore, ReturnsNothingRatherThanWrongBytesFromDamagedPacks) {
@@ -199,7 +180,7 @@ TEST(ObjectStore, ReturnsNothingRatherThanWrongBytesFromDamagedPacks) {
   GitRepo repo(dir.path() / "repo");
   grow_history(repo, 30, "a");
   repo.git("repack -q -a -d -f --depth=50 --window=250");
-  const std::vector<ObjectId> ids = all_object_ids(repo);
+  const std::vector<ObjectId> ids = repo.object_ids();
   const std::map<ObjectId, Object> good = read_all_with_libgit2(repo.git_dir(), ids);
   ASSERT_EQ(good.size(), ids.size());
 
@@ -248,7 +229,7 @@ TEST(ObjectStore, ReadsTheRepositoryNamedByTrawlTestRepo) {
   const char* path = std::getenv("TRAWL_TEST_REPO");
   if (path == nullptr) GTEST_SKIP() << "TRAWL_TEST_REPO is not set: no external repository to compare on";
   GitRepo repo{std::filesystem::path(path), GitRepo::kExisting};
-  const std::vector<ObjectId> ids = all_object_ids(repo);
+  const std::vector<ObjectId> ids = repo.object_ids();
   const std::set<ObjectId> not_returned = expect_same_as_libgit2(repo.git_dir(), ids);
   const std::set<ObjectId> loose = loose_object_ids(repo);
   for (const ObjectId& id : not_returned) EXPECT_TRUE(loose.contains(id)) << "packed but not read: " << id.hex();

@@ -25,20 +25,6 @@
 namespace trawl::test {
 namespace {
 
-std::vector<ObjectId> blob_ids(GitRepo& repo) {
-  const std::string listing = repo.git(
-      "cat-file --batch-all-objects --batch-check='%(objectname) %(objecttype)' | grep ' blob$' | cut -d' ' -f1");
-  std::vector<ObjectId> ids;
-  std::istringstream in(listing);
-  for (std::string hex; in >> hex;) {
-    ObjectId id;
-    for (std::size_t i = 0; i < 20; ++i)
-      id.bytes[i] = static_cast<std::uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
-    ids.push_back(id);
-  }
-  return ids;
-}
-
 struct ReadResult {
   std::map<ObjectId, std::string> blobs;
   BlobReadStats stats;
@@ -65,7 +51,7 @@ ReadResult read_all(const std::filesystem::path& git_dir, const std::vector<Obje
 }
 
 void expect_same_as_libgit2(GitRepo& repo, std::uint64_t expect_from_packs_at_least) {
-  const std::vector<ObjectId> ids = blob_ids(repo);
+  const std::vector<ObjectId> ids = repo.object_ids("blob");
   ASSERT_FALSE(ids.empty());
   const ReadResult packs = read_all(repo.git_dir(), ids, BlobSource::kPacks);
   const ReadResult libgit2 = read_all(repo.git_dir(), ids, BlobSource::kLibgit2);
@@ -117,7 +103,7 @@ TEST(PackReader, ReadsEachObjectOnceFromThePackTheMultiPackIndexPrefers) {
       repo.git("multi-pack-index verify && ls $(git rev-parse --git-dir)/objects/pack/ | grep -c '\\.pack$'");
   EXPECT_NE(midx.find('2'), std::string::npos);
   expect_same_as_libgit2(repo, 0);
-  const std::vector<ObjectId> ids = blob_ids(repo);
+  const std::vector<ObjectId> ids = repo.object_ids("blob");
   const auto index = MultiPackIndex::load((repo.git_dir() / "objects/pack/multi-pack-index").string());
   ASSERT_TRUE(index.has_value());
   ASSERT_EQ(index->pack_names().size(), 2u);
@@ -144,7 +130,7 @@ TEST(PackReader, SkipsDamagedEntriesWithoutCrashingOrDeliveringWrongBytes) {
   GitRepo repo(dir.path() / "repo");
   grow_history(repo, 30, "a");
   repo.git("repack -q -a -d -f --depth=50 --window=250");
-  const std::vector<ObjectId> ids = blob_ids(repo);
+  const std::vector<ObjectId> ids = repo.object_ids("blob");
   const ReadResult good = read_all(repo.git_dir(), ids, BlobSource::kLibgit2);
 
   std::filesystem::path pack;
@@ -235,7 +221,7 @@ TEST(PackReader, LeavesEntriesThatFailTheirIndexCrcToLibgit2LikeTheObjectStore) 
     bytes[8 + 256 * 4 + 20 * index->object_count() + 4 * std::size_t{*position} + 3] ^= 0x01;
   });
 
-  const std::vector<ObjectId> ids = blob_ids(repo);
+  const std::vector<ObjectId> ids = repo.object_ids("blob");
   ASSERT_EQ(ids.size(), 4u);
   {
     const PackSet packs(repo.git_dir().string());

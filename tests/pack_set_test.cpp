@@ -16,21 +16,6 @@
 namespace trawl::test {
 namespace {
 
-ObjectId parse_id(const std::string& hex) {
-  ObjectId id;
-  for (std::size_t i = 0; i < 20; ++i) {
-    id.bytes[i] = static_cast<std::uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
-  }
-  return id;
-}
-
-std::vector<ObjectId> all_object_ids(GitRepo& repo) {
-  std::vector<ObjectId> ids;
-  std::istringstream in(repo.git("cat-file --batch-all-objects --batch-check='%(objectname)'"));
-  for (std::string hex; in >> hex;) ids.push_back(parse_id(hex));
-  return ids;
-}
-
 TEST(PackSet, AScanReadsEachPackIndexOnce) {
   TempDir dir;
   std::ofstream(dir.path() / "rules.toml") << kTestTokenRule;
@@ -67,7 +52,7 @@ TEST(PackSet, FindsObjectsInThePackTheMultiPackIndexPrefers) {
   grow_history(repo, 10, "b");
   repo.git("repack -q -a");  // a second pack holding everything again
   repo.git("multi-pack-index write");
-  const std::vector<ObjectId> ids = all_object_ids(repo);
+  const std::vector<ObjectId> ids = repo.object_ids();
   const PackSet packs(repo.git_dir().string());
   ASSERT_EQ(packs.size(), 2u);
   const auto midx = MultiPackIndex::load((repo.git_dir() / "objects/pack/multi-pack-index").string());

@@ -107,4 +107,25 @@ std::filesystem::path GitRepo::loose_object_path(const std::string& id) const {
   return git_dir() / "objects" / id.substr(0, 2) / id.substr(2);
 }
 
+ObjectId parse_object_id(std::string_view hex) {
+  ObjectId id;
+  for (std::size_t i = 0; i < id.bytes.size(); ++i) {
+    id.bytes[i] = static_cast<std::uint8_t>(std::stoi(std::string(hex.substr(2 * i, 2)), nullptr, 16));
+  }
+  return id;
+}
+
+std::vector<ObjectId> object_ids_in(const std::string& listing) {
+  std::vector<ObjectId> ids;
+  std::istringstream in(listing);
+  for (std::string hex; in >> hex;) ids.push_back(parse_object_id(hex));
+  return ids;
+}
+
+std::vector<ObjectId> GitRepo::object_ids(const std::string& type) {
+  if (type.empty()) return object_ids_in(git("cat-file --batch-all-objects --batch-check='%(objectname)'"));
+  return object_ids_in(git("cat-file --batch-all-objects --batch-check='%(objectname) %(objecttype)' | grep ' " + type +
+                           "$' | cut -d' ' -f1"));
+}
+
 }  // namespace trawl::test

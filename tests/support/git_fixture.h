@@ -5,6 +5,10 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
+#include <vector>
+
+#include "content/object_id.h"
 
 namespace trawl::test {
 
@@ -32,6 +36,11 @@ CommandResult run_command(const std::string& command, const std::filesystem::pat
 // Quotes `s` for /bin/sh.
 std::string shell_quote(const std::string& s);
 
+// The object id written in the first 40 hex digits of `hex`.
+ObjectId parse_object_id(std::string_view hex);
+// Every object id in `listing` (whitespace-separated hex ids).
+std::vector<ObjectId> object_ids_in(const std::string& listing);
+
 class GitRepo {
  public:
   // Creates a repository (with a work tree unless `bare`) under `dir`.
@@ -54,6 +63,8 @@ class GitRepo {
   // Path of the loose object file for `id`.
   std::filesystem::path loose_object_path(const std::string& id) const;
   std::filesystem::path git_dir() const;
+  // Every object in the repository, or those of one type ("blob", "commit").
+  std::vector<ObjectId> object_ids(const std::string& type = "");
 
  private:
   std::filesystem::path dir_;
