@@ -143,15 +143,19 @@ TRAWL_HOST_DEVICE inline void scan_tokens_in_range(const EntropyTableView& table
       if (q < limit) s = token_symbol(bytes[q]);
     }
     const std::uint32_t length = q - p;
-    const std::uint64_t entropy = run_entropy_fixed(table, bytes, p, length, counts);
     if (length > kMaxTokenLength) {
-      // Too long to be a token (embedded data, a long identifier): skip to its end.
+      // Too long to be a token (embedded data, a long identifier): skip to its
+      // end. Its entropy is not needed (the table stops at kMaxTokenLength).
+      for (std::uint32_t i = p; i < q; ++i) counts[token_symbol(bytes[i])] = 0;
       while (q < end && token_symbol(bytes[q]) != kNotTokenSymbol) ++q;
-    } else if (length >= kMinTokenLength && !(plus_slash && dash_underscore) && entropy > table.threshold_fixed) {
-      const TokenAlphabet alphabet = !beyond_hex       ? TokenAlphabet::kHex
-                                     : dash_underscore ? TokenAlphabet::kBase64Url
-                                                       : TokenAlphabet::kBase64;
-      on_token(p, length, alphabet, entropy);
+    } else {
+      const std::uint64_t entropy = run_entropy_fixed(table, bytes, p, length, counts);
+      if (length >= kMinTokenLength && !(plus_slash && dash_underscore) && entropy > table.threshold_fixed) {
+        const TokenAlphabet alphabet = !beyond_hex       ? TokenAlphabet::kHex
+                                       : dash_underscore ? TokenAlphabet::kBase64Url
+                                                         : TokenAlphabet::kBase64;
+        on_token(p, length, alphabet, entropy);
+      }
     }
     p = q;
   }

@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "rules/keyword_shape.h"
@@ -65,7 +66,8 @@ void add_keywords(std::string_view text, std::set<std::string>& keywords) {
 struct Match {
   std::size_t begin;
   std::size_t end;
-  friend auto operator<=>(const Match&, const Match&) = default;
+  friend bool operator==(const Match&, const Match&) = default;
+  friend bool operator<(const Match& a, const Match& b) { return std::tie(a.begin, a.end) < std::tie(b.begin, b.end); }
 };
 
 // The match RE2 reports at each start of the text, with leftmost-first and
