@@ -184,6 +184,7 @@ TEST_F(RuleLoaderFiles, AnExtendChainOfMoreThanEightFilesIsAnError) {
     return n;
   };
   std::vector<std::string> files;
+  files.reserve(20);
   for (int i = 0; i < 20; ++i) {
     files.push_back(write(name(i), i == 19 ? kRule : "[extend]\npath = \"" + name(i + 1) + "\"\n"));
   }
