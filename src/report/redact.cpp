@@ -63,6 +63,7 @@ void redact_report(std::vector<Finding>& findings, std::vector<SecretTimeline>& 
                    std::string_view key) {
   if (percent == 0) return;
   std::vector<std::string> secrets;
+  secrets.reserve(findings.size() + timelines.size());
   for (const Finding& f : findings) secrets.push_back(f.secret);
   for (const SecretTimeline& t : timelines) secrets.push_back(t.secret);
   const SecretMasker masker(percent, secrets);
