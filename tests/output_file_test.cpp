@@ -2,7 +2,10 @@
 // streamed into a new 0600 temporary file, and renamed over the target only
 // when complete; an abandoned report leaves nothing behind.
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -70,6 +73,63 @@ TEST(ReportOutput, AnAbandonedReportLeavesNothingBehind) {
     output.stream() << "half a report";
   }
   EXPECT_TRUE(names_in(dir.path()).empty());
+}
+
+std::string error_of(const std::string& path) {
+  try {
+    ReportOutput output(path);
+  } catch (const ReportPathError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(ReportOutput, RefusesAFifoADirectoryASocketAndADeviceAtThePath) {
+  TempDir dir;
+  const std::string fifo = (dir.path() / "planted.fifo").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0666), 0);
+  // Opening a FIFO nobody reads would block: refusing it must not open it.
+  EXPECT_EQ(error_of(fifo), "the report path '" + fifo +
+                                "' is a FIFO; a report is only written to a new file (or to standard output with -)");
+  const std::string directory = dir.path().string();
+  EXPECT_EQ(error_of(directory),
+            "the report path '" + directory +
+                "' is a directory; a report is only written to a new file (or to standard output with -)");
+  const std::string socket_path = (dir.path() / "s.sock").string();
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  ASSERT_LT(socket_path.size(), sizeof address.sun_path);
+  socket_path.copy(address.sun_path, socket_path.size());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+  EXPECT_EQ(error_of(socket_path),
+            "the report path '" + socket_path +
+                "' is a socket; a report is only written to a new file (or to standard output with -)");
+  ::close(fd);
+  EXPECT_EQ(error_of("/dev/null"),
+            "the report path '/dev/null' is a character device; a report is only written to a new file (or to "
+            "standard output with -)");
+  // Nothing was created beside them.
+  EXPECT_EQ(names_in(dir.path()), (std::vector<std::string>{"planted.fifo", "s.sock"}));
+}
+
+TEST(ReportOutput, ASymlinkAtThePathIsReplacedNeverWrittenThrough) {
+  TempDir dir;
+  const auto fifo = dir.path() / "planted.fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0666), 0);
+  const auto link = dir.path() / "report.json";
+  std::filesystem::create_symlink(fifo, link);
+  {
+    ReportOutput output(link.string());
+    output.stream() << "the report\n";
+    output.commit();
+  }
+  EXPECT_TRUE(std::filesystem::is_fifo(fifo));
+  EXPECT_TRUE(std::filesystem::is_regular_file(std::filesystem::symlink_status(link)));
+  std::stringstream text;
+  text << std::ifstream(link).rdbuf();
+  EXPECT_EQ(text.str(), "the report\n");
 }
 
 }  // namespace

@@ -1,20 +1,23 @@
 // The trawl command line: parses flags, runs a scan (history, staged changes
 // or a directory), writes the report and maps outcomes to exit codes (0
 // clean, 1 findings, 2 usage or configuration error, 3 the scan itself
-// failed).
+// failed, 4 objects could not be read and --fail-on-skip was given).
 #include <CLI/CLI.hpp>
 
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <iostream>
 #include <map>
 
 #include "cli/progress.h"
 #include "cli/rule_examples.h"
+#include "content/text_escape.h"
 #include "engine/backends.h"
 #include "report/finding_sink.h"
+#include "report/redact.h"
 #include "report/reports.h"
 #include "rules/rule_loader.h"
 #include "scan/scans.h"
@@ -23,6 +26,10 @@ namespace {
 
 constexpr int kExitUsage = 2;
 constexpr int kExitScanFailed = 3;
+constexpr int kExitUnreadable = 4;
+// More worker threads than any machine trawl runs on has cores: a larger
+// -j is a typing error, not a wish for a million threads.
+constexpr unsigned kMaxThreads = 1024;
 
 std::string version_text() {
   std::string text = "trawl " TRAWL_VERSION "\nbackends:\n";
@@ -41,6 +48,7 @@ struct ReportFlags {
   int exit_code = 1;
   bool verbose = false;
   bool no_progress = false;
+  bool fail_on_skip = false;
 };
 
 // Seconds since the epoch for YYYY-MM-DD, optionally followed by THH:MM or
@@ -62,9 +70,19 @@ std::int64_t parse_since(const std::string& text) {
   if (fields != 3 || used != text.size() || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31) {
     throw trawl::UsageError("--since '" + text + "': expected YYYY-MM-DD[THH:MM[:SS]]");
   }
+  const std::tm asked = tm;
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
-  return static_cast<std::int64_t>(timegm(&tm));
+  const std::time_t seconds = timegm(&tm);
+  // timegm normalises 2024-02-31 to 2024-03-02 and 25:00 to the next day:
+  // a date that does not come back as written does not exist.
+  std::tm back{};
+  if (gmtime_r(&seconds, &back) == nullptr || back.tm_year + 1900 != asked.tm_year || back.tm_mon + 1 != asked.tm_mon ||
+      back.tm_mday != asked.tm_mday || back.tm_hour != asked.tm_hour || back.tm_min != asked.tm_min ||
+      back.tm_sec != asked.tm_sec) {
+    throw trawl::UsageError("--since '" + text + "': no such date or time");
+  }
+  return static_cast<std::int64_t>(seconds);
 }
 
 // --range A..B: commits reachable from B and not from A; "A.." means A..HEAD.
@@ -77,19 +95,45 @@ void apply_range(const std::string& range, trawl::HistoryScope& scope) {
   scope.tip = dots + 2 < range.size() ? range.substr(dots + 2) : "HEAD";
 }
 
-void print_skipped(const trawl::ScanResult& result) {
+// Each skipped object's id (a path for files) and detail, escaped and, with
+// --redact, with every secret the scan found masked.
+void print_skipped(const trawl::ScanResult& result, unsigned redact) {
+  std::vector<std::string> secrets;
+  if (redact > 0) {
+    for (const trawl::Finding& f : result.findings) secrets.push_back(f.secret);
+  }
+  const trawl::SecretMasker masker(redact, secrets);
+  const auto shown = [&](const std::string& text) { return trawl::escape_text(masker.mask(text), true); };
   for (const trawl::SkippedObject& s : result.skipped) {
-    std::cerr << "trawl: skipped " << trawl::skip_reason_name(s.reason) << " " << s.id;
-    if (!s.detail.empty()) std::cerr << ": " << s.detail;
+    std::cerr << "trawl: skipped " << trawl::skip_reason_name(s.reason) << " " << shown(s.id);
+    if (!s.detail.empty()) std::cerr << ": " << shown(s.detail);
     std::cerr << "\n";
   }
 }
 
-// Prints the summary (and the skipped objects when asked); returns the exit code.
+// Errors may quote a scanned repository's rules file (a rule id, a regex):
+// escaped, they cannot drive the terminal.
+int usage_error(const std::exception& e) {
+  std::cerr << "trawl: error: " << trawl::escape_text(e.what(), true) << "\n";
+  return kExitUsage;
+}
+
+// The key of a redacted report's secret digests: TRAWL_REDACT_KEY, else a
+// random one (ReportSink). An environment variable, not a flag, so it does
+// not show in the process list.
+std::string redact_key() {
+  const char* key = std::getenv("TRAWL_REDACT_KEY");
+  return key == nullptr ? std::string() : std::string(key);
+}
+
+// Prints the summary (and the skipped objects when asked); returns the exit
+// code: findings first, then (with --fail-on-skip) objects not read.
 int finish(const ReportFlags& flags, const trawl::ScanResult& result) {
-  if (flags.verbose) print_skipped(result);
+  if (flags.verbose) print_skipped(result, flags.redact);
   std::cerr << trawl::format_summary(result.summary);
-  return result.findings.empty() ? 0 : flags.exit_code;
+  if (!result.findings.empty() && flags.exit_code != 0) return flags.exit_code;
+  if (flags.fail_on_skip && result.summary.unreadable > 0) return kExitUnreadable;
+  return 0;
 }
 
 int run_scan(trawl::GitScanOptions options, const ReportFlags& flags, const std::string& range,
@@ -100,7 +144,7 @@ int run_scan(trawl::GitScanOptions options, const ReportFlags& flags, const std:
   if (!branch.empty()) options.scope.tip = branch;
   if (!since.empty()) options.scope.since = parse_since(since);
 
-  trawl::ReportSink report(format, flags.report_path, flags.redact);
+  trawl::ReportSink report(format, flags.report_path, flags.redact, redact_key());
   trawl::ScanProgress progress;
   options.progress = &progress;
   trawl::ScanResult result;
@@ -113,7 +157,7 @@ int run_scan(trawl::GitScanOptions options, const ReportFlags& flags, const std:
 
 int run_file_scan(const trawl::FileScanOptions& options, const ReportFlags& flags, bool staged) {
   const trawl::ReportFormat format = trawl::parse_report_format(flags.report_format);
-  trawl::ReportSink report(format, flags.report_path, flags.redact);
+  trawl::ReportSink report(format, flags.report_path, flags.redact, redact_key());
   const trawl::ScanResult result = staged ? trawl::scan_staged(options, std::cerr, {&report})
                                           : trawl::scan_directory(options, std::cin, std::cerr, {&report});
   return finish(flags, result);
@@ -123,9 +167,14 @@ void add_report_flags(CLI::App* command, ReportFlags& flags) {
   command->add_option("-f,--report-format", flags.report_format, "json, jsonl, sarif, csv, gitleaks or text")
       ->capture_default_str();
   command->add_option("-r,--report-path", flags.report_path, "Write the report here (mode 0600); default: stdout");
-  command->add_flag("--redact{100}", flags.redact, "Mask secrets in the report; --redact=PERCENT masks part of each");
-  command->add_option("--exit-code", flags.exit_code, "Exit code when there are findings")->capture_default_str();
+  command->add_flag("--redact{100}", flags.redact, "Mask secrets in the report; --redact=PERCENT masks part of each")
+      ->check(CLI::Range(0U, 100U));
+  command->add_option("--exit-code", flags.exit_code, "Exit code when there are findings (0 to 255)")
+      ->check(CLI::Range(0, 255))
+      ->capture_default_str();
   command->add_flag("-v,--verbose", flags.verbose, "List every skipped object");
+  command->add_flag("--fail-on-skip", flags.fail_on_skip,
+                    "Exit 4 when objects or files could not be read (missing, corrupt, unreadable)");
 }
 
 void add_rules_flags(CLI::App* command, std::string& config, bool& no_repo_config, std::string& baseline) {
@@ -221,7 +270,8 @@ int main(int argc, char** argv) {
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(std::uint64_t{1} << 16, std::uint64_t{1} << 34))
       ->default_str("32MiB");
-  scan->add_option("-j,--threads", scan_options.threads, "Worker threads (default: all cores)");
+  scan->add_option("-j,--threads", scan_options.threads, "Worker threads, at most 1024 (default: all cores)")
+      ->check(CLI::Range(0U, kMaxThreads));
   scan->add_option("--memory-budget", scan_options.memory_budget, "Memory the blob reader may hold (e.g. 2GiB)")
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(std::uint64_t{1} << 20, ~std::uint64_t{0}))
@@ -262,7 +312,8 @@ int main(int argc, char** argv) {
   add_rules_flags(dir, dir_options.config_path, dir_options.no_repo_config, dir_options.baseline_path);
   add_report_flags(dir, report_flags);
   add_size_flag(dir, dir_options.max_blob_size, "Skip files larger than this (e.g. 64MiB)");
-  dir->add_option("-j,--threads", dir_options.threads, "Worker threads (default: all cores)");
+  dir->add_option("-j,--threads", dir_options.threads, "Worker threads, at most 1024 (default: all cores)")
+      ->check(CLI::Range(0U, kMaxThreads));
   add_backend_flags(dir, dir_options.backend);
 
   CLI::App* rules = app.add_subcommand("rules", "List or check rules");
@@ -304,19 +355,17 @@ int main(int argc, char** argv) {
     if (list->parsed()) return run_rules_list(list_config);
     if (check->parsed()) return run_rules_check(check_file);
   } catch (const trawl::ConfigError& e) {
-    std::cerr << "trawl: error: " << e.what() << "\n";
-    return kExitUsage;
+    return usage_error(e);
   } catch (const trawl::SuppressionFileError& e) {
-    std::cerr << "trawl: error: " << e.what() << "\n";
-    return kExitUsage;
+    return usage_error(e);
   } catch (const trawl::UsageError& e) {
-    std::cerr << "trawl: error: " << e.what() << "\n";
-    return kExitUsage;
+    return usage_error(e);
+  } catch (const trawl::ReportPathError& e) {
+    return usage_error(e);
   } catch (const std::invalid_argument& e) {
-    std::cerr << "trawl: error: " << e.what() << "\n";
-    return kExitUsage;
+    return usage_error(e);
   } catch (const std::exception& e) {
-    std::cerr << "trawl: error: the scan failed: " << e.what() << "\n";
+    std::cerr << "trawl: error: the scan failed: " << trawl::escape_text(e.what(), true) << "\n";
     return kExitScanFailed;
   }
   return kExitUsage;

@@ -1,6 +1,12 @@
 #include "content/sha256.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
 #include <openssl/sha.h>
+
+#include <limits>
+#include <stdexcept>
 
 namespace trawl {
 
@@ -23,6 +29,27 @@ std::string to_hex(const std::uint8_t* bytes, std::size_t size) {
 std::string sha256_hex(std::string_view data) {
   const Sha256Digest digest = sha256(data);
   return to_hex(digest.data(), digest.size());
+}
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
+  Sha256Digest digest{};
+  unsigned int length = 0;
+  if (key.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()) ||
+      HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+           data.size(), digest.data(), &length) == nullptr ||
+      length != digest.size()) {
+    throw std::runtime_error("HMAC-SHA256 failed");
+  }
+  return to_hex(digest.data(), digest.size());
+}
+
+std::string random_bytes(std::size_t size) {
+  std::string bytes(size, '\0');
+  if (size > static_cast<std::size_t>(std::numeric_limits<int>::max()) ||
+      RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(size)) != 1) {
+    throw std::runtime_error("no random bytes from the system");
+  }
+  return bytes;
 }
 
 }  // namespace trawl

@@ -26,6 +26,21 @@ std::string_view skip_reason_name(SkipReason reason) {
   return "unknown";
 }
 
+bool is_unreadable(SkipReason reason) {
+  switch (reason) {
+    case SkipReason::kBinary:
+    case SkipReason::kTooLarge:
+    case SkipReason::kLfsPointer:
+    case SkipReason::kSubmodule:
+      return false;
+    case SkipReason::kMissingObject:
+    case SkipReason::kCorruptObject:
+    case SkipReason::kUnreadableRef:
+      return true;
+  }
+  return true;
+}
+
 void SkipLog::add(SkipReason reason, std::string id, std::string detail) {
   std::lock_guard lock(mutex_);
   std::string key(skip_reason_name(reason));

@@ -26,6 +26,12 @@ inline constexpr std::size_t kSkipReasonCount = 7;
 // The name used in the summary and reports, e.g. "binary", "missing_object".
 std::string_view skip_reason_name(SkipReason reason);
 
+// True when the object was meant to be scanned but could not be read (it is
+// missing, corrupt or unresolvable), so findings in it are unknown; false
+// for what the scan's policy leaves out (binary, too large, LFS pointers,
+// submodules). --fail-on-skip fails a run on the former.
+bool is_unreadable(SkipReason reason);
+
 struct SkippedObject {
   SkipReason reason;
   std::string id;      // object id (hex) or ref name

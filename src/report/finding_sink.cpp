@@ -2,25 +2,30 @@
 
 #include <unistd.h>
 
+#include "content/sha256.h"
 #include "report/redact.h"
 
 namespace trawl {
 
-ReportSink::ReportSink(ReportFormat format, const std::string& path, unsigned redact_percent)
-    : format_(format), redact_(redact_percent), output_(path) {}
+namespace {
 
-void ReportSink::on_finding(const Finding& finding) {
-  Finding shown = finding;
-  redact_finding(shown, redact_);
-  write_jsonl_finding(output_.stream(), shown);
-}
+constexpr std::size_t kRandomKeyBytes = 32;
+
+}  // namespace
+
+ReportSink::ReportSink(ReportFormat format, const std::string& path, unsigned redact_percent, std::string redact_key)
+    : format_(format),
+      redact_(redact_percent),
+      redact_key_(redact_key.empty() && redact_percent > 0 ? random_bytes(kRandomKeyBytes) : std::move(redact_key)),
+      output_(path) {}
+
+void ReportSink::on_finding(const Finding& finding) { write_jsonl_finding(output_.stream(), finding); }
 
 void ReportSink::finish(const ReportContent& content) {
   if (!streams()) {
     std::vector<Finding> findings = content.findings;
     std::vector<SecretTimeline> secrets = content.secrets;
-    redact_findings(findings, redact_);
-    redact_timelines(secrets, redact_);
+    redact_report(findings, secrets, redact_, redact_key_);
     const bool colour = output_.to_stdout() && ::isatty(STDOUT_FILENO) == 1;
     write_report(output_.stream(), format_, {findings, secrets, content.summary}, colour);
   }

@@ -30,21 +30,26 @@ class FindingSink {
 };
 
 // A report in one format, to a file or standard output (output_file.h),
-// every secret masked as --redact asks. jsonl streams its findings; every
-// other format is written when the scan finishes. The report file is
-// created when the sink is, before the scan starts.
+// every secret masked as --redact asks (redact.h). jsonl streams its
+// findings, except when redacted: a finding's text may hold a secret found
+// later, so a redacted jsonl report is written when the scan finishes, as
+// every other format is. The report file is created when the sink is,
+// before the scan starts.
 class ReportSink final : public FindingSink {
  public:
-  // Throws std::runtime_error naming the path when it cannot be created.
-  ReportSink(ReportFormat format, const std::string& path, unsigned redact_percent);
+  // `redact_key` keys the digests of a redacted report's secrets; empty: a
+  // random key, made here and never written. Throws ReportPathError naming
+  // the path when it cannot be used.
+  ReportSink(ReportFormat format, const std::string& path, unsigned redact_percent, std::string redact_key = {});
 
-  bool streams() const override { return format_ == ReportFormat::kJsonl; }
+  bool streams() const override { return format_ == ReportFormat::kJsonl && redact_ == 0; }
   void on_finding(const Finding& finding) override;
   void finish(const ReportContent& content) override;
 
  private:
   ReportFormat format_;
   unsigned redact_;
+  std::string redact_key_;
   ReportOutput output_;
 };
 

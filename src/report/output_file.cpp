@@ -30,11 +30,26 @@ void write_all(int fd, const char* data, std::size_t size, const std::string& pa
   }
 }
 
-// A device or pipe (/dev/null, /dev/stdout, a fifo) is written in place:
-// renaming a file over it would replace the device.
-bool is_special_file(const std::string& path) {
+const char* kind_of(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  return "not a regular file";
+}
+
+// What is at the path itself (a symlink is not followed: the rename replaces
+// it) must be nothing or a regular file.
+void require_replaceable(const std::string& path) {
   struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode);
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return;
+    throw ReportPathError("cannot use '" + path + "' as the report path: " + std::strerror(errno));
+  }
+  if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) return;
+  throw ReportPathError("the report path '" + path + "' is " + kind_of(st.st_mode) +
+                        "; a report is only written to a new file (or to standard output with -)");
 }
 
 }  // namespace
@@ -91,18 +106,12 @@ class ReportOutput::FileBuffer final : public std::streambuf {
 
 ReportOutput::ReportOutput(std::string path) : path_(std::move(path)) {
   if (to_stdout()) return;
-  int fd = -1;
-  if (is_special_file(path_)) {
-    fd = ::open(path_.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
-    if (fd < 0) throw io_error("open", path_);
-    buffer_ = std::make_unique<FileBuffer>(fd, path_);
-  } else {
-    temporary_ = path_ + ".XXXXXX";
-    // mkstemp creates the file anew (O_EXCL), mode 0600.
-    fd = mkstemp(temporary_.data());
-    if (fd < 0) throw io_error("create a report next to", path_);
-    buffer_ = std::make_unique<FileBuffer>(fd, temporary_);
-  }
+  require_replaceable(path_);
+  temporary_ = path_ + ".XXXXXX";
+  // mkstemp creates the file anew (O_CREAT | O_EXCL), mode 0600.
+  const int fd = mkostemp(temporary_.data(), O_CLOEXEC);
+  if (fd < 0) throw ReportPathError("cannot create a report next to '" + path_ + "': " + std::strerror(errno));
+  buffer_ = std::make_unique<FileBuffer>(fd, temporary_);
   file_ = std::make_unique<std::ostream>(buffer_.get());
   file_->exceptions(std::ios::badbit);
 }
@@ -122,7 +131,6 @@ void ReportOutput::commit() {
   }
   file_->flush();
   buffer_->close();
-  if (temporary_.empty()) return;
   if (std::rename(temporary_.c_str(), path_.c_str()) != 0) throw io_error("write the report", path_);
   temporary_.clear();
 }

@@ -5,18 +5,32 @@
 // piped. A reader of a report file never sees a half written report, and no
 // other user can read one. The temporary file is created when the output is
 // made, before the scan, so an unwritable report path fails at once.
+//
+// A report is never written into what is already at the path: a FIFO,
+// socket, device or directory there (which another user may have planted to
+// receive the report, or to hang the scan on a FIFO nobody reads) is refused;
+// a regular file or a symlink there is replaced, never written through.
+// Standard output is asked for with "-".
 #pragma once
 
 #include <memory>
 #include <ostream>
+#include <stdexcept>
 #include <streambuf>
 #include <string>
 
 namespace trawl {
 
+// A report path that cannot be used: a usage error (exit code 2).
+class ReportPathError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 class ReportOutput {
  public:
-  // Throws std::runtime_error naming the path when it cannot be written.
+  // Throws ReportPathError naming the path when it is not a regular file (or
+  // nothing) or a new file cannot be created beside it.
   explicit ReportOutput(std::string path);
   ~ReportOutput();
   ReportOutput(const ReportOutput&) = delete;
@@ -24,15 +38,14 @@ class ReportOutput {
 
   bool to_stdout() const { return path_.empty() || path_ == "-"; }
   std::ostream& stream();
-  // Completes the report: renames the temporary file over the target (or
-  // finishes writing a special file), or flushes standard output. Throws
-  // std::runtime_error naming the path.
+  // Completes the report: renames the temporary file over the target, or
+  // flushes standard output. Throws std::runtime_error naming the path.
   void commit();
 
  private:
   class FileBuffer;
   std::string path_;
-  std::string temporary_;  // empty when writing in place or to stdout
+  std::string temporary_;  // empty when writing to stdout or once committed
   std::unique_ptr<FileBuffer> buffer_;
   std::unique_ptr<std::ostream> file_;
 };

@@ -6,16 +6,53 @@
 #include <map>
 #include <stdexcept>
 
+#include "content/text_escape.h"
+
 namespace trawl {
 namespace {
 
 using nlohmann::ordered_json;
 
 constexpr int kIndent = 2;
-// Invalid UTF-8 in a blob must not abort the report: replace it.
+// escape_text leaves no invalid UTF-8; should any remain, it must not abort
+// the report.
 constexpr auto kReplace = ordered_json::error_handler_t::replace;
 
-ordered_json trawl_finding(const Finding& f) {
+// Every text field as escape_text writes it: JSON formats need only invalid
+// UTF-8 escaped (JSON escapes control characters itself); csv and text
+// escape control characters too.
+Finding escaped(const Finding& f, bool controls) {
+  const auto e = [controls](const std::string& text) { return escape_text(text, controls); };
+  Finding out = f;
+  for (std::string* field : {&out.rule_id, &out.description, &out.secret, &out.match, &out.line, &out.path, &out.author,
+                             &out.email, &out.message, &out.fingerprint}) {
+    *field = e(*field);
+  }
+  for (std::string& tag : out.tags) tag = e(tag);
+  return out;
+}
+
+SecretTimeline escaped(const SecretTimeline& t) {
+  const auto e = [](const std::string& text) { return escape_text(text, false); };
+  SecretTimeline out = t;
+  out.rule_id = e(out.rule_id);
+  out.secret = e(out.secret);
+  for (SecretIntroduction& i : out.introduced) {
+    i.author = e(i.author);
+    i.email = e(i.email);
+    i.path = e(i.path);
+  }
+  for (SecretRemoval& r : out.removed) r.path = e(r.path);
+  for (std::string& ref : out.reachable_from) ref = e(ref);
+  for (SecretAtRef& p : out.present_at) {
+    p.ref = e(p.ref);
+    p.path = e(p.path);
+  }
+  return out;
+}
+
+ordered_json trawl_finding(const Finding& raw) {
+  const Finding f = escaped(raw, false);
   return ordered_json{
       {"rule_id", f.rule_id},
       {"description", f.description},
@@ -37,7 +74,8 @@ ordered_json trawl_finding(const Finding& f) {
   };
 }
 
-ordered_json secret_object(const SecretTimeline& t) {
+ordered_json secret_object(const SecretTimeline& raw) {
+  const SecretTimeline t = escaped(raw);
   ordered_json introduced = ordered_json::array();
   for (const SecretIntroduction& i : t.introduced) {
     introduced.push_back({{"commit", i.commit ? i.commit->hex() : std::string()},
@@ -53,15 +91,27 @@ ordered_json secret_object(const SecretTimeline& t) {
   }
   ordered_json present = ordered_json::array();
   for (const SecretAtRef& p : t.present_at) present.push_back({{"ref", p.ref}, {"path", p.path}, {"line", p.line}});
-  return ordered_json{{"rule_id", t.rule_id},
-                      {"secret", t.secret},
-                      {"secret_sha256", t.secret_sha256},
-                      {"introduced", introduced},
-                      {"removed", removed},
-                      {"reachable_from", t.reachable_from},
-                      {"reachable_from_total", t.reachable_from_total},
-                      {"present_at", present},
-                      {"present_at_total", t.present_at_total}};
+  ordered_json secret{{"rule_id", t.rule_id}, {"secret", t.secret}};
+  // A redacted report carries the keyed digest instead.
+  if (t.secret_hmac_sha256.empty()) {
+    secret["secret_sha256"] = t.secret_sha256;
+  } else {
+    secret["secret_hmac_sha256"] = t.secret_hmac_sha256;
+  }
+  secret["introduced"] = introduced;
+  secret["removed"] = removed;
+  secret["reachable_from"] = t.reachable_from;
+  secret["reachable_from_total"] = t.reachable_from_total;
+  secret["present_at"] = present;
+  secret["present_at_total"] = t.present_at_total;
+  return secret;
+}
+
+std::vector<std::string> escaped_all(const std::vector<std::string>& texts) {
+  std::vector<std::string> out;
+  out.reserve(texts.size());
+  for (const std::string& text : texts) out.push_back(escape_text(text, false));
+  return out;
 }
 
 ordered_json scan_object(const ScanSummary& s) {
@@ -77,6 +127,7 @@ ordered_json scan_object(const ScanSummary& s) {
       {"blobs_from_packs", git.blobs_from_packs},
       {"blobs_from_libgit2", git.blobs_from_libgit2},
       {"skipped", skipped},
+      {"unreadable", s.unreadable},
       {"allowlisted", s.suppressed.allowlist},
       {"suppressed",
        {{"allowlist", s.suppressed.allowlist},
@@ -85,8 +136,9 @@ ordered_json scan_object(const ScanSummary& s) {
         {"inline_allow", s.suppressed.inline_allow}}},
       {"shallow", git.shallow},
       {"backend", s.backend},
-      {"rules", s.rules_origin},
+      {"rules", escape_text(s.rules_origin, false)},
       {"rule_count", s.rule_count},
+      {"warnings", escaped_all(s.warnings)},
       {"wall_seconds", s.wall_seconds},
       {"walk_seconds", git.walk_seconds},
       {"read_match_seconds", s.read_match_seconds},
@@ -95,7 +147,8 @@ ordered_json scan_object(const ScanSummary& s) {
   };
 }
 
-ordered_json gitleaks_finding(const Finding& f) {
+ordered_json gitleaks_finding(const Finding& raw) {
+  const Finding f = escaped(raw, false);
   return ordered_json{
       {"RuleID", f.rule_id},
       {"Description", f.description},
@@ -136,11 +189,12 @@ std::string path_uri(const std::string& path) {
   return uri;
 }
 
-ordered_json sarif_result(const Finding& f, std::size_t rule_index) {
+ordered_json sarif_result(const Finding& raw, std::size_t rule_index) {
+  const Finding f = escaped(raw, false);
   std::string where = f.path;
   if (f.start_line > 0) where.append(":").append(std::to_string(f.start_line));
   if (f.commit) where.append(" at commit ").append(f.commit->hex(), 0, 12);
-  ordered_json physical{{"artifactLocation", {{"uri", path_uri(f.path)}}}};
+  ordered_json physical{{"artifactLocation", {{"uri", path_uri(raw.path)}}}};
   // A path-only finding has no position; SARIF lines start at 1.
   if (f.start_line > 0) {
     physical["region"] = {{"startLine", f.start_line},
@@ -164,7 +218,8 @@ void write_sarif(std::ostream& out, const std::vector<Finding>& findings) {
   std::map<std::string, std::size_t> rule_index;
   ordered_json rules = ordered_json::array();
   ordered_json results = ordered_json::array();
-  for (const Finding& f : findings) {
+  for (const Finding& raw : findings) {
+    const Finding f = escaped(raw, false);
     auto [it, added] = rule_index.emplace(f.rule_id, rules.size());
     if (added) {
       rules.push_back({{"id", f.rule_id},
@@ -173,7 +228,7 @@ void write_sarif(std::ostream& out, const std::vector<Finding>& findings) {
                        {"defaultConfiguration", {{"level", "error"}}},
                        {"properties", {{"tags", f.tags}}}});
     }
-    results.push_back(sarif_result(f, it->second));
+    results.push_back(sarif_result(raw, it->second));
   }
   const ordered_json driver{{"name", "trawl"}, {"semanticVersion", TRAWL_VERSION}, {"rules", rules}};
   const ordered_json doc{{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
@@ -196,7 +251,8 @@ std::string csv_field(const std::string& value) {
 void write_csv(std::ostream& out, const std::vector<Finding>& findings) {
   out << "RuleID,Commit,File,SymlinkFile,Secret,Match,StartLine,EndLine,StartColumn,EndColumn,Author,Message,Date,"
          "Email,Fingerprint,Tags\r\n";
-  for (const Finding& f : findings) {
+  for (const Finding& raw : findings) {
+    const Finding f = escaped(raw, true);
     std::string tags;
     for (const std::string& tag : f.tags) tags += (tags.empty() ? "" : " ") + tag;
     const std::vector<std::string> row = {f.rule_id,
@@ -224,7 +280,8 @@ void write_text(std::ostream& out, const std::vector<Finding>& findings, bool co
   constexpr const char* kHighlight = "\x1b[1;31m";
   constexpr const char* kBold = "\x1b[1m";
   constexpr const char* kReset = "\x1b[0m";
-  for (const Finding& f : findings) {
+  for (const Finding& raw : findings) {
+    const Finding f = escaped(raw, true);
     std::string line = f.line;
     if (colour && !f.secret.empty()) {
       if (const auto at = line.find(f.secret); at != std::string::npos) {

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "content/text_escape.h"
+
 namespace trawl {
 
 std::string format_summary(const ScanSummary& s) {
@@ -46,6 +48,13 @@ std::string format_summary(const ScanSummary& s) {
     out << " (" << s.suppressed.total() << " suppressed: " << why << ")";
   }
   out << "\n";
+  // Last, where a reader of a log looks: what may hide findings.
+  for (const std::string& warning : s.warnings) out << "trawl: WARNING: " << escape_text(warning, true) << "\n";
+  if (s.unreadable > 0) {
+    out << "trawl: WARNING: " << s.unreadable << (s.unreadable == 1 ? " object" : " objects") << " could not be read ("
+        << s.unreadable_reasons
+        << "): secrets in them are not reported; --verbose lists them, --fail-on-skip fails the run\n";
+  }
   return out.str();
 }
 

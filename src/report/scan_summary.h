@@ -21,11 +21,18 @@ struct ScanSummary {
   std::uint64_t blobs_scanned = 0;  // of those, read and matched
   std::uint64_t bytes_scanned = 0;
   std::vector<std::pair<std::string, std::uint64_t>> skipped;  // reason -> count, every reason listed
+  // Of those, objects that could not be read (is_unreadable): what the scan
+  // cannot vouch for.
+  std::uint64_t unreadable = 0;
+  std::string unreadable_reasons;  // e.g. "missing_object 2, corrupt_object 1"
   std::uint64_t findings = 0;
   SuppressionCounts suppressed;  // findings dropped, by reason
   std::string backend;
   std::string rules_origin;
   std::uint64_t rule_count = 0;
+  // What may hide findings and must not go unnoticed, e.g. an allowlist in
+  // the scanned repository's rules file that suppresses every finding.
+  std::vector<std::string> warnings;
   double wall_seconds = 0.0;
   // Where the wall time went: listing the content (walking the history:
   // git->walk_seconds), then reading and matching blobs (which overlap;

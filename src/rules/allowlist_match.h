@@ -20,6 +20,12 @@ struct FindingContext {
 
 bool allowlisted(const Allowlist& list, const FindingContext& finding);
 
+// True when the allowlist drops every one of a set of unlike findings
+// (different paths, secrets, lines and commits): it suppresses everything it
+// applies to, e.g. `paths = [".*"]` or a regex that matches the empty
+// string. A scanned repository's rules file could ship one to hide itself.
+bool suppresses_everything(const Allowlist& list);
+
 // True when the rule's own allowlists, or a global allowlist that targets
 // this rule, drop the finding.
 bool allowlisted(const RuleSet& rules, const Rule& rule, const FindingContext& finding);

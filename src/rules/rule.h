@@ -53,6 +53,9 @@ struct RuleSet {
   std::vector<Rule> rules;
   std::vector<Allowlist> allowlists;  // global
   std::string origin;                 // the file the rules came from, or "built-in"
+  // Said on stderr and in the report's summary: e.g. an allowlist in the
+  // scanned repository's rules file that suppresses every finding.
+  std::vector<std::string> warnings;
 };
 
 }  // namespace trawl

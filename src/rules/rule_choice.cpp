@@ -3,6 +3,9 @@
 #include <filesystem>
 #include <system_error>
 
+#include "content/text_escape.h"
+#include "rules/allowlist_match.h"
+
 namespace trawl {
 namespace {
 
@@ -26,6 +29,31 @@ std::string root_rules_file(const std::string& root, std::ostream& log) {
   return "";
 }
 
+std::string joined(const std::vector<std::string>& names) {
+  std::string text;
+  for (const std::string& n : names) text += (text.empty() ? "'" : ", '") + n + "'";
+  return text;
+}
+
+// A repository's allowlist that drops every finding is how a hostile
+// repository would hide its secrets: each one becomes a warning of the scan.
+void warn_about_blanket_allowlists(RuleSet& rules, const std::string& file) {
+  const std::string from = "an allowlist in the repository's " + file + " (or a file it extends)";
+  for (const Allowlist& list : rules.allowlists) {
+    if (!suppresses_everything(list)) continue;
+    rules.warnings.push_back(from + " suppresses every finding" +
+                             (list.target_rules.empty() ? "" : " of rules " + joined(list.target_rules)) +
+                             "; --no-repo-config ignores it");
+  }
+  for (const Rule& rule : rules.rules) {
+    for (const Allowlist& list : rule.allowlists) {
+      if (!suppresses_everything(list)) continue;
+      rules.warnings.push_back(from + " suppresses every finding of rule '" + rule.id +
+                               "'; --no-repo-config ignores it");
+    }
+  }
+}
+
 }  // namespace
 
 RuleLoad choose_rules(const RuleRequest& request, std::ostream& log) {
@@ -37,9 +65,11 @@ RuleLoad choose_rules(const RuleRequest& request, std::ostream& log) {
     if (request.allow_root_config) root_file = root_rules_file(request.root, log);
     load = root_file.empty() ? load_builtin_rules() : load_rules_file(root_file);
   }
-  for (const std::string& warning : load.warnings) log << "trawl: warning: " << warning << "\n";
+  // A repository's rules file may put anything in a key or a rule id.
+  for (const std::string& warning : load.warnings) log << "trawl: warning: " << escape_text(warning, true) << "\n";
   if (!root_file.empty()) {
     const std::string name = std::filesystem::path(root_file).filename().string();
+    warn_about_blanket_allowlists(load.rules, name);
     const std::size_t count = load.rules.rules.size();
     if (load.extends_builtin) {
       log << "trawl: the repository's " << name << " extends the built-in rules (" << count
@@ -49,7 +79,8 @@ RuleLoad choose_rules(const RuleRequest& request, std::ostream& log) {
           << " rules); --no-repo-config uses the built-in rules\n";
     }
   }
-  log << "trawl: using rules from " << load.rules.origin << " (" << load.rules.rules.size() << " rules)\n";
+  log << "trawl: using rules from " << escape_text(load.rules.origin, true) << " (" << load.rules.rules.size()
+      << " rules)\n";
   return load;
 }
 

@@ -86,7 +86,13 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
   summary.blobs = source.blob_count();
   for (std::size_t r = 0; r < kSkipReasonCount; ++r) {
     const auto reason = static_cast<SkipReason>(r);
-    summary.skipped.emplace_back(std::string(skip_reason_name(reason)), skips.count(reason));
+    const std::uint64_t count = skips.count(reason);
+    summary.skipped.emplace_back(std::string(skip_reason_name(reason)), count);
+    if (is_unreadable(reason) && count > 0) {
+      summary.unreadable += count;
+      summary.unreadable_reasons += (summary.unreadable_reasons.empty() ? "" : ", ") +
+                                    std::string(skip_reason_name(reason)) + " " + std::to_string(count);
+    }
   }
   for (auto& other : source.other_skips()) summary.skipped.push_back(std::move(other));
   summary.findings = result.findings.size();
@@ -94,6 +100,7 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
   summary.backend = std::string(prefilter->backend_name());
   summary.rules_origin = rules.origin;
   summary.rule_count = rules.rules.size();
+  summary.warnings = rules.warnings;
   summary.wall_seconds = seconds_since(started);
   for (FindingSink* sink : sinks) sink->finish({result.findings, result.secrets, result.summary});
   return result;

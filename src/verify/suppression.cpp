@@ -2,9 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "content/text_escape.h"
 
 namespace trawl {
 namespace {
@@ -19,6 +22,44 @@ std::string trimmed(const std::string& text) {
   if (begin == std::string::npos) return {};
   const auto end = text.find_last_not_of(" \t\r");
   return text.substr(begin, end - begin + 1);
+}
+
+// What a redacted report writes in place of a secret (report/redact.h).
+constexpr std::string_view kMasks[] = {"REDACTED", "..."};
+
+bool has_mask(std::string_view fingerprint) {
+  return std::any_of(std::begin(kMasks), std::end(kMasks),
+                     [&](std::string_view mask) { return fingerprint.find(mask) != std::string_view::npos; });
+}
+
+// The literal pieces of a redacted fingerprint, between its masks.
+std::vector<std::string> pieces_between_masks(std::string_view fingerprint) {
+  std::vector<std::string> pieces(1);
+  for (std::size_t at = 0; at < fingerprint.size();) {
+    const auto mask = std::find_if(std::begin(kMasks), std::end(kMasks),
+                                   [&](std::string_view m) { return fingerprint.substr(at).starts_with(m); });
+    if (mask == std::end(kMasks)) {
+      pieces.back() += fingerprint[at++];
+    } else {
+      pieces.emplace_back();
+      at += mask->size();
+    }
+  }
+  return pieces;
+}
+
+// Whether `text` is the pieces with something (the masked secret) between
+// each two.
+bool matches_pieces(std::string_view text, const std::vector<std::string>& pieces) {
+  if (!text.starts_with(pieces.front()) || !text.substr(pieces.front().size()).ends_with(pieces.back())) return false;
+  std::size_t at = pieces.front().size();
+  const std::size_t end = text.size() - pieces.back().size();
+  for (std::size_t i = 1; i + 1 < pieces.size(); ++i) {
+    const std::size_t found = text.substr(0, end).find(pieces[i], at + 1);
+    if (found == std::string_view::npos) return false;
+    at = found + pieces[i].size();
+  }
+  return at < end;
 }
 
 }  // namespace
@@ -47,7 +88,10 @@ bool Suppressions::add_ignore_file(const std::string& path) {
   std::string line;
   while (std::getline(in, line)) {
     const std::string entry = trimmed(line.substr(0, line.find('#')));
-    if (!entry.empty()) ignored_.insert(entry);
+    if (entry.empty()) continue;
+    // As a report writes it (content/text_escape.h), or as it is.
+    ignored_.insert(unescape_text(entry));
+    ignored_.insert(entry);
   }
   return true;
 }
@@ -69,7 +113,10 @@ void Suppressions::add_baseline(const std::string& path) {
     if (!f.is_object() || !f.contains(key) || !f[key].is_string()) {
       throw SuppressionFileError(path + ": a finding without a \"" + key + "\"");
     }
-    baseline_.insert(f[key].get<std::string>());
+    const std::string entry = f[key].get<std::string>();
+    baseline_.insert(unescape_text(entry));
+    baseline_.insert(entry);
+    if (has_mask(entry)) redacted_baseline_.push_back(pieces_between_masks(unescape_text(entry)));
   }
 }
 
@@ -79,6 +126,10 @@ std::optional<SuppressionReason> Suppressions::reason_for(const Finding& finding
     return SuppressionReason::kIgnoreFile;
   }
   if (baseline_.contains(finding.fingerprint)) return SuppressionReason::kBaseline;
+  // A redacted report masks the secrets inside a path, so in a fingerprint.
+  for (const std::vector<std::string>& pieces : redacted_baseline_) {
+    if (matches_pieces(finding.fingerprint, pieces)) return SuppressionReason::kBaseline;
+  }
   return std::nullopt;
 }
 

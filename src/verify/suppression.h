@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <vector>
 
 #include "verify/finding.h"
 
@@ -43,7 +44,10 @@ class Suppressions {
   bool add_ignore_file(const std::string& path);
 
   // Adds the fingerprints of an earlier report: trawl's json or a gitleaks
-  // report. Throws SuppressionFileError when it is neither.
+  // report, as the report writes them (content/text_escape.h). A redacted
+  // report masks secrets in paths, so in fingerprints: there "REDACTED" and
+  // "..." each stand for a masked part. Throws SuppressionFileError when the
+  // file is neither.
   void add_baseline(const std::string& path);
 
   // Why a finding confirmed by its rule and past the allowlists is dropped.
@@ -52,6 +56,8 @@ class Suppressions {
  private:
   std::unordered_set<std::string> ignored_;
   std::unordered_set<std::string> baseline_;
+  // Redacted fingerprints: the literal pieces between their masks.
+  std::vector<std::vector<std::string>> redacted_baseline_;
 };
 
 // True when the line carries an inline allow comment.

@@ -41,7 +41,10 @@ struct SecretAtRef {
 struct SecretTimeline {
   std::string rule_id;
   std::string secret;
-  std::string secret_sha256;                   // of the secret as found, before any redaction
+  std::string secret_sha256;  // of the secret as found, before any redaction
+  // A redacted report's keyed digest of the secret in place of
+  // secret_sha256 (report/redact.h); empty otherwise.
+  std::string secret_hmac_sha256;
   std::vector<SecretIntroduction> introduced;  // oldest first
   std::vector<SecretRemoval> removed;          // oldest first, then path
   // Both lists are capped at kMaxRefsListed, branches and tags first (a
