@@ -35,7 +35,7 @@ RuleLoad choose_rules(const RuleRequest& request, std::ostream& log) {
     load = load_rules_file(request.config_path);
   } else {
     if (request.allow_root_config) root_file = root_rules_file(request.root, log);
-    load = root_file.empty() ? load_builtin_rules() : load_rules_file(root_file);
+    load = root_file.empty() ? load_builtin_rules() : load_rules_file(root_file, request.root);
   }
   for (const std::string& warning : load.warnings) log << "trawl: warning: " << warning << "\n";
   if (!root_file.empty()) {
