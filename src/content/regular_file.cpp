@@ -33,14 +33,15 @@ RegularFile read_regular_file(const std::string& path, std::size_t max_bytes, co
   const auto cannot_read = [&](int error) {
     return RegularFileError(path + ": cannot read the " + what + ": " + std::strerror(error));
   };
+  const auto too_large = [&] {
+    return RegularFileError(path + ": the " + what + " is larger than " + mebibytes(max_bytes));
+  };
   const auto check = [&](const struct stat& st) {
     if (!S_ISREG(st.st_mode)) {
       throw RegularFileError(path + ": cannot read the " + what + ": it is " + kind_of(st.st_mode) +
                              ", not a regular file");
     }
-    if (static_cast<std::uint64_t>(st.st_size) > max_bytes) {
-      throw RegularFileError(path + ": the " + what + " is larger than " + mebibytes(max_bytes));
-    }
+    if (static_cast<std::uint64_t>(st.st_size) > max_bytes) throw too_large();
   };
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) throw cannot_read(errno);
@@ -62,9 +63,7 @@ RegularFile read_regular_file(const std::string& path, std::size_t max_bytes, co
     if (got < 0) throw cannot_read(errno);
     if (got == 0) break;
     // The file may have grown since fstat.
-    if (file.text.size() + static_cast<std::size_t>(got) > max_bytes) {
-      throw RegularFileError(path + ": the " + what + " is larger than " + mebibytes(max_bytes));
-    }
+    if (file.text.size() + static_cast<std::size_t>(got) > max_bytes) throw too_large();
     file.text.append(buffer, static_cast<std::size_t>(got));
   }
   return file;
