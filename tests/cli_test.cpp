@@ -141,7 +141,7 @@ TEST_F(Cli, RejectsABadRegexNamingFileLineAndRule) {
 TEST_F(Cli, RejectsAMissingConfigFileAndAnUnknownReportFormat) {
   const CommandResult missing = trawl("scan " + repo() + " -c nowhere.toml");
   EXPECT_EQ(missing.exit_code, 2);
-  EXPECT_EQ(missing.err, "trawl: error: nowhere.toml: cannot read the rules file\n");
+  EXPECT_EQ(missing.err, "trawl: error: nowhere.toml: cannot read the rules file: No such file or directory\n");
   const CommandResult format = trawl("scan " + repo() + " " + rules() + " --report-format yaml");
   EXPECT_EQ(format.exit_code, 2);
   EXPECT_EQ(format.err,

@@ -1,7 +1,10 @@
 // Scans outside the history: `trawl protect --staged` (what the index adds on
 // top of HEAD, at the staged file's line numbers), `trawl dir PATH` (limits
 // honoured, no symlink followed) and `trawl dir -` (standard input).
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
@@ -9,7 +12,10 @@
 #include <sstream>
 
 #include "cli/progress.h"
+#include "engine/scanner.h"
 #include "scan/scans.h"
+#include "source/files/directory_files.h"
+#include "support/child_process.h"
 #include "support/git_fixture.h"
 #include "support/test_rules.h"
 
@@ -93,6 +99,21 @@ TEST_F(FileScan, StagedWorksBeforeTheFirstCommit) {
   EXPECT_EQ(places(scan_staged(options(repo.path()), log_)), (std::vector<Place>{{"a.env", 1, "a.env:test-token:1"}}));
 }
 
+TEST_F(FileScan, StagedReadsTheIndexBlobOfFilesMarkedAssumeUnchangedOrSkipWorktree) {
+  GitRepo repo(dir_.path() / "repo");
+  repo.write("kept.txt", "nothing\n");
+  repo.commit("base");
+  repo.write("hidden.env", "H=" + kNewFile + "\n");
+  repo.write("kept.txt", "nothing\nK=" + kStaged + "\n");
+  repo.git("add hidden.env kept.txt");
+  repo.git("update-index --assume-unchanged hidden.env");
+  repo.git("update-index --skip-worktree kept.txt");
+
+  EXPECT_EQ(
+      places(scan_staged(options(repo.path()), log_)),
+      (std::vector<Place>{{"hidden.env", 1, "hidden.env:test-token:1"}, {"kept.txt", 2, "kept.txt:test-token:2"}}));
+}
+
 TEST_F(FileScan, ProtectRequiresStaged) {
   GitRepo repo(dir_.path() / "repo");
   EXPECT_EQ(trawl("protect", repo.path()).exit_code, 2);
@@ -140,6 +161,204 @@ TEST_F(FileScan, DirRejectsAPathThatIsNotADirectory) {
   const CommandResult r = trawl("dir " + shell_quote((dir_.path() / "missing").string()), dir_.path());
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("is not a directory"), std::string::npos) << r.err;
+}
+
+// What the walk and the reads recorded, one "reason id: detail" a line.
+std::string skip_lines(const SkipLog& skips) {
+  std::string out;
+  for (const SkippedObject& s : skips.entries()) {
+    out += std::string(skip_reason_name(s.reason)) + " " + s.id + ": " + s.detail + "\n";
+  }
+  return out;
+}
+
+std::string joined(const std::vector<std::string>& paths) {
+  std::string out;
+  for (const std::string& p : paths) out += p + " ";
+  return out;
+}
+
+TEST_F(FileScan, DirCountsUnreadableDirectoriesAndFilesAndScansTheRest) {
+  const auto root = dir_.path() / "tree";
+  std::filesystem::create_directories(root / "locked");
+  std::ofstream(root / "ok.txt") << "key=" << kStaged << "\n";
+  std::ofstream(root / "locked" / "hidden.txt") << "key=" << kOld << "\n";
+  std::ofstream(root / "unreadable.txt") << "key=" << kOld << "\n";
+  std::filesystem::permissions(dir_.path(), std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                                                std::filesystem::perms::group_exec |
+                                                std::filesystem::perms::others_read |
+                                                std::filesystem::perms::others_exec);
+  std::filesystem::permissions(root / "locked", std::filesystem::perms::none);
+  std::filesystem::permissions(root / "unreadable.txt", std::filesystem::perms::none);
+  // As root every file is readable: the walk runs as another user there.
+  test::ChildLimits limits;
+  if (geteuid() == 0) limits.user = 65534;
+  const test::ChildOutcome outcome = test::run_in_child(
+      [&] {
+        SkipLog skips;
+        const DirectoryListing listing = list_directory(root.string(), skips);
+        std::string read;
+        for (const std::string& path : listing.paths) {
+          std::string contents;
+          if (read_scannable_file(root.string(), path, 1024, skips, contents)) read += path + " ";
+        }
+        return joined(listing.paths) + "| " + read + "|\n" + skip_lines(skips);
+      },
+      limits);
+  std::filesystem::permissions(root / "locked", std::filesystem::perms::owner_all);
+  ASSERT_TRUE(outcome.completed) << outcome.output;
+  EXPECT_EQ(outcome.output,
+            "ok.txt unreadable.txt | ok.txt |\n"
+            "unreadable_path locked/: Permission denied\n"
+            "unreadable_path unreadable.txt: Permission denied\n");
+}
+
+TEST_F(FileScan, DirCountsPathsLongerThanPathMax) {
+  const auto root = dir_.path() / "tree";
+  std::filesystem::create_directories(root);
+  std::ofstream(root / "top.txt") << "key=" << kStaged << "\n";
+  // 30 levels of 200-byte names: 6000 bytes, past PATH_MAX (4096). Made and
+  // removed through descriptors, as no path reaches the bottom.
+  const std::string name(200, 'd');
+  std::vector<int> fds{open(root.c_str(), O_RDONLY | O_DIRECTORY)};
+  for (int level = 0; level < 30; ++level) {
+    ASSERT_EQ(mkdirat(fds.back(), name.c_str(), 0755), 0);
+    fds.push_back(openat(fds.back(), name.c_str(), O_RDONLY | O_DIRECTORY));
+    ASSERT_GE(fds.back(), 0);
+  }
+  const int deep = openat(fds.back(), "deep.txt", O_WRONLY | O_CREAT, 0644);
+  ASSERT_GE(deep, 0);
+  ASSERT_EQ(write(deep, "k=tok_d1e2e3p4x5y6z7a8b9c0\n", 27), 27);
+  close(deep);
+
+  SkipLog skips;
+  const DirectoryListing listing = list_directory(root.string(), skips);
+  // The 20th level's path is 20 * 201 - 1 = 4019 bytes long; the 21st's, 4220.
+  std::string too_long;
+  for (int level = 0; level < 21; ++level) too_long += (level > 0 ? "/" : "") + name;
+  EXPECT_EQ(joined(listing.paths), "top.txt ");
+  EXPECT_EQ(skip_lines(skips), "unreadable_path " + too_long + "/: the path is longer than PATH_MAX\n");
+
+  FileScanOptions o = options(root);
+  const ScanResult result = scan_directory(o, std::cin, log_);
+  EXPECT_EQ(places(result), (std::vector<Place>{{"top.txt", 1, "top.txt:test-token:1"}}));
+  EXPECT_EQ(skipped(result, "unreadable_path"), 1u);
+
+  ASSERT_EQ(unlinkat(fds.back(), "deep.txt", 0), 0);
+  for (std::size_t i = fds.size() - 1; i > 0; --i) {
+    close(fds[i]);
+    ASSERT_EQ(unlinkat(fds[i - 1], name.c_str(), AT_REMOVEDIR), 0);
+  }
+  close(fds[0]);
+}
+
+TEST_F(FileScan, DirCountsAFileDescriptorLimitHitDuringTheWalkOrARead) {
+  const auto root = dir_.path() / "tree";
+  std::filesystem::create_directories(root / "sub");
+  std::ofstream(root / "a.txt") << "a\n";
+  std::ofstream(root / "sub" / "b.txt") << "b\n";
+  // One descriptor: the root's own; listing it needs a second.
+  test::ChildOutcome outcome = test::run_in_child(
+      [&] {
+        SkipLog skips;
+        const std::string listed = joined(list_directory(root.string(), skips).paths);
+        return listed + "|\n" + skip_lines(skips);
+      },
+      {0, 1, std::nullopt});
+  ASSERT_TRUE(outcome.completed) << outcome.output;
+  EXPECT_EQ(outcome.output, "|\nunreadable_path ./: no file descriptor left: Too many open files\n");
+  // Two: the walk completes; a read with none left is skipped, the next goes on.
+  outcome = test::run_in_child(
+      [&] {
+        SkipLog skips;
+        const DirectoryListing listing = list_directory(root.string(), skips);
+        std::string read;
+        std::string contents;
+        const int a = open("/dev/null", O_RDONLY);
+        const int b = open("/dev/null", O_RDONLY);
+        if (read_scannable_file(root.string(), listing.paths[0], 1024, skips, contents)) read += listing.paths[0];
+        close(a);
+        close(b);
+        if (read_scannable_file(root.string(), listing.paths[1], 1024, skips, contents)) read += listing.paths[1];
+        return joined(listing.paths) + "| " + read + "\n" + skip_lines(skips);
+      },
+      {0, 2, std::nullopt});
+  ASSERT_TRUE(outcome.completed) << outcome.output;
+  EXPECT_EQ(outcome.output,
+            "a.txt sub/b.txt | sub/b.txt\nunreadable_path a.txt: no file descriptor left: Too many open files\n");
+}
+
+TEST_F(FileScan, DirSkipsWhatIsNoLongerARegularFileAndReadsProcStyleFiles) {
+  const auto root = dir_.path() / "tree";
+  std::filesystem::create_directories(root);
+  std::ofstream(root / "gone.txt") << "x\n";
+  ASSERT_EQ(mkfifo((root / "fifo").c_str(), 0600), 0);
+  SkipLog skips;
+  const DirectoryListing listing = list_directory(root.string(), skips);
+  EXPECT_EQ(joined(listing.paths), "gone.txt ");
+  EXPECT_EQ(listing.special_files, 1u);
+  // Between the listing and the read, the file became a directory; and a
+  // FIFO is never opened for a blocking read.
+  std::filesystem::remove(root / "gone.txt");
+  std::filesystem::create_directory(root / "gone.txt");
+  std::string contents;
+  EXPECT_FALSE(read_scannable_file(root.string(), "gone.txt", 1024, skips, contents));
+  EXPECT_FALSE(read_scannable_file(root.string(), "fifo", 1024, skips, contents));
+  EXPECT_EQ(skip_lines(skips),
+            "unreadable_path fifo: no longer a regular file\nunreadable_path gone.txt: no longer a regular file\n");
+  // A file whose size says 0 is read to its end.
+  SkipLog proc_skips;
+  ASSERT_TRUE(read_scannable_file("/proc/self", "status", 1 << 20, proc_skips, contents));
+  EXPECT_TRUE(contents.starts_with("Name:")) << contents;
+}
+
+// Standard input that never ends: `trawl dir -` stops at the size limit.
+class EndlessBuffer : public std::streambuf {
+ public:
+  EndlessBuffer() : line_(1 << 16, 'x') { setg(line_.data(), line_.data(), line_.data() + line_.size()); }
+
+ protected:
+  int_type underflow() override {
+    if (++refills_ > (1 << 16)) return traits_type::eof();  // 4 GiB: a broken limit still ends
+    setg(line_.data(), line_.data(), line_.data() + line_.size());
+    return traits_type::to_int_type(line_[0]);
+  }
+
+ private:
+  std::string line_;
+  std::size_t refills_ = 0;
+};
+
+TEST_F(FileScan, DirDashChecksTheSizeLimitWhileReading) {
+  const test::ChildOutcome outcome = test::run_in_child(
+      [] {
+        EndlessBuffer endless;
+        std::istream in(&endless);
+        SkipLog skips;
+        std::string contents;
+        const bool read = read_scannable_stream(in, "stdin", std::uint64_t{1} << 20, skips, contents);
+        return std::string(read ? "read " : "not read ") + std::to_string(contents.size()) + "\n" + skip_lines(skips);
+      },
+      {std::size_t{64} << 20, std::nullopt, std::nullopt});
+  ASSERT_TRUE(outcome.completed) << outcome.output;
+  EXPECT_EQ(outcome.output, "not read 1048576\ntoo_large stdin: over 1048576 bytes\n");
+}
+
+TEST_F(FileScan, ABlobWithMoreHitsThanStageTwoKeepsIsReportedTruncated) {
+  const auto root = dir_.path() / "tree";
+  std::filesystem::create_directories(root);
+  {
+    std::ofstream many(root / "many.txt");
+    for (std::size_t i = 0; i <= kMaxHitsPerBlob; ++i) {
+      std::string n = std::to_string(i);
+      many << "tok_" << std::string(20 - n.size(), 'a') << n << "\n";
+    }
+  }
+  FileScanOptions o = options(root);
+  o.max_blob_size = 8 << 20;
+  const ScanResult result = scan_directory(o, std::cin, log_);
+  EXPECT_EQ(result.findings.size(), kMaxHitsPerBlob);
+  EXPECT_EQ(skipped(result, "hits_truncated"), 1u);
 }
 
 TEST(Progress, DescribesThePhaseCountsRateAndEta) {

@@ -117,5 +117,42 @@ TEST_F(RuleChoice, AnEmptyRootConfigIsAnError) {
   }
 }
 
+TEST_F(RuleChoice, ARootConfigMayExtendOnlyFilesInsideTheRoot) {
+  const std::string outside = write(dir_.path() / "outside.toml", std::string(kTestTokenRule));
+  std::filesystem::create_directories(root() / "rules");
+  const std::string inside = write(root() / "rules" / "base.toml", std::string(kTestTokenRule));
+  const auto error_of = [&](const std::string& extend) {
+    const std::string file = write(root() / ".gitleaks.toml", "[extend]\npath = \"" + extend + "\"\n");
+    try {
+      choose("");
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const std::string file = (root() / ".gitleaks.toml").string();
+  const std::string leads_out = ": a repository's rules may extend only files in the repository";
+  EXPECT_EQ(error_of("../outside.toml"), file + ":2: [extend] path " + (root() / "../outside.toml").string() +
+                                             " leads out of " + root().string() + leads_out);
+  EXPECT_EQ(error_of(outside), file + ":2: [extend] path " + outside + " leads out of " + root().string() + leads_out);
+  EXPECT_EQ(error_of("/dev/zero"), file + ":2: [extend] path /dev/zero leads out of " + root().string() + leads_out);
+  // Through a symlink in the repository that leads out of it.
+  std::filesystem::create_symlink(outside, root() / "link.toml");
+  EXPECT_EQ(error_of("link.toml"), file + ":2: [extend] path " + (root() / "link.toml").string() + " leads out of " +
+                                       root().string() + leads_out);
+  // A file in the repository, even through a symlink that stays in it.
+  EXPECT_EQ(error_of("rules/base.toml"), "no error");
+  std::filesystem::create_symlink(inside, root() / "inner.toml");
+  EXPECT_EQ(error_of("inner.toml"), "no error");
+  // A self-extending file is a cycle, not a crash.
+  EXPECT_EQ(error_of(".gitleaks.toml"), file + ":2: [extend] path makes a cycle: " + file + " -> " + file);
+}
+
+TEST_F(RuleChoice, TheOperatorsConfigMayExtendFilesAnywhere) {
+  const std::string outside = write(dir_.path() / "outside.toml", std::string(kTestTokenRule));
+  const std::string config = write(root() / "operator.toml", "[extend]\npath = \"" + outside + "\"\n");
+  EXPECT_EQ(choose(config).rules.rules.size(), 1u);
+}
+
 }  // namespace
 }  // namespace trawl::test

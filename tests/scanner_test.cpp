@@ -6,6 +6,7 @@
 
 #include "engine/scanner.h"
 #include "rules/rule_loader.h"
+#include "support/child_process.h"
 #include "support/spots.h"
 
 namespace trawl {
@@ -142,6 +143,104 @@ TEST(Scanner, BlobByBlobMatchingFindsWhatWholeBatchMatchingFinds) {
     EXPECT_EQ(blob_by_blob[i].blob, whole_batch[i].blob);
     EXPECT_EQ(spots(load.rules, blob_by_blob[i].hits), spots(load.rules, whole_batch[i].hits));
   }
+}
+
+// Stage 2's memory does not grow with how often a secret repeats or how
+// long its line is: each case runs in a child with an address-space ceiling
+// far below what keeping a line's context per match would take.
+constexpr const char* kKeyRule = R"(
+[[rules]]
+id = "key"
+regex = '''\b(KEY[0-9A-Z]{16})\b'''
+keywords = ["key"]
+)";
+
+std::string key_number(std::size_t n) {
+  std::string digits(16, '0');
+  for (std::size_t i = 16; i-- > 0 && n > 0; n /= 36) digits[i] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[n % 36];
+  return "KEY" + digits;
+}
+
+constexpr std::size_t kStageTwoHeadroom = std::size_t{96} << 20;
+
+TEST(ScannerMemory, OneKeyRepeatedOnALongLineIsOneHitInBoundedMemory) {
+  const RuleSet rules = std::move(load_rules_text(kKeyRule, "cfg.toml").rules);
+  const Scanner scanner(rules);
+  std::string text;
+  const std::string key = key_number(7);
+  for (int i = 0; i < 150'000; ++i) text += key + " ";  // 3 MB on one line
+  const test::ChildOutcome outcome = test::run_in_child(
+      [&] {
+        const std::vector<Hit> hits = scanner.scan_text(text);
+        std::string out = std::to_string(hits.size());
+        if (!hits.empty()) {
+          out += " " + hits[0].secret + " " + std::to_string(hits[0].start_line) + ":" +
+                 std::to_string(hits[0].start_column) + " " + std::to_string(hits[0].line.size());
+        }
+        return out;
+      },
+      {kStageTwoHeadroom, std::nullopt, std::nullopt});
+  ASSERT_TRUE(outcome.completed) << outcome.output;
+  EXPECT_EQ(outcome.output, "1 " + key + " 1:1 " + std::to_string(key.size() + kLineContextBytes));
+}
+
+TEST(ScannerMemory, DistinctKeysOnALongLineAreEveryOneKeptWithBoundedContext) {
+  const RuleSet rules = std::move(load_rules_text(kKeyRule, "cfg.toml").rules);
+  const Scanner scanner(rules);
+  constexpr std::size_t kKeys = 60'000;  // 1.2 MB on one line
+  std::string text;
+  for (std::size_t i = 0; i < kKeys; ++i) text += key_number(i) + " ";
+  const test::ChildOutcome outcome = test::run_in_child(
+      [&] {
+        bool truncated = true;
+        const std::vector<Hit> hits = scanner.scan_text(text, &truncated);
+        std::size_t context = 0;
+        std::size_t in_order = 0;
+        for (std::size_t i = 0; i < hits.size(); ++i) {
+          context += hits[i].line.size() - hits[i].match.size();
+          if (hits[i].secret == key_number(i) && hits[i].start_column == i * 20 + 1) ++in_order;
+        }
+        return std::to_string(hits.size()) + " " + std::to_string(in_order) + " " +
+               (context <= kBlobContextBytes ? "bounded" : "unbounded: " + std::to_string(context)) +
+               (truncated ? " truncated" : "");
+      },
+      {kStageTwoHeadroom, std::nullopt, std::nullopt});
+  ASSERT_TRUE(outcome.completed) << outcome.output;
+  EXPECT_EQ(outcome.output, std::to_string(kKeys) + " " + std::to_string(kKeys) + " bounded");
+}
+
+TEST(ScannerMemory, AOneCharacterKeywordOnALargeBlobStaysBounded) {
+  const RuleSet rules =
+      std::move(load_rules_text("[[rules]]\nid = \"a-run\"\nregex = '(a{4})'\nkeywords = [\"a\"]\n", "cfg.toml").rules);
+  const Scanner scanner(rules);
+  const std::string text = std::string(1 << 20, 'a') + "\n" + std::string(1 << 20, 'a');
+  const test::ChildOutcome outcome = test::run_in_child(
+      [&] {
+        std::string out;
+        for (const Hit& hit : scanner.scan_text(text)) {
+          out += std::to_string(hit.start_line) + ":" + std::to_string(hit.start_column) + " ";
+        }
+        return out;
+      },
+      {kStageTwoHeadroom, std::nullopt, std::nullopt});
+  ASSERT_TRUE(outcome.completed) << outcome.output;
+  EXPECT_EQ(outcome.output, "1:1 2:1 ");
+}
+
+TEST(ScannerMemory, MoreDistinctHitsThanABlobKeepsAreTruncatedAndSaySo) {
+  const RuleSet rules = std::move(load_rules_text(kKeyRule, "cfg.toml").rules);
+  const Scanner scanner(rules);
+  std::string text;
+  for (std::size_t i = 0; i < kMaxHitsPerBlob + 10; ++i) text += key_number(i) + "\n";
+  bool truncated = false;
+  const std::vector<Hit> hits = scanner.scan_text(text, &truncated);
+  EXPECT_TRUE(truncated);
+  ASSERT_EQ(hits.size(), kMaxHitsPerBlob);
+  EXPECT_EQ(hits.back().secret, key_number(kMaxHitsPerBlob - 1));
+  // As many distinct hits as a blob keeps are not truncated.
+  text.resize(kMaxHitsPerBlob * 20);
+  EXPECT_EQ(scanner.scan_text(text, &truncated).size(), kMaxHitsPerBlob);
+  EXPECT_FALSE(truncated);
 }
 
 }  // namespace

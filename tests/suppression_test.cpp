@@ -2,11 +2,13 @@
 // fingerprints, a baseline report (trawl json or gitleaks), an inline allow
 // comment, and the rules' allowlists; the summary counts each reason.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "scan/scans.h"
 #include "support/git_fixture.h"
 #include "support/test_rules.h"
 
@@ -98,6 +100,59 @@ TEST_F(Suppression, RejectsABaselineThatIsNoReport) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err.substr(r.err.find("trawl: error:")),
             "trawl: error: " + bad.string() + ": not a trawl json or gitleaks report\n");
+}
+
+// The scanned root's ignore files: only regular files inside it are read,
+// bounded; anything else is passed over with a warning naming it.
+class IgnoreFiles : public ::testing::Test {
+ protected:
+  void SetUp() override { std::filesystem::create_directories(root()); }
+  std::filesystem::path root() const { return dir_.path() / "root"; }
+  std::string ignore_file() const { return (root() / ".trawlignore").string(); }
+  std::string load() {
+    std::ostringstream log;
+    load_suppressions(root().string(), "", log);
+    return log.str();
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(IgnoreFiles, ASymlinkOutOfTheRootIsNotFollowed) {
+  std::ofstream(dir_.path() / "outside") << "a.env:test-token:1\n";
+  std::filesystem::create_symlink(dir_.path() / "outside", ignore_file());
+  const std::string leads_out = ": the ignore file leads out of " + root().string() +
+                                " (a symlink to a file outside it, or to nothing); not read\n";
+  EXPECT_EQ(load(), "trawl: warning: " + ignore_file() + leads_out);
+  // /dev/stdin would block on a terminal or a pipe.
+  std::filesystem::remove(ignore_file());
+  std::filesystem::create_symlink("/dev/stdin", ignore_file());
+  EXPECT_EQ(load(), "trawl: warning: " + ignore_file() + leads_out);
+  // /dev/zero would be read until memory runs out.
+  const std::string gitleaksignore = (root() / ".gitleaksignore").string();
+  std::filesystem::remove(ignore_file());
+  std::filesystem::create_symlink("/dev/zero", gitleaksignore);
+  EXPECT_EQ(load(), "trawl: warning: " + gitleaksignore + leads_out);
+}
+
+TEST_F(IgnoreFiles, ASymlinkThatStaysInTheRootIsRead) {
+  std::ofstream(root() / "reviewed.txt") << "a.env:test-token:1\n";
+  std::filesystem::create_symlink(root() / "reviewed.txt", ignore_file());
+  EXPECT_EQ(load(), "trawl: ignoring the fingerprints listed in " + ignore_file() + "\n");
+}
+
+TEST_F(IgnoreFiles, AFifoADirectoryOrAnOversizedFileIsNotRead) {
+  ASSERT_EQ(mkfifo(ignore_file().c_str(), 0600), 0);
+  EXPECT_EQ(load(), "trawl: warning: " + ignore_file() +
+                        ": cannot read the ignore file: it is a FIFO, not a regular file; not read\n");
+  std::filesystem::remove(ignore_file());
+  std::filesystem::create_directory(ignore_file());
+  EXPECT_EQ(load(), "trawl: warning: " + ignore_file() +
+                        ": cannot read the ignore file: it is a directory, not a regular file; not read\n");
+  std::filesystem::remove(ignore_file());
+  std::ofstream(ignore_file()) << "a.env:test-token:1\n";
+  std::filesystem::resize_file(ignore_file(), kMaxIgnoreFileBytes + 1);
+  EXPECT_EQ(load(), "trawl: warning: " + ignore_file() + ": the ignore file is larger than 16 MiB; not read\n");
 }
 
 }  // namespace

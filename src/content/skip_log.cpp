@@ -22,6 +22,10 @@ std::string_view skip_reason_name(SkipReason reason) {
       return "corrupt_object";
     case SkipReason::kUnreadableRef:
       return "unreadable_ref";
+    case SkipReason::kUnreadablePath:
+      return "unreadable_path";
+    case SkipReason::kHitsTruncated:
+      return "hits_truncated";
   }
   return "unknown";
 }
@@ -36,6 +40,8 @@ bool is_unreadable(SkipReason reason) {
     case SkipReason::kMissingObject:
     case SkipReason::kCorruptObject:
     case SkipReason::kUnreadableRef:
+    case SkipReason::kUnreadablePath:
+    case SkipReason::kHitsTruncated:
       return true;
   }
   return true;

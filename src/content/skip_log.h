@@ -20,8 +20,14 @@ enum class SkipReason : std::uint8_t {
   kMissingObject,  // absent from the object database (partial or promisor clone)
   kCorruptObject,  // present but unreadable
   kUnreadableRef,  // a ref that does not resolve to a commit
+  // A file or directory on disk that could not be opened or read: its
+  // permissions, a path longer than PATH_MAX, no file descriptor left.
+  kUnreadablePath,
+  // A blob with more distinct hits than stage 2 keeps for one blob
+  // (kMaxHitsPerBlob): the first ones are reported, the rest are not.
+  kHitsTruncated,
 };
-inline constexpr std::size_t kSkipReasonCount = 7;
+inline constexpr std::size_t kSkipReasonCount = 9;
 
 // The name used in the summary and reports, e.g. "binary", "missing_object".
 std::string_view skip_reason_name(SkipReason reason);

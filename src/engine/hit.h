@@ -27,6 +27,9 @@ struct Hit {
 struct BlobHits {
   BlobKey blob;
   std::vector<Hit> hits;  // sorted by position, then rule
+  // Stage 2 stopped at kMaxHitsPerBlob distinct hits (scanner.h): the blob
+  // may hold more than `hits`.
+  bool truncated = false;
 };
 
 }  // namespace trawl

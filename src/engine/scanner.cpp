@@ -7,6 +7,7 @@
 #include <map>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "engine/entropy.h"
 #include "rules/keyword_shape.h"
@@ -15,7 +16,6 @@
 namespace trawl {
 namespace {
 
-constexpr std::size_t kLineContextBytes = 1024;
 // Lines of context a window keeps beyond what a match can span, so a
 // keyword on the line next to a match (a comment above a key) still counts.
 constexpr unsigned kContextLines = 1;
@@ -114,6 +114,27 @@ struct Scanner::LineIndex {
   }
 };
 
+// What stage 2 keeps for one blob across its rules.
+struct Scanner::BlobState {
+  LineIndex lines;
+  // The current rule's hits so far, as (line, secret): a match repeating one
+  // of them is not a new hit.
+  struct Seen {
+    std::size_t line;
+    std::string_view secret;
+    friend bool operator==(const Seen&, const Seen&) = default;
+  };
+  struct SeenHash {
+    std::size_t operator()(const Seen& s) const {
+      return std::hash<std::string_view>()(s.secret) ^ (s.line * 0x9e3779b97f4a7c15ull);
+    }
+  };
+  std::unordered_set<Seen, SeenHash> seen;
+  std::size_t context_left = kBlobContextBytes;
+  std::size_t hits = 0;  // kept so far, every rule
+  bool truncated = false;
+};
+
 namespace {
 
 // The start of the line `lines_back` lines above the one holding `offset`.
@@ -158,7 +179,8 @@ Scanner::Scanner(const RuleSet& rules, const ScannerOptions& options)
 }
 
 bool Scanner::search(std::string_view bytes, std::uint32_t rule_index, std::size_t from, std::size_t to,
-                     LineIndex& lines, std::vector<Hit>& out) const {
+                     BlobState& state, std::vector<Hit>& out) const {
+  LineIndex& lines = state.lines;
   const Rule& rule = rules_.rules[rule_index];
   const RE2& re = *rule.regex;
   const int groups = re.NumberOfCapturingGroups() + 1;
@@ -195,6 +217,12 @@ bool Scanner::search(std::string_view bytes, std::uint32_t rule_index, std::size
     const auto secret_begin = static_cast<std::size_t>(secret.data() - text.data());
     const std::size_t secret_last = secret_begin + secret.size() - 1;
     const std::size_t first_line = lines.line_of(secret_begin);
+    if (!state.seen.insert({first_line, secret_view}).second) continue;
+    if (state.hits >= kMaxHitsPerBlob) {
+      state.truncated = true;
+      return false;
+    }
+    ++state.hits;
     const std::size_t last_line = lines.line_of(secret_last);
     Hit hit;
     hit.rule = rule_index;
@@ -205,14 +233,18 @@ bool Scanner::search(std::string_view bytes, std::uint32_t rule_index, std::size
     hit.end_line = static_cast<std::uint32_t>(last_line + 1);
     hit.end_column = static_cast<std::uint32_t>(secret_last - lines.line_begin(last_line) + 1);
     // The line(s) holding the match, without the final newline, bounded on
-    // both sides for minified files.
+    // both sides for minified files and, once the blob's context budget is
+    // spent, the match alone.
+    const std::size_t context = std::min(kLineContextBytes, state.context_left / 2);
     const std::size_t match_first_line = lines.line_of(match_begin);
     const std::size_t match_last_line = lines.line_of(match_end > match_begin ? match_end - 1 : match_begin);
-    const std::size_t line_begin = std::max(lines.line_begin(match_first_line),
-                                            match_begin > kLineContextBytes ? match_begin - kLineContextBytes : 0);
+    const std::size_t line_begin =
+        std::max(lines.line_begin(match_first_line), match_begin > context ? match_begin - context : 0);
     std::size_t line_end = lines.line_end(match_last_line);
     if (line_end > line_begin && bytes[line_end - 1] == '\n') --line_end;
-    line_end = std::max(std::min(line_end, match_end + kLineContextBytes), line_begin);
+    line_end = std::max(std::min(line_end, match_end + context), line_begin);
+    state.context_left -= std::min(state.context_left, (match_begin - std::min(match_begin, line_begin)) +
+                                                           (line_end - std::min(line_end, match_end)));
     hit.line.assign(bytes.substr(line_begin, line_end - line_begin));
     hit.entropy = entropy;
     out.push_back(std::move(hit));
@@ -220,7 +252,8 @@ bool Scanner::search(std::string_view bytes, std::uint32_t rule_index, std::size
   return false;
 }
 
-std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candidate> occurrences) const {
+std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candidate> occurrences,
+                                  bool& truncated) const {
   // (rule, start, end) for each occurrence of each rule's keywords.
   struct RuleSpan {
     std::uint32_t rule;
@@ -241,14 +274,18 @@ std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candid
   std::sort(spans.begin(), spans.end(),
             [](const RuleSpan& a, const RuleSpan& b) { return std::tie(a.rule, a.start) < std::tie(b.rule, b.start); });
 
-  LineIndex lines{bytes, {}};
+  BlobState state;
+  state.lines.bytes = bytes;
+  LineIndex& lines = state.lines;
   std::vector<Hit> hits;
-  for (std::size_t i = 0; i < spans.size();) {
+  for (std::size_t i = 0; i < spans.size() && !state.truncated;) {
     std::size_t j = i;
     while (j < spans.size() && spans[j].rule == spans[i].rule) ++j;
     const std::uint32_t r = spans[i].rule;
     const Rule& rule = rules_.rules[r];
     const std::size_t before = hits.size();
+    const std::size_t context_before = state.context_left;
+    state.seen.clear();
     bool whole_blob = !rule.max_newlines || rule.keywords.empty();
     if (!whole_blob) {
       const std::size_t reach = *rule.max_newlines + kContextLines;
@@ -257,7 +294,7 @@ std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candid
       // A few occurrences find their lines by looking around them; many
       // share one index of the blob's lines.
       const bool indexed = j - i > kIndexedWindowsFrom;
-      for (std::size_t k = i; k < j && !whole_blob; ++k) {
+      for (std::size_t k = i; k < j && !whole_blob && !state.truncated; ++k) {
         const std::size_t last = spans[k].end > spans[k].start ? spans[k].end - 1 : spans[k].start;
         std::size_t begin = 0;
         std::size_t end = 0;
@@ -273,20 +310,25 @@ std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candid
           window_end = std::max(window_end, end);
           continue;
         }
-        if (window_end > window_begin) whole_blob = search(bytes, r, window_begin, window_end, lines, hits);
+        if (window_end > window_begin) whole_blob = search(bytes, r, window_begin, window_end, state, hits);
         window_begin = begin;
         window_end = end;
       }
-      if (!whole_blob && window_end > window_begin) {
-        whole_blob = search(bytes, r, window_begin, window_end, lines, hits);
+      if (!whole_blob && !state.truncated && window_end > window_begin) {
+        whole_blob = search(bytes, r, window_begin, window_end, state, hits);
       }
     }
     if (whole_blob) {
       hits.resize(before);
-      search(bytes, r, 0, bytes.size(), lines, hits);
+      state.hits = before;
+      state.context_left = context_before;
+      state.truncated = false;
+      state.seen.clear();
+      search(bytes, r, 0, bytes.size(), state, hits);
     }
     i = j;
   }
+  truncated = state.truncated;
   std::stable_sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
     return std::tie(a.start_line, a.start_column, a.rule) < std::tie(b.start_line, b.start_column, b.rule);
   });
@@ -295,10 +337,19 @@ std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candid
 
 namespace {
 
-std::vector<BlobHits> collect(const BlobBatch& batch, std::vector<std::vector<Hit>>& hits) {
+// One blob's stage 2 result; `truncated` a char, not a vector<bool> bit,
+// since blobs are confirmed in parallel.
+struct Confirmed {
+  std::vector<Hit> hits;
+  char truncated = 0;
+};
+
+std::vector<BlobHits> collect(const BlobBatch& batch, std::vector<Confirmed>& confirmed) {
   std::vector<BlobHits> out;
-  for (std::size_t b = 0; b < hits.size(); ++b) {
-    if (!hits[b].empty()) out.push_back({batch.entries[b].key, std::move(hits[b])});
+  for (std::size_t b = 0; b < confirmed.size(); ++b) {
+    if (!confirmed[b].hits.empty() || confirmed[b].truncated != 0) {
+      out.push_back({batch.entries[b].key, std::move(confirmed[b].hits), confirmed[b].truncated != 0});
+    }
   }
   return out;
 }
@@ -308,25 +359,29 @@ std::vector<BlobHits> collect(const BlobBatch& batch, std::vector<std::vector<Hi
 std::vector<BlobHits> Scanner::scan(const BlobBatch& batch, Prefilter& prefilter) const {
   // With keywordless rules every blob needs stage 2; otherwise only blobs
   // with a keyword occurrence.
-  std::vector<std::vector<Hit>> hits(batch.entries.size());
+  std::vector<Confirmed> confirmed(batch.entries.size());
   prefilter.run_each(batch, [&](std::uint32_t blob, const BlobCandidates& candidates) {
     if (candidates.keywords.empty() && keywordless_rules_.empty()) return;
-    hits[blob] = confirm(batch.bytes(blob), candidates.keywords);
+    bool truncated = false;
+    confirmed[blob].hits = confirm(batch.bytes(blob), candidates.keywords, truncated);
+    confirmed[blob].truncated = truncated ? 1 : 0;
   });
-  return collect(batch, hits);
+  return collect(batch, confirmed);
 }
 
 std::vector<BlobHits> Scanner::confirm(const BlobBatch& batch, const BatchCandidates& candidates) const {
   const std::vector<BlobCandidates> shares = per_blob(candidates, batch.entries.size());
-  std::vector<std::vector<Hit>> hits(batch.entries.size());
+  std::vector<Confirmed> confirmed(batch.entries.size());
   tbb::parallel_for(std::size_t{0}, shares.size(), [&](std::size_t b) {
     if (shares[b].keywords.empty() && keywordless_rules_.empty()) return;
-    hits[b] = confirm(batch.bytes(b), shares[b].keywords);
+    bool truncated = false;
+    confirmed[b].hits = confirm(batch.bytes(b), shares[b].keywords, truncated);
+    confirmed[b].truncated = truncated ? 1 : 0;
   });
-  return collect(batch, hits);
+  return collect(batch, confirmed);
 }
 
-std::vector<Hit> Scanner::scan_text(std::string_view text) const {
+std::vector<Hit> Scanner::scan_text(std::string_view text, bool* truncated) const {
   const AcTableView table = automaton_.view();
   std::vector<Candidate> occurrences;
   ac_scan(table, reinterpret_cast<const std::uint8_t*>(text.data()), 0, text.size(), AcState{0},
@@ -335,7 +390,10 @@ std::vector<Hit> Scanner::scan_text(std::string_view text) const {
               occurrences.push_back({0, k, static_cast<std::uint32_t>(end)});
             }
           });
-  return confirm(text, occurrences);
+  bool cut = false;
+  std::vector<Hit> hits = confirm(text, occurrences, cut);
+  if (truncated != nullptr) *truncated = cut;
+  return hits;
 }
 
 }  // namespace trawl

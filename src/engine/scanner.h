@@ -9,6 +9,16 @@
 // keyword or lies within one line of it. A match that reaches a window's
 // edge might continue past it, so the rule then searches the whole blob;
 // results never depend on where windows fall.
+//
+// Stage 2's memory is bounded whatever the blob holds. A rule's matches with
+// the same secret on the same line are one hit (the first, leftmost), found
+// before any text is copied, so a key repeated a million times on one line
+// costs one hit. Each hit keeps at most kLineContextBytes of its line on
+// either side of the match, and the context kept for one blob's hits is at
+// most kBlobContextBytes in all (hits past it keep their match alone as
+// their line). A blob with more than kMaxHitsPerBlob distinct hits keeps the
+// first kMaxHitsPerBlob (by rule, then position) and says it was truncated,
+// which the scan reports; a distinct hit is never dropped silently.
 #pragma once
 
 #include <optional>
@@ -24,6 +34,10 @@
 #include "rules/rule.h"
 
 namespace trawl {
+
+inline constexpr std::size_t kLineContextBytes = 1024;
+inline constexpr std::size_t kBlobContextBytes = std::size_t{4} << 20;
+inline constexpr std::size_t kMaxHitsPerBlob = 100'000;
 
 struct ScannerOptions {
   // Drop keyword occurrences whose surroundings a rule's regex cannot match
@@ -48,16 +62,18 @@ class Scanner {
   std::vector<BlobHits> confirm(const BlobBatch& batch, const BatchCandidates& candidates) const;
 
   // Hits in one text, on the calling thread (rule examples, single files).
-  std::vector<Hit> scan_text(std::string_view text) const;
+  // `truncated`, when given, says whether kMaxHitsPerBlob cut them short.
+  std::vector<Hit> scan_text(std::string_view text, bool* truncated = nullptr) const;
 
  private:
   struct LineIndex;
+  struct BlobState;
   // Stage 2 for one blob, given its keyword occurrences (sorted by keyword):
   // every rule with an occurrence, plus every rule with a regex but no keyword.
-  std::vector<Hit> confirm(std::string_view bytes, std::span<const Candidate> occurrences) const;
+  std::vector<Hit> confirm(std::string_view bytes, std::span<const Candidate> occurrences, bool& truncated) const;
   // Runs one rule over bytes[from, to); returns true when a match touches an
   // edge of that range that is not an edge of the blob.
-  bool search(std::string_view bytes, std::uint32_t rule_index, std::size_t from, std::size_t to, LineIndex& lines,
+  bool search(std::string_view bytes, std::uint32_t rule_index, std::size_t from, std::size_t to, BlobState& state,
               std::vector<Hit>& out) const;
 
   // Declaration order matters: keywords_ is computed from rules_ and fills

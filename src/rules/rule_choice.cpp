@@ -63,7 +63,7 @@ RuleLoad choose_rules(const RuleRequest& request, std::ostream& log) {
     load = load_rules_file(request.config_path);
   } else {
     if (request.allow_root_config) root_file = root_rules_file(request.root, log);
-    load = root_file.empty() ? load_builtin_rules() : load_rules_file(root_file);
+    load = root_file.empty() ? load_builtin_rules() : load_rules_file(root_file, request.root);
   }
   // A repository's rules file may put anything in a key or a rule id.
   for (const std::string& warning : load.warnings) log << "trawl: warning: " << escape_text(warning, true) << "\n";

@@ -7,7 +7,8 @@
 // gitleaks allows, but not silently: the choice says so on the log. A rules
 // file at the root that is a symlink (it could lead out of the repository)
 // or not a regular file is not read: a warning says so and the next name, or
-// the built-in rules, is used.
+// the built-in rules, is used. The root's file may extend only files inside
+// the scanned root (rule_loader.h).
 #pragma once
 
 #include <ostream>

@@ -1,19 +1,17 @@
 #include "rules/rule_loader.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <toml++/toml.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <system_error>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
+#include "content/regular_file.h"
 #include "rules/builtin_rules.h"
 #include "rules/regex_span.h"
 
@@ -235,10 +233,6 @@ void merge_into(RuleSet& base, RuleSet extra) {
   for (Allowlist& a : extra.allowlists) base.allowlists.push_back(std::move(a));
 }
 
-// A file on disk, as its device and inode: the same file however its path
-// is spelled.
-using FileIdentity = std::pair<dev_t, ino_t>;
-
 // One file of an `[extend] path` chain: the name messages use and, when it
 // was read from disk, its identity.
 struct ChainLink {
@@ -253,58 +247,14 @@ std::string chain_text(const ExtendChain& chain, const std::string& next) {
   return text + next;
 }
 
-struct ConfigFile {
-  std::string text;
-  FileIdentity id;
-};
-
-std::string kind_of(mode_t mode) {
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  if (S_ISSOCK(mode)) return "a socket";
-  return "not a regular file";
-}
-
-ConfigError too_large(const std::string& path) {
-  return ConfigError(path + ": the rules file is larger than " + std::to_string(kMaxRulesFileBytes >> 20) + " MiB");
-}
-
-void check_readable(const std::string& path, const struct stat& st) {
-  if (!S_ISREG(st.st_mode)) {
-    throw ConfigError(path + ": cannot read the rules file: it is " + kind_of(st.st_mode) + ", not a regular file");
-  }
-  if (static_cast<std::uint64_t>(st.st_size) > kMaxRulesFileBytes) throw too_large(path);
-}
-
 // Reads a rules file: only a regular file (a device or a FIFO could be read
 // forever, or block) and at most kMaxRulesFileBytes of it.
-ConfigFile read_config_file(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) throw ConfigError(path + ": cannot read the rules file");
-  check_readable(path, st);
-  // Not blocking: the path may name a FIFO by the time it is opened.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd < 0) throw ConfigError(path + ": cannot read the rules file");
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  if (::fstat(fd, &st) != 0) throw ConfigError(path + ": cannot read the rules file");
-  check_readable(path, st);
-  ConfigFile file{{}, {st.st_dev, st.st_ino}};
-  char buffer[1 << 16];
-  for (;;) {
-    const ssize_t got = ::read(fd, buffer, sizeof buffer);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) throw ConfigError(path + ": cannot read the rules file");
-    if (got == 0) break;
-    // The file may have grown since fstat.
-    if (file.text.size() + static_cast<std::size_t>(got) > kMaxRulesFileBytes) throw too_large(path);
-    file.text.append(buffer, static_cast<std::size_t>(got));
+RegularFile read_config_file(const std::string& path) {
+  try {
+    return read_regular_file(path, kMaxRulesFileBytes, "rules file");
+  } catch (const RegularFileError& e) {
+    throw ConfigError(e.what());
   }
-  return file;
 }
 
 std::string directory_of(const std::string& path) { return std::filesystem::path(path).parent_path().string(); }
@@ -320,7 +270,7 @@ void require_rules(const RuleLoad& load, const std::string& source_name) {
 // Loads one document of an `[extend] path` chain; `chain` holds the files
 // from the first one to this one.
 RuleLoad load_text(std::string_view text, const std::string& source_name, const std::string& base_dir,
-                   ExtendChain& chain) {
+                   const std::string& confined_to, ExtendChain& chain) {
   RuleLoad load;
   Loader loader(source_name, load.warnings);
   const toml::table doc = parse_toml(text, source_name);
@@ -359,12 +309,19 @@ RuleLoad load_text(std::string_view text, const std::string& source_name, const 
                     "[extend] path: a chain of more than " + std::to_string(kMaxExtendChain) +
                         " rules files: " + chain_text(chain, name));
       }
-      const ConfigFile file = read_config_file(name);
+      // A missing file is the reader's error to report.
+      std::error_code missing;
+      if (!confined_to.empty() && std::filesystem::exists(name, missing) && !resolved_inside(name, confined_to)) {
+        loader.fail(*v, "",
+                    "[extend] path " + name + " leads out of " + confined_to +
+                        ": a repository's rules may extend only files in the repository");
+      }
+      const RegularFile file = read_config_file(name);
       if (std::any_of(chain.begin(), chain.end(), [&](const ChainLink& link) { return link.id == file.id; })) {
         loader.fail(*v, "", "[extend] path makes a cycle: " + chain_text(chain, name));
       }
       chain.push_back({name, file.id});
-      RuleLoad extended = load_text(file.text, name, directory_of(name), chain);
+      RuleLoad extended = load_text(file.text, name, directory_of(name), confined_to, chain);
       chain.pop_back();
       for (std::string& w : extended.warnings) load.warnings.push_back(std::move(w));
       merge_into(base, std::move(extended.rules));
@@ -384,17 +341,18 @@ RuleLoad load_text(std::string_view text, const std::string& source_name, const 
 
 }  // namespace
 
-RuleLoad load_rules_text(std::string_view text, const std::string& source_name, const std::string& base_dir) {
+RuleLoad load_rules_text(std::string_view text, const std::string& source_name, const std::string& base_dir,
+                         const std::string& confined_to) {
   ExtendChain chain{{source_name, std::nullopt}};
-  RuleLoad load = load_text(text, source_name, base_dir, chain);
+  RuleLoad load = load_text(text, source_name, base_dir, confined_to, chain);
   require_rules(load, source_name);
   return load;
 }
 
-RuleLoad load_rules_file(const std::string& path) {
-  const ConfigFile file = read_config_file(path);
+RuleLoad load_rules_file(const std::string& path, const std::string& confined_to) {
+  const RegularFile file = read_config_file(path);
   ExtendChain chain{{path, file.id}};
-  RuleLoad load = load_text(file.text, path, directory_of(path), chain);
+  RuleLoad load = load_text(file.text, path, directory_of(path), confined_to, chain);
   require_rules(load, path);
   return load;
 }
@@ -405,7 +363,7 @@ RuleLoad load_builtin_rules() {
   for (const EmbeddedRuleFile& file : builtin_rule_files()) {
     const std::string name = "patterns/" + std::string(file.name);
     ExtendChain chain{{name, std::nullopt}};
-    RuleLoad one = load_text(file.text, name, ".", chain);
+    RuleLoad one = load_text(file.text, name, ".", "", chain);
     for (std::string& w : one.warnings) all.warnings.push_back(std::move(w));
     for (Rule& r : one.rules.rules) all.rules.rules.push_back(std::move(r));
     for (Allowlist& a : one.rules.allowlists) all.rules.allowlists.push_back(std::move(a));

@@ -10,7 +10,10 @@
 // bounded: only regular files are read (a directory, device or FIFO is a
 // ConfigError naming it), each at most kMaxRulesFileBytes, and an `[extend]
 // path` chain holds at most kMaxExtendChain files and no file twice (a cycle
-// is a ConfigError naming the files in the chain). A load that ends with no
+// is a ConfigError naming the files in the chain). A rules file the scanned
+// repository supplies is loaded confined to it: an `[extend] path` that
+// leads out of the repository, through a symlink or not, is a ConfigError
+// (the operator's own --config may extend anywhere). A load that ends with no
 // rules at all is a ConfigError too: it would scan for nothing.
 #pragma once
 
@@ -46,11 +49,15 @@ RuleLoad load_builtin_rules();
 // Rules from TOML text; `source_name` is used in messages. `[extend]
 // useDefault = true` merges the built-in rules under these (same id: these
 // win); `[extend] path` merges another file, relative to `base_dir` (the
-// extending file's directory when loaded from a file).
-RuleLoad load_rules_text(std::string_view text, const std::string& source_name, const std::string& base_dir = ".");
+// extending file's directory when loaded from a file). With `confined_to`
+// not empty, every file extended must lie inside that directory once its
+// symlinks are followed.
+RuleLoad load_rules_text(std::string_view text, const std::string& source_name, const std::string& base_dir = ".",
+                         const std::string& confined_to = "");
 
 // Rules from a file on disk. Throws ConfigError if it cannot be read, is not
-// a regular file or is larger than kMaxRulesFileBytes.
-RuleLoad load_rules_file(const std::string& path);
+// a regular file or is larger than kMaxRulesFileBytes; `confined_to` as for
+// load_rules_text.
+RuleLoad load_rules_file(const std::string& path, const std::string& confined_to = "");
 
 }  // namespace trawl

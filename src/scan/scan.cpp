@@ -51,7 +51,13 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
   const PipelineStats stats = run_blob_pipeline(
       source, skips, scanner, *prefilter, settings.pipeline,
       [&](const BlobBatch& batch, std::vector<BlobHits>& found) {
-        for (BlobHits& blob : found) hits.emplace(blob.blob, std::move(blob.hits));
+        for (BlobHits& blob : found) {
+          if (blob.truncated) {
+            skips.add(SkipReason::kHitsTruncated, blob.blob.hex(),
+                      "stage 2 kept the first " + std::to_string(kMaxHitsPerBlob) + " distinct hits");
+          }
+          hits.emplace(blob.blob, std::move(blob.hits));
+        }
         if (streaming) {
           matched.clear();
           for (const BlobEntry& entry : batch.entries) matched.push_back(entry.key);

@@ -40,7 +40,15 @@ Suppressions load_suppressions(const std::string& root, const std::string& basel
   Suppressions suppressions;
   for (const char* name : {".trawlignore", ".gitleaksignore"}) {
     const std::string path = (std::filesystem::path(root) / name).string();
-    if (suppressions.add_ignore_file(path)) log << "trawl: ignoring the fingerprints listed in " << path << "\n";
+    // The scanned root supplies these: one that cannot be read is passed
+    // over with a warning (no finding is hidden), not the end of the scan.
+    try {
+      if (suppressions.add_ignore_file(path, root)) {
+        log << "trawl: ignoring the fingerprints listed in " << path << "\n";
+      }
+    } catch (const SuppressionFileError& e) {
+      log << "trawl: warning: " << e.what() << "; not read\n";
+    }
   }
   if (!baseline_path.empty()) suppressions.add_baseline(baseline_path);
   return suppressions;

@@ -6,6 +6,9 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <system_error>
+
+#include "content/regular_file.h"
 
 #include "content/text_escape.h"
 
@@ -81,10 +84,20 @@ void SuppressionCounts::add(SuppressionReason reason) {
   }
 }
 
-bool Suppressions::add_ignore_file(const std::string& path) {
-  if (!std::filesystem::exists(path)) return false;
-  std::ifstream in(path);
-  if (!in) throw SuppressionFileError(path + ": cannot read the ignore file");
+bool Suppressions::add_ignore_file(const std::string& path, const std::string& confined_to) {
+  std::error_code error;
+  if (!std::filesystem::exists(std::filesystem::symlink_status(path, error))) return false;
+  if (!confined_to.empty() && !resolved_inside(path, confined_to)) {
+    throw SuppressionFileError(path + ": the ignore file leads out of " + confined_to +
+                               " (a symlink to a file outside it, or to nothing)");
+  }
+  RegularFile file;
+  try {
+    file = read_regular_file(path, kMaxIgnoreFileBytes, "ignore file");
+  } catch (const RegularFileError& e) {
+    throw SuppressionFileError(e.what());
+  }
+  std::istringstream in(file.text);
   std::string line;
   while (std::getline(in, line)) {
     const std::string entry = trimmed(line.substr(0, line.find('#')));

@@ -5,6 +5,7 @@
 // each reason apart so a user can tell what was hidden and why.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -16,6 +17,8 @@
 #include "verify/finding.h"
 
 namespace trawl {
+
+inline constexpr std::size_t kMaxIgnoreFileBytes = std::size_t{16} << 20;
 
 enum class SuppressionReason { kAllowlist, kIgnoreFile, kBaseline, kInlineAllow };
 
@@ -40,8 +43,12 @@ class Suppressions {
   // Adds the fingerprints of an ignore file: one per line, `#` starts a
   // comment. An entry is a full fingerprint (commit:path:rule:line) or one
   // without its commit (path:rule:line), which matches at every commit.
-  // Returns false when the file does not exist; throws when it cannot be read.
-  bool add_ignore_file(const std::string& path);
+  // Returns false when nothing exists at `path`. Throws SuppressionFileError
+  // naming the file when it cannot be read, is not a regular file, is larger
+  // than kMaxIgnoreFileBytes or, with `confined_to` not empty, leads out of
+  // that directory through a symlink (a scanned repository's ignore file
+  // could point at /dev/stdin or another user's file).
+  bool add_ignore_file(const std::string& path, const std::string& confined_to = "");
 
   // Adds the fingerprints of an earlier report: trawl's json or a gitleaks
   // report, as the report writes them (content/text_escape.h). A redacted

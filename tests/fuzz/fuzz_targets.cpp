@@ -7,14 +7,19 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <optional>
 #include <set>
 #include <string>
+#include <system_error>
 #include <tuple>
 #include <vector>
 
+#include "rules/allowlist_match.h"
 #include "rules/keyword_shape.h"
 #include "rules/regex_span.h"
+#include "rules/rule_loader.h"
 #include "source/git/commit_parser.h"
 #include "source/git/git_delta.h"
 #include "source/git/multi_pack_index.h"
@@ -200,6 +205,54 @@ void pattern_analysis(const std::uint8_t* data, std::size_t size) {
       }
     }
   }
+}
+
+namespace {
+
+// The directory a fuzzed rules file may extend files from, made once.
+class ExtendableFiles {
+ public:
+  ExtendableFiles() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "trawl-fuzz-rules-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) std::abort();
+    dir_ = pattern;
+    write("base.toml", "[[rules]]\nid = \"base\"\nregex = 'tok_[a-z0-9]{8}'\nkeywords = [\"tok_\"]\n");
+    write("allow.toml", "[allowlist]\npaths = ['vendor/']\nstopwords = [\"example\"]\n");
+    write("self.toml", "[extend]\npath = \"self.toml\"\n");
+    write("defaults.toml", "[extend]\nuseDefault = true\ndisabledRules = [\"generic-api-key\"]\n");
+    write("sub/next.toml", "[extend]\npath = \"../base.toml\"\n");
+  }
+  ~ExtendableFiles() {
+    std::error_code error;
+    std::filesystem::remove_all(dir_, error);
+  }
+  ExtendableFiles(const ExtendableFiles&) = delete;
+  ExtendableFiles& operator=(const ExtendableFiles&) = delete;
+  std::string dir() const { return dir_.string(); }
+
+ private:
+  void write(const std::string& name, const std::string& text) const {
+    std::filesystem::create_directories((dir_ / name).parent_path());
+    std::ofstream(dir_ / name) << text;
+  }
+  std::filesystem::path dir_;
+};
+
+}  // namespace
+
+void rules_config(const std::uint8_t* data, std::size_t size) {
+  static const ExtendableFiles files;
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  RuleLoad load;
+  try {
+    load = load_rules_text(text, "fuzz.toml", files.dir(), files.dir());
+  } catch (const ConfigError&) {
+    return;
+  }
+  if (load.rules.rules.empty()) std::abort();  // a load with no rules is a ConfigError
+  const FindingContext finding{"0123456789abcdef0123456789abcdef01234567", "vendor/a.env", "tok_12345678",
+                               "key = tok_12345678", "key = tok_12345678 # example"};
+  for (const Rule& rule : load.rules.rules) allowlisted(load.rules, rule, finding);
 }
 
 }  // namespace trawl::fuzz

@@ -1,6 +1,7 @@
-// The parsers that read untrusted bytes from a repository's object database,
-// each wrapped as a fuzz target, and what stage 2 reads off a rule's regex
-// (keyword shapes, the line span of a match) checked against RE2 itself:
+// The parsers that read untrusted bytes from a repository's object database
+// and its rules file, each wrapped as a fuzz target, and what stage 2 reads
+// off a rule's regex (keyword shapes, the line span of a match) checked
+// against RE2 itself:
 // libFuzzer drives them in a fuzzing build (TRAWL_FUZZ=ON), and the test
 // suite replays the saved corpus through them on every build.
 #pragma once
@@ -21,6 +22,12 @@ void tree_listing(const std::uint8_t* data, std::size_t size);
 // keyword occurrence of a match RE2 finds in the text, or when a match spans
 // more lines than max_newlines_in_match allows.
 void pattern_analysis(const std::uint8_t* data, std::size_t size);
+// A rules file in gitleaks' TOML schema, loaded as a scanned repository's
+// own (confined to a directory holding a few files it may `[extend] path`,
+// one of which extends itself), then every allowlist it defines applied to
+// one finding. A ConfigError is an expected outcome; anything else escaping,
+// or a crash, is a bug.
+void rules_config(const std::uint8_t* data, std::size_t size);
 
 struct Target {
   std::string_view name;  // also the corpus folder's name
@@ -34,6 +41,7 @@ inline constexpr Target kTargets[] = {
     {"commit", commit},
     {"tree_listing", tree_listing},
     {"pattern_analysis", pattern_analysis},
+    {"rules_config", rules_config},
 };
 
 }  // namespace trawl::fuzz

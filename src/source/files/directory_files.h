@@ -2,6 +2,13 @@
 // standard input, for `trawl dir`. Symlinks are never followed, so a link
 // cannot lead the scan out of the directory (what a link inside it points to
 // is scanned at its own place); `.git` directories are not entered.
+//
+// Nothing under the directory is lost without a word: a directory or file
+// that cannot be opened or read (permissions, a path longer than PATH_MAX,
+// no file descriptor left, a file that turned into something else) is
+// recorded in the SkipLog as unreadable_path with the reason, and the rest
+// of the walk goes on. The walk holds at most two directories open and
+// keeps no recursion, however deep the tree.
 #pragma once
 
 #include <cstdint>
@@ -22,24 +29,28 @@ class DirectoryError : public std::runtime_error {
 };
 
 struct DirectoryListing {
-  std::vector<std::string> paths;  // relative to the root, '/'-separated, sorted
-  std::uint64_t symlinks = 0;      // links seen and not followed
+  std::vector<std::string> paths;   // relative to the root, '/'-separated, sorted
+  std::uint64_t symlinks = 0;       // links seen and not followed
+  std::uint64_t special_files = 0;  // FIFOs, sockets and devices: not read
 };
 
 // Throws DirectoryError when `root` is not a directory.
 void check_directory(const std::string& root);
 
-// Lists the files under `root`. Throws DirectoryError when `root` is not a
-// readable directory.
-DirectoryListing list_directory(const std::string& root);
+// Lists the files under `root`; what cannot be listed goes to `skips`.
+// Throws DirectoryError when `root` is not a directory that can be opened.
+DirectoryListing list_directory(const std::string& root, SkipLog& skips);
 
 // Reads the file at `root`/`path` when it is worth scanning: not over
-// `max_size`, not binary, not an LFS pointer, readable. Otherwise records why
-// in `skips` (under the path) and returns false.
+// `max_size` (checked while reading too: never more than that is held), not
+// binary, not an LFS pointer, readable, still a regular file (never followed
+// through a symlink, never blocked on a FIFO). Otherwise records why in
+// `skips` (under the path) and returns false.
 bool read_scannable_file(const std::string& root, const std::string& path, std::uint64_t max_size, SkipLog& skips,
                          std::string& contents);
 
-// Reads all of `in` under the same limits, recorded under `name`.
+// Reads all of `in` under the same limits, recorded under `name`; stops as
+// soon as more than `max_size` bytes have come.
 bool read_scannable_stream(std::istream& in, const std::string& name, std::uint64_t max_size, SkipLog& skips,
                            std::string& contents);
 

@@ -16,11 +16,11 @@ FilesSource::FilesSource(std::string root, std::uint64_t max_size, unsigned thre
 FilesSource::FilesSource(std::istream& in, std::string root, std::uint64_t max_size)
     : root_(std::move(root)), stdin_(&in), max_size_(max_size), threads_(1) {}
 
-void FilesSource::list(SkipLog& /*skips*/) {
+void FilesSource::list(SkipLog& skips) {
   if (stdin_ != nullptr) {
     listing_.paths.push_back("stdin");
   } else {
-    listing_ = list_directory(root_);
+    listing_ = list_directory(root_, skips);
   }
 }
 

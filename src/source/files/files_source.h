@@ -31,7 +31,7 @@ class FilesSource final : public ContentSource {
   void read(BatchOutput& out, SkipLog& skips) override;
   bool provenance_before_read() const override { return false; }
   std::vector<std::pair<std::string, std::uint64_t>> other_skips() const override {
-    return {{"symlink", listing_.symlinks}};
+    return {{"symlink", listing_.symlinks}, {"special_file", listing_.special_files}};
   }
 
  private:

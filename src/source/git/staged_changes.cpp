@@ -1,5 +1,7 @@
 #include "source/git/staged_changes.h"
 
+#include <cstring>
+
 #include "source/content_source.h"
 #include "source/git/git_handles.h"
 
@@ -7,11 +9,27 @@ namespace trawl {
 namespace {
 
 using IndexPtr = std::unique_ptr<git_index, GitDeleter<git_index, git_index_free>>;
-using DiffPtr = std::unique_ptr<git_diff, GitDeleter<git_diff, git_diff_free>>;
 using BlobPtr = std::unique_ptr<git_blob, GitDeleter<git_blob, git_blob_free>>;
 
-// The blob's content, or nullopt (logged) when it cannot be read.
-std::optional<std::string> read_blob(git_repository* repo, const git_oid& id, SkipLog& skips) {
+// The blob's content, or nullopt (logged) when it cannot be read or is over
+// `max_size` (its size is read from the object's header first, so an
+// oversized blob is never inflated).
+std::optional<std::string> read_blob(git_repository* repo, git_odb* odb, const git_oid& id, std::uint64_t max_size,
+                                     SkipLog& skips) {
+  std::size_t size = 0;
+  git_object_t type = GIT_OBJECT_INVALID;
+  if (const int code = git_odb_read_header(&size, &type, odb, &id); code < 0) {
+    skips.add(skip_reason_for_git_error(code), oid_hex(id), last_git_error_message());
+    return std::nullopt;
+  }
+  if (type != GIT_OBJECT_BLOB) {
+    skips.add(SkipReason::kCorruptObject, oid_hex(id), "expected a blob");
+    return std::nullopt;
+  }
+  if (size > max_size) {
+    skips.add(SkipReason::kTooLarge, oid_hex(id), std::to_string(size) + " bytes");
+    return std::nullopt;
+  }
   git_blob* raw = nullptr;
   if (const int code = git_blob_lookup(&raw, repo, &id); code < 0) {
     skips.add(skip_reason_for_git_error(code), oid_hex(id), last_git_error_message());
@@ -20,6 +38,16 @@ std::optional<std::string> read_blob(git_repository* repo, const git_oid& id, Sk
   BlobPtr blob(raw);
   return std::string(static_cast<const char*>(git_blob_rawcontent(raw)),
                      static_cast<std::size_t>(git_blob_rawsize(raw)));
+}
+
+// HEAD's blob at `path`, if HEAD has a blob (not a tree or a submodule) there.
+std::optional<git_oid> head_blob_at(git_tree* head_tree, const char* path) {
+  if (head_tree == nullptr) return std::nullopt;
+  git_tree_entry* raw = nullptr;
+  if (git_tree_entry_bypath(&raw, head_tree, path) != 0) return std::nullopt;
+  TreeEntryPtr entry(raw);
+  if (git_tree_entry_type(raw) != GIT_OBJECT_BLOB) return std::nullopt;
+  return *git_tree_entry_id(raw);
 }
 
 }  // namespace
@@ -34,35 +62,38 @@ StagedChanges read_staged_changes(const std::string& repo_path, std::uint64_t ma
   git_index* raw_index = nullptr;
   git_check(git_repository_index(&raw_index, repo.get()), "reading the index");
   IndexPtr index(raw_index);
+  git_odb* raw_odb = nullptr;
+  git_check(git_repository_odb(&raw_odb, repo.get()), "opening the object database");
+  OdbPtr odb(raw_odb);
 
-  // An unborn HEAD (no commit yet) compares the index with an empty tree.
+  // An unborn HEAD (no commit yet) compares the index with nothing.
   TreePtr head_tree;
   git_object* head = nullptr;
   if (git_revparse_single(&head, repo.get(), "HEAD^{tree}") == 0) head_tree.reset(reinterpret_cast<git_tree*>(head));
 
-  git_diff_options options;
-  git_check(git_diff_options_init(&options, GIT_DIFF_OPTIONS_VERSION), "preparing a diff");
-  options.flags = GIT_DIFF_IGNORE_SUBMODULES;
-  git_diff* raw_diff = nullptr;
-  git_check(git_diff_tree_to_index(&raw_diff, repo.get(), head_tree.get(), index.get(), &options),
-            "comparing the index with HEAD");
-  DiffPtr diff(raw_diff);
-
-  const std::size_t count = git_diff_num_deltas(diff.get());
+  // Every entry of the index itself, not a diff: a diff trusts the entries'
+  // flags (assume-unchanged, skip-worktree) and cached sizes, which anyone
+  // with `git update-index` sets, and would pass over what they mark. The
+  // index is sorted by path, so the files come out by path.
+  const std::size_t count = git_index_entrycount(index.get());
   for (std::size_t i = 0; i < count; ++i) {
-    const git_diff_delta* delta = git_diff_get_delta(diff.get(), i);
-    if (delta->status == GIT_DELTA_DELETED || delta->new_file.mode == GIT_FILEMODE_COMMIT) continue;
-    const std::string id = oid_hex(delta->new_file.id);
-    if (delta->new_file.size > max_blob_size) {
-      skips.add(SkipReason::kTooLarge, id, std::to_string(delta->new_file.size) + " bytes");
-      continue;
+    const git_index_entry* entry = git_index_get_byindex(index.get(), i);
+    if (entry == nullptr || entry->mode == GIT_FILEMODE_COMMIT) continue;
+    // A conflicted path has no stage 0 and up to three staged versions; the
+    // next entry with the same path and id adds nothing.
+    if (i > 0) {
+      const git_index_entry* previous = git_index_get_byindex(index.get(), i - 1);
+      if (previous != nullptr && std::strcmp(previous->path, entry->path) == 0 &&
+          git_oid_equal(&previous->id, &entry->id) != 0) {
+        continue;
+      }
     }
-    std::optional<std::string> staged = read_blob(repo.get(), delta->new_file.id, skips);
+    const std::optional<git_oid> head_id = head_blob_at(head_tree.get(), entry->path);
+    if (head_id && git_oid_equal(&*head_id, &entry->id) != 0) continue;
+
+    const std::string id = oid_hex(entry->id);
+    std::optional<std::string> staged = read_blob(repo.get(), odb.get(), entry->id, max_blob_size, skips);
     if (!staged) continue;
-    if (staged->size() > max_blob_size) {
-      skips.add(SkipReason::kTooLarge, id, std::to_string(staged->size()) + " bytes");
-      continue;
-    }
     if (looks_binary(*staged)) {
       skips.add(SkipReason::kBinary, id);
       continue;
@@ -71,10 +102,10 @@ StagedChanges read_staged_changes(const std::string& repo_path, std::uint64_t ma
       skips.add(SkipReason::kLfsPointer, id);
       continue;
     }
-    StagedFile file{delta->new_file.path, to_object_id(delta->new_file.id), std::move(*staged), {}, std::nullopt};
-    if (!git_oid_is_zero(&delta->old_file.id) && delta->old_file.mode != GIT_FILEMODE_COMMIT) {
-      file.head = read_blob(repo.get(), delta->old_file.id, skips);
-      if (file.head) file.head_id = to_object_id(delta->old_file.id);
+    StagedFile file{entry->path, to_object_id(entry->id), std::move(*staged), {}, std::nullopt};
+    if (head_id) {
+      file.head = read_blob(repo.get(), odb.get(), *head_id, max_blob_size, skips);
+      if (file.head) file.head_id = to_object_id(*head_id);
     }
     changes.bytes += file.staged.size();
     changes.files.push_back(std::move(file));

@@ -27,7 +27,9 @@ struct StagedChanges {
   std::uint64_t bytes = 0;
 };
 
-// Staged files of the repository at `repo_path` (a work tree). Files that are
+// Staged files of the repository at `repo_path` (a work tree): every entry of
+// the index whose blob differs from HEAD's at its path, whatever flags the
+// entry carries (assume-unchanged included). Files that are
 // binary, over `max_blob_size`, LFS pointers or unreadable are recorded in
 // `skips` and left out. Throws GitError when it is not a repository with a
 // work tree or its index cannot be read.
