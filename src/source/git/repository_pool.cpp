@@ -18,7 +18,7 @@ namespace {
 constexpr int kLoosePriority = 1;
 constexpr int kPackPriority = 2;
 // An alternates file lists a few paths; a larger one is not read.
-constexpr std::uintmax_t kMaxAlternatesBytes = 64 * 1024;
+constexpr std::uintmax_t kMaxAlternatesBytes = std::uintmax_t{64} << 10;
 
 void add_backend(git_odb* odb, git_odb_backend* backend, int priority, const std::string& what) {
   if (const int code = git_odb_add_backend(odb, backend, priority); code < 0) {
