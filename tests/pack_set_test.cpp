@@ -90,7 +90,7 @@ TEST(PackSet, FindsObjectsInThePackTheMultiPackIndexPrefers) {
   EXPECT_EQ(ordered.back(), nowhere_a);
 }
 
-TEST(PackSet, LeavesOutAPackItsIndexDoesNotDescribe) {
+TEST(PackSet, KeepsWhatATruncatedPackStillHoldsAndKeepsThePackFromLibgit2) {
   TempDir dir;
   GitRepo repo(dir.path() / "repo");
   grow_history(repo, 10, "a");
@@ -107,8 +107,20 @@ TEST(PackSet, LeavesOutAPackItsIndexDoesNotDescribe) {
   std::filesystem::permissions(pack_files[0], std::filesystem::perms::owner_write, std::filesystem::perm_options::add);
   std::filesystem::resize_file(pack_files[0], std::filesystem::file_size(pack_files[0]) / 2);
   const PackSet packs(repo.git_dir().string());
-  ASSERT_EQ(packs.size(), 1u);
-  EXPECT_EQ(packs[0].name, pack_files[1].filename().string());
+  ASSERT_EQ(packs.size(), 2u);
+  EXPECT_EQ(packs[0].name, pack_files[0].filename().string());
+  EXPECT_GT(packs[0].entry_count(), 0u);
+  EXPECT_LT(packs[0].entry_count(), packs[0].index.object_count());
+  EXPECT_FALSE(packs[0].libgit2_safe);
+  EXPECT_TRUE(packs[1].libgit2_safe);
+  ASSERT_EQ(packs.problems().size(), 1u);
+  EXPECT_EQ(packs.problems()[0].pack, pack_files[0].filename().string());
+  EXPECT_FALSE(packs.problems()[0].rejected);
+  EXPECT_NE(packs.problems()[0].what.find("outside the pack's"), std::string::npos) << packs.problems()[0].what;
+  const auto indexes = packs.libgit2_pack_indexes();
+  ASSERT_TRUE(indexes.has_value());
+  ASSERT_EQ(indexes->size(), 1u);
+  EXPECT_EQ(std::filesystem::path((*indexes)[0]).stem(), pack_files[1].stem());
 }
 
 }  // namespace

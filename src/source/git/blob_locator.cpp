@@ -112,7 +112,7 @@ std::vector<std::vector<BlobLocation>> locate_blobs(const std::string& git_dir, 
       }
     }
   }
-  RepositoryPool pool(git_dir);
+  RepositoryPool pool(git_dir, &packs);
   const ObjectStore store(packs);
   tbb::enumerable_thread_specific<TreeWorker> workers;
   LocationMemo memo;

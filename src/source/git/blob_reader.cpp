@@ -7,6 +7,7 @@
 
 #include "source/git/git_handles.h"
 #include "source/git/pack_reader.h"
+#include "source/git/pack_set.h"
 #include "source/git/repository_pool.h"
 
 namespace trawl {
@@ -31,21 +32,47 @@ class OdbPool {
   tbb::enumerable_thread_specific<OdbPtr> handles_;
 };
 
-// Reads `ids` through libgit2, oversized ones by their header alone.
-void read_with_libgit2(const std::string& git_dir, const std::vector<ObjectId>& ids, std::uint64_t max_blob_size,
-                       SkipLog& skips, const std::function<void(const ObjectId&, std::string_view)>& deliver) {
-  RepositoryPool repos(git_dir);
+// What libgit2 not finding an object means when trawl rejected some pack:
+// the object may well be in it.
+std::string rejected_packs_note(const PackSet& packs) {
+  std::string note;
+  for (const PackSet::Problem& problem : packs.problems()) {
+    note += (note.empty() ? "" : "; ") + problem.pack + ": " + problem.what;
+  }
+  return note;
+}
+
+// Reads `ids` through libgit2, oversized ones by their header alone. An id
+// in a pack of `packs` has its delta chain checked by trawl first
+// (check_for_libgit2), so libgit2 never meets a cycle or an oversized
+// object there; packs trawl found damaged are not in libgit2's view.
+void read_with_libgit2(const std::string& git_dir, const PackSet& packs, const std::vector<ObjectId>& ids,
+                       std::uint64_t max_blob_size, SkipLog& skips,
+                       const std::function<void(const ObjectId&, std::string_view)>& deliver) {
+  RepositoryPool repos(git_dir, &packs);
   OdbPool odbs(repos);
+  const std::string rejected = rejected_packs_note(packs);
   tbb::parallel_for(
       tbb::blocked_range<std::size_t>(0, ids.size(), 16), [&](const tbb::blocked_range<std::size_t>& range) {
         git_odb* odb = odbs.local();
         for (std::size_t i = range.begin(); i != range.end(); ++i) {
           const ObjectId& id = ids[i];
+          if (const auto at = packs.locate(id)) {
+            SkipReason reason = SkipReason::kCorruptObject;
+            if (auto why = check_for_libgit2(packs[at->pack], at->entry, max_blob_size, reason)) {
+              skips.add(reason, id.hex(), reason == SkipReason::kTooLarge ? *why : packs[at->pack].name + ": " + *why);
+              continue;
+            }
+          }
           const git_oid oid = to_git_oid(id);
           std::size_t len = 0;
           git_object_t type = GIT_OBJECT_INVALID;
           if (const int code = git_odb_read_header(&len, &type, odb, &oid); code < 0) {
-            skips.add(skip_reason_for_git_error(code), id.hex(), "blob: " + last_git_error_message());
+            if (code == GIT_ENOTFOUND && !rejected.empty()) {
+              skips.add(SkipReason::kCorruptObject, id.hex(), "not in a readable pack or loose; " + rejected);
+            } else {
+              skips.add(skip_reason_for_git_error(code), id.hex(), "blob: " + last_git_error_message());
+            }
             continue;
           }
           if (type != GIT_OBJECT_BLOB) {
@@ -83,20 +110,37 @@ BlobReadStats read_blobs(const std::string& git_dir, const PackSet& packs, const
     }
   };
 
+  PackReadLimits limits;
+  limits.max_blob_size = options.max_blob_size;
+  limits.object_time_budget = options.object_time_budget;
   BlobReadStats stats;
   tbb::task_arena arena(threads);
   arena.execute([&] {
     std::vector<ObjectId> rest = blobs;
     if (options.source == BlobSource::kPacks) {
       PackReadStats pack_stats;
-      rest = read_packed_blobs(packs, blobs, options.max_blob_size, skips, deliver, pack_stats);
+      rest = read_packed_blobs(packs, blobs, limits, skips, deliver, pack_stats);
       stats.from_packs = pack_stats.blobs;
     } else {
+      // Objects in packs libgit2 may not read are still read, by trawl.
+      std::vector<ObjectId> unsafe;
+      rest.clear();
+      for (const ObjectId& id : blobs) {
+        const auto at = packs.locate(id);
+        (at && !packs[at->pack].libgit2_safe ? unsafe : rest).push_back(id);
+      }
+      if (!unsafe.empty()) {
+        PackReadStats pack_stats;
+        for (const ObjectId& id : read_packed_blobs(packs, unsafe, limits, skips, deliver, pack_stats)) {
+          skips.add(SkipReason::kCorruptObject, id.hex(), "in a damaged pack, and unreadable there");
+        }
+        stats.from_packs = pack_stats.blobs;
+      }
       // Pack order still helps libgit2's delta-base cache.
-      rest = order_by_pack_position(packs, blobs);
+      rest = order_by_pack_position(packs, rest);
     }
     stats.from_libgit2 = rest.size();
-    read_with_libgit2(git_dir, rest, options.max_blob_size, skips, deliver);
+    read_with_libgit2(git_dir, packs, rest, options.max_blob_size, skips, deliver);
     out.finish();
   });
   return stats;

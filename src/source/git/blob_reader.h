@@ -11,6 +11,7 @@
 // the SkipLog and never reach a batch.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -28,6 +29,8 @@ struct BlobReadOptions {
   std::uint64_t max_blob_size = 64ull << 20;
   unsigned threads = 0;                    // 0: all cores
   BlobSource source = BlobSource::kPacks;  // kLibgit2 reads everything through libgit2
+  // Time the pack reader may spend rebuilding one object (pack_reader.h).
+  std::chrono::steady_clock::duration object_time_budget = std::chrono::seconds(60);
 };
 
 struct BlobReadStats {

@@ -1,5 +1,6 @@
 #include "source/git/git_delta.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace trawl {
@@ -21,6 +22,13 @@ bool read_size(std::string_view data, std::size_t& at, std::uint64_t& value) {
 
 }  // namespace
 
+std::uint64_t max_delta_result(const DeltaHeader& header, std::size_t delta_size) {
+  // The most output per instruction byte: a copy of two bytes, its opcode
+  // and the third size byte, copies up to 0xff0000 bytes.
+  constexpr std::uint64_t kMostPerByte = 0x800000;
+  return (delta_size - std::min(delta_size, header.instructions_at)) * kMostPerByte;
+}
+
 std::optional<DeltaHeader> parse_delta_header(std::string_view delta) {
   DeltaHeader header;
   std::size_t at = 0;
@@ -36,9 +44,7 @@ namespace {
 std::optional<DeltaHeader> checked_header(std::string_view base, std::string_view delta) {
   const auto header = parse_delta_header(delta);
   if (!header || header->base_size != base.size()) return std::nullopt;
-  // A delta cannot produce more than its instructions can express; refuse
-  // absurd declared sizes before allocating.
-  if (header->result_size > (delta.size() + 1) * 0x10000ull) return std::nullopt;
+  if (header->result_size > max_delta_result(*header, delta.size())) return std::nullopt;
   return header;
 }
 

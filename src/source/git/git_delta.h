@@ -21,6 +21,11 @@ struct DeltaHeader {
 // The sizes a delta declares; nullopt when the header is truncated.
 std::optional<DeltaHeader> parse_delta_header(std::string_view delta);
 
+// The largest result a delta of `delta_size` bytes with `header` can
+// produce: a bound to refuse absurd declared sizes before allocating. A
+// single copy instruction copies up to 0xffffff bytes.
+std::uint64_t max_delta_result(const DeltaHeader& header, std::size_t delta_size);
+
 // Applies `delta` to `base` into `out` (resized to the result size). Returns
 // false, leaving `out` unspecified, when the delta is malformed: a size that
 // does not match, a copy outside the base, a truncated instruction, an

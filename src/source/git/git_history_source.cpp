@@ -20,6 +20,11 @@ void GitHistorySource::list(SkipLog& skips) {
   const auto started = std::chrono::steady_clock::now();
   const WalkOptions walk{options_.threads, options_.scope, options_.progress};
   packs_.emplace(git_dir_);
+  // A damaged pack is counted once, under its own name, besides the objects
+  // in it that cannot be read.
+  for (const PackSet::Problem& problem : packs_->problems()) {
+    skips.add(SkipReason::kCorruptObject, problem.pack, problem.what);
+  }
   history_ = walk_history(git_dir_, *packs_, walk, skips);
   summary_.refs = history_.refs.size();
   summary_.commits = history_.commits_in_scope;

@@ -27,7 +27,7 @@ constexpr std::size_t kTreeCacheBytesPerThread = std::size_t{32} << 20;
 }  // namespace
 
 History walk_history(const std::string& git_dir, const PackSet& packs, const WalkOptions& options, SkipLog& skips) {
-  RepositoryPool pool(git_dir);
+  RepositoryPool pool(git_dir, &packs);
   git_repository* repo = pool.local();
 
   History history;

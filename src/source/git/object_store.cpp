@@ -212,7 +212,7 @@ StoredObjectPtr ObjectStore::rebuild(PackSet::Location at) const {
     const auto delta_header = parse_delta_header(delta);
     // A delta cannot produce more than its instructions can express.
     if (!delta_header || delta_header->base_size != object->size ||
-        delta_header->result_size > (delta.size() + 1) * 0x10000ull) {
+        delta_header->result_size > max_delta_result(*delta_header, delta.size())) {
       return nullptr;
     }
     auto result = std::make_shared<StoredObject>();

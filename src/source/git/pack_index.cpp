@@ -2,6 +2,8 @@
 
 #include "source/git/big_endian.h"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -23,25 +25,42 @@ std::atomic<std::uint64_t> index_files_read{0};
 
 std::uint64_t PackIndex::files_read() { return index_files_read.load(); }
 
-std::optional<PackIndex> PackIndex::load(const std::string& path) {
+std::optional<PackIndex> PackIndex::load(const std::string& path, std::string& error) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
+  if (!in) {
+    error = "cannot be read";
+    return std::nullopt;
+  }
   ++index_files_read;
-  return parse(std::vector<unsigned char>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()));
+  return parse(std::vector<unsigned char>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()), error);
+}
+
+std::optional<PackIndex> PackIndex::load(const std::string& path) {
+  std::string error;
+  return load(path, error);
 }
 
 std::optional<PackIndex> PackIndex::parse(std::vector<unsigned char> bytes) {
+  std::string error;
+  return parse(std::move(bytes), error);
+}
+
+std::optional<PackIndex> PackIndex::parse(std::vector<unsigned char> bytes, std::string& error) {
   PackIndex index;
   index.bytes_ = std::move(bytes);
   const auto& b = index.bytes_;
   if (b.size() < kHeaderBytes + kFanoutBytes + kTrailerBytes || std::memcmp(b.data(), kMagic, 4) != 0 ||
       read_be32(b.data() + 4) != 2) {
+    error = "not a version 2 pack index";
     return std::nullopt;
   }
   std::uint32_t previous = 0;
   for (std::size_t i = 0; i < 256; ++i) {
     const std::uint32_t v = read_be32(b.data() + kHeaderBytes + 4 * i);
-    if (v < previous) return std::nullopt;
+    if (v < previous) {
+      error = "fanout table not ascending at entry " + std::to_string(i);
+      return std::nullopt;
+    }
     previous = v;
   }
   index.count_ = previous;
@@ -49,8 +68,23 @@ std::optional<PackIndex> PackIndex::parse(std::vector<unsigned char> bytes) {
   const std::size_t crcs_at = index.ids_at_ + 20 * index.count_;
   index.offsets_at_ = crcs_at + 4 * index.count_;
   index.large_offsets_at_ = index.offsets_at_ + 4 * index.count_;
-  if (index.count_ > b.size() / 28 || index.large_offsets_at_ + kTrailerBytes > b.size()) return std::nullopt;
+  if (index.count_ > b.size() / 28 || index.large_offsets_at_ + kTrailerBytes > b.size()) {
+    error = "truncated: its fanout table counts " + std::to_string(index.count_) + " objects";
+    return std::nullopt;
+  }
   return index;
+}
+
+bool PackIndex::checksum_matches() const {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  const std::size_t hashed = bytes_.size() - 20;
+  return EVP_Digest(bytes_.data(), hashed, digest, &length, EVP_sha1(), nullptr) == 1 && length == 20 &&
+         std::memcmp(digest, bytes_.data() + hashed, 20) == 0;
+}
+
+std::string_view PackIndex::pack_checksum() const {
+  return {reinterpret_cast<const char*>(bytes_.data() + bytes_.size() - kTrailerBytes), 20};
 }
 
 std::optional<std::uint32_t> PackIndex::position_of(const ObjectId& id) const {
@@ -150,20 +184,51 @@ std::vector<std::uint32_t> PackIndex::pack_order(const std::string& rev_path) co
   return order;
 }
 
-bool PackEntries::load(const PackIndex& index, std::uint64_t pack_size, const std::string& rev_path) {
-  if (pack_size < 32) return false;
+bool PackEntries::load(const PackIndex& index, std::uint64_t pack_size, const std::string& rev_path,
+                       std::string& problem) {
+  problem.clear();
+  if (pack_size < 32) {
+    problem = "pack too small";
+    return false;
+  }
   const std::uint64_t data_end = pack_size - 20;  // before the trailing checksum
-  positions = index.pack_order(rev_path);
-  offsets.clear();
-  offsets.reserve(positions.size());
-  entry_of.assign(positions.size(), 0);
-  for (std::uint32_t k = 0; k < positions.size(); ++k) {
-    const auto offset = index.offset_at(positions[k]);
-    if (!offset || *offset < 12 || *offset >= data_end || (!offsets.empty() && *offset <= offsets.back())) {
-      return false;
+  std::vector<std::uint32_t> order = index.pack_order(rev_path);
+  // A .rev file that does not put the offsets in order is ignored.
+  for (std::size_t k = 1; k < order.size(); ++k) {
+    if (index.offset_at(order[k]).value_or(0) <= index.offset_at(order[k - 1]).value_or(0)) {
+      order = index.pack_order("");
+      break;
     }
-    offsets.push_back(*offset);
-    entry_of[positions[k]] = k;
+  }
+  positions.clear();
+  offsets.clear();
+  positions.reserve(order.size());
+  offsets.reserve(order.size());
+  entry_of.assign(order.size(), kNoEntry);
+  std::uint64_t dropped = 0;
+  std::string first_dropped;
+  auto drop = [&](std::uint32_t position, const std::string& why) {
+    if (dropped++ == 0) first_dropped = index.id_at(position).hex() + ": " + why;
+  };
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const std::uint32_t position = order[k];
+    const auto offset = index.offset_at(position);
+    if (!offset) {
+      drop(position, "offset outside the index's large-offset table");
+    } else if (*offset < 12 || *offset >= data_end) {
+      drop(position,
+           "offset " + std::to_string(*offset) + " outside the pack's " + std::to_string(pack_size) + " bytes");
+    } else if ((k > 0 && index.offset_at(order[k - 1]) == offset) ||
+               (k + 1 < order.size() && index.offset_at(order[k + 1]) == offset)) {
+      drop(position, "offset " + std::to_string(*offset) + " shared with another object");
+    } else {
+      entry_of[position] = static_cast<std::uint32_t>(offsets.size());
+      positions.push_back(position);
+      offsets.push_back(*offset);
+    }
+  }
+  if (dropped != 0) {
+    problem = std::to_string(dropped) + " of its index's objects left out (first " + first_dropped + ")";
   }
   return true;
 }

@@ -7,11 +7,15 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <memory>
+#include <mutex>
 #include <span>
+#include <unordered_set>
 
 #include "source/git/byte_buffer.h"
 #include "source/git/git_delta.h"
+#include "source/git/object_store.h"
 #include "source/git/pack_file.h"
 
 namespace trawl {
@@ -21,8 +25,8 @@ constexpr std::int32_t kUnvisited = -2;
 constexpr std::int32_t kRoot = -1;
 constexpr std::int32_t kCorrupt = -3;
 // The chain reaches a base in another pack, or an entry whose bytes do not
-// match its index's CRC-32: libgit2 reads it, as it does what the object
-// store does not return.
+// match its index's CRC-32, in a pack libgit2 may read: libgit2 reads it, as
+// it does what the object store does not return.
 constexpr std::int32_t kForLibgit2 = -4;
 constexpr std::int32_t kVisiting = -5;
 // Nested parallelism over a delta tree's children, this deep at most: wide
@@ -30,10 +34,53 @@ constexpr std::int32_t kVisiting = -5;
 // holding more than a few chains in memory at once.
 constexpr int kParallelDepth = 3;
 
+// Why a chain is unreadable, for the skip's detail.
+enum class ChainFault : std::uint8_t { kNone, kBadHeader, kBadBase, kForeignBase, kCycle, kTooLong };
+
+const char* fault_text(ChainFault fault) {
+  switch (fault) {
+    case ChainFault::kBadHeader:
+      return "unreadable entry header in its delta chain";
+    case ChainFault::kBadBase:
+      return "OFS_DELTA base is not an entry of the pack";
+    case ChainFault::kForeignBase:
+      return "REF_DELTA base outside this damaged pack";
+    case ChainFault::kCycle:
+      return "delta base cycle";
+    case ChainFault::kTooLong:
+      return "delta chain longer than 10000 entries";
+    case ChainFault::kNone:
+      break;
+  }
+  return "unreadable delta chain";
+}
+
 struct DecompressorDeleter {
   void operator()(libdeflate_decompressor* d) const { libdeflate_free_decompressor(d); }
 };
 using Decompressor = std::unique_ptr<libdeflate_decompressor, DecompressorDeleter>;
+
+// The most inflated bytes a delta producing at most `max_result` bytes can
+// hold: instructions copying one byte each (up to six bytes per byte copied).
+std::uint64_t max_delta_bytes(std::uint64_t max_result) { return max_result * 8 + 1024; }
+
+// The base of delta entry `at` (header `h`) in `pack`; nullopt with `fault`
+// set when it is not an entry, or with kNone for a REF_DELTA base that is
+// not in this pack.
+std::optional<std::uint32_t> base_of(const PackSet::Pack& pack, std::uint32_t at, const PackEntryHeader& h,
+                                     ChainFault& fault) {
+  fault = ChainFault::kNone;
+  if (h.type == PackObjectType::kOfsDelta) {
+    const auto& offsets = pack.entries.offsets;
+    auto it = std::lower_bound(offsets.begin(), offsets.begin() + at, h.base_offset);
+    if (it == offsets.begin() + at || *it != h.base_offset) {
+      fault = ChainFault::kBadBase;
+      return std::nullopt;
+    }
+    return static_cast<std::uint32_t>(it - offsets.begin());
+  }
+  return pack.entry_of(h.base_id);
+}
 
 // The delta forest over the entries of one pack that are needed.
 class PackPlan {
@@ -41,6 +88,8 @@ class PackPlan {
   explicit PackPlan(const PackSet::Pack& pack)
       : pack_(pack),
         parent_(pack.entry_count(), kUnvisited),
+        depth_(pack.entry_count(), 0),
+        fault_(pack.entry_count(), ChainFault::kNone),
         header_slot_(pack.entry_count(), kNoHeader),
         crc_ok_(pack.entry_count(), 0) {}
 
@@ -57,71 +106,87 @@ class PackPlan {
 
   std::uint64_t entry_end(std::uint32_t k) const { return pack_.entry_end(k); }
   ObjectId id_at(std::uint32_t k) const { return pack_.id_at(k); }
+  ChainFault fault(std::uint32_t k) const { return fault_[k]; }
 
-  // Follows `k`'s delta chain to its base, recording parents and headers.
-  // Returns kRoot when the chain is sound, else kCorrupt or kForLibgit2.
-  // Each entry on the way is checked against its index's CRC-32 first.
+  // Follows `k`'s delta chain to its base, recording parents and headers,
+  // without recursion and at most ObjectStore::kMaxChainLength entries deep.
+  // Returns kRoot when the chain is sound, else kCorrupt (fault(k) says
+  // why) or kForLibgit2. An entry whose bytes fail its index's CRC-32 is
+  // still followed, so that a chain handed to libgit2 is known to end.
   std::int32_t resolve(std::uint32_t k) {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> path;  // (entry, its base)
     std::int32_t outcome = kRoot;
+    ChainFault fault = ChainFault::kNone;
+    bool crc_failed = false;
     std::uint32_t at = k;
     while (true) {
       const std::int32_t known = parent_[at];
       if (known == kVisiting) {
         outcome = kCorrupt;  // a REF_DELTA cycle
+        fault = ChainFault::kCycle;
         break;
       }
       if (known != kUnvisited) {
         outcome = known == kCorrupt || known == kForLibgit2 ? known : kRoot;
+        fault = fault_[at];
+        if (outcome == kRoot && path.size() + depth_[at] > ObjectStore::kMaxChainLength) {
+          outcome = kCorrupt;
+          fault = ChainFault::kTooLong;
+        }
         break;
       }
-      if (crc_ok_[at] == 0 && !pack_.crc_matches(at)) {
-        parent_[at] = kForLibgit2;
-        outcome = kForLibgit2;
+      if (path.size() >= ObjectStore::kMaxChainLength) {
+        outcome = kCorrupt;
+        fault = ChainFault::kTooLong;
         break;
       }
+      if (crc_ok_[at] == 0 && !pack_.crc_matches(at)) crc_failed = true;
       const auto header = parse_pack_entry_header(pack_.file.bytes().substr(0, entry_end(at)), pack_.entry_begin(at));
       if (!header) {
         parent_[at] = kCorrupt;
+        fault_[at] = ChainFault::kBadHeader;
         outcome = kCorrupt;
+        fault = ChainFault::kBadHeader;
         break;
       }
       header_slot_[at] = static_cast<std::uint32_t>(headers_.size());
       headers_.push_back(*header);
-      std::optional<std::uint32_t> base;
-      if (header->type == PackObjectType::kOfsDelta) {
-        const auto& offsets = pack_.entries.offsets;
-        auto it = std::lower_bound(offsets.begin(), offsets.begin() + at, header->base_offset);
-        if (it == offsets.begin() + at || *it != header->base_offset) {
-          parent_[at] = kCorrupt;
-          outcome = kCorrupt;
-          break;
-        }
-        base = static_cast<std::uint32_t>(it - offsets.begin());
-      } else if (header->type == PackObjectType::kRefDelta) {
-        base = pack_.entry_of(header->base_id);
-        if (!base) {
-          parent_[at] = kForLibgit2;
-          outcome = kForLibgit2;
-          break;
-        }
-      }
-      if (!base) {
+      if (header->type != PackObjectType::kOfsDelta && header->type != PackObjectType::kRefDelta) {
         parent_[at] = kRoot;
+        break;
+      }
+      ChainFault base_fault = ChainFault::kNone;
+      const auto base = base_of(pack_, at, *header, base_fault);
+      if (!base) {
+        // A REF_DELTA base elsewhere: libgit2 may find it, in a pack it may read.
+        outcome = base_fault == ChainFault::kNone && pack_.libgit2_safe ? kForLibgit2 : kCorrupt;
+        fault = base_fault == ChainFault::kNone ? ChainFault::kForeignBase : base_fault;
+        parent_[at] = outcome;
+        fault_[at] = fault;
         break;
       }
       parent_[at] = kVisiting;
       path.emplace_back(at, *base);
       at = *base;
     }
+    // A sound chain with damaged bytes goes to libgit2 where it may read
+    // the pack; elsewhere trawl inflates it (zlib's Adler-32 still checks).
+    if (outcome == kRoot && crc_failed && pack_.libgit2_safe) outcome = kForLibgit2;
     // Link the walked path; a broken chain breaks everything built on it.
-    for (const auto& [node, base] : path) {
+    for (auto it = path.rbegin(); it != path.rend(); ++it) {
+      const auto& [node, base] = *it;
       parent_[node] = outcome == kRoot ? static_cast<std::int32_t>(base) : outcome;
+      depth_[node] = depth_[base] + 1;
+      if (outcome == kCorrupt) fault_[node] = fault;
     }
+    if (outcome == kCorrupt) fault_[k] = fault;
     return outcome;
   }
 
-  // Builds the forest of needed entries (selected ones and their bases).
+  // Builds the forest of needed entries (selected ones and their bases);
+  // each entry's children are ordered by the size of their subtrees, the
+  // largest last, so that a depth-first rebuild that lets go of a base
+  // before its last child holds at most log2(entries) bases at once.
   void build_forest(const std::vector<std::uint32_t>& selected) {
     std::vector<std::uint8_t> needed(pack_.entry_count(), 0);
     for (std::uint32_t k : selected) {
@@ -148,6 +213,28 @@ class PackPlan {
       children_.push_back(child);
     }
     for (std::size_t k = 1; k < first_child_.size(); ++k) first_child_[k] += first_child_[k - 1];
+    // Subtree sizes, children before parents: a base precedes its deltas
+    // in the pack (OFS_DELTA), but a REF_DELTA base may follow, so visit in
+    // an explicit post-order.
+    std::vector<std::uint32_t> subtree(pack_.entry_count(), 1);
+    std::vector<std::uint32_t> order;
+    for (std::uint32_t root : roots_) {
+      std::vector<std::uint32_t> todo{root};
+      while (!todo.empty()) {
+        const std::uint32_t at = todo.back();
+        todo.pop_back();
+        order.push_back(at);
+        for (std::uint32_t child : children_of(at)) todo.push_back(child);
+      }
+    }
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+      for (std::uint32_t child : children_of(*it)) subtree[*it] += subtree[child];
+    }
+    for (std::uint32_t at : order) {
+      auto* first = children_.data() + first_child_[at];
+      std::sort(first, children_.data() + first_child_[at + 1],
+                [&](std::uint32_t a, std::uint32_t b) { return subtree[a] < subtree[b]; });
+    }
   }
 
   std::span<const std::uint32_t> children_of(std::uint32_t k) const {
@@ -162,6 +249,8 @@ class PackPlan {
   static constexpr std::uint32_t kNoHeader = 0xffffffffu;
   const PackSet::Pack& pack_;
   std::vector<std::int32_t> parent_;
+  std::vector<std::uint32_t> depth_;  // deltas between the entry and its chain's base
+  std::vector<ChainFault> fault_;
   std::vector<std::uint32_t> header_slot_;  // entry -> index into headers_
   std::vector<std::uint8_t> crc_ok_;        // entry -> its CRC-32 was checked and matches
   std::vector<PackEntryHeader> headers_;
@@ -170,16 +259,23 @@ class PackPlan {
   std::vector<std::uint32_t> children_;
 };
 
+using Clock = std::chrono::steady_clock;
+
+// How a subtree that cannot be rebuilt is accounted for.
+enum class Failure : std::uint8_t {
+  kSkipCorrupt,  // skipped as corrupt
+  kRetryable,    // handed to libgit2 where the pack allows it, else corrupt
+  kTooLarge,     // skipped as too large
+};
+
 class PackDecoder {
  public:
-  PackDecoder(const std::string& pack_name, const PackFile& pack, PackPlan& plan,
-              const std::vector<std::uint8_t>& selected, std::uint64_t max_blob_size, SkipLog& skips,
-              const PackedBlobConsumer& consume)
-      : pack_name_(pack_name),
-        pack_(pack),
+  PackDecoder(const PackSet::Pack& pack, PackPlan& plan, const std::vector<std::uint8_t>& selected,
+              const PackReadLimits& limits, SkipLog& skips, const PackedBlobConsumer& consume)
+      : pack_(pack),
         plan_(plan),
         selected_(selected),
-        max_blob_size_(max_blob_size),
+        limits_(limits),
         skips_(skips),
         consume_(consume),
         decompressors_([] { return Decompressor(libdeflate_alloc_decompressor()); }) {}
@@ -187,51 +283,106 @@ class PackDecoder {
   void run() {
     const auto& roots = plan_.roots();
     tbb::parallel_for(
-        std::size_t{0}, roots.size(), [&](std::size_t i) { rebuild(roots[i], nullptr, 0); }, tbb::simple_partitioner());
+        std::size_t{0}, roots.size(), [&](std::size_t i) { rebuild_subtree(roots[i], nullptr, {}, 0); },
+        tbb::simple_partitioner());
   }
 
   std::uint64_t delivered() const { return delivered_; }
   std::uint64_t bases() const { return bases_; }
+  std::vector<ObjectId> retries() {
+    std::lock_guard lock(retry_mutex_);
+    return std::move(retries_);
+  }
 
  private:
-  // Rebuilds entry `k` (on `base` when it is a delta) and everything built on it.
-  void rebuild(std::uint32_t k, const ByteBuffer* base, int depth) {
-    const PackEntryHeader& h = plan_.header(k);
-    BufferPool::Lease inflated = buffers_.take();
-    if (!inflate(k, h, *inflated)) return fail_subtree(k, "inflate error");
+  // An entry rebuilt and kept while its children are rebuilt on it.
+  struct Frame {
+    std::uint32_t entry = 0;
     BufferPool::Lease content;
-    if (base != nullptr) {
-      content = buffers_.take();
-      if (!apply_delta(base->view(), inflated->view(), *content)) return fail_subtree(k, "bad delta");
-      inflated.release();
-    } else {
-      if (h.type != PackObjectType::kBlob) {
-        // Not a blob chain: nothing selected can be in it unless the history is wrong.
-        return fail_subtree(k, "not a blob");
-      }
-      content = std::move(inflated);
-    }
+    Clock::duration cost{};  // time spent rebuilding its chain down to it
+    int depth = 0;
+    std::size_t next_child = 0;
+  };
 
-    if (selected_[k] != 0) {
-      const ObjectId id = plan_.id_at(k);
-      if (content->size() > max_blob_size_) {
-        skips_.add(SkipReason::kTooLarge, id.hex(), std::to_string(content->size()) + " bytes");
-      } else {
-        consume_(id, content->view());
+  // Rebuilds entry `k` (on `base` when it is a delta, `base_cost` after its
+  // chain's start) and everything built on it, depth first with an explicit
+  // stack: a base is let go before its last (largest) child is rebuilt.
+  void rebuild_subtree(std::uint32_t k, const ByteBuffer* base, Clock::duration base_cost, int depth) {
+    std::vector<Frame> stack;
+    if (auto frame = build(k, base, base_cost, depth)) stack.push_back(std::move(*frame));
+    while (!stack.empty()) {
+      const auto children = plan_.children_of(stack.back().entry);
+      Frame& top = stack.back();
+      if (top.depth < kParallelDepth && children.size() > 1 && top.next_child == 0) {
+        Frame parent = std::move(top);
+        stack.pop_back();
+        tbb::parallel_for(std::size_t{0}, children.size(), [&](std::size_t i) {
+          rebuild_subtree(children[i], &*parent.content, parent.cost, parent.depth + 1);
+        });
+        continue;
       }
+      if (top.next_child == children.size()) {
+        stack.pop_back();
+        continue;
+      }
+      const std::uint32_t child = children[top.next_child++];
+      std::optional<Frame> built;
+      if (top.next_child == children.size()) {
+        Frame parent = std::move(top);
+        stack.pop_back();
+        built = build(child, &*parent.content, parent.cost, parent.depth + 1);
+      } else {
+        built = build(child, &*top.content, top.cost, top.depth + 1);
+      }
+      if (built) stack.push_back(std::move(*built));
+    }
+  }
+
+  // Rebuilds one entry; nullopt when it failed (and its subtree was
+  // accounted for).
+  std::optional<Frame> build(std::uint32_t k, const ByteBuffer* base, Clock::duration base_cost, int depth) {
+    const auto started = Clock::now();
+    const PackEntryHeader& h = plan_.header(k);
+    Frame frame;
+    frame.entry = k;
+    frame.depth = depth;
+    BufferPool::Lease inflated = buffers_.take();
+    if (base == nullptr) {
+      // Not a blob chain: nothing selected can be in it unless the history is wrong.
+      if (h.type != PackObjectType::kBlob) return fail_subtree(k, Failure::kRetryable, "not a blob");
+      if (h.size > limits_.max_blob_size) {
+        return fail_subtree(k, Failure::kTooLarge, std::to_string(h.size) + " bytes");
+      }
+      if (!inflate(k, h, *inflated)) return fail_subtree(k, Failure::kRetryable, "inflate error");
+      frame.content = std::move(inflated);
+    } else {
+      if (h.size > max_delta_bytes(limits_.max_blob_size)) {
+        return fail_subtree(k, Failure::kTooLarge, "delta of " + std::to_string(h.size) + " bytes");
+      }
+      if (!inflate(k, h, *inflated)) return fail_subtree(k, Failure::kRetryable, "inflate error");
+      const auto delta = parse_delta_header(inflated->view());
+      if (delta && delta->result_size > limits_.max_blob_size) {
+        return fail_subtree(k, Failure::kTooLarge, std::to_string(delta->result_size) + " bytes");
+      }
+      frame.content = buffers_.take();
+      if (!apply_delta(base->view(), inflated->view(), *frame.content)) {
+        return fail_subtree(k, Failure::kRetryable, "bad delta");
+      }
+    }
+    frame.cost = base_cost + (Clock::now() - started);
+    if (frame.cost > limits_.object_time_budget) {
+      return fail_subtree(k, Failure::kSkipCorrupt,
+                          "over the time budget of " +
+                              std::to_string(std::chrono::duration<double>(limits_.object_time_budget).count()) +
+                              " s per object");
+    }
+    if (selected_[k] != 0) {
+      consume_(plan_.id_at(k), frame.content->view());
       ++delivered_;
     } else {
       ++bases_;
     }
-
-    const auto children = plan_.children_of(k);
-    const ByteBuffer* built = &*content;
-    if (depth < kParallelDepth && children.size() > 1) {
-      tbb::parallel_for(std::size_t{0}, children.size(),
-                        [&](std::size_t i) { rebuild(children[i], built, depth + 1); });
-    } else {
-      for (std::uint32_t child : children) rebuild(child, built, depth + 1);
-    }
+    return frame;
   }
 
   bool inflate(std::uint32_t k, const PackEntryHeader& h, ByteBuffer& out) {
@@ -243,43 +394,82 @@ class PackDecoder {
     out.reset(static_cast<std::size_t>(h.size));
     std::size_t consumed = 0;
     const libdeflate_result result =
-        libdeflate_zlib_decompress_ex(decompressors_.local().get(), pack_.bytes().data() + h.data_offset,
+        libdeflate_zlib_decompress_ex(decompressors_.local().get(), pack_.file.bytes().data() + h.data_offset,
                                       static_cast<std::size_t>(compressed), out.data(), out.size(), &consumed, nullptr);
     return result == LIBDEFLATE_SUCCESS;
   }
 
-  // Logs every selected entry at or below `k` as corrupt.
-  void fail_subtree(std::uint32_t k, const char* why) {
+  // Accounts for every selected entry at or below `k`.
+  std::nullopt_t fail_subtree(std::uint32_t k, Failure failure, const std::string& why) {
     std::vector<std::uint32_t> todo{k};
     while (!todo.empty()) {
       const std::uint32_t at = todo.back();
       todo.pop_back();
       if (selected_[at] != 0) {
-        skips_.add(SkipReason::kCorruptObject, plan_.id_at(at).hex(),
-                   pack_name_ + " at offset " + std::to_string(plan_.offset(at)) + ": " + why);
-        ++delivered_;
+        const std::string id = plan_.id_at(at).hex();
+        if (failure == Failure::kTooLarge) {
+          skips_.add(SkipReason::kTooLarge, id, at == k ? why : "its delta base: " + why);
+          ++delivered_;
+        } else if (failure == Failure::kRetryable && pack_.libgit2_safe) {
+          // The chain is sound (resolve() checked it): libgit2 may read it.
+          std::lock_guard lock(retry_mutex_);
+          retries_.push_back(plan_.id_at(at));
+        } else {
+          skips_.add(SkipReason::kCorruptObject, id,
+                     pack_.name + " at offset " + std::to_string(plan_.offset(at)) + ": " + why);
+          ++delivered_;
+        }
       }
       for (std::uint32_t child : plan_.children_of(at)) todo.push_back(child);
     }
+    return std::nullopt;
   }
 
-  const std::string& pack_name_;
-  const PackFile& pack_;
+  const PackSet::Pack& pack_;
   PackPlan& plan_;
   const std::vector<std::uint8_t>& selected_;  // by entry
-  std::uint64_t max_blob_size_;
+  const PackReadLimits& limits_;
   SkipLog& skips_;
   const PackedBlobConsumer& consume_;
   tbb::enumerable_thread_specific<Decompressor> decompressors_;
   BufferPool buffers_;
   std::atomic<std::uint64_t> delivered_{0};
   std::atomic<std::uint64_t> bases_{0};
+  std::mutex retry_mutex_;
+  std::vector<ObjectId> retries_;
 };
 
 }  // namespace
 
+std::optional<std::string> check_for_libgit2(const PackSet::Pack& pack, std::uint32_t entry,
+                                             std::uint64_t max_blob_size, SkipReason& reason) {
+  std::unordered_set<std::uint32_t> seen;
+  std::uint32_t at = entry;
+  reason = SkipReason::kCorruptObject;
+  for (std::size_t length = 0;; ++length) {
+    if (length >= ObjectStore::kMaxChainLength) return fault_text(ChainFault::kTooLong);
+    if (!seen.insert(at).second) return fault_text(ChainFault::kCycle);
+    const auto h = parse_pack_entry_header(pack.file.bytes().substr(0, pack.entry_end(at)), pack.entry_begin(at));
+    if (!h) return fault_text(ChainFault::kBadHeader);
+    const bool delta = h->type == PackObjectType::kOfsDelta || h->type == PackObjectType::kRefDelta;
+    if (h->size > (delta ? max_delta_bytes(max_blob_size) : max_blob_size)) {
+      reason = SkipReason::kTooLarge;
+      return at == entry ? std::to_string(h->size) + " bytes" : "its delta base: " + std::to_string(h->size) + " bytes";
+    }
+    if (!delta) return std::nullopt;
+    ChainFault fault = ChainFault::kNone;
+    const auto base = base_of(pack, at, *h, fault);
+    if (!base) {
+      // libgit2 wants a REF_DELTA base in the same pack too, and fails cleanly.
+      if (fault == ChainFault::kNone) return std::nullopt;
+      return fault_text(fault);
+    }
+    at = *base;
+  }
+}
+
 std::vector<ObjectId> read_packed_blobs(const PackSet& packs, const std::vector<ObjectId>& wanted,
-                                        std::uint64_t max_blob_size, SkipLog& skips, const PackedBlobConsumer& consume,
+                                        const PackReadLimits& limits, SkipLog& skips, const PackedBlobConsumer& consume,
                                         PackReadStats& stats) {
   // Each wanted blob is read from the one pack the set locates it in.
   std::vector<std::vector<std::uint32_t>> in_pack(packs.size());
@@ -306,7 +496,7 @@ std::vector<ObjectId> read_packed_blobs(const PackSet& packs, const std::vector<
         left.push_back(pack.id_at(k));
       } else if (chain == kCorrupt) {
         skips.add(SkipReason::kCorruptObject, pack.id_at(k).hex(),
-                  pack.name + " at offset " + std::to_string(plan.offset(k)) + ": unreadable delta chain");
+                  pack.name + " at offset " + std::to_string(plan.offset(k)) + ": " + fault_text(plan.fault(k)));
         ++stats.blobs;
       } else {
         selected_list.push_back(k);
@@ -318,11 +508,12 @@ std::vector<ObjectId> read_packed_blobs(const PackSet& packs, const std::vector<
     std::vector<std::uint8_t> selected(pack.entry_count(), 0);
     for (std::uint32_t k : selected_list) selected[k] = 1;
     pack.file.expect_sequential_access();
-    PackDecoder decoder(pack.name, pack.file, plan, selected, max_blob_size, skips, consume);
+    PackDecoder decoder(pack, plan, selected, limits, skips, consume);
     decoder.run();
     ++stats.packs;
     stats.blobs += decoder.delivered();
     stats.bases_inflated += decoder.bases();
+    for (const ObjectId& id : decoder.retries()) left.push_back(id);
   }
   return left;
 }

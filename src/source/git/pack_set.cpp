@@ -22,16 +22,39 @@ PackSet::PackSet(const std::string& git_dir) {
   std::unordered_map<std::string, std::uint32_t> by_idx_name;
   for (const std::string& idx_path : pack_index_paths(git_dir)) {
     const std::string stem = idx_path.substr(0, idx_path.size() - 4);
-    auto index = PackIndex::load(idx_path);
-    if (!index) continue;
+    const std::string name = std::filesystem::path(stem).filename().string() + ".pack";
     std::string error;
+    auto index = PackIndex::load(idx_path, error);
+    if (!index) {
+      problems_.push_back({name, "index " + error, true});
+      continue;
+    }
     auto file = PackFile::open(stem + ".pack", error);
-    if (!file || file->object_count() != index->object_count()) continue;
+    if (!file) {
+      problems_.push_back({name, error, true});
+      continue;
+    }
     PackEntries entries;
-    if (!entries.load(*index, file->bytes().size(), stem + ".rev")) continue;
+    if (!entries.load(*index, file->bytes().size(), stem + ".rev", error)) {
+      problems_.push_back({name, error, true});
+      continue;
+    }
+    std::vector<std::string> found;
+    if (!error.empty()) found.push_back(error);
+    if (file->object_count() != index->object_count()) {
+      found.push_back("pack header counts " + std::to_string(file->object_count()) + " objects, its index " +
+                      std::to_string(index->object_count()));
+    }
+    if (!index->checksum_matches()) found.emplace_back("index checksum mismatch");
+    if (file->bytes().substr(file->bytes().size() - 20) != index->pack_checksum()) {
+      found.emplace_back("index written for another pack (pack checksum differs)");
+    }
+    std::string what;
+    for (const std::string& f : found) what += (what.empty() ? "" : "; ") + f;
+    if (!what.empty()) problems_.push_back({name, what + "; reading what the index and the pack agree on", false});
     by_idx_name.emplace(std::filesystem::path(idx_path).filename().string(), static_cast<std::uint32_t>(packs_.size()));
-    packs_.push_back(Pack{std::filesystem::path(stem).filename().string() + ".pack", std::move(*index),
-                          std::move(*file), std::move(entries)});
+    packs_.push_back(Pack{name, std::move(*index), std::move(*file), std::move(entries), found.empty()});
+    index_paths_.push_back(idx_path);
   }
   midx_ = MultiPackIndex::load((std::filesystem::path(git_dir) / "objects" / "pack" / "multi-pack-index").string());
   if (midx_) {
@@ -40,6 +63,15 @@ PackSet::PackSet(const std::string& git_dir) {
       midx_packs_.push_back(it != by_idx_name.end() ? it->second : kNoPack);
     }
   }
+}
+
+std::optional<std::vector<std::string>> PackSet::libgit2_pack_indexes() const {
+  if (problems_.empty()) return std::nullopt;
+  std::vector<std::string> paths;
+  for (std::size_t pack = 0; pack < packs_.size(); ++pack) {
+    if (packs_[pack].libgit2_safe) paths.push_back(index_paths_[pack]);
+  }
+  return paths;
 }
 
 std::optional<PackSet::Location> PackSet::locate(const ObjectId& id) const {

@@ -5,11 +5,20 @@
 // Every pack under objects/pack is opened once: its index (.idx, version 2)
 // read, the pack mapped, and its entries tabled in pack order (from its .rev
 // file when that is valid for the index, else by sorting the index's
-// offsets). This is the one place that decides a pack is usable: its index
-// parses, the pack's header is version 2 or 3 and counts as many objects as
-// the index lists, and every offset lies inside the pack's data, increasing
-// in pack order, none repeated. A pack that fails any of these is left out,
-// and its objects are then not in the set: libgit2 reads them.
+// offsets). This is the one place that decides what of a pack is usable:
+//  - a pack whose index does not parse (not version 2, fanout table not
+//    ascending, truncated) or that cannot be mapped as a version 2 or 3 pack
+//    is rejected: its objects are not in the set;
+//  - otherwise its objects are read as far as the index and the pack agree:
+//    an object the index places outside the pack's data, or at another's
+//    offset, is left out, and each entry's bytes are checked later (CRC-32,
+//    inflate, delta) by whoever reads them.
+// libgit2 crashes or loops on some damaged packs (an index offset past the
+// pack's end, a bit-flipped index), so it is only ever shown a pack that
+// passed every check (libgit2_safe): index checksum sound, the index written
+// for this pack (its recorded pack checksum is the pack's trailer), the
+// pack's header counting as many objects as the index, none left out. Every
+// pack that fails one of these is listed in problems().
 //
 // With a multi-pack-index, an object several packs hold is looked up in the
 // pack it prefers; where it names a pack left out, or none, in the first
@@ -37,6 +46,8 @@ class PackSet {
     PackIndex index;
     PackFile file;
     PackEntries entries;
+    // Whether libgit2 may be shown this pack (see above).
+    bool libgit2_safe = true;
 
     std::uint32_t entry_count() const { return static_cast<std::uint32_t>(entries.offsets.size()); }
     std::uint64_t entry_begin(std::uint32_t entry) const { return entries.offsets[entry]; }
@@ -48,12 +59,21 @@ class PackSet {
     std::optional<std::uint32_t> entry_of(const ObjectId& id) const {
       const auto position = index.position_of(id);
       if (!position) return std::nullopt;
-      return entries.entry_of[*position];
+      const std::uint32_t entry = entries.entry_of[*position];
+      if (entry == PackEntries::kNoEntry) return std::nullopt;
+      return entry;
     }
     ObjectId id_at(std::uint32_t entry) const { return index.id_at(entries.positions[entry]); }
     // Whether the entry's bytes (header and compressed data) have the
     // CRC-32 its index records.
     bool crc_matches(std::uint32_t entry) const;
+  };
+
+  // A pack rejected or only partly usable, and why.
+  struct Problem {
+    std::string pack;  // the pack's file name
+    std::string what;
+    bool rejected = false;  // none of its objects are in the set
   };
 
   struct Location {
@@ -69,6 +89,11 @@ class PackSet {
 
   // The usable packs, sorted by name.
   std::size_t size() const { return packs_.size(); }
+  // Packs rejected, or usable but not shown to libgit2, with the reason.
+  const std::vector<Problem>& problems() const { return problems_; }
+  // The index files of the packs libgit2 may read, when some pack under
+  // objects/pack is not one of them; nullopt when libgit2 may read them all.
+  std::optional<std::vector<std::string>> libgit2_pack_indexes() const;
   const Pack& operator[](std::uint32_t pack) const { return packs_[pack]; }
 
   // Where to read `id` from: in the pack the multi-pack-index prefers when
@@ -80,6 +105,8 @@ class PackSet {
   static constexpr std::uint32_t kNoPack = ~std::uint32_t{0};
 
   std::vector<Pack> packs_;
+  std::vector<std::string> index_paths_;  // per pack
+  std::vector<Problem> problems_;
   std::optional<MultiPackIndex> midx_;
   std::vector<std::uint32_t> midx_packs_;  // per pack of the multi-pack-index: ours, or kNoPack
 };
