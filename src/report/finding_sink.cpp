@@ -6,8 +6,8 @@
 
 namespace trawl {
 
-ReportSink::ReportSink(ReportFormat format, const std::string& path, unsigned redact_percent)
-    : format_(format), redact_(redact_percent), output_(path) {}
+ReportSink::ReportSink(ReportFormat format, const std::string& path, unsigned redact_percent, mode_t mode)
+    : format_(format), redact_(redact_percent), output_(path, mode) {}
 
 void ReportSink::on_finding(const Finding& finding) {
   Finding shown = finding;

@@ -36,7 +36,7 @@ class FindingSink {
 class ReportSink final : public FindingSink {
  public:
   // Throws std::runtime_error naming the path when it cannot be created.
-  ReportSink(ReportFormat format, const std::string& path, unsigned redact_percent);
+  ReportSink(ReportFormat format, const std::string& path, unsigned redact_percent, mode_t mode = kPrivateReportMode);
 
   bool streams() const override { return format_ == ReportFormat::kJsonl; }
   void on_finding(const Finding& finding) override;
