@@ -28,7 +28,7 @@ COPY README.md ./
 ARG TRAWL_COMMIT=unknown
 RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DTRAWL_CUDA=OFF -DTRAWL_BUILD_TESTS=OFF \
       -DTRAWL_COMMIT="${TRAWL_COMMIT}" \
- && cmake --build /build \
+ && cmake --build /build --target trawl trawl_docs \
  && DESTDIR=/install cmake --install /build --prefix /usr --strip
 
 FROM debian:12-slim

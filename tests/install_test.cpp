@@ -14,9 +14,6 @@
 namespace trawl::test {
 namespace {
 
-const std::vector<std::string> kCommands = {"",      "scan",       "protect",     "dir",
-                                            "rules", "rules list", "rules check", "completion"};
-
 std::string slurp(const std::filesystem::path& p) {
   std::ifstream in(p);
   std::ostringstream s;
@@ -28,10 +25,30 @@ CommandResult trawl(const std::string& args) {
   return run_command(shell_quote(TRAWL_BINARY) + " " + args, std::filesystem::temp_directory_path());
 }
 
+// Every command, as the help texts list them: "" (the program), "scan", ...,
+// "rules list".
+std::vector<std::string> every_command() {
+  std::vector<std::string> commands = {""};
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    const std::string help = trawl(commands[i] + " --help").out;
+    const auto block = help.find("\nSubcommands:\n");
+    if (block == std::string::npos) continue;
+    std::istringstream lines(help.substr(block + 14));
+    std::string line;
+    while (std::getline(lines, line) && line.starts_with("  ")) {
+      const std::string name = line.substr(2, line.find(' ', 2) - 2);
+      commands.push_back(commands[i].empty() ? name : commands[i] + " " + name);
+    }
+  }
+  return commands;
+}
+
 TEST(Help, EveryCommandShowsValuesAsWordsAndTheProgramsName) {
+  const std::vector<std::string> commands = every_command();
+  EXPECT_GE(commands.size(), 8u);  // trawl, scan, protect, dir, rules, completion, rules list, rules check
   // The parser's own type names and validator descriptions.
   const std::regex internals(R"(\b(TEXT|INT|UINT|FLOAT|NUMBER|BOOLEAN|REQUIRED|SIZE \[|Excludes|Needs)\b|:\{|\[b, kb)");
-  for (const std::string& command : kCommands) {
+  for (const std::string& command : commands) {
     const CommandResult r = trawl(command + " --help");
     EXPECT_EQ(r.exit_code, 0) << command;
     EXPECT_TRUE(r.out.starts_with(command.empty() ? "trawl: finds" : "")) << r.out;
@@ -168,6 +185,22 @@ TEST(Completion, ZshAndFishNameEachCommandOptionAndValue) {
     const CommandResult r = run_command(shell + " -n " + shell_quote(std::string(TRAWL_DOCS_DIR) + "/" + file),
                                         std::filesystem::temp_directory_path());
     EXPECT_EQ(r.exit_code, 0) << shell << ": " << r.err;
+  }
+  // And fish, where installed, completes from it.
+  if (run_command("command -v fish", std::filesystem::temp_directory_path()).exit_code == 0) {
+    const std::string script = std::string(TRAWL_DOCS_DIR) + "/trawl.fish";
+    const CommandResult r = run_command(
+        "fish --no-config -c " + shell_quote("source " + shell_quote(script) +
+                                             "; complete -C 'trawl rules '; complete -C 'trawl scan --blob-reader '"),
+        std::filesystem::temp_directory_path());
+    EXPECT_EQ(r.out,
+              "check\tRun each rule's examples and report those that fail\n"
+              "list\tPrint each rule's id, description and keywords\n"
+              "libgit2\tpacks: read pack files directly, libgit2 for the rest (default); libgit2: everything through "
+              "libgit2\n"
+              "packs\tpacks: read pack files directly, libgit2 for the rest (default); libgit2: everything through "
+              "libgit2\n")
+        << r.err;
   }
 }
 
