@@ -1,16 +1,33 @@
 #!/usr/bin/env bash
-# Installs the Debian packages trawl builds and tests with. Idempotent: only
-# packages that are missing are installed, and apt-get runs only if one is.
+# Installs the Debian packages trawl needs, for one purpose:
+#   scripts/setup.sh build   # what building (and so scanning) needs
+#   scripts/setup.sh test    # that, plus the tests', lint's and packaging's (default)
+# Idempotent: only packages that are missing are installed, and apt-get runs
+# only if one is.
 set -euo pipefail
 
-packages=(
+profile=${1:-test}
+build=(
   build-essential cmake ninja-build pkg-config git
   libgit2-dev libtbb-dev libre2-dev libdeflate-dev zlib1g-dev libssl-dev
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
+)
+# GoogleTest, the SARIF schema check, the memory ceilings' timer, the format
+# and tidy checks, the man page check and the .deb check.
+test=(
   libgtest-dev libgmock-dev
   python3 python3-jsonschema time
   clang-format clang-tidy
+  groff-base dpkg-dev fakeroot
 )
+case $profile in
+  build) packages=("${build[@]}") ;;
+  test) packages=("${build[@]}" "${test[@]}") ;;
+  *)
+    echo "usage: scripts/setup.sh [build|test]" >&2
+    exit 2
+    ;;
+esac
 # Thrust ships with the CUDA toolkit; without one, Debian's copy (TBB system).
 if ! command -v nvcc >/dev/null 2>&1 && [ ! -x /usr/local/cuda/bin/nvcc ]; then
   packages+=(libthrust-dev)

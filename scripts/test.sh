@@ -5,6 +5,6 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${TRAWL_BUILD_DIR:-$root/build}
 
-"$root/scripts/build.sh"
+TRAWL_SETUP=test "$root/scripts/build.sh"
 cd "$build"
 ctest --output-on-failure --parallel "$(nproc)" "$@"

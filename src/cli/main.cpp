@@ -12,6 +12,8 @@
 #include <iostream>
 #include <map>
 
+#include "cli/completion.h"
+#include "cli/help_format.h"
 #include "cli/progress.h"
 #include "cli/rule_examples.h"
 #include "content/text_escape.h"
@@ -21,6 +23,7 @@
 #include "report/reports.h"
 #include "rules/rule_loader.h"
 #include "scan/scans.h"
+#include "trawl_commit.h"
 
 namespace {
 
@@ -32,7 +35,7 @@ constexpr int kExitUnreadable = 4;
 constexpr unsigned kMaxThreads = 1024;
 
 std::string version_text() {
-  std::string text = "trawl " TRAWL_VERSION "\nbackends:\n";
+  std::string text = "trawl " TRAWL_VERSION " (commit " TRAWL_COMMIT ")\nbackends:\n";
   for (const trawl::BackendStatus& b : trawl::backend_statuses()) {
     text += "  " + b.name + ": " + (b.compiled ? (b.usable ? "usable" : "compiled in, not usable") : "not compiled in");
     text += " (" + b.detail + ")\n";
@@ -44,6 +47,7 @@ std::string version_text() {
 struct ReportFlags {
   std::string report_format = "json";
   std::string report_path;
+  std::string report_mode;
   unsigned redact = 0;
   int exit_code = 1;
   bool verbose = false;
@@ -136,6 +140,10 @@ int finish(const ReportFlags& flags, const trawl::ScanResult& result) {
   return 0;
 }
 
+mode_t report_mode(const ReportFlags& flags) {
+  return flags.report_mode.empty() ? trawl::kPrivateReportMode : trawl::parse_report_mode(flags.report_mode);
+}
+
 int run_scan(trawl::GitScanOptions options, const ReportFlags& flags, const std::string& range,
              const std::string& branch, const std::string& since) {
   const trawl::ReportFormat format = trawl::parse_report_format(flags.report_format);
@@ -144,7 +152,7 @@ int run_scan(trawl::GitScanOptions options, const ReportFlags& flags, const std:
   if (!branch.empty()) options.scope.tip = branch;
   if (!since.empty()) options.scope.since = parse_since(since);
 
-  trawl::ReportSink report(format, flags.report_path, flags.redact, redact_key());
+  trawl::ReportSink report(format, flags.report_path, flags.redact, redact_key(), report_mode(flags));
   trawl::ScanProgress progress;
   options.progress = &progress;
   trawl::ScanResult result;
@@ -157,20 +165,29 @@ int run_scan(trawl::GitScanOptions options, const ReportFlags& flags, const std:
 
 int run_file_scan(const trawl::FileScanOptions& options, const ReportFlags& flags, bool staged) {
   const trawl::ReportFormat format = trawl::parse_report_format(flags.report_format);
-  trawl::ReportSink report(format, flags.report_path, flags.redact, redact_key());
+  trawl::ReportSink report(format, flags.report_path, flags.redact, redact_key(), report_mode(flags));
   const trawl::ScanResult result = staged ? trawl::scan_staged(options, std::cerr, {&report})
                                           : trawl::scan_directory(options, std::cin, std::cerr, {&report});
   return finish(flags, result);
 }
 
 void add_report_flags(CLI::App* command, ReportFlags& flags) {
-  command->add_option("-f,--report-format", flags.report_format, "json, jsonl, sarif, csv, gitleaks or text")
+  command->add_option("-f,--report-format", flags.report_format, "Report format")
+      ->option_text("json|jsonl|sarif|csv|gitleaks|text")
       ->capture_default_str();
-  command->add_option("-r,--report-path", flags.report_path, "Write the report here (mode 0600); default: stdout");
+  command->add_option("-r,--report-path", flags.report_path, "Write the report here (mode 0600); default: stdout")
+      ->option_text("FILE");
+  command
+      ->add_option("--report-mode", flags.report_mode,
+                   "Permissions of the report file, e.g. 0640 for a pipeline that reads it as another user "
+                   "(default: 0600; never writable by others)")
+      ->option_text("OCTAL");
   command->add_flag("--redact{100}", flags.redact, "Mask secrets in the report; --redact=PERCENT masks part of each")
-      ->check(CLI::Range(0U, 100U));
+      ->check(CLI::Range(0U, 100U))
+      ->option_text("[=PERCENT]");
   command->add_option("--exit-code", flags.exit_code, "Exit code when there are findings (0 to 255)")
       ->check(CLI::Range(0, 255))
+      ->option_text("N")
       ->capture_default_str();
   command->add_flag("-v,--verbose", flags.verbose, "List every skipped object");
   command->add_flag("--fail-on-skip", flags.fail_on_skip,
@@ -178,17 +195,22 @@ void add_report_flags(CLI::App* command, ReportFlags& flags) {
 }
 
 void add_rules_flags(CLI::App* command, std::string& config, bool& no_repo_config, std::string& baseline) {
-  command->add_option("-c,--config", config,
-                      "Rules file (gitleaks TOML), the only one read; default: .trawl.toml or .gitleaks.toml at the "
-                      "root, else the built-in rules");
+  command
+      ->add_option("-c,--config", config,
+                   "Rules file (gitleaks TOML), the only one read; default: .trawl.toml or .gitleaks.toml at the "
+                   "root, else the built-in rules")
+      ->option_text("FILE");
   command->add_flag("--no-repo-config", no_repo_config,
                     "Do not read .trawl.toml or .gitleaks.toml at the root: --config or the built-in rules");
-  command->add_option("-b,--baseline-path", baseline,
-                      "An earlier trawl json or gitleaks report: report only findings it lacks");
+  command
+      ->add_option("-b,--baseline-path", baseline,
+                   "An earlier trawl json or gitleaks report: report only findings it lacks")
+      ->option_text("REPORT");
 }
 
 void add_size_flag(CLI::App* command, std::uint64_t& max_size, const char* what) {
   command->add_option("--max-blob-size", max_size, what)
+      ->option_text("SIZE")
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{0xffffffff}))
       ->default_str("64MiB");
@@ -198,9 +220,11 @@ void add_backend_flags(CLI::App* command, trawl::BackendRequest& backend) {
   command
       ->add_option("--backend", backend.name,
                    "Keyword matching on: auto (CUDA when a device is usable, else CPU), cuda or cpu")
+      ->option_text("auto|cuda|cpu")
       ->check(CLI::IsMember({"auto", "cuda", "cpu"}))
       ->capture_default_str();
   command->add_option("--gpus", backend.gpus, "CUDA devices to use, e.g. 0,2 (default: all)")
+      ->option_text("LIST")
       ->delimiter(',')
       ->check(CLI::NonNegativeNumber);
 }
@@ -234,7 +258,9 @@ int run_rules_check(const std::string& file) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"trawl: finds leaked credentials in every blob of a git repository's history"};
+  // Named, so help says "trawl", not the path it was started by.
+  CLI::App app{"trawl: finds leaked credentials in every blob of a git repository's history", "trawl"};
+  trawl::use_help_formatter(app);
   app.footer(
       "Examples:\n"
       "  trawl scan                              whole history of the repository here\n"
@@ -262,23 +288,28 @@ int main(int argc, char** argv) {
   scan->add_option("path", scan_options.repo_path, "Repository (work tree or git directory)")->capture_default_str();
   add_rules_flags(scan, scan_options.config_path, scan_options.no_repo_config, scan_options.baseline_path);
   add_report_flags(scan, report_flags);
-  scan->add_option("--range", range, "Only commits reachable from B and not from A (A..B)");
-  scan->add_option("--branch", branch, "Only the history of this ref (branch, tag or commit)");
-  scan->add_option("--since", since, "Only commits committed since this date (YYYY-MM-DD[THH:MM[:SS]], UTC)");
-  add_size_flag(scan, scan_options.max_blob_size, "Skip blobs larger than this (e.g. 64MiB)");
+  scan->add_option("--range", range, "Only commits reachable from B and not from A")->option_text("A..B");
+  scan->add_option("--branch", branch, "Only the history of this ref (branch, tag or commit)")->option_text("REF");
+  scan->add_option("--since", since, "Only commits committed since this date (YYYY-MM-DD[THH:MM[:SS]], UTC)")
+      ->option_text("DATE");
+  add_size_flag(scan, scan_options.max_blob_size, "Skip blobs larger than this");
   scan->add_option("--batch-size", scan_options.batch_bytes, "Bytes of blob content per batch")
+      ->option_text("SIZE")
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(std::uint64_t{1} << 16, std::uint64_t{1} << 34))
       ->default_str("32MiB");
   scan->add_option("-j,--threads", scan_options.threads, "Worker threads, at most 1024 (default: all cores)")
-      ->check(CLI::Range(0U, kMaxThreads));
-  scan->add_option("--memory-budget", scan_options.memory_budget, "Memory the blob reader may hold (e.g. 2GiB)")
+      ->check(CLI::Range(0U, kMaxThreads))
+      ->option_text("N");
+  scan->add_option("--memory-budget", scan_options.memory_budget, "Memory the blob reader may hold")
+      ->option_text("SIZE")
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(std::uint64_t{1} << 20, ~std::uint64_t{0}))
       ->default_str("2GiB");
   scan->add_option(
           "--blob-reader", scan_options.blob_source,
           "packs: read pack files directly, libgit2 for the rest (default); libgit2: everything through libgit2")
+      ->option_text("packs|libgit2")
       ->transform(CLI::CheckedTransformer(std::map<std::string, trawl::BlobSource>{
           {"packs", trawl::BlobSource::kPacks}, {"libgit2", trawl::BlobSource::kLibgit2}}))
       ->default_str("packs");
@@ -297,7 +328,7 @@ int main(int argc, char** argv) {
   protect->add_option("path", protect_options.path, "Repository work tree")->capture_default_str();
   add_rules_flags(protect, protect_options.config_path, protect_options.no_repo_config, protect_options.baseline_path);
   add_report_flags(protect, report_flags);
-  add_size_flag(protect, protect_options.max_blob_size, "Skip files larger than this (e.g. 64MiB)");
+  add_size_flag(protect, protect_options.max_blob_size, "Skip files larger than this");
   add_backend_flags(protect, protect_options.backend);
   protect->get_option("--report-format")->default_str("text");
 
@@ -311,9 +342,10 @@ int main(int argc, char** argv) {
   dir->add_option("path", dir_options.path, "Directory, or - for standard input")->capture_default_str();
   add_rules_flags(dir, dir_options.config_path, dir_options.no_repo_config, dir_options.baseline_path);
   add_report_flags(dir, report_flags);
-  add_size_flag(dir, dir_options.max_blob_size, "Skip files larger than this (e.g. 64MiB)");
+  add_size_flag(dir, dir_options.max_blob_size, "Skip files larger than this");
   dir->add_option("-j,--threads", dir_options.threads, "Worker threads, at most 1024 (default: all cores)")
-      ->check(CLI::Range(0U, kMaxThreads));
+      ->check(CLI::Range(0U, kMaxThreads))
+      ->option_text("N");
   add_backend_flags(dir, dir_options.backend);
 
   CLI::App* rules = app.add_subcommand("rules", "List or check rules");
@@ -326,11 +358,22 @@ int main(int argc, char** argv) {
       "  trawl rules check my-rules.toml         run each rule's examples");
   CLI::App* list = rules->add_subcommand("list", "Print each rule's id, description and keywords");
   list->footer("Example:\n  trawl rules list -c .gitleaks.toml | cut -f1");
-  list->add_option("-c,--config", list_config, "Rules file; default: the built-in rules");
+  list->add_option("-c,--config", list_config, "Rules file; default: the built-in rules")->option_text("FILE");
   std::string check_file;
   CLI::App* check = rules->add_subcommand("check", "Run each rule's examples and report those that fail");
   check->add_option("file", check_file, "Rules file; default: the built-in rules (which must carry examples)");
   check->footer("Example:\n  trawl rules check .gitleaks.toml");
+
+  std::string shell;
+  CLI::App* completion = app.add_subcommand("completion", "Print the shell completion script for bash, zsh or fish");
+  completion->footer(
+      "Examples:\n"
+      "  source <(trawl completion bash)\n"
+      "  trawl completion fish > ~/.config/fish/completions/trawl.fish");
+  completion->add_option("shell", shell, "bash, zsh or fish")
+      ->option_text("bash|zsh|fish")
+      ->required()
+      ->check(CLI::IsMember({"bash", "zsh", "fish"}));
 
   try {
     app.parse(argc, argv);
@@ -354,6 +397,10 @@ int main(int argc, char** argv) {
     if (dir->parsed()) return run_file_scan(dir_options, report_flags, false);
     if (list->parsed()) return run_rules_list(list_config);
     if (check->parsed()) return run_rules_check(check_file);
+    if (completion->parsed()) {
+      std::cout << trawl::completion_script(app, shell);
+      return 0;
+    }
   } catch (const trawl::ConfigError& e) {
     return usage_error(e);
   } catch (const trawl::SuppressionFileError& e) {

@@ -13,11 +13,12 @@ constexpr std::size_t kRandomKeyBytes = 32;
 
 }  // namespace
 
-ReportSink::ReportSink(ReportFormat format, const std::string& path, unsigned redact_percent, std::string redact_key)
+ReportSink::ReportSink(ReportFormat format, const std::string& path, unsigned redact_percent, std::string redact_key,
+                       mode_t mode)
     : format_(format),
       redact_(redact_percent),
       redact_key_(redact_key.empty() && redact_percent > 0 ? random_bytes(kRandomKeyBytes) : std::move(redact_key)),
-      output_(path) {}
+      output_(path, mode) {}
 
 void ReportSink::on_finding(const Finding& finding) { write_jsonl_finding(output_.stream(), finding); }
 

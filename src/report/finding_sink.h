@@ -38,9 +38,10 @@ class FindingSink {
 class ReportSink final : public FindingSink {
  public:
   // `redact_key` keys the digests of a redacted report's secrets; empty: a
-  // random key, made here and never written. Throws ReportPathError naming
-  // the path when it cannot be used.
-  ReportSink(ReportFormat format, const std::string& path, unsigned redact_percent, std::string redact_key = {});
+  // random key, made here and never written. The report file gets mode
+  // `mode`. Throws ReportPathError naming the path when it cannot be used.
+  ReportSink(ReportFormat format, const std::string& path, unsigned redact_percent, std::string redact_key = {},
+             mode_t mode = kPrivateReportMode);
 
   bool streams() const override { return format_ == ReportFormat::kJsonl && redact_ == 0; }
   void on_finding(const Finding& finding) override;

@@ -54,6 +54,21 @@ void require_replaceable(const std::string& path) {
 
 }  // namespace
 
+mode_t parse_report_mode(std::string_view text) {
+  const auto bad = [&](const char* why) {
+    return std::invalid_argument("--report-mode '" + std::string(text) + "': " + why);
+  };
+  if (text.empty() || text.size() > 4 || text.find_first_not_of("01234567") != std::string_view::npos) {
+    throw bad("expected octal permission bits such as 0600 or 0640");
+  }
+  mode_t mode = 0;
+  for (const char c : text) mode = static_cast<mode_t>(mode * 8 + static_cast<mode_t>(c - '0'));
+  if (mode > 0777) throw bad("setuid, setgid and sticky bits are not report permissions (at most 0777)");
+  if ((mode & S_IWOTH) != 0) throw bad("a report must not be writable by every user");
+  if ((mode & S_IRUSR) == 0 || (mode & S_IWUSR) == 0) throw bad("the owner must be able to read and write the report");
+  return mode;
+}
+
 // An ostream's buffer over a file descriptor it owns; write errors throw
 // from sync() and the destructor never throws.
 class ReportOutput::FileBuffer final : public std::streambuf {
@@ -104,7 +119,7 @@ class ReportOutput::FileBuffer final : public std::streambuf {
   std::array<char, 1 << 16> buffer_{};
 };
 
-ReportOutput::ReportOutput(std::string path) : path_(std::move(path)) {
+ReportOutput::ReportOutput(std::string path, mode_t mode) : path_(std::move(path)) {
   if (to_stdout()) return;
   require_replaceable(path_);
   temporary_ = path_ + ".XXXXXX";
@@ -112,6 +127,7 @@ ReportOutput::ReportOutput(std::string path) : path_(std::move(path)) {
   const int fd = mkostemp(temporary_.data(), O_CLOEXEC);
   if (fd < 0) throw ReportPathError("cannot create a report next to '" + path_ + "': " + std::strerror(errno));
   buffer_ = std::make_unique<FileBuffer>(fd, temporary_);
+  if (mode != kPrivateReportMode && ::fchmod(fd, mode) != 0) throw io_error("set the mode of a report next to", path_);
   file_ = std::make_unique<std::ostream>(buffer_.get());
   file_->exceptions(std::ios::badbit);
 }

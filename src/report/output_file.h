@@ -3,7 +3,8 @@
 // renamed over the target when complete), or standard output when no path
 // is given (or "-"), written through as it comes so a streamed report can be
 // piped. A reader of a report file never sees a half written report, and no
-// other user can read one. The temporary file is created when the output is
+// other user can read one, unless the caller asks for a wider mode (a
+// pipeline that reads reports as another user). The temporary file is created when the output is
 // made, before the scan, so an unwritable report path fails at once.
 //
 // A report is never written into what is already at the path: a FIFO,
@@ -13,11 +14,14 @@
 // Standard output is asked for with "-".
 #pragma once
 
+#include <sys/types.h>
+
 #include <memory>
 #include <ostream>
 #include <stdexcept>
 #include <streambuf>
 #include <string>
+#include <string_view>
 
 namespace trawl {
 
@@ -27,11 +31,19 @@ class ReportPathError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+inline constexpr mode_t kPrivateReportMode = 0600;
+
+// Parses a --report-mode value: octal permission bits (e.g. 0640 or 640) no
+// wider than 0777 and not writable by others. Throws std::invalid_argument
+// naming the value.
+mode_t parse_report_mode(std::string_view text);
+
 class ReportOutput {
  public:
+  // A report file gets permission bits `mode` (not masked by the umask).
   // Throws ReportPathError naming the path when it is not a regular file (or
   // nothing) or a new file cannot be created beside it.
-  explicit ReportOutput(std::string path);
+  explicit ReportOutput(std::string path, mode_t mode = kPrivateReportMode);
   ~ReportOutput();
   ReportOutput(const ReportOutput&) = delete;
   ReportOutput& operator=(const ReportOutput&) = delete;

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "content/text_escape.h"
+#include "report/sarif_rules.h"
 
 namespace trawl {
 namespace {
@@ -214,6 +215,24 @@ ordered_json sarif_result(const Finding& raw, std::size_t rule_index) {
                       {"properties", properties}};
 }
 
+// A rule as GitHub code scanning shows it: what it found, how to rotate
+// it, how severe and how precise. "security" in the tags makes GitHub read
+// security-severity.
+ordered_json sarif_rule(const Finding& f) {
+  const SarifRuleHelp help = sarif_rule_help(f);
+  std::vector<std::string> tags = {"security", "secret"};
+  tags.insert(tags.end(), f.tags.begin(), f.tags.end());
+  return ordered_json{
+      {"id", f.rule_id},
+      {"name", f.rule_id},
+      {"shortDescription", {{"text", f.description.empty() ? f.rule_id : f.description}}},
+      {"fullDescription", {{"text", help.full_description}}},
+      {"help", {{"text", help.text}, {"markdown", help.markdown}}},
+      {"helpUri", TRAWL_HOMEPAGE "#rules"},
+      {"defaultConfiguration", {{"level", "error"}}},
+      {"properties", {{"tags", tags}, {"security-severity", help.security_severity}, {"precision", help.precision}}}};
+}
+
 void write_sarif(std::ostream& out, const std::vector<Finding>& findings) {
   std::map<std::string, std::size_t> rule_index;
   ordered_json rules = ordered_json::array();
@@ -221,16 +240,14 @@ void write_sarif(std::ostream& out, const std::vector<Finding>& findings) {
   for (const Finding& raw : findings) {
     const Finding f = escaped(raw, false);
     auto [it, added] = rule_index.emplace(f.rule_id, rules.size());
-    if (added) {
-      rules.push_back({{"id", f.rule_id},
-                       {"name", f.rule_id},
-                       {"shortDescription", {{"text", f.description.empty() ? f.rule_id : f.description}}},
-                       {"defaultConfiguration", {{"level", "error"}}},
-                       {"properties", {{"tags", f.tags}}}});
-    }
+    if (added) rules.push_back(sarif_rule(f));
     results.push_back(sarif_result(raw, it->second));
   }
-  const ordered_json driver{{"name", "trawl"}, {"semanticVersion", TRAWL_VERSION}, {"rules", rules}};
+  const ordered_json driver{{"name", "trawl"},
+                            {"version", TRAWL_VERSION},
+                            {"semanticVersion", TRAWL_VERSION},
+                            {"informationUri", TRAWL_HOMEPAGE},
+                            {"rules", rules}};
   const ordered_json doc{{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
                          {"version", "2.1.0"},
                          {"runs", ordered_json::array({{{"tool", {{"driver", driver}}}, {"results", results}}})}};
