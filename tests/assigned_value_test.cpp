@@ -39,6 +39,10 @@ TEST(NeverASecret, IdentifiersAndMemberAccesses) {
   EXPECT_TRUE(never("  secretAccessKey := *output.Credentials.SecretAccessKey", "*output.Credentials.SecretAccessKey"));
   EXPECT_TRUE(never("type PrivateKey = ed25519.PrivateKey", "ed25519.PrivateKey"));
   EXPECT_TRUE(never("password: mqttConfig?.passwordValue,", "mqttConfig?.passwordValue"));
+  EXPECT_TRUE(never("      secret_key_base: environment_specified? ", "environment_specified?"));
+  EXPECT_TRUE(never("ACCESS_KEY = '_aj_hash_with_indifferent_access'", "_aj_hash_with_indifferent_access"));
+  EXPECT_TRUE(never("get \"/d/:token\" => \"active_storage/disk#update\"", "active_storage/disk#update"));
+  EXPECT_TRUE(never("\"secret=bd4f21f&username=fxn\"", "bd4f21f&username=fxn"));
   EXPECT_TRUE(never("token : \"punctuation.operator.label-matcher\",", "punctuation.operator.label-matcher"));
   // A quoted value with a dot and random parts is a value.
   EXPECT_FALSE(never("{\"token\": \"v1.ce6342b7d1a04f9e8c5\"}", "v1.ce6342b7d1a04f9e8c5"));

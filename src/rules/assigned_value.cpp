@@ -246,6 +246,32 @@ bool looks_up_environment(std::string_view text) {
   return false;
 }
 
+// A Ruby predicate or bang method (`environment_specified?`, `save!`), a
+// Rails route (`active_storage/disk#update`), or a private name
+// (`_aj_hash_with_indifferent_access`).
+bool is_method_or_route(std::string_view v, bool quoted) {
+  if (v.empty()) return false;
+  auto snake = [](std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return is_lower(c) || c == '_'; });
+  };
+  if (!quoted && v.size() > 1 && (v.back() == '?' || v.back() == '!')) {
+    const std::string_view name = v.substr(0, v.size() - 1);
+    if (is_identifier_start(name.front()) && std::all_of(name.begin(), name.end(), is_identifier_char)) return true;
+  }
+  const std::size_t hash = v.find('#');
+  if (hash != std::string_view::npos && hash > 0) {
+    const std::string_view controller = v.substr(0, hash);
+    const bool path_of_names =
+        std::all_of(controller.begin(), controller.end(), [](char c) { return is_lower(c) || c == '_' || c == '/'; });
+    if (path_of_names && snake(v.substr(hash + 1))) return true;
+  }
+  return v.front() == '_' && snake(v) && std::count(v.begin(), v.end(), '_') >= 3;
+}
+
+// Shorter than this, a value that ends at a query string's '&' is not a
+// secret a generic rule would report on its own.
+constexpr std::size_t kShortestQueryValue = 8;
+
 // In a query string (`token=VALUE&state=...`) the value ends at the '&'
 // that starts the next parameter.
 std::string_view first_parameter(std::string_view value) {
@@ -298,6 +324,8 @@ std::string_view assigned_key(std::string_view before) {
 bool never_a_secret(std::string_view whole_value, const SecretContext& context) {
   const std::string_view value = first_parameter(whole_value);
   if (trim(value).empty()) return true;
+  // The rule's match ran on into the next parameters: the value itself is short.
+  if (value.size() < whole_value.size() && value.size() < kShortestQueryValue) return true;
   const std::string_view key = assigned_key(context.before);
   if (!key.empty()) {
     if (key_says_not_secret(key)) return true;
@@ -320,7 +348,7 @@ bool never_a_secret(std::string_view whole_value, const SecretContext& context) 
                             chain.front() == '@' || chain.front() == '$')) {
     chain.remove_prefix(1);
   }
-  if (is_member_chain(chain, quoted)) return true;
+  if (is_member_chain(chain, quoted) || is_method_or_route(chain, quoted)) return true;
   if (is_path(value) || is_url_without_userinfo(value)) return true;
   return describes_credential(value, key);
 }
