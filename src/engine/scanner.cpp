@@ -163,6 +163,17 @@ std::size_t lines_end_after(std::string_view bytes, std::size_t offset, std::siz
   return at;
 }
 
+// The secret's line around it, at most kLineContextBytes on each side.
+SecretContext secret_context(std::string_view bytes, std::size_t begin, std::size_t end) {
+  const std::size_t floor = begin > kLineContextBytes ? begin - kLineContextBytes : 0;
+  std::size_t line_begin = begin;
+  while (line_begin > floor && bytes[line_begin - 1] != '\n') --line_begin;
+  const std::size_t ceiling = std::min(bytes.size(), end + kLineContextBytes);
+  std::size_t line_end = end;
+  while (line_end < ceiling && bytes[line_end] != '\n') ++line_end;
+  return {bytes.substr(line_begin, begin - line_begin), bytes.substr(end, line_end - end)};
+}
+
 }  // namespace
 
 Scanner::Scanner(const RuleSet& rules, const ScannerOptions& options)
@@ -209,12 +220,15 @@ bool Scanner::search(std::string_view bytes, std::uint32_t rule_index, std::size
     const std::string_view secret_view(secret.data(), secret.size());
     const double entropy = shannon_entropy(secret_view);
     if (rule.entropy > 0 && entropy < rule.entropy) continue;
-    if (!std::all_of(rule.validators.begin(), rule.validators.end(),
-                     [&](SecretValidator v) { return passes(v, secret_view); })) {
-      continue;
+    const auto secret_begin = static_cast<std::size_t>(secret.data() - text.data());
+    if (!rule.validators.empty()) {
+      const SecretContext context = secret_context(bytes, secret_begin, secret_begin + secret.size());
+      if (!std::all_of(rule.validators.begin(), rule.validators.end(),
+                       [&](SecretValidator v) { return passes(v, secret_view, context); })) {
+        continue;
+      }
     }
 
-    const auto secret_begin = static_cast<std::size_t>(secret.data() - text.data());
     const std::size_t secret_last = secret_begin + secret.size() - 1;
     const std::size_t first_line = lines.line_of(secret_begin);
     if (!state.seen.insert({first_line, secret_view}).second) continue;

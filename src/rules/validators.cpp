@@ -9,12 +9,13 @@
 namespace trawl {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, SecretValidator>, 5> kValidators = {{
+constexpr std::array<std::pair<std::string_view, SecretValidator>, 6> kValidators = {{
     {"github-checksum", SecretValidator::kGithubChecksum},
     {"jwt", SecretValidator::kJwt},
     {"pem", SecretValidator::kPem},
     {"basic-auth", SecretValidator::kBasicAuth},
     {"not-placeholder", SecretValidator::kNotPlaceholder},
+    {"assigned-value", SecretValidator::kAssignedValue},
 }};
 
 constexpr std::string_view kBase62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -162,7 +163,7 @@ std::string secret_validator_names() {
   return names;
 }
 
-bool passes(SecretValidator validator, std::string_view secret) {
+bool passes(SecretValidator validator, std::string_view secret, const SecretContext& context) {
   switch (validator) {
     case SecretValidator::kGithubChecksum:
       return github_checksum_ok(secret);
@@ -174,6 +175,8 @@ bool passes(SecretValidator validator, std::string_view secret) {
       return basic_auth_ok(secret);
     case SecretValidator::kNotPlaceholder:
       return !looks_like_placeholder(secret);
+    case SecretValidator::kAssignedValue:
+      return !never_a_secret(secret, context);
   }
   return false;
 }

@@ -18,15 +18,20 @@
 //                    placeholder.
 //   not-placeholder  not a placeholder or a reference (placeholders.h); for
 //                    generic rules, whose values are not constrained by a format.
+//   assigned-value   the value of a credential assignment that can be a secret:
+//                    not an identifier, call, template, path, ... judged with
+//                    the text beside it on its line (assigned_value.h).
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "rules/assigned_value.h"
+
 namespace trawl {
 
-enum class SecretValidator { kGithubChecksum, kJwt, kPem, kBasicAuth, kNotPlaceholder };
+enum class SecretValidator { kGithubChecksum, kJwt, kPem, kBasicAuth, kNotPlaceholder, kAssignedValue };
 
 // The validator with this name, or nullopt for an unknown name.
 std::optional<SecretValidator> secret_validator_named(std::string_view name);
@@ -34,7 +39,8 @@ std::optional<SecretValidator> secret_validator_named(std::string_view name);
 // The known names, comma-separated, for error messages.
 std::string secret_validator_names();
 
-// True when `secret` passes the check.
-bool passes(SecretValidator validator, std::string_view secret);
+// True when `secret`, found where `context` shows, passes the check. Only
+// assigned-value reads the context.
+bool passes(SecretValidator validator, std::string_view secret, const SecretContext& context = {});
 
 }  // namespace trawl

@@ -1,0 +1,356 @@
+#include "rules/assigned_value.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <string>
+#include <vector>
+
+namespace trawl {
+namespace {
+
+bool is_alpha(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
+bool is_digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
+bool is_alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+bool is_upper(char c) { return std::isupper(static_cast<unsigned char>(c)) != 0; }
+bool is_lower(char c) { return std::islower(static_cast<unsigned char>(c)) != 0; }
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+bool is_quote(char c) { return c == '"' || c == '\'' || c == '`'; }
+
+std::string lowercase(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool contains(std::string_view haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string_view::npos;
+}
+
+// Lowercase words of a name or value: runs of letters or of digits, split
+// at every other character and at case changes (apiKey, HTTPServer).
+std::vector<std::string> words_of(std::string_view s) {
+  std::vector<std::string> words;
+  std::string word;
+  auto flush = [&] {
+    if (!word.empty()) words.push_back(lowercase(word));
+    word.clear();
+  };
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (!is_alnum(c)) {
+      flush();
+      continue;
+    }
+    if (!word.empty()) {
+      const char prev = word.back();
+      const bool letter_digit = is_digit(prev) != is_digit(c);
+      const bool lower_upper = is_lower(prev) && is_upper(c);
+      const bool acronym_end = is_upper(prev) && is_upper(c) && i + 1 < s.size() && is_lower(s[i + 1]);
+      if (letter_digit || lower_upper || acronym_end) flush();
+    }
+    word.push_back(c);
+  }
+  flush();
+  return words;
+}
+
+// Words that name a credential.
+constexpr std::array<std::string_view, 17> kCredentialWords = {
+    "password", "passwd", "pwd",  "pass",   "passphrase", "pw",         "secret",      "secrets", "token",
+    "tokens",   "key",    "keys", "apikey", "auth",       "credential", "credentials", "passw",
+};
+
+bool is_credential_word(std::string_view word) {
+  return std::find(kCredentialWords.begin(), kCredentialWords.end(), word) != kCredentialWords.end();
+}
+
+// Whether a name mentions a credential anywhere (PASSWORD_FILE, apiKey).
+bool mentions_credential(std::string_view name) {
+  const std::string lower = lowercase(name);
+  return contains(lower, "pass") || contains(lower, "pwd") || contains(lower, "pw") || contains(lower, "secret") ||
+         contains(lower, "token") || contains(lower, "key") || contains(lower, "auth") || contains(lower, "cred");
+}
+
+// Last words of keys that name something about a credential, not the
+// credential: PASSWORD_FILE, secret_name, privateKeyPath, token_type.
+constexpr std::array<std::string_view, 46> kNotSecretKeySuffixes = {
+    "file",     "files",       "path",     "paths",      "dir",        "directory", "folder",  "filename",
+    "url",      "uri",         "endpoint", "host",       "name",       "names",     "type",    "style",
+    "length",   "len",         "size",     "count",      "format",     "scheme",    "policy",  "validator",
+    "provider", "field",       "param",    "params",     "parameters", "header",    "prefix",  "suffix",
+    "label",    "enabled",     "required", "mode",       "hint",       "text",      "message", "advice",
+    "pattern",  "description", "title",    "iterations", "version",    "validity",
+};
+
+// The last member of a key: `secret` of `config.secret`, `Enabled` of
+// `txtPassword.Enabled`, `secret_key_base` of `App::Application.config.secret_key_base`.
+std::string_view last_member(std::string_view key) {
+  const std::size_t cut = key.find_last_of(".>:[");
+  std::string_view member = cut == std::string_view::npos ? key : key.substr(cut + 1);
+  while (!member.empty() && !is_alnum(member.back())) member.remove_suffix(1);
+  return member;
+}
+
+bool key_says_not_secret(std::string_view key) {
+  // A key that names no credential was not read where the rule found one
+  // (an attribute list, an odd layout): judge by the value alone.
+  if (!mentions_credential(key)) return false;
+  const std::vector<std::string> words = words_of(key);
+  if (std::find(words.begin(), words.end(), "public") != words.end()) return true;
+  const std::string_view member = last_member(key);
+  if (!member.empty() && !mentions_credential(member)) return true;
+  return !words.empty() && std::find(kNotSecretKeySuffixes.begin(), kNotSecretKeySuffixes.end(), words.back()) !=
+                               kNotSecretKeySuffixes.end();
+}
+
+bool is_identifier_start(char c) { return is_alpha(c) || c == '_'; }
+bool is_identifier_char(char c) { return is_alnum(c) || c == '_'; }
+
+// An identifier chain of two or more parts (`config.password`,
+// `resp->token`, `Foo::Bar`, `cfg?.pw`, `user.name()`). Inside quotes the
+// parts may hold '-' but no digit (`string.quoted.label-matcher`), so a
+// quoted random value with a dot in it (`v1.ce63...`) is not taken for a name.
+bool is_member_chain(std::string_view v, bool quoted) {
+  for (std::string_view tail : {"()", "?", "!"}) {
+    if (v.ends_with(tail)) {
+      v.remove_suffix(tail.size());
+      break;
+    }
+  }
+  std::size_t parts = 0;
+  std::size_t i = 0;
+  while (true) {
+    if (i >= v.size() || !is_identifier_start(v[i])) return false;
+    const std::size_t begin = i;
+    while (i < v.size() && (is_identifier_char(v[i]) || (quoted && v[i] == '-'))) ++i;
+    if (quoted) {
+      const std::string_view part = v.substr(begin, i - begin);
+      if (std::any_of(part.begin(), part.end(), is_digit)) return false;
+    }
+    ++parts;
+    if (i == v.size()) return parts >= 2;
+    const std::string_view rest = v.substr(i);
+    if (rest.starts_with("->") || rest.starts_with("::") || rest.starts_with("?.")) {
+      i += 2;
+    } else if (v[i] == '.') {
+      ++i;
+    } else {
+      return false;
+    }
+  }
+}
+
+bool is_template(std::string_view v) {
+  for (std::string_view marker : {"#{", "${", "{{", "}}", "<%", "%>", "$(", "%("}) {
+    if (contains(v, marker)) return true;
+  }
+  // %VAR% (Windows), @VAR@ (autoconf, Maven), $VAR.
+  auto name = [](std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), is_identifier_char) && is_identifier_start(s.front());
+  };
+  if (v.size() > 2 && ((v.front() == '%' && v.back() == '%') || (v.front() == '@' && v.back() == '@'))) {
+    if (name(v.substr(1, v.size() - 2))) return true;
+  }
+  return v.size() > 1 && v.front() == '$' && name(v.substr(1));
+}
+
+bool is_number(std::string_view v) {
+  if (!v.empty() && (v.front() == '-' || v.front() == '+')) v.remove_prefix(1);
+  return !v.empty() && is_digit(v.front()) &&
+         std::all_of(v.begin(), v.end(), [](char c) { return is_digit(c) || c == '.' || c == '_'; });
+}
+
+bool is_path(std::string_view v) {
+  const bool explicit_start = v.starts_with("./") || v.starts_with("../") || v.starts_with("~/");
+  if (v.size() > 2 && is_alpha(v[0]) && v[1] == ':' && (v[2] == '\\' || v[2] == '/')) return true;
+  std::string_view rest = v;
+  while (!rest.empty() && (rest.front() == '.' || rest.front() == '~')) rest.remove_prefix(1);
+  std::size_t segments = 0;
+  std::string_view last;
+  std::size_t i = 0;
+  if (!rest.empty() && rest.front() == '/') i = 1;
+  while (i < rest.size()) {
+    const std::size_t begin = i;
+    while (i < rest.size() &&
+           (is_alnum(rest[i]) || rest[i] == '_' || rest[i] == '-' || rest[i] == '.' || rest[i] == '@'))
+      ++i;
+    if (i == begin) return false;
+    last = rest.substr(begin, i - begin);
+    ++segments;
+    if (i < rest.size()) {
+      if (rest[i] != '/') return false;
+      ++i;
+    }
+  }
+  const bool rooted = !v.empty() && (v.front() == '/' || explicit_start);
+  if (segments < 2 || (!rooted && segments < 3)) return false;
+  const std::size_t dot = last.rfind('.');
+  const bool extension = dot != std::string_view::npos && dot > 0 && last.size() - dot - 1 >= 1 &&
+                         last.size() - dot - 1 <= 4 &&
+                         std::all_of(last.begin() + static_cast<std::ptrdiff_t>(dot) + 1, last.end(), is_lower);
+  const bool has_upper = std::any_of(v.begin(), v.end(), is_upper);
+  return explicit_start || extension || (rooted && !has_upper);
+}
+
+// A URL with neither user information nor a query (`otpauth://...?secret=`
+// carries one there).
+bool is_url_without_userinfo(std::string_view v) {
+  const std::size_t scheme = v.find("://");
+  if (scheme == std::string_view::npos || contains(v, "?")) return false;
+  std::string_view authority = v.substr(scheme + 3);
+  authority = authority.substr(0, authority.find('/'));
+  return !contains(authority, "@");
+}
+
+// Words and short numbers only, one word naming a credential
+// (`myAuthPassword`, `access-token-123`, `InputCheckPasswordSRP`), or the
+// key's own words. Random text split at case changes gives mostly one- and
+// two-letter pieces, so the words must average three letters or more.
+bool describes_credential(std::string_view v, std::string_view key) {
+  // A value that holds its own assignment or a URL (`...?secret=JBSW...`)
+  // is not a description.
+  if (contains(v, "=") || contains(v, "://")) return false;
+  const std::vector<std::string> words = words_of(v);
+  if (words.empty()) return true;
+  if (!key.empty() && words == words_of(key)) return true;
+  bool credential = false;
+  std::size_t letters = 0;
+  std::size_t letter_words = 0;
+  for (const std::string& w : words) {
+    if (is_digit(w.front())) {
+      if (w.size() > 4) return false;
+      continue;
+    }
+    if (w.size() > 16) return false;
+    letters += w.size();
+    ++letter_words;
+    if (w.size() >= 3 && is_credential_word(w)) credential = true;
+  }
+  return credential && letters >= 3 * letter_words;
+}
+
+bool looks_up_environment(std::string_view text) {
+  const std::string lower = lowercase(text);
+  for (std::string_view lookup : {"os.environ", "getenv", "process.env", "env[", "env.fetch", "env(",
+                                  "getenvironmentvariable", "environ.get", "environ["}) {
+    if (contains(lower, lookup)) return true;
+  }
+  return false;
+}
+
+// A Ruby predicate or bang method (`environment_specified?`, `save!`), a
+// Rails route (`active_storage/disk#update`), or a private name
+// (`_aj_hash_with_indifferent_access`).
+bool is_method_or_route(std::string_view v, bool quoted) {
+  if (v.empty()) return false;
+  auto snake = [](std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return is_lower(c) || c == '_'; });
+  };
+  if (!quoted && v.size() > 1 && (v.back() == '?' || v.back() == '!')) {
+    const std::string_view name = v.substr(0, v.size() - 1);
+    if (is_identifier_start(name.front()) && std::all_of(name.begin(), name.end(), is_identifier_char)) return true;
+  }
+  const std::size_t hash = v.find('#');
+  if (hash != std::string_view::npos && hash > 0) {
+    const std::string_view controller = v.substr(0, hash);
+    const bool path_of_names =
+        std::all_of(controller.begin(), controller.end(), [](char c) { return is_lower(c) || c == '_' || c == '/'; });
+    if (path_of_names && snake(v.substr(hash + 1))) return true;
+  }
+  return v.front() == '_' && snake(v) && std::count(v.begin(), v.end(), '_') >= 3;
+}
+
+// Shorter than this, a value that ends at a query string's '&' is not a
+// secret a generic rule would report on its own.
+constexpr std::size_t kShortestQueryValue = 8;
+
+// In a query string (`token=VALUE&state=...`) the value ends at the '&'
+// that starts the next parameter.
+std::string_view first_parameter(std::string_view value) {
+  for (std::size_t amp = value.find('&'); amp != std::string_view::npos; amp = value.find('&', amp + 1)) {
+    std::size_t i = amp + 1;
+    while (i < value.size() && (is_identifier_char(value[i]) || value[i] == '-')) ++i;
+    if (i > amp + 1 && i < value.size() && value[i] == '=') return value.substr(0, amp);
+  }
+  return value;
+}
+
+}  // namespace
+
+std::string_view assigned_key(std::string_view before) {
+  std::size_t end = before.size();
+  auto skip_space = [&] {
+    while (end > 0 && is_space(before[end - 1])) --end;
+  };
+  skip_space();
+  if (end > 0 && is_quote(before[end - 1])) --end;
+  skip_space();
+  bool assignment = false;
+  if (end > 1 && before[end - 1] == '>' && before[end - 2] == '=') {
+    end -= 2;
+    assignment = true;
+  } else if (end > 0 && (before[end - 1] == '=' || before[end - 1] == ':' || before[end - 1] == ',')) {
+    --end;
+    assignment = true;
+    if (end > 0 && (before[end - 1] == ':' || before[end - 1] == '?' || before[end - 1] == '+')) --end;
+  }
+  if (!assignment) return {};
+  skip_space();
+  if (end > 0 && (is_quote(before[end - 1]) || before[end - 1] == ']')) --end;
+  std::size_t begin = end;
+  while (begin > 0) {
+    const char c = before[begin - 1];
+    if (!(is_alnum(c) || c == '_' || c == '.' || c == '-' || c == '$' || c == '@' || c == '>' || c == '?' || c == ':' ||
+          c == '[')) {
+      break;
+    }
+    --begin;
+  }
+  while (begin < end && !is_alnum(before[begin]) && before[begin] != '_' && before[begin] != '@' &&
+         before[begin] != '$') {
+    ++begin;
+  }
+  return before.substr(begin, end - begin);
+}
+
+bool never_a_secret(std::string_view whole_value, const SecretContext& context) {
+  const std::string_view value = first_parameter(whole_value);
+  if (trim(value).empty()) return true;
+  // The rule's match ran on into the next parameters: the value itself is short.
+  if (value.size() < whole_value.size() && value.size() < kShortestQueryValue) return true;
+  const std::string_view key = assigned_key(context.before);
+  if (!key.empty()) {
+    if (key_says_not_secret(key)) return true;
+    const auto key_begin = static_cast<std::size_t>(key.data() - context.before.data());
+    // "# Example password: ...", "e.g. token = ...": the word before the key.
+    const std::string lead = lowercase(trim(context.before.substr(0, key_begin)));
+    if (lead.ends_with("example") || lead.ends_with("e.g.")) return true;
+  }
+  // A value read from the environment is a default at most.
+  if (looks_up_environment(context.before)) return true;
+  const bool quoted = !context.before.empty() && is_quote(context.before.back());
+  const std::string lower = lowercase(value);
+  for (std::string_view literal : {"true", "false", "null", "nil", "none", "undefined", "yes", "no"}) {
+    if (lower == literal) return true;
+  }
+  if (is_number(value) || is_template(value) || looks_up_environment(value)) return true;
+  if (!quoted && !trim(context.after).empty() && trim(context.after).front() == '(') return true;
+  std::string_view chain = value;
+  while (!chain.empty() && (chain.front() == '*' || chain.front() == '&' || chain.front() == '!' ||
+                            chain.front() == '@' || chain.front() == '$')) {
+    chain.remove_prefix(1);
+  }
+  if (is_member_chain(chain, quoted) || is_method_or_route(chain, quoted)) return true;
+  if (is_path(value) || is_url_without_userinfo(value)) return true;
+  return describes_credential(value, key);
+}
+
+}  // namespace trawl

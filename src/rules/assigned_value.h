@@ -1,0 +1,50 @@
+// Whether the value a generic rule found after a credential-like key
+// (`password = VALUE`) can be a secret at all. Code names credentials far
+// more often than it holds them: `password: @config.password`,
+// `token = getToken (req)`, `POSTGRES_PASSWORD_FILE: /run/secrets/db`,
+// `PublicKeyToken=b77a5c561934e089`. Such values are dropped by what they
+// are, judged from the value and the text beside it on its line, never by
+// entropy: a high-entropy identifier is still an identifier.
+//
+// Never a secret:
+//   - the key says so: it names something public (`PublicKeyToken`), its
+//     last member names no credential (`token.style`, `txtPassword.Enabled`),
+//     or its last word names a file, path, URL, name, type, length, ...
+//     (`PASSWORD_FILE`, `secret_name`, `privateKeyPath`);
+//   - identifiers and member accesses (`@config.password`, `self.token`,
+//     `*resp.Credentials.SessionToken`, `ed25519.PrivateKey`), function
+//     calls (`getToken (x)`), environment lookups (`os.environ`, `getenv`,
+//     `process.env`, `ENV[...]`, `System.getenv` before the value);
+//   - interpolations and templates (`#{...}`, `${...}`, `{{ ... }}`,
+//     `<%= ... %>`, `$(...)`, `%VAR%`, `@VAR@`, `%(name)s`);
+//   - file paths (`/run/secrets/db_password`, `./fixtures/private.key`),
+//     URLs without user information, booleans, numbers, empty values;
+//   - values that describe rather than hold a credential: made of words and
+//     short numbers only, one of them a credential word (`myAuthPassword`,
+//     `access-token-123`, `InputCheckPasswordSRP`), or equal to the key;
+//   - values on a line that introduces them as an example (`# Example
+//     password: ...`).
+// Placeholders (`changeme`, `xxxx`, `<your-key>`) are placeholders.h's
+// concern; rules name both checks (`assigned-value`, `not-placeholder`).
+#pragma once
+
+#include <string_view>
+
+namespace trawl {
+
+// A candidate secret's surroundings on its line.
+struct SecretContext {
+  std::string_view before;  // the line up to the secret
+  std::string_view after;   // the line after the secret
+};
+
+// The key `value` is assigned to, read backwards from the end of `before`
+// over a closing quote, an assignment operator (`=`, `:`, `:=`, `=>`, `,`)
+// and an opening quote: `DB_PASSWORD`, `config.password`, `PublicKeyToken`.
+// Empty when there is none.
+std::string_view assigned_key(std::string_view before);
+
+// True when `value`, found where `context` shows, is never a secret (above).
+bool never_a_secret(std::string_view value, const SecretContext& context);
+
+}  // namespace trawl

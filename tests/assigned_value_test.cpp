@@ -1,0 +1,141 @@
+// The "never a secret" filter for values of credential assignments
+// (assigned_value.h) and the generic rule that uses it.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+
+#include "engine/scanner.h"
+#include "rules/assigned_value.h"
+#include "rules/rule_loader.h"
+#include "rules/validators.h"
+
+namespace trawl {
+namespace {
+
+// Splits `line` at the first occurrence of `value` into its context.
+bool never(std::string_view line, std::string_view value) {
+  const std::size_t at = line.find(value);
+  EXPECT_NE(at, std::string_view::npos) << line;
+  return never_a_secret(value, {line.substr(0, at), line.substr(at + value.size())});
+}
+
+TEST(AssignedKey, ReadsTheNameBeforeTheAssignmentOperator) {
+  EXPECT_EQ(assigned_key("DB_PASSWORD="), "DB_PASSWORD");
+  EXPECT_EQ(assigned_key("  \"client_secret\": \""), "client_secret");
+  EXPECT_EQ(assigned_key("    'password' => '"), "password");
+  EXPECT_EQ(assigned_key("token := \""), "token");
+  EXPECT_EQ(assigned_key("ENV SERVICE_TOKEN="), "SERVICE_TOKEN");
+  EXPECT_EQ(assigned_key("Culture=neutral, PublicKeyToken="), "PublicKeyToken");
+  EXPECT_EQ(assigned_key("Hadean::Application.config.secret_key_base = '"),
+            "Hadean::Application.config.secret_key_base");
+  EXPECT_EQ(assigned_key("  - mysqladmin --password="), "password");
+  EXPECT_EQ(assigned_key("<password>"), "");
+  EXPECT_EQ(assigned_key(""), "");
+}
+
+TEST(NeverASecret, IdentifiersAndMemberAccesses) {
+  EXPECT_TRUE(never("password: @config.password_reset_token", "@config.password_reset_token"));
+  EXPECT_TRUE(never("  secretAccessKey := *output.Credentials.SecretAccessKey", "*output.Credentials.SecretAccessKey"));
+  EXPECT_TRUE(never("type PrivateKey = ed25519.PrivateKey", "ed25519.PrivateKey"));
+  EXPECT_TRUE(never("password: mqttConfig?.passwordValue,", "mqttConfig?.passwordValue"));
+  EXPECT_TRUE(never("      secret_key_base: environment_specified? ", "environment_specified?"));
+  EXPECT_TRUE(never("ACCESS_KEY = '_aj_hash_with_indifferent_access'", "_aj_hash_with_indifferent_access"));
+  EXPECT_TRUE(never("get \"/d/:token\" => \"active_storage/disk#update\"", "active_storage/disk#update"));
+  EXPECT_TRUE(never("\"secret=bd4f21f&username=fxn\"", "bd4f21f&username=fxn"));
+  EXPECT_TRUE(never("token : \"punctuation.operator.label-matcher\",", "punctuation.operator.label-matcher"));
+  // A quoted value with a dot and random parts is a value.
+  EXPECT_FALSE(never("{\"token\": \"v1.ce6342b7d1a04f9e8c5\"}", "v1.ce6342b7d1a04f9e8c5"));
+  EXPECT_FALSE(never("api_key = \"Zq3xR8vLm2.Tn5Kp9Wc4Hs7\"", "Zq3xR8vLm2.Tn5Kp9Wc4Hs7"));
+}
+
+TEST(NeverASecret, TheKeyNamesSomethingElse) {
+  EXPECT_TRUE(never("Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c561934e089\">", "b77a5c561934e089"));
+  EXPECT_TRUE(never("token.style = yaml_FOLDED_SCALAR_STYLE", "yaml_FOLDED_SCALAR_STYLE"));
+  EXPECT_TRUE(never("txtLUPassword.Enabled = !radioLUS4U.Checked;", "!radioLUS4U.Checked"));
+  EXPECT_TRUE(
+      never("- AUTHELIA_JWT_SECRET_FILE=/tmp/authelia/StandaloneSuite/jwt", "/tmp/authelia/StandaloneSuite/jwt"));
+  EXPECT_TRUE(never("final String passwordName = \"vault-entry-for-db\";", "vault-entry-for-db"));
+  // Vault's AppRole SecretID is a credential.
+  EXPECT_FALSE(never("\"SecretID\": \"fpjqlh3k9v2mx7wq4zr8\",", "fpjqlh3k9v2mx7wq4zr8"));
+  EXPECT_TRUE(never("EnvPrivateKeyPath: \"fixtures/keys/server.key\",", "fixtures/keys/server.key"));
+  // secret_key_base holds Rails' secret: its last word is not a description.
+  EXPECT_FALSE(never("config.secret_key_base = 'f3Kq9Lz2Xv7Rt4Wm8Np1Bc6D'", "f3Kq9Lz2Xv7Rt4Wm8Np1Bc6D"));
+}
+
+TEST(NeverASecret, TemplatesAndEnvironmentLookups) {
+  EXPECT_TRUE(never("url: postgres://app:#{password}@db/app", "#{password}"));
+  EXPECT_TRUE(never("--user=%MYSQL_USER% --password=%MYSQL_PASSWORD% create", "%MYSQL_PASSWORD%"));
+  EXPECT_TRUE(never("db.password=@DB_PASSWORD_VALUE@", "@DB_PASSWORD_VALUE@"));
+  EXPECT_TRUE(never("password: $DATABASE_PASS_VALUE", "$DATABASE_PASS_VALUE"));
+  EXPECT_TRUE(never("token = os.getenv(\"GH_TOKEN\", \"fallback_value_here\")", "fallback_value_here"));
+  EXPECT_TRUE(never("const token = process.env.SLACK_BOT_TOKEN;", "process.env.SLACK_BOT_TOKEN"));
+}
+
+TEST(NeverASecret, CallsPathsUrlsBooleansAndNumbers) {
+  EXPECT_TRUE(never("token = generateAccessToken (user)", "generateAccessToken"));
+  EXPECT_TRUE(never("POSTGRES_PASSWORD_FILE: /run/secrets/db_password", "/run/secrets/db_password"));
+  EXPECT_TRUE(never("DATABASE_PASSWORD=/run/secrets/db-password", "/run/secrets/db-password"));
+  EXPECT_TRUE(never("\"privateKey\": \"fixtures/certs/localhost/key.pem\",", "fixtures/certs/localhost/key.pem"));
+  EXPECT_TRUE(never("ssh_key = ./deploy/id_ed25519", "./deploy/id_ed25519"));
+  EXPECT_TRUE(never("secret = C:\\keys\\prod.pfx", "C:\\keys\\prod.pfx"));
+  EXPECT_TRUE(never("token_endpoint = https://auth.example.org/token", "https://auth.example.org/token"));
+  EXPECT_TRUE(never("verify_token: false", "false"));
+  EXPECT_TRUE(never("token_ttl = 1234567890123456", "1234567890123456"));
+  // A URL's query can carry the secret.
+  EXPECT_FALSE(
+      never("uri: otpauth://totp/acme:jo?secret=JBSWY3DPEHPK3PXP", "otpauth://totp/acme:jo?secret=JBSWY3DPEHPK3PXP"));
+  // A base64 value with slashes is not a path.
+  EXPECT_FALSE(never("secret = /Qz8vXk3Lp/Rm7Tn2Wq/Hs5Bc", "/Qz8vXk3Lp/Rm7Tn2Wq/Hs5Bc"));
+  // user information in a URL is a credential.
+  EXPECT_FALSE(never("secret = https://app:Vq7Lm2Xz9Rt4@db.internal/x", "https://app:Vq7Lm2Xz9Rt4@db.internal/x"));
+}
+
+TEST(NeverASecret, ValuesThatDescribeACredential) {
+  EXPECT_TRUE(never("\"id_token=my_id_token&state=protected_state\"", "my_id_token&state=protected_state"));
+  // In a query string only the parameter's own value counts.
+  EXPECT_FALSE(
+      never("body = \"oauth_token=hh5s93j4hdidpola&oauth_token_secret=x\"", "hh5s93j4hdidpola&oauth_token_secret=x"));
+  EXPECT_TRUE(never("auth-password=myAuthPassword&domain-name=bar.com", "myAuthPassword"));
+  EXPECT_TRUE(never("AccessToken{Token: \"access-token-123\"}", "access-token-123"));
+  EXPECT_TRUE(never("password:InputCheckPasswordSRP = auth.Authorization;", "InputCheckPasswordSRP"));
+  EXPECT_TRUE(never("apiKey: 'base64EncodedKey'", "base64EncodedKey"));
+  EXPECT_TRUE(never("# Example password: xudmec-4ambyj-tavric-mumpub", "xudmec-4ambyj-tavric-mumpub"));
+  EXPECT_FALSE(never("otpauth://totp/auth.example.com:jo?period=30&secret=JBSWY3DPEHPK3PXQ", "JBSWY3DPEHPK3PXQ"));
+  // Human passwords and random values stay.
+  EXPECT_FALSE(never("DB_PASSWORD=Falcon2024!Summit", "Falcon2024!Summit"));
+  EXPECT_FALSE(never("DB_PASSWORD=kmV6F_&fKMtx9A0OiQPT", "kmV6F_&fKMtx9A0OiQPT"));
+  EXPECT_FALSE(never("    password: \"1hVk/BZi3TV84CW2_J\"", "1hVk/BZi3TV84CW2_J"));
+  EXPECT_FALSE(never("API_KEY = 'c241a627a0d6a9315013cff8dfc553a0387e7ab254e05be7'",
+                     "c241a627a0d6a9315013cff8dfc553a0387e7ab254e05be7"));
+}
+
+TEST(NeverASecret, IsTheAssignedValueValidator) {
+  EXPECT_EQ(secret_validator_named("assigned-value"), SecretValidator::kAssignedValue);
+  EXPECT_FALSE(passes(SecretValidator::kAssignedValue, "/run/secrets/db_password", {"PASSWORD_FILE=", ""}));
+  EXPECT_TRUE(passes(SecretValidator::kAssignedValue, "kmV6F_&fKMtx9A0OiQPT", {"DB_PASSWORD=", ""}));
+}
+
+TEST(NeverASecret, GenericApiKeyStaysQuietOnCodeThatNamesCredentials) {
+  const RuleLoad load = load_builtin_rules();
+  const RuleSet& rules = load.rules;
+  const Scanner scanner(rules);
+  for (std::string_view line : {
+           "  password: @config.password_reset_token",
+           "      POSTGRES_PASSWORD_FILE: /run/secrets/db_password",
+           "<metadata type=\"System.Boolean, mscorlib, Version=4.0.0.0, PublicKeyToken=b77a5c561934e089\">",
+           "  secretAccessKey := *output.Credentials.SecretAccessKey",
+           "txtLUPassword.Enabled = !radioLUS4U.Checked;",
+       }) {
+    for (const Hit& hit : scanner.scan_text(line)) {
+      EXPECT_NE(rules.rules[hit.rule].id, "generic-api-key") << line;
+    }
+  }
+  const std::vector<Hit> hits = scanner.scan_text("DB_PASSWORD=kmV6F_&fKMtx9A0OiQPT\n");
+  ASSERT_EQ(hits.size(), 1U);
+  EXPECT_EQ(rules.rules[hits[0].rule].id, "generic-api-key");
+  EXPECT_EQ(hits[0].secret, "kmV6F_&fKMtx9A0OiQPT");
+}
+
+}  // namespace
+}  // namespace trawl
