@@ -5,9 +5,10 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git
-  libgit2-dev libtbb-dev libre2-dev libdeflate-dev zlib1g-dev libssl-dev
+  libgit2-dev libtbb-dev libre2-dev libdeflate-dev zlib1g-dev libssl-dev libarchive-dev
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
   libgtest-dev libgmock-dev
+  umoci skopeo docker-registry zstd
   python3 python3-jsonschema time
   clang-format clang-tidy
 )

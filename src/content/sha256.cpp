@@ -1,6 +1,9 @@
 #include "content/sha256.h"
 
+#include <openssl/evp.h>
 #include <openssl/sha.h>
+
+#include <new>
 
 namespace trawl {
 
@@ -22,6 +25,26 @@ std::string to_hex(const std::uint8_t* bytes, std::size_t size) {
 
 std::string sha256_hex(std::string_view data) {
   const Sha256Digest digest = sha256(data);
+  return to_hex(digest.data(), digest.size());
+}
+
+Sha256Stream::Sha256Stream() : context_(EVP_MD_CTX_new()) {
+  if (context_ == nullptr || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(context_), EVP_sha256(), nullptr) != 1) {
+    EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(context_));
+    throw std::bad_alloc();
+  }
+}
+
+Sha256Stream::~Sha256Stream() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(context_)); }
+
+void Sha256Stream::update(std::string_view data) {
+  EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(context_), data.data(), data.size());
+}
+
+std::string Sha256Stream::hex_digest() {
+  Sha256Digest digest{};
+  unsigned int size = 0;
+  EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(context_), digest.data(), &size);
   return to_hex(digest.data(), digest.size());
 }
 
