@@ -15,8 +15,23 @@ constexpr int kIndent = 2;
 // Invalid UTF-8 in a blob must not abort the report: replace it.
 constexpr auto kReplace = ordered_json::error_handler_t::replace;
 
+// A finding's place in a container image, or null.
+ordered_json image_object(const Finding& f) {
+  if (!f.image) return nullptr;
+  const ImageLocation& i = *f.image;
+  ordered_json out{
+      {"reference", i.reference},
+      {"manifest_digest", i.manifest_digest.empty() ? ordered_json(nullptr) : ordered_json(i.manifest_digest)},
+      {"platform", i.platform.empty() ? ordered_json(nullptr) : ordered_json(i.platform)},
+      {"layer", i.layer ? ordered_json(*i.layer) : ordered_json(nullptr)},
+      {"layer_digest", i.layer_digest.empty() ? ordered_json(nullptr) : ordered_json(i.layer_digest)},
+      {"created_by", i.created_by ? ordered_json(*i.created_by) : ordered_json(nullptr)},
+      {"in_final_filesystem", i.in_final_filesystem}};
+  return out;
+}
+
 ordered_json trawl_finding(const Finding& f) {
-  return ordered_json{
+  ordered_json out{
       {"rule_id", f.rule_id},
       {"description", f.description},
       {"secret", f.secret},
@@ -35,6 +50,8 @@ ordered_json trawl_finding(const Finding& f) {
       {"tags", f.tags},
       {"fingerprint", f.fingerprint},
   };
+  if (f.image) out["image"] = image_object(f);
+  return out;
 }
 
 ordered_json secret_object(const SecretTimeline& t) {
@@ -151,6 +168,11 @@ ordered_json sarif_result(const Finding& f, std::size_t rule_index) {
   }
   ordered_json properties{{"commit", f.commit_hex()},   {"author", f.author},   {"email", f.email},
                           {"date", format_utc(f.date)}, {"message", f.message}, {"tags", f.tags}};
+  if (f.image) {
+    properties["image"] = image_object(f);
+    where.append(" in image ").append(f.image->reference);
+    where.append(f.image->layer ? ", layer " + std::to_string(*f.image->layer) : std::string(", config"));
+  }
   return ordered_json{{"ruleId", f.rule_id},
                       {"ruleIndex", rule_index},
                       {"level", "error"},
@@ -245,6 +267,15 @@ void write_text(std::ostream& out, const std::vector<Finding>& findings, bool co
       label("Author:      ") << f.author << "\n";
       label("Email:       ") << f.email << "\n";
       label("Date:        ") << format_utc(f.date) << "\n";
+    }
+    if (f.image) {
+      const ImageLocation& i = *f.image;
+      label("Image:       ") << i.reference << (i.platform.empty() ? "" : " (" + i.platform + ")") << "\n";
+      if (i.layer) {
+        label("Layer:       ") << *i.layer << " " << i.layer_digest
+                               << (i.in_final_filesystem ? "" : " (deleted or replaced by a later layer)") << "\n";
+      }
+      if (i.created_by) label("CreatedBy:   ") << *i.created_by << "\n";
     }
     label("Fingerprint: ") << f.fingerprint << "\n\n";
   }
