@@ -160,5 +160,47 @@ TEST_F(ImageScan, TheCommandLineWritesTheImageObjectInJson) {
   EXPECT_NE(missing.err.find("nothing.tar: No such file or directory"), std::string::npos) << missing.err;
 }
 
+// Images made by real tools: umoci writes the whiteout of a deleted file,
+// skopeo converts the layout to a docker-archive and an OCI archive.
+TEST_F(ImageScan, ImagesMadeByUmociAndSkopeoGiveTheSameFindingsInEveryForm) {
+  for (const char* tool : {"umoci", "skopeo"}) {
+    if (test::run_command(std::string("command -v ") + tool, dir_.path()).exit_code != 0) {
+      GTEST_SKIP() << tool << " is not installed (scripts/setup.sh installs it)";
+    }
+  }
+  const std::string script = std::string(
+                                 "set -e\n"
+                                 "umoci init --layout img\n"
+                                 "umoci new --image img:app\n"
+                                 "umoci unpack --rootless --image img:app b1 >/dev/null\n"
+                                 "mkdir -p b1/rootfs/etc\n"
+                                 "printf 'aws_access_key_id = ") +
+                             kAwsKey +
+                             "\\n' > b1/rootfs/etc/creds\n"
+                             "umoci repack --image img:app --history.created_by 'COPY creds /etc/creds' b1\n"
+                             "umoci unpack --rootless --image img:app b2 >/dev/null\n"
+                             "rm b2/rootfs/etc/creds\n"
+                             "umoci repack --image img:app --history.created_by 'RUN rm /etc/creds' b2\n"
+                             "umoci config --image img:app --config.env 'GITHUB_TOKEN=" +
+                             kGithubToken +
+                             "' --history.created_by 'ENV GITHUB_TOKEN'\n"
+                             "skopeo copy -q oci:img:app docker-archive:app.tar:app:1\n"
+                             "skopeo copy -q oci:img:app oci-archive:app.oci.tar\n";
+  test::write_file(path("make.sh"), script);
+  const auto made = test::run_command("sh make.sh", dir_.path());
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const std::vector<Row> want = {
+      {"aws-access-key-id", "etc/creds", 1, "0", false},
+      {"github-pat", "(config) Env", 1, "config", true},
+  };
+  for (const char* form : {"img", "app.tar", "app.oci.tar"}) {
+    SCOPED_TRACE(form);
+    ScanResult result;
+    EXPECT_EQ(scan({path(form).string()}, &result), want);
+    ASSERT_FALSE(result.findings.empty());
+    EXPECT_EQ(result.findings[0].image->created_by, "COPY creds /etc/creds");
+  }
+}
+
 }  // namespace
 }  // namespace trawl
