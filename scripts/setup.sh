@@ -9,13 +9,14 @@ set -euo pipefail
 profile=${1:-test}
 build=(
   build-essential cmake ninja-build pkg-config git
-  libgit2-dev libtbb-dev libre2-dev libdeflate-dev zlib1g-dev libssl-dev
+  libgit2-dev libtbb-dev libre2-dev libdeflate-dev zlib1g-dev libssl-dev libarchive-dev
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
 )
 # GoogleTest, the SARIF schema check, the memory ceilings' timer, the format
 # and tidy checks, the man page check and the .deb check.
 test=(
   libgtest-dev libgmock-dev
+  umoci skopeo docker-registry zstd
   python3 python3-jsonschema time
   clang-format clang-tidy
   groff-base dpkg-dev fakeroot

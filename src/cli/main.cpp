@@ -348,6 +348,22 @@ int main(int argc, char** argv) {
       ->option_text("N");
   add_backend_flags(dir, dir_options.backend);
 
+  trawl::ImageCommandOptions image_options;
+  CLI::App* image = app.add_subcommand("image", "Scan container images: every layer, the config and the build history");
+  image->footer(
+      "Examples:\n"
+      "  trawl image app.tar                     a docker save tarball (gzip or zstd too)\n"
+      "  trawl image ./oci-layout app.oci.tar    an OCI layout directory, an OCI archive\n"
+      "  trawl image app.tar --platform linux/arm64");
+  image->add_option("input", image_options.inputs, "Image tarballs or OCI layout directories")->required();
+  add_rules_flags(image, image_options.config_path, image_options.no_repo_config, image_options.baseline_path);
+  add_report_flags(image, report_flags);
+  add_size_flag(image, image_options.max_blob_size, "Skip files larger than this (e.g. 64MiB)");
+  image->add_option("--platform", image_options.platform,
+                    "The image to scan from an index: OS/ARCH[/VARIANT] (default: this machine's)");
+  image->add_flag("--all-platforms", image_options.all_platforms, "Scan every platform's image of an index");
+  add_backend_flags(image, image_options.backend);
+
   CLI::App* rules = app.add_subcommand("rules", "List or check rules");
   rules->require_subcommand(1);
   std::string list_config;
@@ -395,6 +411,11 @@ int main(int argc, char** argv) {
       return run_file_scan(protect_options, report_flags, true);
     }
     if (dir->parsed()) return run_file_scan(dir_options, report_flags, false);
+    if (image->parsed()) {
+      const trawl::ReportFormat format = trawl::parse_report_format(report_flags.report_format);
+      trawl::ReportSink report(format, report_flags.report_path, report_flags.redact);
+      return finish(report_flags, trawl::scan_images(image_options, std::cerr, {&report}));
+    }
     if (list->parsed()) return run_rules_list(list_config);
     if (check->parsed()) return run_rules_check(check_file);
     if (completion->parsed()) {

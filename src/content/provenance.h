@@ -9,7 +9,9 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "content/blob_key.h"
@@ -63,6 +65,24 @@ struct BlobLocation {
   BlobKey blob;
 };
 
+// A container image scanned: what its findings name it by, and the files of
+// its final filesystem (what a container started from it holds).
+struct ImageInfo {
+  std::string reference;        // a tag, a registry reference or the input's file name
+  std::string manifest_digest;  // "sha256:…"; empty for a classic docker save
+  std::string platform;         // "linux/amd64"; empty when the image does not say
+  std::unordered_map<std::string, BlobKey> final_files;
+};
+
+// An image's step, in the place of a commit: one of its layers, or its
+// config (Env, Labels, Cmd, Entrypoint, the build history), which has no layer.
+struct ImageStep {
+  std::uint32_t image = 0;                // index into Provenance::images
+  std::optional<std::uint32_t> layer;     // 0-based index in rootfs.diff_ids; none for the config
+  std::string layer_digest;               // the layer's diff_id
+  std::optional<std::string> created_by;  // the history entry that made the layer
+};
+
 struct Provenance {
   std::vector<RefInfo> refs;                    // the refs scanned, sorted by name
   std::vector<CommitInfo> commits;              // parents before children
@@ -70,6 +90,10 @@ struct Provenance {
   std::vector<BlobDeparture> departures;        // in commit order
   std::uint64_t commits_in_scope = 0;
   bool shallow = false;  // history ends at a shallow boundary
+  // Images only: the images, and for each entry of `commits` the image step
+  // it stands for (empty for every other source).
+  std::vector<ImageInfo> images;
+  std::vector<ImageStep> image_steps;
 };
 
 // What a scan of a git history counts that other sources do not have.

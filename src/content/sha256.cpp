@@ -6,6 +6,7 @@
 #include <openssl/sha.h>
 
 #include <limits>
+#include <new>
 #include <stdexcept>
 
 namespace trawl {
@@ -50,6 +51,26 @@ std::string random_bytes(std::size_t size) {
     throw std::runtime_error("no random bytes from the system");
   }
   return bytes;
+}
+
+Sha256Stream::Sha256Stream() : context_(EVP_MD_CTX_new()) {
+  if (context_ == nullptr || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(context_), EVP_sha256(), nullptr) != 1) {
+    EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(context_));
+    throw std::bad_alloc();
+  }
+}
+
+Sha256Stream::~Sha256Stream() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(context_)); }
+
+void Sha256Stream::update(std::string_view data) {
+  EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(context_), data.data(), data.size());
+}
+
+std::string Sha256Stream::hex_digest() {
+  Sha256Digest digest{};
+  unsigned int size = 0;
+  EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(context_), digest.data(), &size);
+  return to_hex(digest.data(), digest.size());
 }
 
 }  // namespace trawl

@@ -29,4 +29,19 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view data);
 // RAND_bytes); throws std::runtime_error if it fails.
 std::string random_bytes(std::size_t size);
 
+// SHA-256 of data given in pieces (an image layer as it streams by).
+class Sha256Stream {
+ public:
+  Sha256Stream();
+  ~Sha256Stream();
+  Sha256Stream(const Sha256Stream&) = delete;
+  Sha256Stream& operator=(const Sha256Stream&) = delete;
+  void update(std::string_view data);
+  // The digest of everything given, as 64 lowercase hex digits; call once.
+  std::string hex_digest();
+
+ private:
+  void* context_;  // EVP_MD_CTX
+};
+
 }  // namespace trawl

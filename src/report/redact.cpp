@@ -73,6 +73,11 @@ void redact_report(std::vector<Finding>& findings, std::vector<SecretTimeline>& 
          {&f.secret, &f.match, &f.line, &f.path, &f.author, &f.email, &f.message, &f.fingerprint}) {
       mask(*field);
     }
+    // An image's build history records build arguments: a secret may be in it.
+    if (f.image) {
+      mask(f.image->reference);
+      if (f.image->created_by) mask(*f.image->created_by);
+    }
   }
   for (SecretTimeline& t : timelines) {
     t.secret_hmac_sha256 = hmac_sha256_hex(key, t.secret);

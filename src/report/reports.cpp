@@ -30,6 +30,11 @@ Finding escaped(const Finding& f, bool controls) {
     *field = e(*field);
   }
   for (std::string& tag : out.tags) tag = e(tag);
+  if (out.image) {
+    ImageLocation& i = *out.image;
+    for (std::string* field : {&i.reference, &i.manifest_digest, &i.platform, &i.layer_digest}) *field = e(*field);
+    if (i.created_by) i.created_by = e(*i.created_by);
+  }
   return out;
 }
 
@@ -52,9 +57,24 @@ SecretTimeline escaped(const SecretTimeline& t) {
   return out;
 }
 
+// A finding's place in a container image, or null.
+ordered_json image_object(const Finding& f) {
+  if (!f.image) return nullptr;
+  const ImageLocation& i = *f.image;
+  ordered_json out{
+      {"reference", i.reference},
+      {"manifest_digest", i.manifest_digest.empty() ? ordered_json(nullptr) : ordered_json(i.manifest_digest)},
+      {"platform", i.platform.empty() ? ordered_json(nullptr) : ordered_json(i.platform)},
+      {"layer", i.layer ? ordered_json(*i.layer) : ordered_json(nullptr)},
+      {"layer_digest", i.layer_digest.empty() ? ordered_json(nullptr) : ordered_json(i.layer_digest)},
+      {"created_by", i.created_by ? ordered_json(*i.created_by) : ordered_json(nullptr)},
+      {"in_final_filesystem", i.in_final_filesystem}};
+  return out;
+}
+
 ordered_json trawl_finding(const Finding& raw) {
   const Finding f = escaped(raw, false);
-  return ordered_json{
+  ordered_json out{
       {"rule_id", f.rule_id},
       {"description", f.description},
       {"secret", f.secret},
@@ -73,6 +93,8 @@ ordered_json trawl_finding(const Finding& raw) {
       {"tags", f.tags},
       {"fingerprint", f.fingerprint},
   };
+  if (f.image) out["image"] = image_object(f);
+  return out;
 }
 
 ordered_json secret_object(const SecretTimeline& raw) {
@@ -206,6 +228,11 @@ ordered_json sarif_result(const Finding& raw, std::size_t rule_index) {
   }
   ordered_json properties{{"commit", f.commit_hex()},   {"author", f.author},   {"email", f.email},
                           {"date", format_utc(f.date)}, {"message", f.message}, {"tags", f.tags}};
+  if (f.image) {
+    properties["image"] = image_object(f);
+    where.append(" in image ").append(f.image->reference);
+    where.append(f.image->layer ? ", layer " + std::to_string(*f.image->layer) : std::string(", config"));
+  }
   return ordered_json{{"ruleId", f.rule_id},
                       {"ruleIndex", rule_index},
                       {"level", "error"},
@@ -319,6 +346,15 @@ void write_text(std::ostream& out, const std::vector<Finding>& findings, bool co
       label("Author:      ") << f.author << "\n";
       label("Email:       ") << f.email << "\n";
       label("Date:        ") << format_utc(f.date) << "\n";
+    }
+    if (f.image) {
+      const ImageLocation& i = *f.image;
+      label("Image:       ") << i.reference << (i.platform.empty() ? "" : " (" + i.platform + ")") << "\n";
+      if (i.layer) {
+        label("Layer:       ") << *i.layer << " " << i.layer_digest
+                               << (i.in_final_filesystem ? "" : " (deleted or replaced by a later layer)") << "\n";
+      }
+      if (i.created_by) label("CreatedBy:   ") << *i.created_by << "\n";
     }
     label("Fingerprint: ") << f.fingerprint << "\n\n";
   }

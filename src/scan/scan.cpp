@@ -81,7 +81,7 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
                                                                    : std::function<void(const Finding&)>());
   result.findings = std::move(attribution.findings);
   result.secrets = group_by_secret(result.findings);
-  if (!result.secrets.empty() && !provenance.commits.empty()) {
+  if (!result.secrets.empty() && !provenance.commits.empty() && provenance.image_steps.empty()) {
     const auto wanted = blobs_holding(result.secrets, rules, hits);
     add_history(result.secrets, provenance, rules, hits, source.tip_locations(wanted, skips));
   }

@@ -8,6 +8,7 @@
 #include "source/git/git_handles.h"
 #include "source/git/git_history_source.h"
 #include "source/git/staged_source.h"
+#include "source/image/image_source.h"
 
 namespace trawl {
 namespace {
@@ -97,6 +98,21 @@ ScanResult scan_directory(const FileScanOptions& options, std::istream& stdin_st
     }
     return run_with_root_rules(*source, options, log, sinks);
   } catch (const DirectoryError& e) {
+    throw UsageError(e.what());
+  }
+}
+
+ScanResult scan_images(const ImageCommandOptions& options, std::ostream& log, const std::vector<FindingSink*>& sinks) {
+  ImageScanOptions image_options;
+  image_options.max_blob_size = options.max_blob_size;
+  image_options.platform.all = options.all_platforms;
+  try {
+    if (!options.platform.empty()) image_options.platform.platform = image::parse_platform(options.platform);
+    ImageSource source(options.inputs, options.root, image_options);
+    return run_with_root_rules(source, options, log, sinks);
+  } catch (const image::InputError& e) {
+    throw UsageError(e.what());
+  } catch (const image::ImageFormatError& e) {
     throw UsageError(e.what());
   }
 }

@@ -42,6 +42,13 @@ struct FileScanOptions : CommonScanOptions {
   std::string path = ".";  // repository (staged) or directory; "-" for standard input
 };
 
+struct ImageCommandOptions : CommonScanOptions {
+  std::vector<std::string> inputs;  // tarballs or OCI layout directories
+  std::string platform;             // "os/arch[/variant]"; empty: the host's
+  bool all_platforms = false;
+  std::string root = ".";  // where rules and ignore files are looked for
+};
+
 // Chooses the rules for a scan rooted at `root` (a work tree, a bare
 // repository's git directory or a directory; see choose_rules): --config,
 // else .trawl.toml or .gitleaks.toml there unless `allow_repo_config` is
@@ -69,5 +76,11 @@ ScanResult scan_staged(const FileScanOptions& options, std::ostream& log, const 
 // reads `stdin_stream` as one file named "stdin".
 ScanResult scan_directory(const FileScanOptions& options, std::istream& stdin_stream, std::ostream& log,
                           const std::vector<FindingSink*>& sinks = {});
+
+// Throws UsageError when an input cannot be opened or is not an image (its
+// name and what is wrong in the message); what cannot be read inside an
+// image is skipped and counted.
+ScanResult scan_images(const ImageCommandOptions& options, std::ostream& log,
+                       const std::vector<FindingSink*>& sinks = {});
 
 }  // namespace trawl

@@ -30,6 +30,28 @@ void set_commit(Finding& f, const CommitInfo& commit, const std::string& commit_
   f.fingerprint = make_fingerprint(commit_hex, f.path, f.rule_id, f.start_line);
 }
 
+// An image's layer or config in the place of a commit.
+void set_image_step(Finding& f, const Provenance& history, const BlobIntroduction& intro) {
+  const ImageStep& step = history.image_steps[intro.commit];
+  const ImageInfo& image = history.images[step.image];
+  ImageLocation where;
+  where.reference = image.reference;
+  where.manifest_digest = image.manifest_digest;
+  where.platform = image.platform;
+  where.layer = step.layer;
+  where.layer_digest = step.layer_digest;
+  where.created_by = step.created_by;
+  if (step.layer) {
+    const auto final_file = image.final_files.find(intro.path);
+    where.in_final_filesystem = final_file != image.final_files.end() && final_file->second == intro.blob;
+  }
+  f.date = history.commits[intro.commit].author_time;
+  const std::string place = (image.manifest_digest.empty() ? image.reference : image.manifest_digest) + "@" +
+                            (step.layer ? "layer" + std::to_string(*step.layer) : std::string("config"));
+  f.fingerprint = make_fingerprint(place, f.path, f.rule_id, f.start_line);
+  f.image = std::move(where);
+}
+
 }  // namespace
 
 FindingFilter::FindingFilter(const RuleSet& rules, const Suppressions& suppressions)
@@ -126,7 +148,9 @@ std::vector<Finding> findings_at(const Provenance& history, const RuleSet& rules
     }
   }
   if (here.empty()) return {};
-  if (intro.commit != kNoCommit) {
+  if (intro.commit != kNoCommit && !history.image_steps.empty()) {
+    for (Finding& f : here) set_image_step(f, history, intro);
+  } else if (intro.commit != kNoCommit) {
     const CommitInfo& commit = history.commits[intro.commit];
     const std::string commit_hex = commit.id.hex();
     for (Finding& f : here) set_commit(f, commit, commit_hex);

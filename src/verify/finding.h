@@ -11,6 +11,17 @@
 
 namespace trawl {
 
+// Where in a container image a finding is.
+struct ImageLocation {
+  std::string reference;
+  std::string manifest_digest;
+  std::string platform;
+  std::optional<std::uint32_t> layer;  // none for the config and the build history
+  std::string layer_digest;            // the layer's diff_id; empty for the config
+  std::optional<std::string> created_by;
+  bool in_final_filesystem = true;  // false when a later layer deleted or replaced the file
+};
+
 struct Finding {
   std::string rule_id;
   std::string description;
@@ -29,7 +40,8 @@ struct Finding {
   std::string message;    // first line of the commit message
   double entropy = 0.0;
   std::vector<std::string> tags;
-  std::string fingerprint;  // commit:path:rule:line, as gitleaks forms it
+  std::string fingerprint;             // commit:path:rule:line, as gitleaks forms it
+  std::optional<ImageLocation> image;  // images only
 
   // The commit's id in hex, or "" outside git: for the report writers.
   std::string commit_hex() const { return commit ? commit->hex() : std::string(); }

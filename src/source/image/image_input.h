@@ -1,0 +1,72 @@
+// Where an image's bytes come from: a `docker save` tarball (the classic
+// layout with manifest.json and <id>/layer.tar, or the OCI layout Docker
+// writes since 25), an OCI archive (an OCI image layout in a tar, no
+// manifest.json), an OCI image layout directory, any of the tarballs gzip-
+// or zstd-compressed. An input lists the images it holds (image_layout.h)
+// and streams each distinct layer blob once.
+//
+// A tarball is read in two passes and never extracted: the first keeps the
+// small members (manifests, configs, small layers) in memory up to a
+// bound, the second streams the large layers in the tarball's order. A
+// layout directory's blobs are opened one by one, regular files only,
+// never through a symlink.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "source/image/image_layout.h"
+#include "source/image/layer_reader.h"
+
+namespace trawl::image {
+
+class InputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct PlatformChoice {
+  std::optional<Platform> platform;  // --platform; default: the host's
+  bool all = false;                  // --all-platforms
+};
+
+// Which manifest of an index to scan: those matching `choice` (all of them
+// with choice.all); an index with no platform information gives all.
+// Attestation manifests are never chosen here.
+std::vector<IndexEntry> choose_manifests(const std::vector<IndexEntry>& entries, const PlatformChoice& choice);
+Platform host_platform();
+
+// A document an image carries that is not a layer but can hold a secret:
+// an in-toto provenance attestation, say.
+struct ImageDocument {
+  std::string path;  // "(attestation) <digest>"
+  std::string bytes;
+};
+
+class ImageInput {
+ public:
+  virtual ~ImageInput() = default;
+  // Every image the input holds that `choice` selects.
+  const std::vector<Image>& images() const { return images_; }
+  const std::vector<ImageDocument>& documents() const { return documents_; }
+  // Streams every distinct layer blob of images() once, with the verified
+  // digest: `fn` must read the stream to its end for the digest check;
+  // a mismatch is reported through `problem`.
+  using LayerFn = std::function<void(const BlobRef& blob, ByteStream& bytes)>;
+  virtual void for_each_layer(const LayerFn& fn, const std::function<void(const LayerProblem&)>& problem) = 0;
+
+ protected:
+  std::vector<Image> images_;
+  std::vector<ImageDocument> documents_;
+};
+
+// Opens `path`: a directory is an OCI image layout, a file a tarball.
+// Throws InputError (a clear message naming the input and what is wrong).
+std::unique_ptr<ImageInput> open_image_input(const std::string& path, const PlatformChoice& choice);
+
+}  // namespace trawl::image

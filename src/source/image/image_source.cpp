@@ -1,0 +1,271 @@
+#include "source/image/image_source.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <unordered_set>
+#include <utility>
+
+namespace trawl {
+
+namespace {
+
+// "2024-05-01T12:34:56.789Z" or with an offset; 0 when unparseable.
+std::int64_t parse_rfc3339(const std::string& text) {
+  std::tm tm{};
+  int offset_sign = 0;
+  int offset_hours = 0;
+  int offset_minutes = 0;
+  if (text.size() < 19 || std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                                      &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) {
+    return 0;
+  }
+  std::size_t i = 19;
+  if (i < text.size() && text[i] == '.') {
+    ++i;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+  }
+  if (i < text.size() && (text[i] == '+' || text[i] == '-')) {
+    offset_sign = text[i] == '+' ? 1 : -1;
+    if (std::sscanf(text.c_str() + i + 1, "%2d:%2d", &offset_hours, &offset_minutes) != 2) return 0;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  const std::int64_t utc = timegm(&tm);
+  return utc - offset_sign * (offset_hours * 3600 + offset_minutes * 60);
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& line : lines) {
+    out += line;
+    out += '\n';
+  }
+  return out;
+}
+
+// The config's documents that can hold a secret, as (path, bytes).
+std::vector<std::pair<std::string, std::string>> config_documents(const image::Image& img) {
+  std::vector<std::pair<std::string, std::string>> docs;
+  const auto& config = img.config;
+  if (!config.env.empty()) docs.emplace_back("(config) Env", joined(config.env));
+  if (!config.labels.empty()) {
+    std::vector<std::string> lines;
+    for (const auto& [key, value] : config.labels) lines.push_back(key + "=" + value);
+    docs.emplace_back("(config) Labels", joined(lines));
+  }
+  if (!config.cmd.empty()) docs.emplace_back("(config) Cmd", joined(config.cmd));
+  if (!config.entrypoint.empty()) docs.emplace_back("(config) Entrypoint", joined(config.entrypoint));
+  for (std::size_t i = 0; i < config.history.size(); ++i) {
+    const auto& entry = config.history[i];
+    if (entry.created_by.empty() && entry.comment.empty()) continue;
+    std::string text = entry.created_by + "\n";
+    if (!entry.comment.empty()) text += entry.comment + "\n";
+    docs.emplace_back("(history " + std::to_string(i) + ")", std::move(text));
+  }
+  return docs;
+}
+
+bool under(const std::string& path, const std::string& dir) {
+  return dir.empty() || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/');
+}
+
+}  // namespace
+
+ImageSource::ImageSource(std::vector<std::string> inputs, std::string root, ImageScanOptions options)
+    : inputs_(std::move(inputs)), root_(std::move(root)), options_(std::move(options)) {}
+
+void ImageSource::list(SkipLog& /*skips*/) {
+  std::unordered_set<std::string> layers;
+  for (const auto& input : inputs_) {
+    opened_.push_back(image::open_image_input(input, options_.platform));
+    for (const auto& img : opened_.back()->images()) {
+      listed_blobs_ += config_documents(img).size();
+      for (const auto& layer : img.layers) layers.insert(layer.blob.name());
+    }
+    listed_blobs_ += opened_.back()->documents().size();
+  }
+  listed_blobs_ += layers.size();
+}
+
+std::vector<const image::Image*> ImageSource::images() const {
+  std::vector<const image::Image*> out;
+  for (const auto& input : opened_) {
+    for (const auto& img : input->images()) out.push_back(&img);
+  }
+  return out;
+}
+
+void ImageSource::read(BatchOutput& out, SkipLog& skips) {
+  // What could not be read is a skip; what was read despite a fault (a
+  // name that climbs above the root, a blob whose digest is wrong) is
+  // counted on its own.
+  auto note = [&](const image::LayerProblem& p, const std::string& id) {
+    if (p.kind == "too_large") {
+      skips.add(SkipReason::kTooLarge, id, p.detail);
+    } else if (p.kind == "missing_blob") {
+      skips.add(SkipReason::kMissingObject, id, p.detail);
+    } else if (p.kind == "path_traversal" || p.kind == "digest_mismatch") {
+      ++problems_[p.kind];
+    } else {
+      skips.add(SkipReason::kCorruptObject, id, p.kind + ": " + p.detail);
+    }
+  };
+  BatchFiller filler(out);
+  std::unordered_set<BlobKey, BlobKeyHash> added;
+  auto deliver = [&](const std::string& id, std::string_view bytes) -> BlobKey {
+    if (looks_binary(bytes)) {
+      skips.add(SkipReason::kBinary, id);
+      return {};
+    }
+    const BlobKey key = BlobKey::sha256_of(bytes);
+    if (added.insert(key).second) filler.add(key, bytes);
+    return key;
+  };
+
+  for (const auto& input : opened_) {
+    input->for_each_layer(
+        [&](const image::BlobRef& blob, image::ByteStream& bytes) {
+          const std::string layer = blob.name();
+          if (layers_.count(layer) != 0) return;  // read for an earlier input
+          auto& records = layers_[layer];
+          image::LayerCallbacks callbacks;
+          callbacks.entry = [&](const image::LayerEntry& e, std::string_view content) {
+            Record r{e.kind, e.path, {}, e.link};
+            if (e.kind == image::LayerEntry::Kind::kFile) {
+              r.blob = deliver(layer + ":" + e.path, content);
+              if (r.blob.is_zero()) return;
+            }
+            records.push_back(std::move(r));
+          };
+          callbacks.problem = [&](const image::LayerProblem& p) { note(p, layer + ":" + p.path); };
+          image::LayerLimits limits = options_.limits;
+          limits.max_file_size = options_.max_blob_size;
+          try {
+            image::read_layer(bytes, layer, limits, callbacks);
+          } catch (const image::LayerError& e) {
+            skips.add(SkipReason::kCorruptObject, layer, e.what());
+          }
+        },
+        [&](const image::LayerProblem& p) { note(p, p.path); });
+  }
+  // Config documents, after the layers: keys decided here are used by build_provenance().
+  config_keys_.clear();
+  for (const auto& input : opened_) {
+    for (const auto& img : input->images()) {
+      std::vector<std::pair<std::string, BlobKey>> keys;
+      for (const auto& [path, bytes] : config_documents(img)) {
+        const BlobKey key = deliver(img.reference + ":" + path, bytes);
+        if (!key.is_zero()) keys.emplace_back(path, key);
+      }
+      for (const auto& doc : input->documents()) {
+        const BlobKey key = deliver(img.reference + ":" + doc.path, doc.bytes);
+        if (!key.is_zero()) keys.emplace_back(doc.path, key);
+      }
+      config_keys_.push_back(std::move(keys));
+    }
+  }
+  filler.finish();
+  build_provenance();
+}
+
+void ImageSource::build_provenance() {
+  std::size_t image_index = 0;
+  for (const auto& input : opened_) {
+    for (const auto& img : input->images()) {
+      const auto image_id = static_cast<std::uint32_t>(provenance_.images.size());
+      ImageInfo info;
+      info.reference = img.reference;
+      info.manifest_digest = img.manifest_digest;
+      info.platform = img.config.platform.text();
+      std::unordered_map<std::string, BlobKey> merged;
+      for (std::uint32_t i = 0; i < img.layers.size(); ++i) {
+        const auto& layer = img.layers[i];
+        const auto commit = static_cast<std::uint32_t>(provenance_.commits.size());
+        CommitInfo step_commit;
+        ImageStep step;
+        step.image = image_id;
+        step.layer = i;
+        step.layer_digest = layer.diff_id;
+        if (layer.history_index) {
+          const auto& entry = img.config.history[*layer.history_index];
+          step.created_by = entry.created_by;
+          step_commit.author_time = parse_rfc3339(entry.created);
+          step_commit.summary = entry.created_by;
+        }
+        provenance_.commits.push_back(std::move(step_commit));
+        provenance_.image_steps.push_back(std::move(step));
+
+        const auto found = layers_.find(layer.blob.name());
+        if (found == layers_.end()) continue;  // unreadable: counted when read
+        const auto& records = found->second;
+        // Whiteouts and opaque directories hide what lower layers hold.
+        for (const auto& r : records) {
+          if (r.kind != image::LayerEntry::Kind::kWhiteout && r.kind != image::LayerEntry::Kind::kOpaque) continue;
+          const bool opaque = r.kind == image::LayerEntry::Kind::kOpaque;
+          for (auto it = merged.begin(); it != merged.end();) {
+            if ((!opaque && it->first == r.path) || under(it->first, r.path)) {
+              provenance_.departures.push_back({commit, it->first, it->second, BlobKey()});
+              it = merged.erase(it);
+            } else {
+              ++it;
+            }
+          }
+        }
+        std::unordered_map<std::string, BlobKey> in_layer;
+        for (const auto& r : records) {
+          BlobKey blob = r.blob;
+          if (r.kind == image::LayerEntry::Kind::kHardlink) {
+            const auto target = in_layer.find(r.link);
+            if (target == in_layer.end()) continue;
+            blob = target->second;
+          } else if (r.kind != image::LayerEntry::Kind::kFile) {
+            if (r.kind == image::LayerEntry::Kind::kSymlink || r.kind == image::LayerEntry::Kind::kOther) {
+              if (const auto old = merged.find(r.path); old != merged.end()) {
+                provenance_.departures.push_back({commit, r.path, old->second, BlobKey()});
+                merged.erase(old);
+              }
+            }
+            continue;
+          }
+          in_layer[r.path] = blob;
+          BlobIntroduction intro;
+          intro.commit = commit;
+          intro.path = r.path;
+          intro.blob = blob;
+          if (const auto old = merged.find(r.path); old != merged.end()) {
+            intro.parent_blobs.push_back(old->second);
+            if (old->second != blob) provenance_.departures.push_back({commit, r.path, old->second, blob});
+          }
+          merged[r.path] = blob;
+          provenance_.introductions.push_back(std::move(intro));
+        }
+      }
+      // The config, one more step.
+      const auto commit = static_cast<std::uint32_t>(provenance_.commits.size());
+      CommitInfo config_commit;
+      config_commit.summary = "(config)";
+      provenance_.commits.push_back(std::move(config_commit));
+      ImageStep step;
+      step.image = image_id;
+      provenance_.image_steps.push_back(std::move(step));
+      for (const auto& [path, key] : config_keys_[image_index]) {
+        BlobIntroduction intro;
+        intro.commit = commit;
+        intro.path = path;
+        intro.blob = key;
+        provenance_.introductions.push_back(std::move(intro));
+      }
+      info.final_files = std::move(merged);
+      provenance_.images.push_back(std::move(info));
+      ++image_index;
+    }
+  }
+  provenance_.commits_in_scope = provenance_.commits.size();
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> ImageSource::other_skips() const {
+  return {problems_.begin(), problems_.end()};
+}
+
+}  // namespace trawl

@@ -1,0 +1,206 @@
+// `trawl image`: a secret in a file a later layer deletes, in the config's
+// Env, in the build history, inside a jar; each reported once where it
+// entered, with the image facts, the same from every input form.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "report/finding_sink.h"
+#include "scan/scans.h"
+#include "support/git_fixture.h"
+#include "support/image_builder.h"
+#include "support/tar_writer.h"
+
+namespace trawl {
+namespace {
+
+namespace fs = std::filesystem;
+using test::Compression;
+using test::make_tar;
+
+constexpr const char* kAwsKey = "AKIABDKS4STYOE6ZCGK7";
+constexpr const char* kGithubToken = "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";
+constexpr const char* kOtherAwsKey = "AKIAITYZVPC6FDWSBICP";
+
+test::BuiltImage leaky_image() {
+  test::BuiltImage image;
+  const std::string jar =
+      make_tar({test::file("BOOT-INF/classes/cloud.properties", std::string("aws.key=") + kOtherAwsKey + "\n")},
+               Compression::kNone, /*zip=*/true);
+  image.layers.push_back(
+      {make_tar({test::file("root/.aws/credentials", std::string("[default]\naws_access_key_id = ") + kAwsKey + "\n"),
+                 test::file("etc/os-release", "ID=debian\n")}),
+       Compression::kGzip, "COPY credentials /root/.aws/credentials # buildkit"});
+  image.layers.push_back({make_tar({test::file("root/.aws/.wh.credentials", ""), test::file("app/app.jar", jar)}),
+                          Compression::kZstd, std::string("RUN |1 GITHUB_TOKEN=") + kGithubToken + " /bin/sh -c make"});
+  image.empty_history[1] = {"ARG GITHUB_TOKEN"};
+  image.env = {"PATH=/usr/bin", std::string("AWS_ACCESS_KEY_ID=") + kAwsKey};
+  return image;
+}
+
+struct Row {
+  std::string rule, path;
+  std::uint32_t line;
+  std::string layer;  // "0", "1", or "config"
+  bool in_final;
+  bool operator==(const Row&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& os, const Row& r) {
+  return os << r.rule << " " << r.path << ":" << r.line << " layer=" << r.layer << " final=" << r.in_final;
+}
+
+std::vector<Row> scan(const std::vector<std::string>& inputs, ScanResult* out = nullptr) {
+  ImageCommandOptions options;
+  options.inputs = inputs;
+  options.no_repo_config = true;
+  options.threads = 2;
+  std::ostringstream log;
+  ScanResult result = scan_images(options, log);
+  std::vector<Row> rows;
+  for (const auto& f : result.findings) {
+    EXPECT_TRUE(f.image.has_value());
+    EXPECT_FALSE(f.commit.has_value());
+    rows.push_back({f.rule_id, f.path, f.start_line, f.image->layer ? std::to_string(*f.image->layer) : "config",
+                    f.image->in_final_filesystem});
+  }
+  if (out != nullptr) *out = std::move(result);
+  return rows;
+}
+
+class ImageScan : public ::testing::Test {
+ protected:
+  test::TempDir dir_;
+  fs::path path(const std::string& name) const { return dir_.path() / name; }
+};
+
+TEST_F(ImageScan, FindsSecretsInDeletedFilesTheConfigTheHistoryAndNestedArchives) {
+  const test::Members oci = test::oci_layout({leaky_image()});
+  test::write_members(path("layout"), oci);
+  ScanResult result;
+  const std::vector<Row> rows = scan({path("layout").string()}, &result);
+  const std::vector<Row> want = {
+      {"aws-access-key-id", "root/.aws/credentials", 2, "0", false},
+      {"aws-access-key-id", "app/app.jar!/BOOT-INF/classes/cloud.properties", 1, "1", true},
+      {"aws-access-key-id", "(config) Env", 2, "config", true},
+      {"github-pat", "(history 2)", 1, "config", true},
+  };
+  EXPECT_EQ(rows, want);
+  ASSERT_EQ(result.findings.size(), 4U);
+  const Finding& deleted = result.findings[0];
+  EXPECT_EQ(deleted.image->reference, "app:1.4");
+  EXPECT_EQ(deleted.image->platform, "linux/amd64");
+  EXPECT_EQ(deleted.image->manifest_digest.substr(0, 7), "sha256:");
+  EXPECT_EQ(deleted.image->layer_digest, test::digest_of(leaky_image().layers[0].tar));
+  EXPECT_EQ(deleted.image->created_by, "COPY credentials /root/.aws/credentials # buildkit");
+}
+
+TEST_F(ImageScan, EveryInputFormGivesTheSameFindings) {
+  const test::BuiltImage img = leaky_image();
+  const test::Members oci = test::oci_layout({img});
+  test::write_members(path("layout"), oci);
+  test::write_file(path("oci.tar.gz"), test::members_tar(oci, Compression::kGzip));
+  test::write_file(path("save.tar"), test::members_tar(test::docker_save_classic(img)));
+  test::write_file(path("save25.tar.zst"), test::members_tar(test::docker_save_oci(img), Compression::kZstd));
+  const std::vector<Row> want = scan({path("layout").string()});
+  ASSERT_EQ(want.size(), 4U);
+  for (const char* form : {"oci.tar.gz", "save.tar", "save25.tar.zst"}) {
+    SCOPED_TRACE(form);
+    EXPECT_EQ(scan({path(form).string()}), want);
+  }
+}
+
+TEST_F(ImageScan, ALayerSharedByTwoImagesIsReadOnceAndReportedForEach) {
+  test::BuiltImage first = leaky_image();
+  test::BuiltImage second = leaky_image();
+  second.tag = "app:1.5";
+  second.env = {"PATH=/usr/bin"};
+  second.layers.resize(1);  // the same first layer only
+  second.empty_history.clear();
+  test::write_members(path("a"), test::oci_layout({first}));
+  test::write_members(path("b"), test::oci_layout({second}));
+  ScanResult result;
+  const std::vector<Row> rows = scan({path("a").string(), path("b").string()}, &result);
+  // The second image keeps the credentials file: there it is in the final filesystem.
+  EXPECT_EQ(rows.back(), (Row{"aws-access-key-id", "root/.aws/credentials", 2, "0", true}));
+  EXPECT_EQ(rows.size(), 5U);
+  EXPECT_EQ(result.findings.back().image->reference, "app:1.5");
+}
+
+TEST_F(ImageScan, AFileRewrittenWithTheSameSecretInALaterLayerIsNotReportedAgain) {
+  test::BuiltImage img;
+  const std::string creds = std::string("aws_access_key_id = ") + kAwsKey + "\n";
+  img.layers.push_back({make_tar({test::file("app/.env", creds)}), Compression::kGzip, "COPY . /app"});
+  img.layers.push_back({make_tar({test::file("app/.env", "# comment\n" + creds)}), Compression::kGzip, "RUN edit"});
+  test::write_members(path("layout"), test::oci_layout({img}));
+  EXPECT_EQ(scan({path("layout").string()}), (std::vector<Row>{{"aws-access-key-id", "app/.env", 1, "0", false}}));
+}
+
+TEST_F(ImageScan, TheCommandLineWritesTheImageObjectInJson) {
+  test::write_file(path("app.tar"), test::members_tar(test::docker_save_classic(leaky_image())));
+  const auto run =
+      test::run_command(test::shell_quote(TRAWL_BINARY) + " image app.tar --no-repo-config -f json", dir_.path());
+  ASSERT_EQ(run.exit_code, 1) << run.err;
+  const auto report = nlohmann::json::parse(run.out);
+  ASSERT_EQ(report["findings"].size(), 4U);
+  const auto& image = report["findings"][0]["image"];
+  EXPECT_EQ(image["reference"], "app:1.4");
+  EXPECT_EQ(image["layer"], 0);
+  EXPECT_EQ(image["in_final_filesystem"], false);
+  EXPECT_TRUE(image["manifest_digest"].is_null());  // a classic docker save has no manifest
+  EXPECT_TRUE(report["findings"][3]["image"]["layer"].is_null());
+  EXPECT_EQ(report["findings"][3]["path"], "(history 2)");
+
+  const auto missing = test::run_command(test::shell_quote(TRAWL_BINARY) + " image nothing.tar", dir_.path());
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("nothing.tar: No such file or directory"), std::string::npos) << missing.err;
+}
+
+// Images made by real tools: umoci writes the whiteout of a deleted file,
+// skopeo converts the layout to a docker-archive and an OCI archive.
+TEST_F(ImageScan, ImagesMadeByUmociAndSkopeoGiveTheSameFindingsInEveryForm) {
+  for (const char* tool : {"umoci", "skopeo"}) {
+    if (test::run_command(std::string("command -v ") + tool, dir_.path()).exit_code != 0) {
+      GTEST_SKIP() << tool << " is not installed (scripts/setup.sh installs it)";
+    }
+  }
+  const std::string script = std::string(
+                                 "set -e\n"
+                                 "umoci init --layout img\n"
+                                 "umoci new --image img:app\n"
+                                 "umoci unpack --rootless --image img:app b1 >/dev/null\n"
+                                 "mkdir -p b1/rootfs/etc\n"
+                                 "printf 'aws_access_key_id = ") +
+                             kAwsKey +
+                             "\\n' > b1/rootfs/etc/creds\n"
+                             "umoci repack --image img:app --history.created_by 'COPY creds /etc/creds' b1\n"
+                             "umoci unpack --rootless --image img:app b2 >/dev/null\n"
+                             "rm b2/rootfs/etc/creds\n"
+                             "umoci repack --image img:app --history.created_by 'RUN rm /etc/creds' b2\n"
+                             "umoci config --image img:app --config.env 'GITHUB_TOKEN=" +
+                             kGithubToken +
+                             "' --history.created_by 'ENV GITHUB_TOKEN'\n"
+                             "skopeo copy -q oci:img:app docker-archive:app.tar:app:1\n"
+                             "skopeo copy -q oci:img:app oci-archive:app.oci.tar\n";
+  test::write_file(path("make.sh"), script);
+  const auto made = test::run_command("sh make.sh", dir_.path());
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const std::vector<Row> want = {
+      {"aws-access-key-id", "etc/creds", 1, "0", false},
+      {"github-pat", "(config) Env", 1, "config", true},
+  };
+  for (const char* form : {"img", "app.tar", "app.oci.tar"}) {
+    SCOPED_TRACE(form);
+    ScanResult result;
+    EXPECT_EQ(scan({path(form).string()}, &result), want);
+    ASSERT_FALSE(result.findings.empty());
+    EXPECT_EQ(result.findings[0].image->created_by, "COPY creds /etc/creds");
+  }
+}
+
+}  // namespace
+}  // namespace trawl
