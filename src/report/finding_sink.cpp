@@ -16,7 +16,11 @@ void ReportSink::on_finding(const Finding& finding) {
 }
 
 void ReportSink::finish(const ReportContent& content) {
-  if (!streams()) {
+  if (streams()) {
+    std::vector<SecretTimeline> secrets = content.secrets;
+    redact_timelines(secrets, redact_);
+    write_jsonl_secrets(output_.stream(), secrets);
+  } else {
     std::vector<Finding> findings = content.findings;
     std::vector<SecretTimeline> secrets = content.secrets;
     redact_findings(findings, redact_);

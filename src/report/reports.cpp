@@ -4,7 +4,9 @@
 
 #include <ctime>
 #include <map>
+#include <optional>
 #include <stdexcept>
+#include <tuple>
 
 namespace trawl {
 namespace {
@@ -37,31 +39,70 @@ ordered_json trawl_finding(const Finding& f) {
   };
 }
 
-ordered_json secret_object(const SecretTimeline& t) {
+std::string commit_text(const std::optional<ObjectId>& commit) { return commit ? commit->hex() : std::string(); }
+
+ordered_json moved_object(const SecretMove& m) {
+  return ordered_json{{"commit", m.commit.hex()},
+                      {"date", format_utc(m.date)},
+                      {"author", m.author},
+                      {"email", m.email},
+                      {"from", m.from_path},
+                      {"to", m.to_path},
+                      {"kind", m.renamed ? "rename" : "copy"}};
+}
+
+// Adds a timeline's fields, all but the secret's value, to `out`.
+void add_timeline(ordered_json& out, const SecretTimeline& t) {
   ordered_json introduced = ordered_json::array();
   for (const SecretIntroduction& i : t.introduced) {
-    introduced.push_back({{"commit", i.commit ? i.commit->hex() : std::string()},
+    introduced.push_back({{"commit", commit_text(i.commit)},
                           {"date", format_utc(i.date)},
                           {"author", i.author},
                           {"email", i.email},
                           {"path", i.path},
                           {"line", i.line}});
   }
+  ordered_json moved = ordered_json::array();
+  for (const SecretMove& m : t.moved) moved.push_back(moved_object(m));
   ordered_json removed = ordered_json::array();
   for (const SecretRemoval& r : t.removed) {
-    removed.push_back({{"commit", r.commit.hex()}, {"date", format_utc(r.date)}, {"path", r.path}});
+    removed.push_back({{"commit", r.commit.hex()},
+                       {"date", format_utc(r.date)},
+                       {"author", r.author},
+                       {"email", r.email},
+                       {"path", r.path}});
   }
   ordered_json present = ordered_json::array();
   for (const SecretAtRef& p : t.present_at) present.push_back({{"ref", p.ref}, {"path", p.path}, {"line", p.line}});
-  return ordered_json{{"rule_id", t.rule_id},
-                      {"secret", t.secret},
-                      {"secret_sha256", t.secret_sha256},
-                      {"introduced", introduced},
-                      {"removed", removed},
-                      {"reachable_from", t.reachable_from},
-                      {"reachable_from_total", t.reachable_from_total},
-                      {"present_at", present},
-                      {"present_at_total", t.present_at_total}};
+  out["introduced"] = std::move(introduced);
+  out["moved"] = std::move(moved);
+  out["removed"] = std::move(removed);
+  out["reachable_from"] = t.reachable_from;
+  out["reachable_from_total"] = t.reachable_from_total;
+  out["present_at"] = std::move(present);
+  out["present_at_total"] = t.present_at_total;
+}
+
+// A timeline without the secret's value: what a format that must not carry
+// the secret (SARIF properties) holds.
+ordered_json timeline_object(const SecretTimeline& t) {
+  ordered_json out = ordered_json::object();
+  add_timeline(out, t);
+  return out;
+}
+
+ordered_json secret_object(const SecretTimeline& t) {
+  ordered_json out{{"rule_id", t.rule_id}, {"secret", t.secret}, {"secret_sha256", t.secret_sha256}};
+  add_timeline(out, t);
+  return out;
+}
+
+// The jsonl record of a secret's timeline, told apart from findings by "type".
+ordered_json secret_record(const SecretTimeline& t) {
+  ordered_json out{
+      {"type", "secret"}, {"rule_id", t.rule_id}, {"secret", t.secret}, {"secret_sha256", t.secret_sha256}};
+  add_timeline(out, t);
+  return out;
 }
 
 ordered_json scan_object(const ScanSummary& s) {
@@ -136,7 +177,60 @@ std::string path_uri(const std::string& path) {
   return uri;
 }
 
-ordered_json sarif_result(const Finding& f, std::size_t rule_index) {
+// The timeline each finding belongs to: the one that lists the finding's
+// place among its introductions. Matched by place, not by value, because
+// redacted values of different secrets can be equal.
+std::vector<const SecretTimeline*> timelines_of(const std::vector<Finding>& findings,
+                                                const std::vector<SecretTimeline>& secrets) {
+  std::map<std::tuple<std::string, std::string, std::string, std::uint32_t>, const SecretTimeline*> by_place;
+  for (const SecretTimeline& t : secrets) {
+    for (const SecretIntroduction& i : t.introduced)
+      by_place.emplace(std::tuple(t.rule_id, commit_text(i.commit), i.path, i.line), &t);
+  }
+  std::vector<const SecretTimeline*> out;
+  out.reserve(findings.size());
+  for (const Finding& f : findings) {
+    auto it = by_place.find({f.rule_id, f.commit_hex(), f.path, f.start_line});
+    out.push_back(it == by_place.end() ? nullptr : it->second);
+  }
+  return out;
+}
+
+ordered_json related_location(std::size_t id, const std::string& path, std::uint32_t line, const std::string& text) {
+  ordered_json physical{{"artifactLocation", {{"uri", path_uri(path)}}}};
+  if (line > 0) physical["region"] = {{"startLine", line}};
+  return ordered_json{{"id", id}, {"physicalLocation", physical}, {"message", {{"text", text}}}};
+}
+
+// The secret's other places as SARIF related locations: its other
+// introductions, its moves, its removals and where refs' tips still hold it.
+ordered_json related_locations(const Finding& f, const SecretTimeline& t) {
+  ordered_json out = ordered_json::array();
+  auto by = [](const std::string& author, const std::string& email, std::int64_t date) {
+    return " by " + author + " <" + email + "> on " + format_utc(date);
+  };
+  for (const SecretIntroduction& i : t.introduced) {
+    if (i.path == f.path && i.line == f.start_line && commit_text(i.commit) == f.commit_hex()) continue;
+    out.push_back(
+        related_location(out.size(), i.path, i.line,
+                         "also introduced in commit " + commit_text(i.commit) + by(i.author, i.email, i.date)));
+  }
+  for (const SecretMove& m : t.moved) {
+    out.push_back(related_location(out.size(), m.to_path, 0,
+                                   std::string(m.renamed ? "renamed" : "copied") + " from " + m.from_path +
+                                       " in commit " + m.commit.hex() + by(m.author, m.email, m.date)));
+  }
+  for (const SecretRemoval& r : t.removed) {
+    out.push_back(
+        related_location(out.size(), r.path, 0, "removed in commit " + r.commit.hex() + by(r.author, r.email, r.date)));
+  }
+  for (const SecretAtRef& p : t.present_at) {
+    out.push_back(related_location(out.size(), p.path, p.line, "still present at the tip of " + p.ref));
+  }
+  return out;
+}
+
+ordered_json sarif_result(const Finding& f, std::size_t rule_index, const SecretTimeline* timeline) {
   std::string where = f.path;
   if (f.start_line > 0) where.append(":").append(std::to_string(f.start_line));
   if (f.commit) where.append(" at commit ").append(f.commit->hex(), 0, 12);
@@ -151,20 +245,29 @@ ordered_json sarif_result(const Finding& f, std::size_t rule_index) {
   }
   ordered_json properties{{"commit", f.commit_hex()},   {"author", f.author},   {"email", f.email},
                           {"date", format_utc(f.date)}, {"message", f.message}, {"tags", f.tags}};
-  return ordered_json{{"ruleId", f.rule_id},
+  ordered_json result{{"ruleId", f.rule_id},
                       {"ruleIndex", rule_index},
                       {"level", "error"},
                       {"message", {{"text", f.rule_id + ": " + f.description + " in " + where}}},
-                      {"locations", ordered_json::array({{{"physicalLocation", physical}}})},
-                      {"partialFingerprints", {{"trawlFingerprint/v1", f.fingerprint}}},
-                      {"properties", properties}};
+                      {"locations", ordered_json::array({{{"physicalLocation", physical}}})}};
+  if (timeline != nullptr) {
+    ordered_json related = related_locations(f, *timeline);
+    if (!related.empty()) result["relatedLocations"] = std::move(related);
+    properties["secret_sha256"] = timeline->secret_sha256;
+    properties["timeline"] = timeline_object(*timeline);
+  }
+  result["partialFingerprints"] = {{"trawlFingerprint/v1", f.fingerprint}};
+  result["properties"] = std::move(properties);
+  return result;
 }
 
-void write_sarif(std::ostream& out, const std::vector<Finding>& findings) {
+void write_sarif(std::ostream& out, const std::vector<Finding>& findings, const std::vector<SecretTimeline>& secrets) {
+  const std::vector<const SecretTimeline*> timelines = timelines_of(findings, secrets);
   std::map<std::string, std::size_t> rule_index;
   ordered_json rules = ordered_json::array();
   ordered_json results = ordered_json::array();
-  for (const Finding& f : findings) {
+  for (std::size_t n = 0; n < findings.size(); ++n) {
+    const Finding& f = findings[n];
     auto [it, added] = rule_index.emplace(f.rule_id, rules.size());
     if (added) {
       rules.push_back({{"id", f.rule_id},
@@ -173,7 +276,7 @@ void write_sarif(std::ostream& out, const std::vector<Finding>& findings) {
                        {"defaultConfiguration", {{"level", "error"}}},
                        {"properties", {{"tags", f.tags}}}});
     }
-    results.push_back(sarif_result(f, it->second));
+    results.push_back(sarif_result(f, it->second, timelines[n]));
   }
   const ordered_json driver{{"name", "trawl"}, {"semanticVersion", TRAWL_VERSION}, {"rules", rules}};
   const ordered_json doc{{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
@@ -276,6 +379,42 @@ void write_jsonl_finding(std::ostream& out, const Finding& finding) {
   out << trawl_finding(finding).dump(-1, ' ', false, kReplace) << "\n" << std::flush;
 }
 
+void write_jsonl_secrets(std::ostream& out, const std::vector<SecretTimeline>& secrets) {
+  for (const SecretTimeline& t : secrets) out << secret_record(t).dump(-1, ' ', false, kReplace) << "\n";
+  out << std::flush;
+}
+
+void write_timelines_text(std::ostream& out, const std::vector<SecretTimeline>& secrets) {
+  auto who = [&](const std::string& author, const std::string& email, std::int64_t date) {
+    return format_utc(date) + "  " + author + " <" + email + ">";
+  };
+  for (const SecretTimeline& t : secrets) {
+    out << "Secret:      " << t.secret << " (" << t.rule_id << ", sha256 " << t.secret_sha256 << ")\n";
+    for (const SecretIntroduction& i : t.introduced) {
+      out << "Introduced:  " << who(i.author, i.email, i.date) << "  " << (i.commit ? i.commit->hex() : "-") << "  "
+          << i.path << ":" << i.line << "\n";
+    }
+    for (const SecretMove& m : t.moved) {
+      out << (m.renamed ? "Renamed:     " : "Copied:      ") << who(m.author, m.email, m.date) << "  " << m.commit.hex()
+          << "  " << m.from_path << " -> " << m.to_path << "\n";
+    }
+    for (const SecretRemoval& r : t.removed) {
+      out << "Removed:     " << who(r.author, r.email, r.date) << "  " << r.commit.hex() << "  " << r.path << "\n";
+    }
+    for (const std::string& ref : t.reachable_from) out << "Reachable:   " << ref << "\n";
+    if (t.reachable_from_total > t.reachable_from.size()) {
+      out << "Reachable:   ... and " << t.reachable_from_total - t.reachable_from.size() << " more refs\n";
+    }
+    for (const SecretAtRef& p : t.present_at)
+      out << "Still at:    " << p.ref << "  " << p.path << ":" << p.line << "\n";
+    if (t.present_at_total > t.present_at.size()) {
+      out << "Still at:    ... and " << t.present_at_total - t.present_at.size() << " more places\n";
+    }
+    if (t.introduced.front().commit && t.present_at_total == 0) out << "Still at:    no ref's tip\n";
+    out << "\n";
+  }
+}
+
 namespace {
 
 // Writes `items` as the elements of a JSON array nested `depth` levels deep
@@ -314,15 +453,17 @@ void write_report(std::ostream& out, ReportFormat format, const ReportContent& c
       return;
     case ReportFormat::kJsonl:
       for (const Finding& f : content.findings) write_jsonl_finding(out, f);
+      write_jsonl_secrets(out, content.secrets);
       return;
     case ReportFormat::kSarif:
-      write_sarif(out, content.findings);
+      write_sarif(out, content.findings, content.secrets);
       return;
     case ReportFormat::kCsv:
       write_csv(out, content.findings);
       return;
     case ReportFormat::kText:
       write_text(out, content.findings, colour);
+      write_timelines_text(out, content.secrets);
       return;
     case ReportFormat::kJson:
       break;
