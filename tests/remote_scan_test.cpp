@@ -20,8 +20,6 @@
 #include "support/git_fixture.h"
 #include "support/test_rules.h"
 
-extern char** environ;
-
 namespace trawl::test {
 namespace {
 
@@ -178,6 +176,7 @@ TEST_F(RemoteScan, ATerminatedCloneLeavesNoMirror) {
   const std::string tmpdir = "TMPDIR=" + tmp_.string();
   std::vector<std::string> args = {TRAWL_BINARY, "scan", url, "-c", rules};
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   std::vector<char*> envp;

@@ -161,7 +161,8 @@ TemporaryMirror::TemporaryMirror(const std::string& url) {
     throw GitError(-1, "creating a temporary directory under " + temporary_parent() + ": " + std::strerror(error));
   }
   path_ = pattern;
-  git_clone_options options = GIT_CLONE_OPTIONS_INIT;
+  git_clone_options options;
+  git_clone_options_init(&options, GIT_CLONE_OPTIONS_VERSION);
   options.bare = 1;
   options.remote_cb = create_mirror_remote;
   options.checkout_opts.checkout_strategy = GIT_CHECKOUT_NONE;
