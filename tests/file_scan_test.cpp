@@ -154,7 +154,13 @@ TEST_F(FileScan, DirDashReadsStandardInput) {
                                             " dir - --report-format jsonl -c " + shell_quote(rules_path()),
                                         dir_.path());
   EXPECT_EQ(cli.exit_code, 1) << cli.err;
-  EXPECT_EQ(nlohmann::json::parse(cli.out)["line"], 2);
+  std::istringstream lines(cli.out);
+  std::string finding;
+  std::string secret;
+  std::getline(lines, finding);
+  std::getline(lines, secret);
+  EXPECT_EQ(nlohmann::json::parse(finding)["line"], 2);
+  EXPECT_EQ(nlohmann::json::parse(secret)["type"], "secret");
 }
 
 TEST_F(FileScan, DirRejectsAPathThatIsNotADirectory) {

@@ -121,18 +121,24 @@ TEST_F(ReportFormats, JsonHoldsFindingsAndASecretsTimeline) {
             (nlohmann::json{{"allowlist", 0}, {"ignore_file", 0}, {"baseline", 0}, {"inline_allow", 0}}));
 }
 
-TEST_F(ReportFormats, JsonlWritesOneFindingObjectPerLine) {
+TEST_F(ReportFormats, JsonlWritesOneFindingObjectPerLineThenOneRecordPerSecret) {
   const std::string out = report("jsonl").out;
   std::istringstream lines(out);
   std::vector<nlohmann::json> parsed;
   for (std::string line; std::getline(lines, line);) parsed.push_back(nlohmann::json::parse(line));
-  ASSERT_EQ(parsed.size(), 2u);
+  ASSERT_EQ(parsed.size(), 4u);
   EXPECT_EQ(parsed[0]["secret"], kSecret);
   EXPECT_EQ(parsed[0]["commit"], first_);
   EXPECT_EQ(parsed[0]["line"], 2);
   EXPECT_EQ(parsed[0]["fingerprint"], first_ + ":app.env:test-token:2");
   EXPECT_EQ(parsed[1]["path"], "conf/my file.ini");
   EXPECT_EQ(parsed[1]["commit"], second_);
+  EXPECT_EQ(parsed[2]["type"], "secret");
+  EXPECT_EQ(parsed[2]["secret"], kSecret);
+  EXPECT_EQ(parsed[2]["introduced"][0]["path"], "app.env");
+  EXPECT_EQ(parsed[2]["present_at"], (nlohmann::json{{{"ref", "refs/heads/main"}, {"path", "app.env"}, {"line", 2}}}));
+  EXPECT_EQ(parsed[3]["type"], "secret");
+  EXPECT_EQ(parsed[3]["secret"], kOther);
 }
 
 TEST_F(ReportFormats, CsvHasAHeaderAndOneQuotedRowPerFinding) {

@@ -17,6 +17,7 @@
 #include "cli/progress.h"
 #include "cli/rule_examples.h"
 #include "content/text_escape.h"
+#include "content/sha256.h"
 #include "engine/backends.h"
 #include "report/finding_sink.h"
 #include "report/redact.h"
@@ -24,6 +25,7 @@
 #include "rules/rule_loader.h"
 #include "scan/scans.h"
 #include "trawl_commit.h"
+#include "scan/trace.h"
 
 namespace {
 
@@ -171,6 +173,60 @@ int run_file_scan(const trawl::FileScanOptions& options, const ReportFlags& flag
   return finish(flags, result);
 }
 
+// What `trawl trace` is asked to follow.
+struct TraceFlags {
+  std::string secret;  // a value, or "-" for standard input
+  std::string sha256;
+  std::string from_report;
+  std::size_t finding = 0;
+};
+
+trawl::TraceTarget trace_target(const TraceFlags& flags) {
+  const int given = static_cast<int>(!flags.secret.empty()) + static_cast<int>(!flags.sha256.empty()) +
+                    static_cast<int>(!flags.from_report.empty());
+  if (given != 1) throw trawl::UsageError("trace: give one of SECRET, -, --sha256 HEX or --from-report FILE");
+  if (!flags.from_report.empty()) {
+    if (flags.finding == 0) throw trawl::UsageError("--from-report needs --finding N (counted from 1)");
+    return trawl::target_from_report(flags.from_report, flags.finding);
+  }
+  if (flags.finding != 0) throw trawl::UsageError("--finding needs --from-report FILE");
+  if (!flags.sha256.empty()) return trawl::target_from_sha256(flags.sha256);
+  if (flags.secret == "-") return trawl::target_from_stdin(std::cin);
+  std::cerr << "trawl: warning: a secret given as an argument stays in the shell's history and is visible to other "
+               "users while trawl runs; 'trawl trace -' reads it from standard input\n";
+  return {flags.secret, trawl::sha256_hex(flags.secret)};
+}
+
+// The traced secret's story: text is its timeline alone; other formats are
+// the scan's report, holding only that secret.
+int run_trace(trawl::GitScanOptions options, const ReportFlags& flags, const TraceFlags& trace_flags) {
+  const trawl::ReportFormat format = trawl::parse_report_format(flags.report_format);
+  const trawl::TraceTarget target = trace_target(trace_flags);
+  trawl::ReportOutput output(flags.report_path);
+  trawl::CollectingSink collected;
+  trawl::ScanProgress progress;
+  options.progress = &progress;
+  trawl::ScanResult result;
+  {
+    const trawl::ProgressLine line(progress, !flags.no_progress && trawl::stderr_is_terminal());
+    result = trawl::trace_secret(options, target, std::cerr, {&collected});
+  }
+  std::vector<trawl::Finding> findings = result.findings;
+  std::vector<trawl::SecretTimeline> secrets = result.secrets;
+  trawl::redact_findings(findings, flags.redact);
+  trawl::redact_timelines(secrets, flags.redact);
+  if (format == trawl::ReportFormat::kText) {
+    trawl::write_timelines_text(output.stream(), secrets);
+  } else {
+    trawl::write_report(output.stream(), format, {findings, secrets, result.summary});
+  }
+  output.commit();
+  if (flags.verbose) print_skipped(result);
+  if (result.secrets.empty()) std::cerr << "trawl: the secret was not found in the history scanned\n";
+  std::cerr << trawl::format_summary(result.summary);
+  return result.findings.empty() ? 0 : flags.exit_code;
+}
+
 void add_report_flags(CLI::App* command, ReportFlags& flags) {
   command->add_option("-f,--report-format", flags.report_format, "Report format")
       ->option_text("json|jsonl|sarif|csv|gitleaks|text")
@@ -285,7 +341,8 @@ int main(int argc, char** argv) {
       "  trawl scan --branch release --since 2024-01-01\n"
       "  trawl scan --baseline-path old.json     only what old.json does not hold\n"
       "  trawl scan --report-format jsonl | jq .rule_id");
-  scan->add_option("path", scan_options.repo_path, "Repository (work tree or git directory)")->capture_default_str();
+  scan->add_option("path", scan_options.repo_path, "Repository (work tree, git directory or URL to clone)")
+      ->capture_default_str();
   add_rules_flags(scan, scan_options.config_path, scan_options.no_repo_config, scan_options.baseline_path);
   add_report_flags(scan, report_flags);
   scan->add_option("--range", range, "Only commits reachable from B and not from A")->option_text("A..B");
@@ -315,6 +372,32 @@ int main(int argc, char** argv) {
       ->default_str("packs");
   add_backend_flags(scan, scan_options.backend);
   scan->add_flag("--no-progress", report_flags.no_progress, "No progress line on stderr (drawn only on a terminal)");
+
+  ReportFlags trace_report_flags;
+  trace_report_flags.report_format = "text";
+  TraceFlags trace_flags;
+  trawl::GitScanOptions trace_options;
+  CLI::App* trace = app.add_subcommand(
+      "trace", "Tell a leaked value's story: where it entered, moved and was removed, and which refs still hold it");
+  trace->footer(
+      "Examples:\n"
+      "  printf %s \"$TOKEN\" | trawl trace -        read the value from standard input (kept out of shell history)\n"
+      "  trawl trace --sha256 9f86d08... -p repo.git\n"
+      "  trawl trace --from-report r.json --finding 3 --report-format json\n"
+      "The value is masked in the output unless --redact=0 is given.");
+  trace->add_option("secret", trace_flags.secret, "The value, or - to read it from standard input");
+  trace->add_option("--sha256", trace_flags.sha256, "Trace the value whose SHA-256 is HEX (a report's secret_sha256)");
+  trace->add_option("--from-report", trace_flags.from_report, "Trace a finding of this trawl json or gitleaks report");
+  trace->add_option("--finding", trace_flags.finding, "Which finding of --from-report, counted from 1");
+  trace->add_option("-p,--path", trace_options.repo_path, "Repository (work tree, git directory or URL)")
+      ->capture_default_str();
+  add_rules_flags(trace, trace_options.config_path, trace_options.no_repo_config, trace_options.baseline_path);
+  add_report_flags(trace, trace_report_flags);
+  trace->get_option("--report-format")->default_str("text");
+  trace->get_option("--redact")->description("Mask the secret in the output (the default); --redact=0 shows it");
+  add_backend_flags(trace, trace_options.backend);
+  trace->add_flag("--no-progress", trace_report_flags.no_progress,
+                  "No progress line on stderr (drawn only on a terminal)");
 
   trawl::FileScanOptions protect_options;
   bool staged = false;
@@ -406,6 +489,10 @@ int main(int argc, char** argv) {
 
   try {
     if (scan->parsed()) return run_scan(scan_options, report_flags, range, branch, since);
+    if (trace->parsed()) {
+      if (trace->get_option("--redact")->count() == 0) trace_report_flags.redact = 100;
+      return run_trace(trace_options, trace_report_flags, trace_flags);
+    }
     if (protect->parsed()) {
       if (protect->get_option("--report-format")->count() == 0) report_flags.report_format = "text";
       return run_file_scan(protect_options, report_flags, true);

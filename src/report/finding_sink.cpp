@@ -23,7 +23,11 @@ ReportSink::ReportSink(ReportFormat format, const std::string& path, unsigned re
 void ReportSink::on_finding(const Finding& finding) { write_jsonl_finding(output_.stream(), finding); }
 
 void ReportSink::finish(const ReportContent& content) {
-  if (!streams()) {
+  if (streams()) {
+    std::vector<SecretTimeline> secrets = content.secrets;
+    redact_timelines(secrets, redact_);
+    write_jsonl_secrets(output_.stream(), secrets);
+  } else {
     std::vector<Finding> findings = content.findings;
     std::vector<SecretTimeline> secrets = content.secrets;
     redact_report(findings, secrets, redact_, redact_key_);

@@ -4,7 +4,9 @@
 
 #include <ctime>
 #include <map>
+#include <optional>
 #include <stdexcept>
+#include <tuple>
 
 #include "content/text_escape.h"
 #include "report/sarif_rules.h"
@@ -48,7 +50,17 @@ SecretTimeline escaped(const SecretTimeline& t) {
     i.email = e(i.email);
     i.path = e(i.path);
   }
-  for (SecretRemoval& r : out.removed) r.path = e(r.path);
+  for (SecretRemoval& r : out.removed) {
+    r.path = e(r.path);
+    r.author = e(r.author);
+    r.email = e(r.email);
+  }
+  for (SecretMove& m : out.moved) {
+    m.from_path = e(m.from_path);
+    m.to_path = e(m.to_path);
+    m.author = e(m.author);
+    m.email = e(m.email);
+  }
   for (std::string& ref : out.reachable_from) ref = e(ref);
   for (SecretAtRef& p : out.present_at) {
     p.ref = e(p.ref);
@@ -97,37 +109,86 @@ ordered_json trawl_finding(const Finding& raw) {
   return out;
 }
 
-ordered_json secret_object(const SecretTimeline& raw) {
-  const SecretTimeline t = escaped(raw);
+std::string commit_text(const std::optional<ObjectId>& commit) { return commit ? commit->hex() : std::string(); }
+
+ordered_json moved_object(const SecretMove& m) {
+  return ordered_json{{"commit", m.commit.hex()},
+                      {"date", format_utc(m.date)},
+                      {"author", m.author},
+                      {"email", m.email},
+                      {"from", m.from_path},
+                      {"to", m.to_path},
+                      {"kind", m.renamed ? "rename" : "copy"}};
+}
+
+// Adds a timeline's fields, all but the secret's value, to `out`.
+void add_timeline(ordered_json& out, const SecretTimeline& t) {
   ordered_json introduced = ordered_json::array();
   for (const SecretIntroduction& i : t.introduced) {
-    introduced.push_back({{"commit", i.commit ? i.commit->hex() : std::string()},
+    introduced.push_back({{"commit", commit_text(i.commit)},
                           {"date", format_utc(i.date)},
                           {"author", i.author},
                           {"email", i.email},
                           {"path", i.path},
                           {"line", i.line}});
   }
+  ordered_json moved = ordered_json::array();
+  for (const SecretMove& m : t.moved) moved.push_back(moved_object(m));
   ordered_json removed = ordered_json::array();
   for (const SecretRemoval& r : t.removed) {
-    removed.push_back({{"commit", r.commit.hex()}, {"date", format_utc(r.date)}, {"path", r.path}});
+    removed.push_back({{"commit", r.commit.hex()},
+                       {"date", format_utc(r.date)},
+                       {"author", r.author},
+                       {"email", r.email},
+                       {"path", r.path}});
   }
   ordered_json present = ordered_json::array();
   for (const SecretAtRef& p : t.present_at) present.push_back({{"ref", p.ref}, {"path", p.path}, {"line", p.line}});
-  ordered_json secret{{"rule_id", t.rule_id}, {"secret", t.secret}};
-  // A redacted report carries the keyed digest instead.
+  out["introduced"] = std::move(introduced);
+  out["moved"] = std::move(moved);
+  out["removed"] = std::move(removed);
+  out["reachable_from"] = t.reachable_from;
+  out["reachable_from_total"] = t.reachable_from_total;
+  out["present_at"] = std::move(present);
+  out["present_at_total"] = t.present_at_total;
+}
+
+// A timeline without the secret's value: what a format that must not carry
+// the secret (SARIF properties) holds.
+ordered_json timeline_object(const SecretTimeline& raw) {
+  const SecretTimeline t = escaped(raw);
+  ordered_json out = ordered_json::object();
+  add_timeline(out, t);
+  return out;
+}
+
+// The rule, the secret and its digest; a redacted report carries the keyed
+// digest instead.
+void add_secret(ordered_json& out, const SecretTimeline& t) {
+  out["rule_id"] = t.rule_id;
+  out["secret"] = t.secret;
   if (t.secret_hmac_sha256.empty()) {
-    secret["secret_sha256"] = t.secret_sha256;
+    out["secret_sha256"] = t.secret_sha256;
   } else {
-    secret["secret_hmac_sha256"] = t.secret_hmac_sha256;
+    out["secret_hmac_sha256"] = t.secret_hmac_sha256;
   }
-  secret["introduced"] = introduced;
-  secret["removed"] = removed;
-  secret["reachable_from"] = t.reachable_from;
-  secret["reachable_from_total"] = t.reachable_from_total;
-  secret["present_at"] = present;
-  secret["present_at_total"] = t.present_at_total;
-  return secret;
+}
+
+ordered_json secret_object(const SecretTimeline& raw) {
+  const SecretTimeline t = escaped(raw);
+  ordered_json out = ordered_json::object();
+  add_secret(out, t);
+  add_timeline(out, t);
+  return out;
+}
+
+// The jsonl record of a secret's timeline, told apart from findings by "type".
+ordered_json secret_record(const SecretTimeline& raw) {
+  const SecretTimeline t = escaped(raw);
+  ordered_json out{{"type", "secret"}};
+  add_secret(out, t);
+  add_timeline(out, t);
+  return out;
 }
 
 std::vector<std::string> escaped_all(const std::vector<std::string>& texts) {
@@ -212,7 +273,60 @@ std::string path_uri(const std::string& path) {
   return uri;
 }
 
-ordered_json sarif_result(const Finding& raw, std::size_t rule_index) {
+// The timeline each finding belongs to: the one that lists the finding's
+// place among its introductions. Matched by place, not by value, because
+// redacted values of different secrets can be equal.
+std::vector<const SecretTimeline*> timelines_of(const std::vector<Finding>& findings,
+                                                const std::vector<SecretTimeline>& secrets) {
+  std::map<std::tuple<std::string, std::string, std::string, std::uint32_t>, const SecretTimeline*> by_place;
+  for (const SecretTimeline& t : secrets) {
+    for (const SecretIntroduction& i : t.introduced)
+      by_place.emplace(std::tuple(t.rule_id, commit_text(i.commit), i.path, i.line), &t);
+  }
+  std::vector<const SecretTimeline*> out;
+  out.reserve(findings.size());
+  for (const Finding& f : findings) {
+    auto it = by_place.find({f.rule_id, f.commit_hex(), f.path, f.start_line});
+    out.push_back(it == by_place.end() ? nullptr : it->second);
+  }
+  return out;
+}
+
+ordered_json related_location(std::size_t id, const std::string& path, std::uint32_t line, const std::string& text) {
+  ordered_json physical{{"artifactLocation", {{"uri", path_uri(path)}}}};
+  if (line > 0) physical["region"] = {{"startLine", line}};
+  return ordered_json{{"id", id}, {"physicalLocation", physical}, {"message", {{"text", text}}}};
+}
+
+// The secret's other places as SARIF related locations: its other
+// introductions, its moves, its removals and where refs' tips still hold it.
+ordered_json related_locations(const Finding& f, const SecretTimeline& t) {
+  ordered_json out = ordered_json::array();
+  auto by = [](const std::string& author, const std::string& email, std::int64_t date) {
+    return " by " + author + " <" + email + "> on " + format_utc(date);
+  };
+  for (const SecretIntroduction& i : t.introduced) {
+    if (i.path == f.path && i.line == f.start_line && commit_text(i.commit) == f.commit_hex()) continue;
+    out.push_back(
+        related_location(out.size(), i.path, i.line,
+                         "also introduced in commit " + commit_text(i.commit) + by(i.author, i.email, i.date)));
+  }
+  for (const SecretMove& m : t.moved) {
+    out.push_back(related_location(out.size(), m.to_path, 0,
+                                   std::string(m.renamed ? "renamed" : "copied") + " from " + m.from_path +
+                                       " in commit " + m.commit.hex() + by(m.author, m.email, m.date)));
+  }
+  for (const SecretRemoval& r : t.removed) {
+    out.push_back(
+        related_location(out.size(), r.path, 0, "removed in commit " + r.commit.hex() + by(r.author, r.email, r.date)));
+  }
+  for (const SecretAtRef& p : t.present_at) {
+    out.push_back(related_location(out.size(), p.path, p.line, "still present at the tip of " + p.ref));
+  }
+  return out;
+}
+
+ordered_json sarif_result(const Finding& raw, std::size_t rule_index, const SecretTimeline* timeline) {
   const Finding f = escaped(raw, false);
   std::string where = f.path;
   if (f.start_line > 0) where.append(":").append(std::to_string(f.start_line));
@@ -233,13 +347,24 @@ ordered_json sarif_result(const Finding& raw, std::size_t rule_index) {
     where.append(" in image ").append(f.image->reference);
     where.append(f.image->layer ? ", layer " + std::to_string(*f.image->layer) : std::string(", config"));
   }
-  return ordered_json{{"ruleId", f.rule_id},
+  ordered_json result{{"ruleId", f.rule_id},
                       {"ruleIndex", rule_index},
                       {"level", "error"},
                       {"message", {{"text", f.rule_id + ": " + f.description + " in " + where}}},
-                      {"locations", ordered_json::array({{{"physicalLocation", physical}}})},
-                      {"partialFingerprints", {{"trawlFingerprint/v1", f.fingerprint}}},
-                      {"properties", properties}};
+                      {"locations", ordered_json::array({{{"physicalLocation", physical}}})}};
+  if (timeline != nullptr) {
+    ordered_json related = related_locations(f, escaped(*timeline));
+    if (!related.empty()) result["relatedLocations"] = std::move(related);
+    if (timeline->secret_hmac_sha256.empty()) {
+      properties["secret_sha256"] = timeline->secret_sha256;
+    } else {
+      properties["secret_hmac_sha256"] = timeline->secret_hmac_sha256;
+    }
+    properties["timeline"] = timeline_object(*timeline);
+  }
+  result["partialFingerprints"] = {{"trawlFingerprint/v1", f.fingerprint}};
+  result["properties"] = std::move(properties);
+  return result;
 }
 
 // A rule as GitHub code scanning shows it: what it found, how to rotate
@@ -260,15 +385,16 @@ ordered_json sarif_rule(const Finding& f) {
       {"properties", {{"tags", tags}, {"security-severity", help.security_severity}, {"precision", help.precision}}}};
 }
 
-void write_sarif(std::ostream& out, const std::vector<Finding>& findings) {
+void write_sarif(std::ostream& out, const std::vector<Finding>& findings, const std::vector<SecretTimeline>& secrets) {
+  const std::vector<const SecretTimeline*> timelines = timelines_of(findings, secrets);
   std::map<std::string, std::size_t> rule_index;
   ordered_json rules = ordered_json::array();
   ordered_json results = ordered_json::array();
-  for (const Finding& raw : findings) {
-    const Finding f = escaped(raw, false);
+  for (std::size_t n = 0; n < findings.size(); ++n) {
+    const Finding& f = findings[n];
     auto [it, added] = rule_index.emplace(f.rule_id, rules.size());
-    if (added) rules.push_back(sarif_rule(f));
-    results.push_back(sarif_result(raw, it->second));
+    if (added) rules.push_back(sarif_rule(escaped(f, false)));
+    results.push_back(sarif_result(f, it->second, timelines[n]));
   }
   const ordered_json driver{{"name", "trawl"},
                             {"version", TRAWL_VERSION},
@@ -386,6 +512,42 @@ void write_jsonl_finding(std::ostream& out, const Finding& finding) {
   out << trawl_finding(finding).dump(-1, ' ', false, kReplace) << "\n" << std::flush;
 }
 
+void write_jsonl_secrets(std::ostream& out, const std::vector<SecretTimeline>& secrets) {
+  for (const SecretTimeline& t : secrets) out << secret_record(t).dump(-1, ' ', false, kReplace) << "\n";
+  out << std::flush;
+}
+
+void write_timelines_text(std::ostream& out, const std::vector<SecretTimeline>& secrets) {
+  auto who = [&](const std::string& author, const std::string& email, std::int64_t date) {
+    return format_utc(date) + "  " + author + " <" + email + ">";
+  };
+  for (const SecretTimeline& t : secrets) {
+    out << "Secret:      " << t.secret << " (" << t.rule_id << ", sha256 " << t.secret_sha256 << ")\n";
+    for (const SecretIntroduction& i : t.introduced) {
+      out << "Introduced:  " << who(i.author, i.email, i.date) << "  " << (i.commit ? i.commit->hex() : "-") << "  "
+          << i.path << ":" << i.line << "\n";
+    }
+    for (const SecretMove& m : t.moved) {
+      out << (m.renamed ? "Renamed:     " : "Copied:      ") << who(m.author, m.email, m.date) << "  " << m.commit.hex()
+          << "  " << m.from_path << " -> " << m.to_path << "\n";
+    }
+    for (const SecretRemoval& r : t.removed) {
+      out << "Removed:     " << who(r.author, r.email, r.date) << "  " << r.commit.hex() << "  " << r.path << "\n";
+    }
+    for (const std::string& ref : t.reachable_from) out << "Reachable:   " << ref << "\n";
+    if (t.reachable_from_total > t.reachable_from.size()) {
+      out << "Reachable:   ... and " << t.reachable_from_total - t.reachable_from.size() << " more refs\n";
+    }
+    for (const SecretAtRef& p : t.present_at)
+      out << "Still at:    " << p.ref << "  " << p.path << ":" << p.line << "\n";
+    if (t.present_at_total > t.present_at.size()) {
+      out << "Still at:    ... and " << t.present_at_total - t.present_at.size() << " more places\n";
+    }
+    if (t.introduced.front().commit && t.present_at_total == 0) out << "Still at:    no ref's tip\n";
+    out << "\n";
+  }
+}
+
 namespace {
 
 // Writes `items` as the elements of a JSON array nested `depth` levels deep
@@ -424,15 +586,17 @@ void write_report(std::ostream& out, ReportFormat format, const ReportContent& c
       return;
     case ReportFormat::kJsonl:
       for (const Finding& f : content.findings) write_jsonl_finding(out, f);
+      write_jsonl_secrets(out, content.secrets);
       return;
     case ReportFormat::kSarif:
-      write_sarif(out, content.findings);
+      write_sarif(out, content.findings, content.secrets);
       return;
     case ReportFormat::kCsv:
       write_csv(out, content.findings);
       return;
     case ReportFormat::kText:
       write_text(out, content.findings, colour);
+      write_timelines_text(out, content.secrets);
       return;
     case ReportFormat::kJson:
       break;

@@ -5,13 +5,18 @@
 //   "version"): {"version", "tool", "findings": [...], "secrets": [...],
 //   "scan": {...}}.
 // - "jsonl": one finding per line, the json format's finding objects; written
-//   as each finding is confirmed (write_jsonl_finding) so a sweep can be piped.
-// - "sarif": SARIF 2.1.0 as GitHub code scanning reads it.
+//   as each finding is confirmed (write_jsonl_finding) so a sweep can be piped;
+//   then one line per secret, the json format's secret objects with
+//   "type": "secret" (write_jsonl_secrets).
+// - "sarif": SARIF 2.1.0 as GitHub code scanning reads it; each result's
+//   secret timeline as relatedLocations and properties.timeline (without the
+//   secret).
 // - "csv": a header row, then one row per finding (gitleaks' columns).
 // - "gitleaks": the JSON array gitleaks writes, with its field names, so tools
 //   that read gitleaks reports read trawl's.
 // - "text": a readable block per finding, the secret highlighted in colour
-//   when asked (only on a terminal).
+//   when asked (only on a terminal), then a block per secret's timeline
+//   (write_timelines_text).
 #pragma once
 
 #include <ostream>
@@ -44,6 +49,13 @@ void write_report(std::ostream& out, ReportFormat format, const ReportContent& c
 
 // One jsonl line (with its newline), flushed.
 void write_jsonl_finding(std::ostream& out, const Finding& finding);
+
+// One jsonl line per secret timeline, after the findings; flushed.
+void write_jsonl_secrets(std::ostream& out, const std::vector<SecretTimeline>& secrets);
+
+// A readable block per secret: where it was introduced, moved and removed,
+// the refs that reach it and where refs' tips still hold it.
+void write_timelines_text(std::ostream& out, const std::vector<SecretTimeline>& secrets);
 
 // RFC 3339 in UTC, e.g. "2024-05-01T12:00:00Z".
 std::string format_utc(std::int64_t seconds);

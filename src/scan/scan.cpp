@@ -31,7 +31,9 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
   const Provenance& provenance = source.provenance();
   bool streams = false;
   for (const FindingSink* sink : sinks) streams = streams || sink->streams();
+  const SecretFilter& keep = settings.keep_secret;
   auto on_finding = [&](const Finding& f) {
+    if (keep && (f.secret.empty() || !keep(f.secret))) return;
     for (FindingSink* sink : sinks) {
       if (sink->streams()) sink->on_finding(f);
     }
@@ -39,7 +41,11 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
   // A streaming sink gets findings while blobs are still being read, when
   // the source knows where its blobs appear before reading them.
   std::optional<StreamingAttribution> streaming;
-  if (streams && source.provenance_before_read()) streaming.emplace(provenance, rules, suppressions, on_finding);
+  std::vector<std::uint32_t> possible_moves;
+  if (streams && source.provenance_before_read()) {
+    possible_moves = trawl::possible_moves(provenance);
+    streaming.emplace(provenance, rules, suppressions, on_finding, possible_moves);
+  }
 
   ScanResult result;
   ScanSummary& summary = result.summary;
@@ -56,7 +62,8 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
             skips.add(SkipReason::kHitsTruncated, blob.blob.hex(),
                       "stage 2 kept the first " + std::to_string(kMaxHitsPerBlob) + " distinct hits");
           }
-          hits.emplace(blob.blob, std::move(blob.hits));
+          if (keep) std::erase_if(blob.hits, [&](const Hit& h) { return !keep(h.secret); });
+          if (!blob.hits.empty()) hits.emplace(blob.blob, std::move(blob.hits));
         }
         if (streaming) {
           matched.clear();
@@ -75,15 +82,23 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
 
   progress.phase = ScanPhase::kAttributing;
   const auto attribute_started = Clock::now();
-  Attribution attribution = streaming ? streaming->finish(hits)
+  if (!streaming) possible_moves = trawl::possible_moves(provenance);
+  const BlobMoves moves = find_moves(
+      provenance, possible_moves, hits,
+      [&](const std::vector<std::uint32_t>& commits, const std::unordered_set<BlobKey, BlobKeyHash>& wanted) {
+        return source.commit_locations(commits, wanted, skips);
+      });
+  Attribution attribution = streaming ? streaming->finish(hits, moves)
                                       : attribute_findings(provenance, rules, hits, suppressions,
                                                            streams ? std::function<void(const Finding&)>(on_finding)
-                                                                   : std::function<void(const Finding&)>());
+                                                                   : std::function<void(const Finding&)>(),
+                                                           moves);
   result.findings = std::move(attribution.findings);
+  if (keep) std::erase_if(result.findings, [&](const Finding& f) { return f.secret.empty() || !keep(f.secret); });
   result.secrets = group_by_secret(result.findings);
   if (!result.secrets.empty() && !provenance.commits.empty() && provenance.image_steps.empty()) {
     const auto wanted = blobs_holding(result.secrets, rules, hits);
-    add_history(result.secrets, provenance, rules, hits, source.tip_locations(wanted, skips));
+    add_history(result.secrets, provenance, rules, hits, source.tip_locations(wanted, skips), moves);
   }
   result.skipped = skips.entries();
   summary.attribute_seconds = seconds_since(attribute_started);

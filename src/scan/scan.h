@@ -5,7 +5,9 @@
 // sinks. The command line only picks a source, the rules and the sinks.
 #pragma once
 
+#include <functional>
 #include <ostream>
+#include <string>
 #include <vector>
 
 #include "engine/backends.h"
@@ -19,10 +21,17 @@
 
 namespace trawl {
 
+// Which confirmed secrets a scan keeps (a trace keeps one value).
+using SecretFilter = std::function<bool(const std::string& secret)>;
+
 struct ScanSettings {
   BackendRequest backend;  // --backend, --gpus
   PipelineOptions pipeline;
   ScanProgress* progress = nullptr;  // optional
+  // When set, hits whose secret it refuses are dropped as they are
+  // confirmed, and so are findings without a secret (path-only rules):
+  // what is kept is attributed exactly as in a scan that kept everything.
+  SecretFilter keep_secret;
 };
 
 // Scans `source` with `rules` (which must outlive the call) and hands the

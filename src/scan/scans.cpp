@@ -7,6 +7,7 @@
 #include "source/files/files_source.h"
 #include "source/git/git_handles.h"
 #include "source/git/git_history_source.h"
+#include "source/git/remote_mirror.h"
 #include "source/git/staged_source.h"
 #include "source/image/image_source.h"
 
@@ -20,6 +21,7 @@ ScanSettings settings_of(const CommonScanOptions& options) {
   settings.pipeline.batch_bytes = options.batch_bytes;
   settings.pipeline.memory_budget = options.memory_budget;
   settings.progress = options.progress;
+  settings.keep_secret = options.keep_secret;
   return settings;
 }
 
@@ -56,6 +58,18 @@ Suppressions load_suppressions(const std::string& root, const std::string& basel
 }
 
 ScanResult scan_git_history(const GitScanOptions& options, std::ostream& log, const std::vector<FindingSink*>& sinks) {
+  if (is_repository_url(options.repo_path)) {
+    std::optional<TemporaryMirror> mirror;
+    try {
+      mirror.emplace(options.repo_path);
+    } catch (const RemoteUrlError& e) {
+      throw UsageError(e.what());
+    }
+    log << "trawl: scanning a temporary mirror of " << url_for_log(options.repo_path) << "\n";
+    GitScanOptions local = options;
+    local.repo_path = mirror->path();
+    return scan_git_history(local, log, sinks);
+  }
   GitHistoryOptions history;
   history.scope = options.scope;
   history.threads = options.threads;

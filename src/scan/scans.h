@@ -30,6 +30,7 @@ struct CommonScanOptions {
   std::uint64_t memory_budget = 2ull << 30;  // bounds the batches alive at once
   BackendRequest backend;                    // --backend, --gpus
   ScanProgress* progress = nullptr;          // optional
+  SecretFilter keep_secret;                  // empty: every secret (see ScanSettings)
 };
 
 struct GitScanOptions : CommonScanOptions {
@@ -62,7 +63,10 @@ RuleLoad resolve_rules(const std::string& config_path, const std::string& root, 
 // ignore files were read.
 Suppressions load_suppressions(const std::string& root, const std::string& baseline_path, std::ostream& log);
 
-// Throws UsageError when the path is not a repository, a scope's revision
+// A `repo_path` that is a URL (https, http, git, ssh, file) is cloned into a
+// temporary mirror (source/git/remote_mirror.h), scanned and removed; a
+// clone that fails throws GitError. Throws UsageError when the path is not a
+// repository or not a usable URL, a scope's revision
 // names no commit or the requested backend cannot run here, ConfigError for
 // bad rules; anything the scan meets in the repository itself is skipped and
 // counted, not thrown.

@@ -93,6 +93,14 @@ class ContentSource {
       const std::unordered_set<BlobKey, BlobKeyHash>& /*wanted*/, SkipLog& /*skips*/) {
     return {};
   }
+  // Where the trees of `commits` (indices into provenance().commits) hold
+  // any of `wanted`, each list sorted by path; empty for sources without
+  // commits.
+  virtual std::vector<std::vector<BlobLocation>> commit_locations(
+      const std::vector<std::uint32_t>& /*commits*/, const std::unordered_set<BlobKey, BlobKeyHash>& /*wanted*/,
+      SkipLog& /*skips*/) {
+    return {};
+  }
   // Whether provenance() is complete after list(); a source that keys its
   // blobs by their content's digest completes it only in read().
   virtual bool provenance_before_read() const { return true; }

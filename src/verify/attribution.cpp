@@ -160,13 +160,82 @@ std::vector<Finding> findings_at(const Provenance& history, const RuleSet& rules
 
 }  // namespace
 
+std::vector<std::uint32_t> possible_moves(const Provenance& history) {
+  std::vector<std::uint32_t> out;
+  std::unordered_set<BlobKey, BlobKeyHash> seen;
+  for (std::uint32_t i = 0; i < history.introductions.size(); ++i) {
+    const BlobIntroduction& intro = history.introductions[i];
+    const bool had = !seen.insert(intro.blob).second;
+    if (!had || intro.commit == kNoCommit || history.commits[intro.commit].parents.empty()) continue;
+    if (std::all_of(intro.parent_blobs.begin(), intro.parent_blobs.end(),
+                    [](const BlobKey& b) { return b.is_zero(); })) {
+      out.push_back(i);
+    }
+  }
+  return out;
+}
+
+BlobMoves find_moves(const Provenance& history, const std::vector<std::uint32_t>& candidates, const HitsByBlob& hits,
+                     const LocateInCommits& locate) {
+  BlobMoves moves;
+  // Renames: the commit deleted a path that held the blob in its first parent.
+  std::unordered_map<std::uint32_t, std::vector<const BlobDeparture*>> deleted_by;
+  for (std::uint32_t i : candidates) deleted_by.try_emplace(history.introductions[i].commit);
+  for (const BlobDeparture& d : history.departures) {
+    auto it = deleted_by.find(d.commit);
+    if (it != deleted_by.end() && d.new_blob.is_zero()) it->second.push_back(&d);
+  }
+  std::vector<std::uint32_t> copies;
+  for (std::uint32_t i : candidates) {
+    const BlobIntroduction& intro = history.introductions[i];
+    if (!hits.contains(intro.blob)) continue;
+    const auto& deleted = deleted_by[intro.commit];
+    auto from =
+        std::find_if(deleted.begin(), deleted.end(), [&](const BlobDeparture* d) { return d->old_blob == intro.blob; });
+    if (from != deleted.end()) {
+      moves.emplace(i, BlobMove{(*from)->path, true});
+    } else {
+      copies.push_back(i);
+    }
+  }
+  if (copies.empty() || !locate) return moves;
+  // Copies: a parent's tree holds the blob at another path.
+  std::vector<std::uint32_t> parents;
+  std::unordered_set<BlobKey, BlobKeyHash> wanted;
+  for (std::uint32_t i : copies) {
+    const BlobIntroduction& intro = history.introductions[i];
+    wanted.insert(intro.blob);
+    for (std::uint32_t p : history.commits[intro.commit].parents) parents.push_back(p);
+  }
+  std::sort(parents.begin(), parents.end());
+  parents.erase(std::unique(parents.begin(), parents.end()), parents.end());
+  const auto found = locate(parents, wanted);
+  for (std::uint32_t i : copies) {
+    const BlobIntroduction& intro = history.introductions[i];
+    for (std::uint32_t p : history.commits[intro.commit].parents) {
+      const std::size_t at =
+          static_cast<std::size_t>(std::lower_bound(parents.begin(), parents.end(), p) - parents.begin());
+      if (at >= found.size()) continue;
+      auto there = std::find_if(found[at].begin(), found[at].end(),
+                                [&](const BlobLocation& l) { return l.blob == intro.blob && l.path != intro.path; });
+      if (there != found[at].end()) {
+        moves.emplace(i, BlobMove{there->path, false});
+        break;
+      }
+    }
+  }
+  return moves;
+}
+
 Attribution attribute_findings(const Provenance& history, const RuleSet& rules, const HitsByBlob& hits,
-                               const Suppressions& suppressions,
-                               const std::function<void(const Finding&)>& on_finding) {
+                               const Suppressions& suppressions, const std::function<void(const Finding&)>& on_finding,
+                               const BlobMoves& moves) {
   Attribution out;
   FindingFilter filter(rules, suppressions);
   const std::vector<std::uint32_t> path_only_rules = path_only_rules_of(rules);
-  for (const BlobIntroduction& intro : history.introductions) {
+  for (std::uint32_t i = 0; i < history.introductions.size(); ++i) {
+    if (moves.contains(i)) continue;
+    const BlobIntroduction& intro = history.introductions[i];
     for (Finding& f : findings_at(history, rules, hits, path_only_rules, intro, filter)) {
       if (on_finding) on_finding(f);
       out.findings.push_back(std::move(f));
@@ -178,14 +247,17 @@ Attribution attribute_findings(const Provenance& history, const RuleSet& rules, 
 
 StreamingAttribution::StreamingAttribution(const Provenance& history, const RuleSet& rules,
                                            const Suppressions& suppressions,
-                                           std::function<void(const Finding&)> on_finding)
+                                           std::function<void(const Finding&)> on_finding,
+                                           const std::vector<std::uint32_t>& possible_moves)
     : history_(history),
       rules_(rules),
       filter_(rules, suppressions),
       path_only_rules_(path_only_rules_of(rules)),
       on_finding_(std::move(on_finding)),
       waiting_for_(history.introductions.size(), 0),
-      done_(history.introductions.size(), 0) {
+      done_(history.introductions.size(), 0),
+      deferred_(history.introductions.size(), 0) {
+  for (std::uint32_t i : possible_moves) deferred_[i] = 1;
   for (std::uint32_t i = 0; i < history.introductions.size(); ++i) {
     const BlobIntroduction& intro = history.introductions[i];
     std::vector<BlobKey> needs{intro.blob};
@@ -210,7 +282,9 @@ void StreamingAttribution::blobs_done(const std::vector<BlobKey>& blobs, const H
     dependents_.erase(it);
   }
   std::sort(ready.begin(), ready.end());
-  for (std::uint32_t i : ready) confirm(i, hits);
+  for (std::uint32_t i : ready) {
+    if (deferred_[i] == 0) confirm(i, hits);
+  }
 }
 
 void StreamingAttribution::confirm(std::uint32_t i, const HitsByBlob& hits) {
@@ -221,9 +295,9 @@ void StreamingAttribution::confirm(std::uint32_t i, const HitsByBlob& hits) {
   }
 }
 
-Attribution StreamingAttribution::finish(const HitsByBlob& hits) {
+Attribution StreamingAttribution::finish(const HitsByBlob& hits, const BlobMoves& moves) {
   for (std::uint32_t i = 0; i < done_.size(); ++i) {
-    if (done_[i] == 0) confirm(i, hits);
+    if (done_[i] == 0 && !moves.contains(i)) confirm(i, hits);
   }
   // Report order: by introduction, and within one as the filter returned them.
   std::stable_sort(confirmed_.begin(), confirmed_.end(),

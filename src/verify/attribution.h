@@ -3,15 +3,18 @@
 // A blob introduced at (commit, path) reports a hit only when the same rule
 // found the same secret in none of the blobs the commit's parents held at
 // that path. So a secret is reported once where it entered, not again for
-// every later commit that edits the file around it; a secret copied to a new
-// file is reported again there. At one (commit, path) a secret gives one
-// finding per line, however often the line repeats it.
+// every later commit that edits the file around it; a secret copied into
+// another file is reported again there. A file renamed or copied unchanged
+// (its blob already in a parent at another path) introduces nothing: the
+// secret's timeline records the move. At one (commit, path) a secret gives
+// one finding per line, however often the line repeats it.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "content/provenance.h"
@@ -23,6 +26,31 @@
 namespace trawl {
 
 using HitsByBlob = std::unordered_map<BlobKey, std::vector<Hit>, BlobKeyHash>;
+
+// An introduction whose blob a parent commit already held, unchanged, at
+// another path: a rename (the commit deleted `from_path`) or a copy.
+struct BlobMove {
+  std::string from_path;
+  bool renamed = false;
+};
+// By index into Provenance::introductions.
+using BlobMoves = std::unordered_map<std::uint32_t, BlobMove>;
+
+// Where the trees of the given commits (indices into Provenance::commits)
+// hold any of the wanted blobs, each list sorted by path.
+using LocateInCommits = std::function<std::vector<std::vector<BlobLocation>>(
+    const std::vector<std::uint32_t>& commits, const std::unordered_set<BlobKey, BlobKeyHash>& wanted)>;
+
+// The introductions that may be moves, ascending: a blob new at its path,
+// in a commit with parents, that an earlier introduction already brought.
+std::vector<std::uint32_t> possible_moves(const Provenance& history);
+
+// Which of `candidates` (from possible_moves()) whose blob has hits are
+// moves: a path the commit deleted held the blob in its first parent (a
+// rename), else `locate` finds the blob in a parent's tree (a copy; the
+// first parent, then the first path, that holds it).
+BlobMoves find_moves(const Provenance& history, const std::vector<std::uint32_t>& candidates, const HitsByBlob& hits,
+                     const LocateInCommits& locate);
 
 struct Attribution {
   std::vector<Finding> findings;  // oldest commit first, then path, line, column, rule
@@ -53,28 +81,33 @@ class FindingFilter {
 Finding finding_from_hit(const Rule& rule, const Hit& hit, const std::string& path);
 
 // `on_finding` is called with each finding as it is confirmed, in report
-// order, before the whole result is returned.
+// order, before the whole result is returned. The introductions in `moves`
+// give no findings.
 Attribution attribute_findings(const Provenance& history, const RuleSet& rules, const HitsByBlob& hits,
                                const Suppressions& suppressions,
-                               const std::function<void(const Finding&)>& on_finding = {});
+                               const std::function<void(const Finding&)>& on_finding = {}, const BlobMoves& moves = {});
 
 // Attribution while blobs are still being read, for streamed reports: an
 // introduction is confirmed, and its findings passed to `on_finding`, as soon
 // as its blob and every parent blob at its path have been matched; what
 // waits on a blob that was skipped is confirmed by finish(). The result is
 // the same as attribute_findings()'s, in the same order; only the order of
-// the on_finding calls follows the reading. Not thread-safe: callers
+// the on_finding calls follows the reading. Introductions that may be moves
+// wait for finish(), which knows which are. Not thread-safe: callers
 // serialise blobs_done() with their updates of the hits.
 class StreamingAttribution {
  public:
   // `history`, `rules` and `suppressions` must outlive this.
+  // `possible_moves` as possible_moves() returns them.
   StreamingAttribution(const Provenance& history, const RuleSet& rules, const Suppressions& suppressions,
-                       std::function<void(const Finding&)> on_finding);
+                       std::function<void(const Finding&)> on_finding,
+                       const std::vector<std::uint32_t>& possible_moves = {});
 
   // `blobs` have been matched and their hits (if any) are in `hits`.
   void blobs_done(const std::vector<BlobKey>& blobs, const HitsByBlob& hits);
-  // Confirms every introduction still waiting; returns all findings.
-  Attribution finish(const HitsByBlob& hits);
+  // Confirms every introduction still waiting, but those in `moves`;
+  // returns all findings.
+  Attribution finish(const HitsByBlob& hits, const BlobMoves& moves = {});
 
  private:
   void confirm(std::uint32_t introduction, const HitsByBlob& hits);
@@ -87,6 +120,7 @@ class StreamingAttribution {
   std::unordered_map<BlobKey, std::vector<std::uint32_t>, BlobKeyHash> dependents_;
   std::vector<std::uint32_t> waiting_for_;  // per introduction: blobs not matched yet
   std::vector<std::uint8_t> done_;
+  std::vector<std::uint8_t> deferred_;  // may be a move: confirmed by finish()
   std::vector<std::pair<std::uint32_t, Finding>> confirmed_;
 };
 

@@ -47,17 +47,66 @@ bool holds(const HoldingsByBlob& holdings_by_blob, const BlobKey& blob, std::siz
          std::any_of(it->second.begin(), it->second.end(), [&](const Holding& h) { return h.timeline == timeline; });
 }
 
-void add_removals(std::vector<SecretTimeline>& timelines, const Provenance& history, const HoldingsByBlob& held) {
+// A rename's commit and the path it left: not a removal.
+using LeftPaths = std::set<std::pair<std::uint32_t, std::string>>;
+
+void add_removals(std::vector<SecretTimeline>& timelines, const Provenance& history, const HoldingsByBlob& held,
+                  const LeftPaths& renamed_from) {
   std::vector<std::set<std::pair<std::uint32_t, std::string>>> seen(timelines.size());
+  std::vector<std::vector<std::uint32_t>> commit_of(timelines.size());
   for (const BlobDeparture& departure : history.departures) {
     auto it = held.find(departure.old_blob);
     if (it == held.end()) continue;
+    if (departure.new_blob.is_zero() && renamed_from.contains({departure.commit, departure.path})) continue;
     for (const Holding& h : it->second) {
       if (holds(held, departure.new_blob, h.timeline)) continue;
       if (!seen[h.timeline].emplace(departure.commit, departure.path).second) continue;
       const CommitInfo& commit = history.commits[departure.commit];
-      timelines[h.timeline].removed.push_back({commit.id, commit.author_time, departure.path});
+      timelines[h.timeline].removed.push_back(
+          {commit.id, commit.author_time, commit.author_name, commit.author_email, departure.path});
+      commit_of[h.timeline].push_back(departure.commit);
     }
+  }
+  // Oldest first: by author date, then parents before children, then path.
+  for (std::size_t t = 0; t < timelines.size(); ++t) {
+    std::vector<SecretRemoval>& removed = timelines[t].removed;
+    std::vector<std::size_t> order(removed.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return std::tie(removed[a].date, commit_of[t][a], removed[a].path) <
+             std::tie(removed[b].date, commit_of[t][b], removed[b].path);
+    });
+    std::vector<SecretRemoval> sorted;
+    sorted.reserve(removed.size());
+    for (std::size_t i : order) sorted.push_back(std::move(removed[i]));
+    removed = std::move(sorted);
+  }
+}
+
+// Each move of a blob that holds a timeline's secret, in introduction order
+// (parents before children), then sorted oldest first.
+void add_moves(std::vector<SecretTimeline>& timelines, const Provenance& history, const HoldingsByBlob& held,
+               const BlobMoves& moves) {
+  std::vector<std::uint32_t> order;
+  order.reserve(moves.size());
+  for (const auto& [intro, move] : moves) order.push_back(intro);
+  std::sort(order.begin(), order.end());
+  for (std::uint32_t i : order) {
+    const BlobIntroduction& intro = history.introductions[i];
+    auto it = held.find(intro.blob);
+    if (it == held.end()) continue;
+    const BlobMove& move = moves.at(i);
+    const CommitInfo& commit = history.commits[intro.commit];
+    std::set<std::size_t> added;
+    for (const Holding& h : it->second) {
+      if (!added.insert(h.timeline).second) continue;
+      timelines[h.timeline].moved.push_back({commit.id, commit.author_time, commit.author_name, commit.author_email,
+                                             move.from_path, intro.path, move.renamed});
+    }
+  }
+  for (SecretTimeline& t : timelines) {
+    std::stable_sort(t.moved.begin(), t.moved.end(),
+                     [](const SecretMove& a, const SecretMove& b) { return a.date < b.date; });
   }
 }
 
@@ -226,10 +275,16 @@ std::unordered_set<BlobKey, BlobKeyHash> blobs_holding(const std::vector<SecretT
 }
 
 void add_history(std::vector<SecretTimeline>& timelines, const Provenance& history, const RuleSet& rules,
-                 const HitsByBlob& hits, const std::vector<std::vector<BlobLocation>>& tip_locations) {
+                 const HitsByBlob& hits, const std::vector<std::vector<BlobLocation>>& tip_locations,
+                 const BlobMoves& moves) {
   const HoldingsByBlob held = holdings(timelines, rules, hits);
   const std::vector<int> kinds = ref_kinds(history);
-  add_removals(timelines, history, held);
+  LeftPaths renamed_from;
+  for (const auto& [intro, move] : moves) {
+    if (move.renamed) renamed_from.emplace(history.introductions[intro].commit, move.from_path);
+  }
+  add_moves(timelines, history, held, moves);
+  add_removals(timelines, history, held, renamed_from);
   add_reachability(timelines, history, kinds);
   add_present_at(timelines, history, held, tip_locations, kinds);
 }

@@ -28,7 +28,21 @@ struct SecretIntroduction {
 struct SecretRemoval {
   ObjectId commit;
   std::int64_t date = 0;
+  std::string author;
+  std::string email;
   std::string path;
+};
+
+// A path that came to hold the secret because a commit renamed or copied,
+// unchanged, a file that already held it: not an introduction.
+struct SecretMove {
+  ObjectId commit;
+  std::int64_t date = 0;
+  std::string author;
+  std::string email;
+  std::string from_path;
+  std::string to_path;
+  bool renamed = false;  // the commit deleted from_path; else a copy
 };
 
 struct SecretAtRef {
@@ -46,6 +60,7 @@ struct SecretTimeline {
   // secret_sha256 (report/redact.h); empty otherwise.
   std::string secret_hmac_sha256;
   std::vector<SecretIntroduction> introduced;  // oldest first
+  std::vector<SecretMove> moved;               // oldest first, then path
   std::vector<SecretRemoval> removed;          // oldest first, then path
   // Both lists are capped at kMaxRefsListed, branches and tags first (a
   // mirror can hold tens of thousands of pull refs); the totals count all.
@@ -61,11 +76,13 @@ inline constexpr std::size_t kMaxRefsListed = 100;
 // finding, with `introduced` filled from the findings.
 std::vector<SecretTimeline> group_by_secret(const std::vector<Finding>& findings);
 
-// Fills each timeline's removals, reachable refs and presence at the refs'
-// tips. `tip_locations[i]` lists where the tip tree of `history.refs[i]` holds
-// blobs that hold any of the secrets (locate_blobs()).
+// Fills each timeline's moves, removals, reachable refs and presence at the
+// refs' tips. `tip_locations[i]` lists where the tip tree of
+// `history.refs[i]` holds blobs that hold any of the secrets
+// (locate_blobs()). A path a rename left is not a removal: the move records it.
 void add_history(std::vector<SecretTimeline>& timelines, const Provenance& history, const RuleSet& rules,
-                 const HitsByBlob& hits, const std::vector<std::vector<BlobLocation>>& tip_locations);
+                 const HitsByBlob& hits, const std::vector<std::vector<BlobLocation>>& tip_locations,
+                 const BlobMoves& moves = {});
 
 // The blobs that hold any of the timelines' secrets: what locate_blobs()
 // should look for in the refs' tips.

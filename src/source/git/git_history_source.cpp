@@ -67,4 +67,15 @@ std::vector<std::vector<BlobLocation>> GitHistorySource::tip_locations(
   return locate_blobs(git_dir_, *packs_, trees, wanted, skips, options_.threads, &path_list);
 }
 
+std::vector<std::vector<BlobLocation>> GitHistorySource::commit_locations(
+    const std::vector<std::uint32_t>& commits, const std::unordered_set<BlobKey, BlobKeyHash>& wanted_keys,
+    SkipLog& skips) {
+  std::unordered_set<ObjectId, ObjectIdHash> wanted;
+  for (const BlobKey& key : wanted_keys) wanted.insert(key.git_id());
+  std::vector<ObjectId> trees;
+  trees.reserve(commits.size());
+  for (std::uint32_t c : commits) trees.push_back(history_.commits.at(c).tree);
+  return locate_blobs(git_dir_, *packs_, trees, wanted, skips, options_.threads);
+}
+
 }  // namespace trawl

@@ -1,7 +1,8 @@
 // A repository's history as a ContentSource: list() walks the refs and the
 // commit graph in scope and finds where each blob was introduced
 // (history.h); read() reads every unique blob once (blob_reader.h);
-// tip_locations() searches the refs' tip trees for the secrets' blobs.
+// tip_locations() searches the refs' tip trees for the secrets' blobs, and
+// commit_locations() the trees of given commits.
 #pragma once
 
 #include <chrono>
@@ -39,6 +40,9 @@ class GitHistorySource final : public ContentSource {
   void read(BatchOutput& out, SkipLog& skips) override;
   std::vector<std::vector<BlobLocation>> tip_locations(const std::unordered_set<BlobKey, BlobKeyHash>& wanted,
                                                        SkipLog& skips) override;
+  std::vector<std::vector<BlobLocation>> commit_locations(const std::vector<std::uint32_t>& commits,
+                                                          const std::unordered_set<BlobKey, BlobKeyHash>& wanted,
+                                                          SkipLog& skips) override;
   std::optional<GitSummary> git_summary() const override { return summary_; }
 
  private:

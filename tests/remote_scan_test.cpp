@@ -1,0 +1,205 @@
+// `trawl scan URL`: a repository served by a `git daemon` the test starts on
+// 127.0.0.1, and one named by a file:// URL, are cloned into a temporary
+// mirror, scanned and the mirror removed; bad URLs and failed clones are
+// clear errors; a scan interrupted while it clones leaves no mirror behind.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "support/git_fixture.h"
+#include "support/test_rules.h"
+
+namespace trawl::test {
+namespace {
+
+const std::string kSecret = "tok_r1e2m3o4t5e6s7e8c9r0";
+
+// A socket listening on 127.0.0.1 at a port the kernel chose.
+class Listener {
+ public:
+  Listener() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof addr;
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), size) != 0 || ::listen(fd_, 4) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &size) != 0) {
+      throw std::runtime_error("cannot listen on 127.0.0.1");
+    }
+    port_ = ntohs(addr.sin_port);
+  }
+  ~Listener() { ::close(fd_); }
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+bool accepts_connections(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// `git daemon` serving every repository under `base`, stopped when this is.
+class GitDaemon {
+ public:
+  explicit GitDaemon(const std::filesystem::path& base) {
+    int port = 0;
+    {
+      const Listener probe;  // a free port, released for the daemon
+      port = probe.port();
+    }
+    const std::filesystem::path pid_file = base / "daemon.pid";
+    const CommandResult r =
+        run_command("git daemon --reuseaddr --export-all --listen=127.0.0.1 --port=" + std::to_string(port) +
+                        " --base-path=" + shell_quote(base.string()) + " --pid-file=" + shell_quote(pid_file.string()) +
+                        " --detach " + shell_quote(base.string()),
+                    base);
+    if (r.exit_code != 0) throw std::runtime_error("git daemon did not start: " + r.err);
+    std::ifstream(pid_file) >> pid_;
+    // Bounded: the daemon listens within a few seconds or the test fails.
+    for (int i = 0; i < 200 && !accepts_connections(port); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (!accepts_connections(port)) throw std::runtime_error("git daemon does not listen");
+    port_ = port;
+  }
+  ~GitDaemon() {
+    if (pid_ > 0) ::kill(pid_, SIGTERM);
+  }
+  GitDaemon(const GitDaemon&) = delete;
+  GitDaemon& operator=(const GitDaemon&) = delete;
+  std::string url(const std::string& name) const { return "git://127.0.0.1:" + std::to_string(port_) + "/" + name; }
+
+ private:
+  pid_t pid_ = 0;
+  int port_ = 0;
+};
+
+class RemoteScan : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::ofstream(dir_.path() / "rules.toml") << kTestTokenRule;
+    std::filesystem::create_directories(tmp_);
+    GitRepo work(dir_.path() / "work");
+    work.write("app.env", "TOKEN=" + kSecret + "\n");
+    commit_ = work.commit("add app.env");
+    work.git("tag v1");
+    work.git("checkout -q -b topic");
+    work.write("notes.txt", "nothing\n");
+    work.commit("topic");
+    work.git("clone -q --bare . " + shell_quote((dir_.path() / "served" / "repo.git").string()));
+  }
+
+  CommandResult trawl(const std::string& target, const std::string& args = "--report-format json") {
+    return run_command("TMPDIR=" + shell_quote(tmp_.string()) + " " + shell_quote(TRAWL_BINARY) + " scan " +
+                           shell_quote(target) + " -c " + shell_quote((dir_.path() / "rules.toml").string()) + " " +
+                           args,
+                       dir_.path());
+  }
+
+  bool tmp_is_empty() const { return std::filesystem::is_empty(tmp_); }
+
+  void expect_the_secret_on_every_ref(const CommandResult& r) {
+    ASSERT_EQ(r.exit_code, 1) << r.err;
+    const auto doc = nlohmann::json::parse(r.out);
+    ASSERT_EQ(doc["findings"].size(), 1u);
+    EXPECT_EQ(doc["findings"][0]["commit"], commit_);
+    EXPECT_EQ(doc["findings"][0]["path"], "app.env");
+    EXPECT_EQ(doc["secrets"][0]["reachable_from"],
+              (nlohmann::json{"refs/heads/main", "refs/heads/topic", "refs/tags/v1"}));
+    EXPECT_TRUE(tmp_is_empty());
+  }
+
+  TempDir dir_;
+  std::filesystem::path tmp_ = dir_.path() / "tmp";
+  std::string commit_;
+};
+
+TEST_F(RemoteScan, ClonesARepositoryServedByGitDaemonScansItAndRemovesTheMirror) {
+  const GitDaemon daemon(dir_.path() / "served");
+  const CommandResult r = trawl(daemon.url("repo.git"));
+  expect_the_secret_on_every_ref(r);
+  EXPECT_NE(r.err.find("trawl: scanning a temporary mirror of " + daemon.url("repo.git")), std::string::npos);
+}
+
+TEST_F(RemoteScan, ClonesAFileUrl) {
+  expect_the_secret_on_every_ref(trawl("file://" + (dir_.path() / "served" / "repo.git").string()));
+}
+
+TEST_F(RemoteScan, AFailedCloneIsAnIoErrorAndLeavesNoMirror) {
+  const GitDaemon daemon(dir_.path() / "served");
+  const CommandResult r = trawl(daemon.url("missing.git"));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("trawl: error: the scan failed: cloning " + daemon.url("missing.git") + ": "), std::string::npos)
+      << r.err;
+  EXPECT_TRUE(tmp_is_empty());
+}
+
+TEST_F(RemoteScan, AnUnusableUrlIsAUsageErrorThatHidesItsPassword) {
+  const CommandResult scheme = trawl("ftp://user:hunter2@example.com/repo.git");
+  EXPECT_EQ(scheme.exit_code, 2);
+  EXPECT_NE(scheme.err.find("'ftp://example.com/repo.git': unsupported URL scheme"), std::string::npos) << scheme.err;
+  EXPECT_EQ(scheme.err.find("hunter2"), std::string::npos);
+  const CommandResult no_host = trawl("https:///repo.git");
+  EXPECT_EQ(no_host.exit_code, 2);
+  EXPECT_NE(no_host.err.find("the URL names no host"), std::string::npos) << no_host.err;
+  EXPECT_TRUE(tmp_is_empty());
+}
+
+TEST_F(RemoteScan, ATerminatedCloneLeavesNoMirror) {
+  // A server that accepts the connection and never answers: the clone waits.
+  const Listener silent;
+  const std::string url = "git://127.0.0.1:" + std::to_string(silent.port()) + "/repo.git";
+  const std::string rules = (dir_.path() / "rules.toml").string();
+  const std::string tmpdir = "TMPDIR=" + tmp_.string();
+  std::vector<std::string> args = {TRAWL_BINARY, "scan", url, "-c", rules};
+  std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  std::string tmp_entry = tmpdir;
+  envp.push_back(tmp_entry.data());
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::string_view(*e).starts_with("TMPDIR=")) continue;
+    envp.push_back(*e);
+  }
+  envp.push_back(nullptr);
+  pid_t pid = 0;
+  ASSERT_EQ(::posix_spawn(&pid, TRAWL_BINARY, nullptr, nullptr, argv.data(), envp.data()), 0);
+  // Bounded: the mirror directory appears as the clone starts.
+  for (int i = 0; i < 400 && tmp_is_empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const bool started = !tmp_is_empty();
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(started);
+  EXPECT_TRUE(WIFSIGNALED(status));
+  EXPECT_EQ(WTERMSIG(status), SIGTERM);
+  EXPECT_TRUE(tmp_is_empty());
+}
+
+}  // namespace
+}  // namespace trawl::test
