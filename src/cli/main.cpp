@@ -202,7 +202,7 @@ trawl::TraceTarget trace_target(const TraceFlags& flags) {
 int run_trace(trawl::GitScanOptions options, const ReportFlags& flags, const TraceFlags& trace_flags) {
   const trawl::ReportFormat format = trawl::parse_report_format(flags.report_format);
   const trawl::TraceTarget target = trace_target(trace_flags);
-  trawl::ReportOutput output(flags.report_path);
+  trawl::ReportOutput output(flags.report_path, report_mode(flags));
   trawl::CollectingSink collected;
   trawl::ScanProgress progress;
   options.progress = &progress;
@@ -213,15 +213,16 @@ int run_trace(trawl::GitScanOptions options, const ReportFlags& flags, const Tra
   }
   std::vector<trawl::Finding> findings = result.findings;
   std::vector<trawl::SecretTimeline> secrets = result.secrets;
-  trawl::redact_findings(findings, flags.redact);
-  trawl::redact_timelines(secrets, flags.redact);
+  std::string key = redact_key();
+  if (key.empty() && flags.redact > 0) key = trawl::random_bytes(32);
+  trawl::redact_report(findings, secrets, flags.redact, key);
   if (format == trawl::ReportFormat::kText) {
     trawl::write_timelines_text(output.stream(), secrets);
   } else {
     trawl::write_report(output.stream(), format, {findings, secrets, result.summary});
   }
   output.commit();
-  if (flags.verbose) print_skipped(result);
+  if (flags.verbose) print_skipped(result, flags.redact);
   if (result.secrets.empty()) std::cerr << "trawl: the secret was not found in the history scanned\n";
   std::cerr << trawl::format_summary(result.summary);
   return result.findings.empty() ? 0 : flags.exit_code;

@@ -24,9 +24,8 @@ void ReportSink::on_finding(const Finding& finding) { write_jsonl_finding(output
 
 void ReportSink::finish(const ReportContent& content) {
   if (streams()) {
-    std::vector<SecretTimeline> secrets = content.secrets;
-    redact_timelines(secrets, redact_);
-    write_jsonl_secrets(output_.stream(), secrets);
+    // A report streams only when it is not redacted (streams()).
+    write_jsonl_secrets(output_.stream(), content.secrets);
   } else {
     std::vector<Finding> findings = content.findings;
     std::vector<SecretTimeline> secrets = content.secrets;
