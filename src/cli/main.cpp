@@ -83,6 +83,11 @@ void print_skipped(const trawl::ScanResult& result) {
     if (!s.detail.empty()) std::cerr << ": " << s.detail;
     std::cerr << "\n";
   }
+  for (const trawl::MalformedObject& m : result.malformed) {
+    std::cerr << "trawl: malformed " << trawl::malformed_kind_name(m.kind) << " " << m.id;
+    if (!m.detail.empty()) std::cerr << ": " << m.detail;
+    std::cerr << "\n";
+  }
 }
 
 // Prints the summary (and the skipped objects when asked); returns the exit code.

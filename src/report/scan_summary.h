@@ -21,6 +21,9 @@ struct ScanSummary {
   std::uint64_t blobs_scanned = 0;  // of those, read and matched
   std::uint64_t bytes_scanned = 0;
   std::vector<std::pair<std::string, std::uint64_t>> skipped;  // reason -> count, every reason listed
+  // Objects read in spite of damage (a commit without an author, a tree with
+  // a malformed entry): kind -> count, every kind listed.
+  std::vector<std::pair<std::string, std::uint64_t>> malformed;
   std::uint64_t findings = 0;
   SuppressionCounts suppressed;  // findings dropped, by reason
   std::string backend;
