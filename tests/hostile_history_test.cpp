@@ -247,9 +247,10 @@ TEST_F(HostileHistory, FollowsAChainOfTagsOnlySoFar) {
   std::string type = "commit";
   std::vector<std::string> tags;
   for (int i = 0; i <= kMaxTagChain; ++i) {
-    target = write_loose(*repo_, "tag",
-                         "object " + target + "\ntype " + type + "\ntag t" + std::to_string(i) +
-                             "\ntagger A <a@b> 1700000000 +0000\n\nchained\n");
+    std::ostringstream tag;
+    tag << "object " << target << "\ntype " << type << "\ntag t" << i
+        << "\ntagger A <a@b> 1700000000 +0000\n\nchained\n";
+    target = write_loose(*repo_, "tag", tag.str());
     type = "tag";
     tags.push_back(target);
   }
@@ -272,25 +273,19 @@ TEST_F(HostileHistory, FollowsAChainOfTagsOnlySoFar) {
 // resident size is its own.
 TEST_F(HostileHistory, WalksAnOctopusMergeOfThousandsOfParentsInBoundedMemory) {
   constexpr int kParents = 4000;
-  std::string stream;
-  for (int i = 0; i < kParents; ++i) {
-    stream += "blob\nmark :" + std::to_string(i + 1) + "\ndata <<EOF\nfile " + std::to_string(i) + "\nEOF\n";
-  }
+  std::ostringstream out;
+  for (int i = 0; i < kParents; ++i) out << "blob\nmark :" << i + 1 << "\ndata <<EOF\nfile " << i << "\nEOF\n";
   const std::string who = " A U Thor <author@example.com> 1700000000 +0000\n";
   for (int i = 0; i < kParents; ++i) {
     // Each branch a root commit on one scratch ref, reset in between.
-    stream += "reset refs/heads/branch\ncommit refs/heads/branch\nmark :" + std::to_string(kParents + i + 1) +
-              "\nauthor" + who + "committer" + who + "data 2\nb\nM 100644 :" + std::to_string(i + 1) + " f" +
-              std::to_string(i) + ".txt\n\n";
+    out << "reset refs/heads/branch\ncommit refs/heads/branch\nmark :" << kParents + i + 1 << "\nauthor" << who
+        << "committer" << who << "data 2\nb\nM 100644 :" << i + 1 << " f" << i << ".txt\n\n";
   }
-  stream += "commit refs/heads/main\nauthor" + who + "committer" + who +
-            "data 2\nm\nfrom :" + std::to_string(kParents + 1) + "\n";
-  for (int i = 1; i < kParents; ++i) stream += "merge :" + std::to_string(kParents + i + 1) + "\n";
-  for (int i = 0; i < kParents; ++i) {
-    stream += "M 100644 :" + std::to_string(i + 1) + " f" + std::to_string(i) + ".txt\n";
-  }
-  stream += "\n";
-  std::ofstream(dir_.path() / "import") << stream;
+  out << "commit refs/heads/main\nauthor" << who << "committer" << who << "data 2\nm\nfrom :" << kParents + 1 << "\n";
+  for (int i = 1; i < kParents; ++i) out << "merge :" << kParents + i + 1 << "\n";
+  for (int i = 0; i < kParents; ++i) out << "M 100644 :" << i + 1 << " f" << i << ".txt\n";
+  out << "\n";
+  std::ofstream(dir_.path() / "import") << out.str();
   repo_->git("fast-import --quiet < " + shell_quote((dir_.path() / "import").string()));
   repo_->git("update-ref -d refs/heads/branch");
 
