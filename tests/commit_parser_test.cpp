@@ -195,6 +195,50 @@ TEST_F(CommitParser, RefusesWhatLibgit2Refuses) {
   }
 }
 
+// What libgit2 refuses but git shows: the lenient parse keeps the tree and
+// the parents (what the walk needs to go on) and says why it is malformed;
+// without a tree line there is nothing to follow.
+TEST(CommitParserLenient, KeepsTheTreeAndParentsOfWhatLibgit2Refuses) {
+  const std::string parent = "1111111111111111111111111111111111111111";
+  const std::string sig = "A U Thor <a@example.com> 1700000000 +0100\n";
+  const std::string head = "tree " + kTree + "\nparent " + parent + "\n";
+  struct Case {
+    std::string bytes;
+    std::string author_name;
+    std::int64_t author_time;
+    std::int64_t commit_time;
+    std::string problem;
+  };
+  const Case cases[] = {
+      {head + "committer " + sig + "\nNo author\n", "", 0, 1700000000, "no author line"},
+      {head + "author " + sig + "\nNo committer\n", "A U Thor", 1700000000, 0, "no committer line"},
+      {head + "author Huge <h@example.com> 99999999999999999999 +0000\ncommitter " + sig + "\nNo author\n", "Huge", 0,
+       1700000000, "a malformed header (a signature without an e-mail, a time that is not a number)"},
+      {head + "author No Email 1 +0000\ncommitter " + sig + "\nNo author\n", "", 0, 1700000000,
+       "a malformed header (a signature without an e-mail, a time that is not a number)"},
+      {head + "\nOnly a message\n", "", 0, 0, "no author line"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_FALSE(parse_commit(c.bytes).has_value()) << c.bytes;
+    std::string problem;
+    const auto parsed = parse_commit_leniently(c.bytes, &problem);
+    ASSERT_TRUE(parsed.has_value()) << c.bytes;
+    EXPECT_EQ(parsed->tree.hex(), kTree);
+    ASSERT_EQ(parsed->parents.size(), 1u);
+    EXPECT_EQ(parsed->parents[0].hex(), parent);
+    EXPECT_EQ(parsed->author_name, c.author_name) << c.bytes;
+    EXPECT_EQ(parsed->author_time, c.author_time) << c.bytes;
+    EXPECT_EQ(parsed->commit_time, c.commit_time) << c.bytes;
+    EXPECT_EQ(problem, c.problem) << c.bytes;
+  }
+  std::string problem = "stale";
+  const std::string good = head + "author " + sig + "committer " + sig + "\nFine\n";
+  ASSERT_TRUE(parse_commit_leniently(good, &problem).has_value());
+  EXPECT_EQ(problem, "");
+  EXPECT_FALSE(parse_commit_leniently("parent " + parent + "\nauthor " + sig, &problem).has_value());
+  EXPECT_FALSE(parse_commit_leniently("", &problem).has_value());
+}
+
 TEST_F(CommitParser, GivesWhatLibgit2GivesForEveryCommitOfTrawlTestRepo) {
   const char* path = std::getenv("TRAWL_TEST_REPO");
   if (path == nullptr) GTEST_SKIP() << "TRAWL_TEST_REPO is not set: no external repository to compare on";

@@ -327,7 +327,7 @@ TEST(TreeDiff, DiffCommitGivesTheWalksChangesFromACommitsTreesAlone) {
   git_check(git_repository_odb(&raw_odb, git.get()), "opening the object database");
   OdbPtr odb(raw_odb);
   const ObjectStore store(packs);
-  TreeReader reader(store, odb.get(), skips, std::size_t{1} << 20);
+  TreeReader reader(store, repo.git_dir().string() + "/", odb.get(), skips, std::size_t{1} << 20);
   TreeDiffer differ(reader);
   std::size_t merges = 0;
   for (std::uint32_t i = 0; i < history.commits.size(); ++i) {
@@ -380,7 +380,7 @@ TEST(TreeDiff, DiffCommitGivesTheWalksChangesFromACommitsTreesAlone) {
   RepositoryPtr fresh_git = open_repository(repo.git_dir().string());  // no object cached
   git_check(git_repository_odb(&raw_odb, fresh_git.get()), "opening the object database");
   OdbPtr fresh_odb(raw_odb);
-  TreeReader fresh(store, fresh_odb.get(), skips, std::size_t{1} << 20);
+  TreeReader fresh(store, repo.git_dir().string() + "/", fresh_odb.get(), skips, std::size_t{1} << 20);
   TreeDiffer fresh_differ(fresh);
   EXPECT_FALSE(diff_commit(fresh_differ, history.commits.back().tree, {}).complete);
   EXPECT_EQ(skips.count(SkipReason::kMissingObject), 1u);

@@ -77,11 +77,16 @@ TEST(TreeListing, ListsTheEntriesATreeCursorSteps) {
     list_tree_entries(tree, nullptr);
     const std::vector<std::uint32_t> expected = cursor_offsets(bytes);
     ASSERT_EQ(tree.entry_offsets, expected) << "round " << round;
-    bool complete = false;
+    // The malformed entries are those a cursor marks so, one at a time.
+    std::vector<std::uint32_t> malformed;
+    for (const std::uint32_t offset : tree.entry_offsets) {
+      const TreeCursor one(std::string_view(bytes).substr(offset));
+      if (one.malformed()) malformed.push_back(offset);
+    }
     TreeCursor c(bytes);
     while (c.valid()) c.next();
-    complete = !c.malformed();
-    EXPECT_EQ(tree.complete, complete) << "round " << round;
+    EXPECT_EQ(tree.malformed_offsets, malformed) << "round " << round;
+    EXPECT_EQ(tree.complete, !c.truncated()) << "round " << round;
   }
 }
 
@@ -99,6 +104,7 @@ TEST(TreeListing, ListsFromAnEarlierVersionWhatAFullListingFinds) {
     list_tree_entries(full, nullptr);
     ASSERT_EQ(later.entry_offsets, full.entry_offsets) << "round " << round;
     ASSERT_EQ(later.complete, full.complete) << "round " << round;
+    ASSERT_EQ(later.malformed_offsets, full.malformed_offsets) << "round " << round;
     if (earlier.complete && full.complete) ++taken_over;
   }
   EXPECT_GT(taken_over, 1000);

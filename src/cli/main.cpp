@@ -115,6 +115,11 @@ void print_skipped(const trawl::ScanResult& result, unsigned redact) {
     if (!s.detail.empty()) std::cerr << ": " << shown(s.detail);
     std::cerr << "\n";
   }
+  for (const trawl::MalformedObject& m : result.malformed) {
+    std::cerr << "trawl: malformed " << trawl::malformed_kind_name(m.kind) << " " << m.id;
+    if (!m.detail.empty()) std::cerr << ": " << m.detail;
+    std::cerr << "\n";
+  }
 }
 
 // Errors may quote a scanned repository's rules file (a rule id, a regex):

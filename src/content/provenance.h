@@ -43,9 +43,11 @@ struct BlobIntroduction {
   std::uint32_t commit = kNoCommit;  // index into Provenance::commits
   std::string path;
   BlobKey blob;
-  // The blob each parent held at `path`, in parent order; a zero key where
-  // the parent had nothing there. Empty for root and boundary commits and
-  // for files with no earlier version.
+  // The distinct blobs the parents held at `path`: the first parent's first
+  // (a zero key where it had nothing there), then each other parent's new
+  // one in parent order, then a zero key when some other parent had nothing
+  // there. Its size does not grow with an octopus merge's parents. Empty for
+  // root and boundary commits and for files with no earlier version.
   std::vector<BlobKey> parent_blobs;
 };
 

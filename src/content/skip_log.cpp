@@ -47,6 +47,16 @@ bool is_unreadable(SkipReason reason) {
   return true;
 }
 
+std::string_view malformed_kind_name(MalformedKind kind) {
+  switch (kind) {
+    case MalformedKind::kCommit:
+      return "commit";
+    case MalformedKind::kTree:
+      return "tree";
+  }
+  return "unknown";
+}
+
 void SkipLog::add(SkipReason reason, std::string id, std::string detail) {
   std::lock_guard lock(mutex_);
   std::string key(skip_reason_name(reason));
@@ -75,6 +85,34 @@ std::vector<SkippedObject> SkipLog::entries() const {
   }
   std::sort(copy.begin(), copy.end(), [](const SkippedObject& a, const SkippedObject& b) {
     return std::tie(a.reason, a.id) < std::tie(b.reason, b.id);
+  });
+  return copy;
+}
+
+void SkipLog::add_malformed(MalformedKind kind, std::string id, std::string detail) {
+  std::lock_guard lock(mutex_);
+  std::string key = "malformed ";
+  key += malformed_kind_name(kind);
+  key += ':';
+  key += id;
+  if (!seen_.insert(std::move(key)).second) return;
+  ++malformed_counts_[static_cast<std::size_t>(kind)];
+  malformed_.push_back({kind, std::move(id), std::move(detail)});
+}
+
+std::uint64_t SkipLog::malformed_count(MalformedKind kind) const {
+  std::lock_guard lock(mutex_);
+  return malformed_counts_[static_cast<std::size_t>(kind)];
+}
+
+std::vector<MalformedObject> SkipLog::malformed_entries() const {
+  std::vector<MalformedObject> copy;
+  {
+    std::lock_guard lock(mutex_);
+    copy = malformed_;
+  }
+  std::sort(copy.begin(), copy.end(), [](const MalformedObject& a, const MalformedObject& b) {
+    return std::tie(a.kind, a.id) < std::tie(b.kind, b.id);
   });
   return copy;
 }

@@ -44,21 +44,47 @@ struct SkippedObject {
   std::string detail;  // libgit2's message or the size, for --verbose
 };
 
-// Each (reason, id) is counted once, however often it is met.
+// Objects read in spite of damage: not skipped (what could be read was
+// scanned) but counted, so a report says the history was not what git
+// writes.
+enum class MalformedKind : std::uint8_t {
+  kCommit,  // headers git's strict parsers refuse (no author, a date that overflows)
+  kTree,    // entries that are malformed (empty name, bad mode) or cut short
+};
+inline constexpr std::size_t kMalformedKindCount = 2;
+
+// "commit", "tree".
+std::string_view malformed_kind_name(MalformedKind kind);
+
+struct MalformedObject {
+  MalformedKind kind;
+  std::string id;      // object id (hex)
+  std::string detail;  // what is wrong, for --verbose
+};
+
+// Each (reason, id) is counted once, however often it is met; so is each
+// (kind, id) of malformed objects.
 class SkipLog {
  public:
   void add(SkipReason reason, std::string id, std::string detail = {});
+  void add_malformed(MalformedKind kind, std::string id, std::string detail = {});
 
   std::uint64_t count(SkipReason reason) const;
   std::uint64_t total() const;
   // Every skipped object, sorted by reason then id.
   std::vector<SkippedObject> entries() const;
 
+  std::uint64_t malformed_count(MalformedKind kind) const;
+  // Every malformed object, sorted by kind then id.
+  std::vector<MalformedObject> malformed_entries() const;
+
  private:
   mutable std::mutex mutex_;
   std::array<std::uint64_t, kSkipReasonCount> counts_{};
   std::vector<SkippedObject> entries_;
   std::unordered_set<std::string> seen_;
+  std::array<std::uint64_t, kMalformedKindCount> malformed_counts_{};
+  std::vector<MalformedObject> malformed_;
 };
 
 }  // namespace trawl

@@ -202,6 +202,8 @@ ordered_json scan_object(const ScanSummary& s) {
   const GitSummary git = s.git.value_or(GitSummary{});
   ordered_json skipped = ordered_json::object();
   for (const auto& [reason, count] : s.skipped) skipped[reason] = count;
+  ordered_json malformed = ordered_json::object();
+  for (const auto& [kind, count] : s.malformed) malformed[kind] = count;
   return ordered_json{
       {"refs", git.refs},
       {"commits", git.commits},
@@ -212,6 +214,7 @@ ordered_json scan_object(const ScanSummary& s) {
       {"blobs_from_libgit2", git.blobs_from_libgit2},
       {"skipped", skipped},
       {"unreadable", s.unreadable},
+      {"malformed", malformed},
       {"allowlisted", s.suppressed.allowlist},
       {"suppressed",
        {{"allowlist", s.suppressed.allowlist},

@@ -35,6 +35,16 @@ std::string format_summary(const ScanSummary& s) {
     reasons += (reasons.empty() ? "" : ", ") + reason + " " + std::to_string(count);
   }
   if (skipped > 0) out << "trawl: skipped " << skipped << " objects: " << reasons << "\n";
+  std::uint64_t malformed = 0;
+  std::string kinds;
+  for (const auto& [kind, count] : s.malformed) {
+    if (count == 0) continue;
+    malformed += count;
+    kinds += (kinds.empty() ? "" : ", ") + kind + " " + std::to_string(count);
+  }
+  if (malformed > 0) {
+    out << "trawl: read " << malformed << " malformed objects as far as they could be read: " << kinds << "\n";
+  }
   out << "trawl: " << s.findings << (s.findings == 1 ? " finding" : " findings");
   if (s.suppressed.total() > 0) {
     std::string why;

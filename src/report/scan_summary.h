@@ -25,6 +25,9 @@ struct ScanSummary {
   // cannot vouch for.
   std::uint64_t unreadable = 0;
   std::string unreadable_reasons;  // e.g. "missing_object 2, corrupt_object 1"
+  // Objects read in spite of damage (a commit without an author, a tree with
+  // a malformed entry): kind -> count, every kind listed.
+  std::vector<std::pair<std::string, std::uint64_t>> malformed;
   std::uint64_t findings = 0;
   SuppressionCounts suppressed;  // findings dropped, by reason
   std::string backend;

@@ -101,6 +101,7 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
     add_history(result.secrets, provenance, rules, hits, source.tip_locations(wanted, skips), moves);
   }
   result.skipped = skips.entries();
+  result.malformed = skips.malformed_entries();
   summary.attribute_seconds = seconds_since(attribute_started);
 
   summary.git = source.git_summary();
@@ -116,6 +117,10 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
     }
   }
   for (auto& other : source.other_skips()) summary.skipped.push_back(std::move(other));
+  for (std::size_t k = 0; k < kMalformedKindCount; ++k) {
+    const auto kind = static_cast<MalformedKind>(k);
+    summary.malformed.emplace_back(std::string(malformed_kind_name(kind)), skips.malformed_count(kind));
+  }
   summary.findings = result.findings.size();
   summary.suppressed = attribution.suppressed;
   summary.backend = std::string(prefilter->backend_name());

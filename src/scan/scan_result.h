@@ -24,6 +24,7 @@ struct ScanResult {
   std::vector<SecretTimeline> secrets;
   ScanSummary summary;
   std::vector<SkippedObject> skipped;
+  std::vector<MalformedObject> malformed;
 };
 
 }  // namespace trawl

@@ -1,6 +1,8 @@
 #include "fuzz/fuzz_targets.h"
 
+#include <git2.h>
 #include <re2/re2.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cctype>
@@ -22,9 +24,12 @@
 #include "rules/rule_loader.h"
 #include "source/git/commit_parser.h"
 #include "source/git/git_delta.h"
+#include "source/git/git_handles.h"
+#include "source/git/loose_object.h"
 #include "source/git/multi_pack_index.h"
 #include "source/git/pack_file.h"
 #include "source/git/pack_index.h"
+#include "source/git/tree_diff.h"
 #include "source/git/tree_reader.h"
 
 namespace trawl::fuzz {
@@ -142,7 +147,17 @@ void delta(const std::uint8_t* data, std::size_t size) {
 }
 
 void commit(const std::uint8_t* data, std::size_t size) {
-  (void)parse_commit(std::string_view(reinterpret_cast<const char*>(data), size));
+  const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  const auto strict = parse_commit(bytes);
+  std::string problem;
+  const auto lenient = parse_commit_leniently(bytes, &problem);
+  // Whatever the strict parser reads, the lenient one reads the same, and
+  // calls it well-formed.
+  if (strict &&
+      (!lenient || !problem.empty() || lenient->tree != strict->tree || lenient->parents != strict->parents)) {
+    std::abort();
+  }
+  if (!strict && lenient && problem.empty()) std::abort();
 }
 
 void tree_listing(const std::uint8_t* data, std::size_t size) {
@@ -156,7 +171,75 @@ void tree_listing(const std::uint8_t* data, std::size_t size) {
   list_tree_entries(later, &earlier);
   CachedTree alone = tree_of(data + 2 + split, size - 2 - split);
   list_tree_entries(alone, nullptr);
-  if (later.entry_offsets != alone.entry_offsets || later.complete != alone.complete) std::abort();
+  if (later.entry_offsets != alone.entry_offsets || later.complete != alone.complete ||
+      later.malformed_offsets != alone.malformed_offsets) {
+    std::abort();
+  }
+}
+
+void loose_object(const std::uint8_t* data, std::size_t size) {
+  constexpr std::uint64_t kMaxSize = 1 << 20;
+  if (size < 1) return;
+  git_library_init();
+  if (data[0] == 0) {
+    if (size < 21) return;
+    const ObjectId id = id_from(data + 1, 20);
+    const LooseObject read =
+        parse_loose_object(std::string_view(reinterpret_cast<const char*>(data + 21), size - 21), id, kMaxSize);
+    if (read.status == LooseObject::Status::kFound &&
+        (!read.object || !object_hashes_to(read.object->view(), read.object->type, id))) {
+      std::abort();
+    }
+    return;
+  }
+  static constexpr const char* kTypes[] = {"commit", "tree", "blob", "tag"};
+  static constexpr git_object_t kGitTypes[] = {GIT_OBJECT_COMMIT, GIT_OBJECT_TREE, GIT_OBJECT_BLOB, GIT_OBJECT_TAG};
+  const std::size_t type = data[0] % 4;
+  const std::string body(reinterpret_cast<const char*>(data + 1), size - 1);
+  const std::string raw = std::string(kTypes[type]) + " " + std::to_string(body.size()) + std::string(1, '\0') + body;
+  uLongf compressed_size = compressBound(raw.size());
+  std::string compressed(compressed_size, '\0');
+  if (compress(reinterpret_cast<Bytef*>(compressed.data()), &compressed_size,
+               reinterpret_cast<const Bytef*>(raw.data()), raw.size()) != Z_OK) {
+    std::abort();
+  }
+  compressed.resize(compressed_size);
+  git_oid oid;
+  if (git_odb_hash(&oid, body.data(), body.size(), kGitTypes[type]) < 0) std::abort();
+  const LooseObject read = parse_loose_object(compressed, to_object_id(oid), kMaxSize);
+  if (read.status != LooseObject::Status::kFound || read.object->view() != body) std::abort();
+  // One byte too many or too few, or another id: refused.
+  if (parse_loose_object(compressed + "x", to_object_id(oid), kMaxSize).status != LooseObject::Status::kCorrupt) {
+    std::abort();
+  }
+  if (parse_loose_object(compressed, ObjectId{}, kMaxSize).status != LooseObject::Status::kCorrupt) std::abort();
+}
+
+void tree_walk(const std::uint8_t* data, std::size_t size) {
+  static const PackSet packs("/nonexistent/");
+  static const ObjectStore store(packs);
+  SkipLog skips;
+  TreeReader reader(store, "", nullptr, skips, std::size_t{64} << 20);
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  std::vector<ObjectId> ids;
+  for (std::size_t at = 0; ids.size() < 8 && at <= input.size();) {
+    const std::size_t end = std::min(input.find("\n--\n", at), input.size());
+    auto object = std::make_shared<StoredObject>();
+    object->type = ObjectType::kTree;
+    object->size = end - at;
+    object->data = std::make_unique<char[]>(object->size + 1);
+    if (object->size > 0) std::memcpy(object->data.get(), input.data() + at, object->size);
+    ObjectId id;
+    id.bytes[0] = static_cast<std::uint8_t>(ids.size() + 1);
+    reader.preload(id, std::move(object));
+    ids.push_back(id);
+    at = end + 4;
+  }
+  TreeDiffer differ(reader, 1 << 16);
+  const std::vector<ObjectId> parents(ids.begin() + 1,
+                                      ids.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(ids.size(), 3)));
+  (void)diff_commit(differ, ids[0], parents);
+  (void)diff_commit(differ, ids[0], {});
 }
 
 void pattern_analysis(const std::uint8_t* data, std::size_t size) {

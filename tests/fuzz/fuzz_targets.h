@@ -18,6 +18,15 @@ void pack_entry_header(const std::uint8_t* data, std::size_t size);
 void delta(const std::uint8_t* data, std::size_t size);
 void commit(const std::uint8_t* data, std::size_t size);
 void tree_listing(const std::uint8_t* data, std::size_t size);
+// The first byte chooses: 0, the rest is a loose object file read under the
+// id in its first 20 bytes (a copy read must hash to its id); else the rest
+// is an object's contents, deflated here, which must read back whole.
+void loose_object(const std::uint8_t* data, std::size_t size);
+// Up to 8 trees separated by "\n--\n", the i-th under an id of i+1 in its
+// first byte: entries that name those ids make cycles and shared subtrees.
+// Tree 1's comparison with trees 2 and 3 as its parents must end, within
+// its entry budget.
+void tree_walk(const std::uint8_t* data, std::size_t size);
 // A pattern, a NUL and a text: aborts when a keyword shape rejects the
 // keyword occurrence of a match RE2 finds in the text, or when a match spans
 // more lines than max_newlines_in_match allows.
@@ -40,6 +49,8 @@ inline constexpr Target kTargets[] = {
     {"delta", delta},
     {"commit", commit},
     {"tree_listing", tree_listing},
+    {"loose_object", loose_object},
+    {"tree_walk", tree_walk},
     {"pattern_analysis", pattern_analysis},
     {"rules_config", rules_config},
 };

@@ -26,6 +26,7 @@ constexpr std::size_t kLocateTreeCacheBytesPerThread = std::size_t{8} << 20;
 // The directories a search descends into: a trie of path components, or
 // every directory below kAnyDirectory.
 constexpr std::uint32_t kAnyDirectory = 0xffffffffu;
+constexpr std::uint32_t kNoDirectory = 0xfffffffeu;
 struct DirectoryNode {
   std::unordered_map<std::string, std::uint32_t> children;
 };
@@ -52,33 +53,67 @@ class BlobLocator {
   // The memo is shared by threads: one that finds a tree being searched by
   // another searches it too, and both find the same.
   // Only the directories under `node` of `directories` are searched.
+  // Iterative (a tree nested thousands of levels deep costs no call stack),
+  // no deeper than kMaxTreeDepth, and never into a tree that holds itself.
   const std::vector<BlobLocation>& locate(const ObjectId& tree,
                                           const std::unordered_set<ObjectId, ObjectIdHash>& wanted,
                                           const std::vector<DirectoryNode>& directories, std::uint32_t node,
                                           LocationMemo& memo) {
-    const LocationKey key{tree, node};
-    if (auto known = memo.find(key); known != memo.end()) return known->second;
-    std::vector<BlobLocation> found;
-    if (const TreeBytes bytes = trees_.get(tree)) {
-      for (TreeCursor c(bytes->view()); c.valid(); c.next()) {
-        const TreeEntry& entry = c.entry();
-        if (entry.kind == EntryKind::kBlob && wanted.contains(entry.id)) {
-          found.push_back({std::string(entry.name), entry.id});
-        } else if (entry.kind == EntryKind::kTree) {
+    const LocationKey root{tree, node};
+    if (auto known = memo.find(root); known != memo.end()) return known->second;
+    struct Frame {
+      LocationKey key;
+      TreeBytes bytes;
+      TreeCursor cursor{std::string_view()};
+      std::vector<BlobLocation> found;
+    };
+    std::vector<Frame> stack;
+    auto open = [&](const LocationKey& key) {
+      Frame& frame = stack.emplace_back();
+      frame.key = key;
+      frame.bytes = trees_.get(key.tree);
+      if (frame.bytes) frame.cursor = TreeCursor(frame.bytes->view());
+    };
+    open(root);
+    while (true) {
+      Frame& frame = stack.back();
+      if (!frame.cursor.valid()) {
+        const std::vector<BlobLocation>& done = memo.emplace(frame.key, std::move(frame.found)).first->second;
+        stack.pop_back();
+        if (stack.empty()) return done;
+        Frame& parent = stack.back();
+        const std::string name(parent.cursor.entry().name);
+        for (const BlobLocation& inner : done) parent.found.push_back({name + "/" + inner.path, inner.blob});
+        parent.cursor.next();
+        continue;
+      }
+      const TreeEntry& entry = frame.cursor.entry();
+      if (entry.kind == EntryKind::kBlob && wanted.contains(entry.id)) {
+        frame.found.push_back({std::string(entry.name), entry.id});
+      } else if (entry.kind == EntryKind::kTree) {
+        std::uint32_t inner_node = kAnyDirectory;
+        if (frame.key.node != kAnyDirectory) {
+          const auto child = directories[frame.key.node].children.find(std::string(entry.name));
+          inner_node = child == directories[frame.key.node].children.end() ? kNoDirectory : child->second;
+        }
+        const LocationKey key{entry.id, inner_node};
+        if (inner_node == kNoDirectory) {
+          // Not on any path searched.
+        } else if (auto known = memo.find(key); known != memo.end()) {
           const std::string name(entry.name);
-          std::uint32_t inner_node = kAnyDirectory;
-          if (node != kAnyDirectory) {
-            const auto child = directories[node].children.find(name);
-            if (child == directories[node].children.end()) continue;
-            inner_node = child->second;
-          }
-          for (const BlobLocation& inner : locate(entry.id, wanted, directories, inner_node, memo)) {
-            found.push_back({name + "/" + inner.path, inner.blob});
-          }
+          for (const BlobLocation& inner : known->second) frame.found.push_back({name + "/" + inner.path, inner.blob});
+        } else if (stack.size() >= kMaxTreeDepth) {
+          trees_.skips().add(SkipReason::kCorruptObject, entry.id.hex(),
+                             "tree: nested deeper than " + std::to_string(kMaxTreeDepth) + " levels, not read");
+        } else if (std::any_of(stack.begin(), stack.end(), [&](const Frame& f) { return f.key.tree == entry.id; })) {
+          trees_.skips().add(SkipReason::kCorruptObject, entry.id.hex(), "tree: contains itself");
+        } else {
+          open(key);  // the entry is taken up again once its tree is searched
+          continue;
         }
       }
+      frame.cursor.next();
     }
-    return memo.emplace(key, std::move(found)).first->second;
   }
 
  private:

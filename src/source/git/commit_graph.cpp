@@ -7,7 +7,6 @@
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for_each.h>
 
-#include <cstring>
 #include <iterator>
 #include <string>
 #include <unordered_map>
@@ -15,51 +14,36 @@
 
 #include "source/git/commit_parser.h"
 #include "source/git/git_handles.h"
+#include "source/git/loose_object.h"
 
 namespace trawl {
-namespace {
-
-std::string first_line(const char* message) {
-  if (message == nullptr) return {};
-  const char* end = std::strchr(message, '\n');
-  return end == nullptr ? std::string(message) : std::string(message, end);
-}
-
-}  // namespace
-
 std::optional<LoadedCommit> read_commit(git_repository* repo, const ObjectStore& store, const ObjectId& id,
                                         SkipLog& skips) {
-  LoadedCommit c;
-  c.info.id = id;
-  if (const StoredObjectPtr stored = store.read(id); stored && stored->type == ObjectType::kCommit) {
-    if (auto parsed = parse_commit(stored->view())) {
-      c.info.author_name = std::move(parsed->author_name);
-      c.info.author_email = std::move(parsed->author_email);
-      c.info.author_time = parsed->author_time;
-      c.info.summary = std::move(parsed->summary);
-      c.info.tree = parsed->tree;
-      c.commit_time = parsed->commit_time;
-      c.parent_ids = std::move(parsed->parents);
-      return c;
-    }
-  }
-  const git_oid oid = to_git_oid(id);
-  git_commit* raw = nullptr;
-  if (const int code = git_commit_lookup(&raw, repo, &oid); code < 0) {
+  git_odb* raw_odb = nullptr;
+  if (const int code = git_repository_odb(&raw_odb, repo); code < 0) {
     skips.add(skip_reason_for_git_error(code), id.hex(), "commit: " + last_git_error_message());
     return std::nullopt;
   }
-  CommitPtr commit(raw);
-  if (const git_signature* author = git_commit_author(raw); author != nullptr) {
-    c.info.author_name = author->name != nullptr ? author->name : "";
-    c.info.author_email = author->email != nullptr ? author->email : "";
-    c.info.author_time = author->when.time;
+  const OdbPtr odb(raw_odb);
+  const StoredObjectPtr stored =
+      read_structured_object(store, git_repository_path(repo), odb.get(), id, ObjectType::kCommit, skips);
+  if (!stored) return std::nullopt;
+  std::string problem;
+  std::optional<ParsedCommit> parsed = parse_commit_leniently(stored->view(), &problem);
+  if (!parsed) {
+    skips.add(SkipReason::kCorruptObject, id.hex(), "commit: no tree line");
+    return std::nullopt;
   }
-  c.info.summary = first_line(git_commit_message(raw));
-  c.info.tree = to_object_id(*git_commit_tree_id(raw));
-  c.commit_time = git_commit_time(raw);
-  const unsigned n = git_commit_parentcount(raw);
-  for (unsigned i = 0; i < n; ++i) c.parent_ids.push_back(to_object_id(*git_commit_parent_id(raw, i)));
+  if (!problem.empty()) skips.add_malformed(MalformedKind::kCommit, id.hex(), problem);
+  LoadedCommit c;
+  c.info.id = id;
+  c.info.author_name = std::move(parsed->author_name);
+  c.info.author_email = std::move(parsed->author_email);
+  c.info.author_time = parsed->author_time;
+  c.info.summary = std::move(parsed->summary);
+  c.info.tree = parsed->tree;
+  c.commit_time = parsed->commit_time;
+  c.parent_ids = std::move(parsed->parents);
   return c;
 }
 

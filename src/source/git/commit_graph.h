@@ -28,9 +28,10 @@ struct LoadedCommit {
   std::vector<ObjectId> parent_ids;
 };
 
-// Reads commit `id` out of the packs, or through libgit2 when the store does
-// not hold it or it does not parse (libgit2 then says what is wrong).
-// nullopt when libgit2 cannot read it either; that is logged.
+// Reads commit `id` (read_structured_object(), loose_object.h) and parses
+// it leniently (commit_parser.h): a commit git's strict parsers refuse is
+// logged as malformed and its tree and parents are walked anyway. nullopt,
+// logged, when it cannot be read or has no tree line.
 std::optional<LoadedCommit> read_commit(git_repository* repo, const ObjectStore& store, const ObjectId& id,
                                         SkipLog& skips);
 

@@ -1,5 +1,6 @@
 #include "source/git/commit_parser.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace trawl {
@@ -98,7 +99,71 @@ bool parse_signature(std::string_view bytes, std::size_t& at, std::string_view h
   return true;
 }
 
+// The message after the headers, which run from `at` to the first empty
+// line: its first line once leading newlines are skipped, cut at a NUL.
+std::string summary_after(std::string_view bytes, std::size_t at) {
+  while (at < bytes.size() && !(at > 0 && bytes[at - 1] == '\n' && bytes[at] == '\n')) {
+    const std::size_t eol = bytes.find('\n', at);
+    at = eol == std::string_view::npos ? bytes.size() : eol + 1;
+  }
+  std::string_view message = at + 1 <= bytes.size() ? bytes.substr(at + 1) : std::string_view();
+  message = message.substr(0, message.find('\0'));
+  while (!message.empty() && message.front() == '\n') message.remove_prefix(1);
+  return std::string(message.substr(0, message.find('\n')));
+}
+
+// What can be made out of a signature line's value: name and e-mail as
+// parse_signature reads them when there are '<' and '>', the time when it
+// is a number that fits.
+Signature lenient_signature(std::string_view line) {
+  Signature out;
+  const std::size_t email_start = line.rfind('<');
+  const std::size_t email_end = line.rfind('>');
+  if (email_start == std::string_view::npos || email_end == std::string_view::npos || email_end <= email_start) {
+    return out;
+  }
+  out.name = trimmed(line.substr(0, email_start));
+  out.email = trimmed(line.substr(email_start + 1, email_end - email_start - 1));
+  if (email_end + 2 < line.size() && !parse_time(line.substr(email_end + 2), out.time)) out.time = 0;
+  return out;
+}
+
 }  // namespace
+
+std::optional<ParsedCommit> parse_commit_leniently(std::string_view bytes, std::string* problem) {
+  if (problem != nullptr) problem->clear();
+  if (auto strict = parse_commit(bytes)) return strict;
+  ParsedCommit commit;
+  std::size_t at = 0;
+  if (!parse_id_line(bytes, at, "tree ", commit.tree)) return std::nullopt;
+  for (ObjectId parent; parse_id_line(bytes, at, "parent ", parent);) commit.parents.push_back(parent);
+  const std::size_t headers = at;
+  bool author_seen = false;
+  bool committer_seen = false;
+  // Header lines up to the first empty line; the first author and committer count.
+  while (at < bytes.size() && bytes[at] != '\n') {
+    const std::size_t eol = std::min(bytes.find('\n', at), bytes.size());
+    const std::string_view line = bytes.substr(at, eol - at);
+    if (!author_seen && line.starts_with("author ")) {
+      author_seen = true;
+      Signature author = lenient_signature(line.substr(7));
+      commit.author_name = std::move(author.name);
+      commit.author_email = std::move(author.email);
+      commit.author_time = author.time;
+    } else if (!committer_seen && line.starts_with("committer ")) {
+      committer_seen = true;
+      commit.commit_time = lenient_signature(line.substr(10)).time;
+    }
+    at = eol + 1;
+  }
+  commit.summary = summary_after(bytes, headers);
+  if (problem != nullptr) {
+    *problem = !author_seen      ? "no author line"
+               : !committer_seen ? "no committer line"
+                                 : "a malformed header (a signature without an e-mail, a time that is not a number)";
+  }
+  return commit;
+}
 
 std::optional<ParsedCommit> parse_commit(std::string_view bytes) {
   ParsedCommit commit;
@@ -114,20 +179,11 @@ std::optional<ParsedCommit> parse_commit(std::string_view bytes) {
   Signature committer;
   if (!parse_signature(bytes, at, "committer ", &committer)) return std::nullopt;
 
-  // The other header lines run to the first empty line.
-  while (at < bytes.size() && !(bytes[at - 1] == '\n' && bytes[at] == '\n')) {
-    const std::size_t eol = bytes.find('\n', at);
-    at = eol == std::string_view::npos ? bytes.size() : eol + 1;
-  }
-  std::string_view message = at + 1 <= bytes.size() ? bytes.substr(at + 1) : std::string_view();
-  message = message.substr(0, message.find('\0'));
-  while (!message.empty() && message.front() == '\n') message.remove_prefix(1);
-
   commit.author_name = std::move(author.name);
   commit.author_email = std::move(author.email);
   commit.author_time = author.time;
   commit.commit_time = committer.time;
-  commit.summary = std::string(message.substr(0, message.find('\n')));
+  commit.summary = summary_after(bytes, at);
   return commit;
 }
 

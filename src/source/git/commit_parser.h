@@ -39,4 +39,14 @@ struct ParsedCommit {
 // that is not a number).
 std::optional<ParsedCommit> parse_commit(std::string_view bytes);
 
+// What git itself still reads from a commit libgit2 refuses, so that its
+// tree and parents are scanned anyway: the "tree" line must come first and
+// be well-formed, and the "parent" lines follow it as above; the first
+// "author" and "committer" lines anywhere in the headers give what can be
+// made out of them (a missing signature, or one without an e-mail, leaves
+// name and e-mail empty; a time that is not a number or overflows reads as
+// 0). nullopt only without a tree line. `problem`, when given, receives why
+// parse_commit() refuses the commit (empty when it does not).
+std::optional<ParsedCommit> parse_commit_leniently(std::string_view bytes, std::string* problem = nullptr);
+
 }  // namespace trawl

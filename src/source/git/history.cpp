@@ -30,19 +30,19 @@ History walk_history(const std::string& git_dir, const PackSet& packs, const Wal
   RepositoryPool pool(git_dir, &packs);
   git_repository* repo = pool.local();
 
+  // Commits, trees and tags come out of the packs through one store that
+  // every thread shares, so a tree one thread rebuilt serves the others.
+  const ObjectStore store(packs);
   History history;
-  history.refs = scoped_refs(repo, options.scope, skips);
+  history.refs = scoped_refs(repo, store, options.scope, skips);
   std::optional<ObjectId> exclude;
-  if (!options.scope.exclude.empty()) exclude = resolve_commit(repo, options.scope.exclude);
+  if (!options.scope.exclude.empty()) exclude = resolve_commit(repo, store, options.scope.exclude, skips);
   const auto boundary = read_shallow_boundary(repo);
   history.shallow = !boundary.empty();
 
   std::vector<ObjectId> tips;
   for (const RefInfo& ref : history.refs) tips.push_back(ref.commit);
   if (exclude) tips.push_back(*exclude);
-  // Commits and trees come out of the packs through one store that every
-  // thread shares, so a tree one thread rebuilt serves the others.
-  const ObjectStore store(packs);
   const int threads =
       options.threads == 0 ? tbb::this_task_arena::max_concurrency() : static_cast<int>(options.threads);
   tbb::task_arena arena(threads);

@@ -7,11 +7,14 @@
 // are immutable: it can be cached under (tree, parent trees).
 #pragma once
 
+#include <bitset>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "content/object_id.h"
@@ -27,8 +30,8 @@ namespace trawl {
 struct PathIntroduction {
   std::string path;
   ObjectId blob;
-  // The blob each parent held at `path`, in parent order; a zero id where the
-  // parent had nothing there. Empty for a commit without parents.
+  // The blobs the parents held at `path` (see diff_commit); a zero id for
+  // parents that had nothing there. Empty for a commit without parents.
   std::vector<ObjectId> parent_blobs;
 };
 
@@ -57,12 +60,59 @@ struct TreeChange {
   ObjectId old_blob;  // zero when the old tree had no blob at this path
 };
 
+// Trees nested deeper than this are not descended into (git itself refuses
+// paths this deep); what lies below is logged as skipped.
+inline constexpr std::size_t kMaxTreeDepth = 4096;
+
+// Tree entries one commit's comparison with its parents may step through
+// (its own tree's, its parents' and the other parents' on the changed
+// paths): far more than any real repository's largest tree holds, and a
+// bound on trees that reach the same subtrees again and again (a few
+// kilobytes can name 2^30 paths). Beyond it the commit's comparison stops
+// and the commit is logged as skipped in part.
+inline constexpr std::uint64_t kMaxEntriesPerCommit = std::uint64_t{1} << 25;
+
+// The paths of a commit's changes as a trie of directories, for looking them
+// all up in other trees at once.
+class PathTrie {
+ public:
+  static constexpr std::uint32_t kNone = ~std::uint32_t{0};
+  struct Node {
+    std::vector<std::pair<std::string_view, std::uint32_t>> directories;  // name, node; sorted
+    std::vector<std::pair<std::string_view, std::uint32_t>> leaves;       // name, path's index; sorted
+    std::bitset<256> first_bytes;                                         // of every name here
+  };
+  // `paths` must outlive the trie; node 0 is the root.
+  explicit PathTrie(const std::vector<std::string_view>& paths);
+  const Node& node(std::uint32_t index) const { return nodes_[index]; }
+
+ private:
+  std::vector<Node> nodes_;
+};
+
+// A blob parent `parent` holds at the path of change `change`.
+struct HeldBlob {
+  std::uint32_t change;
+  std::uint32_t parent;
+  ObjectId blob;
+};
+
 // Compares trees by merging their sorted entry lists, descending only into
 // subtrees whose ids differ. One per thread: it reads through that thread's
-// TreeReader.
+// TreeReader. Every walk is iterative and bounded: no deeper than
+// kMaxTreeDepth, never into a tree that holds itself (possible only for one
+// whose bytes do not hash to its id); what is not read is logged.
 class TreeDiffer {
  public:
-  explicit TreeDiffer(TreeReader& trees) : trees_(trees) {}
+  explicit TreeDiffer(TreeReader& trees, std::uint64_t entry_budget = kMaxEntriesPerCommit)
+      : trees_(trees), entry_budget_(entry_budget), entries_left_(entry_budget) {}
+
+  // Starts the entry budget of the comparisons for the commit whose tree is
+  // `tree` (named when the budget runs out).
+  void start_budget(const ObjectId& tree) {
+    entries_left_ = entry_budget_;
+    budget_tree_ = tree;
+  }
 
   // Blobs in `new_tree` that `old_tree` (may be null) lacks at the same path
   // go to `out`; blobs at paths `new_tree` no longer has go to `deleted`
@@ -70,17 +120,12 @@ class TreeDiffer {
   void diff(const ObjectId* old_tree, const ObjectId& new_tree, const std::string& prefix, std::vector<TreeChange>& out,
             std::vector<TreeChange>& deleted, std::vector<ObjectId>& submodules);
 
-  // A path below a tree, and where the blob found there goes.
-  struct PathQuery {
-    std::string_view path;
-    std::size_t answer;
-  };
-
-  // For each query, the blob at its path in `tree`, or a zero id where the
-  // path leads nowhere: in each tree on the way, the first entry of the
-  // path's next name decides. Each tree is read and scanned once for all the
-  // paths through it (a merge asks for every path its other side changed).
-  void blobs_at(const ObjectId& tree, std::vector<PathQuery>& queries, std::vector<ObjectId>& answers);
+  // Every blob a parent's `tree` holds at one of the trie's paths, as
+  // (path's index, `parent`, blob), appended to `held`: in each tree on the
+  // way, the first entry of the path's next name decides. Only the
+  // directories on the paths are read, each once for all the paths through
+  // it (a merge asks for every path its other side changed).
+  void blobs_at(const ObjectId& tree, const PathTrie& paths, std::uint32_t parent, std::vector<HeldBlob>& held);
 
   // Whether every tree asked for since the last call was read; resets.
   bool take_complete() {
@@ -94,6 +139,13 @@ class TreeDiffer {
   // a blob).
   void list_deleted(const TreeEntry& entry, const std::string& prefix, std::vector<TreeChange>& deleted);
 
+  // Whether tree `id` may be opened `depth` levels down a walk whose open
+  // trees are `on_path`; logs it when not.
+  bool may_descend(const ObjectId& id, std::size_t depth, const std::vector<ObjectId>& on_path);
+
+  // Takes one entry from the budget; false (logged once) when it has run out.
+  bool spend();
+
   // Narrows both trees to the entries between their common leading and
   // trailing runs of identical entries: a commit that changes one file in a
   // directory of thousands costs two memcmps, not a walk of every entry.
@@ -102,13 +154,20 @@ class TreeDiffer {
 
   TreeReader& trees_;
   bool complete_ = true;
+  std::uint64_t entry_budget_;
+  std::uint64_t entries_left_;
+  ObjectId budget_tree_;
 };
 
 // What a commit whose tree is `tree` and whose parents' trees are
 // `parent_trees` (in parent order; empty for a root or boundary commit)
 // changes: the blobs it introduces (new relative to parent 0, and absent at
 // the same path from every other parent) and the paths where parent 0's blob
-// is replaced or deleted.
+// is replaced or deleted. An introduction's parent_blobs are parent 0's blob
+// at its path (zero for none), then each other blob the other parents hold
+// there, once each in parent order, then a zero when some other parent
+// holds nothing there and no zero is listed yet: what attribution needs,
+// in space that does not grow with the number of parents.
 CommitChanges diff_commit(TreeDiffer& differ, const ObjectId& tree, std::span<const ObjectId> parent_trees);
 
 // A thread's tree reader, with its own object database handle for what the

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "source/git/git_handles.h"
+#include "source/git/loose_object.h"
 
 namespace trawl {
 namespace {
@@ -47,18 +48,33 @@ const char* mode_end(const char* p, const char* end) {
   return p;
 }
 
-// The offset of the next entry after the well-formed one at `p`, or null
-// when the entry at `p` is malformed: the checks TreeCursor makes, without
-// decoding the entry.
-const char* next_entry(const char* p, const char* end) {
-  // Mode digits and the space are not NUL, so the name's end can be looked
-  // for from p + 1 while the mode is checked: the next entry's start then
-  // waits on one search, not on two in a row.
-  const char* name_end = find_nul(p + 1, end);
+// Whether the entry [p, nul) ... NUL, 20 bytes is well-formed: octal mode
+// digits, a space, a name that is not empty, and a mode git knows.
+bool well_formed(const char* p, const char* nul, const char* end) {
   const char* q = mode_end(p, end);
-  if (q == end || *q != ' ') return nullptr;
-  if (name_end == nullptr || name_end == q + 1 || end - name_end < 21) return nullptr;
-  return name_end + 21;
+  if (q == p || q >= nul || *q != ' ' || q + 1 == nul) return false;
+  std::uint32_t mode = 0;
+  for (const char* d = p; d < q; ++d) mode = mode * 8 + static_cast<std::uint32_t>(*d - '0');
+  switch (mode & 0170000) {
+    case 0040000:
+    case 0100000:
+    case 0120000:
+    case 0160000:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The offset of the next entry after the one at `p`, or null when the bytes
+// end inside it. An entry ends 20 bytes after its first NUL, well-formed or
+// not; `malformed` turns true for one that is not (the checks TreeCursor
+// makes, without decoding the entry).
+const char* next_entry(const char* p, const char* end, bool& malformed) {
+  const char* nul = find_nul(p, end);
+  if (nul == nullptr || end - nul < 21) return nullptr;
+  if (!well_formed(p, nul, end)) malformed = true;
+  return nul + 21;
 }
 
 // Lists the entries of `tree` from offset `at` on into `tree.entry_offsets`;
@@ -71,9 +87,11 @@ bool list_entries(CachedTree& tree, std::size_t at, Synced synced) {
   const char* end = begin + bytes.size();
   for (const char* p = begin + at; p < end;) {
     if (synced(static_cast<std::size_t>(p - begin))) return true;
-    const char* next = next_entry(p, end);
+    bool malformed = false;
+    const char* next = next_entry(p, end, malformed);
     if (next == nullptr) return false;
     tree.entry_offsets.push_back(static_cast<std::uint32_t>(p - begin));
+    if (malformed) tree.malformed_offsets.push_back(static_cast<std::uint32_t>(p - begin));
     p = next;
   }
   return true;
@@ -106,6 +124,9 @@ std::optional<std::pair<std::size_t, std::size_t>> list_tree_entries(CachedTree&
   tree.entry_offsets.reserve(old.size() + 16);
   tree.entry_offsets.assign(old.begin(), kept);
   const std::size_t begin = kept == old.end() ? 0 : *kept;
+  const std::vector<std::uint32_t>& old_malformed = like->malformed_offsets;
+  tree.malformed_offsets.assign(old_malformed.begin(), std::lower_bound(old_malformed.begin(), old_malformed.end(),
+                                                                        static_cast<std::uint32_t>(begin)));
   const std::size_t tail = b.size() - suffix;
   tree.complete = list_entries(tree, begin, [&](std::size_t p) {
     if (p < tail) return false;
@@ -114,6 +135,10 @@ std::optional<std::pair<std::size_t, std::size_t>> list_tree_entries(CachedTree&
     if (same == old.end() || *same != in_old) return false;
     for (auto it = same; it != old.end(); ++it) {
       tree.entry_offsets.push_back(static_cast<std::uint32_t>(*it - a.size() + b.size()));
+    }
+    for (auto it = std::lower_bound(old_malformed.begin(), old_malformed.end(), *same); it != old_malformed.end();
+         ++it) {
+      tree.malformed_offsets.push_back(static_cast<std::uint32_t>(*it - a.size() + b.size()));
     }
     return true;
   });
@@ -158,16 +183,6 @@ std::size_t common_suffix(const char* a, const char* b, std::size_t n) {
   return matched;
 }
 
-std::size_t tree_entry_name_at(std::string_view tree, std::uint32_t offset) {
-  return static_cast<std::size_t>(mode_end(tree.data() + offset, tree.data() + tree.size()) + 1 - tree.data());
-}
-
-std::string_view tree_entry_name(std::string_view tree, std::uint32_t offset) {
-  const char* end = tree.data() + tree.size();
-  const char* name = tree.data() + tree_entry_name_at(tree, offset);
-  return {name, static_cast<std::size_t>(find_nul(name, end) - name)};
-}
-
 int compare_tree_entries(const TreeEntry& a, const TreeEntry& b) {
   const std::size_t common = std::min(a.name.size(), b.name.size());
   if (const int c = std::memcmp(a.name.data(), b.name.data(), common); c != 0) return c;
@@ -183,75 +198,75 @@ void TreeCursor::next() {
   if (rest_.empty()) return;
   const char* begin = rest_.data();
   const char* end = begin + rest_.size();
-  const char* p = begin;
-  std::uint32_t mode = 0;
-  while (p < end && *p >= '0' && *p <= '7') mode = mode * 8 + static_cast<std::uint32_t>(*p++ - '0');
-  const char* name_end = nullptr;
-  if (p < end && *p == ' ') {
-    ++p;
-    name_end = find_nul(p, end);
-  }
-  if (name_end == nullptr || name_end == p || end - name_end < 21) {
+  const char* nul = find_nul(begin, end);
+  if (nul == nullptr || end - nul < 21) {
     malformed_ = true;
+    truncated_ = true;
     rest_ = {};
     return;
   }
-  entry_.name = std::string_view(p, static_cast<std::size_t>(name_end - p));
-  std::memcpy(entry_.id.bytes.data(), name_end + 1, entry_.id.bytes.size());
+  std::memcpy(entry_.id.bytes.data(), nul + 1, entry_.id.bytes.size());
+  const auto length = static_cast<std::size_t>(nul + 21 - begin);
+  entry_.raw = rest_.substr(0, length);
+  rest_.remove_prefix(length);
+  valid_ = true;
+  if (!well_formed(begin, nul, end)) {
+    // Stepped over: what follows its first space (if any) names it for the
+    // order of entries, and nothing is read from it.
+    malformed_ = true;
+    const auto* space = static_cast<const char*>(std::memchr(begin, ' ', static_cast<std::size_t>(nul - begin)));
+    entry_.name =
+        space == nullptr ? std::string_view() : std::string_view(space + 1, static_cast<std::size_t>(nul - space - 1));
+    entry_.kind = EntryKind::kOther;
+    return;
+  }
+  const char* p = begin;
+  std::uint32_t mode = 0;
+  while (*p != ' ') mode = mode * 8 + static_cast<std::uint32_t>(*p++ - '0');
+  entry_.name = std::string_view(p + 1, static_cast<std::size_t>(nul - p - 1));
   switch (mode & 0170000) {
     case 0040000:
       entry_.kind = EntryKind::kTree;
-      break;
-    case 0100000:
-    case 0120000:
-      entry_.kind = EntryKind::kBlob;
       break;
     case 0160000:
       entry_.kind = EntryKind::kSubmodule;
       break;
     default:
-      entry_.kind = EntryKind::kOther;
+      entry_.kind = EntryKind::kBlob;
       break;
   }
-  const auto length = static_cast<std::size_t>(name_end + 21 - begin);
-  entry_.raw = rest_.substr(0, length);
-  rest_.remove_prefix(length);
-  valid_ = true;
 }
 
-TreeReader::TreeReader(const ObjectStore& store, git_odb* odb, SkipLog& skips, std::size_t cache_bytes)
-    : store_(store), odb_(odb), skips_(skips), cache_(cache_bytes) {}
+TreeReader::TreeReader(const ObjectStore& store, std::string git_dir, git_odb* odb, SkipLog& skips,
+                       std::size_t cache_bytes)
+    : store_(store), git_dir_(std::move(git_dir)), odb_(odb), skips_(skips), cache_(cache_bytes) {}
 
 StoredObjectPtr TreeReader::read(const ObjectId& id) {
-  if (StoredObjectPtr stored = store_.read(id); stored && stored->type == ObjectType::kTree) return stored;
-  const git_oid oid = to_git_oid(id);
-  git_odb_object* raw = nullptr;
-  if (const int code = git_odb_read(&raw, odb_, &oid); code < 0) {
-    skips_.add(skip_reason_for_git_error(code), id.hex(), "tree: " + last_git_error_message());
-    return nullptr;
-  }
-  OdbObjectPtr object(raw);
-  if (git_odb_object_type(raw) != GIT_OBJECT_TREE) {
-    skips_.add(SkipReason::kCorruptObject, id.hex(), "tree: not a tree object");
-    return nullptr;
-  }
-  auto copy = std::make_shared<StoredObject>();
-  copy->type = ObjectType::kTree;
-  copy->size = git_odb_object_size(raw);
-  copy->data = std::make_unique_for_overwrite<char[]>(copy->size);
-  std::memcpy(copy->data.get(), git_odb_object_data(raw), copy->size);
-  return copy;
+  return read_structured_object(store_, git_dir_, odb_, id, ObjectType::kTree, skips_);
+}
+
+void TreeReader::preload(const ObjectId& id, StoredObjectPtr object) {
+  preloaded_ = std::move(object);
+  get(id);
+  preloaded_.reset();
 }
 
 TreeBytes TreeReader::get(const ObjectId& id, const ObjectId* like) {
   if (const TreeBytes* kept = cache_.find(id)) return *kept;
-  StoredObjectPtr object = read(id);
+  StoredObjectPtr object = preloaded_ ? std::move(preloaded_) : read(id);
   if (!object) return nullptr;
   auto tree = std::make_shared<CachedTree>();
   tree->object = std::move(object);
   const TreeBytes* similar = like != nullptr ? cache_.find(*like) : nullptr;
   if (const auto shared = list_tree_entries(*tree, similar != nullptr ? similar->get() : nullptr)) {
     tree->shared = CachedTree::Shared{*like, shared->first, shared->second};
+  }
+  if (!tree->complete) {
+    skips_.add_malformed(MalformedKind::kTree, id.hex(), "the last entry is cut short");
+  } else if (!tree->malformed_offsets.empty()) {
+    skips_.add_malformed(
+        MalformedKind::kTree, id.hex(),
+        std::to_string(tree->malformed_offsets.size()) + " malformed entries (an empty name, a bad mode) stepped over");
   }
   const std::size_t cost = tree->object->size + tree->entry_offsets.size() * sizeof(std::uint32_t);
   cache_.insert(id, tree, cost);

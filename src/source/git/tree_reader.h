@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -37,11 +38,6 @@ struct TreeEntry {
   ObjectId id;
 };
 
-// The name of the entry at `offset` of a tree's bytes, one of the offsets
-// CachedTree::entry_offsets lists, and where that name starts.
-std::string_view tree_entry_name(std::string_view tree, std::uint32_t offset);
-std::size_t tree_entry_name_at(std::string_view tree, std::uint32_t offset);
-
 // How many leading (common_prefix) or trailing (common_suffix) bytes of a and
 // b, n bytes each, are equal; long equal runs cost a few memcmp calls.
 std::size_t common_prefix(const char* a, const char* b, std::size_t n);
@@ -51,13 +47,18 @@ std::size_t common_suffix(const char* a, const char* b, std::size_t n);
 // compared as if it ended in '/'.
 int compare_tree_entries(const TreeEntry& a, const TreeEntry& b);
 
-// Steps through the entries of a tree object's bytes. A malformed entry ends
-// the walk (valid() turns false and malformed() true).
+// Steps through the entries of a tree object's bytes. An entry ends 20 bytes
+// after its first NUL; one that is not "<octal mode> <name>" with a name and
+// a mode git knows is malformed: it is stepped over as kOther and
+// malformed() turns true, and the entries after it are read as usual. Bytes
+// that end inside an entry end the walk (valid() turns false, truncated()
+// and malformed() true).
 class TreeCursor {
  public:
   explicit TreeCursor(std::string_view bytes) : rest_(bytes) { next(); }
   bool valid() const { return valid_; }
   bool malformed() const { return malformed_; }
+  bool truncated() const { return truncated_; }
   const TreeEntry& entry() const { return entry_; }
   void next();
 
@@ -66,13 +67,15 @@ class TreeCursor {
   TreeEntry entry_;
   bool valid_ = false;
   bool malformed_ = false;
+  bool truncated_ = false;
 };
 
 // A tree object's bytes and where each of its entries starts.
 struct CachedTree {
   StoredObjectPtr object;  // shared with the store's cache
   std::vector<std::uint32_t> entry_offsets;
-  bool complete = false;  // the entries run to the end: none is malformed
+  std::vector<std::uint32_t> malformed_offsets;  // of the entries a TreeCursor finds malformed
+  bool complete = false;                         // the entries run to the end: the last is not cut short
   // When the entries were listed from another version of the tree: which,
   // and how many bytes the two share at the start and at the end.
   struct Shared {
@@ -85,7 +88,7 @@ struct CachedTree {
 };
 using TreeBytes = std::shared_ptr<const CachedTree>;
 
-// Fills `tree.entry_offsets` and `tree.complete` from its bytes: the entries
+// Fills `tree.entry_offsets`, `tree.malformed_offsets` and `tree.complete` from its bytes: the entries
 // a TreeCursor would step through. `like`, when given, is another tree
 // (usually an earlier version of the same directory): where the two share
 // leading and trailing bytes, its entries are taken over instead of parsed
@@ -96,9 +99,11 @@ std::optional<std::pair<std::size_t, std::size_t>> list_tree_entries(CachedTree&
 class TreeReader {
  public:
   // `store` and `odb` must outlive the reader; trees the store cannot read
-  // come from `odb`, and those libgit2 cannot read either are logged to
-  // `skips`.
-  TreeReader(const ObjectStore& store, git_odb* odb, SkipLog& skips, std::size_t cache_bytes);
+  // are read as read_structured_object() does (loose_object.h): loose ones
+  // under `git_dir` checked against their ids, the rest through `odb`; those
+  // that cannot be read are logged to `skips`, and so are trees with
+  // malformed entries, as malformed.
+  TreeReader(const ObjectStore& store, std::string git_dir, git_odb* odb, SkipLog& skips, std::size_t cache_bytes);
 
   // The tree, or null when it is missing, corrupt or not a tree. `like`,
   // when given, is the id of a version of the same directory the caller
@@ -106,13 +111,21 @@ class TreeReader {
   // listed from its entries where the bytes are the same.
   TreeBytes get(const ObjectId& id, const ObjectId* like = nullptr);
 
+  // Takes `object` as the tree `id`, as if read (for trees held elsewhere).
+  void preload(const ObjectId& id, StoredObjectPtr object);
+
+  // Where what cannot be read is logged.
+  SkipLog& skips() { return skips_; }
+
  private:
   StoredObjectPtr read(const ObjectId& id);
 
   const ObjectStore& store_;
+  std::string git_dir_;
   git_odb* odb_;
   SkipLog& skips_;
   ClockCache<ObjectId, TreeBytes, ObjectIdHash> cache_;
+  StoredObjectPtr preloaded_;
 };
 
 }  // namespace trawl
