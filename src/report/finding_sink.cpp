@@ -1,13 +1,12 @@
 #include "report/finding_sink.h"
 
-#include <unistd.h>
-
 #include "report/redact.h"
+#include "report/text_report.h"
 
 namespace trawl {
 
-ReportSink::ReportSink(ReportFormat format, const std::string& path, unsigned redact_percent)
-    : format_(format), redact_(redact_percent), output_(path) {}
+ReportSink::ReportSink(ReportFormat format, const std::string& path, unsigned redact_percent, bool colour)
+    : format_(format), redact_(redact_percent), colour_(colour), output_(path) {}
 
 void ReportSink::on_finding(const Finding& finding) {
   Finding shown = finding;
@@ -21,10 +20,18 @@ void ReportSink::finish(const ReportContent& content) {
     std::vector<SecretTimeline> secrets = content.secrets;
     redact_findings(findings, redact_);
     redact_timelines(secrets, redact_);
-    const bool colour = output_.to_stdout() && ::isatty(STDOUT_FILENO) == 1;
-    write_report(output_.stream(), format_, {findings, secrets, content.summary}, colour);
+    write_report(output_.stream(), format_, {findings, secrets, content.summary}, colour_ && output_.to_stdout());
   }
   output_.commit();
+}
+
+void GitleaksBlocksSink::finish(const ReportContent& content) {
+  for (const Finding& finding : content.findings) {
+    Finding shown = finding;
+    redact_finding(shown, redact_);
+    write_gitleaks_block(out_, shown, colour_);
+  }
+  out_.flush();
 }
 
 void CollectingSink::finish(const ReportContent& content) {

@@ -32,11 +32,12 @@ class FindingSink {
 // A report in one format, to a file or standard output (output_file.h),
 // every secret masked as --redact asks. jsonl streams its findings; every
 // other format is written when the scan finishes. The report file is
-// created when the sink is, before the scan starts.
+// created when the sink is, before the scan starts. Colour only when
+// `colour` (the caller checked the terminal) and the report goes to stdout.
 class ReportSink final : public FindingSink {
  public:
   // Throws std::runtime_error naming the path when it cannot be created.
-  ReportSink(ReportFormat format, const std::string& path, unsigned redact_percent);
+  ReportSink(ReportFormat format, const std::string& path, unsigned redact_percent, bool colour = false);
 
   bool streams() const override { return format_ == ReportFormat::kJsonl; }
   void on_finding(const Finding& finding) override;
@@ -45,7 +46,22 @@ class ReportSink final : public FindingSink {
  private:
   ReportFormat format_;
   unsigned redact_;
+  bool colour_;
   ReportOutput output_;
+};
+
+// gitleaks' verbose finding blocks (`-v`) on a stream, every secret masked
+// as --redact asks, once the scan is done.
+class GitleaksBlocksSink final : public FindingSink {
+ public:
+  GitleaksBlocksSink(std::ostream& out, unsigned redact_percent, bool colour)
+      : out_(out), redact_(redact_percent), colour_(colour) {}
+  void finish(const ReportContent& content) override;
+
+ private:
+  std::ostream& out_;
+  unsigned redact_;
+  bool colour_;
 };
 
 // Keeps what it is given: for callers that want the result in memory.

@@ -49,4 +49,21 @@ std::string format_summary(const ScanSummary& s) {
   return out.str();
 }
 
+std::string format_summary_line(const ScanSummary& s) {
+  std::ostringstream out;
+  out << "trawl: " << s.findings << (s.findings == 1 ? " finding" : " findings");
+  if (s.suppressed.total() > 0) out << " (" << s.suppressed.total() << " suppressed)";
+  out << "; scanned ";
+  if (s.git) out << s.git->commits << " commits, ";
+  char size[64];
+  std::snprintf(size, sizeof size, "%.1f MB in %.2f s", static_cast<double>(s.bytes_scanned) / 1e6, s.wall_seconds);
+  out << s.blobs_scanned << " of " << s.blobs << (s.git ? " blobs, " : " files, ") << size << " on " << s.backend;
+  std::uint64_t skipped = 0;
+  for (const auto& entry : s.skipped) skipped += entry.second;
+  if (skipped > 0) out << "; " << skipped << " skipped";
+  if (s.git && s.git->shallow) out << "; shallow clone";
+  out << "\n";
+  return out.str();
+}
+
 }  // namespace trawl

@@ -24,9 +24,27 @@ ScanSettings settings_of(const CommonScanOptions& options) {
 
 ScanResult run_with_root_rules(ContentSource& source, const CommonScanOptions& options, std::ostream& log,
                                const std::vector<FindingSink*>& sinks) {
-  const RuleLoad rules = resolve_rules(options.config_path, source.root(), log, !options.no_repo_config);
-  const Suppressions suppressions = load_suppressions(source.root(), options.baseline_path, log);
+  RuleRequest request{options.config_path, source.root(), !options.no_repo_config};
+  request.config_text = options.config_text;
+  request.config_text_name = options.config_text_name;
+  request.enabled_rules = options.enabled_rules;
+  const RuleLoad rules = choose_rules(request, log);
+  Suppressions suppressions = load_suppressions(source.root(), options.baseline_path, log);
+  if (!options.gitleaks_ignore_path.empty()) {
+    suppressions.add_gitleaks_ignore_path(options.gitleaks_ignore_path);
+    log << "trawl: ignoring the fingerprints listed in " << options.gitleaks_ignore_path << "\n";
+  }
+  if (options.ignore_inline_allow) suppressions.ignore_inline_allow();
   return run_scan(source, rules.rules, suppressions, settings_of(options), sinks, log);
+}
+
+// The repository holding `path`, found upward; UsageError when none does.
+std::string repository_of(const std::string& path) {
+  try {
+    return discover_repository(path);
+  } catch (const GitError& e) {
+    throw UsageError(e.what());
+  }
 }
 
 }  // namespace
@@ -55,7 +73,7 @@ ScanResult scan_git_history(const GitScanOptions& options, std::ostream& log, co
   if (options.progress != nullptr) history.progress = &options.progress->walk;
   std::optional<GitHistorySource> source;
   try {
-    source.emplace(options.repo_path, history);
+    source.emplace(repository_of(options.repo_path), history);
   } catch (const GitError& e) {
     throw UsageError(e.what());
   }
@@ -71,7 +89,7 @@ ScanResult scan_git_history(const GitScanOptions& options, std::ostream& log, co
 ScanResult scan_staged(const FileScanOptions& options, std::ostream& log, const std::vector<FindingSink*>& sinks) {
   std::optional<StagedSource> source;
   try {
-    source.emplace(options.path, options.max_blob_size);
+    source.emplace(repository_of(options.path), options.max_blob_size, options.changes);
     return run_with_root_rules(*source, options, log, sinks);
   } catch (const GitError& e) {
     throw UsageError(e.what());
@@ -85,7 +103,7 @@ ScanResult scan_directory(const FileScanOptions& options, std::istream& stdin_st
     if (options.path == "-") {
       source.emplace(stdin_stream, ".", options.max_blob_size);
     } else {
-      source.emplace(options.path, options.max_blob_size, options.threads);
+      source.emplace(options.path, options.max_blob_size, options.threads, options.follow_symlinks);
     }
     return run_with_root_rules(*source, options, log, sinks);
   } catch (const DirectoryError& e) {

@@ -15,6 +15,7 @@
 #include "scan/scan.h"
 #include "source/git/blob_reader.h"
 #include "source/git/history.h"
+#include "source/git/staged_changes.h"
 #include "verify/suppression.h"
 
 namespace trawl {
@@ -30,6 +31,11 @@ struct CommonScanOptions {
   std::uint64_t memory_budget = 2ull << 30;  // bounds the batches alive at once
   BackendRequest backend;                    // --backend, --gpus
   ScanProgress* progress = nullptr;          // optional
+  std::string config_text;                   // rules as TOML text when there is no config_path
+  std::string config_text_name;              // names config_text in messages
+  std::vector<std::string> enabled_rules;    // --enable-rule; empty: every rule
+  std::string gitleaks_ignore_path;          // -i: an ignore file, or a directory holding .gitleaksignore
+  bool ignore_inline_allow = false;          // --ignore-gitleaks-allow
 };
 
 struct GitScanOptions : CommonScanOptions {
@@ -39,7 +45,9 @@ struct GitScanOptions : CommonScanOptions {
 };
 
 struct FileScanOptions : CommonScanOptions {
-  std::string path = ".";  // repository (staged) or directory; "-" for standard input
+  std::string path = ".";                            // repository (staged) or directory or file; "-" for standard input
+  bool follow_symlinks = false;                      // files: scan links to regular files
+  PendingChanges changes = PendingChanges::kStaged;  // scan_staged: which changes
 };
 
 // Chooses the rules for a scan rooted at `root` (a work tree, a bare
@@ -55,18 +63,21 @@ RuleLoad resolve_rules(const std::string& config_path, const std::string& root, 
 // ignore files were read.
 Suppressions load_suppressions(const std::string& root, const std::string& baseline_path, std::ostream& log);
 
-// Throws UsageError when the path is not a repository, a scope's revision
+// The repository is found upward from `options.repo_path`, as git finds it.
+// Throws UsageError when the path is not in a repository, a scope's revision
 // names no commit or the requested backend cannot run here, ConfigError for
 // bad rules; anything the scan meets in the repository itself is skipped and
 // counted, not thrown.
 ScanResult scan_git_history(const GitScanOptions& options, std::ostream& log,
                             const std::vector<FindingSink*>& sinks = {});
 
-// Throws UsageError when `options.path` is not a repository with a work tree.
+// The staged (or unstaged, as `options.changes` says) changes of the
+// repository holding `options.path`, found upward as git finds it. Throws
+// UsageError when it is not in a repository with a work tree.
 ScanResult scan_staged(const FileScanOptions& options, std::ostream& log, const std::vector<FindingSink*>& sinks = {});
 
-// Throws UsageError when `options.path` is not a directory. With path "-"
-// reads `stdin_stream` as one file named "stdin".
+// Throws UsageError when `options.path` is not a directory or a file. With
+// path "-" reads `stdin_stream` as one file named "stdin".
 ScanResult scan_directory(const FileScanOptions& options, std::istream& stdin_stream, std::ostream& log,
                           const std::vector<FindingSink*>& sinks = {});
 

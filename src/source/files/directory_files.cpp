@@ -34,11 +34,11 @@ bool worth_scanning(const std::string& contents, const std::string& name, std::u
 void check_directory(const std::string& root) {
   std::error_code error;
   if (!fs::is_directory(fs::symlink_status(root, error)) && !fs::is_directory(root, error)) {
-    throw DirectoryError("'" + root + "' is not a directory");
+    throw DirectoryError("'" + root + "' is not a directory or a file");
   }
 }
 
-DirectoryListing list_directory(const std::string& root) {
+DirectoryListing list_directory(const std::string& root, bool follow_file_links) {
   check_directory(root);
   std::error_code error;
   DirectoryListing listing;
@@ -49,7 +49,12 @@ DirectoryListing list_directory(const std::string& root) {
     const fs::directory_entry& entry = *it;
     const fs::file_status status = entry.symlink_status(error);
     if (fs::is_symlink(status)) {
-      ++listing.symlinks;
+      if (follow_file_links && fs::is_regular_file(fs::status(entry.path(), error))) {
+        // At the link's own path: fs::relative would resolve the link.
+        listing.paths.push_back(entry.path().lexically_relative(root).generic_string());
+      } else {
+        ++listing.symlinks;
+      }
       continue;
     }
     if (fs::is_directory(status)) {

@@ -30,8 +30,10 @@ struct DirectoryListing {
 void check_directory(const std::string& root);
 
 // Lists the files under `root`. Throws DirectoryError when `root` is not a
-// readable directory.
-DirectoryListing list_directory(const std::string& root);
+// readable directory. With `follow_file_links` (--follow-symlinks, as
+// gitleaks means it), a symlink to a regular file is listed at the link's
+// path; links to directories are never followed.
+DirectoryListing list_directory(const std::string& root, bool follow_file_links = false);
 
 // Reads the file at `root`/`path` when it is worth scanning: not over
 // `max_size`, not binary, not an LFS pointer, readable. Otherwise records why
