@@ -24,7 +24,10 @@ ScanSettings settings_of(const CommonScanOptions& options) {
 
 ScanResult run_with_root_rules(ContentSource& source, const CommonScanOptions& options, std::ostream& log,
                                const std::vector<FindingSink*>& sinks) {
-  RuleRequest request{options.config_path, source.root(), !options.no_repo_config};
+  RuleRequest request;
+  request.config_path = options.config_path;
+  request.root = source.root();
+  request.allow_root_config = !options.no_repo_config;
   request.config_text = options.config_text;
   request.config_text_name = options.config_text_name;
   request.enabled_rules = options.enabled_rules;
@@ -51,7 +54,11 @@ std::string repository_of(const std::string& path) {
 
 RuleLoad resolve_rules(const std::string& config_path, const std::string& root, std::ostream& log,
                        bool allow_repo_config) {
-  return choose_rules({config_path, root, allow_repo_config}, log);
+  RuleRequest request;
+  request.config_path = config_path;
+  request.root = root;
+  request.allow_root_config = allow_repo_config;
+  return choose_rules(request, log);
 }
 
 Suppressions load_suppressions(const std::string& root, const std::string& baseline_path, std::ostream& log) {

@@ -89,7 +89,9 @@ std::optional<SuppressionReason> Suppressions::reason_for(const Finding& finding
     if (without_commit_too && set.contains(without_commit(finding, finding.rule_id))) return true;
     for (const std::string& alias : rule_aliases) {
       const std::string short_form = without_commit(finding, alias);
-      if (set.contains(commit.empty() ? short_form : commit + ":" + short_form)) return true;
+      std::string full = commit;
+      if (!full.empty()) full.append(":").append(short_form);
+      if (set.contains(commit.empty() ? short_form : full)) return true;
       if (without_commit_too && set.contains(short_form)) return true;
     }
     return false;
