@@ -65,7 +65,7 @@ TEST_F(CliHostile, RefusesAReportFifoBeforeTheScanWithoutHanging) {
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_EQ(missing.err,
             "trawl: error: cannot create a report next to 'nowhere/report.json': No such file or directory\n");
-  const CommandResult to_stdout = trawl("scan " + repo() + " " + rules() + " -r -");
+  const CommandResult to_stdout = trawl("scan " + repo() + " " + rules() + " -r - -f json");
   EXPECT_EQ(to_stdout.exit_code, 1);
   EXPECT_EQ(nlohmann::json::parse(to_stdout.out)["findings"].size(), 1u);
 }
@@ -106,9 +106,9 @@ TEST_F(CliHostile, FailOnSkipExitsFourWhenObjectsCouldNotBeRead) {
 
   std::filesystem::remove(repo_->loose_object_path(blob));
   const std::string warning =
-      "trawl: WARNING: 1 object could not be read (missing_object 1): secrets in them are not reported; --verbose "
+      "trawl: WARNING: 1 object could not be read (missing_object 1): secrets in them are not reported; --list-skipped "
       "lists them, --fail-on-skip fails the run\n";
-  const CommandResult plain = trawl("scan " + repo() + " " + rules());
+  const CommandResult plain = trawl("scan " + repo() + " " + rules() + " -f json");
   EXPECT_EQ(plain.exit_code, 1);
   EXPECT_TRUE(plain.err.ends_with(warning)) << plain.err;
   EXPECT_EQ(nlohmann::json::parse(plain.out)["scan"]["unreadable"], 1);
@@ -135,7 +135,7 @@ TEST_F(CliHostile, AnEmptyRepositoryConfigIsAnErrorNotACleanScan) {
 TEST_F(CliHostile, ARepositoryAllowlistThatHidesEverythingIsAWarning) {
   const std::string from = "trawl: WARNING: an allowlist in the repository's .gitleaks.toml (or a file it extends) ";
   repo_->write(".gitleaks.toml", std::string(kTestTokenRule) + "[allowlist]\npaths = ['''.*''']\n");
-  const CommandResult global = trawl("scan " + repo());
+  const CommandResult global = trawl("scan " + repo() + " -f json");
   EXPECT_EQ(global.exit_code, 0) << global.err;
   EXPECT_TRUE(holds(global.err, from + "suppresses every finding; --no-repo-config ignores it\n")) << global.err;
   EXPECT_EQ(nlohmann::json::parse(global.out)["scan"]["warnings"],
@@ -149,7 +149,7 @@ TEST_F(CliHostile, ARepositoryAllowlistThatHidesEverythingIsAWarning) {
       << rule.err;
 
   repo_->write(".gitleaks.toml", std::string(kTestTokenRule) + "[allowlist]\npaths = ['''\\.md$''']\n");
-  const CommandResult narrow = trawl("scan " + repo());
+  const CommandResult narrow = trawl("scan " + repo() + " -f json");
   EXPECT_EQ(narrow.exit_code, 1) << narrow.err;
   EXPECT_FALSE(holds(narrow.err, "WARNING")) << narrow.err;
   EXPECT_TRUE(nlohmann::json::parse(narrow.out)["scan"]["warnings"].empty());
@@ -162,7 +162,7 @@ TEST_F(CliHostile, ControlBytesInPathsAndMessagesCannotForgeOutput) {
   const std::string second = "tok_s1e2c3o4n5d6s7e8c9d0";
   repo_->write("a\nFinding:     forged\n.env", "K=" + second + "\n");
   repo_->commit("add \x1b[2J keys");
-  const CommandResult text = trawl("scan " + repo() + " " + rules() + " -f text");
+  const CommandResult text = trawl("scan " + repo() + " " + rules() + " -v");
   ASSERT_EQ(text.exit_code, 1) << text.err;
   std::istringstream lines(text.out);
   int blocks = 0;
@@ -180,7 +180,7 @@ TEST_F(CliHostile, ControlBytesInPathsAndMessagesCannotForgeOutput) {
   EXPECT_EQ(rows, 3u);  // the header and two findings: no line break inside a field
 
   // json keeps the bytes, escaped as JSON escapes them.
-  const auto doc = nlohmann::json::parse(trawl("scan " + repo() + " " + rules()).out);
+  const auto doc = nlohmann::json::parse(trawl("scan " + repo() + " " + rules() + " -f json").out);
   EXPECT_EQ(doc["findings"][1]["path"], "a\nFinding:     forged\n.env");
   EXPECT_EQ(doc["findings"][1]["message"], "add \x1b[2J keys");
 }
@@ -213,18 +213,19 @@ TEST_F(CliHostile, NonUtf8PathsReadTheSameInEveryFormatAndBaselinesMatchThem) {
       trawl("scan " + repo() + " " + rules() + " -f gitleaks -r " + shell_quote(gitleaks_report.string())).exit_code,
       1);
   EXPECT_EQ(nlohmann::json::parse(slurp(gitleaks_report))[1]["Fingerprint"], fingerprint);
-  EXPECT_TRUE(holds(trawl("scan " + repo() + " " + rules() + " -f text").out, "File:        caf\\xe9.env\n"));
+  EXPECT_TRUE(holds(trawl("scan " + repo() + " " + rules() + " -v").out, "File:        caf\\xe9.env\n"));
   EXPECT_TRUE(holds(trawl("scan " + repo() + " " + rules() + " -f csv").out, ",caf\\xe9.env,"));
   EXPECT_TRUE(holds(trawl("scan " + repo() + " " + rules() + " -f sarif").out, "\"uri\": \"caf%E9.env\""));
 
   for (const auto& baseline : {json_report, gitleaks_report}) {
-    const CommandResult r = trawl("scan " + repo() + " " + rules() + " -b " + shell_quote(baseline.string()));
+    const CommandResult r =
+        trawl("scan " + repo() + " " + rules() + " -b " + shell_quote(baseline.string()) + " -f json");
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(nlohmann::json::parse(r.out)["scan"]["suppressed"]["baseline"], 2) << baseline;
   }
   // An ignore file holding the fingerprint as the text report shows it.
   std::ofstream(repo_->path() / ".trawlignore") << fingerprint << "\n";
-  const CommandResult ignored = trawl("scan " + repo() + " " + rules());
+  const CommandResult ignored = trawl("scan " + repo() + " " + rules() + " -f json");
   EXPECT_EQ(nlohmann::json::parse(ignored.out)["scan"]["suppressed"]["ignore_file"], 1) << ignored.err;
 }
 
@@ -243,22 +244,23 @@ TEST_F(CliHostile, RedactHidesEverySecretInEveryFormatAndTheVerboseList) {
       EXPECT_FALSE(holds(r.out, sha256_hex(s))) << format;
     }
   }
-  const CommandResult text = trawl("scan " + repo() + " " + rules() + " --redact -f text");
+  const CommandResult text = trawl("scan " + repo() + " " + rules() + " --redact -v");
   EXPECT_TRUE(holds(text.out, "Finding:     A=REDACTED B=REDACTED\n")) << text.out;
   EXPECT_TRUE(holds(text.out, "File:        keys/REDACTED.env\n")) << text.out;
 
-  const CommandResult dir = trawl("dir " + repo() + " " + rules() + " --redact -v");
+  const CommandResult dir = trawl("dir " + repo() + " " + rules() + " --redact --list-skipped");
   EXPECT_EQ(dir.exit_code, 1) << dir.err;
   EXPECT_TRUE(holds(dir.err, "trawl: skipped binary ")) << dir.err;
   for (const std::string& s : secrets) EXPECT_FALSE(holds(dir.err, s)) << dir.err;
 
   // The timelines' digests are keyed: by TRAWL_REDACT_KEY, else at random.
   const auto keyed = nlohmann::json::parse(
-      trawl("scan " + repo() + " " + rules() + " --redact", "TRAWL_REDACT_KEY=k3y ").out)["secrets"];
+      trawl("scan " + repo() + " " + rules() + " --redact -f json", "TRAWL_REDACT_KEY=k3y ").out)["secrets"];
   ASSERT_EQ(keyed.size(), 3u);
   EXPECT_FALSE(keyed[0].contains("secret_sha256"));
   EXPECT_EQ(keyed[0]["secret_hmac_sha256"], hmac_sha256_hex("k3y", kSecret));
-  const auto random = nlohmann::json::parse(trawl("scan " + repo() + " " + rules() + " --redact").out)["secrets"];
+  const auto random =
+      nlohmann::json::parse(trawl("scan " + repo() + " " + rules() + " --redact -f json").out)["secrets"];
   EXPECT_NE(random[0]["secret_hmac_sha256"], keyed[0]["secret_hmac_sha256"]);
   EXPECT_EQ(random[0]["secret_hmac_sha256"].get<std::string>().size(), 64u);
 
@@ -267,7 +269,8 @@ TEST_F(CliHostile, RedactHidesEverySecretInEveryFormatAndTheVerboseList) {
   const auto baseline = dir_.path() / "redacted.json";
   ASSERT_EQ(trawl("scan " + repo() + " " + rules() + " --redact -r " + shell_quote(baseline.string())).exit_code, 1);
   EXPECT_FALSE(holds(slurp(baseline), in_path));
-  const CommandResult again = trawl("scan " + repo() + " " + rules() + " -b " + shell_quote(baseline.string()));
+  const CommandResult again =
+      trawl("scan " + repo() + " " + rules() + " -b " + shell_quote(baseline.string()) + " -f json");
   EXPECT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(nlohmann::json::parse(again.out)["scan"]["suppressed"]["baseline"], 3);
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -70,7 +71,8 @@ TEST_F(Cli, ExitsOneWithFindingsAndWritesAPrivateReportFile) {
   EXPECT_EQ(f["fingerprint"], commit_ + ":app.env:test-token:2");
   EXPECT_EQ(doc["scan"]["commits"], 1);
   EXPECT_EQ(doc["scan"]["blobs_scanned"], 1);
-  EXPECT_NE(r.err.find("trawl: 1 finding\n"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.err.starts_with("trawl: 1 finding; scanned 1 commits, 1 of 1 blobs, ")) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }
 
 TEST_F(Cli, ExitsZeroWithoutFindingsAndHonoursExitCode) {
@@ -104,13 +106,13 @@ TEST_F(Cli, WritesTheGitleaksReportFormat) {
 }
 
 TEST_F(Cli, RedactsSecretsEverywhereInTheReport) {
-  const CommandResult r = trawl("scan " + repo() + " " + rules() + " --redact");
+  const CommandResult r = trawl("scan " + repo() + " " + rules() + " --redact -f json");
   ASSERT_EQ(r.exit_code, 1) << r.err;
   EXPECT_EQ(r.out.find(kSecret), std::string::npos);
   const auto doc = nlohmann::json::parse(r.out);
   EXPECT_EQ(doc["findings"][0]["secret"], "REDACTED");
   EXPECT_EQ(doc["findings"][0]["match"], "REDACTED");
-  const CommandResult partial = trawl("scan " + repo() + " " + rules() + " --redact=75");
+  const CommandResult partial = trawl("scan " + repo() + " " + rules() + " --redact=75 -f json");
   EXPECT_EQ(nlohmann::json::parse(partial.out)["findings"][0]["secret"], "tok_c1...");
 }
 
@@ -145,7 +147,7 @@ TEST_F(Cli, RejectsAMissingConfigFileAndAnUnknownReportFormat) {
   const CommandResult format = trawl("scan " + repo() + " " + rules() + " --report-format yaml");
   EXPECT_EQ(format.exit_code, 2);
   EXPECT_EQ(format.err,
-            "trawl: error: unknown report format 'yaml' (expected json, jsonl, sarif, csv, gitleaks or text)\n");
+            "trawl: error: unknown report format 'yaml' (expected json, jsonl, sarif, csv, gitleaks, junit or text)\n");
 }
 
 TEST_F(Cli, WarnsAboutUnknownKeysAndScansAnyway) {
@@ -159,7 +161,7 @@ TEST_F(Cli, WarnsAboutUnknownKeysAndScansAnyway) {
 
 TEST_F(Cli, UsesTheRepositoryGitleaksConfigAndSaysSo) {
   repo_->write(".gitleaks.toml", std::string(kTestTokenRule));
-  const CommandResult r = trawl("scan " + repo());
+  const CommandResult r = trawl("scan " + repo() + " -l debug");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("trawl: warning: the repository's .gitleaks.toml replaces the built-in rules (1 rules); "
                        "--no-repo-config uses the built-in rules\n"
@@ -252,18 +254,18 @@ TEST_F(CliRepoConfig, NoRepoConfigUsesTheBuiltInRulesInEveryCommand) {
   repo_->write(".gitleaks.toml", kHidingConfig);
   const std::string builtin = "trawl: using rules from built-in (";
 
-  const CommandResult hidden = trawl("scan " + repo());
+  const CommandResult hidden = trawl("scan " + repo() + " -l debug");
   EXPECT_EQ(hidden.exit_code, 0) << hidden.err;
   EXPECT_NE(hidden.err.find("trawl: the repository's .gitleaks.toml extends the built-in rules ("), std::string::npos)
       << hidden.err;
-  const CommandResult scan = trawl("scan " + repo() + " --no-repo-config");
+  const CommandResult scan = trawl("scan " + repo() + " --no-repo-config -f json -l debug");
   EXPECT_EQ(scan.exit_code, 1) << scan.err;
   EXPECT_EQ(rule_ids(scan.out), (std::set<std::string>{"aws-access-key-id", "generic-api-key"}));
   EXPECT_NE(scan.err.find(builtin), std::string::npos) << scan.err;
   EXPECT_EQ(scan.err.find(".gitleaks.toml"), std::string::npos) << scan.err;
 
   EXPECT_EQ(trawl("dir " + repo()).exit_code, 0);
-  const CommandResult dir = trawl("dir " + repo() + " --no-repo-config --report-format json");
+  const CommandResult dir = trawl("dir " + repo() + " --no-repo-config --report-format json -l debug");
   EXPECT_EQ(dir.exit_code, 1) << dir.err;
   EXPECT_EQ(rule_ids(dir.out), (std::set<std::string>{"aws-access-key-id", "generic-api-key"}));
   EXPECT_NE(dir.err.find(builtin), std::string::npos) << dir.err;
@@ -271,7 +273,7 @@ TEST_F(CliRepoConfig, NoRepoConfigUsesTheBuiltInRulesInEveryCommand) {
   repo_->write("aws.env", "aws_access_key_id = AKIAITYZVPC6FDWSBICP\n");
   repo_->git("add aws.env");
   EXPECT_EQ(trawl("protect --staged " + repo()).exit_code, 0);
-  const CommandResult staged = trawl("protect --staged " + repo() + " --no-repo-config --report-format json");
+  const CommandResult staged = trawl("protect --staged " + repo() + " --no-repo-config --report-format json -l debug");
   EXPECT_EQ(staged.exit_code, 1) << staged.err;
   EXPECT_EQ(rule_ids(staged.out), std::set<std::string>{"aws-access-key-id"});
   EXPECT_NE(staged.err.find(builtin), std::string::npos) << staged.err;
@@ -279,7 +281,7 @@ TEST_F(CliRepoConfig, NoRepoConfigUsesTheBuiltInRulesInEveryCommand) {
 
 TEST_F(CliRepoConfig, TheConfigFlagNeverReadsTheRepositoryConfig) {
   repo_->write(".gitleaks.toml", "this is [ not toml");
-  const CommandResult r = trawl("scan " + repo() + " " + rules());
+  const CommandResult r = trawl("scan " + repo() + " " + rules() + " -f json -l debug");
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_EQ(rule_ids(r.out), std::set<std::string>{"test-token"});
   EXPECT_EQ(r.err.find(".gitleaks.toml"), std::string::npos) << r.err;
@@ -289,7 +291,7 @@ TEST_F(CliRepoConfig, TheConfigFlagNeverReadsTheRepositoryConfig) {
 TEST_F(CliRepoConfig, ASymlinkedRepositoryConfigIsNotFollowed) {
   const std::string outside = write_rules("outside.toml", kHidingConfig);
   std::filesystem::create_symlink(outside, repo_->path() / ".gitleaks.toml");
-  const CommandResult r = trawl("scan " + repo());
+  const CommandResult r = trawl("scan " + repo() + " -f json -l debug");
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_EQ(rule_ids(r.out), (std::set<std::string>{"aws-access-key-id", "generic-api-key"}));
   EXPECT_NE(r.err.find("trawl: warning: " + (repo_->path() / ".gitleaks.toml").string() +
@@ -299,14 +301,17 @@ TEST_F(CliRepoConfig, ASymlinkedRepositoryConfigIsNotFollowed) {
       << r.err;
 }
 
-TEST_F(Cli, VerboseListsSkippedObjectIds) {
+TEST_F(Cli, ListSkippedNamesEachSkippedObjectAndTheSummaryCountsThem) {
   repo_->write("data.bin", std::string("\0\0\0binary", 9));
   repo_->commit("binary");
   std::string blob = repo_->git("rev-parse HEAD:data.bin");
   blob.pop_back();
-  const CommandResult r = trawl("scan " + repo() + " " + rules() + " --verbose");
+  const CommandResult r = trawl("scan " + repo() + " " + rules() + " --list-skipped");
   EXPECT_NE(r.err.find("trawl: skipped binary " + blob + "\n"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("trawl: skipped 1 objects: binary 1\n"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("; 1 skipped\n"), std::string::npos) << r.err;
+  const CommandResult details = trawl("scan " + repo() + " " + rules() + " -l debug");
+  EXPECT_EQ(details.err.find("trawl: skipped binary "), std::string::npos) << details.err;
+  EXPECT_NE(details.err.find("trawl: skipped 1 objects: binary 1\n"), std::string::npos) << details.err;
 }
 
 TEST_F(Cli, VersionNamesTheBackends) {

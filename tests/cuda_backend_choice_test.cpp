@@ -82,7 +82,7 @@ class BackendCli : public ::testing::Test {
 TEST_F(BackendCli, AutoSaysOnStderrWhichBackendItTook) {
   std::string detail;
   const bool usable = cuda_usable(&detail);
-  const test::CommandResult r = trawl("scan " + repo() + " --backend auto");
+  const test::CommandResult r = trawl("scan " + repo() + " --backend auto -l debug");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   const std::string expected =
       usable ? "trawl: backend cuda (" + detail + ")\n" : "trawl: backend cpu (no usable CUDA device: ";
@@ -98,7 +98,7 @@ TEST_F(BackendCli, CudaWithNoUsableDeviceExitsTwoWithTheReason) {
 }
 
 TEST_F(BackendCli, CpuIsAlwaysAvailableAndAnUnknownBackendIsAUsageError) {
-  const test::CommandResult cpu = trawl("scan " + repo() + " --backend cpu");
+  const test::CommandResult cpu = trawl("scan " + repo() + " --backend cpu -f json -l debug");
   EXPECT_EQ(cpu.exit_code, 0) << cpu.err;
   EXPECT_NE(cpu.err.find("trawl: backend cpu\n"), std::string::npos) << cpu.err;
   EXPECT_EQ(nlohmann::json::parse(cpu.out)["scan"]["backend"], "cpu");

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "cli/progress.h"
@@ -85,8 +86,8 @@ TEST_F(FileScan, StagedReportsOnlyWhatTheIndexAddsAtTheStagedLineNumbers) {
 
   const CommandResult cli = trawl("protect --staged " + shell_quote(repo.path().string()), dir_.path());
   EXPECT_EQ(cli.exit_code, 1) << cli.err;
-  EXPECT_NE(cli.out.find("File:        config.py\nLine:        7\n"), std::string::npos) << cli.out;
-  EXPECT_EQ(cli.out.find("Commit:"), std::string::npos) << cli.out;
+  EXPECT_NE(cli.out.find("test-token  config.py:7\n  secret  "), std::string::npos) << cli.out;
+  EXPECT_EQ(cli.out.find("commit"), std::string::npos) << cli.out;
 
   repo.commit("take it");
   EXPECT_EQ(trawl("protect --staged", repo.path()).exit_code, 0);
@@ -114,9 +115,65 @@ TEST_F(FileScan, StagedReadsTheIndexBlobOfFilesMarkedAssumeUnchangedOrSkipWorktr
       (std::vector<Place>{{"hidden.env", 1, "hidden.env:test-token:1"}, {"kept.txt", 2, "kept.txt:test-token:2"}}));
 }
 
-TEST_F(FileScan, ProtectRequiresStaged) {
+TEST_F(FileScan, ProtectWithoutStagedScansTheWorkTreeOverTheIndex) {
   GitRepo repo(dir_.path() / "repo");
-  EXPECT_EQ(trawl("protect", repo.path()).exit_code, 2);
+  repo.write("config.py", "import os\nTOKEN = \"" + kOld + "\"\n");
+  repo.commit("base");
+  repo.write("staged.env", "S=" + kStaged + "\n");
+  repo.git("add staged.env");
+  repo.write("config.py", "import os\nTOKEN = \"" + kOld + "\"\nNEW = \"" + kUnstaged + "\"\n");
+  repo.write("untracked.env", "U=" + kNewFile + "\n");
+
+  FileScanOptions unstaged = options(repo.path());
+  unstaged.changes = PendingChanges::kUnstaged;
+  EXPECT_EQ(places(scan_staged(unstaged, log_)), (std::vector<Place>{{"config.py", 3, "config.py:test-token:3"}}));
+
+  const CommandResult cli = trawl("protect -f json", repo.path());
+  EXPECT_EQ(cli.exit_code, 1) << cli.err;
+  const auto doc = nlohmann::json::parse(cli.out);
+  ASSERT_EQ(doc["findings"].size(), 1u) << cli.out;
+  EXPECT_EQ(doc["findings"][0]["path"], "config.py");
+  EXPECT_EQ(doc["findings"][0]["line"], 3);
+  repo.git("add config.py");
+  EXPECT_EQ(trawl("protect", repo.path()).exit_code, 0);
+}
+
+TEST_F(FileScan, ScanAndProtectWorkFromASubdirectoryOfTheWorkTree) {
+  GitRepo repo(dir_.path() / "repo");
+  repo.write("deep/er/a.env", "A=" + kOld + "\n");
+  repo.commit("base");
+  repo.write("deep/er/b.env", "B=" + kStaged + "\n");
+  repo.git("add deep/er/b.env");
+  const auto sub = repo.path() / "deep" / "er";
+  const CommandResult scan = trawl("scan -f json", sub);
+  EXPECT_EQ(scan.exit_code, 1) << scan.err;
+  EXPECT_EQ(nlohmann::json::parse(scan.out)["findings"][0]["path"], "deep/er/a.env");
+  const CommandResult staged = trawl("protect --staged -f json", sub);
+  EXPECT_EQ(staged.exit_code, 1) << staged.err;
+  EXPECT_EQ(nlohmann::json::parse(staged.out)["findings"][0]["path"], "deep/er/b.env");
+}
+
+TEST_F(FileScan, DirTakesASingleFileAndFollowsFileLinksOnlyWhenAsked) {
+  const auto root = dir_.path() / "tree";
+  std::filesystem::create_directories(root);
+  std::ofstream(root / "one.env") << "# one\nX=" << kStaged << "\n";
+  std::ofstream(dir_.path() / "target.env") << "Y=" << kOld << "\n";
+  std::filesystem::create_symlink(dir_.path() / "target.env", root / "link.env");
+
+  const CommandResult file = trawl("dir " + shell_quote((root / "one.env").string()) + " -f json", dir_.path());
+  EXPECT_EQ(file.exit_code, 1) << file.err;
+  const auto doc = nlohmann::json::parse(file.out);
+  ASSERT_EQ(doc["findings"].size(), 1u);
+  EXPECT_EQ(doc["findings"][0]["path"], "one.env");
+  EXPECT_EQ(doc["findings"][0]["line"], 2);
+
+  const CommandResult plain = trawl("dir " + shell_quote(root.string()) + " -f json", dir_.path());
+  EXPECT_EQ(nlohmann::json::parse(plain.out)["findings"].size(), 1u) << plain.out;
+  const CommandResult followed = trawl("dir " + shell_quote(root.string()) + " -f json --follow-symlinks", dir_.path());
+  std::set<std::string> paths;
+  const auto doc_followed = nlohmann::json::parse(followed.out);
+  for (const auto& f : doc_followed["findings"]) paths.insert(f["path"].get<std::string>());
+  EXPECT_EQ(paths, (std::set<std::string>{"link.env", "one.env"}));
 }
 
 TEST_F(FileScan, DirHonoursLimitsAndFollowsNoSymlink) {

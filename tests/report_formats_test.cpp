@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -22,7 +23,7 @@ const std::string kSecret = "tok_f1o2r3m4a5t6s7x8y9z0";
 const std::string kOther = "tok_o1t2h3e4r5s6e7c8r9t0";
 const std::string kRules = std::string(kTestTokenRule) + R"(tags = ["test", "token"]
 )";
-const std::vector<std::string> kFormats = {"json", "jsonl", "sarif", "csv", "gitleaks", "text"};
+const std::vector<std::string> kFormats = {"json", "jsonl", "sarif", "csv", "gitleaks", "junit", "text"};
 
 std::string slurp(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -153,21 +154,31 @@ TEST_F(ReportFormats, CsvHasAHeaderAndOneQuotedRowPerFinding) {
                                       "ada@example.com", second_ + ":conf/my file.ini:test-token:2", "test token"}));
 }
 
-TEST_F(ReportFormats, TextWritesAReadableBlockPerFindingWithoutColourOffATerminal) {
+TEST_F(ReportFormats, TextShowsRuleFileLineCommitAndAMaskedSecretWithoutColourOffATerminal) {
   const std::string out = report("text").out;
   EXPECT_EQ(out.find('\x1b'), std::string::npos);
-  const std::string first_block =
-      "Finding:     TOKEN=" + kSecret + "\nSecret:      " + kSecret + "\nRuleID:      test-token\n";
-  EXPECT_TRUE(out.starts_with(first_block)) << out;
-  EXPECT_NE(out.find("File:        app.env\nLine:        2\nCommit:      " + first_ +
-                     "\nAuthor:      Ada Author\nEmail:       ada@example.com\nDate:        2023-11-14T22:14:20Z\n"
-                     "Fingerprint: " +
-                     first_ + ":app.env:test-token:2\n\n"),
-            std::string::npos)
+  EXPECT_EQ(out.find(kSecret), std::string::npos) << out;
+  EXPECT_TRUE(out.starts_with("test-token  app.env:2\n  secret  tok_...\n  commit  " + first_.substr(0, 12) +
+                              "  2023-11-14T22:14:20Z  Ada Author <ada@example.com>\n"))
       << out;
+  EXPECT_NE(report("text", "--redact=0").out.find("  secret  " + kSecret + "\n"), std::string::npos);
 }
 
-TEST_F(ReportFormats, TextHighlightsTheSecretWhenColourIsOn) {
+TEST_F(ReportFormats, TextCutsALongSecretToItsFirstLineAndEscapesControlBytes) {
+  Finding f;
+  f.rule_id = "private-key";
+  f.path = "id\x1b[31m_rsa";
+  f.start_line = 1;
+  f.secret = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----";
+  f.line = f.secret;
+  std::ostringstream out;
+  const ScanSummary summary;
+  write_report(out, ReportFormat::kText, {{f}, {}, summary}, false);
+  EXPECT_EQ(out.str(),
+            "private-key  id\\x1b[31m_rsa:1\n  secret  -----BEGIN RSA PRIVATE KEY----- [cut: 3 lines, 78 bytes]\n");
+}
+
+TEST_F(ReportFormats, TextColoursTheSecretWhenColourIsOn) {
   Finding f;
   f.rule_id = "test-token";
   f.secret = kSecret;
@@ -175,7 +186,19 @@ TEST_F(ReportFormats, TextHighlightsTheSecretWhenColourIsOn) {
   std::ostringstream out;
   const ScanSummary summary;
   write_report(out, ReportFormat::kText, {{f}, {}, summary}, true);
-  EXPECT_NE(out.str().find("TOKEN=\x1b[1;31m" + kSecret + "\x1b[0m # x\n"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("\x1b[1;31m" + kSecret + "\x1b[0m\n"), std::string::npos) << out.str();
+}
+
+TEST_F(ReportFormats, JunitHasAFailedTestCasePerFinding) {
+  const std::string out = report("junit").out;
+  EXPECT_TRUE(
+      out.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n"
+                      "  <testsuite name=\"trawl\" tests=\"2\" failures=\"2\">\n"))
+      << out;
+  EXPECT_NE(out.find("name=\"test-token has detected a secret in file app.env, line 2, at commit " + first_ + "\">"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\x1b'), 0);
 }
 
 TEST_F(ReportFormats, SarifIsValidAndCarriesRulesLocationsFingerprintsAndCommits) {
@@ -230,7 +253,8 @@ TEST_F(ReportFormats, SarifIsValidAndCarriesRulesLocationsFingerprintsAndCommits
 TEST_F(ReportFormats, EveryFormatGoesToAPrivateReportFile) {
   for (const std::string& format : kFormats) {
     const auto path = dir_.path() / ("report." + format);
-    const CommandResult r = report(format, "--report-path " + shell_quote(path.string()));
+    // --redact=0: text masks secrets unless told not to.
+    const CommandResult r = report(format, "--redact=0 --report-path " + shell_quote(path.string()));
     EXPECT_EQ(r.out, "") << format;
     struct stat st {};
     ASSERT_EQ(stat(path.c_str(), &st), 0) << format;

@@ -23,7 +23,11 @@ class RuleChoice : public ::testing::Test {
     return path.string();
   }
   RuleLoad choose(const std::string& config, bool allow_root_config = true) {
-    return choose_rules({config, root().string(), allow_root_config}, log_);
+    RuleRequest request;
+    request.config_path = config;
+    request.root = root().string();
+    request.allow_root_config = allow_root_config;
+    return choose_rules(request, log_);
   }
   static std::string builtin_line() {
     return "trawl: using rules from built-in (" + std::to_string(load_builtin_rules().rules.rules.size()) + " rules)\n";

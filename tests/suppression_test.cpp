@@ -35,7 +35,8 @@ class Suppression : public ::testing::Test {
 
   CommandResult scan(const std::string& args = "") {
     return run_command(shell_quote(TRAWL_BINARY) + " scan " + shell_quote(repo_->path().string()) + " -c " +
-                           shell_quote((dir_.path() / "rules.toml").string()) + " " + args,
+                           shell_quote((dir_.path() / "rules.toml").string()) + " -l debug " +
+                           (args.find("--report-format") == std::string::npos ? "--report-format json " : "") + args,
                        dir_.path());
   }
   std::vector<std::string> fingerprints(const CommandResult& r) {

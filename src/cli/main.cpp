@@ -1,31 +1,37 @@
-// The trawl command line: parses flags, runs a scan (history, staged changes
-// or a directory), writes the report and maps outcomes to exit codes (0
-// clean, 1 findings, 2 usage or configuration error, 3 the scan itself
-// failed, 4 objects could not be read and --fail-on-skip was given).
+// The trawl command line: parses flags, runs a scan (history, staged or
+// unstaged changes, or files), writes the report and maps outcomes to exit
+// codes (0 clean, 1 findings, 2 usage or configuration error, 3 the scan
+// itself failed, 4 objects could not be read and --fail-on-skip was given).
+// gitleaks' commands and flags are accepted with gitleaks'
+// meaning (cli/scan_flags.h), so its users keep their habits.
 #include <CLI/CLI.hpp>
 
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <iostream>
 #include <map>
+#include <memory>
+#include <optional>
 
 #include "cli/completion.h"
 #include "cli/help_format.h"
+#include "cli/log_filter.h"
+#include "cli/log_opts.h"
 #include "cli/progress.h"
 #include "cli/rule_examples.h"
-#include "content/text_escape.h"
+#include "cli/scan_flags.h"
 #include "content/sha256.h"
+#include "content/text_escape.h"
 #include "engine/backends.h"
 #include "report/finding_sink.h"
 #include "report/redact.h"
 #include "report/reports.h"
 #include "rules/rule_loader.h"
 #include "scan/scans.h"
-#include "trawl_commit.h"
 #include "scan/trace.h"
+#include "trawl_commit.h"
 
 namespace {
 
@@ -43,62 +49,6 @@ std::string version_text() {
     text += " (" + b.detail + ")\n";
   }
   return text;
-}
-
-// Flags every scanning subcommand shares: where the report goes and how.
-struct ReportFlags {
-  std::string report_format = "json";
-  std::string report_path;
-  std::string report_mode;
-  unsigned redact = 0;
-  int exit_code = 1;
-  bool verbose = false;
-  bool no_progress = false;
-  bool fail_on_skip = false;
-};
-
-// Seconds since the epoch for YYYY-MM-DD, optionally followed by THH:MM or
-// THH:MM:SS, in UTC (a trailing Z is accepted).
-std::int64_t parse_since(const std::string& text) {
-  std::tm tm{};
-  int consumed = 0;
-  const int fields = std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &consumed);
-  std::size_t used = static_cast<std::size_t>(consumed);
-  if (fields == 3 && used < text.size() && (text[used] == 'T' || text[used] == ' ')) {
-    int more = 0;
-    if (std::sscanf(text.c_str() + used + 1, "%2d:%2d%n:%2d%n", &tm.tm_hour, &tm.tm_min, &more, &tm.tm_sec, &more) <
-        2) {
-      throw trawl::UsageError("--since '" + text + "': expected YYYY-MM-DD[THH:MM[:SS]]");
-    }
-    used += 1 + static_cast<std::size_t>(more);
-  }
-  if (used < text.size() && text.substr(used) == "Z") ++used;
-  if (fields != 3 || used != text.size() || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31) {
-    throw trawl::UsageError("--since '" + text + "': expected YYYY-MM-DD[THH:MM[:SS]]");
-  }
-  const std::tm asked = tm;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  const std::time_t seconds = timegm(&tm);
-  // timegm normalises 2024-02-31 to 2024-03-02 and 25:00 to the next day:
-  // a date that does not come back as written does not exist.
-  std::tm back{};
-  if (gmtime_r(&seconds, &back) == nullptr || back.tm_year + 1900 != asked.tm_year || back.tm_mon + 1 != asked.tm_mon ||
-      back.tm_mday != asked.tm_mday || back.tm_hour != asked.tm_hour || back.tm_min != asked.tm_min ||
-      back.tm_sec != asked.tm_sec) {
-    throw trawl::UsageError("--since '" + text + "': no such date or time");
-  }
-  return static_cast<std::int64_t>(seconds);
-}
-
-// --range A..B: commits reachable from B and not from A; "A.." means A..HEAD.
-void apply_range(const std::string& range, trawl::HistoryScope& scope) {
-  const auto dots = range.find("..");
-  if (dots == std::string::npos || dots == 0 || range.find("...") != std::string::npos) {
-    throw trawl::UsageError("--range '" + range + "': expected A..B");
-  }
-  scope.exclude = range.substr(0, dots);
-  scope.tip = dots + 2 < range.size() ? range.substr(dots + 2) : "HEAD";
 }
 
 // Each skipped object's id (a path for files) and detail, escaped and, with
@@ -137,46 +87,105 @@ std::string redact_key() {
   return key == nullptr ? std::string() : std::string(key);
 }
 
+mode_t report_mode(const std::string& mode) {
+  return mode.empty() ? trawl::kPrivateReportMode : trawl::parse_report_mode(mode);
+}
+
+// --redact as given; not given: what the text outputs hide of each secret.
+unsigned shown_redact(const trawl::OutputFlags& flags) {
+  return flags.redact == trawl::kRedactUnset ? trawl::kTextRedactPercent : flags.redact;
+}
+
 // Prints the summary (and the skipped objects when asked); returns the exit
 // code: findings first, then (with --fail-on-skip) objects not read.
-int finish(const ReportFlags& flags, const trawl::ScanResult& result) {
-  if (flags.verbose) print_skipped(result, flags.redact);
-  std::cerr << trawl::format_summary(result.summary);
+int finish(const trawl::OutputFlags& flags, trawl::LogLevel level, const trawl::ScanResult& result) {
+  if (flags.list_skipped) print_skipped(result, shown_redact(flags));
+  if (level >= trawl::LogLevel::kDebug) {
+    std::cerr << trawl::format_summary(result.summary);
+  } else if (level >= trawl::LogLevel::kInfo) {
+    std::cerr << trawl::format_summary_line(result.summary);
+  } else if (level >= trawl::LogLevel::kWarn) {
+    std::cerr << trawl::format_summary_warnings(result.summary);
+  }
   if (!result.findings.empty() && flags.exit_code != 0) return flags.exit_code;
   if (flags.fail_on_skip && result.summary.unreadable > 0) return kExitUnreadable;
   return 0;
 }
 
-mode_t report_mode(const ReportFlags& flags) {
-  return flags.report_mode.empty() ? trawl::kPrivateReportMode : trawl::parse_report_mode(flags.report_mode);
+// Where findings go: the report (text on stdout unless a format or path is
+// asked for) and, with -v, gitleaks' finding blocks.
+struct Outputs {
+  std::unique_ptr<trawl::ReportSink> report;
+  std::unique_ptr<trawl::GitleaksBlocksSink> blocks;
+
+  std::vector<trawl::FindingSink*> sinks() const {
+    std::vector<trawl::FindingSink*> out;
+    if (blocks) out.push_back(blocks.get());
+    if (report) out.push_back(report.get());
+    return out;
+  }
+};
+
+Outputs make_outputs(const trawl::OutputFlags& flags) {
+  const trawl::OutputPlan plan = trawl::plan_output(flags, std::getenv("NO_COLOR"), std::getenv("TERM"),
+                                                    ::isatty(STDOUT_FILENO) == 1, ::isatty(STDERR_FILENO) == 1);
+  Outputs outputs;
+  if (plan.report) {
+    outputs.report = std::make_unique<trawl::ReportSink>(plan.format, flags.report_path, plan.redact, redact_key(),
+                                                         report_mode(flags.report_mode), plan.colour);
+  }
+  if (plan.blocks) {
+    outputs.blocks = std::make_unique<trawl::GitleaksBlocksSink>(plan.blocks_to_stderr ? std::cerr : std::cout,
+                                                                 plan.blocks_redact, plan.blocks_colour);
+  }
+  return outputs;
 }
 
-int run_scan(trawl::GitScanOptions options, const ReportFlags& flags, const std::string& range,
-             const std::string& branch, const std::string& since) {
-  const trawl::ReportFormat format = trawl::parse_report_format(flags.report_format);
-  if (!range.empty() && !branch.empty()) throw trawl::UsageError("--range and --branch cannot be combined");
-  if (!range.empty()) apply_range(range, options.scope);
-  if (!branch.empty()) options.scope.tip = branch;
-  if (!since.empty()) options.scope.since = parse_since(since);
+int run_history_scan(trawl::GitScanOptions options, const trawl::OutputFlags& flags, const trawl::ScopeFlags& scope,
+                     std::ostream& log, trawl::LogLevel level) {
+  if (!scope.range.empty() && !scope.branch.empty()) throw trawl::UsageError("--range and --branch cannot be combined");
+  if (!scope.range.empty()) trawl::apply_range(scope.range, options.scope);
+  if (!scope.branch.empty()) options.scope.tip = scope.branch;
+  if (!scope.since.empty()) options.scope.since = trawl::parse_date(scope.since, "--since");
+  if (!scope.log_opts.empty()) trawl::apply_log_opts(scope.log_opts, options.scope);
 
-  trawl::ReportSink report(format, flags.report_path, flags.redact, redact_key(), report_mode(flags));
+  const Outputs outputs = make_outputs(flags);
   trawl::ScanProgress progress;
   options.progress = &progress;
   trawl::ScanResult result;
   {
-    const trawl::ProgressLine line(progress, !flags.no_progress && trawl::stderr_is_terminal());
-    result = trawl::scan_git_history(options, std::cerr, {&report});
+    const trawl::ProgressLine line(
+        progress, !flags.no_progress && level >= trawl::LogLevel::kInfo && trawl::stderr_is_terminal());
+    result = trawl::scan_git_history(options, log, outputs.sinks());
   }
-  return finish(flags, result);
+  return finish(flags, level, result);
 }
 
-int run_file_scan(const trawl::FileScanOptions& options, const ReportFlags& flags, bool staged) {
-  const trawl::ReportFormat format = trawl::parse_report_format(flags.report_format);
-  trawl::ReportSink report(format, flags.report_path, flags.redact, redact_key(), report_mode(flags));
-  const trawl::ScanResult result = staged ? trawl::scan_staged(options, std::cerr, {&report})
-                                          : trawl::scan_directory(options, std::cin, std::cerr, {&report});
-  return finish(flags, result);
+int run_file_scan(const trawl::FileScanOptions& options, const trawl::OutputFlags& flags, bool changes,
+                  std::ostream& log, trawl::LogLevel level) {
+  const Outputs outputs = make_outputs(flags);
+  const trawl::ScanResult result = changes ? trawl::scan_staged(options, log, outputs.sinks())
+                                           : trawl::scan_directory(options, std::cin, log, outputs.sinks());
+  return finish(flags, level, result);
 }
+
+int run_image_scan(const trawl::ImageCommandOptions& options, const trawl::OutputFlags& flags, std::ostream& log,
+                   trawl::LogLevel level) {
+  const Outputs outputs = make_outputs(flags);
+  return finish(flags, level, trawl::scan_images(options, log, outputs.sinks()));
+}
+
+// trace's report flags: its own defaults (its text timeline, the secret
+// masked) and no gitleaks flags.
+struct TraceReportFlags {
+  std::string report_format = "text";
+  std::string report_path;
+  std::string report_mode;
+  unsigned redact = 100;
+  int exit_code = 1;
+  bool list_skipped = false;
+  bool no_progress = false;
+};
 
 // What `trawl trace` is asked to follow.
 struct TraceFlags {
@@ -204,10 +213,10 @@ trawl::TraceTarget trace_target(const TraceFlags& flags) {
 
 // The traced secret's story: text is its timeline alone; other formats are
 // the scan's report, holding only that secret.
-int run_trace(trawl::GitScanOptions options, const ReportFlags& flags, const TraceFlags& trace_flags) {
+int run_trace(trawl::GitScanOptions options, const TraceReportFlags& flags, const TraceFlags& trace_flags) {
   const trawl::ReportFormat format = trawl::parse_report_format(flags.report_format);
   const trawl::TraceTarget target = trace_target(trace_flags);
-  trawl::ReportOutput output(flags.report_path, report_mode(flags));
+  trawl::ReportOutput output(flags.report_path, report_mode(flags.report_mode));
   trawl::CollectingSink collected;
   trawl::ScanProgress progress;
   options.progress = &progress;
@@ -227,15 +236,15 @@ int run_trace(trawl::GitScanOptions options, const ReportFlags& flags, const Tra
     trawl::write_report(output.stream(), format, {findings, secrets, result.summary});
   }
   output.commit();
-  if (flags.verbose) print_skipped(result, flags.redact);
+  if (flags.list_skipped) print_skipped(result, flags.redact);
   if (result.secrets.empty()) std::cerr << "trawl: the secret was not found in the history scanned\n";
   std::cerr << trawl::format_summary(result.summary);
   return result.findings.empty() ? 0 : flags.exit_code;
 }
 
-void add_report_flags(CLI::App* command, ReportFlags& flags) {
-  command->add_option("-f,--report-format", flags.report_format, "Report format")
-      ->option_text("json|jsonl|sarif|csv|gitleaks|text")
+void add_trace_report_flags(CLI::App* command, TraceReportFlags& flags) {
+  command->add_option("-f,--report-format", flags.report_format, "Report format (text: the secret's timeline)")
+      ->option_text("json|jsonl|sarif|csv|gitleaks|junit|text")
       ->capture_default_str();
   command->add_option("-r,--report-path", flags.report_path, "Write the report here (mode 0600); default: stdout")
       ->option_text("FILE");
@@ -244,51 +253,105 @@ void add_report_flags(CLI::App* command, ReportFlags& flags) {
                    "Permissions of the report file, e.g. 0640 for a pipeline that reads it as another user "
                    "(default: 0600; never writable by others)")
       ->option_text("OCTAL");
-  command->add_flag("--redact{100}", flags.redact, "Mask secrets in the report; --redact=PERCENT masks part of each")
+  command->add_flag("--redact{100}", flags.redact, "Mask the secret in the output (the default); --redact=0 shows it")
+      ->check(CLI::Range(0U, 100U))
+      ->option_text("[=PERCENT]");
+  command->add_option("--exit-code", flags.exit_code, "Exit code when the secret is found (0 to 255)")
+      ->check(CLI::Range(0, 255))
+      ->option_text("N")
+      ->capture_default_str();
+  command->add_flag("--list-skipped", flags.list_skipped, "List every skipped object on stderr");
+  command->add_flag("--no-progress", flags.no_progress, "No progress line on stderr (drawn only on a terminal)");
+}
+
+// Where the report goes and what stderr says; gitleaks' flags among them.
+void add_output_flags(CLI::App* command, trawl::OutputFlags& flags) {
+  command
+      ->add_option("-f,--report-format", flags.report_format,
+                   "Report format (default: text on stdout; with --report-path, as its extension says, else json)")
+      ->option_text("json|jsonl|sarif|csv|gitleaks|junit|text");
+  command->add_option("-r,--report-path", flags.report_path, "Write the report here (mode 0600); default: stdout")
+      ->option_text("FILE");
+  command
+      ->add_option("--report-mode", flags.report_mode,
+                   "Permissions of the report file, e.g. 0640 for a pipeline that reads it as another user "
+                   "(default: 0600; never writable by others)")
+      ->option_text("OCTAL");
+  command
+      ->add_flag("--redact{100}", flags.redact,
+                 "Mask secrets; --redact=PERCENT masks part of each, --redact=0 shows them whole (default: text "
+                 "shows the first fifth of each secret, machine formats all of it)")
       ->check(CLI::Range(0U, 100U))
       ->option_text("[=PERCENT]");
   command->add_option("--exit-code", flags.exit_code, "Exit code when there are findings (0 to 255)")
       ->check(CLI::Range(0, 255))
       ->option_text("N")
       ->capture_default_str();
-  command->add_flag("-v,--verbose", flags.verbose, "List every skipped object");
+  command->add_flag("-v,--verbose", flags.verbose,
+                    "Print each finding as gitleaks -v does (stdout, or stderr when the report is on stdout) and "
+                    "details on stderr");
+  command->add_flag("-q,--quiet", flags.quiet, "Nothing on stderr but errors");
+  command->add_option("-l,--log-level", flags.log_level, "stderr: trace, debug, info (default), warn, error or fatal");
+  command->add_flag("--no-color", flags.no_color, "No colour (also: NO_COLOR set, TERM=dumb, or not a terminal)");
+  command->add_flag("--no-banner", flags.no_banner, "Accepted for gitleaks; trawl prints no banner");
+  command->add_flag("--list-skipped", flags.list_skipped, "List every skipped object on stderr");
   command->add_flag("--fail-on-skip", flags.fail_on_skip,
                     "Exit 4 when objects or files could not be read (missing, corrupt, unreadable)");
+  command->add_option("--report-template", flags.report_template,
+                      "gitleaks' template report: not supported (use --report-format json or jsonl)");
+  command->add_option("--timeout", flags.timeout_seconds, "Give up (exit 3) after this many seconds (0: never)");
 }
 
-void add_rules_flags(CLI::App* command, std::string& config, bool& no_repo_config, std::string& baseline) {
-  command
-      ->add_option("-c,--config", config,
-                   "Rules file (gitleaks TOML), the only one read; default: .trawl.toml or .gitleaks.toml at the "
-                   "root, else the built-in rules")
-      ->option_text("FILE");
-  command->add_flag("--no-repo-config", no_repo_config,
+// gitleaks' -s/--source, besides the positional path.
+void add_source_flag(CLI::App* command, trawl::OutputFlags& flags) {
+  command->add_option("-s,--source", flags.source, "gitleaks' name for the path to scan");
+}
+
+void add_rules_flags(CLI::App* command, trawl::CommonScanOptions& options) {
+  command->add_option("-c,--config", options.config_path,
+                      "Rules file (gitleaks TOML), the only one read; default: $GITLEAKS_CONFIG, "
+                      "$GITLEAKS_CONFIG_TOML, .trawl.toml or .gitleaks.toml at the root, else the built-in rules");
+  command->add_flag("--no-repo-config", options.no_repo_config,
                     "Do not read .trawl.toml or .gitleaks.toml at the root: --config or the built-in rules");
+  command->add_option("-b,--baseline-path", options.baseline_path,
+                      "An earlier trawl json or gitleaks report: report only findings it lacks");
   command
-      ->add_option("-b,--baseline-path", baseline,
-                   "An earlier trawl json or gitleaks report: report only findings it lacks")
-      ->option_text("REPORT");
+      ->add_option("--enable-rule", options.enabled_rules,
+                   "Only these rules (ids or gitleaks ids; repeat or separate with commas)")
+      ->delimiter(',');
+  command->add_option("-i,--gitleaks-ignore-path", options.gitleaks_ignore_path,
+                      "A .gitleaksignore file, or a directory holding one, besides the root's");
+  command->add_flag("--ignore-gitleaks-allow", options.ignore_inline_allow,
+                    "Report findings on lines marked gitleaks:allow or trawl:allow");
 }
 
-void add_size_flag(CLI::App* command, std::uint64_t& max_size, const char* what) {
-  command->add_option("--max-blob-size", max_size, what)
-      ->option_text("SIZE")
+void add_size_flags(CLI::App* command, trawl::CommonScanOptions& options, trawl::OutputFlags& flags, const char* what) {
+  command->add_option("--max-blob-size", options.max_blob_size, what)
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{0xffffffff}))
       ->default_str("64MiB");
+  command->add_option("--max-target-megabytes", flags.max_target_megabytes,
+                      "gitleaks' name: skip files larger than this many megabytes (0: the --max-blob-size limit)");
 }
 
 void add_backend_flags(CLI::App* command, trawl::BackendRequest& backend) {
   command
       ->add_option("--backend", backend.name,
                    "Keyword matching on: auto (CUDA when a device is usable, else CPU), cuda or cpu")
-      ->option_text("auto|cuda|cpu")
       ->check(CLI::IsMember({"auto", "cuda", "cpu"}))
       ->capture_default_str();
   command->add_option("--gpus", backend.gpus, "CUDA devices to use, e.g. 0,2 (default: all)")
-      ->option_text("LIST")
       ->delimiter(',')
       ->check(CLI::NonNegativeNumber);
+}
+
+void add_scope_flags(CLI::App* command, trawl::ScopeFlags& scope) {
+  command->add_option("--range", scope.range, "Only commits reachable from B and not from A (A..B)");
+  command->add_option("--branch", scope.branch, "Only the history of this ref (branch, tag or commit)");
+  command->add_option("--since", scope.since, "Only commits committed since this date (YYYY-MM-DD[THH:MM[:SS]], UTC)");
+  command->add_option("--log-opts", scope.log_opts,
+                      "gitleaks' git log options, the part trawl honours without git: A..B, REV, --all, --branches, "
+                      "--tags, --since, --until, --author, -- PATH");
 }
 
 trawl::RuleLoad rules_for_listing(const std::string& config) {
@@ -328,16 +391,16 @@ int main(int argc, char** argv) {
       "  trawl scan                              whole history of the repository here\n"
       "  trawl protect --staged                  what the next commit would add\n"
       "  trawl dir ./dist                        files on disk\n"
+      "gitleaks' commands work too: trawl git, trawl detect --source PATH, trawl protect --staged.\n"
       "Run 'trawl COMMAND --help' for a command's options.");
   app.require_subcommand(1);
   app.set_version_flag("--version", version_text());
 
-  ReportFlags report_flags;
+  trawl::OutputFlags output;
+  trawl::ScopeFlags scope;
   trawl::GitScanOptions scan_options;
-  std::string range;
-  std::string branch;
-  std::string since;
   CLI::App* scan = app.add_subcommand("scan", "Scan every blob in the history of every ref of a repository");
+  scan->alias("git");
   scan->footer(
       "Examples:\n"
       "  trawl scan                              scan the repository in the current directory\n"
@@ -346,41 +409,55 @@ int main(int argc, char** argv) {
       "  trawl scan --range v1.0..main           only commits in main since v1.0\n"
       "  trawl scan --branch release --since 2024-01-01\n"
       "  trawl scan --baseline-path old.json     only what old.json does not hold\n"
-      "  trawl scan --report-format jsonl | jq .rule_id");
-  scan->add_option("path", scan_options.repo_path, "Repository (work tree, git directory or URL to clone)")
+      "  trawl scan --report-format jsonl | jq .rule_id\n"
+      "  trawl git -v --log-opts='--since=2024-01-01 -- src'   gitleaks' spelling");
+  scan->add_option("path", scan_options.repo_path, "Repository (work tree, a directory in it, git directory or URL)")
       ->capture_default_str();
-  add_rules_flags(scan, scan_options.config_path, scan_options.no_repo_config, scan_options.baseline_path);
-  add_report_flags(scan, report_flags);
-  scan->add_option("--range", range, "Only commits reachable from B and not from A")->option_text("A..B");
-  scan->add_option("--branch", branch, "Only the history of this ref (branch, tag or commit)")->option_text("REF");
-  scan->add_option("--since", since, "Only commits committed since this date (YYYY-MM-DD[THH:MM[:SS]], UTC)")
-      ->option_text("DATE");
-  add_size_flag(scan, scan_options.max_blob_size, "Skip blobs larger than this");
+  add_source_flag(scan, output);
+  add_rules_flags(scan, scan_options);
+  add_output_flags(scan, output);
+  add_scope_flags(scan, scope);
+  add_size_flags(scan, scan_options, output, "Skip blobs larger than this (e.g. 64MiB)");
   scan->add_option("--batch-size", scan_options.batch_bytes, "Bytes of blob content per batch")
-      ->option_text("SIZE")
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(std::uint64_t{1} << 16, std::uint64_t{1} << 34))
       ->default_str("32MiB");
   scan->add_option("-j,--threads", scan_options.threads, "Worker threads, at most 1024 (default: all cores)")
       ->check(CLI::Range(0U, kMaxThreads))
       ->option_text("N");
-  scan->add_option("--memory-budget", scan_options.memory_budget, "Memory the blob reader may hold")
-      ->option_text("SIZE")
+  scan->add_option("--memory-budget", scan_options.memory_budget, "Memory the blob reader may hold (e.g. 2GiB)")
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(std::uint64_t{1} << 20, ~std::uint64_t{0}))
       ->default_str("2GiB");
   scan->add_option(
           "--blob-reader", scan_options.blob_source,
           "packs: read pack files directly, libgit2 for the rest (default); libgit2: everything through libgit2")
-      ->option_text("packs|libgit2")
       ->transform(CLI::CheckedTransformer(std::map<std::string, trawl::BlobSource>{
           {"packs", trawl::BlobSource::kPacks}, {"libgit2", trawl::BlobSource::kLibgit2}}))
       ->default_str("packs");
   add_backend_flags(scan, scan_options.backend);
-  scan->add_flag("--no-progress", report_flags.no_progress, "No progress line on stderr (drawn only on a terminal)");
+  scan->add_flag("--no-progress", output.no_progress, "No progress line on stderr (drawn only on a terminal)");
 
-  ReportFlags trace_report_flags;
-  trace_report_flags.report_format = "text";
+  // gitleaks' older command: the history of --source, or its files with --no-git.
+  trawl::GitScanOptions detect_options;
+  trawl::FileScanOptions detect_files;
+  bool no_git = false;
+  CLI::App* detect = app.add_subcommand("detect", "gitleaks' detect: scan --source's history (or files, --no-git)");
+  detect->footer(
+      "Examples:\n"
+      "  trawl detect --source . -v              as 'trawl scan . -v'\n"
+      "  trawl detect --no-git --source dist     as 'trawl dir dist'");
+  add_source_flag(detect, output);
+  detect->add_flag("--no-git", no_git, "Scan the files under --source, not its history (as 'trawl dir')");
+  add_rules_flags(detect, detect_options);
+  add_output_flags(detect, output);
+  add_scope_flags(detect, scope);
+  add_size_flags(detect, detect_options, output, "Skip blobs larger than this (e.g. 64MiB)");
+  add_backend_flags(detect, detect_options.backend);
+  detect->add_flag("--follow-symlinks", detect_files.follow_symlinks, "With --no-git: scan links to regular files");
+  detect->add_flag("--no-progress", output.no_progress, "No progress line on stderr (drawn only on a terminal)");
+
+  TraceReportFlags trace_report_flags;
   TraceFlags trace_flags;
   trawl::GitScanOptions trace_options;
   CLI::App* trace = app.add_subcommand(
@@ -397,45 +474,56 @@ int main(int argc, char** argv) {
   trace->add_option("--finding", trace_flags.finding, "Which finding of --from-report, counted from 1");
   trace->add_option("-p,--path", trace_options.repo_path, "Repository (work tree, git directory or URL)")
       ->capture_default_str();
-  add_rules_flags(trace, trace_options.config_path, trace_options.no_repo_config, trace_options.baseline_path);
-  add_report_flags(trace, trace_report_flags);
-  trace->get_option("--report-format")->default_str("text");
-  trace->get_option("--redact")->description("Mask the secret in the output (the default); --redact=0 shows it");
+  add_rules_flags(trace, trace_options);
+  add_trace_report_flags(trace, trace_report_flags);
   add_backend_flags(trace, trace_options.backend);
-  trace->add_flag("--no-progress", trace_report_flags.no_progress,
-                  "No progress line on stderr (drawn only on a terminal)");
 
   trawl::FileScanOptions protect_options;
   bool staged = false;
-  CLI::App* protect = app.add_subcommand("protect", "Scan what the index would add on top of HEAD (pre-commit)");
+  CLI::App* protect =
+      app.add_subcommand("protect", "Scan what the index would add on top of HEAD (--staged), or unstaged changes");
   protect->footer(
       "Examples:\n"
       "  trawl protect --staged                  in a pre-commit hook: exits 1 when the commit would leak\n"
-      "  trawl protect --staged --report-format text\n"
+      "  trawl protect                           changes in the work tree not yet staged\n"
       "  trawl protect --staged ~/src/app --redact");
-  protect->add_flag("--staged", staged, "Scan the staged changes (required)")->required();
-  protect->add_option("path", protect_options.path, "Repository work tree")->capture_default_str();
-  add_rules_flags(protect, protect_options.config_path, protect_options.no_repo_config, protect_options.baseline_path);
-  add_report_flags(protect, report_flags);
-  add_size_flag(protect, protect_options.max_blob_size, "Skip files larger than this");
+  protect->add_flag("--staged", staged, "Scan the staged changes (default: the work tree's unstaged changes)");
+  protect->add_option("path", protect_options.path, "Work tree, or a directory in it")->capture_default_str();
+  add_source_flag(protect, output);
+  add_rules_flags(protect, protect_options);
+  add_output_flags(protect, output);
+  add_size_flags(protect, protect_options, output, "Skip files larger than this (e.g. 64MiB)");
   add_backend_flags(protect, protect_options.backend);
-  protect->get_option("--report-format")->default_str("text");
 
   trawl::FileScanOptions dir_options;
-  CLI::App* dir = app.add_subcommand("dir", "Scan files on disk (no git), or standard input");
+  CLI::App* dir = app.add_subcommand("dir", "Scan files on disk (no git): a directory, a file, or standard input");
+  dir->alias("directory");
+  dir->alias("file");
   dir->footer(
       "Examples:\n"
       "  trawl dir ./build-output                every file under it; symlinks are not followed\n"
+      "  trawl dir config/app.env                one file\n"
       "  trawl dir . --report-format csv --report-path findings.csv\n"
       "  kubectl get secret -o yaml | trawl dir -");
-  dir->add_option("path", dir_options.path, "Directory, or - for standard input")->capture_default_str();
-  add_rules_flags(dir, dir_options.config_path, dir_options.no_repo_config, dir_options.baseline_path);
-  add_report_flags(dir, report_flags);
-  add_size_flag(dir, dir_options.max_blob_size, "Skip files larger than this");
+  dir->add_option("path", dir_options.path, "Directory, file, or - for standard input")->capture_default_str();
+  add_source_flag(dir, output);
+  add_rules_flags(dir, dir_options);
+  add_output_flags(dir, output);
+  add_size_flags(dir, dir_options, output, "Skip files larger than this (e.g. 64MiB)");
   dir->add_option("-j,--threads", dir_options.threads, "Worker threads, at most 1024 (default: all cores)")
       ->check(CLI::Range(0U, kMaxThreads))
       ->option_text("N");
+  dir->add_flag("--follow-symlinks", dir_options.follow_symlinks,
+                "Scan symlinks to regular files (at the link's path)");
   add_backend_flags(dir, dir_options.backend);
+
+  trawl::FileScanOptions stdin_options;
+  stdin_options.path = "-";
+  CLI::App* stdin_command = app.add_subcommand("stdin", "Scan standard input (as 'trawl dir -')");
+  add_rules_flags(stdin_command, stdin_options);
+  add_output_flags(stdin_command, output);
+  add_size_flags(stdin_command, stdin_options, output, "Skip input larger than this (e.g. 64MiB)");
+  add_backend_flags(stdin_command, stdin_options.backend);
 
   trawl::ImageCommandOptions image_options;
   CLI::App* image = app.add_subcommand("image", "Scan container images: every layer, the config and the build history");
@@ -445,9 +533,9 @@ int main(int argc, char** argv) {
       "  trawl image ./oci-layout app.oci.tar    an OCI layout directory, an OCI archive\n"
       "  trawl image app.tar --platform linux/arm64");
   image->add_option("input", image_options.inputs, "Image tarballs or OCI layout directories")->required();
-  add_rules_flags(image, image_options.config_path, image_options.no_repo_config, image_options.baseline_path);
-  add_report_flags(image, report_flags);
-  add_size_flag(image, image_options.max_blob_size, "Skip files larger than this (e.g. 64MiB)");
+  add_rules_flags(image, image_options);
+  add_output_flags(image, output);
+  add_size_flags(image, image_options, output, "Skip files larger than this (e.g. 64MiB)");
   image->add_option("--platform", image_options.platform,
                     "The image to scan from an index: OS/ARCH[/VARIANT] (default: this machine's)");
   image->add_flag("--all-platforms", image_options.all_platforms, "Scan every platform's image of an index");
@@ -463,7 +551,7 @@ int main(int argc, char** argv) {
       "  trawl rules check my-rules.toml         run each rule's examples");
   CLI::App* list = rules->add_subcommand("list", "Print each rule's id, description and keywords");
   list->footer("Example:\n  trawl rules list -c .gitleaks.toml | cut -f1");
-  list->add_option("-c,--config", list_config, "Rules file; default: the built-in rules")->option_text("FILE");
+  list->add_option("-c,--config", list_config, "Rules file; default: the built-in rules");
   std::string check_file;
   CLI::App* check = rules->add_subcommand("check", "Run each rule's examples and report those that fail");
   check->add_option("file", check_file, "Rules file; default: the built-in rules (which must carry examples)");
@@ -480,6 +568,8 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::IsMember({"bash", "zsh", "fish"}));
 
+  // Adding an integer flag zeroes its variable; "not given" is set after.
+  output.redact = trawl::kRedactUnset;
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -494,26 +584,63 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (scan->parsed()) return run_scan(scan_options, report_flags, range, branch, since);
-    if (trace->parsed()) {
-      if (trace->get_option("--redact")->count() == 0) trace_report_flags.redact = 100;
-      return run_trace(trace_options, trace_report_flags, trace_flags);
-    }
-    if (protect->parsed()) {
-      if (protect->get_option("--report-format")->count() == 0) report_flags.report_format = "text";
-      return run_file_scan(protect_options, report_flags, true);
-    }
-    if (dir->parsed()) return run_file_scan(dir_options, report_flags, false);
-    if (image->parsed()) {
-      const trawl::ReportFormat format = trawl::parse_report_format(report_flags.report_format);
-      trawl::ReportSink report(format, report_flags.report_path, report_flags.redact);
-      return finish(report_flags, trawl::scan_images(image_options, std::cerr, {&report}));
-    }
     if (list->parsed()) return run_rules_list(list_config);
     if (check->parsed()) return run_rules_check(check_file);
     if (completion->parsed()) {
       std::cout << trawl::completion_script(app, shell);
       return 0;
+    }
+    if (trace->parsed()) {
+      // Adding an integer flag zeroes its variable: masked unless asked.
+      if (trace->get_option("--redact")->count() == 0) trace_report_flags.redact = 100;
+      return run_trace(trace_options, trace_report_flags, trace_flags);
+    }
+
+    trawl::check_output_flags(output);
+    const trawl::LogLevel level = trawl::log_level_of(output);
+    trawl::FilteredLog log(std::cerr, level);
+    std::optional<trawl::Watchdog> watchdog;
+    if (output.timeout_seconds > 0) watchdog.emplace(output.timeout_seconds, kExitScanFailed);
+    auto prepare = [&](trawl::CommonScanOptions& options) {
+      trawl::apply_gitleaks_environment(options, std::getenv("GITLEAKS_CONFIG"), std::getenv("GITLEAKS_CONFIG_TOML"));
+      trawl::apply_max_target_megabytes(options, output.max_target_megabytes);
+    };
+    if (scan->parsed()) {
+      if (!output.source.empty()) scan_options.repo_path = output.source;
+      prepare(scan_options);
+      return run_history_scan(scan_options, output, scope, log, level);
+    }
+    if (detect->parsed()) {
+      const std::string source = output.source.empty() ? "." : output.source;
+      if (no_git) {
+        if (!scope.empty()) throw trawl::UsageError("--no-git scans files: history options do not apply");
+        static_cast<trawl::CommonScanOptions&>(detect_files) = detect_options;
+        detect_files.path = source;
+        prepare(detect_files);
+        return run_file_scan(detect_files, output, false, log, level);
+      }
+      detect_options.repo_path = source;
+      prepare(detect_options);
+      return run_history_scan(detect_options, output, scope, log, level);
+    }
+    if (protect->parsed()) {
+      if (!output.source.empty()) protect_options.path = output.source;
+      protect_options.changes = staged ? trawl::PendingChanges::kStaged : trawl::PendingChanges::kUnstaged;
+      prepare(protect_options);
+      return run_file_scan(protect_options, output, true, log, level);
+    }
+    if (dir->parsed()) {
+      if (!output.source.empty()) dir_options.path = output.source;
+      prepare(dir_options);
+      return run_file_scan(dir_options, output, false, log, level);
+    }
+    if (stdin_command->parsed()) {
+      prepare(stdin_options);
+      return run_file_scan(stdin_options, output, false, log, level);
+    }
+    if (image->parsed()) {
+      prepare(image_options);
+      return run_image_scan(image_options, output, log, level);
     }
   } catch (const trawl::ConfigError& e) {
     return usage_error(e);

@@ -34,14 +34,15 @@ class FindingSink {
 // findings, except when redacted: a finding's text may hold a secret found
 // later, so a redacted jsonl report is written when the scan finishes, as
 // every other format is. The report file is created when the sink is,
-// before the scan starts.
+// before the scan starts. Colour only when `colour` (the caller checked the
+// terminal) and the report goes to stdout.
 class ReportSink final : public FindingSink {
  public:
   // `redact_key` keys the digests of a redacted report's secrets; empty: a
   // random key, made here and never written. The report file gets mode
   // `mode`. Throws ReportPathError naming the path when it cannot be used.
   ReportSink(ReportFormat format, const std::string& path, unsigned redact_percent, std::string redact_key = {},
-             mode_t mode = kPrivateReportMode);
+             mode_t mode = kPrivateReportMode, bool colour = false);
 
   bool streams() const override { return format_ == ReportFormat::kJsonl && redact_ == 0; }
   void on_finding(const Finding& finding) override;
@@ -51,7 +52,21 @@ class ReportSink final : public FindingSink {
   ReportFormat format_;
   unsigned redact_;
   std::string redact_key_;
+  bool colour_;
   ReportOutput output_;
+};
+
+// gitleaks' verbose finding blocks (`-v`) on a stream, every secret masked
+// as --redact asks, once the scan is done.
+class GitleaksBlocksSink final : public FindingSink {
+ public:
+  GitleaksBlocksSink(std::ostream& out, unsigned redact_percent, bool colour);
+  void finish(const ReportContent& content) override;
+
+ private:
+  std::ostream& out_;
+  unsigned redact_;
+  bool colour_;
 };
 
 // Keeps what it is given: for callers that want the result in memory.

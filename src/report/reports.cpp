@@ -9,7 +9,9 @@
 #include <tuple>
 
 #include "content/text_escape.h"
+#include "report/junit_report.h"
 #include "report/sarif_rules.h"
+#include "report/text_report.h"
 
 namespace trawl {
 namespace {
@@ -449,46 +451,6 @@ void write_csv(std::ostream& out, const std::vector<Finding>& findings) {
   }
 }
 
-void write_text(std::ostream& out, const std::vector<Finding>& findings, bool colour) {
-  constexpr const char* kHighlight = "\x1b[1;31m";
-  constexpr const char* kBold = "\x1b[1m";
-  constexpr const char* kReset = "\x1b[0m";
-  for (const Finding& raw : findings) {
-    const Finding f = escaped(raw, true);
-    std::string line = f.line;
-    if (colour && !f.secret.empty()) {
-      if (const auto at = line.find(f.secret); at != std::string::npos) {
-        line = line.substr(0, at) + kHighlight + f.secret + kReset + line.substr(at + f.secret.size());
-      }
-    }
-    auto label = [&](const char* name) -> std::ostream& {
-      return out << (colour ? kBold : "") << name << (colour ? kReset : "");
-    };
-    label("Finding:     ") << line << "\n";
-    label("Secret:      ") << f.secret << "\n";
-    label("RuleID:      ") << f.rule_id << "\n";
-    label("Entropy:     ") << f.entropy << "\n";
-    label("File:        ") << f.path << "\n";
-    label("Line:        ") << f.start_line << "\n";
-    if (f.commit) {
-      label("Commit:      ") << f.commit->hex() << "\n";
-      label("Author:      ") << f.author << "\n";
-      label("Email:       ") << f.email << "\n";
-      label("Date:        ") << format_utc(f.date) << "\n";
-    }
-    if (f.image) {
-      const ImageLocation& i = *f.image;
-      label("Image:       ") << i.reference << (i.platform.empty() ? "" : " (" + i.platform + ")") << "\n";
-      if (i.layer) {
-        label("Layer:       ") << *i.layer << " " << i.layer_digest
-                               << (i.in_final_filesystem ? "" : " (deleted or replaced by a later layer)") << "\n";
-      }
-      if (i.created_by) label("CreatedBy:   ") << *i.created_by << "\n";
-    }
-    label("Fingerprint: ") << f.fingerprint << "\n\n";
-  }
-}
-
 }  // namespace
 
 ReportFormat parse_report_format(std::string_view name) {
@@ -498,8 +460,14 @@ ReportFormat parse_report_format(std::string_view name) {
   if (name == "csv") return ReportFormat::kCsv;
   if (name == "gitleaks") return ReportFormat::kGitleaks;
   if (name == "text") return ReportFormat::kText;
+  if (name == "junit") return ReportFormat::kJunit;
+  if (name == "template") {
+    throw std::invalid_argument(
+        "--report-format template: Go templates are not supported; use --report-format json or jsonl with a JSON "
+        "tool (e.g. jq), or csv");
+  }
   throw std::invalid_argument("unknown report format '" + std::string(name) +
-                              "' (expected json, jsonl, sarif, csv, gitleaks or text)");
+                              "' (expected json, jsonl, sarif, csv, gitleaks, junit or text)");
 }
 
 std::string format_utc(std::int64_t seconds) {
@@ -598,8 +566,11 @@ void write_report(std::ostream& out, ReportFormat format, const ReportContent& c
       write_csv(out, content.findings);
       return;
     case ReportFormat::kText:
-      write_text(out, content.findings, colour);
+      write_text_findings(out, content.findings, colour);
       write_timelines_text(out, content.secrets);
+      return;
+    case ReportFormat::kJunit:
+      write_junit(out, content.findings);
       return;
     case ReportFormat::kJson:
       break;

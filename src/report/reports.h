@@ -14,9 +14,10 @@
 // - "csv": a header row, then one row per finding (gitleaks' columns).
 // - "gitleaks": the JSON array gitleaks writes, with its field names, so tools
 //   that read gitleaks reports read trawl's.
-// - "text": a readable block per finding, the secret highlighted in colour
-//   when asked (only on a terminal), then a block per secret's timeline
-//   (write_timelines_text).
+// - "junit": JUnit XML, a failed test case per finding (junit_report.h).
+// - "text": what a person reads: a few lines per finding (text_report.h),
+//   colour when asked (only on a terminal), then a block per secret's
+//   timeline (write_timelines_text).
 #pragma once
 
 #include <ostream>
@@ -32,7 +33,7 @@ namespace trawl {
 
 inline constexpr int kJsonReportVersion = 1;
 
-enum class ReportFormat { kJson, kJsonl, kSarif, kCsv, kGitleaks, kText };
+enum class ReportFormat { kJson, kJsonl, kSarif, kCsv, kGitleaks, kJunit, kText };
 
 // Parses a --report-format value; throws std::invalid_argument naming it.
 ReportFormat parse_report_format(std::string_view name);

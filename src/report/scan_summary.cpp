@@ -7,6 +7,27 @@
 
 namespace trawl {
 
+namespace {
+
+// Last, where a reader of a log looks: what may hide findings. Said at every
+// log level that shows warnings, the one-line summary's included.
+void write_summary_warnings(std::ostream& out, const ScanSummary& s) {
+  for (const std::string& warning : s.warnings) out << "trawl: WARNING: " << escape_text(warning, true) << "\n";
+  if (s.unreadable > 0) {
+    out << "trawl: WARNING: " << s.unreadable << (s.unreadable == 1 ? " object" : " objects") << " could not be read ("
+        << s.unreadable_reasons
+        << "): secrets in them are not reported; --list-skipped lists them, --fail-on-skip fails the run\n";
+  }
+}
+
+}  // namespace
+
+std::string format_summary_warnings(const ScanSummary& s) {
+  std::ostringstream out;
+  write_summary_warnings(out, s);
+  return out.str();
+}
+
 std::string format_summary(const ScanSummary& s) {
   std::ostringstream out;
   const double mb = static_cast<double>(s.bytes_scanned) / 1e6;
@@ -58,13 +79,25 @@ std::string format_summary(const ScanSummary& s) {
     out << " (" << s.suppressed.total() << " suppressed: " << why << ")";
   }
   out << "\n";
-  // Last, where a reader of a log looks: what may hide findings.
-  for (const std::string& warning : s.warnings) out << "trawl: WARNING: " << escape_text(warning, true) << "\n";
-  if (s.unreadable > 0) {
-    out << "trawl: WARNING: " << s.unreadable << (s.unreadable == 1 ? " object" : " objects") << " could not be read ("
-        << s.unreadable_reasons
-        << "): secrets in them are not reported; --verbose lists them, --fail-on-skip fails the run\n";
-  }
+  write_summary_warnings(out, s);
+  return out.str();
+}
+
+std::string format_summary_line(const ScanSummary& s) {
+  std::ostringstream out;
+  out << "trawl: " << s.findings << (s.findings == 1 ? " finding" : " findings");
+  if (s.suppressed.total() > 0) out << " (" << s.suppressed.total() << " suppressed)";
+  out << "; scanned ";
+  if (s.git) out << s.git->commits << " commits, ";
+  char size[64];
+  std::snprintf(size, sizeof size, "%.1f MB in %.2f s", static_cast<double>(s.bytes_scanned) / 1e6, s.wall_seconds);
+  out << s.blobs_scanned << " of " << s.blobs << (s.git ? " blobs, " : " files, ") << size << " on " << s.backend;
+  std::uint64_t skipped = 0;
+  for (const auto& entry : s.skipped) skipped += entry.second;
+  if (skipped > 0) out << "; " << skipped << " skipped";
+  if (s.git && s.git->shallow) out << "; shallow clone";
+  out << "\n";
+  write_summary_warnings(out, s);
   return out.str();
 }
 

@@ -46,7 +46,15 @@ struct ScanSummary {
   double attribute_seconds = 0.0;
 };
 
-// The multi-line human summary for stderr.
+// The multi-line human summary for stderr (--verbose).
 std::string format_summary(const ScanSummary& summary);
+
+// The one summary line stderr gets by default, e.g. "trawl: 2 findings;
+// scanned 14 commits, 30 of 31 blobs, 1.2 MB in 0.41 s on cpu; 1 skipped".
+// Only the summary's warnings (what may hide findings), for a log level
+// that shows warnings but no summary.
+std::string format_summary_warnings(const ScanSummary& s);
+
+std::string format_summary_line(const ScanSummary& summary);
 
 }  // namespace trawl

@@ -69,8 +69,9 @@ bool allowlisted(const RuleSet& rules, const Rule& rule, const FindingContext& f
     if (allowlisted(list, finding)) return true;
   }
   for (const Allowlist& list : rules.allowlists) {
-    const bool targets = list.target_rules.empty() || std::find(list.target_rules.begin(), list.target_rules.end(),
-                                                                rule.id) != list.target_rules.end();
+    const bool targets =
+        list.target_rules.empty() || std::any_of(list.target_rules.begin(), list.target_rules.end(),
+                                                 [&](const std::string& target) { return rule.answers_to(target); });
     if (targets && allowlisted(list, finding)) return true;
   }
   return false;

@@ -4,9 +4,12 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "rules/validators.h"
@@ -29,8 +32,21 @@ struct Allowlist {
   std::vector<std::string> target_rules;  // global allowlists only: empty means every rule
 };
 
+// gitleaks' [[rules.required]]: a rule with required rules reports a match
+// only where each required rule also matches in the same content, within
+// `within_lines` lines and `within_columns` columns of it (when set).
+struct RequiredRule {
+  std::string id;
+  std::optional<std::uint32_t> within_lines;
+  std::optional<std::uint32_t> within_columns;
+};
+
 struct Rule {
   std::string id;
+  // gitleaks' ids for the rule (trawl's `aliases` key): ignore entries,
+  // baselines, disabledRules, targetRules and --enable-rule written for
+  // gitleaks name the rule by them.
+  std::vector<std::string> aliases;
   std::string description;
   std::unique_ptr<RE2> regex;  // null for a path-only rule
   std::unique_ptr<RE2> path;   // null when the rule applies to every path
@@ -47,6 +63,13 @@ struct Rule {
   std::vector<std::string> examples;           // must produce a finding
   std::vector<std::string> negative_examples;  // must not
   std::string source;                          // "file:line" where the rule was defined
+  std::vector<RequiredRule> required;
+  bool skip_report = false;  // gitleaks' skipReport: only a part of composite rules
+
+  // True when `name` is the rule's id or one of its aliases.
+  bool answers_to(std::string_view name) const {
+    return id == name || std::find(aliases.begin(), aliases.end(), name) != aliases.end();
+  }
 };
 
 struct RuleSet {

@@ -1,5 +1,6 @@
 #include "rules/rule_choice.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
 
@@ -61,6 +62,8 @@ RuleLoad choose_rules(const RuleRequest& request, std::ostream& log) {
   std::string root_file;
   if (!request.config_path.empty()) {
     load = load_rules_file(request.config_path);
+  } else if (!request.config_text.empty()) {
+    load = load_rules_text(request.config_text, request.config_text_name);
   } else {
     if (request.allow_root_config) root_file = root_rules_file(request.root, log);
     load = root_file.empty() ? load_builtin_rules() : load_rules_file(root_file, request.root);
@@ -78,6 +81,18 @@ RuleLoad choose_rules(const RuleRequest& request, std::ostream& log) {
       log << "trawl: warning: the repository's " << name << " replaces the built-in rules (" << count
           << " rules); --no-repo-config uses the built-in rules\n";
     }
+  }
+  if (!request.enabled_rules.empty()) {
+    for (const std::string& name : request.enabled_rules) {
+      if (std::none_of(load.rules.rules.begin(), load.rules.rules.end(),
+                       [&](const Rule& rule) { return rule.answers_to(name); })) {
+        throw ConfigError("--enable-rule: no rule '" + name + "' in " + load.rules.origin);
+      }
+    }
+    std::erase_if(load.rules.rules, [&](const Rule& rule) {
+      return std::none_of(request.enabled_rules.begin(), request.enabled_rules.end(),
+                          [&](const std::string& name) { return rule.answers_to(name); });
+    });
   }
   log << "trawl: using rules from " << escape_text(load.rules.origin, true) << " (" << load.rules.rules.size()
       << " rules)\n";

@@ -13,6 +13,7 @@
 
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "rules/rule_loader.h"
 
@@ -25,11 +26,18 @@ struct RuleRequest {
   std::string config_path;        // --config; empty: none
   std::string root;               // the scanned work tree, git directory or directory
   bool allow_root_config = true;  // false: --no-repo-config
+  // Rules as TOML text (gitleaks' GITLEAKS_CONFIG_TOML), used when there is
+  // no config_path; named `config_text_name` in messages.
+  std::string config_text;
+  std::string config_text_name;
+  // --enable-rule: only these rules (ids or gitleaks aliases); empty: all.
+  std::vector<std::string> enabled_rules;
 };
 
 // Loads the rules `request` asks for and writes to `log` the loader's
 // warnings, any warning about the root's rules file and which rules are used.
-// Throws ConfigError when the chosen file cannot be loaded.
+// Throws ConfigError when the chosen file cannot be loaded or an enabled
+// rule names no rule.
 RuleLoad choose_rules(const RuleRequest& request, std::ostream& log);
 
 }  // namespace trawl

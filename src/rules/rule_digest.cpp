@@ -39,6 +39,13 @@ std::string rule_digest(const Rule& rule) {
   for (const std::string& k : rule.keywords) field(out, "keyword", k);
   for (SecretValidator v : rule.validators) field(out, "validator", std::to_string(static_cast<int>(v)));
   for (const Allowlist& a : rule.allowlists) allowlist_fields(out, a);
+  // Written only when set, so rules without them keep their digests.
+  for (const RequiredRule& r : rule.required) {
+    field(out, "required", r.id);
+    field(out, "within_lines", r.within_lines ? std::to_string(*r.within_lines) : "");
+    field(out, "within_columns", r.within_columns ? std::to_string(*r.within_columns) : "");
+  }
+  if (rule.skip_report) field(out, "skip_report", "true");
   return sha256_hex(out);
 }
 

@@ -163,8 +163,8 @@ class Loader {
     if (const toml::node* id = table->get("id")) r.id = string_of(*id, "", "id");
     if (r.id.empty()) fail(node, "", "a rule has no 'id'");
     warn_unknown(*table,
-                 {"id", "description", "regex", "secretGroup", "entropy", "keywords", "path", "tags", "allowlist",
-                  "allowlists", "validate", "examples", "negative_examples"},
+                 {"id", "aliases", "description", "regex", "secretGroup", "entropy", "keywords", "path", "tags",
+                  "allowlist", "allowlists", "validate", "examples", "negative_examples", "required", "skipReport"},
                  " in rule '" + r.id + "'");
     if (const toml::node* v = table->get("description")) r.description = string_of(*v, r.id, "description");
     if (const toml::node* v = table->get("regex")) {
@@ -200,8 +200,41 @@ class Loader {
     if (const toml::node* v = table->get("negative_examples")) {
       r.negative_examples = strings_of(*v, r.id, "negative_examples");
     }
+    if (const toml::node* v = table->get("aliases")) r.aliases = strings_of(*v, r.id, "aliases");
+    if (const toml::node* v = table->get("skipReport")) {
+      const auto skip = v->value<bool>();
+      if (!skip) fail(*v, r.id, "'skipReport' must be true or false");
+      r.skip_report = *skip;
+    }
+    if (const toml::node* v = table->get("required")) r.required = required_of(*v, r.id);
     allowlists_into(*table, "allowlist", "allowlists", r.id, false, r.allowlists);
     return r;
+  }
+
+  // [[rules.required]]: id, withinLines, withinColumns.
+  std::vector<RequiredRule> required_of(const toml::node& node, const std::string& rule_id) {
+    const toml::array* array = node.as_array();
+    if (array == nullptr) fail(node, rule_id, "'required' must be an array of tables ([[rules.required]])");
+    std::vector<RequiredRule> out;
+    for (const toml::node& item : *array) {
+      const toml::table* table = item.as_table();
+      if (table == nullptr) fail(item, rule_id, "each [[rules.required]] entry must be a table");
+      warn_unknown(*table, {"id", "withinLines", "withinColumns"}, " in rule '" + rule_id + "' required");
+      RequiredRule required;
+      if (const toml::node* id = table->get("id")) required.id = string_of(*id, rule_id, "id");
+      if (required.id.empty()) fail(item, rule_id, "a [[rules.required]] entry has no 'id'");
+      auto within = [&](const char* key) -> std::optional<std::uint32_t> {
+        const toml::node* v = table->get(key);
+        if (v == nullptr) return std::nullopt;
+        const auto n = v->value<std::int64_t>();
+        if (!n || *n < 0 || *n > 0xffffffff) fail(*v, rule_id, "'" + std::string(key) + "' must be a count");
+        return static_cast<std::uint32_t>(*n);
+      };
+      required.within_lines = within("withinLines");
+      required.within_columns = within("withinColumns");
+      out.push_back(std::move(required));
+    }
+    return out;
   }
 
  private:
@@ -220,8 +253,12 @@ toml::table parse_toml(std::string_view text, const std::string& source_name) {
 
 // Adds `extra` on top of `base`: a rule with an id already in base replaces it.
 void merge_into(RuleSet& base, RuleSet extra) {
+  // A rule named by a base rule's alias (a gitleaks id) replaces it too.
   std::unordered_map<std::string, std::size_t> index;
-  for (std::size_t i = 0; i < base.rules.size(); ++i) index.emplace(base.rules[i].id, i);
+  for (std::size_t i = 0; i < base.rules.size(); ++i) {
+    index.emplace(base.rules[i].id, i);
+    for (const std::string& alias : base.rules[i].aliases) index.emplace(alias, i);
+  }
   for (Rule& r : extra.rules) {
     if (auto it = index.find(r.id); it != index.end()) {
       base.rules[it->second] = std::move(r);
@@ -264,6 +301,15 @@ void require_rules(const RuleLoad& load, const std::string& source_name) {
     throw ConfigError(source_name +
                       ": no rules: it would scan for nothing (define [[rules]], or [extend] "
                       "useDefault = true for the built-in rules)");
+  }
+  for (const Rule& rule : load.rules.rules) {
+    for (const RequiredRule& required : rule.required) {
+      const bool known = std::any_of(load.rules.rules.begin(), load.rules.rules.end(),
+                                     [&](const Rule& other) { return other.answers_to(required.id); });
+      if (!known) {
+        throw ConfigError(rule.source + ": rule '" + rule.id + "': required rule '" + required.id + "' is not defined");
+      }
+    }
   }
 }
 
@@ -329,8 +375,9 @@ RuleLoad load_text(std::string_view text, const std::string& source_name, const 
     }
     if (const toml::node* v = table->get("disabledRules")) {
       const std::vector<std::string> disabled = loader.strings_of(*v, "", "disabledRules");
-      std::erase_if(base.rules,
-                    [&](const Rule& r) { return std::find(disabled.begin(), disabled.end(), r.id) != disabled.end(); });
+      std::erase_if(base.rules, [&](const Rule& r) {
+        return std::any_of(disabled.begin(), disabled.end(), [&](const std::string& d) { return r.answers_to(d); });
+      });
     }
   }
   merge_into(base, std::move(own));

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "content/text_escape.h"
 #include "rules/rule_choice.h"
 #include "source/files/files_source.h"
 #include "source/git/git_handles.h"
@@ -27,16 +28,41 @@ ScanSettings settings_of(const CommonScanOptions& options) {
 
 ScanResult run_with_root_rules(ContentSource& source, const CommonScanOptions& options, std::ostream& log,
                                const std::vector<FindingSink*>& sinks) {
-  const RuleLoad rules = resolve_rules(options.config_path, source.root(), log, !options.no_repo_config);
-  const Suppressions suppressions = load_suppressions(source.root(), options.baseline_path, log);
+  RuleRequest request;
+  request.config_path = options.config_path;
+  request.root = source.root();
+  request.allow_root_config = !options.no_repo_config;
+  request.config_text = options.config_text;
+  request.config_text_name = options.config_text_name;
+  request.enabled_rules = options.enabled_rules;
+  const RuleLoad rules = choose_rules(request, log);
+  Suppressions suppressions = load_suppressions(source.root(), options.baseline_path, log);
+  if (!options.gitleaks_ignore_path.empty()) {
+    suppressions.add_gitleaks_ignore_path(options.gitleaks_ignore_path);
+    log << "trawl: ignoring the fingerprints listed in " << escape_text(options.gitleaks_ignore_path, true) << "\n";
+  }
+  if (options.ignore_inline_allow) suppressions.ignore_inline_allow();
   return run_scan(source, rules.rules, suppressions, settings_of(options), sinks, log);
+}
+
+// The repository holding `path`, found upward; UsageError when none does.
+std::string repository_of(const std::string& path) {
+  try {
+    return discover_repository(path);
+  } catch (const GitError& e) {
+    throw UsageError(e.what());
+  }
 }
 
 }  // namespace
 
 RuleLoad resolve_rules(const std::string& config_path, const std::string& root, std::ostream& log,
                        bool allow_repo_config) {
-  return choose_rules({config_path, root, allow_repo_config}, log);
+  RuleRequest request;
+  request.config_path = config_path;
+  request.root = root;
+  request.allow_root_config = allow_repo_config;
+  return choose_rules(request, log);
 }
 
 Suppressions load_suppressions(const std::string& root, const std::string& baseline_path, std::ostream& log) {
@@ -78,7 +104,7 @@ ScanResult scan_git_history(const GitScanOptions& options, std::ostream& log, co
   if (options.progress != nullptr) history.progress = &options.progress->walk;
   std::optional<GitHistorySource> source;
   try {
-    source.emplace(options.repo_path, history);
+    source.emplace(repository_of(options.repo_path), history);
   } catch (const GitError& e) {
     throw UsageError(e.what());
   }
@@ -94,7 +120,7 @@ ScanResult scan_git_history(const GitScanOptions& options, std::ostream& log, co
 ScanResult scan_staged(const FileScanOptions& options, std::ostream& log, const std::vector<FindingSink*>& sinks) {
   std::optional<StagedSource> source;
   try {
-    source.emplace(options.path, options.max_blob_size);
+    source.emplace(repository_of(options.path), options.max_blob_size, options.changes);
     return run_with_root_rules(*source, options, log, sinks);
   } catch (const GitError& e) {
     throw UsageError(e.what());
@@ -108,7 +134,7 @@ ScanResult scan_directory(const FileScanOptions& options, std::istream& stdin_st
     if (options.path == "-") {
       source.emplace(stdin_stream, ".", options.max_blob_size);
     } else {
-      source.emplace(options.path, options.max_blob_size, options.threads);
+      source.emplace(options.path, options.max_blob_size, options.threads, options.follow_symlinks);
     }
     return run_with_root_rules(*source, options, log, sinks);
   } catch (const DirectoryError& e) {

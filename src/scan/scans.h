@@ -15,6 +15,7 @@
 #include "scan/scan.h"
 #include "source/git/blob_reader.h"
 #include "source/git/history.h"
+#include "source/git/staged_changes.h"
 #include "verify/suppression.h"
 
 namespace trawl {
@@ -31,6 +32,11 @@ struct CommonScanOptions {
   BackendRequest backend;                    // --backend, --gpus
   ScanProgress* progress = nullptr;          // optional
   SecretFilter keep_secret;                  // empty: every secret (see ScanSettings)
+  std::string config_text;                   // rules as TOML text when there is no config_path
+  std::string config_text_name;              // names config_text in messages
+  std::vector<std::string> enabled_rules;    // --enable-rule; empty: every rule
+  std::string gitleaks_ignore_path;          // -i: an ignore file, or a directory holding .gitleaksignore
+  bool ignore_inline_allow = false;          // --ignore-gitleaks-allow
 };
 
 struct GitScanOptions : CommonScanOptions {
@@ -40,7 +46,9 @@ struct GitScanOptions : CommonScanOptions {
 };
 
 struct FileScanOptions : CommonScanOptions {
-  std::string path = ".";  // repository (staged) or directory; "-" for standard input
+  std::string path = ".";                            // repository (staged) or directory or file; "-" for standard input
+  bool follow_symlinks = false;                      // files: scan links to regular files
+  PendingChanges changes = PendingChanges::kStaged;  // scan_staged: which changes
 };
 
 struct ImageCommandOptions : CommonScanOptions {
@@ -65,19 +73,22 @@ Suppressions load_suppressions(const std::string& root, const std::string& basel
 
 // A `repo_path` that is a URL (https, http, git, ssh, file) is cloned into a
 // temporary mirror (source/git/remote_mirror.h), scanned and removed; a
-// clone that fails throws GitError. Throws UsageError when the path is not a
-// repository or not a usable URL, a scope's revision
+// clone that fails throws GitError. Otherwise the repository is found upward
+// from `options.repo_path`, as git finds it. Throws UsageError when the path
+// is not in a repository or not a usable URL, a scope's revision
 // names no commit or the requested backend cannot run here, ConfigError for
 // bad rules; anything the scan meets in the repository itself is skipped and
 // counted, not thrown.
 ScanResult scan_git_history(const GitScanOptions& options, std::ostream& log,
                             const std::vector<FindingSink*>& sinks = {});
 
-// Throws UsageError when `options.path` is not a repository with a work tree.
+// The staged (or unstaged, as `options.changes` says) changes of the
+// repository holding `options.path`, found upward as git finds it. Throws
+// UsageError when it is not in a repository with a work tree.
 ScanResult scan_staged(const FileScanOptions& options, std::ostream& log, const std::vector<FindingSink*>& sinks = {});
 
-// Throws UsageError when `options.path` is not a directory. With path "-"
-// reads `stdin_stream` as one file named "stdin".
+// Throws UsageError when `options.path` is not a directory or a file. With
+// path "-" reads `stdin_stream` as one file named "stdin".
 ScanResult scan_directory(const FileScanOptions& options, std::istream& stdin_stream, std::ostream& log,
                           const std::vector<FindingSink*>& sinks = {});
 

@@ -21,6 +21,20 @@ bool path_matches(const Rule& rule, const std::string& path) {
   return !rule.path || RE2::PartialMatch(path, *rule.path);
 }
 
+std::uint32_t distance(std::uint32_t a, std::uint32_t b) { return a > b ? a - b : b - a; }
+
+// gitleaks' [[rules.required]]: every required rule matches in the same
+// content, near enough to `hit`.
+bool requirements_met(const RuleSet& rules, const Rule& rule, const Hit& hit, const std::vector<Hit>& blob_hits) {
+  return std::all_of(rule.required.begin(), rule.required.end(), [&](const RequiredRule& required) {
+    return std::any_of(blob_hits.begin(), blob_hits.end(), [&](const Hit& other) {
+      if (!rules.rules[other.rule].answers_to(required.id)) return false;
+      if (required.within_lines && distance(other.start_line, hit.start_line) > *required.within_lines) return false;
+      return !required.within_columns || distance(other.start_column, hit.start_column) <= *required.within_columns;
+    });
+  });
+}
+
 void set_commit(Finding& f, const CommitInfo& commit, const std::string& commit_hex) {
   f.commit = commit.id;
   f.author = commit.author_name;
@@ -73,7 +87,7 @@ std::vector<Finding> FindingFilter::keep(std::vector<Finding> here) {
       counts_.add(SuppressionReason::kAllowlist);
       continue;
     }
-    if (const auto reason = suppressions_.reason_for(f)) {
+    if (const auto reason = suppressions_.reason_for(f, rule.aliases)) {
       counts_.add(*reason);
       continue;
     }
@@ -141,7 +155,8 @@ std::vector<Finding> findings_at(const Provenance& history, const RuleSet& rules
   if (blob_hits != hits.end()) {
     for (const Hit& hit : blob_hits->second) {
       const Rule& rule = rules.rules[hit.rule];
-      if (!path_matches(rule, intro.path)) continue;
+      if (rule.skip_report || !path_matches(rule, intro.path)) continue;
+      if (!rule.required.empty() && !requirements_met(rules, rule, hit, blob_hits->second)) continue;
       const bool inherited = std::any_of(intro.parent_blobs.begin(), intro.parent_blobs.end(),
                                          [&](const BlobKey& parent) { return held_by(hits, parent, hit); });
       if (!inherited) here.push_back(finding_from_hit(rule, hit, intro.path));

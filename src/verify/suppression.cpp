@@ -15,9 +15,10 @@
 namespace trawl {
 namespace {
 
-// The fingerprint without its leading commit, "path:rule:line".
-std::string without_commit(const Finding& finding) {
-  return finding.path + ":" + finding.rule_id + ":" + std::to_string(finding.start_line);
+// The fingerprint without its leading commit, "path:rule:line", naming the
+// rule `rule_id`.
+std::string without_commit(const Finding& finding, const std::string& rule_id) {
+  return finding.path + ":" + rule_id + ":" + std::to_string(finding.start_line);
 }
 
 std::string trimmed(const std::string& text) {
@@ -133,12 +134,31 @@ void Suppressions::add_baseline(const std::string& path) {
   }
 }
 
-std::optional<SuppressionReason> Suppressions::reason_for(const Finding& finding) const {
-  if (has_inline_allow(finding.line)) return SuppressionReason::kInlineAllow;
-  if (ignored_.contains(finding.fingerprint) || ignored_.contains(without_commit(finding))) {
-    return SuppressionReason::kIgnoreFile;
-  }
-  if (baseline_.contains(finding.fingerprint)) return SuppressionReason::kBaseline;
+void Suppressions::add_gitleaks_ignore_path(const std::string& path) {
+  std::error_code error;
+  const std::string file =
+      std::filesystem::is_directory(path, error) ? (std::filesystem::path(path) / ".gitleaksignore").string() : path;
+  if (!add_ignore_file(file)) throw SuppressionFileError(file + ": no such ignore file (--gitleaks-ignore-path)");
+}
+
+std::optional<SuppressionReason> Suppressions::reason_for(const Finding& finding,
+                                                          const std::vector<std::string>& rule_aliases) const {
+  if (honour_inline_allow_ && has_inline_allow(finding.line)) return SuppressionReason::kInlineAllow;
+  const std::string commit = finding.commit_hex();
+  auto listed = [&](const std::unordered_set<std::string>& set, bool without_commit_too) {
+    if (set.contains(finding.fingerprint)) return true;
+    if (without_commit_too && set.contains(without_commit(finding, finding.rule_id))) return true;
+    for (const std::string& alias : rule_aliases) {
+      const std::string short_form = without_commit(finding, alias);
+      std::string full = commit;
+      if (!full.empty()) full.append(":").append(short_form);
+      if (set.contains(commit.empty() ? short_form : full)) return true;
+      if (without_commit_too && set.contains(short_form)) return true;
+    }
+    return false;
+  };
+  if (listed(ignored_, true)) return SuppressionReason::kIgnoreFile;
+  if (listed(baseline_, false)) return SuppressionReason::kBaseline;
   // A redacted report masks the secrets inside a path, so in a fingerprint.
   for (const std::vector<std::string>& pieces : redacted_baseline_) {
     if (matches_pieces(finding.fingerprint, pieces)) return SuppressionReason::kBaseline;

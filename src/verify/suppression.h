@@ -57,10 +57,22 @@ class Suppressions {
   // file is neither.
   void add_baseline(const std::string& path);
 
+  // Adds the ignore file gitleaks' -i/--gitleaks-ignore-path names: the
+  // file, or .gitleaksignore in the directory. Throws SuppressionFileError
+  // when there is none.
+  void add_gitleaks_ignore_path(const std::string& path);
+
+  // --ignore-gitleaks-allow: inline allow comments no longer drop findings.
+  void ignore_inline_allow() { honour_inline_allow_ = false; }
+
   // Why a finding confirmed by its rule and past the allowlists is dropped.
-  std::optional<SuppressionReason> reason_for(const Finding& finding) const;
+  // An ignore or baseline entry that names the rule by one of `rule_aliases`
+  // (its gitleaks ids) matches as well.
+  std::optional<SuppressionReason> reason_for(const Finding& finding,
+                                              const std::vector<std::string>& rule_aliases = {}) const;
 
  private:
+  bool honour_inline_allow_ = true;
   std::unordered_set<std::string> ignored_;
   std::unordered_set<std::string> baseline_;
   // Redacted fingerprints: the literal pieces between their masks.

@@ -93,11 +93,11 @@ int read_entries(int root_fd, const std::string& relative, std::vector<Directory
 void check_directory(const std::string& root) {
   std::error_code error;
   if (!fs::is_directory(fs::symlink_status(root, error)) && !fs::is_directory(root, error)) {
-    throw DirectoryError("'" + root + "' is not a directory");
+    throw DirectoryError("'" + root + "' is not a directory or a file");
   }
 }
 
-DirectoryListing list_directory(const std::string& root, SkipLog& skips) {
+DirectoryListing list_directory(const std::string& root, SkipLog& skips, bool follow_file_links) {
   check_directory(root);
   const FileDescriptor root_fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY));
   if (root_fd.get() < 0) throw DirectoryError("cannot read '" + root + "': " + reason_of(errno));
@@ -126,7 +126,14 @@ DirectoryListing list_directory(const std::string& root, SkipLog& skips) {
         type = S_ISLNK(st.st_mode) ? DT_LNK : S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
       }
       if (type == DT_LNK) {
-        ++listing.symlinks;
+        // --follow-symlinks: a link to a regular file is listed at the link's
+        // own path; a link to anything else is never followed.
+        struct stat target {};
+        if (follow_file_links && ::fstatat(root_fd.get(), path.c_str(), &target, 0) == 0 && S_ISREG(target.st_mode)) {
+          listing.paths.push_back(path);
+        } else {
+          ++listing.symlinks;
+        }
       } else if (type == DT_DIR) {
         if (entry.name != ".git") pending.push_back(path);
       } else if (type == DT_REG) {
@@ -141,11 +148,12 @@ DirectoryListing list_directory(const std::string& root, SkipLog& skips) {
 }
 
 bool read_scannable_file(const std::string& root, const std::string& path, std::uint64_t max_size, SkipLog& skips,
-                         std::string& contents) {
+                         std::string& contents, bool follow_link) {
   const std::string full = (fs::path(root) / path).string();
-  // Not blocking and not through a symlink: the path may have become a FIFO
-  // or a link since it was listed.
-  const FileDescriptor fd(::open(full.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW));
+  // Not blocking and not through a symlink (unless asked): the path may have
+  // become a FIFO or a link since it was listed.
+  const int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (follow_link ? 0 : O_NOFOLLOW);
+  const FileDescriptor fd(::open(full.c_str(), flags));
   if (fd.get() < 0) {
     skips.add(SkipReason::kUnreadablePath, path, reason_of(errno));
     return false;

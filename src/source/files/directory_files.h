@@ -39,15 +39,19 @@ void check_directory(const std::string& root);
 
 // Lists the files under `root`; what cannot be listed goes to `skips`.
 // Throws DirectoryError when `root` is not a directory that can be opened.
-DirectoryListing list_directory(const std::string& root, SkipLog& skips);
+// With `follow_file_links` (--follow-symlinks, as gitleaks means it), a
+// symlink to a regular file is listed at the link's path; links to
+// directories are never followed.
+DirectoryListing list_directory(const std::string& root, SkipLog& skips, bool follow_file_links = false);
 
 // Reads the file at `root`/`path` when it is worth scanning: not over
 // `max_size` (checked while reading too: never more than that is held), not
 // binary, not an LFS pointer, readable, still a regular file (never followed
 // through a symlink, never blocked on a FIFO). Otherwise records why in
-// `skips` (under the path) and returns false.
+// `skips` (under the path) and returns false. `follow_link`: a symlink at
+// `path` is read through (a link --follow-symlinks listed).
 bool read_scannable_file(const std::string& root, const std::string& path, std::uint64_t max_size, SkipLog& skips,
-                         std::string& contents);
+                         std::string& contents, bool follow_link = false);
 
 // Reads all of `in` under the same limits, recorded under `name`; stops as
 // soon as more than `max_size` bytes have come.

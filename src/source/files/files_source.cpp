@@ -4,12 +4,20 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include <filesystem>
+#include <system_error>
 #include <utility>
 
 namespace trawl {
 
-FilesSource::FilesSource(std::string root, std::uint64_t max_size, unsigned threads)
-    : root_(std::move(root)), max_size_(max_size), threads_(threads) {
+FilesSource::FilesSource(std::string root, std::uint64_t max_size, unsigned threads, bool follow_file_links)
+    : root_(std::move(root)), max_size_(max_size), threads_(threads), follow_file_links_(follow_file_links) {
+  std::error_code error;
+  if (std::filesystem::is_regular_file(std::filesystem::status(root_, error))) {
+    const std::filesystem::path file(root_);
+    single_file_ = file.filename().string();
+    root_ = file.has_parent_path() ? file.parent_path().string() : ".";
+  }
   check_directory(root_);
 }
 
@@ -19,8 +27,10 @@ FilesSource::FilesSource(std::istream& in, std::string root, std::uint64_t max_s
 void FilesSource::list(SkipLog& skips) {
   if (stdin_ != nullptr) {
     listing_.paths.push_back("stdin");
+  } else if (!single_file_.empty()) {
+    listing_.paths.push_back(single_file_);
   } else {
-    listing_ = list_directory(root_, skips);
+    listing_ = list_directory(root_, skips, follow_file_links_);
   }
 }
 
@@ -41,7 +51,8 @@ void FilesSource::read(BatchOutput& out, SkipLog& skips) {
     arena.execute([&] {
       tbb::parallel_for(std::size_t{0}, listing_.paths.size(), [&](std::size_t i) {
         std::string contents;
-        if (read_scannable_file(root_, listing_.paths[i], max_size_, skips, contents)) deliver(i, contents);
+        if (read_scannable_file(root_, listing_.paths[i], max_size_, skips, contents, follow_file_links_))
+          deliver(i, contents);
       });
     });
   }

@@ -17,8 +17,10 @@ namespace trawl {
 
 class FilesSource final : public ContentSource {
  public:
-  // Every regular file under `root`, read on `threads` threads (0: all cores).
-  FilesSource(std::string root, std::uint64_t max_size, unsigned threads);
+  // Every regular file under `root`, read on `threads` threads (0: all
+  // cores); `follow_file_links`: see list_directory. When `root` names a
+  // file, that file alone, its directory as the root.
+  FilesSource(std::string root, std::uint64_t max_size, unsigned threads, bool follow_file_links = false);
   // `in` as one file named "stdin"; `root` is where rules and ignore files
   // are looked for.
   FilesSource(std::istream& in, std::string root, std::uint64_t max_size);
@@ -39,6 +41,8 @@ class FilesSource final : public ContentSource {
   std::istream* stdin_ = nullptr;
   std::uint64_t max_size_;
   unsigned threads_ = 0;
+  bool follow_file_links_ = false;
+  std::string single_file_;  // the one file to scan, relative to root_; empty: every file
   DirectoryListing listing_;
   Provenance provenance_;
 };

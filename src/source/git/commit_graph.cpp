@@ -121,7 +121,8 @@ std::vector<LoadedCommit> order_parents_first(std::vector<LoadedCommit> loaded, 
   return sorted;
 }
 
-void mark_scope(std::vector<LoadedCommit>& commits, const std::optional<ObjectId>& exclude, std::int64_t since) {
+void mark_scope(std::vector<LoadedCommit>& commits, const CommitFilter& filter) {
+  const std::optional<ObjectId>& exclude = filter.exclude;
   std::vector<std::uint8_t> excluded(commits.size(), 0);
   if (exclude) {
     // Parents come before children, so one pass from the end propagates.
@@ -132,7 +133,11 @@ void mark_scope(std::vector<LoadedCommit>& commits, const std::optional<ObjectId
     }
   }
   for (std::size_t i = 0; i < commits.size(); ++i) {
-    commits[i].info.in_scope = excluded[i] == 0 && commits[i].commit_time >= since;
+    const CommitInfo& info = commits[i].info;
+    const bool by_author = filter.author.empty() ||
+                           (info.author_name + " <" + info.author_email + ">").find(filter.author) != std::string::npos;
+    commits[i].info.in_scope = excluded[i] == 0 && commits[i].commit_time >= filter.since &&
+                               commits[i].commit_time <= filter.until && by_author;
   }
 }
 

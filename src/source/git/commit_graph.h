@@ -8,7 +8,9 @@
 #include <git2.h>
 
 #include <cstdint>
+#include <limits>
 #include <optional>
+#include <string>
 #include <unordered_set>
 #include <vector>
 
@@ -51,8 +53,15 @@ std::vector<LoadedCommit> load_commits(RepositoryPool& pool, const ObjectStore& 
 std::vector<LoadedCommit> order_parents_first(std::vector<LoadedCommit> loaded, const std::vector<ObjectId>& tips);
 
 // Marks the commits outside the scope: those reachable from its excluded
-// revision and those committed before `since`. `commits` must be in
-// parents-first order.
-void mark_scope(std::vector<LoadedCommit>& commits, const std::optional<ObjectId>& exclude, std::int64_t since);
+// revision, those committed before `since` or after `until`, and those whose
+// author ("name <email>") does not hold `author` (when it is not empty).
+// `commits` must be in parents-first order.
+struct CommitFilter {
+  std::optional<ObjectId> exclude;
+  std::int64_t since = std::numeric_limits<std::int64_t>::min();
+  std::int64_t until = std::numeric_limits<std::int64_t>::max();
+  std::string author;
+};
+void mark_scope(std::vector<LoadedCommit>& commits, const CommitFilter& filter);
 
 }  // namespace trawl

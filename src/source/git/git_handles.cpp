@@ -40,6 +40,21 @@ RepositoryPtr open_repository(const std::string& path) {
   return RepositoryPtr(raw);
 }
 
+std::string discover_repository(const std::string& path) {
+  git_library_init();
+  git_repository* raw = nullptr;
+  const int code = git_repository_open_ext(&raw, path.c_str(), 0, nullptr);
+  if (code < 0) {
+    const git_error* err = git_error_last();
+    std::string message = "'" + path + "' is not a git repository, nor inside one";
+    if (err != nullptr && err->message != nullptr) message += std::string(" (") + err->message + ")";
+    throw GitError(code, message);
+  }
+  const RepositoryPtr repo(raw);
+  const char* workdir = git_repository_workdir(raw);
+  return workdir != nullptr ? workdir : git_repository_path(raw);
+}
+
 ObjectId to_object_id(const git_oid& oid) {
   ObjectId id;
   std::memcpy(id.bytes.data(), oid.id, id.bytes.size());

@@ -54,6 +54,12 @@ using ObjectPtr = std::unique_ptr<git_object, GitDeleter<git_object, git_object_
 // past it). Throws GitError naming the path when it is not a repository.
 RepositoryPtr open_repository(const std::string& path);
 
+// The repository holding `path` (a work tree, a directory inside one, or a
+// git directory), found by looking upward from it as git does, without
+// running git: its work tree, or its git directory when bare. Throws
+// GitError when none holds it.
+std::string discover_repository(const std::string& path);
+
 // Hex form of an object id.
 std::string oid_hex(const git_oid& oid);
 

@@ -26,6 +26,16 @@ constexpr std::size_t kTreeCacheBytesPerThread = std::size_t{32} << 20;
 
 }  // namespace
 
+bool path_in_scope(const std::string& path, const std::vector<std::string>& paths) {
+  if (paths.empty()) return true;
+  for (const std::string& p : paths) {
+    if (path == p || (path.size() > p.size() && path.starts_with(p) && (p.ends_with('/') || path[p.size()] == '/'))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 History walk_history(const std::string& git_dir, const PackSet& packs, const WalkOptions& options, SkipLog& skips) {
   RepositoryPool pool(git_dir, &packs);
   git_repository* repo = pool.local();
@@ -49,7 +59,7 @@ History walk_history(const std::string& git_dir, const PackSet& packs, const Wal
   std::vector<LoadedCommit> commits;
   arena.execute(
       [&] { commits = order_parents_first(load_commits(pool, store, tips, boundary, skips, options.progress), tips); });
-  mark_scope(commits, exclude, options.scope.since);
+  mark_scope(commits, {exclude, options.scope.since, options.scope.until, options.scope.author});
 
   std::vector<CommitChanges> per_commit(commits.size());
   tbb::enumerable_thread_specific<TreeWorker> workers;
@@ -87,12 +97,14 @@ History walk_history(const std::string& git_dir, const PackSet& packs, const Wal
   for (std::uint32_t i = 0; i < per_commit.size(); ++i) {
     CommitChanges& changes = per_commit[i];
     for (PathIntroduction& intro : changes.introductions) {
+      if (!path_in_scope(intro.path, options.scope.paths)) continue;
       add_blob(intro.blob);
       // Git's object ids become blob keys here, at the source's border.
       std::vector<BlobKey> parent_blobs(intro.parent_blobs.begin(), intro.parent_blobs.end());
       history.introductions.push_back({i, std::move(intro.path), intro.blob, std::move(parent_blobs)});
     }
     for (PathDeparture& departure : changes.departures) {
+      if (!path_in_scope(departure.path, options.scope.paths)) continue;
       history.departures.push_back({i, std::move(departure.path), departure.old_blob, departure.new_blob});
     }
     for (const ObjectId& sub : changes.submodules) skips.add(SkipReason::kSubmodule, sub.hex(), "submodule commit");

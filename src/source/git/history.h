@@ -45,7 +45,17 @@ struct HistoryScope {
   std::string tip;      // a revision (ref, branch, tag or commit); empty: every ref
   std::string exclude;  // a revision; commits reachable from it are out of scope
   std::int64_t since = std::numeric_limits<std::int64_t>::min();  // committer time, seconds
+  std::int64_t until = std::numeric_limits<std::int64_t>::max();  // committer time, seconds
+  std::string ref_prefix;  // with no tip: only refs whose name starts so (e.g. "refs/heads/")
+  std::string author;      // only commits whose "name <email>" holds this; empty: any
+  // Only introductions at these paths or under these directories
+  // ('/'-separated, relative to the root); empty: every path.
+  std::vector<std::string> paths;
 };
+
+// True when `path` is one of `paths` or under one of them (every path when
+// `paths` is empty).
+bool path_in_scope(const std::string& path, const std::vector<std::string>& paths);
 
 // Counters a walk advances as it goes, read by a progress line.
 struct WalkProgress {

@@ -132,7 +132,13 @@ std::vector<RefInfo> list_refs(git_repository* repo, const ObjectStore& store, S
 
 std::vector<RefInfo> scoped_refs(git_repository* repo, const ObjectStore& store, const HistoryScope& scope,
                                  SkipLog& skips) {
-  if (scope.tip.empty()) return list_refs(repo, store, skips);
+  if (scope.tip.empty()) {
+    std::vector<RefInfo> refs = list_refs(repo, store, skips);
+    if (!scope.ref_prefix.empty()) {
+      std::erase_if(refs, [&](const RefInfo& ref) { return !ref.name.starts_with(scope.ref_prefix); });
+    }
+    return refs;
+  }
   git_object* raw = nullptr;
   git_reference* raw_ref = nullptr;
   git_check(git_revparse_ext(&raw, &raw_ref, repo, scope.tip.c_str()), "resolving '" + scope.tip + "'");

@@ -1,6 +1,12 @@
 #include "source/git/staged_changes.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include "source/content_source.h"
 #include "source/git/git_handles.h"
@@ -50,9 +56,67 @@ std::optional<git_oid> head_blob_at(git_tree* head_tree, const char* path) {
   return *git_tree_entry_id(raw);
 }
 
+// The work tree's version of an indexed file.
+struct WorkTreeFile {
+  std::optional<std::string> contents;  // nullopt: not read (see why)
+  bool too_large = false;
+  std::uint64_t size = 0;
+};
+
+// Reads the work tree's file at `path`, at most `max_size` bytes of it: never
+// through a symlink, never blocking on a FIFO, only a regular file. What
+// cannot be read is recorded in `skips`; a file that is not there, or is not
+// a regular file any more, is not a change `git add` would stage as content.
+WorkTreeFile read_work_tree_file(const std::string& root, const std::string& path, std::uint64_t max_size,
+                                 SkipLog& skips) {
+  WorkTreeFile file;
+  const std::string full = (std::filesystem::path(root) / path).string();
+  const int fd = ::open(full.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+  if (fd < 0) {
+    if (errno != ENOENT && errno != ELOOP && errno != ENOTDIR)
+      skips.add(SkipReason::kUnreadablePath, path, std::strerror(errno));
+    return file;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return file;
+  }
+  file.size = static_cast<std::uint64_t>(st.st_size);
+  if (file.size > max_size) {
+    ::close(fd);
+    file.too_large = true;
+    return file;
+  }
+  std::string contents;
+  char buffer[1 << 16];
+  for (;;) {
+    const ssize_t got = ::read(fd, buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      skips.add(SkipReason::kUnreadablePath, path, std::strerror(errno));
+      ::close(fd);
+      return file;
+    }
+    if (got == 0) break;
+    if (contents.size() + static_cast<std::uint64_t>(got) > max_size) {
+      ::close(fd);
+      file.size = contents.size() + static_cast<std::uint64_t>(got);
+      file.too_large = true;
+      return file;
+    }
+    contents.append(buffer, static_cast<std::size_t>(got));
+  }
+  ::close(fd);
+  file.size = contents.size();
+  file.contents = std::move(contents);
+  return file;
+}
+
 }  // namespace
 
-StagedChanges read_staged_changes(const std::string& repo_path, std::uint64_t max_blob_size, SkipLog& skips) {
+StagedChanges read_staged_changes(const std::string& repo_path, std::uint64_t max_blob_size, SkipLog& skips,
+                                  PendingChanges which) {
   RepositoryPtr repo = open_repository(repo_path);
   const char* workdir = git_repository_workdir(repo.get());
   if (workdir == nullptr) throw GitError(GIT_EBAREREPO, "'" + repo_path + "' has no work tree, so nothing is staged");
@@ -72,9 +136,10 @@ StagedChanges read_staged_changes(const std::string& repo_path, std::uint64_t ma
   if (git_revparse_single(&head, repo.get(), "HEAD^{tree}") == 0) head_tree.reset(reinterpret_cast<git_tree*>(head));
 
   // Every entry of the index itself, not a diff: a diff trusts the entries'
-  // flags (assume-unchanged, skip-worktree) and cached sizes, which anyone
-  // with `git update-index` sets, and would pass over what they mark. The
-  // index is sorted by path, so the files come out by path.
+  // flags (assume-unchanged, skip-worktree) and cached sizes and times, which
+  // anyone with `git update-index` sets, and would pass over what they mark.
+  // The index is sorted by path, so the files come out by path.
+  const bool in_work_tree = which == PendingChanges::kUnstaged;
   const std::size_t count = git_index_entrycount(index.get());
   for (std::size_t i = 0; i < count; ++i) {
     const git_index_entry* entry = git_index_get_byindex(index.get(), i);
@@ -88,12 +153,35 @@ StagedChanges read_staged_changes(const std::string& repo_path, std::uint64_t ma
         continue;
       }
     }
-    const std::optional<git_oid> head_id = head_blob_at(head_tree.get(), entry->path);
-    if (head_id && git_oid_equal(&*head_id, &entry->id) != 0) continue;
-
-    const std::string id = oid_hex(entry->id);
-    std::optional<std::string> staged = read_blob(repo.get(), odb.get(), entry->id, max_blob_size, skips);
-    if (!staged) continue;
+    std::optional<git_oid> base_id;
+    git_oid new_id = entry->id;
+    std::optional<std::string> staged;
+    if (in_work_tree) {
+      // A work tree symlink may lead anywhere: not followed. A conflicted
+      // path has no one version to compare with.
+      if (entry->mode == GIT_FILEMODE_LINK || GIT_INDEX_ENTRY_STAGE(entry) != 0) continue;
+      WorkTreeFile file = read_work_tree_file(changes.root, entry->path, max_blob_size, skips);
+      if (file.too_large) {
+        // Not read, so not hashed: a change unless it has the index's size.
+        std::size_t indexed_size = 0;
+        git_object_t type = GIT_OBJECT_INVALID;
+        if (git_odb_read_header(&indexed_size, &type, odb.get(), &entry->id) < 0 || indexed_size != file.size) {
+          skips.add(SkipReason::kTooLarge, entry->path, std::to_string(file.size) + " bytes");
+        }
+        continue;
+      }
+      if (!file.contents) continue;
+      git_check(git_odb_hash(&new_id, file.contents->data(), file.contents->size(), GIT_OBJECT_BLOB), "hashing");
+      if (git_oid_equal(&new_id, &entry->id) != 0) continue;
+      base_id = entry->id;
+      staged = std::move(file.contents);
+    } else {
+      base_id = head_blob_at(head_tree.get(), entry->path);
+      if (base_id && git_oid_equal(&*base_id, &entry->id) != 0) continue;
+      staged = read_blob(repo.get(), odb.get(), entry->id, max_blob_size, skips);
+      if (!staged) continue;
+    }
+    const std::string id = oid_hex(new_id);
     if (looks_binary(*staged)) {
       skips.add(SkipReason::kBinary, id);
       continue;
@@ -102,10 +190,10 @@ StagedChanges read_staged_changes(const std::string& repo_path, std::uint64_t ma
       skips.add(SkipReason::kLfsPointer, id);
       continue;
     }
-    StagedFile file{entry->path, to_object_id(entry->id), std::move(*staged), {}, std::nullopt};
-    if (head_id) {
-      file.head = read_blob(repo.get(), odb.get(), *head_id, max_blob_size, skips);
-      if (file.head) file.head_id = to_object_id(*head_id);
+    StagedFile file{entry->path, to_object_id(new_id), std::move(*staged), {}, std::nullopt};
+    if (base_id) {
+      file.head = read_blob(repo.get(), odb.get(), *base_id, max_blob_size, skips);
+      if (file.head) file.head_id = to_object_id(*base_id);
     }
     changes.bytes += file.staged.size();
     changes.files.push_back(std::move(file));

@@ -6,8 +6,8 @@
 
 namespace trawl {
 
-StagedSource::StagedSource(const std::string& repo_path, std::uint64_t max_blob_size)
-    : repo_path_(repo_path), max_blob_size_(max_blob_size) {
+StagedSource::StagedSource(const std::string& repo_path, std::uint64_t max_blob_size, PendingChanges which)
+    : repo_path_(repo_path), max_blob_size_(max_blob_size), which_(which) {
   const RepositoryPtr repo = open_repository(repo_path);
   const char* workdir = git_repository_workdir(repo.get());
   if (workdir == nullptr) throw GitError(GIT_EBAREREPO, "'" + repo_path + "' has no work tree, so nothing is staged");
@@ -15,7 +15,7 @@ StagedSource::StagedSource(const std::string& repo_path, std::uint64_t max_blob_
 }
 
 void StagedSource::list(SkipLog& skips) {
-  staged_ = read_staged_changes(repo_path_, max_blob_size_, skips);
+  staged_ = read_staged_changes(repo_path_, max_blob_size_, skips, which_);
   blob_count_ = staged_.files.size() + skips.total();
   for (const StagedFile& file : staged_.files) {
     BlobIntroduction intro;
