@@ -63,7 +63,7 @@ TEST(Help, ScanNamesEachValue) {
   const std::string help = trawl("scan --help").out;
   for (const char* expected : {
            "Usage: trawl scan [OPTIONS] [PATH]\n",
-           "  PATH                        Repository (work tree or git directory) (default: .)\n",
+           "  PATH                        Repository (work tree, git directory or URL to clone) (default: .)\n",
            "  -f,--report-format json|jsonl|sarif|csv|gitleaks|text\n",
            "  -r,--report-path FILE       Write the report here (mode 0600); default: stdout\n",
            "  --report-mode OCTAL         Permissions of the report file",
@@ -74,8 +74,8 @@ TEST(Help, ScanNamesEachValue) {
            "  --max-blob-size SIZE        Skip blobs larger than this (default: 64MiB)\n",
            "  --blob-reader packs|libgit2 packs: read pack files directly",
            "  --backend auto|cuda|cpu     Keyword matching on",
-           "  -j,--threads N              Worker threads (default: all cores)\n",
-           "  --exit-code N               Exit code when there are findings (default: 1)\n",
+           "  -j,--threads N              Worker threads, at most 1024 (default: all cores)\n",
+           "  --exit-code N               Exit code when there are findings (0 to 255) (default: 1)\n",
        }) {
     EXPECT_NE(help.find(expected), std::string::npos) << expected << "\n" << help;
   }
@@ -134,7 +134,7 @@ std::string bash_complete(const std::string& words) {
 }
 
 TEST(Completion, BashOffersCommandsOptionsAndValues) {
-  EXPECT_EQ(bash_complete("trawl ''"), "scan\nprotect\ndir\nrules\ncompletion\n");
+  EXPECT_EQ(bash_complete("trawl ''"), "scan\ntrace\nprotect\ndir\nimage\nrules\ncompletion\n");
   EXPECT_EQ(bash_complete("trawl sc"), "scan\n");
   EXPECT_EQ(bash_complete("trawl rules ''"), "list\ncheck\n");
   EXPECT_EQ(bash_complete("trawl rules list -"), "-h\n--help\n-c\n--config\n");
