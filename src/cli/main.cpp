@@ -199,7 +199,7 @@ trawl::TraceTarget trace_target(const TraceFlags& flags) {
   if (flags.secret == "-") return trawl::target_from_stdin(std::cin);
   std::cerr << "trawl: warning: a secret given as an argument stays in the shell's history and is visible to other "
                "users while trawl runs; 'trawl trace -' reads it from standard input\n";
-  return {flags.secret, trawl::sha256_hex(flags.secret)};
+  return {flags.secret, trawl::sha256_hex(flags.secret), {}, {}};
 }
 
 // The traced secret's story: text is its timeline alone; other formats are

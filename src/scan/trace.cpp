@@ -24,7 +24,7 @@ TraceTarget target_from_stdin(std::istream& in) {
   if (!std::getline(in, line) && line.empty()) throw UsageError("trace -: no secret on standard input");
   if (line.ends_with('\r')) line.pop_back();
   if (line.empty()) throw UsageError("trace -: the first line of standard input is empty");
-  return {line, sha256_hex(line)};
+  return {line, sha256_hex(line), {}, {}};
 }
 
 TraceTarget target_from_sha256(const std::string& hex) {
@@ -33,7 +33,7 @@ TraceTarget target_from_sha256(const std::string& hex) {
   }
   std::string lower = hex;
   std::transform(lower.begin(), lower.end(), lower.begin(), [](char c) { return static_cast<char>(std::tolower(c)); });
-  return {"", lower};
+  return {"", lower, {}, {}};
 }
 
 TraceTarget target_from_report(const std::string& path, std::size_t number) {
@@ -60,7 +60,7 @@ TraceTarget target_from_report(const std::string& path, std::size_t number) {
     throw UsageError("--finding " + std::to_string(number) + " of '" + path + "' has no secret");
   }
   const std::string secret = f[secret_key].get<std::string>();
-  if (!looks_redacted(secret)) return {secret, sha256_hex(secret)};
+  if (!looks_redacted(secret)) return {secret, sha256_hex(secret), {}, {}};
   // A redacted trawl report still names the secret by its digest, in the
   // timeline that lists this finding's place.
   if (!gitleaks && doc.contains("secrets") && doc["secrets"].is_array()) {
