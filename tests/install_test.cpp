@@ -36,7 +36,8 @@ std::vector<std::string> every_command() {
     std::istringstream lines(help.substr(block + 14));
     std::string line;
     while (std::getline(lines, line) && line.starts_with("  ")) {
-      const std::string name = line.substr(2, line.find(' ', 2) - 2);
+      // "scan, git": the name, then its aliases.
+      const std::string name = line.substr(2, line.find_first_of(", ", 2) - 2);
       commands.push_back(commands[i].empty() ? name : commands[i] + " " + name);
     }
   }
@@ -63,23 +64,24 @@ TEST(Help, ScanNamesEachValue) {
   const std::string help = trawl("scan --help").out;
   for (const char* expected : {
            "Usage: trawl scan [OPTIONS] [PATH]\n",
-           "  PATH                        Repository (work tree or git directory) (default: .)\n",
-           "  -f,--report-format json|jsonl|sarif|csv|gitleaks|text\n",
+           "  PATH                        Repository (work tree, a directory in it, git directory or URL) (default: "
+           ".)\n",
+           "  -f,--report-format json|jsonl|sarif|csv|gitleaks|junit|text\n",
            "  -r,--report-path FILE       Write the report here (mode 0600); default: stdout\n",
            "  --report-mode OCTAL         Permissions of the report file",
-           "  --redact[=PERCENT]          Mask secrets in the report",
+           "  --redact[=PERCENT]          Mask secrets; --redact=PERCENT masks part of each",
            "  -c,--config FILE            Rules file",
            "  -b,--baseline-path REPORT   An earlier trawl json",
-           "  --range A..B                Only commits reachable from B and not from A\n",
-           "  --max-blob-size SIZE        Skip blobs larger than this (default: 64MiB)\n",
+           "  --range A..B                Only commits reachable from B and not from A (A..B)\n",
+           "  --max-blob-size SIZE        Skip blobs larger than this (e.g. 64MiB) (default: 64MiB)\n",
            "  --blob-reader packs|libgit2 packs: read pack files directly",
            "  --backend auto|cuda|cpu     Keyword matching on",
-           "  -j,--threads N              Worker threads (default: all cores)\n",
-           "  --exit-code N               Exit code when there are findings (default: 1)\n",
+           "  -j,--threads N              Worker threads, at most 1024 (default: all cores)\n",
+           "  --exit-code N               Exit code when there are findings (0 to 255) (default: 1)\n",
        }) {
     EXPECT_NE(help.find(expected), std::string::npos) << expected << "\n" << help;
   }
-  EXPECT_NE(trawl("protect --help").out.find("(default: text)"), std::string::npos);
+  EXPECT_NE(trawl("protect --help").out.find("default: text on stdout"), std::string::npos);
 }
 
 TEST(Version, PrintsTheVersionTheCommitAndTheBackends) {

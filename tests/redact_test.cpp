@@ -44,7 +44,7 @@ TEST(Redact, MasksEverySecretOfTheReportEverywhere) {
   timeline.secret = first;
   timeline.secret_sha256 = sha256_hex(first);
   timeline.introduced.push_back({std::nullopt, 0, "Ada", "ada@example.com", "p/" + second, 1});
-  timeline.removed.push_back({ObjectId{}, 0, second});
+  timeline.removed.push_back({ObjectId{}, 0, "", "", second});
   timeline.reachable_from = {"refs/heads/" + first};
   timeline.present_at.push_back({"refs/tags/" + second, first, 1});
   std::vector<Finding> findings = {one, two};

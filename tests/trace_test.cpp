@@ -19,6 +19,7 @@ namespace {
 
 const std::string kSecret = "tok_m1o2v3e4d5s6e7c8r9t0";  // added, renamed, copied, edited into a copy, removed
 const std::string kOther = "tok_o1t2h3e4r5v6a7l8u9e0";   // another secret, which a trace leaves out
+constexpr const char* kRedactKey = "trace-test-key";
 
 class Moves : public ::testing::Test {
  protected:
@@ -54,7 +55,9 @@ class Moves : public ::testing::Test {
   std::string rules_path() const { return (dir_.path() / "rules.toml").string(); }
 
   CommandResult trawl(const std::string& command, const std::string& args, const std::string& stdin_text = "") {
-    std::string line = shell_quote(TRAWL_BINARY) + " " + command + " -c " + shell_quote(rules_path()) + " " + args;
+    // A fixed key for redacted reports' keyed digests, so the tests know them.
+    std::string line = "TRAWL_REDACT_KEY=" + std::string(kRedactKey) + " " + shell_quote(TRAWL_BINARY) + " " + command +
+                       " -c " + shell_quote(rules_path()) + " " + args;
     if (!stdin_text.empty()) line = "printf %s " + shell_quote(stdin_text) + " | " + line;
     return run_command(line, dir_.path());
   }
@@ -174,7 +177,7 @@ TEST_F(Moves, SarifCarriesTheTimelineAsRelatedLocationsAndPropertiesWithoutTheSe
 TEST_F(Moves, TextReportEndsWithEachSecretsTimeline) {
   const CommandResult r = trawl("scan " + repo(), "--report-format text --redact");
   ASSERT_EQ(r.exit_code, 1) << r.err;
-  const std::string story = "Secret:      REDACTED (test-token, sha256 " + sha256_hex(kOther) +
+  const std::string story = "Secret:      REDACTED (test-token, hmac-sha256 " + hmac_sha256_hex(kRedactKey, kOther) +
                             ")\n"
                             "Introduced:  2023-11-14T22:14:20Z  Ada Author <ada@example.com>  " +
                             c1_ +
@@ -188,7 +191,7 @@ TEST_F(Moves, TextReportEndsWithEachSecretsTimeline) {
 std::string expected_trace_text(const std::string& c1, const std::string& c2, const std::string& c3,
                                 const std::string& c4, const std::string& c5, const std::string& c6) {
   const std::string ada = "Ada Author <ada@example.com>  ";
-  return "Secret:      REDACTED (test-token, sha256 " + sha256_hex(kSecret) + ")\n" +
+  return "Secret:      REDACTED (test-token, hmac-sha256 " + hmac_sha256_hex(kRedactKey, kSecret) + ")\n" +
          "Introduced:  2023-11-14T22:14:20Z  " + ada + c1 + "  a.env:2\n" + "Introduced:  2023-11-14T22:17:20Z  " +
          ada + c4 + "  d.env:2\n" + "Renamed:     2023-11-14T22:15:20Z  " + ada + c2 + "  a.env -> b.env\n" +
          "Copied:      2023-11-14T22:16:20Z  " + ada + c3 + "  b.env -> c.env\n" +

@@ -208,7 +208,7 @@ trawl::TraceTarget trace_target(const TraceFlags& flags) {
   if (flags.secret == "-") return trawl::target_from_stdin(std::cin);
   std::cerr << "trawl: warning: a secret given as an argument stays in the shell's history and is visible to other "
                "users while trawl runs; 'trawl trace -' reads it from standard input\n";
-  return {flags.secret, trawl::sha256_hex(flags.secret)};
+  return {flags.secret, trawl::sha256_hex(flags.secret), {}, {}};
 }
 
 // The traced secret's story: text is its timeline alone; other formats are
@@ -291,67 +291,87 @@ void add_output_flags(CLI::App* command, trawl::OutputFlags& flags) {
                     "Print each finding as gitleaks -v does (stdout, or stderr when the report is on stdout) and "
                     "details on stderr");
   command->add_flag("-q,--quiet", flags.quiet, "Nothing on stderr but errors");
-  command->add_option("-l,--log-level", flags.log_level, "stderr: trace, debug, info (default), warn, error or fatal");
+  command->add_option("-l,--log-level", flags.log_level, "stderr: trace, debug, info (default), warn, error or fatal")
+      ->option_text("LEVEL");
   command->add_flag("--no-color", flags.no_color, "No colour (also: NO_COLOR set, TERM=dumb, or not a terminal)");
   command->add_flag("--no-banner", flags.no_banner, "Accepted for gitleaks; trawl prints no banner");
   command->add_flag("--list-skipped", flags.list_skipped, "List every skipped object on stderr");
   command->add_flag("--fail-on-skip", flags.fail_on_skip,
                     "Exit 4 when objects or files could not be read (missing, corrupt, unreadable)");
-  command->add_option("--report-template", flags.report_template,
-                      "gitleaks' template report: not supported (use --report-format json or jsonl)");
-  command->add_option("--timeout", flags.timeout_seconds, "Give up (exit 3) after this many seconds (0: never)");
+  command
+      ->add_option("--report-template", flags.report_template,
+                   "gitleaks' template report: not supported (use --report-format json or jsonl)")
+      ->option_text("TEMPLATE");
+  command->add_option("--timeout", flags.timeout_seconds, "Give up (exit 3) after this many seconds (0: never)")
+      ->option_text("SECONDS");
 }
 
 // gitleaks' -s/--source, besides the positional path.
 void add_source_flag(CLI::App* command, trawl::OutputFlags& flags) {
-  command->add_option("-s,--source", flags.source, "gitleaks' name for the path to scan");
+  command->add_option("-s,--source", flags.source, "gitleaks' name for the path to scan")->option_text("PATH");
 }
 
 void add_rules_flags(CLI::App* command, trawl::CommonScanOptions& options) {
-  command->add_option("-c,--config", options.config_path,
-                      "Rules file (gitleaks TOML), the only one read; default: $GITLEAKS_CONFIG, "
-                      "$GITLEAKS_CONFIG_TOML, .trawl.toml or .gitleaks.toml at the root, else the built-in rules");
+  command
+      ->add_option("-c,--config", options.config_path,
+                   "Rules file (gitleaks TOML), the only one read; default: $GITLEAKS_CONFIG, "
+                   "$GITLEAKS_CONFIG_TOML, .trawl.toml or .gitleaks.toml at the root, else the built-in rules")
+      ->option_text("FILE");
   command->add_flag("--no-repo-config", options.no_repo_config,
                     "Do not read .trawl.toml or .gitleaks.toml at the root: --config or the built-in rules");
-  command->add_option("-b,--baseline-path", options.baseline_path,
-                      "An earlier trawl json or gitleaks report: report only findings it lacks");
+  command
+      ->add_option("-b,--baseline-path", options.baseline_path,
+                   "An earlier trawl json or gitleaks report: report only findings it lacks")
+      ->option_text("REPORT");
   command
       ->add_option("--enable-rule", options.enabled_rules,
                    "Only these rules (ids or gitleaks ids; repeat or separate with commas)")
       ->delimiter(',');
-  command->add_option("-i,--gitleaks-ignore-path", options.gitleaks_ignore_path,
-                      "A .gitleaksignore file, or a directory holding one, besides the root's");
+  command
+      ->add_option("-i,--gitleaks-ignore-path", options.gitleaks_ignore_path,
+                   "A .gitleaksignore file, or a directory holding one, besides the root's")
+      ->option_text("PATH");
   command->add_flag("--ignore-gitleaks-allow", options.ignore_inline_allow,
                     "Report findings on lines marked gitleaks:allow or trawl:allow");
 }
 
 void add_size_flags(CLI::App* command, trawl::CommonScanOptions& options, trawl::OutputFlags& flags, const char* what) {
   command->add_option("--max-blob-size", options.max_blob_size, what)
+      ->option_text("SIZE")
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{0xffffffff}))
       ->default_str("64MiB");
-  command->add_option("--max-target-megabytes", flags.max_target_megabytes,
-                      "gitleaks' name: skip files larger than this many megabytes (0: the --max-blob-size limit)");
+  command
+      ->add_option("--max-target-megabytes", flags.max_target_megabytes,
+                   "gitleaks' name: skip files larger than this many megabytes (0: the --max-blob-size limit)")
+      ->option_text("N");
 }
 
 void add_backend_flags(CLI::App* command, trawl::BackendRequest& backend) {
   command
       ->add_option("--backend", backend.name,
                    "Keyword matching on: auto (CUDA when a device is usable, else CPU), cuda or cpu")
+      ->option_text("auto|cuda|cpu")
       ->check(CLI::IsMember({"auto", "cuda", "cpu"}))
       ->capture_default_str();
   command->add_option("--gpus", backend.gpus, "CUDA devices to use, e.g. 0,2 (default: all)")
+      ->option_text("LIST")
       ->delimiter(',')
       ->check(CLI::NonNegativeNumber);
 }
 
 void add_scope_flags(CLI::App* command, trawl::ScopeFlags& scope) {
-  command->add_option("--range", scope.range, "Only commits reachable from B and not from A (A..B)");
-  command->add_option("--branch", scope.branch, "Only the history of this ref (branch, tag or commit)");
-  command->add_option("--since", scope.since, "Only commits committed since this date (YYYY-MM-DD[THH:MM[:SS]], UTC)");
-  command->add_option("--log-opts", scope.log_opts,
-                      "gitleaks' git log options, the part trawl honours without git: A..B, REV, --all, --branches, "
-                      "--tags, --since, --until, --author, -- PATH");
+  command->add_option("--range", scope.range, "Only commits reachable from B and not from A (A..B)")
+      ->option_text("A..B");
+  command->add_option("--branch", scope.branch, "Only the history of this ref (branch, tag or commit)")
+      ->option_text("REF");
+  command->add_option("--since", scope.since, "Only commits committed since this date (YYYY-MM-DD[THH:MM[:SS]], UTC)")
+      ->option_text("DATE");
+  command
+      ->add_option("--log-opts", scope.log_opts,
+                   "gitleaks' git log options, the part trawl honours without git: A..B, REV, --all, --branches, "
+                   "--tags, --since, --until, --author, -- PATH")
+      ->option_text("OPTS");
 }
 
 trawl::RuleLoad rules_for_listing(const std::string& config) {
@@ -419,6 +439,7 @@ int main(int argc, char** argv) {
   add_scope_flags(scan, scope);
   add_size_flags(scan, scan_options, output, "Skip blobs larger than this (e.g. 64MiB)");
   scan->add_option("--batch-size", scan_options.batch_bytes, "Bytes of blob content per batch")
+      ->option_text("SIZE")
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(std::uint64_t{1} << 16, std::uint64_t{1} << 34))
       ->default_str("32MiB");
@@ -426,12 +447,14 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0U, kMaxThreads))
       ->option_text("N");
   scan->add_option("--memory-budget", scan_options.memory_budget, "Memory the blob reader may hold (e.g. 2GiB)")
+      ->option_text("SIZE")
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(std::uint64_t{1} << 20, ~std::uint64_t{0}))
       ->default_str("2GiB");
   scan->add_option(
           "--blob-reader", scan_options.blob_source,
           "packs: read pack files directly, libgit2 for the rest (default); libgit2: everything through libgit2")
+      ->option_text("packs|libgit2")
       ->transform(CLI::CheckedTransformer(std::map<std::string, trawl::BlobSource>{
           {"packs", trawl::BlobSource::kPacks}, {"libgit2", trawl::BlobSource::kLibgit2}}))
       ->default_str("packs");
@@ -551,7 +574,7 @@ int main(int argc, char** argv) {
       "  trawl rules check my-rules.toml         run each rule's examples");
   CLI::App* list = rules->add_subcommand("list", "Print each rule's id, description and keywords");
   list->footer("Example:\n  trawl rules list -c .gitleaks.toml | cut -f1");
-  list->add_option("-c,--config", list_config, "Rules file; default: the built-in rules");
+  list->add_option("-c,--config", list_config, "Rules file; default: the built-in rules")->option_text("FILE");
   std::string check_file;
   CLI::App* check = rules->add_subcommand("check", "Run each rule's examples and report those that fail");
   check->add_option("file", check_file, "Rules file; default: the built-in rules (which must carry examples)");

@@ -42,8 +42,8 @@ Finding escaped(const Finding& f, bool controls) {
   return out;
 }
 
-SecretTimeline escaped(const SecretTimeline& t) {
-  const auto e = [](const std::string& text) { return escape_text(text, false); };
+SecretTimeline escaped(const SecretTimeline& t, bool controls = false) {
+  const auto e = [controls](const std::string& text) { return escape_text(text, controls); };
   SecretTimeline out = t;
   out.rule_id = e(out.rule_id);
   out.secret = e(out.secret);
@@ -492,8 +492,12 @@ void write_timelines_text(std::ostream& out, const std::vector<SecretTimeline>& 
   auto who = [&](const std::string& author, const std::string& email, std::int64_t date) {
     return format_utc(date) + "  " + author + " <" + email + ">";
   };
-  for (const SecretTimeline& t : secrets) {
-    out << "Secret:      " << t.secret << " (" << t.rule_id << ", sha256 " << t.secret_sha256 << ")\n";
+  for (const SecretTimeline& raw : secrets) {
+    const SecretTimeline t = escaped(raw, true);
+    // A redacted report names the secret by its keyed digest only.
+    const std::string digest =
+        t.secret_hmac_sha256.empty() ? "sha256 " + t.secret_sha256 : "hmac-sha256 " + t.secret_hmac_sha256;
+    out << "Secret:      " << t.secret << " (" << t.rule_id << ", " << digest << ")\n";
     for (const SecretIntroduction& i : t.introduced) {
       out << "Introduced:  " << who(i.author, i.email, i.date) << "  " << (i.commit ? i.commit->hex() : "-") << "  "
           << i.path << ":" << i.line << "\n";

@@ -6,6 +6,8 @@
 #include <cctype>
 #include <fstream>
 
+#include <cstdlib>
+
 #include "content/sha256.h"
 
 namespace trawl {
@@ -22,7 +24,7 @@ TraceTarget target_from_stdin(std::istream& in) {
   if (!std::getline(in, line) && line.empty()) throw UsageError("trace -: no secret on standard input");
   if (line.ends_with('\r')) line.pop_back();
   if (line.empty()) throw UsageError("trace -: the first line of standard input is empty");
-  return {line, sha256_hex(line)};
+  return {line, sha256_hex(line), {}, {}};
 }
 
 TraceTarget target_from_sha256(const std::string& hex) {
@@ -31,7 +33,7 @@ TraceTarget target_from_sha256(const std::string& hex) {
   }
   std::string lower = hex;
   std::transform(lower.begin(), lower.end(), lower.begin(), [](char c) { return static_cast<char>(std::tolower(c)); });
-  return {"", lower};
+  return {"", lower, {}, {}};
 }
 
 TraceTarget target_from_report(const std::string& path, std::size_t number) {
@@ -58,7 +60,7 @@ TraceTarget target_from_report(const std::string& path, std::size_t number) {
     throw UsageError("--finding " + std::to_string(number) + " of '" + path + "' has no secret");
   }
   const std::string secret = f[secret_key].get<std::string>();
-  if (!looks_redacted(secret)) return {secret, sha256_hex(secret)};
+  if (!looks_redacted(secret)) return {secret, sha256_hex(secret), {}, {}};
   // A redacted trawl report still names the secret by its digest, in the
   // timeline that lists this finding's place.
   if (!gitleaks && doc.contains("secrets") && doc["secrets"].is_array()) {
@@ -66,8 +68,22 @@ TraceTarget target_from_report(const std::string& path, std::size_t number) {
       if (!s.is_object() || s.value("rule_id", "") != f.value("rule_id", "") || !s.contains("introduced")) continue;
       for (const nlohmann::json& i : s["introduced"]) {
         if (i.value("commit", "") == f.value("commit", "") && i.value("path", "") == f.value("path", "") &&
-            i.value("line", 0) == f.value("line", 0) && s.contains("secret_sha256")) {
-          return target_from_sha256(s["secret_sha256"].get<std::string>());
+            i.value("line", 0) == f.value("line", 0)) {
+          if (s.contains("secret_sha256") && s["secret_sha256"].is_string()) {
+            return target_from_sha256(s["secret_sha256"].get<std::string>());
+          }
+          if (s.contains("secret_hmac_sha256") && s["secret_hmac_sha256"].is_string()) {
+            const char* key = std::getenv("TRAWL_REDACT_KEY");
+            if (key == nullptr || *key == '\0') {
+              throw UsageError("--finding " + std::to_string(number) + " of '" + path +
+                               "' is redacted with a keyed digest: set TRAWL_REDACT_KEY to the key the report was "
+                               "made with, or trace it with --sha256");
+            }
+            TraceTarget target;
+            target.hmac_sha256 = s["secret_hmac_sha256"].get<std::string>();
+            target.hmac_key = key;
+            return target;
+          }
         }
       }
     }
@@ -80,6 +96,7 @@ ScanResult trace_secret(GitScanOptions options, const TraceTarget& target, std::
                         const std::vector<FindingSink*>& sinks) {
   options.keep_secret = [target](const std::string& secret) {
     if (!target.secret.empty()) return secret == target.secret;
+    if (!target.hmac_sha256.empty()) return hmac_sha256_hex(target.hmac_key, secret) == target.hmac_sha256;
     return sha256_hex(secret) == target.sha256;
   };
   return scan_git_history(options, log, sinks);

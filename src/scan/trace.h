@@ -17,8 +17,12 @@ namespace trawl {
 
 // What to trace: a value, or only its SHA-256 (64 hex digits, lowercase).
 struct TraceTarget {
-  std::string secret;  // empty when only the digest is known
+  std::string secret;  // empty when only a digest is known
   std::string sha256;
+  // A redacted report's keyed digest (secret_hmac_sha256) and its key
+  // (TRAWL_REDACT_KEY), when that is all there is.
+  std::string hmac_sha256;
+  std::string hmac_key;
 };
 
 // A value read from standard input: its first line, without the line end.
@@ -30,7 +34,8 @@ TraceTarget target_from_sha256(const std::string& hex);
 
 // The secret of the `number`th finding (from 1) of a trawl json report or a
 // gitleaks report. When that report was redacted, a trawl report still
-// names the secret by its timeline's secret_sha256. Throws UsageError
+// names the secret by its timeline's secret_hmac_sha256, which the key in
+// TRAWL_REDACT_KEY (the one the report was made with) matches. Throws UsageError
 // naming the file or the finding at fault.
 TraceTarget target_from_report(const std::string& path, std::size_t number);
 

@@ -44,7 +44,7 @@ inline std::string make_tar(const std::vector<TarMember>& members, Compression c
   if (compression == Compression::kZstd) archive_write_add_filter_zstd(a);
   archive_write_set_bytes_in_last_block(a, 1);
   std::size_t capacity = 1 << 20;
-  for (const auto& m : members) capacity += m.content.size() + m.name.size() + 3 * 512;
+  for (const auto& m : members) capacity += m.content.size() + m.name.size() + std::size_t{3} * 512;
   std::string out(capacity, '\0');
   size_t used = 0;
   if (archive_write_open_memory(a, out.data(), out.size(), &used) != ARCHIVE_OK) {

@@ -32,7 +32,8 @@ std::int64_t parse_rfc3339(const std::string& text) {
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
   const std::int64_t utc = timegm(&tm);
-  return utc - offset_sign * (offset_hours * 3600 + offset_minutes * 60);
+  return utc - static_cast<std::int64_t>(offset_sign) *
+                   (std::int64_t{offset_hours} * 3600 + std::int64_t{offset_minutes} * 60);
 }
 
 std::string joined(const std::vector<std::string>& lines) {
@@ -51,7 +52,12 @@ std::vector<std::pair<std::string, std::string>> config_documents(const image::I
   if (!config.env.empty()) docs.emplace_back("(config) Env", joined(config.env));
   if (!config.labels.empty()) {
     std::vector<std::string> lines;
-    for (const auto& [key, value] : config.labels) lines.push_back(key + "=" + value);
+    for (const auto& [key, value] : config.labels) {
+      std::string line = key;
+      line += '=';
+      line += value;
+      lines.push_back(std::move(line));
+    }
     docs.emplace_back("(config) Labels", joined(lines));
   }
   if (!config.cmd.empty()) docs.emplace_back("(config) Cmd", joined(config.cmd));
