@@ -139,7 +139,7 @@ class RemoteScan : public ::testing::Test {
 
 TEST_F(RemoteScan, ClonesARepositoryServedByGitDaemonScansItAndRemovesTheMirror) {
   const GitDaemon daemon(dir_.path() / "served");
-  const CommandResult r = trawl(daemon.url("repo.git"));
+  const CommandResult r = trawl(daemon.url("repo.git"), "--report-format json -l debug");
   expect_the_secret_on_every_ref(r);
   EXPECT_NE(r.err.find("trawl: scanning a temporary mirror of " + daemon.url("repo.git")), std::string::npos);
 }
