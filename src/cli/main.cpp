@@ -16,16 +16,16 @@
 #include "cli/help_format.h"
 #include "cli/progress.h"
 #include "cli/rule_examples.h"
-#include "content/text_escape.h"
 #include "content/sha256.h"
+#include "content/text_escape.h"
 #include "engine/backends.h"
 #include "report/finding_sink.h"
 #include "report/redact.h"
 #include "report/reports.h"
 #include "rules/rule_loader.h"
 #include "scan/scans.h"
-#include "trawl_commit.h"
 #include "scan/trace.h"
+#include "trawl_commit.h"
 
 namespace {
 
