@@ -246,7 +246,7 @@ TEST_F(HostilePack, ReadsLongDeltaChainsWithoutRecursionAndSkipsThoseOverTheBoun
   std::vector<ObjectId> ids{builder.id(at)};
   std::vector<std::string> contents{content};
   for (int level = 1; level <= 12000; ++level) {
-    char digits[9];
+    char digits[16];  // room for any int, though levels fit in 8 digits
     std::snprintf(digits, sizeof digits, "%08d", level);
     const std::string next = "level " + std::string(digits) + content.substr(14);
     const std::string delta = DeltaWriter(content.size(), next.size()).insert(next.substr(0, 14)).copy(14, 17).bytes();
