@@ -88,7 +88,9 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
 fi
 cmake --build "$build" --parallel "$(nproc)" --target trawl_tests >&2
 
-export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1
+export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:fast_unwind_on_malloc=0
+# tests/lsan.supp: two leaks inside libgit2 on error paths, and why.
+export LSAN_OPTIONS="suppressions=$root/tests/lsan.supp:print_suppressions=0"
 # tests/ubsan.supp: the reports inside Thrust's headers, and why.
 export UBSAN_OPTIONS="abort_on_error=1:halt_on_error=1:print_stacktrace=1:suppressions=$root/tests/ubsan.supp"
 export TSAN_OPTIONS=abort_on_error=1:halt_on_error=1:second_deadlock_stack=1

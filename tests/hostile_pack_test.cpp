@@ -246,7 +246,7 @@ TEST_F(HostilePack, ReadsLongDeltaChainsWithoutRecursionAndSkipsThoseOverTheBoun
   std::vector<ObjectId> ids{builder.id(at)};
   std::vector<std::string> contents{content};
   for (int level = 1; level <= 12000; ++level) {
-    char digits[9];
+    char digits[16];  // room for any int, though levels fit in 8 digits
     std::snprintf(digits, sizeof digits, "%08d", level);
     const std::string next = "level " + std::string(digits) + content.substr(14);
     const std::string delta = DeltaWriter(content.size(), next.size()).insert(next.substr(0, 14)).copy(14, 17).bytes();
@@ -288,7 +288,9 @@ TEST_F(HostilePack, HoldsTwoLevelsOfALongDeltaChainAtATime) {
   builder.write(pack_dir());
   std::ofstream(dir_.path() / "wanted") << object_ids_text(ids);
   // 41 levels of 1 MiB: holding each level would take over 41 MiB.
-  EXPECT_LT(peak_rss_added_by("ReadsTheWantedBlobs", dir_.path(), BlobSource::kPacks), 16u << 20);
+  if (TRAWL_TEST_SANITIZED == 0) {  // a sanitizer's shadow memory is not the release build's
+    EXPECT_LT(peak_rss_added_by("ReadsTheWantedBlobs", dir_.path(), BlobSource::kPacks), 16u << 20);
+  }
 }
 
 TEST_F(HostilePack, ChecksSizesFromHeadersBeforeInflating) {
@@ -314,8 +316,10 @@ TEST_F(HostilePack, ChecksSizesFromHeadersBeforeInflating) {
   const std::vector<ObjectId> ids = {parse_object_id(zeros_id), huge_id, builder.id(b)};
   std::ofstream(dir_.path() / "wanted") << object_ids_text(ids);
   for (BlobSource source : {BlobSource::kPacks, BlobSource::kLibgit2}) {
-    EXPECT_LT(peak_rss_added_by("ReadsTheWantedBlobsUnder1MiB", dir_.path(), source), 32u << 20)
-        << (source == BlobSource::kPacks ? "packs" : "libgit2");
+    if (TRAWL_TEST_SANITIZED == 0) {
+      EXPECT_LT(peak_rss_added_by("ReadsTheWantedBlobsUnder1MiB", dir_.path(), source), 32u << 20)
+          << (source == BlobSource::kPacks ? "packs" : "libgit2");
+    }
     BlobReadOptions options;
     options.max_blob_size = 1 << 20;
     const ReadResult read = read_all(repo_->git_dir(), ids, source, options);

@@ -185,7 +185,11 @@ std::size_t common_suffix(const char* a, const char* b, std::size_t n) {
 
 int compare_tree_entries(const TreeEntry& a, const TreeEntry& b) {
   const std::size_t common = std::min(a.name.size(), b.name.size());
-  if (const int c = std::memcmp(a.name.data(), b.name.data(), common); c != 0) return c;
+  // A malformed tree can hold an entry with an empty name, whose data() may be
+  // null: memcmp must not see it even for zero bytes.
+  if (common != 0) {
+    if (const int c = std::memcmp(a.name.data(), b.name.data(), common); c != 0) return c;
+  }
   auto next = [common](const TreeEntry& e) -> unsigned char {
     if (e.name.size() > common) return static_cast<unsigned char>(e.name[common]);
     return e.kind == EntryKind::kTree ? '/' : '\0';
