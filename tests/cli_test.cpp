@@ -9,45 +9,14 @@
 #include <set>
 #include <sstream>
 
-#include "support/git_fixture.h"
-#include "support/test_rules.h"
+#include "support/cli_fixture.h"
 
 namespace trawl::test {
 namespace {
 
-const std::string kSecret = "tok_c1i2c3l4i5c6l7i8c9l0";
+const std::string& kSecret = kCliSecret;
 
-class Cli : public ::testing::Test {
- protected:
-  void SetUp() override {
-    rules_ = dir_.path() / "rules.toml";
-    std::ofstream(rules_) << kTestTokenRule;
-    repo_ = std::make_unique<GitRepo>(dir_.path() / "repo");
-    repo_->write("app.env", "# app\nTOKEN=" + kSecret + "\n");
-    commit_ = repo_->commit("add env");
-  }
-
-  CommandResult trawl(const std::string& args) {
-    return run_command(shell_quote(TRAWL_BINARY) + " " + args, dir_.path());
-  }
-  std::string repo() const { return shell_quote(repo_->path().string()); }
-  std::string rules() const { return "-c " + shell_quote(rules_.string()); }
-  std::string write_rules(const std::string& name, const std::string& text) {
-    std::ofstream(dir_.path() / name) << text;
-    return (dir_.path() / name).string();
-  }
-  static std::string slurp(const std::filesystem::path& p) {
-    std::ifstream in(p);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
-
-  TempDir dir_;
-  std::filesystem::path rules_;
-  std::unique_ptr<GitRepo> repo_;
-  std::string commit_;
-};
+class Cli : public CliFixture {};
 
 TEST_F(Cli, ExitsOneWithFindingsAndWritesAPrivateReportFile) {
   const auto report = dir_.path() / "out.json";

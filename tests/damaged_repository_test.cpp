@@ -8,6 +8,7 @@
 
 #include "scan/scans.h"
 #include "support/git_fixture.h"
+#include "support/scan_counts.h"
 #include "support/test_rules.h"
 
 namespace trawl::test {
@@ -34,12 +35,6 @@ class DamagedRepository : public ::testing::Test {
     options.config_path = (dir_.path() / "rules.toml").string();
     std::ostringstream log;
     return scan_git_history(options, log);
-  }
-
-  static std::uint64_t skipped(const ScanResult& result, const std::string& reason) {
-    for (const auto& [name, count] : result.summary.skipped)
-      if (name == reason) return count;
-    return ~0ull;
   }
 
   TempDir dir_;

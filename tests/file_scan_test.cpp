@@ -18,6 +18,7 @@
 #include "source/files/directory_files.h"
 #include "support/child_process.h"
 #include "support/git_fixture.h"
+#include "support/scan_counts.h"
 #include "support/test_rules.h"
 
 namespace trawl::test {
@@ -42,13 +43,6 @@ std::vector<Place> places(const ScanResult& result) {
     out.push_back({f.path, f.start_line, f.fingerprint});
   }
   return out;
-}
-
-std::uint64_t skipped(const ScanResult& result, const std::string& reason) {
-  for (const auto& [name, count] : result.summary.skipped)
-    if (name == reason) return count;
-  ADD_FAILURE() << "no skip reason " << reason;
-  return 0;
 }
 
 class FileScan : public ::testing::Test {

@@ -17,6 +17,7 @@
 #include "source/git/object_store.h"
 #include "source/git/tree_diff.h"
 #include "support/git_fixture.h"
+#include "support/scan_counts.h"
 #include "support/test_rules.h"
 
 namespace trawl::test {
@@ -63,13 +64,6 @@ std::vector<Expected> found(const ScanResult& result) {
   for (const Finding& f : result.findings) out.push_back({f.secret, f.commit_hex(), f.path, f.start_line});
   std::sort(out.begin(), out.end());
   return out;
-}
-
-std::uint64_t skipped(const ScanResult& result, const std::string& reason) {
-  for (const auto& [name, count] : result.summary.skipped)
-    if (name == reason) return count;
-  ADD_FAILURE() << "no skip reason " << reason;
-  return 0;
 }
 
 class HistoryScan : public ::testing::Test {

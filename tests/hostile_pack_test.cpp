@@ -20,6 +20,7 @@
 #include "support/batch_collector.h"
 #include "support/git_fixture.h"
 #include "support/pack_builder.h"
+#include "support/pack_fixtures.h"
 
 namespace trawl::test {
 namespace {
@@ -68,17 +69,6 @@ std::string text_of(std::size_t size, unsigned seed) {
   while (text.size() < size) text += "word" + std::to_string(rng() % 100000) + (rng() % 9 == 0 ? "\n" : " ");
   text.resize(size);
   return text;
-}
-
-void rewrite(const std::filesystem::path& path, const std::function<void(std::string&)>& change) {
-  std::string bytes;
-  {
-    std::ifstream in(path, std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
-  change(bytes);
-  std::filesystem::permissions(path, std::filesystem::perms::owner_write, std::filesystem::perm_options::add);
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
 }
 
 // Memory is measured in a child process, this test binary run anew on one
@@ -170,7 +160,7 @@ TEST_F(HostilePack, SkipsObjectsTheIndexPlacesPastThePacksEndAndReadsTheRest) {
   const auto index = PackIndex::load(written.idx.string());
   ASSERT_TRUE(index.has_value());
   const std::uint32_t position = *index->position_of(ids[1]);
-  rewrite(written.idx, [&](std::string& bytes) {
+  rewrite_file(written.idx, [&](std::string& bytes) {
     const std::size_t at = 8 + 1024 + 24 * index->object_count() + 4 * std::size_t{position};
     bytes.replace(at, 4, be32(0x7ffffff0));
   });
@@ -209,7 +199,7 @@ TEST_F(HostilePack, SurvivesBitFlippedIndexesInBothReaders) {
       original.size() - 30, original.size() - 1};
   for (std::size_t place : places) {
     for (const int flip : {0x01, 0x80, 0xff}) {
-      rewrite(idx, [&](std::string& bytes) {
+      rewrite_file(idx, [&](std::string& bytes) {
         bytes = original;
         bytes[std::min(place, bytes.size() - 1)] = static_cast<char>(bytes[std::min(place, bytes.size() - 1)] ^ flip);
       });

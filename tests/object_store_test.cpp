@@ -140,11 +140,7 @@ TEST(ObjectStore, RebuildsEachEntryOnceWhenItsCacheHoldsTheChains) {
 TEST(ObjectStore, ReadsSeveralPacksAndLeavesLooseObjectsToLibgit2) {
   TempDir dir;
   GitRepo repo(dir.path() / "repo");
-  grow_history(repo, 20, "a");
-  repo.git("-c pack.writeReverseIndex=true repack -q -a -d");
-  grow_history(repo, 20, "b");
-  repo.git("repack -q -d");
-  grow_history(repo, 5, "c");  // loose
+  grow_two_packs_and_loose_objects(repo);
   EXPECT_EQ(repo.git("count-objects -v | grep '^packs:'"), "packs: 2\n");
   const std::set<ObjectId> loose = loose_object_ids(repo);
   ASSERT_FALSE(loose.empty());

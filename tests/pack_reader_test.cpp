@@ -82,11 +82,7 @@ TEST(PackReader, ReadsDeepDeltaChainsLikeLibgit2) {
 TEST(PackReader, ReadsSeveralPacksLooseObjectsAndReverseIndexes) {
   TempDir dir;
   GitRepo repo(dir.path() / "repo");
-  grow_history(repo, 20, "a");
-  repo.git("-c pack.writeReverseIndex=true repack -q -a -d");
-  grow_history(repo, 20, "b");
-  repo.git("repack -q -d");
-  grow_history(repo, 5, "c");  // loose
+  grow_two_packs_and_loose_objects(repo);
   EXPECT_EQ(repo.git("count-objects -v | grep '^packs:'"), "packs: 2\n");
   expect_same_as_libgit2(repo, 40);
 }
@@ -199,18 +195,8 @@ TEST(PackReader, LeavesEntriesThatFailTheirIndexCrcToLibgit2LikeTheObjectStore) 
   ASSERT_EQ(type, "blob");
   ASSERT_GT(packed, 100u);
 
-  auto rewrite = [](const std::filesystem::path& path, const std::function<void(std::string&)>& change) {
-    std::string bytes;
-    {
-      std::ifstream in(path, std::ios::binary);
-      bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    }
-    change(bytes);
-    std::filesystem::permissions(path, std::filesystem::perms::owner_write, std::filesystem::perm_options::add);
-    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
-  };
   // A byte in the middle of the entry's compressed data.
-  rewrite(pack, [&](std::string& bytes) { bytes[offset + packed / 2] ^= 0x5a; });
+  rewrite_file(pack, [&](std::string& bytes) { bytes[offset + packed / 2] ^= 0x5a; });
   const auto index = PackIndex::load(idx.string());
   ASSERT_TRUE(index.has_value());
   ObjectId crc_altered_id;
@@ -220,7 +206,7 @@ TEST(PackReader, LeavesEntriesThatFailTheirIndexCrcToLibgit2LikeTheObjectStore) 
   ASSERT_TRUE(position.has_value());
   // The index's own checksum is made to match again: a pack whose index
   // fails it is never shown to libgit2.
-  rewrite(idx, [&](std::string& bytes) {
+  rewrite_file(idx, [&](std::string& bytes) {
     bytes[8 + 256 * 4 + 20 * index->object_count() + 4 * std::size_t{*position} + 3] ^= 0x01;
     bytes.replace(bytes.size() - 20, 20, sha1_of(bytes.substr(0, bytes.size() - 20)));
   });

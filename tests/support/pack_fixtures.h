@@ -1,7 +1,12 @@
 // Histories whose packs exercise a pack reader: long delta chains of blobs
-// and trees, and a thin pack fixed up with REF_DELTA bases.
+// and trees, a thin pack fixed up with REF_DELTA bases, several packs; and
+// the damage a test does to them.
 #pragma once
 
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iterator>
 #include <string>
 
 #include "support/git_fixture.h"
@@ -38,6 +43,27 @@ inline void fetch_thin_pack(GitRepo& source, GitRepo& target) {
              shell_quote(source.path().string()) +
              " pack-objects -q --thin --stdout --revs | git index-pack --fix-thin --stdin");
   target.git("update-ref refs/heads/main " + source.head());
+}
+
+// Two packs (the first with a reverse index) and loose objects on top.
+inline void grow_two_packs_and_loose_objects(GitRepo& repo) {
+  grow_history(repo, 20, "a");
+  repo.git("-c pack.writeReverseIndex=true repack -q -a -d");
+  grow_history(repo, 20, "b");
+  repo.git("repack -q -d");
+  grow_history(repo, 5, "c");  // loose
+}
+
+// Rewrites a file (a pack or an index, which git writes read-only) in place.
+inline void rewrite_file(const std::filesystem::path& path, const std::function<void(std::string&)>& change) {
+  std::string bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  change(bytes);
+  std::filesystem::permissions(path, std::filesystem::perms::owner_write, std::filesystem::perm_options::add);
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
 }
 
 }  // namespace trawl::test
