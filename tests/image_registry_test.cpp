@@ -165,7 +165,8 @@ bool wait_until(const std::function<bool()>& ready) {
 
 // A registry serving an OCI layout directory: /v2/<name>/manifests/<tag or
 // digest> (a tag is an index.json entry's ref.name), /v2/<name>/blobs/<digest>.
-// argv: layout port_file log_file auth(none|basic|bearer) user:password wrong_blob_digest|-
+// argv: layout port_file log_file auth(none|basic|bearer) user:password wrong
+// (a blob digest served altered, "500:" and a digest answered with HTTP 500, or -)
 constexpr const char* kPythonRegistry = R"PY(
 import base64, hashlib, http.server, json, os, sys
 layout, port_file, log_file, auth, creds, wrong = sys.argv[1:7]
@@ -177,6 +178,8 @@ def blob(digest):
     if not digest.startswith("sha256:") or not os.path.isfile(path):
         return None
     data = open(path, "rb").read()
+    if "500:" + digest == wrong:
+        return 500
     if digest == wrong:
         data = data[:-1] + bytes([data[-1] ^ 1])
     return data
@@ -216,6 +219,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if auth == "bearer":
                 return self.send(307, b"", [("Location", "http://%s/storage/%s" % (host, ref.split(":", 1)[-1]))])
             data = blob(ref)
+            if data == 500:
+                return self.send(500, b"storage failed")
             return self.send(200, data) if data is not None else self.send(404)
         if kind != "manifests":
             return self.send(404)
@@ -498,6 +503,17 @@ TEST_F(RegistryImage, ABlobThatDoesNotMatchItsDigestIsReportedAndSkipped) {
   EXPECT_EQ(result.skipped[0].id, bad);
   EXPECT_NE(result.skipped[0].detail.find("unverified_blob: content hashes to sha256:"), std::string::npos)
       << result.skipped[0].detail;
+}
+
+TEST_F(RegistryImage, ARegistryFailingMidScanIsAScanFailure) {
+  const test::Members layout = test::oci_layout({leaky_image()});
+  test::write_members(path("layout"), layout);
+  const std::string layer = layer_digests(layout).at(1);
+  const std::string host = start_python_registry(path("layout"), "none", "500:" + layer);
+  const auto run = trawl(host + "/team/app:v1 --insecure-registry " + host);
+  EXPECT_EQ(run.exit_code, 3) << run.err;
+  EXPECT_NE(run.err.find("registry " + host + ", repository team/app: blob " + layer + ": HTTP 500"), std::string::npos)
+      << run.err;
 }
 
 TEST_F(RegistryImage, ALayerTwoReferencesShareIsDownloadedOnce) {
