@@ -254,18 +254,20 @@ class RegistryImage : public ::testing::Test {
   }
 
   // Debian's docker-registry on a free loopback port; its "host:port".
-  std::string start_docker_registry() {
+  std::string start_docker_registry(const std::string& htpasswd = "") {
     const std::uint16_t port = free_port();
     std::string host = "127.0.0.1:" + std::to_string(port);
     fs::create_directories(path("storage"));
-    test::write_file(path("registry.yml"),
-                     "version: 0.1\n"
-                     "log:\n  level: error\n"
-                     "storage:\n  filesystem:\n    rootdirectory: " +
-                         path("storage").string() +
-                         "\n"
-                         "http:\n  addr: " +
-                         host + "\n");
+    test::write_file(
+        path("registry.yml"),
+        "version: 0.1\n"
+        "log:\n  level: error\n"
+        "storage:\n  filesystem:\n    rootdirectory: " +
+            path("storage").string() +
+            "\n"
+            "http:\n  addr: " +
+            host + "\n" +
+            (htpasswd.empty() ? std::string() : "auth:\n  htpasswd:\n    realm: test\n    path: " + htpasswd + "\n"));
     servers_.push_back(
         std::make_unique<Server>("exec docker-registry serve registry.yml >registry.log 2>&1", dir_.path()));
     EXPECT_TRUE(wait_until([&] { return answers(port); })) << "docker-registry did not start";
@@ -287,10 +289,12 @@ class RegistryImage : public ::testing::Test {
     return "127.0.0.1:" + port;
   }
 
-  void push(const std::string& layout, const std::string& tag, const std::string& dest) {
-    const auto pushed = test::run_command(
-        "timeout 120 skopeo copy -q --dest-tls-verify=false oci:" + layout + ":" + tag + " docker://" + dest,
-        dir_.path());
+  void push(const std::string& layout, const std::string& tag, const std::string& dest, const std::string& creds = "") {
+    const auto pushed =
+        test::run_command("timeout 120 skopeo copy -q --dest-tls-verify=false " +
+                              (creds.empty() ? std::string() : "--dest-creds " + test::shell_quote(creds) + " ") +
+                              "oci:" + layout + ":" + tag + " docker://" + dest,
+                          dir_.path());
     ASSERT_EQ(pushed.exit_code, 0) << pushed.err;
   }
 
@@ -372,6 +376,34 @@ TEST_F(RegistryImage, PullByTagAndByDigestGivesTheLayoutsFindings) {
   const auto secure = trawl(test::shell_quote(by_tag) + " --registry-timeout 5");
   EXPECT_EQ(secure.exit_code, 3) << secure.err;
   EXPECT_NE(secure.err.find("registry " + host + ", repository team/app"), std::string::npos) << secure.err;
+}
+
+TEST_F(RegistryImage, BasicAuthAgainstARegistryWithAnHtpasswdFile) {
+  if (!have("docker-registry") || !have("skopeo")) {
+    GTEST_SKIP() << "docker-registry or skopeo is not installed (scripts/setup.sh installs them)";
+  }
+  // A bcrypt htpasswd line, by the C library's crypt through Python.
+  const auto hashed =
+      test::run_command(std::string("python3 -W ignore -c \"import crypt; print('team:' + crypt.crypt('") + kPassword +
+                            "', crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16)))\" > htpasswd",
+                        dir_.path());
+  if (hashed.exit_code != 0) GTEST_SKIP() << "python3 cannot make a bcrypt hash: " << hashed.err;
+  test::write_members(path("layout"), test::oci_layout({leaky_image()}));
+  const std::string host = start_docker_registry(path("htpasswd").string());
+  push("layout", "v1", host + "/team/app:1.0", std::string("team:") + kPassword);
+  const std::string ref = host + "/team/app:1.0";
+
+  const auto anonymous = trawl(ref + " --insecure-registry " + host, "DOCKER_CONFIG=" + path("none").string() + " ");
+  EXPECT_EQ(anonymous.exit_code, 2) << anonymous.err;
+  EXPECT_NE(anonymous.err.find("registry " + host +
+                               ", repository team/app: access denied (HTTP 401); it needs "
+                               "credentials (--registry-auth)"),
+            std::string::npos)
+      << anonymous.err;
+  test::write_file(path("auth"), std::string("team:") + kPassword + "\n");
+  const auto run = trawl(ref + " --insecure-registry " + host + " --registry-auth-file auth -f json");
+  ASSERT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_EQ(nlohmann::json::parse(run.out)["findings"].size(), 3U);
 }
 
 TEST_F(RegistryImage, AMissingTagIsAUsageErrorNamingIt) {
