@@ -7,9 +7,11 @@
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <sstream>
+#include <optional>
+#include <string_view>
 #include <utility>
 
 #include "source/image/image_input.h"
@@ -399,7 +401,9 @@ RegistryClient::Response RegistryClient::get_with_auth(const std::string& path, 
                                                        std::uint64_t cap, const Sink& sink) {
   const std::string url = base_url(ref_.api_host) + path;
   Response r = get(url, headers, cap, sink, true);
-  if ((r.status == 401 || r.status == 403) && authorization_.empty() && !r.www_authenticate.empty()) {
+  // Authenticate when asked to; a bearer token may also have expired during a long pull.
+  const bool may_retry = authorization_.empty() || authorization_.rfind("Bearer ", 0) == 0;
+  if ((r.status == 401 || r.status == 403) && may_retry && !r.www_authenticate.empty()) {
     authenticate(r.www_authenticate, r.status);
     r = get(url, headers, cap, sink, true);
   }
