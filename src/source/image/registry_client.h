@@ -48,7 +48,9 @@ struct RegistryOptions {
 };
 
 // "user:password" for `registry` from Docker's config.json in `dir` (empty:
-// $DOCKER_CONFIG, else $HOME/.docker); empty when it has none.
+// $DOCKER_CONFIG, else $HOME/.docker); empty when it has none (or no such
+// file). Throws InputError naming the file when it is not JSON or its
+// `auth` is not base64 of user:password. Credential helpers are not run.
 std::string docker_config_credentials(const std::string& registry, const std::string& dir);
 
 class RegistryClient {
