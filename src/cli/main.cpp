@@ -554,14 +554,29 @@ int main(int argc, char** argv) {
       "Examples:\n"
       "  trawl image app.tar                     a docker save tarball (gzip or zstd too)\n"
       "  trawl image ./oci-layout app.oci.tar    an OCI layout directory, an OCI archive\n"
-      "  trawl image app.tar --platform linux/arm64");
-  image->add_option("input", image_options.inputs, "Image tarballs or OCI layout directories")->required();
+      "  trawl image app.tar --platform linux/arm64\n"
+      "  trawl image registry.example.com/team/app:1.4   pulled from a registry\n"
+      "  trawl image localhost:5000/app@sha256:HEX --insecure-registry localhost:5000");
+  image
+      ->add_option("input", image_options.inputs,
+                   "Image tarballs, OCI layout directories or registry references (HOST[:PORT]/NAME[:TAG|@DIGEST])")
+      ->required();
   add_rules_flags(image, image_options);
   add_output_flags(image, output);
   add_size_flags(image, image_options, output, "Skip files larger than this (e.g. 64MiB)");
   image->add_option("--platform", image_options.platform,
                     "The image to scan from an index: OS/ARCH[/VARIANT] (default: this machine's)");
   image->add_flag("--all-platforms", image_options.all_platforms, "Scan every platform's image of an index");
+  image->add_option("--insecure-registry", image_options.insecure_registries,
+                    "Reach this registry (HOST[:PORT]) over plain HTTP; repeatable");
+  image
+      ->add_option("--registry-timeout", image_options.registry_timeout_seconds,
+                   "Give up on a registry that does not connect or makes no progress for this many seconds")
+      ->capture_default_str();
+  image->add_option("--registry-auth", image_options.registry_auth,
+                    "USER:PASSWORD for the registries (default: ~/.docker/config.json's, else anonymous)");
+  image->add_option("--registry-auth-file", image_options.registry_auth_file,
+                    "A file whose first line is USER:PASSWORD (kept out of the process list)");
   add_backend_flags(image, image_options.backend);
 
   CLI::App* rules = app.add_subcommand("rules", "List or check rules");

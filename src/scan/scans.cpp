@@ -1,6 +1,7 @@
 #include "scan/scans.h"
 
 #include <filesystem>
+#include <fstream>
 #include <optional>
 
 #include "content/text_escape.h"
@@ -52,6 +53,17 @@ std::string repository_of(const std::string& path) {
   } catch (const GitError& e) {
     throw UsageError(e.what());
   }
+}
+
+// The first line of `path`: "user:password". Never echoed.
+std::string read_registry_auth_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError(path + ": cannot read the registry credentials file");
+  std::string line;
+  std::getline(in, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line.find(':') == std::string::npos) throw UsageError(path + ": the first line must be USER:PASSWORD");
+  return line;
 }
 
 }  // namespace
@@ -146,7 +158,18 @@ ScanResult scan_images(const ImageCommandOptions& options, std::ostream& log, co
   ImageScanOptions image_options;
   image_options.max_blob_size = options.max_blob_size;
   image_options.platform.all = options.all_platforms;
+  image_options.registry.insecure = options.insecure_registries;
+  image_options.registry.timeout_seconds = options.registry_timeout_seconds;
+  image_options.registry.credentials = options.registry_auth;
   try {
+    if (options.registry_timeout_seconds <= 0) throw UsageError("--registry-timeout must be at least 1 second");
+    if (!options.registry_auth_file.empty()) {
+      image_options.registry.credentials = read_registry_auth_file(options.registry_auth_file);
+    }
+    if (!image_options.registry.credentials.empty() &&
+        image_options.registry.credentials.find(':') == std::string::npos) {
+      throw UsageError("registry credentials must be USER:PASSWORD");
+    }
     if (!options.platform.empty()) image_options.platform.platform = image::parse_platform(options.platform);
     ImageSource source(options.inputs, options.root, image_options);
     return run_with_root_rules(source, options, log, sinks);

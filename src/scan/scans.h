@@ -52,10 +52,15 @@ struct FileScanOptions : CommonScanOptions {
 };
 
 struct ImageCommandOptions : CommonScanOptions {
-  std::vector<std::string> inputs;  // tarballs or OCI layout directories
+  std::vector<std::string> inputs;  // tarballs, OCI layout directories, registry references
   std::string platform;             // "os/arch[/variant]"; empty: the host's
   bool all_platforms = false;
   std::string root = ".";  // where rules and ignore files are looked for
+  // Registry references among the inputs.
+  std::vector<std::string> insecure_registries;  // host[:port] reached over plain HTTP
+  long registry_timeout_seconds = 30;
+  std::string registry_auth;       // "user:password"
+  std::string registry_auth_file;  // a file whose first line is "user:password"
 };
 
 // Chooses the rules for a scan rooted at `root` (a work tree, a bare
@@ -93,8 +98,10 @@ ScanResult scan_directory(const FileScanOptions& options, std::istream& stdin_st
                           const std::vector<FindingSink*>& sinks = {});
 
 // Throws UsageError when an input cannot be opened or is not an image (its
-// name and what is wrong in the message); what cannot be read inside an
-// image is skipped and counted.
+// name and what is wrong in the message), or a registry has no such image
+// or refuses the credentials; image::RegistryUnavailable (a runtime_error:
+// the scan failed) when a registry cannot be reached or stalls. What cannot
+// be read inside an image is skipped and counted.
 ScanResult scan_images(const ImageCommandOptions& options, std::ostream& log,
                        const std::vector<FindingSink*>& sinks = {});
 

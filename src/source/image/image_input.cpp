@@ -583,6 +583,16 @@ std::vector<IndexEntry> choose_manifests(const std::vector<IndexEntry>& entries,
   return out;
 }
 
+void resolve_oci_images(const DocumentGet& get, const std::string& input_name, const PlatformChoice& choice,
+                        std::vector<Image>& images, std::vector<ImageDocument>& documents) {
+  Resolver resolver(get, input_name, choice);
+  try {
+    resolver.oci(images, documents);
+  } catch (const ImageFormatError& e) {
+    throw InputError(e.what());
+  }
+}
+
 std::unique_ptr<ImageInput> open_image_input(const std::string& path, const PlatformChoice& choice) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) throw InputError(path + ": " + std::strerror(errno));

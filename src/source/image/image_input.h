@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "source/image/image_layout.h"
@@ -59,11 +60,24 @@ class ImageInput {
   // a mismatch is reported through `problem`.
   using LayerFn = std::function<void(const BlobRef& blob, ByteStream& bytes)>;
   virtual void for_each_layer(const LayerFn& fn, const std::function<void(const LayerProblem&)>& problem) = 0;
+  // Layers (by BlobRef::name()) that an earlier input has read: an input
+  // that would download them (a registry) leaves them out.
+  void set_already_read(std::function<bool(const std::string& layer)> already_read) {
+    already_read_ = std::move(already_read);
+  }
 
  protected:
   std::vector<Image> images_;
   std::vector<ImageDocument> documents_;
+  std::function<bool(const std::string& layer)> already_read_;
 };
+
+// Resolves the images an OCI index selects, reading documents through `get`
+// ("index.json", "blobs/sha256/<hex>"; nullopt when there is none), as for a
+// layout directory: what a registry input does with what it downloads.
+using DocumentGet = std::function<std::optional<std::string>(const std::string& member)>;
+void resolve_oci_images(const DocumentGet& get, const std::string& input_name, const PlatformChoice& choice,
+                        std::vector<Image>& images, std::vector<ImageDocument>& documents);
 
 // Opens `path`: a directory is an OCI image layout, a file a tarball.
 // Throws InputError (a clear message naming the input and what is wrong).

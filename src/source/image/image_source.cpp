@@ -1,10 +1,14 @@
 #include "source/image/image_source.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <unordered_set>
 #include <utility>
+
+#include "source/image/registry_input.h"
 
 namespace trawl {
 
@@ -84,7 +88,13 @@ ImageSource::ImageSource(std::vector<std::string> inputs, std::string root, Imag
 void ImageSource::list(SkipLog& /*skips*/) {
   std::unordered_set<std::string> layers;
   for (const auto& input : inputs_) {
-    opened_.push_back(image::open_image_input(input, options_.platform));
+    struct stat st {};
+    if (::stat(input.c_str(), &st) != 0 && image::looks_like_registry_reference(input)) {
+      opened_.push_back(
+          image::open_registry_input(input, options_.platform, options_.registry, options_.limits.max_layer_bytes));
+    } else {
+      opened_.push_back(image::open_image_input(input, options_.platform));
+    }
     for (const auto& img : opened_.back()->images()) {
       listed_blobs_ += config_documents(img).size();
       for (const auto& layer : img.layers) layers.insert(layer.blob.name());
@@ -130,6 +140,7 @@ void ImageSource::read(BatchOutput& out, SkipLog& skips) {
   };
 
   for (const auto& input : opened_) {
+    input->set_already_read([this](const std::string& layer) { return layers_.count(layer) != 0; });
     input->for_each_layer(
         [&](const image::BlobRef& blob, image::ByteStream& bytes) {
           const std::string layer = blob.name();

@@ -23,6 +23,7 @@
 
 #include "source/content_source.h"
 #include "source/image/image_input.h"
+#include "source/image/registry_client.h"
 
 namespace trawl {
 
@@ -30,16 +31,21 @@ struct ImageScanOptions {
   image::PlatformChoice platform;
   std::uint64_t max_blob_size = 64ULL << 20;
   image::LayerLimits limits;
+  image::RegistryOptions registry;  // for inputs that are registry references
 };
 
 class ImageSource final : public ContentSource {
  public:
-  // `inputs` are image tarballs or layout directories; `root` is where rules
-  // and ignore files are looked for.
+  // `inputs` are image tarballs, layout directories or registry references
+  // (an input that names no existing file and has a reference's form,
+  // registry_reference.h); `root` is where rules and ignore files are
+  // looked for.
   ImageSource(std::vector<std::string> inputs, std::string root, ImageScanOptions options);
 
   const std::string& root() const override { return root_; }
-  // Opens every input; throws image::InputError naming the bad one.
+  // Opens every input (pulling registry references' manifests); throws
+  // image::InputError naming the bad one, image::RegistryUnavailable when a
+  // registry cannot be reached.
   void list(SkipLog& skips) override;
   const Provenance& provenance() const override { return provenance_; }
   std::uint64_t blob_count() const override { return listed_blobs_; }
