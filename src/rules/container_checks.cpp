@@ -99,11 +99,12 @@ struct Assignment {
 std::vector<Assignment> assignments(std::string_view text) {
   std::vector<Assignment> out;
   for (const auto& [begin, end] : shell_words(text)) {
-    const std::string_view word = text.substr(begin, end - begin);
+    std::size_t word_begin = begin;
+    const std::string_view word = strip_quotes(text.substr(begin, end - begin), word_begin);
     const std::size_t eq = word.find('=');
-    Assignment a{word.substr(0, eq), {}, begin, end, eq != std::string_view::npos};
+    Assignment a{word.substr(0, eq), {}, word_begin, end, eq != std::string_view::npos};
     if (a.has_value) {
-      std::size_t pos = begin + eq + 1;
+      std::size_t pos = word_begin + eq + 1;
       a.value = strip_quotes(word.substr(eq + 1), pos);
       a.value_pos = pos;
     }
