@@ -115,7 +115,16 @@ std::vector<Assignment> assignments(std::string_view text) {
 
 void check_assignments(const SourcedText& args, ContainerCheck check, std::vector<ContainerFinding>& out,
                        std::size_t match_begin, std::size_t match_end) {
-  for (const Assignment& a : assignments(args.text)) {
+  std::vector<Assignment> found = assignments(args.text);
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    Assignment& a = found[i];
+    // `NAME=two words` unquoted is not well formed: the value is read to
+    // the end, as the person who wrote it meant.
+    if (a.has_value && i + 1 < found.size() && !found[i + 1].has_value) {
+      a.value = std::string_view(args.text).substr(a.value_pos);
+      while (!a.value.empty() && a.value.back() == ' ') a.value.remove_suffix(1);
+      found.resize(i + 1);
+    }
     if (!a.has_value || a.value.empty() || !secret_assignment(a.name, a.value)) continue;
     add(out, check, args.offset_of(a.value_pos), args.offset_of(a.value_pos + a.value.size() - 1) + 1, match_begin,
         match_end);
@@ -334,9 +343,10 @@ std::optional<ContainerCheck> container_check_named(std::string_view name) {
 bool names_a_secret(std::string_view name) {
   const std::vector<std::string> parts = name_parts(name);
   if (parts.empty()) return false;
-  static constexpr std::array<std::string_view, 22> kNotTheValue = {
-      "ID",   "FILE",   "PATH",   "DIR",     "NAME",    "URL",    "LENGTH", "LEN",    "SIZE",   "TTL",      "TIMEOUT",
-      "TYPE", "HEADER", "PREFIX", "VERSION", "ENABLED", "EXPIRY", "MODE",   "POLICY", "FORMAT", "LOCATION", "REF"};
+  static constexpr std::array<std::string_view, 29> kNotTheValue = {
+      "ID",     "FILE",     "PATH", "DIR",      "NAME",   "URL",     "URI",     "LENGTH", "LEN",     "SIZE",
+      "TTL",    "TIMEOUT",  "TYPE", "HEADER",   "PREFIX", "VERSION", "ENABLED", "EXPIRY", "MODE",    "POLICY",
+      "FORMAT", "LOCATION", "REF",  "ENDPOINT", "HOST",   "PORT",    "ISSUER",  "SCOPE",  "AUDIENCE"};
   if (std::find(kNotTheValue.begin(), kNotTheValue.end(), parts.back()) != kNotTheValue.end()) return false;
   static constexpr std::array<std::string_view, 16> kSecretParts = {
       "TOKEN",   "TOKENS",     "PASSWORD",    "PASSWORDS", "PASSWD", "PASS",       "PWD", "SECRET",
