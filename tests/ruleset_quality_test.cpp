@@ -68,6 +68,10 @@ TEST(RulesetQuality, RecallAndPrecisionOnTheLabelledCorpus) {
       if (allowlisted(rules, rule, {"", name, hit.secret, hit.match, hit.line})) continue;
       const Place place{name, hit.start_line};
       auto label = labels.find(place);
+      // A container build check reports how a build handles a secret,
+      // beside the rule that recognises the secret: right on a labelled
+      // line, a false positive on a line that must stay quiet.
+      if (rule.check && label != labels.end()) continue;
       if (label != labels.end() && label->second == rule.id && found.insert(place).second) {
         ++true_positives;
       } else {

@@ -579,6 +579,23 @@ int main(int argc, char** argv) {
                     "A file whose first line is USER:PASSWORD (kept out of the process list)");
   add_backend_flags(image, image_options.backend);
 
+  trawl::ContainerFileOptions dockerfile_options;
+  CLI::App* dockerfile = app.add_subcommand(
+      "dockerfile", "Check Dockerfiles, Compose and CI files for secrets a container build would keep");
+  dockerfile->footer(
+      "Examples:\n"
+      "  trawl dockerfile Dockerfile compose.yaml  these files\n"
+      "  trawl dockerfile .                        every Dockerfile, Compose and CI file under it\n"
+      "  trawl dockerfile . --report-format sarif --report-path dockerfile.sarif");
+  dockerfile->add_option("path", dockerfile_options.paths, "Files, or directories to search for them")->required();
+  add_rules_flags(dockerfile, dockerfile_options);
+  add_output_flags(dockerfile, output);
+  add_size_flags(dockerfile, dockerfile_options, output, "Skip files larger than this (e.g. 64MiB)");
+  dockerfile
+      ->add_option("-j,--threads", dockerfile_options.threads, "Worker threads, at most 1024 (default: all cores)")
+      ->check(CLI::Range(0U, kMaxThreads))
+      ->option_text("N");
+
   CLI::App* rules = app.add_subcommand("rules", "List or check rules");
   rules->require_subcommand(1);
   std::string list_config;
@@ -679,6 +696,11 @@ int main(int argc, char** argv) {
     if (image->parsed()) {
       prepare(image_options);
       return run_image_scan(image_options, output, log, level);
+    }
+    if (dockerfile->parsed()) {
+      prepare(dockerfile_options);
+      const Outputs outputs = make_outputs(output);
+      return finish(output, level, trawl::scan_container_files(dockerfile_options, log, outputs.sinks()));
     }
   } catch (const trawl::ConfigError& e) {
     return usage_error(e);

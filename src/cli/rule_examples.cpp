@@ -13,7 +13,7 @@ ExampleCheck check_rule_examples(const RuleSet& rules, bool require_examples) {
   check.rules = rules.rules.size();
   for (std::uint32_t r = 0; r < rules.rules.size(); ++r) {
     const Rule& rule = rules.rules[r];
-    if (!rule.regex) continue;
+    if (!rule.regex && !rule.check) continue;
     auto fail = [&](std::string problem) { check.failures.push_back({rule.id, rule.source, std::move(problem)}); };
     if (require_examples && (rule.examples.size() < 2 || rule.negative_examples.empty())) {
       fail("needs at least two examples and one negative example (has " + std::to_string(rule.examples.size()) +

@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "engine/entropy.h"
+#include "rules/container_checks.h"
 #include "rules/keyword_shape.h"
 #include "rules/validators.h"
 
@@ -29,7 +30,7 @@ std::vector<std::string> collect_keywords(const RuleSet& rules, std::vector<std:
   std::unordered_map<std::string, std::uint32_t> index;
   for (std::uint32_t r = 0; r < rules.rules.size(); ++r) {
     const Rule& rule = rules.rules[r];
-    if (!rule.regex) continue;
+    if (!rule.regex && !rule.check) continue;
     if (rule.keywords.empty()) keywordless.push_back(r);
     for (const std::string& k : rule.keywords) {
       auto [it, inserted] = index.emplace(k, static_cast<std::uint32_t>(keywords.size()));
@@ -182,11 +183,44 @@ Scanner::Scanner(const RuleSet& rules, const ScannerOptions& options)
   for (std::size_t k = 0; k < keywords_.size(); ++k) {
     for (std::uint32_t r : keyword_rules_[k]) {
       std::optional<KeywordShape> shape;
-      if (options.keyword_shapes) shape = keyword_shape(rules.rules[r].regex->pattern(), keywords_[k]);
+      if (options.keyword_shapes && rules.rules[r].regex)
+        shape = keyword_shape(rules.rules[r].regex->pattern(), keywords_[k]);
       if (shape && shape->empty()) shape.reset();
       keyword_shapes_[k].push_back(std::move(shape));
     }
   }
+}
+
+Hit Scanner::make_hit(std::string_view bytes, std::uint32_t rule_index, std::size_t match_begin, std::size_t match_end,
+                      std::size_t secret_begin, std::string_view secret_view, double entropy, BlobState& state) {
+  LineIndex& lines = state.lines;
+  const std::size_t secret_last = secret_begin + secret_view.size() - 1;
+  const std::size_t first_line = lines.line_of(secret_begin);
+  const std::size_t last_line = lines.line_of(secret_last);
+  Hit hit;
+  hit.rule = rule_index;
+  hit.secret.assign(secret_view);
+  hit.match.assign(bytes.substr(match_begin, match_end - match_begin));
+  hit.start_line = static_cast<std::uint32_t>(first_line + 1);
+  hit.start_column = static_cast<std::uint32_t>(secret_begin - lines.line_begin(first_line) + 1);
+  hit.end_line = static_cast<std::uint32_t>(last_line + 1);
+  hit.end_column = static_cast<std::uint32_t>(secret_last - lines.line_begin(last_line) + 1);
+  // The line(s) holding the match, without the final newline, bounded on
+  // both sides for minified files and, once the blob's context budget is
+  // spent, the match alone.
+  const std::size_t context = std::min(kLineContextBytes, state.context_left / 2);
+  const std::size_t match_first_line = lines.line_of(match_begin);
+  const std::size_t match_last_line = lines.line_of(match_end > match_begin ? match_end - 1 : match_begin);
+  const std::size_t line_begin =
+      std::max(lines.line_begin(match_first_line), match_begin > context ? match_begin - context : 0);
+  std::size_t line_end = lines.line_end(match_last_line);
+  if (line_end > line_begin && bytes[line_end - 1] == '\n') --line_end;
+  line_end = std::max(std::min(line_end, match_end + context), line_begin);
+  state.context_left -= std::min(state.context_left, (match_begin - std::min(match_begin, line_begin)) +
+                                                         (line_end - std::min(line_end, match_end)));
+  hit.line.assign(bytes.substr(line_begin, line_end - line_begin));
+  hit.entropy = entropy;
+  return hit;
 }
 
 bool Scanner::search(std::string_view bytes, std::uint32_t rule_index, std::size_t from, std::size_t to,
@@ -229,7 +263,6 @@ bool Scanner::search(std::string_view bytes, std::uint32_t rule_index, std::size
       }
     }
 
-    const std::size_t secret_last = secret_begin + secret.size() - 1;
     const std::size_t first_line = lines.line_of(secret_begin);
     if (!state.seen.insert({first_line, secret_view}).second) continue;
     if (state.hits >= kMaxHitsPerBlob) {
@@ -237,31 +270,7 @@ bool Scanner::search(std::string_view bytes, std::uint32_t rule_index, std::size
       return false;
     }
     ++state.hits;
-    const std::size_t last_line = lines.line_of(secret_last);
-    Hit hit;
-    hit.rule = rule_index;
-    hit.secret.assign(secret_view);
-    hit.match.assign(whole.data(), whole.size());
-    hit.start_line = static_cast<std::uint32_t>(first_line + 1);
-    hit.start_column = static_cast<std::uint32_t>(secret_begin - lines.line_begin(first_line) + 1);
-    hit.end_line = static_cast<std::uint32_t>(last_line + 1);
-    hit.end_column = static_cast<std::uint32_t>(secret_last - lines.line_begin(last_line) + 1);
-    // The line(s) holding the match, without the final newline, bounded on
-    // both sides for minified files and, once the blob's context budget is
-    // spent, the match alone.
-    const std::size_t context = std::min(kLineContextBytes, state.context_left / 2);
-    const std::size_t match_first_line = lines.line_of(match_begin);
-    const std::size_t match_last_line = lines.line_of(match_end > match_begin ? match_end - 1 : match_begin);
-    const std::size_t line_begin =
-        std::max(lines.line_begin(match_first_line), match_begin > context ? match_begin - context : 0);
-    std::size_t line_end = lines.line_end(match_last_line);
-    if (line_end > line_begin && bytes[line_end - 1] == '\n') --line_end;
-    line_end = std::max(std::min(line_end, match_end + context), line_begin);
-    state.context_left -= std::min(state.context_left, (match_begin - std::min(match_begin, line_begin)) +
-                                                           (line_end - std::min(line_end, match_end)));
-    hit.line.assign(bytes.substr(line_begin, line_end - line_begin));
-    hit.entropy = entropy;
-    out.push_back(std::move(hit));
+    out.push_back(make_hit(bytes, rule_index, match_begin, match_end, secret_begin, secret_view, entropy, state));
   }
   return false;
 }
@@ -292,11 +301,17 @@ std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candid
   state.lines.bytes = bytes;
   LineIndex& lines = state.lines;
   std::vector<Hit> hits;
+  std::vector<std::uint32_t> check_rules;  // rules whose container check runs on this blob
   for (std::size_t i = 0; i < spans.size() && !state.truncated;) {
     std::size_t j = i;
     while (j < spans.size() && spans[j].rule == spans[i].rule) ++j;
     const std::uint32_t r = spans[i].rule;
     const Rule& rule = rules_.rules[r];
+    if (rule.check) {
+      check_rules.push_back(r);
+      i = j;
+      continue;
+    }
     const std::size_t before = hits.size();
     const std::size_t context_before = state.context_left;
     state.seen.clear();
@@ -342,11 +357,47 @@ std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candid
     }
     i = j;
   }
+  auto by_position = [](const Hit& a, const Hit& b) {
+    return std::tie(a.start_line, a.start_column, a.rule) < std::tie(b.start_line, b.start_column, b.rule);
+  };
+  std::stable_sort(hits.begin(), hits.end(), by_position);
+  hits = one_hit_per_span(rules_, std::move(hits));
+  // A check's hit says how a build handles a secret, not what the secret
+  // is: it stands beside a rule's hit on the same span, not in its place.
+  if (!check_rules.empty() && !state.truncated) {
+    const std::size_t before = hits.size();
+    add_check_hits(bytes, check_rules, state, hits);
+    std::inplace_merge(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(before), hits.end(), by_position);
+  }
   truncated = state.truncated;
+  return hits;
+}
+
+void Scanner::add_check_hits(std::string_view bytes, const std::vector<std::uint32_t>& check_rules, BlobState& state,
+                             std::vector<Hit>& out) const {
+  ContainerCheckSet wanted{};
+  for (std::uint32_t r : check_rules) wanted[static_cast<std::size_t>(*rules_.rules[r].check)] = true;
+  const std::vector<ContainerFinding> found = run_container_checks(bytes, wanted);
+  std::vector<Hit> hits;
+  for (std::uint32_t r : check_rules) {
+    state.seen.clear();
+    for (const ContainerFinding& f : found) {
+      if (f.check != *rules_.rules[r].check) continue;
+      const std::string_view secret = bytes.substr(f.secret_begin, f.secret_end - f.secret_begin);
+      if (!state.seen.insert({state.lines.line_of(f.secret_begin), secret}).second) continue;
+      if (state.hits >= kMaxHitsPerBlob) {
+        state.truncated = true;
+        break;
+      }
+      ++state.hits;
+      hits.push_back(
+          make_hit(bytes, r, f.match_begin, f.match_end, f.secret_begin, secret, shannon_entropy(secret), state));
+    }
+  }
   std::stable_sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
     return std::tie(a.start_line, a.start_column, a.rule) < std::tie(b.start_line, b.start_column, b.rule);
   });
-  return one_hit_per_span(rules_, std::move(hits));
+  out.insert(out.end(), std::make_move_iterator(hits.begin()), std::make_move_iterator(hits.end()));
 }
 
 namespace {

@@ -75,6 +75,15 @@ class Scanner {
   // edge of that range that is not an edge of the blob.
   bool search(std::string_view bytes, std::uint32_t rule_index, std::size_t from, std::size_t to, BlobState& state,
               std::vector<Hit>& out) const;
+  // Runs the container checks of `check_rules` (rules with a `check`) over
+  // the blob and appends their hits, sorted by position.
+  void add_check_hits(std::string_view bytes, const std::vector<std::uint32_t>& check_rules, BlobState& state,
+                      std::vector<Hit>& out) const;
+  // A hit of rule `rule_index` for the secret at `secret_begin`, the match
+  // spanning [match_begin, match_end), with the lines around it (within the
+  // blob's context budget).
+  static Hit make_hit(std::string_view bytes, std::uint32_t rule_index, std::size_t match_begin, std::size_t match_end,
+                      std::size_t secret_begin, std::string_view secret, double entropy, BlobState& state);
 
   // Declaration order matters: keywords_ is computed from rules_ and fills
   // the two tables before it, and automaton_ is built from keywords_.

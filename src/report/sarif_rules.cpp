@@ -16,7 +16,16 @@ struct Family {
   std::string_view severity;
 };
 
-constexpr std::array<Family, 10> kFamilies{{
+constexpr std::array<Family, 11> kFamilies{{
+    {{"container-build"},
+     "a secret a container build or Compose file handles unsafely: ARG and ENV values, copied files and "
+     "RUN commands are kept in the image's layers and history, readable by anyone who can pull the image.",
+     {"Rotate the secret: every image built with it, and every clone of the file, holds it.",
+      "Pass it without keeping it: a BuildKit secret mount (RUN --mount=type=secret,id=...) or SSH mount "
+      "(RUN --mount=type=ssh) at build time; Compose or Swarm secrets, an env file kept out of the repository, "
+      "or a secrets manager at run time.",
+      "Rebuild and push the images, and delete the tags that still hold it."},
+     "8.0"},
     {{"private-key", "ssh", "pgp", "age", "crypto"},
      "a private key: whoever holds it can sign, decrypt or log in as its owner.",
      {"Generate a new key pair and deploy the new public key or certificate where the old one is trusted.",

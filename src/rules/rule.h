@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rules/container_checks.h"
 #include "rules/validators.h"
 
 namespace trawl {
@@ -60,6 +61,10 @@ struct Rule {
   std::vector<Allowlist> allowlists;
   // trawl's `validate` key: offline checks every secret must pass.
   std::vector<SecretValidator> validators;
+  // trawl's `check` key: a built-in check of container build files
+  // (rules/container_checks.h) finds this rule's hits; such a rule has no
+  // regex, and its `path` says which files the check is for.
+  std::optional<ContainerCheck> check;
   std::vector<std::string> examples;           // must produce a finding
   std::vector<std::string> negative_examples;  // must not
   std::string source;                          // "file:line" where the rule was defined

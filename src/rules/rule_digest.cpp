@@ -46,6 +46,7 @@ std::string rule_digest(const Rule& rule) {
     field(out, "within_columns", r.within_columns ? std::to_string(*r.within_columns) : "");
   }
   if (rule.skip_report) field(out, "skip_report", "true");
+  if (rule.check) field(out, "check", std::string(container_check_name(*rule.check)));
   return sha256_hex(out);
 }
 

@@ -162,16 +162,24 @@ class Loader {
     r.source = at(node);
     if (const toml::node* id = table->get("id")) r.id = string_of(*id, "", "id");
     if (r.id.empty()) fail(node, "", "a rule has no 'id'");
-    warn_unknown(*table,
-                 {"id", "aliases", "description", "regex", "secretGroup", "entropy", "keywords", "path", "tags",
-                  "allowlist", "allowlists", "validate", "examples", "negative_examples", "required", "skipReport"},
-                 " in rule '" + r.id + "'");
+    warn_unknown(
+        *table,
+        {"id", "aliases", "description", "regex", "secretGroup", "entropy", "keywords", "path", "tags", "allowlist",
+         "allowlists", "validate", "examples", "negative_examples", "required", "skipReport", "check"},
+        " in rule '" + r.id + "'");
     if (const toml::node* v = table->get("description")) r.description = string_of(*v, r.id, "description");
     if (const toml::node* v = table->get("regex")) {
       r.regex = compile(*v, r.id, "regex");
       r.max_newlines = max_newlines_in_match(r.regex->pattern());
     }
     if (const toml::node* v = table->get("path")) r.path = compile(*v, r.id, "path");
+    if (const toml::node* v = table->get("check")) {
+      const std::string name = string_of(*v, r.id, "check");
+      r.check = container_check_named(name);
+      if (!r.check) fail(*v, r.id, "'check' names no built-in check: \"" + name + "\"");
+      if (r.regex) fail(*v, r.id, "a rule with a 'check' has no 'regex'");
+      if (!r.path) fail(*v, r.id, "a rule with a 'check' needs a 'path' (the files it checks)");
+    }
     if (!r.regex && !r.path) fail(node, r.id, "a rule needs a 'regex' or a 'path'");
     if (const toml::node* v = table->get("secretGroup")) {
       auto group = v->value<std::int64_t>();

@@ -1,5 +1,6 @@
 #include "scan/scans.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -149,6 +150,33 @@ ScanResult scan_directory(const FileScanOptions& options, std::istream& stdin_st
       source.emplace(options.path, options.max_blob_size, options.threads, options.follow_symlinks);
     }
     return run_with_root_rules(*source, options, log, sinks);
+  } catch (const DirectoryError& e) {
+    throw UsageError(e.what());
+  }
+}
+
+ScanResult scan_container_files(const ContainerFileOptions& options, std::ostream& log,
+                                const std::vector<FindingSink*>& sinks) {
+  RuleLoad load = resolve_rules(options.config_path, ".", log, !options.no_repo_config);
+  std::erase_if(load.rules.rules, [](const Rule& rule) { return !rule.check; });
+  if (load.rules.rules.empty()) {
+    throw ConfigError("the rules from " + load.rules.origin + " hold no container build check");
+  }
+  const RuleSet& rules = load.rules;
+  auto checked = [&](const std::string& path) {
+    return std::any_of(rules.rules.begin(), rules.rules.end(),
+                       [&](const Rule& rule) { return RE2::PartialMatch(path, *rule.path); });
+  };
+  for (const std::string& path : options.paths) {
+    std::error_code error;
+    if (std::filesystem::is_regular_file(std::filesystem::symlink_status(path, error)) && !checked(path)) {
+      throw UsageError(path + ": not a Dockerfile, Containerfile, Compose file or CI pipeline file by its name");
+    }
+  }
+  try {
+    FilesSource source(options.paths, options.max_blob_size, options.threads, checked);
+    const Suppressions suppressions = load_suppressions(source.root(), options.baseline_path, log);
+    return run_scan(source, rules, suppressions, settings_of(options), sinks, log);
   } catch (const DirectoryError& e) {
     throw UsageError(e.what());
   }

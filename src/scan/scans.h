@@ -51,6 +51,10 @@ struct FileScanOptions : CommonScanOptions {
   PendingChanges changes = PendingChanges::kStaged;  // scan_staged: which changes
 };
 
+struct ContainerFileOptions : CommonScanOptions {
+  std::vector<std::string> paths;  // Dockerfiles, Compose and CI files, or directories holding them
+};
+
 struct ImageCommandOptions : CommonScanOptions {
   std::vector<std::string> inputs;  // tarballs, OCI layout directories, registry references
   std::string platform;             // "os/arch[/variant]"; empty: the host's
@@ -96,6 +100,16 @@ ScanResult scan_staged(const FileScanOptions& options, std::ostream& log, const 
 // path "-" reads `stdin_stream` as one file named "stdin".
 ScanResult scan_directory(const FileScanOptions& options, std::istream& stdin_stream, std::ostream& log,
                           const std::vector<FindingSink*>& sinks = {});
+
+// `trawl dockerfile`: the container build checks alone (the rules with a
+// `check`, rules/container_checks.h) over the files `options.paths` names
+// and the files under the directories it names whose paths a check's rule
+// applies to. Rules and ignore files are looked for in the current
+// directory. Throws UsageError when a path is neither a file nor a
+// directory, or a file named is of no kind a check reads; ConfigError when
+// the rules chosen hold no check.
+ScanResult scan_container_files(const ContainerFileOptions& options, std::ostream& log,
+                                const std::vector<FindingSink*>& sinks = {});
 
 // Throws UsageError when an input cannot be opened or is not an image (its
 // name and what is wrong in the message), or a registry has no such image

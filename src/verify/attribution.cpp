@@ -124,7 +124,7 @@ namespace {
 std::vector<std::uint32_t> path_only_rules_of(const RuleSet& rules) {
   std::vector<std::uint32_t> out;
   for (std::uint32_t r = 0; r < rules.rules.size(); ++r) {
-    if (!rules.rules[r].regex && rules.rules[r].path) out.push_back(r);
+    if (!rules.rules[r].regex && !rules.rules[r].check && rules.rules[r].path) out.push_back(r);
   }
   return out;
 }

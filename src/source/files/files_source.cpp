@@ -24,7 +24,33 @@ FilesSource::FilesSource(std::string root, std::uint64_t max_size, unsigned thre
 FilesSource::FilesSource(std::istream& in, std::string root, std::uint64_t max_size)
     : root_(std::move(root)), stdin_(&in), max_size_(max_size), threads_(1) {}
 
+FilesSource::FilesSource(std::vector<std::string> inputs, std::uint64_t max_size, unsigned threads,
+                         std::function<bool(const std::string& path)> keep)
+    : root_("."), max_size_(max_size), threads_(threads), inputs_(std::move(inputs)), keep_(std::move(keep)) {}
+
 void FilesSource::list(SkipLog& skips) {
+  if (!inputs_.empty()) {
+    for (const std::string& input : inputs_) {
+      std::error_code error;
+      const auto status = std::filesystem::symlink_status(input, error);
+      if (std::filesystem::is_regular_file(status)) {
+        listing_.paths.push_back(input);
+        continue;
+      }
+      if (!std::filesystem::is_directory(status)) {
+        throw DirectoryError(input + ": not a file or a directory");
+      }
+      DirectoryListing found = list_directory(input, skips);
+      listing_.symlinks += found.symlinks;
+      listing_.special_files += found.special_files;
+      const std::string prefix = input == "." ? "" : (input.ends_with('/') ? input : input + "/");
+      for (const std::string& path : found.paths) {
+        std::string listed = prefix + path;
+        if (keep_(listed)) listing_.paths.push_back(std::move(listed));
+      }
+    }
+    return;
+  }
   if (stdin_ != nullptr) {
     listing_.paths.push_back("stdin");
   } else if (!single_file_.empty()) {

@@ -6,6 +6,7 @@
 // and `.git` directories are not entered (directory_files.h).
 #pragma once
 
+#include <functional>
 #include <istream>
 #include <string>
 #include <vector>
@@ -24,6 +25,14 @@ class FilesSource final : public ContentSource {
   // `in` as one file named "stdin"; `root` is where rules and ignore files
   // are looked for.
   FilesSource(std::istream& in, std::string root, std::uint64_t max_size);
+  // The files and directories `inputs` names, each file at its path as
+  // given and each directory's files under it (at the directory's path joined with
+  // theirs), those `keep` accepts alone
+  // (a file named in `inputs` is kept whatever its name). The current
+  // directory is the root. list() throws DirectoryError when an input is
+  // neither a file nor a directory.
+  FilesSource(std::vector<std::string> inputs, std::uint64_t max_size, unsigned threads,
+              std::function<bool(const std::string& path)> keep);
 
   const std::string& root() const override { return root_; }
   // Throws std::runtime_error when the root is not a readable directory.
@@ -42,7 +51,9 @@ class FilesSource final : public ContentSource {
   std::uint64_t max_size_;
   unsigned threads_ = 0;
   bool follow_file_links_ = false;
-  std::string single_file_;  // the one file to scan, relative to root_; empty: every file
+  std::string single_file_;          // the one file to scan, relative to root_; empty: every file
+  std::vector<std::string> inputs_;  // several files and directories; empty: root_ alone
+  std::function<bool(const std::string& path)> keep_;
   DirectoryListing listing_;
   Provenance provenance_;
 };

@@ -1,0 +1,35 @@
+// The part of a Compose file (docker-compose.yml, compose.yaml) the
+// container checks read: each service's `environment` and `build.args`,
+// in either form Compose allows (a map `NAME: value` or a list
+// `- NAME=value`). A small reader for that YAML subset, not a YAML parser:
+// block mappings and sequences by indentation, comments, quoted scalars,
+// block scalars (skipped), several documents. Flow collections, anchors
+// and merge keys are not followed. Hostile input is bounded: linear in the
+// text, nesting deeper than kMaxComposeDepth is not read.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace trawl {
+
+inline constexpr std::size_t kMaxComposeDepth = 64;
+
+struct ComposeVariable {
+  enum class Section { kEnvironment, kBuildArgs };
+  Section section = Section::kEnvironment;
+  std::string service;
+  std::string name;
+  std::string value;  // unquoted; empty when the entry has none
+  bool has_value = false;
+  // Blob offsets of the value as written, inside its quotes.
+  std::size_t value_begin = 0;
+  std::size_t value_end = 0;
+  std::size_t entry_begin = 0;  // blob offset of the entry's name
+};
+
+std::vector<ComposeVariable> compose_variables(std::string_view text);
+
+}  // namespace trawl
