@@ -172,6 +172,35 @@ TEST_F(Datastore, ANewCommitReadsOnlyItsNewBlobsAndItsFindingIsNew) {
   EXPECT_EQ(fresh["findings"][0]["secret"], token('b'));
   EXPECT_EQ(fresh["findings"][0]["path"], "deploy.sh");
   EXPECT_EQ(report()["findings"].size(), 2u);
+  sqlite3* handle = nullptr;
+  sqlite3_open_v2(db().c_str(), &handle, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* stmt = nullptr;
+  sqlite3_prepare_v2(handle, "SELECT min(id) FROM sweeps", -1, &stmt, nullptr);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  const std::string first_sweep = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  sqlite3_finalize(stmt);
+  sqlite3_close(handle);
+  const nlohmann::json since = report("--since-sweep " + shell_quote(first_sweep));
+  ASSERT_EQ(since["findings"].size(), 1u);
+  EXPECT_EQ(since["findings"][0]["path"], "deploy.sh");
+}
+
+TEST_F(Datastore, ARedactedStoreHoldsNoSecretAndReadsBlobsWithMatchesAgain) {
+  small_history();
+  const nlohmann::json first = scan(repo_.path(), "--redact");
+  ASSERT_EQ(first["findings"].size(), 1u);
+  EXPECT_EQ(first["findings"][0]["secret"], "REDACTED");
+  const nlohmann::json second = scan(repo_.path(), "--redact");
+  EXPECT_EQ(second["scan"]["blobs_read"], 1);
+  EXPECT_EQ(second["scan"]["blobs_known"], 2);
+  EXPECT_EQ(second["findings"].dump(), first["findings"].dump());
+  for (const std::string suffix : {"", "-wal"}) {
+    const std::filesystem::path file = db() + suffix;
+    if (std::filesystem::exists(file)) {
+      EXPECT_EQ(read_file(file).find(token('a')), std::string::npos) << file;
+    }
+  }
+  EXPECT_EQ(report()["findings"][0]["secret"], "REDACTED");
 }
 
 TEST_F(Datastore, AnAddedRuleRunsOverOldBlobsAndFindsASecretDeepInHistory) {

@@ -49,7 +49,7 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
         if (known.known.count(key) == 0) unknown.push_back(key);
       }
       for (const BlobKey& key : unknown) reading.emplace(key.hex(), key);
-      source.read_only(std::move(unknown));
+      source.read_only(unknown);
     }
   }
 

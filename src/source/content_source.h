@@ -92,7 +92,7 @@ class ContentSource {
   virtual std::optional<std::vector<BlobKey>> listed_blobs() const { return std::nullopt; }
   // Makes read() read only `blobs`, a subset of listed_blobs(): those an
   // incremental datastore does not know yet. Only for sources that list.
-  virtual void read_only(std::vector<BlobKey> /*blobs*/) {}
+  virtual void read_only(const std::vector<BlobKey>& /*blobs*/) {}
 
   // Where each ref's tip (provenance().refs, in order) holds any of
   // `wanted`, sorted by path; empty for sources without refs.

@@ -48,7 +48,7 @@ std::optional<std::vector<BlobKey>> GitHistorySource::listed_blobs() const {
   return std::vector<BlobKey>(history_.blobs.begin(), history_.blobs.end());
 }
 
-void GitHistorySource::read_only(std::vector<BlobKey> blobs) {
+void GitHistorySource::read_only(const std::vector<BlobKey>& blobs) {
   read_only_.emplace();
   read_only_->reserve(blobs.size());
   for (const BlobKey& key : blobs) read_only_->push_back(key.git_id());

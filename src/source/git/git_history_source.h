@@ -39,7 +39,7 @@ class GitHistorySource final : public ContentSource {
   std::uint64_t blob_count() const override { return history_.blobs.size(); }
   void read(BatchOutput& out, SkipLog& skips) override;
   std::optional<std::vector<BlobKey>> listed_blobs() const override;
-  void read_only(std::vector<BlobKey> blobs) override;
+  void read_only(const std::vector<BlobKey>& blobs) override;
   std::vector<std::vector<BlobLocation>> tip_locations(const std::unordered_set<BlobKey, BlobKeyHash>& wanted,
                                                        SkipLog& skips) override;
   std::vector<std::vector<BlobLocation>> commit_locations(const std::vector<std::uint32_t>& commits,
