@@ -15,7 +15,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config \
       libgit2-dev libtbb-dev libre2-dev libdeflate-dev zlib1g-dev libssl-dev libarchive-dev \
-      libcurl4-openssl-dev \
+      libcurl4-openssl-dev libsqlite3-dev \
       nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libthrust-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -36,7 +36,7 @@ FROM debian:12-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libgit2-1.5 libtbb12 libre2-9 libdeflate0 libssl3 libtomlplusplus3 libarchive13 \
-      libcurl4 ca-certificates \
+      libcurl4 libsqlite3-0 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --home-dir /nonexistent --shell /usr/sbin/nologin trawl
 COPY --from=build /install/usr/ /usr/

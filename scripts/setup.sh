@@ -9,7 +9,7 @@ set -euo pipefail
 profile=${1:-test}
 build=(
   build-essential cmake ninja-build pkg-config git
-  libgit2-dev libtbb-dev libre2-dev libdeflate-dev zlib1g-dev libssl-dev libarchive-dev
+  libgit2-dev libtbb-dev libre2-dev libdeflate-dev zlib1g-dev libssl-dev libarchive-dev libsqlite3-dev
   libcurl4-openssl-dev
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
 )

@@ -10,10 +10,13 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "cli/completion.h"
 #include "cli/help_format.h"
@@ -31,6 +34,7 @@
 #include "rules/rule_loader.h"
 #include "scan/scans.h"
 #include "scan/trace.h"
+#include "store/datastore.h"
 #include "trawl_commit.h"
 
 namespace {
@@ -112,6 +116,14 @@ int finish(const trawl::OutputFlags& flags, trawl::LogLevel level, const trawl::
   return 0;
 }
 
+void add_datastore_flag(CLI::App* command, trawl::OutputFlags& flags) {
+  command
+      ->add_option("--datastore", flags.datastore,
+                   "Record findings in this SQLite file (created if absent) and skip blobs it already scanned with "
+                   "these rules")
+      ->option_text("FILE");
+}
+
 // Where findings go: the report (text on stdout unless a format or path is
 // asked for) and, with -v, gitleaks' finding blocks.
 struct Outputs {
@@ -173,6 +185,50 @@ int run_image_scan(const trawl::ImageCommandOptions& options, const trawl::Outpu
                    trawl::LogLevel level) {
   const Outputs outputs = make_outputs(flags);
   return finish(flags, level, trawl::scan_images(options, log, outputs.sinks()));
+}
+
+// `trawl report`: the stored findings in any report format, all of them or
+// only those new in the latest sweep or since a given one.
+struct StoreReportFlags {
+  std::string datastore;
+  bool only_new = false;
+  std::string since_sweep;
+};
+
+int run_store_report(const trawl::OutputFlags& flags, const StoreReportFlags& report, trawl::LogLevel level) {
+  if (report.only_new && !report.since_sweep.empty())
+    throw trawl::UsageError("--new and --since-sweep cannot be combined");
+  if (!std::filesystem::exists(report.datastore)) {
+    throw trawl::UsageError("datastore " + trawl::escape_text(report.datastore, true) + ": no such file");
+  }
+  const std::unique_ptr<trawl::Datastore> store = trawl::open_datastore(report.datastore);
+  trawl::StoredSelection selection;
+  selection.only_new = report.only_new;
+  selection.since_sweep = report.since_sweep;
+  trawl::ScanResult result;
+  result.findings = store->stored_findings(selection);
+  result.summary.findings = result.findings.size();
+  result.summary.rules_origin = "datastore " + report.datastore;
+  const Outputs outputs = make_outputs(flags);
+  for (trawl::FindingSink* sink : outputs.sinks()) sink->finish({result.findings, result.secrets, result.summary});
+  if (level >= trawl::LogLevel::kInfo) {
+    std::cerr << "trawl: " << result.findings.size() << (result.findings.size() == 1 ? " finding" : " findings")
+              << " from the datastore (latest sweep " << store->latest_sweep() << "; " << store->stale_findings()
+              << " stale)\n";
+  }
+  return result.findings.empty() || flags.exit_code == 0 ? 0 : flags.exit_code;
+}
+
+// `trawl merge OUT IN...`: every input store added to OUT (created if absent).
+int run_merge(const std::string& out, const std::vector<std::string>& inputs) {
+  for (const std::string& in : inputs) {
+    if (!std::filesystem::is_regular_file(in)) {
+      throw trawl::UsageError("datastore " + trawl::escape_text(in, true) + ": no such file");
+    }
+  }
+  const std::unique_ptr<trawl::Datastore> store = trawl::open_datastore(out);
+  for (const std::string& in : inputs) store->merge_from(in);
+  return 0;
 }
 
 // trace's report flags: its own defaults (its text timeline, the secret
@@ -436,6 +492,7 @@ int main(int argc, char** argv) {
   add_source_flag(scan, output);
   add_rules_flags(scan, scan_options);
   add_output_flags(scan, output);
+  add_datastore_flag(scan, output);
   add_scope_flags(scan, scope);
   add_size_flags(scan, scan_options, output, "Skip blobs larger than this (e.g. 64MiB)");
   scan->add_option("--batch-size", scan_options.batch_bytes, "Bytes of blob content per batch")
@@ -532,6 +589,7 @@ int main(int argc, char** argv) {
   add_source_flag(dir, output);
   add_rules_flags(dir, dir_options);
   add_output_flags(dir, output);
+  add_datastore_flag(dir, output);
   add_size_flags(dir, dir_options, output, "Skip files larger than this (e.g. 64MiB)");
   dir->add_option("-j,--threads", dir_options.threads, "Worker threads, at most 1024 (default: all cores)")
       ->check(CLI::Range(0U, kMaxThreads))
@@ -563,6 +621,7 @@ int main(int argc, char** argv) {
       ->required();
   add_rules_flags(image, image_options);
   add_output_flags(image, output);
+  add_datastore_flag(image, output);
   add_size_flags(image, image_options, output, "Skip files larger than this (e.g. 64MiB)");
   image->add_option("--platform", image_options.platform,
                     "The image to scan from an index: OS/ARCH[/VARIANT] (default: this machine's)");
@@ -595,6 +654,30 @@ int main(int argc, char** argv) {
       ->add_option("-j,--threads", dockerfile_options.threads, "Worker threads, at most 1024 (default: all cores)")
       ->check(CLI::Range(0U, kMaxThreads))
       ->option_text("N");
+
+  StoreReportFlags store_report;
+  CLI::App* report = app.add_subcommand("report", "Write a report of the findings a datastore holds");
+  report->footer(
+      "Examples:\n"
+      "  trawl report --datastore trawl.db --report-format sarif --report-path all.sarif\n"
+      "  trawl report --datastore trawl.db --new -f json     introduced in the latest sweep\n"
+      "  trawl report --datastore trawl.db --since-sweep 20260101T000000.000000Z-0a1b2c3d");
+  report->add_option("--datastore", store_report.datastore, "The datastore to read")->option_text("FILE")->required();
+  report->add_flag("--new", store_report.only_new, "Only findings introduced in the latest sweep");
+  report->add_option("--since-sweep", store_report.since_sweep, "Only findings introduced after this sweep")
+      ->option_text("ID");
+  add_output_flags(report, output);
+
+  std::string merge_out;
+  std::vector<std::string> merge_inputs;
+  CLI::App* merge = app.add_subcommand("merge", "Add datastores into one (idempotent, in any order)");
+  merge->footer(
+      "Examples:\n"
+      "  trawl merge all.db shard-0.db shard-1.db shard-2.db");
+  merge->add_option("out", merge_out, "The datastore to merge into (created if absent)")
+      ->required()
+      ->option_text("OUT");
+  merge->add_option("inputs", merge_inputs, "Datastores to add")->required()->option_text("IN...");
 
   CLI::App* rules = app.add_subcommand("rules", "List or check rules");
   rules->require_subcommand(1);
@@ -656,7 +739,15 @@ int main(int argc, char** argv) {
     trawl::FilteredLog log(std::cerr, level);
     std::optional<trawl::Watchdog> watchdog;
     if (output.timeout_seconds > 0) watchdog.emplace(output.timeout_seconds, kExitScanFailed);
+    if (merge->parsed()) return run_merge(merge_out, merge_inputs);
+    if (report->parsed()) return run_store_report(output, store_report, level);
+    std::unique_ptr<trawl::Datastore> datastore;
     auto prepare = [&](trawl::CommonScanOptions& options) {
+      if (!output.datastore.empty()) {
+        datastore = trawl::open_datastore(output.datastore);
+        options.datastore = datastore.get();
+        options.datastore_redact = output.redact == trawl::kRedactUnset ? 0 : output.redact;
+      }
       trawl::apply_gitleaks_environment(options, std::getenv("GITLEAKS_CONFIG"), std::getenv("GITLEAKS_CONFIG_TOML"));
       trawl::apply_max_target_megabytes(options, output.max_target_megabytes);
     };
@@ -709,6 +800,8 @@ int main(int argc, char** argv) {
   } catch (const trawl::UsageError& e) {
     return usage_error(e);
   } catch (const trawl::ReportPathError& e) {
+    return usage_error(e);
+  } catch (const trawl::DatastoreError& e) {
     return usage_error(e);
   } catch (const std::invalid_argument& e) {
     return usage_error(e);

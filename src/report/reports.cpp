@@ -206,7 +206,7 @@ ordered_json scan_object(const ScanSummary& s) {
   for (const auto& [reason, count] : s.skipped) skipped[reason] = count;
   ordered_json malformed = ordered_json::object();
   for (const auto& [kind, count] : s.malformed) malformed[kind] = count;
-  return ordered_json{
+  ordered_json scan{
       {"refs", git.refs},
       {"commits", git.commits},
       {"blobs", s.blobs},
@@ -234,6 +234,11 @@ ordered_json scan_object(const ScanSummary& s) {
       {"match_seconds", s.match_seconds},
       {"attribute_seconds", s.attribute_seconds},
   };
+  if (s.datastore) {
+    scan["blobs_read"] = s.blobs_read;
+    scan["blobs_known"] = s.blobs_known;
+  }
+  return scan;
 }
 
 ordered_json gitleaks_finding(const Finding& raw) {

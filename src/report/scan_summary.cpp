@@ -48,6 +48,9 @@ std::string format_summary(const ScanSummary& s) {
         << s.git->blobs_from_libgit2 << "\n";
     if (s.git->shallow) out << "trawl: shallow clone: history ends at the shallow boundary\n";
   }
+  if (s.datastore) {
+    out << "trawl: datastore: " << s.blobs_read << " blobs read, " << s.blobs_known << " known from earlier scans\n";
+  }
   std::uint64_t skipped = 0;
   std::string reasons;
   for (const auto& [reason, count] : s.skipped) {
@@ -96,6 +99,7 @@ std::string format_summary_line(const ScanSummary& s) {
   for (const auto& entry : s.skipped) skipped += entry.second;
   if (skipped > 0) out << "; " << skipped << " skipped";
   if (s.git && s.git->shallow) out << "; shallow clone";
+  if (s.datastore) out << "; datastore: " << s.blobs_read << " blobs read, " << s.blobs_known << " known";
   out << "\n";
   write_summary_warnings(out, s);
   return out.str();

@@ -20,6 +20,11 @@ struct ScanSummary {
   std::uint64_t blobs = 0;          // unique blobs (or files) in scope
   std::uint64_t blobs_scanned = 0;  // of those, read and matched
   std::uint64_t bytes_scanned = 0;
+  // With a datastore (--datastore): blobs read this run, and blobs not
+  // read because the store already had them.
+  bool datastore = false;
+  std::uint64_t blobs_read = 0;
+  std::uint64_t blobs_known = 0;
   std::vector<std::pair<std::string, std::uint64_t>> skipped;  // reason -> count, every reason listed
   // Of those, objects that could not be read (is_unreadable): what the scan
   // cannot vouch for.

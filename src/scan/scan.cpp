@@ -2,6 +2,9 @@
 
 #include <chrono>
 #include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
 
 #include "engine/scanner.h"
 #include "verify/attribution.h"
@@ -28,6 +31,28 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
   SkipLog skips;
   source.list(skips);
 
+  // With a datastore, only what it does not know is read (when the source
+  // lists its blobs before reading them); known blobs' stored hits join
+  // the new ones before attribution.
+  Datastore* const store = settings.datastore;
+  KnownBlobs known;
+  std::unordered_map<std::string, BlobKey> reading;  // by hex, to record what read() skipped
+  if (store != nullptr) {
+    StoreScan scan = settings.datastore_scan;
+    scan.rules = &rules;
+    store->begin_scan(scan);
+    store->record_refs(source.provenance().refs);
+    if (std::optional<std::vector<BlobKey>> listed = source.listed_blobs()) {
+      known = store->known_blobs(*listed);
+      std::vector<BlobKey> unknown;
+      for (const BlobKey& key : *listed) {
+        if (known.known.count(key) == 0) unknown.push_back(key);
+      }
+      for (const BlobKey& key : unknown) reading.emplace(key.hex(), key);
+      source.read_only(unknown);
+    }
+  }
+
   const Provenance& provenance = source.provenance();
   bool streams = false;
   for (const FindingSink* sink : sinks) streams = streams || sink->streams();
@@ -49,7 +74,10 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
 
   ScanResult result;
   ScanSummary& summary = result.summary;
-  HitsByBlob hits;
+  HitsByBlob hits = std::move(known.hits);
+  if (streaming && !known.known.empty()) {
+    streaming->blobs_done(std::vector<BlobKey>(known.known.begin(), known.known.end()), hits);
+  }
   progress.blobs_total = source.blob_count();
   progress.phase = ScanPhase::kReading;
   const auto read_started = Clock::now();
@@ -57,6 +85,15 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
   const PipelineStats stats = run_blob_pipeline(
       source, skips, scanner, *prefilter, settings.pipeline,
       [&](const BlobBatch& batch, std::vector<BlobHits>& found) {
+        if (store != nullptr) {
+          std::size_t next = 0;
+          const std::vector<Hit> none;
+          for (const BlobEntry& entry : batch.entries) {
+            const bool has_hits = next < found.size() && found[next].blob == entry.key;
+            store->record_blob(entry.key, BlobScanStatus::kScanned, has_hits ? found[next].hits : none);
+            if (has_hits) ++next;
+          }
+        }
         for (BlobHits& blob : found) {
           if (blob.truncated) {
             skips.add(SkipReason::kHitsTruncated, blob.blob.hex(),
@@ -78,6 +115,21 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
   summary.blobs_scanned = stats.blobs - comparison.blobs;
   summary.bytes_scanned = stats.bytes - comparison.bytes;
   summary.match_seconds = stats.match_seconds;
+  if (store != nullptr) {
+    for (const SkippedObject& skipped : skips.entries()) {
+      auto it = reading.find(skipped.id);
+      if (it == reading.end()) continue;
+      const SkipReason reason = skipped.reason;
+      const BlobScanStatus status = reason == SkipReason::kBinary       ? BlobScanStatus::kBinary
+                                    : reason == SkipReason::kTooLarge   ? BlobScanStatus::kTooLarge
+                                    : reason == SkipReason::kLfsPointer ? BlobScanStatus::kScanned
+                                                                        : BlobScanStatus::kError;
+      store->record_blob(it->second, status, {});
+    }
+    summary.datastore = true;
+    summary.blobs_known = known.known.size();
+    summary.blobs_read = source.listed_blobs() ? reading.size() : stats.blobs;
+  }
   summary.read_match_seconds = seconds_since(read_started);
 
   progress.phase = ScanPhase::kAttributing;
@@ -129,6 +181,7 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
   summary.warnings = rules.warnings;
   summary.wall_seconds = seconds_since(started);
   for (FindingSink* sink : sinks) sink->finish({result.findings, result.secrets, result.summary});
+  if (store != nullptr) store->finish({result.findings, result.secrets, result.summary});
   return result;
 }
 

@@ -17,6 +17,7 @@
 #include "scan/scan_progress.h"
 #include "scan/scan_result.h"
 #include "source/content_source.h"
+#include "store/datastore.h"
 #include "verify/suppression.h"
 
 namespace trawl {
@@ -32,11 +33,17 @@ struct ScanSettings {
   // confirmed, and so are findings without a secret (path-only rules):
   // what is kept is attributed exactly as in a scan that kept everything.
   SecretFilter keep_secret;
+  // When set, the scan records into this store (and hands it the result as
+  // to a sink): blobs the store knows are not read again, their stored hits
+  // standing in for them, so the result is that of a full scan.
+  // `datastore_scan.rules` is filled in here.
+  Datastore* datastore = nullptr;
+  StoreScan datastore_scan;
 };
 
 // Scans `source` with `rules` (which must outlive the call) and hands the
 // result to every sink (each streaming sink also gets each finding as it is
-// confirmed); returns the result. Throws UsageError when the backend asked
+// confirmed) and to the datastore, if any; returns the result. Throws UsageError when the backend asked
 // for cannot run here; errors from the source's list() propagate; anything
 // met while reading is skipped and counted.
 ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressions& suppressions,

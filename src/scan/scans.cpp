@@ -25,6 +25,9 @@ ScanSettings settings_of(const CommonScanOptions& options) {
   settings.pipeline.memory_budget = options.memory_budget;
   settings.progress = options.progress;
   settings.keep_secret = options.keep_secret;
+  settings.datastore = options.datastore;
+  settings.datastore_scan.max_blob_size = options.max_blob_size;
+  settings.datastore_scan.redact_percent = options.datastore_redact;
   return settings;
 }
 
@@ -44,7 +47,11 @@ ScanResult run_with_root_rules(ContentSource& source, const CommonScanOptions& o
     log << "trawl: ignoring the fingerprints listed in " << escape_text(options.gitleaks_ignore_path, true) << "\n";
   }
   if (options.ignore_inline_allow) suppressions.ignore_inline_allow();
-  return run_scan(source, rules.rules, suppressions, settings_of(options), sinks, log);
+  ScanSettings settings = settings_of(options);
+  settings.datastore_scan.repository = !options.datastore_name.empty()
+                                           ? options.datastore_name
+                                           : std::filesystem::absolute(source.root()).lexically_normal().string();
+  return run_scan(source, rules.rules, suppressions, settings, sinks, log);
 }
 
 // The repository holding `path`, found upward; UsageError when none does.
@@ -107,6 +114,7 @@ ScanResult scan_git_history(const GitScanOptions& options, std::ostream& log, co
     log << "trawl: scanning a temporary mirror of " << url_for_log(options.repo_path) << "\n";
     GitScanOptions local = options;
     local.repo_path = mirror->path();
+    if (local.datastore_name.empty()) local.datastore_name = url_for_log(options.repo_path);
     return scan_git_history(local, log, sinks);
   }
   GitHistoryOptions history;

@@ -37,6 +37,9 @@ struct CommonScanOptions {
   std::vector<std::string> enabled_rules;    // --enable-rule; empty: every rule
   std::string gitleaks_ignore_path;          // -i: an ignore file, or a directory holding .gitleaksignore
   bool ignore_inline_allow = false;          // --ignore-gitleaks-allow
+  Datastore* datastore = nullptr;            // --datastore; null: none
+  unsigned datastore_redact = 0;             // --redact, for what the datastore keeps
+  std::string datastore_name;                // what the store names the scanned content; empty: its root
 };
 
 struct GitScanOptions : CommonScanOptions {

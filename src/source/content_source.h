@@ -87,6 +87,13 @@ class ContentSource {
   // after list().
   virtual void read(BatchOutput& out, SkipLog& skips) = 0;
 
+  // The unique blobs read() will read, once list() ran, for a source that
+  // knows them before reading them (a git history); nullopt otherwise.
+  virtual std::optional<std::vector<BlobKey>> listed_blobs() const { return std::nullopt; }
+  // Makes read() read only `blobs`, a subset of listed_blobs(): those an
+  // incremental datastore does not know yet. Only for sources that list.
+  virtual void read_only(const std::vector<BlobKey>& /*blobs*/) {}
+
   // Where each ref's tip (provenance().refs, in order) holds any of
   // `wanted`, sorted by path; empty for sources without refs.
   virtual std::vector<std::vector<BlobLocation>> tip_locations(

@@ -38,9 +38,20 @@ void GitHistorySource::read(BatchOutput& out, SkipLog& skips) {
   read_options.threads = options_.threads;
   read_options.source = options_.blob_source;
   BatchFiller filler(out);
-  const BlobReadStats stats = read_blobs(git_dir_, *packs_, history_.blobs, read_options, skips, filler);
+  const BlobReadStats stats =
+      read_blobs(git_dir_, *packs_, read_only_ ? *read_only_ : history_.blobs, read_options, skips, filler);
   summary_.blobs_from_packs = stats.from_packs;
   summary_.blobs_from_libgit2 = stats.from_libgit2;
+}
+
+std::optional<std::vector<BlobKey>> GitHistorySource::listed_blobs() const {
+  return std::vector<BlobKey>(history_.blobs.begin(), history_.blobs.end());
+}
+
+void GitHistorySource::read_only(const std::vector<BlobKey>& blobs) {
+  read_only_.emplace();
+  read_only_->reserve(blobs.size());
+  for (const BlobKey& key : blobs) read_only_->push_back(key.git_id());
 }
 
 std::vector<std::vector<BlobLocation>> GitHistorySource::tip_locations(

@@ -38,6 +38,8 @@ class GitHistorySource final : public ContentSource {
   const Provenance& provenance() const override { return history_; }
   std::uint64_t blob_count() const override { return history_.blobs.size(); }
   void read(BatchOutput& out, SkipLog& skips) override;
+  std::optional<std::vector<BlobKey>> listed_blobs() const override;
+  void read_only(const std::vector<BlobKey>& blobs) override;
   std::vector<std::vector<BlobLocation>> tip_locations(const std::unordered_set<BlobKey, BlobKeyHash>& wanted,
                                                        SkipLog& skips) override;
   std::vector<std::vector<BlobLocation>> commit_locations(const std::vector<std::uint32_t>& commits,
@@ -52,6 +54,7 @@ class GitHistorySource final : public ContentSource {
   // Opened once in list(), for the walk, the blob reader and the tips' search.
   std::optional<PackSet> packs_;
   History history_;
+  std::optional<std::vector<ObjectId>> read_only_;  // read_only(): what read() reads instead of every blob
   GitSummary summary_;
 };
 

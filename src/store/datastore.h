@@ -1,0 +1,97 @@
+// The incremental datastore: what earlier scans found, kept so that a
+// re-scan pays only for what is new. It keys each blob's scan by (blob key,
+// ruleset, engine version) with its status, each match by (rule digest,
+// blob, span), each finding by (rule id, secret SHA-256) so the same secret
+// anywhere is one finding, and each place a finding was introduced by
+// (repository, commit, path, line). A scan (scan/scan.h) asks the store
+// which listed blobs it already knows, reads only the others, records what
+// it read, and hands the findings to the store as to any FindingSink.
+//
+// One abstract interface; SQLite (sqlite_datastore.h) implements it, and a
+// shared server backend can implement the same calls.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "content/blob_key.h"
+#include "content/provenance.h"
+#include "engine/hit.h"
+#include "report/finding_sink.h"
+#include "rules/rule.h"
+#include "verify/attribution.h"
+#include "verify/finding.h"
+
+namespace trawl {
+
+// A file or server that cannot serve as a datastore: not one, a newer
+// schema, damaged, or held by another writer. The message names it.
+class DatastoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// What a scan that records into the store is.
+struct StoreScan {
+  std::string repository;          // what its locations name: a repository's path or URL, a directory
+  const RuleSet* rules = nullptr;  // the scan's rules; must outlive the scan
+  std::uint64_t max_blob_size = 0;
+  // --redact: findings are stored masked, and the store keeps no secret
+  // text for matches (those blobs are read again by later scans).
+  unsigned redact_percent = 0;
+};
+
+// What the store already knows of a scan's listed blobs.
+struct KnownBlobs {
+  // Not to be read again: scanned by the scan's rules (or a superset) at
+  // the same engine version, or binary, or too large for the size limit.
+  std::unordered_set<BlobKey, BlobKeyHash> known;
+  // The stored hits of known blobs that have any; Hit::rule indexes the
+  // scan's rules.
+  HitsByBlob hits;
+};
+
+enum class BlobScanStatus : std::uint8_t { kScanned, kTooLarge, kBinary, kError };
+
+// Which stored findings a report shows.
+struct StoredSelection {
+  bool only_new = false;    // introduced in the latest sweep
+  std::string since_sweep;  // non-empty: introduced after this sweep
+};
+
+class Datastore : public FindingSink {
+ public:
+  // Starts a sweep that records `scan`; the store is held for writing until
+  // finish(). Throws DatastoreError when another writer holds it.
+  virtual void begin_scan(const StoreScan& scan) = 0;
+  // Which of `listed` the store knows (see KnownBlobs).
+  virtual KnownBlobs known_blobs(const std::vector<BlobKey>& listed) = 0;
+  // A blob this scan read (or tried to), with its hits (rule indices into
+  // the scan's rules). Replaces what the store held for it.
+  virtual void record_blob(const BlobKey& blob, BlobScanStatus status, const std::vector<Hit>& hits) = 0;
+  // The refs the scan walked, with their tips.
+  virtual void record_refs(const std::vector<RefInfo>& refs) = 0;
+
+  // The id of the latest sweep; empty when there is none.
+  virtual std::string latest_sweep() = 0;
+  // Stored findings, one per location, in report order (repository, date,
+  // commit, path, line, column, rule). Findings of rules the latest sweep
+  // no longer runs are stale and left out.
+  virtual std::vector<Finding> stored_findings(const StoredSelection& selection) = 0;
+  // Findings of rules the latest sweep no longer runs.
+  virtual std::uint64_t stale_findings() = 0;
+  // Adds what the store at `path` holds; merging is idempotent and the
+  // result does not depend on the order of merges.
+  virtual void merge_from(const std::string& path) = 0;
+};
+
+// Opens (creating when absent) the datastore at `location`. Throws
+// DatastoreError naming it when it cannot be used.
+std::unique_ptr<Datastore> open_datastore(const std::string& location);
+
+}  // namespace trawl
