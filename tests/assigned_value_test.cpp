@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/scanner.h"
 #include "rules/assigned_value.h"
@@ -114,6 +115,81 @@ TEST(NeverASecret, IsTheAssignedValueValidator) {
   EXPECT_EQ(secret_validator_named("assigned-value"), SecretValidator::kAssignedValue);
   EXPECT_FALSE(passes(SecretValidator::kAssignedValue, "/run/secrets/db_password", {"PASSWORD_FILE=", ""}));
   EXPECT_TRUE(passes(SecretValidator::kAssignedValue, "kmV6F_&fKMtx9A0OiQPT", {"DB_PASSWORD=", ""}));
+}
+
+TEST(AssignedKey, ReadsComparisonsAndSetterCalls) {
+  EXPECT_EQ(assigned_key("assert config.sudo.password == \""), "config.sudo.password");
+  EXPECT_EQ(assigned_key("if (auth.password === '"), "auth.password");
+  EXPECT_EQ(assigned_key("client.setPassword(\""), "client.setPassword");
+  EXPECT_EQ(assigned_key("define('DB_PASSWORD', '"), "DB_PASSWORD");
+}
+
+TEST(NeverASecret, InterfaceTextTranslationsAndStockTestPasswords) {
+  EXPECT_TRUE(never("\"LABEL_PASSWORD\": \"Passwort\",", "Passwort"));
+  EXPECT_TRUE(never("\"TITLE_CHANGE_PASSWORD\": \"Wachtwoord\",", "Wachtwoord"));
+  EXPECT_TRUE(never("'Password' => 'Lozinka',", "Lozinka"));
+  EXPECT_TRUE(never("'password' => 'Passw\xc3\xb6rter',", "Passw\xc3\xb6rter"));
+  EXPECT_TRUE(never("login(user: \"bob\", password: \"wrong\")", "wrong"));
+  EXPECT_TRUE(never("password: admin", "admin"));
+  EXPECT_TRUE(never("\"password\": \"test2\"", "test2"));
+  // People do use these.
+  EXPECT_FALSE(never("password: \"admin123\"", "admin123"));
+  EXPECT_FALSE(never("DB_PASSWORD=Falcon2024!", "Falcon2024!"));
+  EXPECT_FALSE(never("POSTGRES_PASSWORD: gorm4711", "gorm4711"));
+}
+
+TEST(NeverASecret, HashesVersionsCallsAndTypeChecks) {
+  EXPECT_TRUE(never("password: \"$2b$12$FXG59RojBPrC/iR3DqtpCZ7Y7XhIjZiI8B6ahGYtm0A0VD/ZW5wzf\"",
+                    "$2b$12$FXG59RojBPrC/iR3DqtpCZ7Y7XhIjZiI8B6ahGYtm0A0VD/ZW5wzf"));
+  EXPECT_TRUE(never("password: \"$argon2id$v=19$m=65536,t=3,p=2$c2FsdHNhbHQ$aGFzaGhhc2g\"",
+                    "$argon2id$v=19$m=65536,t=3,p=2$c2FsdHNhbHQ$aGFzaGhhc2g"));
+  EXPECT_TRUE(never("\"parse-passwd\": \"^1.0.0\",", "^1.0.0"));
+  EXPECT_TRUE(never("spring.datasource.password=ENC(G6N718UuyPE5bHyWKyuLQSm0)", "ENC(G6N718UuyPE5bHyWKyuLQSm0)"));
+  EXPECT_TRUE(never("if (typeof this.password === 'function') {", "function"));
+  EXPECT_TRUE(never(".then(() => t.pass('Closed'))", "Closed"));
+  EXPECT_FALSE(never("client.setPassword(\"Gl4cier-Lake\");", "Gl4cier-Lake"));
+  EXPECT_FALSE(never("assert config.sudo.password == \"hun7er2x\"", "hun7er2x"));
+}
+
+TEST(PasswordRules, FindHumanPasswordsInCodeAndConfigButNotNames) {
+  const RuleLoad load = load_builtin_rules();
+  const RuleSet& rules = load.rules;
+  const Scanner scanner(rules);
+  // Hits as a scan of a file at `path` reports them (a rule's path filter applies).
+  auto found = [&](std::string_view text, const std::string& path = "app.py") {
+    std::vector<std::string> out;
+    for (const Hit& hit : scanner.scan_text(text)) {
+      const Rule& rule = rules.rules[hit.rule];
+      if (!rule.path || RE2::PartialMatch(path, *rule.path)) out.push_back(rule.id + " " + hit.secret);
+    }
+    return out;
+  };
+  using Found = std::vector<std::string>;
+  EXPECT_EQ(found("conn = connect(user=\"app\", password=\"tr0ub4dor\")\n"), Found{"password-assignment tr0ub4dor"});
+  EXPECT_EQ(found("define('DB_PASSWORD', 'w1ldR0se');\n"), Found{"password-assignment w1ldR0se"});
+  EXPECT_EQ(found("MYSQL_ROOT_PASSWORD=Sl33py-Owl\n", ".env"), Found{"password-assignment-config Sl33py-Owl"});
+  EXPECT_EQ(found("servers: [\"nats://ops:Wh1stl3-Pig@nats-1.acme.io:4222\"]\n"), Found{"url-credentials Wh1stl3-Pig"});
+  // In code a bare word is a name; compass and bypass name no password.
+  EXPECT_EQ(found("password = user_input\ncompass = \"north-west\"\nbypass = \"enabled1\"\n"), Found{});
+  EXPECT_EQ(found("keywords = ['or', 'pass', 'print', 'raise']\n"), Found{});
+  EXPECT_EQ(found("url = fmt.Sprintf(\"nats://%s:%s@%s:%d\", user, pass, host, port)\n"), Found{});
+}
+
+TEST(PasswordRules, BareValuesCountOnlyInConfigEnvAndScriptFiles) {
+  const RuleLoad load = load_builtin_rules();
+  const Rule* config = nullptr;
+  for (const Rule& rule : load.rules.rules) {
+    if (rule.id == "password-assignment-config") config = &rule;
+  }
+  ASSERT_NE(config, nullptr);
+  ASSERT_NE(config->path, nullptr);
+  for (std::string_view path : {".env", "deploy/.env.production", "config/database.yml", "app.properties",
+                                "scripts/setup.sh", "Dockerfile", "settings.ini", "docs/install.md"}) {
+    EXPECT_TRUE(RE2::PartialMatch(path, *config->path)) << path;
+  }
+  for (std::string_view path : {"src/app.py", "lib/auth.js", "main.go", "Config.java", "db.rb"}) {
+    EXPECT_FALSE(RE2::PartialMatch(path, *config->path)) << path;
+  }
 }
 
 TEST(NeverASecret, GenericApiKeyStaysQuietOnCodeThatNamesCredentials) {

@@ -27,6 +27,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -296,12 +297,26 @@ def run_trawl(trawl, work, extra):
     return data
 
 
-def reported_lines(report):
+def unredacted_path(path, files):
+    """--redact replaces a secret wherever it occurs, paths included: a short
+    password such as `client` or `docker` turns `conf/client/x.key` into
+    `conf/REDACTED/x.key`. The one materialised file the redacted path fits."""
+    if "REDACTED" not in path:
+        return path
+    pattern = re.compile("^" + ".+".join(re.escape(part) for part in path.split("REDACTED")) + "$")
+    fits = [f for f in files if pattern.match(f)]
+    return fits[0] if len(fits) == 1 else path
+
+
+def reported_lines(report, work):
     """{(FilePath, line): {rule id}} of findings, FilePath as CredData writes it
     (data/<meta>/...); trawl reports paths relative to the scanned data directory."""
     lines = defaultdict(set)
+    data = os.path.join(work, "data")
+    files = [os.path.relpath(os.path.join(root, name), work).replace(os.sep, "/")
+             for root, _, names in os.walk(data) for name in names]
     for finding in report.get("findings", []):
-        path = "data/" + finding["path"].replace("\\", "/")
+        path = unredacted_path("data/" + finding["path"].replace("\\", "/"), files)
         for line in range(finding["line"], finding.get("end_line", finding["line"]) + 1):
             lines[(path, line)].add(finding["rule_id"])
     return lines
@@ -353,7 +368,7 @@ def cmd_score(args):
             report = json.load(f)
     else:
         report = run_trawl(args.trawl, work, args.trawl_arg or [])
-    lines = reported_lines(report)
+    lines = reported_lines(report, work)
     labels = load_labels(work)
 
     overall = Counts()

@@ -16,6 +16,8 @@ bool is_upper(char c) { return std::isupper(static_cast<unsigned char>(c)) != 0;
 bool is_lower(char c) { return std::islower(static_cast<unsigned char>(c)) != 0; }
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 bool is_quote(char c) { return c == '"' || c == '\'' || c == '`'; }
+bool is_identifier_start(char c) { return is_alpha(c) || c == '_'; }
+bool is_identifier_char(char c) { return is_alnum(c) || c == '_'; }
 
 std::string lowercase(std::string_view s) {
   std::string out(s);
@@ -63,13 +65,44 @@ std::vector<std::string> words_of(std::string_view s) {
 }
 
 // Words that name a credential.
-constexpr std::array<std::string_view, 17> kCredentialWords = {
-    "password", "passwd", "pwd",  "pass",   "passphrase", "pw",         "secret",      "secrets", "token",
-    "tokens",   "key",    "keys", "apikey", "auth",       "credential", "credentials", "passw",
+constexpr std::array<std::string_view, 19> kCredentialWords = {
+    "password", "passwords", "passwd", "pwd",    "pass", "passphrase", "pw",          "secret", "secrets",  "token",
+    "tokens",   "key",       "keys",   "apikey", "auth", "credential", "credentials", "passw",  "passwort",
+};
+
+// "Password" in other languages: the value of `'Password' => 'Heslo'` in a
+// translation file.
+constexpr std::array<std::string_view, 18> kPasswordTranslations = {
+    "kennwort", "senha", "lozinka", "heslo",  "geslo", "wachtwoord",  "cyfrinair", "parola",     "salasana",
+    "jelszo",   "haslo", "passord", "parool", "sifre", "adgangskode", "losenord",  "contrasena", "wagwoord",
 };
 
 bool is_credential_word(std::string_view word) {
-  return std::find(kCredentialWords.begin(), kCredentialWords.end(), word) != kCredentialWords.end();
+  return std::find(kCredentialWords.begin(), kCredentialWords.end(), word) != kCredentialWords.end() ||
+         std::find(kPasswordTranslations.begin(), kPasswordTranslations.end(), word) != kPasswordTranslations.end();
+}
+
+// Passwords written to be seen as fake: the stock answers of tests and
+// tutorials (`password: "admin"`, `"wrong"`, `test1`). `admin123` and
+// `Falcon2024!` are kept: people do use them.
+bool is_stock_test_password(std::string_view value) {
+  const std::string lower = lowercase(value);
+  for (std::string_view stock : {"admin", "abc123", "wrong", "secure", "foobar", "foo", "bar", "baz", "qux", "weak",
+                                 "blah", "nope", "pwned", "badpass", "testpass", "testing", "test", "tester"}) {
+    if (lower == stock) return true;
+  }
+  // test1, test2, ...
+  return lower.size() == 5 && lower.starts_with("test") && is_digit(lower.back());
+}
+
+// A call written as the value (`ENC(...)`, Jasypt's encrypted values, or
+// `Joi.string().required()`).
+bool is_call_expression(std::string_view v) {
+  const std::size_t open = v.find('(');
+  if (open == std::string_view::npos || open == 0 || v.back() != ')') return false;
+  const std::string_view callee = v.substr(0, open);
+  return is_identifier_start(callee.front()) &&
+         std::all_of(callee.begin(), callee.end(), [](char c) { return is_identifier_char(c) || c == '.'; });
 }
 
 // Whether a name mentions a credential anywhere (PASSWORD_FILE, apiKey).
@@ -99,20 +132,27 @@ std::string_view last_member(std::string_view key) {
   return member;
 }
 
+// Words of keys that name a user interface's text about a credential, not
+// the credential: "LABEL_PASSWORD", "TITLE_CHANGE_PASSWORD", "forgotPasswordMsg".
+constexpr std::array<std::string_view, 22> kInterfaceWords = {
+    "public", "label", "lbl",   "title",     "tooltip", "placeholder", "msg",   "message",
+    "error",  "err",   "hint",  "prompt",    "caption", "forgot",      "reset", "change",
+    "show",   "hide",  "enter", "mandatory", "invalid", "wrong",
+};
+
 bool key_says_not_secret(std::string_view key) {
   // A key that names no credential was not read where the rule found one
   // (an attribute list, an odd layout): judge by the value alone.
   if (!mentions_credential(key)) return false;
   const std::vector<std::string> words = words_of(key);
-  if (std::find(words.begin(), words.end(), "public") != words.end()) return true;
+  for (const std::string& word : words) {
+    if (std::find(kInterfaceWords.begin(), kInterfaceWords.end(), word) != kInterfaceWords.end()) return true;
+  }
   const std::string_view member = last_member(key);
   if (!member.empty() && !mentions_credential(member)) return true;
   return !words.empty() && std::find(kNotSecretKeySuffixes.begin(), kNotSecretKeySuffixes.end(), words.back()) !=
                                kNotSecretKeySuffixes.end();
 }
-
-bool is_identifier_start(char c) { return is_alpha(c) || c == '_'; }
-bool is_identifier_char(char c) { return is_alnum(c) || c == '_'; }
 
 // An identifier chain of two or more parts (`config.password`,
 // `resp->token`, `Foo::Bar`, `cfg?.pw`, `user.name()`). Inside quotes the
@@ -166,6 +206,27 @@ bool is_number(std::string_view v) {
   if (!v.empty() && (v.front() == '-' || v.front() == '+')) v.remove_prefix(1);
   return !v.empty() && is_digit(v.front()) &&
          std::all_of(v.begin(), v.end(), [](char c) { return is_digit(c) || c == '.' || c == '_'; });
+}
+
+// A package version or range (`^1.0.0`, `~2.3`, `>=1.2`): package.json's
+// "parse-passwd": "^1.0.0".
+bool is_version_range(std::string_view v) {
+  while (!v.empty() && (v.front() == '^' || v.front() == '~' || v.front() == '>' || v.front() == '<' ||
+                        v.front() == '=' || v.front() == 'v')) {
+    v.remove_prefix(1);
+  }
+  return is_number(v);
+}
+
+// A password hash in crypt(3) or PHC format (`$2b$12$...`, `$6$salt$...`,
+// `$argon2id$v=19$...`, `{SSHA}...`): what a system stores instead of the
+// password, not the password itself.
+bool is_crypt_hash(std::string_view v) {
+  for (std::string_view prefix : {"$1$", "$2a$", "$2b$", "$2y$", "$5$", "$6$", "$apr1$", "$argon2", "$pbkdf2",
+                                  "$scrypt$", "{SSHA}", "{SHA}", "{SSHA256}", "{SSHA512}", "{CRYPT}"}) {
+    if (v.starts_with(prefix)) return true;
+  }
+  return false;
 }
 
 bool is_path(std::string_view v) {
@@ -254,9 +315,9 @@ bool is_method_or_route(std::string_view v, bool quoted) {
   auto snake = [](std::string_view s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return is_lower(c) || c == '_'; });
   };
-  if (!quoted && v.size() > 1 && (v.back() == '?' || v.back() == '!')) {
-    const std::string_view name = v.substr(0, v.size() - 1);
-    if (is_identifier_start(name.front()) && std::all_of(name.begin(), name.end(), is_identifier_char)) return true;
+  // Methods are snake_case; a human password ends in '!' too (`Falcon2024!`).
+  if (!quoted && v.size() > 1 && (v.back() == '?' || v.back() == '!') && snake(v.substr(0, v.size() - 1))) {
+    return true;
   }
   const std::size_t hash = v.find('#');
   if (hash != std::string_view::npos && hash > 0) {
@@ -294,7 +355,13 @@ std::string_view assigned_key(std::string_view before) {
   if (end > 0 && is_quote(before[end - 1])) --end;
   skip_space();
   bool assignment = false;
-  if (end > 1 && before[end - 1] == '>' && before[end - 2] == '=') {
+  if (end > 0 && before[end - 1] == '(') {
+    --end;  // setPassword("..."), define('DB_PASSWORD', ...) reads its key at the ','
+    assignment = true;
+  } else if (end > 1 && before[end - 1] == '=' && before[end - 2] == '=') {
+    while (end > 0 && before[end - 1] == '=') --end;  // a comparison: password == "..."
+    assignment = true;
+  } else if (end > 1 && before[end - 1] == '>' && before[end - 2] == '=') {
     end -= 2;
     assignment = true;
   } else if (end > 0 && (before[end - 1] == '=' || before[end - 1] == ':' || before[end - 1] == ',')) {
@@ -334,6 +401,15 @@ bool never_a_secret(std::string_view whole_value, const SecretContext& context) 
     const std::string lead = lowercase(trim(context.before.substr(0, key_begin)));
     if (lead.ends_with("example") || lead.ends_with("e.g.")) return true;
   }
+  // A call's only argument is a password when the call sets one
+  // (`setPassword("...")`), not when it checks or hashes one (`t.pass("Closed")`).
+  if (trim(context.before).ends_with("(") ||
+      (trim(context.before).ends_with("(\"") || trim(context.before).ends_with("('"))) {
+    const std::string member = lowercase(last_member(key));
+    if (!member.starts_with("set") && !member.starts_with("with")) return true;
+  }
+  // `typeof x.password === 'string'` compares a type name.
+  if (contains(context.before, "typeof")) return true;
   // A value read from the environment is a default at most.
   if (looks_up_environment(context.before)) return true;
   const bool quoted = !context.before.empty() && is_quote(context.before.back());
@@ -342,6 +418,11 @@ bool never_a_secret(std::string_view whole_value, const SecretContext& context) 
     if (lower == literal) return true;
   }
   if (is_number(value) || is_template(value) || looks_up_environment(value)) return true;
+  if (is_version_range(value) || is_crypt_hash(value) || is_call_expression(value)) return true;
+  if (is_stock_test_password(value)) return true;
+  // Text in another script is a translated message, not a credential.
+  if (std::any_of(value.begin(), value.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
+    return true;
   if (!quoted && !trim(context.after).empty() && trim(context.after).front() == '(') return true;
   std::string_view chain = value;
   while (!chain.empty() && (chain.front() == '*' || chain.front() == '&' || chain.front() == '!' ||

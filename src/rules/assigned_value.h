@@ -7,8 +7,9 @@
 // entropy: a high-entropy identifier is still an identifier.
 //
 // Never a secret:
-//   - the key says so: it names something public (`PublicKeyToken`), its
-//     last member names no credential (`token.style`, `txtPassword.Enabled`),
+//   - the key says so: it names something public (`PublicKeyToken`) or a
+//     user interface's text about a credential (`LABEL_PASSWORD`,
+//     `TITLE_CHANGE_PASSWORD`), its last member names no credential (`token.style`, `txtPassword.Enabled`),
 //     or its last word names a file, path, URL, name, type, length, ...
 //     (`PASSWORD_FILE`, `secret_name`, `privateKeyPath`);
 //   - identifiers and member accesses (`@config.password`, `self.token`,
@@ -18,7 +19,15 @@
 //   - interpolations and templates (`#{...}`, `${...}`, `{{ ... }}`,
 //     `<%= ... %>`, `$(...)`, `%VAR%`, `@VAR@`, `%(name)s`);
 //   - file paths (`/run/secrets/db_password`, `./fixtures/private.key`),
-//     URLs without user information, booleans, numbers, empty values;
+//     URLs without user information, booleans, numbers, package versions
+//     (`^1.0.0`), empty values; password hashes (`$2b$...`, `$argon2id$...`),
+//     which are stored instead of the password; calls written as the value
+//     (`ENC(...)`, `Joi.string().required()`);
+//   - the stock passwords of tests and tutorials (`admin`, `wrong`, `test1`,
+//     `foobar`), and the word "password" in other languages (`Heslo`);
+//   - the only argument of a call that does not set it (`t.pass("...")`,
+//     against `setPassword("...")`); a value compared with `typeof`;
+//   - text with characters outside ASCII (a translated message);
 //   - values that describe rather than hold a credential: made of words and
 //     short numbers only, one of them a credential word (`myAuthPassword`,
 //     `access-token-123`, `InputCheckPasswordSRP`), or equal to the key;
@@ -39,8 +48,9 @@ struct SecretContext {
 };
 
 // The key `value` is assigned to, read backwards from the end of `before`
-// over a closing quote, an assignment operator (`=`, `:`, `:=`, `=>`, `,`)
-// and an opening quote: `DB_PASSWORD`, `config.password`, `PublicKeyToken`.
+// over a closing quote, an assignment operator (`=`, `:`, `:=`, `=>`, `,`),
+// a comparison (`==`, `===`) or a call's `(` (`setPassword("...")`) and an
+// opening quote: `DB_PASSWORD`, `config.password`, `PublicKeyToken`.
 // Empty when there is none.
 std::string_view assigned_key(std::string_view before);
 
