@@ -70,8 +70,8 @@ TEST(Help, ScanNamesEachValue) {
   const std::string help = trawl("scan --help").out;
   for (const char* expected : {
            "Usage: trawl scan [OPTIONS] [PATH]\n",
-           "  PATH                        Repository (work tree, a directory in it, git directory or URL) (default: "
-           ".)\n",
+           "  PATH                        Repository (work tree, a directory in it, git directory or URL)",
+           "git directory or URL) (default: .)\n",
            "  -f,--report-format json|jsonl|sarif|csv|gitleaks|junit|text\n",
            "  -r,--report-path FILE       Write the report here (mode 0600); default: stdout\n",
            "  --report-mode OCTAL         Permissions of the report file",
