@@ -14,13 +14,14 @@ build=(
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
 )
 # GoogleTest, the SARIF schema check, the memory ceilings' timer, the format
-# and tidy checks, the man page check and the .deb check.
+# and tidy checks, the man page check and the .deb check (CPack computes the
+# Depends with dpkg-shlibdeps, and needs `file` for it).
 test=(
   libgtest-dev libgmock-dev
   umoci skopeo docker-registry zstd
   python3 python3-jsonschema time
   clang-format clang-tidy
-  groff-base dpkg-dev fakeroot
+  groff-base dpkg-dev fakeroot file
 )
 case $profile in
   build) packages=("${build[@]}") ;;
