@@ -147,6 +147,20 @@ TEST_F(FileScan, ScanAndProtectWorkFromASubdirectoryOfTheWorkTree) {
   EXPECT_EQ(nlohmann::json::parse(staged.out)["findings"][0]["path"], "deep/er/b.env");
 }
 
+TEST_F(FileScan, ScanTakesABareGitDirectoryWithoutAConfigFileAsGiven) {
+  GitRepo repo(dir_.path() / "repo");
+  repo.write("a.env", "A=" + kOld + "\n");
+  repo.commit("base");
+  // A mirror of the objects and refs alone, as some tools copy them: no
+  // config file says it is bare.
+  const auto mirror = dir_.path() / "mirror" / "repo.git";
+  repo.git("clone -q --bare . " + shell_quote(mirror.string()));
+  std::filesystem::remove(mirror / "config");
+  const CommandResult scan = trawl("scan " + shell_quote(mirror.string()) + " -f json", dir_.path());
+  EXPECT_EQ(scan.exit_code, 1) << scan.err;
+  EXPECT_EQ(nlohmann::json::parse(scan.out)["findings"][0]["path"], "a.env");
+}
+
 TEST_F(FileScan, DirTakesASingleFileAndFollowsFileLinksOnlyWhenAsked) {
   const auto root = dir_.path() / "tree";
   std::filesystem::create_directories(root);

@@ -1,6 +1,7 @@
 #include "source/git/git_handles.h"
 
 #include <cstring>
+#include <filesystem>
 #include <mutex>
 
 namespace trawl {
@@ -51,8 +52,14 @@ std::string discover_repository(const std::string& path) {
     throw GitError(code, message);
   }
   const RepositoryPtr repo(raw);
+  const std::string git_dir = git_repository_path(raw);
+  // A path that is the git directory itself is scanned as given: a bare
+  // mirror without a config file (no core.bare) would otherwise be taken
+  // for a work tree's .git, and its parent for the work tree.
+  std::error_code ec;
+  if (std::filesystem::equivalent(path, git_dir, ec)) return git_dir;
   const char* workdir = git_repository_workdir(raw);
-  return workdir != nullptr ? workdir : git_repository_path(raw);
+  return workdir != nullptr ? workdir : git_dir;
 }
 
 ObjectId to_object_id(const git_oid& oid) {
