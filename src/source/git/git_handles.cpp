@@ -52,7 +52,7 @@ std::string discover_repository(const std::string& path) {
     throw GitError(code, message);
   }
   const RepositoryPtr repo(raw);
-  const std::string git_dir = git_repository_path(raw);
+  std::string git_dir = git_repository_path(raw);
   // A path that is the git directory itself is scanned as given: a bare
   // mirror without a config file (no core.bare) would otherwise be taken
   // for a work tree's .git, and its parent for the work tree.
