@@ -7,11 +7,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "rules/compose_reader.h"
@@ -68,6 +71,91 @@ TEST(DockerfileParser, ReadsHeredocBodies) {
   EXPECT_EQ(text.substr(doc.body_begin, doc.body_end - doc.body_begin), "echo one\nFROM not-an-instruction");
   ASSERT_EQ(file.instructions[1].heredocs.size(), 1U);
   EXPECT_EQ(file.instructions[1].heredocs[0].delimiter, "END");
+}
+
+// Texts built from pieces that test the parser's edges: instructions in
+// any case and indentation, continuations by either escape character,
+// heredocs, comments, CRLF, words that start like an instruction.
+std::vector<std::string> mixed_texts() {
+  const std::vector<std::string> pieces = {"FROM alpine\n",
+                                           "  run echo a \\\n  ARG inside=continuation\n",
+                                           "ARG A=b\n",
+                                           "\tEnv X=1\r\n",
+                                           "COPY <<EOF /x\nENV NOT=instruction\nEOF\n",
+                                           "add a b\n",
+                                           "RUN_TESTS=1 make\n",
+                                           "arguments(x);\n",
+                                           "# escape=`\n",
+                                           "RUN dir `\n  && ENV Y=2\n",
+                                           "copy\n",
+                                           "# ENV commented=out\n",
+                                           "RUN <<-E\n\tARG z=1\n\tE\n",
+                                           "environment:\n",
+                                           "ENV",
+                                           "RUN\\\n",
+                                           "\n"};
+  std::vector<std::string> texts;
+  std::uint32_t state = 12345;
+  for (int t = 0; t < 400; ++t) {
+    std::string text;
+    for (int n = 0; n < 6; ++n) {
+      state = state * 1103515245U + 12345U;
+      text += pieces[(state >> 16) % pieces.size()];
+    }
+    texts.push_back(std::move(text));
+  }
+  return texts;
+}
+
+TEST(DockerfileParser, ReadingSomeKeywordsGivesThoseInstructionsOfTheWholeParse) {
+  const std::vector<std::string_view> only = {"ENV", "COPY"};
+  for (const std::string& text : mixed_texts()) {
+    const Dockerfile whole = parse_dockerfile(text);
+    const Dockerfile some = parse_dockerfile(text, only);
+    std::vector<const DockerfileInstruction*> expected;
+    for (const auto& ins : whole.instructions) {
+      if (ins.keyword == "ENV" || ins.keyword == "COPY") expected.push_back(&ins);
+    }
+    ASSERT_EQ(some.instructions.size(), expected.size()) << text;
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      const DockerfileInstruction& a = some.instructions[i];
+      const DockerfileInstruction& b = *expected[i];
+      EXPECT_EQ(std::tie(a.keyword, a.args.text, a.begin, a.end), std::tie(b.keyword, b.args.text, b.begin, b.end))
+          << text;
+      EXPECT_EQ(a.heredocs.size(), b.heredocs.size()) << text;
+    }
+  }
+}
+
+TEST(ContainerChecks, EveryParsedInstructionStartsALineTheCheapTestSees) {
+  const std::vector<std::pair<std::string, ContainerCheck>> kinds = {
+      {"ARG", ContainerCheck::kDockerfileArgSecret},
+      {"ENV", ContainerCheck::kDockerfileEnvSecret},
+      {"COPY", ContainerCheck::kDockerfileCopySecretFile},
+      {"ADD", ContainerCheck::kDockerfileCopySecretFile},
+      {"RUN", ContainerCheck::kDockerfileRunUrlCredentials}};
+  std::size_t instructions = 0;
+  for (const std::string& text : mixed_texts()) {
+    const ContainerCheckSet lines = dockerfile_checks_with_lines(text);
+    for (const auto& ins : parse_dockerfile(text).instructions) {
+      for (const auto& [keyword, check] : kinds) {
+        if (ins.keyword != keyword) continue;
+        ++instructions;
+        EXPECT_TRUE(lines[static_cast<std::size_t>(check)]) << keyword << " in " << text;
+      }
+    }
+  }
+  EXPECT_GT(instructions, 1000U);
+}
+
+TEST(ContainerChecks, TheCheapTestSeesNoInstructionInCode) {
+  const ContainerCheckSet none{};
+  EXPECT_EQ(dockerfile_checks_with_lines("int run_tests(char **env) {\n  return add(env, \"https://x\");\n}\n"), none);
+  EXPECT_EQ(dockerfile_checks_with_lines("RUN_TESTS=1\nARGS=x\n  environment: dev\nCOPYRIGHT 2024\nADDR=1\n"), none);
+  ContainerCheckSet run_env{};
+  run_env[static_cast<std::size_t>(ContainerCheck::kDockerfileRunUrlCredentials)] = true;
+  run_env[static_cast<std::size_t>(ContainerCheck::kDockerfileEnvSecret)] = true;
+  EXPECT_EQ(dockerfile_checks_with_lines("\t run\\\n  x\r\nenv`\n"), run_env);
 }
 
 TEST(DockerfileParser, ReadsTheJsonArrayForm) {

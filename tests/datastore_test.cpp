@@ -156,6 +156,55 @@ TEST_F(Datastore, SecondScanWithNoChangeReadsNoBlobsAndGivesTheSameFindings) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
+// A rule with a path reports only where it applies, and its hit never
+// hides another rule's where it does not. A scan without a store runs such a
+// rule only on blobs seen at a path it matches; a scan into a store runs it
+// on every blob: both report the same.
+TEST_F(Datastore, ARuleWithAPathReportsOnlyWhereItAppliesWithOrWithoutAStore) {
+  write_rules(R"(
+[[rules]]
+id = "conf-token"
+description = "Token in a .conf file"
+regex = '''conf_token\s*=\s*(tok_[a-z0-9]{20})'''
+path = '''\.conf$'''
+keywords = ["conf_token"]
+)" + std::string(test::kTestTokenRule));
+  const std::string line = "conf_token = " + token('c') + "\n";
+  repo_.write("app.conf", line);
+  repo_.write("notes.txt", line);  // the same blob, where the rule does not apply
+  const std::string first = repo_.commit("add");
+  repo_.remove("app.conf");
+  const std::string second = repo_.commit("remove app.conf");
+  for (const nlohmann::json& report : {fresh_scan(repo_.path()), scan(repo_.path())}) {
+    std::vector<std::string> found;
+    for (const auto& f : report["findings"]) {
+      found.push_back(f["rule_id"].get<std::string>() + " " + f["path"].get<std::string>());
+    }
+    std::sort(found.begin(), found.end());
+    EXPECT_EQ(found, (std::vector<std::string>{"conf-token app.conf", "test-token notes.txt"}));
+    ASSERT_EQ(report["secrets"].size(), 2u);
+    for (const auto& t : report["secrets"]) {
+      if (t["rule_id"] == "conf-token") {
+        // Still in notes.txt, but not where the rule applies: gone.
+        EXPECT_EQ(t["present_at_total"], 0);
+        ASSERT_EQ(t["removed"].size(), 1u);
+        EXPECT_EQ(t["removed"][0]["path"], "app.conf");
+        EXPECT_EQ(t["removed"][0]["commit"], second);
+      } else {
+        // The value was in app.conf too (reported there by the rule for
+        // .conf files) and left it.
+        EXPECT_EQ(t["present_at_total"], 1);
+        EXPECT_EQ(t["present_at"][0]["path"], "notes.txt");
+        ASSERT_EQ(t["removed"].size(), 1u);
+        EXPECT_EQ(t["removed"][0]["path"], "app.conf");
+        ASSERT_EQ(t["introduced"].size(), 1u);
+        EXPECT_EQ(t["introduced"][0]["commit"], first);
+      }
+    }
+  }
+  EXPECT_EQ(fresh_scan(repo_.path())["secrets"].dump(), scan(repo_.path())["secrets"].dump());
+}
+
 TEST_F(Datastore, ANewCommitReadsOnlyItsNewBlobsAndItsFindingIsNew) {
   small_history();
   scan(repo_.path());

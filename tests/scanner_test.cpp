@@ -2,10 +2,19 @@
 // those of searching the whole text.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
 
+#include <re2/re2.h>
+
+#include "content/provenance.h"
+#include "engine/path_scope.h"
 #include "engine/scanner.h"
 #include "rules/rule_loader.h"
+#include "rules/span_choice.h"
 #include "support/child_process.h"
 #include "support/spots.h"
 
@@ -143,6 +152,89 @@ TEST(Scanner, BlobByBlobMatchingFindsWhatWholeBatchMatchingFinds) {
     EXPECT_EQ(blob_by_blob[i].blob, whole_batch[i].blob);
     EXPECT_EQ(spots(load.rules, blob_by_blob[i].hits), spots(load.rules, whole_batch[i].hits));
   }
+}
+
+// A path scope runs a rule with a path only on blobs seen at a path it
+// matches (introduced there, or held there before a change), container
+// checks testing their keywords in stage 2. At each of a blob's paths, its
+// hits stand as the unscoped scanner's do.
+TEST(Scanner, APathScopeDropsOnlyTheHitsOfRulesThatApplyAtNoneOfABlobsPaths) {
+  const RuleLoad load = load_builtin_rules();
+  const RuleSet& rules = load.rules;
+  const std::vector<std::string> paths = {"Dockerfile",         "app/Containerfile.prod",
+                                          "docker-compose.yml", ".github/workflows/ci.yml",
+                                          "(history 3)",        "src/main.c",
+                                          "config/app.env",     "README",
+                                          "docs/guide.adoc",    "deploy/values.yaml"};
+  std::mt19937 rng(11);
+  std::vector<std::string> pieces;
+  for (const Rule& rule : rules.rules) {
+    for (const std::string& e : rule.examples) pieces.push_back(e + "\n");
+  }
+  BlobBatch batch;
+  Provenance provenance;
+  std::unordered_map<BlobKey, std::vector<std::string>, BlobKeyHash> paths_of;
+  for (int b = 0; b < 300; ++b) {
+    std::string text;
+    for (int n = 1 + static_cast<int>(rng() % 4); n > 0; --n) text += pieces[rng() % pieces.size()];
+    BlobEntry entry;
+    entry.key = BlobKey::sha256_of(text + std::to_string(b));
+    entry.offset = batch.arena.size();
+    entry.length = text.size();
+    batch.entries.push_back(entry);
+    batch.arena.insert(batch.arena.end(), text.begin(), text.end());
+    // Each blob at none, one or two paths; some only as what a path held
+    // before another blob came.
+    for (int n = static_cast<int>(rng() % 3); n > 0; --n) {
+      const std::string& path = paths[rng() % paths.size()];
+      paths_of[entry.key].push_back(path);
+      BlobIntroduction intro;
+      intro.path = path;
+      if (rng() % 4 == 0) {
+        intro.blob = BlobKey::sha256_of("later " + std::to_string(b));
+        intro.parent_blobs.push_back(entry.key);
+      } else {
+        intro.blob = entry.key;
+      }
+      provenance.introductions.push_back(std::move(intro));
+    }
+  }
+  PathScope scope(rules);
+  ASSERT_TRUE(scope.scopes_anything());
+  scope.add(provenance);
+  ScannerOptions options;
+  options.scope = &scope;
+  const Scanner scoped(rules, options);
+  const Scanner unscoped(rules);
+  const auto scoped_cpu = make_cpu_prefilter({scoped.automaton()});
+  const auto unscoped_cpu = make_cpu_prefilter({unscoped.automaton()});
+  std::unordered_map<BlobKey, std::vector<Hit>, BlobKeyHash> got;
+  std::unordered_map<BlobKey, std::vector<Hit>, BlobKeyHash> all;
+  for (BlobHits& b : scoped.scan(batch, *scoped_cpu)) got[b.blob] = std::move(b.hits);
+  for (BlobHits& b : unscoped.scan(batch, *unscoped_cpu)) all[b.blob] = std::move(b.hits);
+  // A blob's hits as they stand at a path: of the rules that apply there,
+  // one per span.
+  auto at = [&](const std::vector<Hit>& hits, const std::string& path) {
+    std::vector<Hit> here;
+    for (const Hit& h : hits) {
+      if (!rules.rules[h.rule].path || RE2::PartialMatch(path, *rules.rules[h.rule].path)) here.push_back(h);
+    }
+    return spots(rules, one_hit_per_span(rules, std::move(here)));
+  };
+  std::size_t scoped_out = 0;
+  std::size_t places = 0;
+  for (const auto& [blob, where] : paths_of) {
+    const std::vector<Hit>& unscoped_hits = all[blob];
+    const std::vector<Hit>& scoped_hits = got[blob];
+    for (const std::string& path : where) {
+      ++places;
+      EXPECT_EQ(at(scoped_hits, path), at(unscoped_hits, path)) << blob.hex() << " at " << path;
+    }
+    scoped_out += unscoped_hits.size() - std::min(unscoped_hits.size(), scoped_hits.size());
+  }
+  EXPECT_GT(places, 200U);
+  // The scope did leave rules out.
+  EXPECT_GT(scoped_out, 20U);
 }
 
 // Stage 2's memory does not grow with how often a secret repeats or how

@@ -12,6 +12,7 @@
 #include "engine/entropy.h"
 #include "rules/container_checks.h"
 #include "rules/keyword_shape.h"
+#include "rules/span_choice.h"
 #include "rules/validators.h"
 
 namespace trawl {
@@ -24,13 +25,27 @@ constexpr unsigned kContextLines = 1;
 // windows through an index of the blob's lines.
 constexpr std::size_t kIndexedWindowsFrom = 32;
 
-std::vector<std::string> collect_keywords(const RuleSet& rules, std::vector<std::vector<std::uint32_t>>& keyword_rules,
-                                          std::vector<std::uint32_t>& keywordless) {
+// Whether `bytes` holds one of `keywords` (lowercase), in any case.
+bool holds_keyword(std::string_view bytes, const std::vector<std::string>& keywords) {
+  auto same = [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; };
+  return std::any_of(keywords.begin(), keywords.end(), [&](const std::string& k) {
+    return std::search(bytes.begin(), bytes.end(), k.begin(), k.end(), same) != bytes.end();
+  });
+}
+
+std::vector<std::string> collect_keywords(const RuleSet& rules, const PathScope* scope,
+                                          std::vector<std::vector<std::uint32_t>>& keyword_rules,
+                                          std::vector<std::uint32_t>& keywordless,
+                                          std::vector<std::uint32_t>& late_keyword_rules) {
   std::vector<std::string> keywords;
   std::unordered_map<std::string, std::uint32_t> index;
   for (std::uint32_t r = 0; r < rules.rules.size(); ++r) {
     const Rule& rule = rules.rules[r];
     if (!rule.regex && !rule.check) continue;
+    if (rule.check && !rule.keywords.empty() && scope != nullptr && scope->rule_class(r) != 0) {
+      late_keyword_rules.push_back(r);
+      continue;
+    }
     if (rule.keywords.empty()) keywordless.push_back(r);
     for (const std::string& k : rule.keywords) {
       auto [it, inserted] = index.emplace(k, static_cast<std::uint32_t>(keywords.size()));
@@ -43,43 +58,6 @@ std::vector<std::string> collect_keywords(const RuleSet& rules, std::vector<std:
     }
   }
   return keywords;
-}
-
-bool is_generic(const Rule& rule) {
-  return std::find(rule.tags.begin(), rule.tags.end(), "generic") != rule.tags.end();
-}
-
-// One span, one finding: of hits whose secrets overlap, keeps the one from a
-// specific rule over a generic one (tagged "generic"), then the longer
-// secret, then the lower rule index. Greedy in that order, so a kept hit
-// overlaps no other kept hit. Returns the kept hits sorted by position.
-std::vector<Hit> one_hit_per_span(const RuleSet& rules, std::vector<Hit> hits) {
-  if (hits.size() < 2) return hits;
-  std::vector<std::size_t> order(hits.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::vector<bool> generic(hits.size());
-  for (std::size_t i = 0; i < hits.size(); ++i) generic[i] = is_generic(rules.rules[hits[i].rule]);
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return std::make_tuple(generic[a], hits[b].secret.size(), hits[a].rule) <
-           std::make_tuple(generic[b], hits[a].secret.size(), hits[b].rule);
-  });
-  using Position = std::pair<std::uint32_t, std::uint32_t>;  // (line, column)
-  std::map<Position, Position> kept_spans;                   // first -> last byte of each kept secret
-  std::vector<bool> keep(hits.size());
-  for (std::size_t i : order) {
-    const Position first{hits[i].start_line, hits[i].start_column};
-    const Position last{hits[i].end_line, hits[i].end_column};
-    auto next = kept_spans.lower_bound(first);
-    if (next != kept_spans.end() && next->first <= last) continue;
-    if (next != kept_spans.begin() && std::prev(next)->second >= first) continue;
-    kept_spans.emplace(first, last);
-    keep[i] = true;
-  }
-  std::vector<Hit> out;
-  for (std::size_t i = 0; i < hits.size(); ++i) {
-    if (keep[i]) out.push_back(std::move(hits[i]));
-  }
-  return out;
 }
 
 }  // namespace
@@ -178,7 +156,11 @@ SecretContext secret_context(std::string_view bytes, std::size_t begin, std::siz
 }  // namespace
 
 Scanner::Scanner(const RuleSet& rules, const ScannerOptions& options)
-    : rules_(rules), keywords_(collect_keywords(rules, keyword_rules_, keywordless_rules_)), automaton_(keywords_) {
+    : rules_(rules),
+      scope_(options.scope),
+      keywords_(collect_keywords(rules, options.scope, keyword_rules_, keywordless_rules_, late_keyword_rules_)),
+      automaton_(keywords_) {
+  for (std::uint32_t r : late_keyword_rules_) late_keyword_classes_ |= scope_->rule_class(r);
   keyword_shapes_.resize(keywords_.size());
   for (std::size_t k = 0; k < keywords_.size(); ++k) {
     for (std::uint32_t r : keyword_rules_[k]) {
@@ -275,8 +257,17 @@ bool Scanner::search(std::string_view bytes, std::uint32_t rule_index, std::size
   return false;
 }
 
-std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candidate> occurrences,
-                                  bool& truncated) const {
+std::uint64_t Scanner::classes_of(const BlobKey& blob) const {
+  return scope_ != nullptr ? scope_->classes_of(blob) : PathScope::kEveryClass;
+}
+
+bool Scanner::runs_without_keywords(std::uint64_t classes) const {
+  return !keywordless_rules_.empty() || (late_keyword_classes_ & classes) != 0;
+}
+
+std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candidate> occurrences, std::uint64_t classes,
+                                  bool per_path_choice, bool& truncated) const {
+  const PathScope* const scope = scope_;
   // (rule, start, end) for each occurrence of each rule's keywords.
   struct RuleSpan {
     std::uint32_t rule;
@@ -289,11 +280,17 @@ std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candid
     const std::vector<std::uint32_t>& owners = keyword_rules_[c.keyword];
     const std::vector<std::optional<KeywordShape>>& shapes = keyword_shapes_[c.keyword];
     for (std::size_t o = 0; o < owners.size(); ++o) {
+      if (scope != nullptr && !scope->applies(owners[o], classes)) continue;
       if (shapes[o] && !shapes[o]->allows(bytes, start, c.end)) continue;
       spans.push_back({owners[o], start, c.end});
     }
   }
-  for (std::uint32_t r : keywordless_rules_) spans.push_back({r, 0, 0});
+  for (std::uint32_t r : keywordless_rules_) {
+    if (scope == nullptr || scope->applies(r, classes)) spans.push_back({r, 0, 0});
+  }
+  for (std::uint32_t r : late_keyword_rules_) {
+    if (scope->applies(r, classes) && holds_keyword(bytes, rules_.rules[r].keywords)) spans.push_back({r, 0, 0});
+  }
   std::sort(spans.begin(), spans.end(),
             [](const RuleSpan& a, const RuleSpan& b) { return std::tie(a.rule, a.start) < std::tie(b.rule, b.start); });
 
@@ -361,7 +358,13 @@ std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candid
     return std::tie(a.start_line, a.start_column, a.rule) < std::tie(b.start_line, b.start_column, b.rule);
   };
   std::stable_sort(hits.begin(), hits.end(), by_position);
-  hits = one_hit_per_span(rules_, std::move(hits));
+  // A rule with a path applies only at some of the blob's paths: the span's
+  // choice is then made at each path, among the rules that apply there
+  // (the verifier's), and every hit is kept for it.
+  if (!per_path_choice ||
+      std::none_of(hits.begin(), hits.end(), [&](const Hit& h) { return chosen_per_path(rules_.rules[h.rule]); })) {
+    hits = one_hit_per_span(rules_, std::move(hits));
+  }
   // A check's hit says how a build handles a secret, not what the secret
   // is: it stands beside a rule's hit on the same span, not in its place.
   if (!check_rules.empty() && !state.truncated) {
@@ -423,12 +426,13 @@ std::vector<BlobHits> collect(const BlobBatch& batch, std::vector<Confirmed>& co
 
 std::vector<BlobHits> Scanner::scan(const BlobBatch& batch, Prefilter& prefilter) const {
   // With keywordless rules every blob needs stage 2; otherwise only blobs
-  // with a keyword occurrence.
+  // with a keyword occurrence, and those with late-tested keywords.
   std::vector<Confirmed> confirmed(batch.entries.size());
   prefilter.run_each(batch, [&](std::uint32_t blob, const BlobCandidates& candidates) {
-    if (candidates.keywords.empty() && keywordless_rules_.empty()) return;
+    const std::uint64_t classes = classes_of(batch.entries[blob].key);
+    if (candidates.keywords.empty() && !runs_without_keywords(classes)) return;
     bool truncated = false;
-    confirmed[blob].hits = confirm(batch.bytes(blob), candidates.keywords, truncated);
+    confirmed[blob].hits = confirm(batch.bytes(blob), candidates.keywords, classes, true, truncated);
     confirmed[blob].truncated = truncated ? 1 : 0;
   });
   return collect(batch, confirmed);
@@ -438,9 +442,10 @@ std::vector<BlobHits> Scanner::confirm(const BlobBatch& batch, const BatchCandid
   const std::vector<BlobCandidates> shares = per_blob(candidates, batch.entries.size());
   std::vector<Confirmed> confirmed(batch.entries.size());
   tbb::parallel_for(std::size_t{0}, shares.size(), [&](std::size_t b) {
-    if (shares[b].keywords.empty() && keywordless_rules_.empty()) return;
+    const std::uint64_t classes = classes_of(batch.entries[b].key);
+    if (shares[b].keywords.empty() && !runs_without_keywords(classes)) return;
     bool truncated = false;
-    confirmed[b].hits = confirm(batch.bytes(b), shares[b].keywords, truncated);
+    confirmed[b].hits = confirm(batch.bytes(b), shares[b].keywords, classes, true, truncated);
     confirmed[b].truncated = truncated ? 1 : 0;
   });
   return collect(batch, confirmed);
@@ -456,7 +461,7 @@ std::vector<Hit> Scanner::scan_text(std::string_view text, bool* truncated) cons
             }
           });
   bool cut = false;
-  std::vector<Hit> hits = confirm(text, occurrences, cut);
+  std::vector<Hit> hits = confirm(text, occurrences, PathScope::kEveryClass, false, cut);
   if (truncated != nullptr) *truncated = cut;
   return hits;
 }

@@ -29,6 +29,7 @@
 #include "content/blob_batch.h"
 #include "engine/aho_corasick.h"
 #include "engine/hit.h"
+#include "engine/path_scope.h"
 #include "engine/prefilter.h"
 #include "rules/keyword_shape.h"
 #include "rules/rule.h"
@@ -43,6 +44,12 @@ struct ScannerOptions {
   // Drop keyword occurrences whose surroundings a rule's regex cannot match
   // (rules/keyword_shape.h). Off only to test that it changes nothing.
   bool keyword_shapes = true;
+  // Where the blobs scanned appear (path_scope.h), filled before the first
+  // scan() or confirm(): a rule it scopes runs only on the blobs it gives
+  // the rule. A container check it scopes tests its keywords in stage 2,
+  // on those few blobs, instead of in stage 1 on every blob (`env `, `args`
+  // and `://` are everywhere in code). Null: every rule on every blob.
+  const PathScope* scope = nullptr;
 };
 
 class Scanner {
@@ -61,8 +68,9 @@ class Scanner {
   // (a device prefilter's run()).
   std::vector<BlobHits> confirm(const BlobBatch& batch, const BatchCandidates& candidates) const;
 
-  // Hits in one text, on the calling thread (rule examples, single files).
-  // `truncated`, when given, says whether kMaxHitsPerBlob cut them short.
+  // Hits in one text, on the calling thread (rule examples, single files),
+  // one per span as if at a path where every rule applies. `truncated`,
+  // when given, says whether kMaxHitsPerBlob cut them short.
   std::vector<Hit> scan_text(std::string_view text, bool* truncated = nullptr) const;
 
  private:
@@ -70,7 +78,16 @@ class Scanner {
   struct BlobState;
   // Stage 2 for one blob, given its keyword occurrences (sorted by keyword):
   // every rule with an occurrence, plus every rule with a regex but no keyword.
-  std::vector<Hit> confirm(std::string_view bytes, std::span<const Candidate> occurrences, bool& truncated) const;
+  // `classes` (the blob's, from the scope) say which rules with a path run.
+  // With `per_path_choice`, a blob with hits of rules with a path keeps all
+  // its hits for the verifier to choose among at each path
+  // (rules/span_choice.h); else stage 2 chooses as if every rule applied.
+  std::vector<Hit> confirm(std::string_view bytes, std::span<const Candidate> occurrences, std::uint64_t classes,
+                           bool per_path_choice, bool& truncated) const;
+  // The blob's path classes: every class without a scope.
+  std::uint64_t classes_of(const BlobKey& blob) const;
+  // Whether stage 2 has work on a blob of `classes` with no keyword occurrence.
+  bool runs_without_keywords(std::uint64_t classes) const;
   // Runs one rule over bytes[from, to); returns true when a match touches an
   // edge of that range that is not an edge of the blob.
   bool search(std::string_view bytes, std::uint32_t rule_index, std::size_t from, std::size_t to, BlobState& state,
@@ -85,11 +102,16 @@ class Scanner {
   static Hit make_hit(std::string_view bytes, std::uint32_t rule_index, std::size_t match_begin, std::size_t match_end,
                       std::size_t secret_begin, std::string_view secret, double entropy, BlobState& state);
 
-  // Declaration order matters: keywords_ is computed from rules_ and fills
-  // the two tables before it, and automaton_ is built from keywords_.
+  // Declaration order matters: keywords_ is computed from rules_ and
+  // scope_ and fills the tables before it, and automaton_ is built from
+  // keywords_.
   const RuleSet& rules_;
   std::vector<std::vector<std::uint32_t>> keyword_rules_;  // keyword id -> rule indices
   std::vector<std::uint32_t> keywordless_rules_;           // rules with a regex and no keyword
+  const PathScope* scope_;
+  // Container checks the scope scopes: their keywords are tested in stage 2.
+  std::vector<std::uint32_t> late_keyword_rules_;
+  std::uint64_t late_keyword_classes_ = 0;  // the classes of those rules
   std::vector<std::string> keywords_;
   KeywordAutomaton automaton_;
   // Per keyword, aligned with keyword_rules_: each owner's shape, if any.

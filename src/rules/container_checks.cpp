@@ -223,8 +223,64 @@ void check_url_credentials(std::string_view text, std::vector<ContainerFinding>&
   }
 }
 
+}  // namespace
+
+ContainerCheckSet dockerfile_checks_with_lines(std::string_view text) {
+  ContainerCheckSet found{};
+  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r'; };
+  // The word at `at` is `name` (uppercase) in any case, ending where the
+  // parser's keyword ends: a blank, the line's end or the escape character
+  // (a backslash or, by a directive, a backtick).
+  auto word_is = [&](std::size_t at, std::string_view name) {
+    if (text.size() - at < name.size()) return false;
+    for (std::size_t k = 0; k < name.size(); ++k) {
+      if ((static_cast<unsigned char>(text[at + k]) & ~0x20u) != static_cast<unsigned char>(name[k])) return false;
+    }
+    const std::size_t after = at + name.size();
+    return after == text.size() || blank(text[after]) || text[after] == '\n' || text[after] == '\\' ||
+           text[after] == '`';
+  };
+  auto mark = [&](ContainerCheck c) { found[static_cast<std::size_t>(c)] = true; };
+  std::size_t at = 0;
+  while (at < text.size()) {
+    while (at < text.size() && blank(text[at])) ++at;
+    if (at == text.size()) break;
+    switch (static_cast<unsigned char>(text[at]) & ~0x20u) {
+      case 'A':
+        if (word_is(at, "ARG")) mark(ContainerCheck::kDockerfileArgSecret);
+        if (word_is(at, "ADD")) mark(ContainerCheck::kDockerfileCopySecretFile);
+        break;
+      case 'C':
+        if (word_is(at, "COPY")) mark(ContainerCheck::kDockerfileCopySecretFile);
+        break;
+      case 'E':
+        if (word_is(at, "ENV")) mark(ContainerCheck::kDockerfileEnvSecret);
+        break;
+      case 'R':
+        if (word_is(at, "RUN")) mark(ContainerCheck::kDockerfileRunUrlCredentials);
+        break;
+      default:
+        break;
+    }
+    const std::size_t end = text.find('\n', at);
+    if (end == std::string_view::npos) break;
+    at = end + 1;
+  }
+  return found;
+}
+
+namespace {
+
 void check_dockerfile(std::string_view blob, const ContainerCheckSet& wanted, std::vector<ContainerFinding>& out) {
-  const Dockerfile file = parse_dockerfile(blob);
+  std::vector<std::string_view> only;
+  if (wants(wanted, ContainerCheck::kDockerfileArgSecret)) only.emplace_back("ARG");
+  if (wants(wanted, ContainerCheck::kDockerfileEnvSecret)) only.emplace_back("ENV");
+  if (wants(wanted, ContainerCheck::kDockerfileCopySecretFile)) {
+    only.emplace_back("COPY");
+    only.emplace_back("ADD");
+  }
+  if (wants(wanted, ContainerCheck::kDockerfileRunUrlCredentials)) only.emplace_back("RUN");
+  const Dockerfile file = parse_dockerfile(blob, only);
   for (const DockerfileInstruction& ins : file.instructions) {
     if (ins.keyword == "ARG" && wants(wanted, ContainerCheck::kDockerfileArgSecret)) {
       check_assignments(ins.args, ContainerCheck::kDockerfileArgSecret, out, ins.begin, ins.end);
@@ -396,13 +452,27 @@ bool looks_like_secret_value(std::string_view value) {
 
 std::vector<ContainerFinding> run_container_checks(std::string_view text, const ContainerCheckSet& wanted) {
   std::vector<ContainerFinding> out;
-  if (wants(wanted, ContainerCheck::kDockerfileArgSecret) || wants(wanted, ContainerCheck::kDockerfileEnvSecret) ||
-      wants(wanted, ContainerCheck::kDockerfileCopySecretFile) ||
-      wants(wanted, ContainerCheck::kDockerfileRunUrlCredentials)) {
-    check_dockerfile(text, wanted, out);
+  // Each check is for one kind of file but runs on any blob whose keywords
+  // it shares (`env `, `://`, `args` are everywhere in code). The cheap
+  // tests first are necessary conditions of a finding, so they drop no
+  // finding: a Dockerfile check finds only in an instruction of its kind,
+  // which starts a line; a Compose check only under a `services` key.
+  ContainerCheckSet dockerfile{};
+  bool any_dockerfile = false;
+  for (ContainerCheck c : {ContainerCheck::kDockerfileArgSecret, ContainerCheck::kDockerfileEnvSecret,
+                           ContainerCheck::kDockerfileCopySecretFile, ContainerCheck::kDockerfileRunUrlCredentials}) {
+    any_dockerfile = any_dockerfile || wants(wanted, c);
   }
-  if (wants(wanted, ContainerCheck::kComposeEnvironmentSecret) ||
-      wants(wanted, ContainerCheck::kComposeBuildArgSecret)) {
+  if (any_dockerfile) {
+    const ContainerCheckSet lines = dockerfile_checks_with_lines(text);
+    for (std::size_t c = 0; c < kContainerCheckCount; ++c) dockerfile[c] = wanted[c] && lines[c];
+    if (std::find(dockerfile.begin(), dockerfile.end(), true) != dockerfile.end()) {
+      check_dockerfile(text, dockerfile, out);
+    }
+  }
+  if ((wants(wanted, ContainerCheck::kComposeEnvironmentSecret) ||
+       wants(wanted, ContainerCheck::kComposeBuildArgSecret)) &&
+      text.find("services") != std::string_view::npos) {
     check_compose(text, wanted, out);
   }
   if (wants(wanted, ContainerCheck::kCiBuildArgSecret)) check_ci(text, out);

@@ -55,6 +55,13 @@ struct ContainerFinding {
   std::size_t match_end;
 };
 
+// The Dockerfile checks whose instructions (ARG; ENV; COPY or ADD; RUN)
+// start some line of `text` (after blanks, in any case, the word ending
+// there). Every instruction the parser reads starts a line so, though not
+// every such line is one: a check not in the set finds nothing in `text`.
+// One cheap pass over the lines.
+ContainerCheckSet dockerfile_checks_with_lines(std::string_view text);
+
 // Runs the checks `wanted` asks for over `text`, each reading it as the kind
 // of file it is for; findings by position. Linear in the text.
 std::vector<ContainerFinding> run_container_checks(std::string_view text, const ContainerCheckSet& wanted);

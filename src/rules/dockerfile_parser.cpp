@@ -165,8 +165,27 @@ std::size_t SourcedText::offset_of(std::size_t p) const {
   return it->gap ? it->offset : it->offset + (p - it->position);
 }
 
-Dockerfile parse_dockerfile(std::string_view text) {
+namespace {
+
+bool same_word(std::string_view word, std::string_view upper_name) {
+  if (word.size() != upper_name.size()) return false;
+  for (std::size_t k = 0; k < word.size(); ++k) {
+    if (std::toupper(static_cast<unsigned char>(word[k])) != upper_name[k]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Dockerfile parse_dockerfile(std::string_view text, std::span<const std::string_view> only) {
   Dockerfile file;
+  auto kept = [&](std::string_view word) {
+    return only.empty() ||
+           std::any_of(only.begin(), only.end(), [&](std::string_view k) { return same_word(word, k); });
+  };
+  auto may_open_heredocs = [](std::string_view word) {
+    return same_word(word, "RUN") || same_word(word, "COPY") || same_word(word, "ADD");
+  };
   const std::vector<Line> lines = lines_of(text);
   std::size_t i = 0;
   while (i < lines.size() && directive(text, lines[i], file.escape)) ++i;
@@ -186,11 +205,25 @@ Dockerfile parse_dockerfile(std::string_view text) {
       ++i;
       continue;
     }
-    DockerfileInstruction ins;
     const std::size_t first = skip_spaces(text, line.begin, line.end);
     std::size_t at = first;
     while (at < line.end && !is_space(text[at]) && text[at] != escape) ++at;
-    ins.keyword = lowercase(text.substr(first, at - first));
+    const std::string_view word = text.substr(first, at - first);
+    if (!kept(word) && !may_open_heredocs(word)) {
+      // Not wanted and opens no heredoc: only its continuation lines are
+      // passed over, so none of them is taken for an instruction.
+      std::size_t content_end = 0;
+      bool more = continued(line, skip_spaces(text, at, line.end), content_end);
+      ++i;
+      while (more && i < lines.size()) {
+        const Line& next = lines[i++];
+        if (blank_or_comment(text, next)) continue;
+        more = continued(next, next.begin, content_end);
+      }
+      continue;
+    }
+    DockerfileInstruction ins;
+    ins.keyword = lowercase(word);
     for (char& c : ins.keyword) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     ins.begin = first;
     at = skip_spaces(text, at, line.end);
@@ -226,6 +259,7 @@ Dockerfile parse_dockerfile(std::string_view text) {
         ins.heredocs.push_back(std::move(doc));
       }
     }
+    if (!kept(word)) continue;  // read for its heredocs' extent alone
     ins.json = json_array(ins.args);
     file.instructions.push_back(std::move(ins));
   }

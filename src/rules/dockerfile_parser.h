@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,7 +69,10 @@ struct Dockerfile {
   std::vector<DockerfileInstruction> instructions;
 };
 
-Dockerfile parse_dockerfile(std::string_view text);
+// The instructions of `text`; with `only` (uppercase keywords), those
+// instructions alone, the others still followed so that their continuation
+// lines and heredoc bodies are never taken for instructions.
+Dockerfile parse_dockerfile(std::string_view text, std::span<const std::string_view> only = {});
 
 // Whitespace-separated words of `text` as (begin, end) positions in it,
 // quotes kept inside the word they belong to ("a b" is one word).

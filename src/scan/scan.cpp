@@ -18,7 +18,18 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
   auto seconds_since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
   const auto started = Clock::now();
 
-  const Scanner scanner(rules);
+  // Rules with a path run only on blobs seen at a path they match, when
+  // the source knows every blob's paths before reading (filled once listed).
+  // Not with a datastore: it keeps a blob's hits for every later place the
+  // blob appears, the paths of later scans included.
+  std::optional<PathScope> scope;
+  if (source.provenance_before_read() && settings.datastore == nullptr) {
+    scope.emplace(rules);
+    if (!scope->scopes_anything()) scope.reset();
+  }
+  ScannerOptions scanner_options;
+  scanner_options.scope = scope ? &*scope : nullptr;
+  const Scanner scanner(rules, scanner_options);
   std::unique_ptr<Prefilter> prefilter;
   try {
     prefilter = make_prefilter(settings.backend, {scanner.automaton()}, log);
@@ -78,6 +89,7 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
   if (streaming && !known.known.empty()) {
     streaming->blobs_done(std::vector<BlobKey>(known.known.begin(), known.known.end()), hits);
   }
+  if (scope) scope->add(provenance);
   progress.blobs_total = source.blob_count();
   progress.phase = ScanPhase::kReading;
   const auto read_started = Clock::now();

@@ -5,20 +5,45 @@
 #include <tuple>
 
 #include "rules/allowlist_match.h"
+#include "rules/span_choice.h"
 
 namespace trawl {
 namespace {
 
-bool held_by(const HitsByBlob& hits, const BlobKey& blob, const Hit& hit) {
+bool path_matches(const Rule& rule, const std::string& path) {
+  return !rule.path || RE2::PartialMatch(path, *rule.path);
+}
+
+bool chosen_in_stage_2(const RuleSet& rules, const std::vector<Hit>& blob_hits) {
+  return std::none_of(blob_hits.begin(), blob_hits.end(),
+                      [&](const Hit& h) { return chosen_per_path(rules.rules[h.rule]); });
+}
+
+// A blob's hits as they stand at `path`: those of rules that apply there,
+// one per span (span_choice.h). Stage 2 kept every hit of a blob where a
+// rule with a path hit, for this choice (made in `scratch`); elsewhere it
+// chose already, and the blob's hits are returned as they are.
+const std::vector<Hit>& hits_at(const RuleSet& rules, const std::vector<Hit>& blob_hits, const std::string& path,
+                                std::vector<Hit>& scratch) {
+  if (chosen_in_stage_2(rules, blob_hits)) return blob_hits;
+  std::vector<Hit> here;
+  for (const Hit& h : blob_hits) {
+    if (path_matches(rules.rules[h.rule], path)) here.push_back(h);
+  }
+  scratch = one_hit_per_span(rules, std::move(here));
+  return scratch;
+}
+
+// Whether `blob` held `hit`'s secret, by the same rule, at `path`.
+bool held_by(const RuleSet& rules, const HitsByBlob& hits, const BlobKey& blob, const std::string& path,
+             const Hit& hit) {
   if (blob.is_zero()) return false;
   auto it = hits.find(blob);
   if (it == hits.end()) return false;
-  return std::any_of(it->second.begin(), it->second.end(),
+  std::vector<Hit> scratch;
+  const std::vector<Hit>& there = hits_at(rules, it->second, path, scratch);
+  return std::any_of(there.begin(), there.end(),
                      [&](const Hit& h) { return h.rule == hit.rule && h.secret == hit.secret; });
-}
-
-bool path_matches(const Rule& rule, const std::string& path) {
-  return !rule.path || RE2::PartialMatch(path, *rule.path);
 }
 
 std::uint32_t distance(std::uint32_t a, std::uint32_t b) { return a > b ? a - b : b - a; }
@@ -153,12 +178,14 @@ std::vector<Finding> findings_at(const Provenance& history, const RuleSet& rules
     }
   }
   if (blob_hits != hits.end()) {
-    for (const Hit& hit : blob_hits->second) {
+    std::vector<Hit> scratch;
+    for (const Hit& hit : hits_at(rules, blob_hits->second, intro.path, scratch)) {
       const Rule& rule = rules.rules[hit.rule];
       if (rule.skip_report || !path_matches(rule, intro.path)) continue;
       if (!rule.required.empty() && !requirements_met(rules, rule, hit, blob_hits->second)) continue;
-      const bool inherited = std::any_of(intro.parent_blobs.begin(), intro.parent_blobs.end(),
-                                         [&](const BlobKey& parent) { return held_by(hits, parent, hit); });
+      const bool inherited =
+          std::any_of(intro.parent_blobs.begin(), intro.parent_blobs.end(),
+                      [&](const BlobKey& parent) { return held_by(rules, hits, parent, intro.path, hit); });
       if (!inherited) here.push_back(finding_from_hit(rule, hit, intro.path));
     }
   }

@@ -8,6 +8,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include <re2/re2.h>
+
 #include "content/sha256.h"
 
 namespace trawl {
@@ -26,7 +28,15 @@ std::map<SecretKey, std::size_t> index_by_key(const std::vector<SecretTimeline>&
 struct Holding {
   std::size_t timeline;
   std::uint32_t line;
+  std::uint32_t rule;
 };
+
+// Whether the holding's rule applies at `path`: a rule with a path reports
+// only there, so its secret lives, moves and leaves only there too.
+bool applies_at(const RuleSet& rules, const Holding& h, const std::string& path) {
+  const Rule& rule = rules.rules[h.rule];
+  return !rule.path || RE2::PartialMatch(path, *rule.path);
+}
 using HoldingsByBlob = std::unordered_map<BlobKey, std::vector<Holding>, BlobKeyHash>;
 
 HoldingsByBlob holdings(const std::vector<SecretTimeline>& timelines, const RuleSet& rules, const HitsByBlob& hits) {
@@ -35,7 +45,7 @@ HoldingsByBlob holdings(const std::vector<SecretTimeline>& timelines, const Rule
   for (const auto& [blob, blob_hits] : hits) {
     for (const Hit& hit : blob_hits) {
       auto it = index.find({rules.rules[hit.rule].id, hit.secret});
-      if (it != index.end()) out[blob].push_back({it->second, hit.start_line});
+      if (it != index.end()) out[blob].push_back({it->second, hit.start_line, hit.rule});
     }
   }
   return out;
@@ -50,8 +60,8 @@ bool holds(const HoldingsByBlob& holdings_by_blob, const BlobKey& blob, std::siz
 // A rename's commit and the path it left: not a removal.
 using LeftPaths = std::set<std::pair<std::uint32_t, std::string>>;
 
-void add_removals(std::vector<SecretTimeline>& timelines, const Provenance& history, const HoldingsByBlob& held,
-                  const LeftPaths& renamed_from) {
+void add_removals(std::vector<SecretTimeline>& timelines, const Provenance& history, const RuleSet& rules,
+                  const HoldingsByBlob& held, const LeftPaths& renamed_from) {
   std::vector<std::set<std::pair<std::uint32_t, std::string>>> seen(timelines.size());
   std::vector<std::vector<std::uint32_t>> commit_of(timelines.size());
   for (const BlobDeparture& departure : history.departures) {
@@ -59,7 +69,7 @@ void add_removals(std::vector<SecretTimeline>& timelines, const Provenance& hist
     if (it == held.end()) continue;
     if (departure.new_blob.is_zero() && renamed_from.contains({departure.commit, departure.path})) continue;
     for (const Holding& h : it->second) {
-      if (holds(held, departure.new_blob, h.timeline)) continue;
+      if (!applies_at(rules, h, departure.path) || holds(held, departure.new_blob, h.timeline)) continue;
       if (!seen[h.timeline].emplace(departure.commit, departure.path).second) continue;
       const CommitInfo& commit = history.commits[departure.commit];
       timelines[h.timeline].removed.push_back(
@@ -85,8 +95,8 @@ void add_removals(std::vector<SecretTimeline>& timelines, const Provenance& hist
 
 // Each move of a blob that holds a timeline's secret, in introduction order
 // (parents before children), then sorted oldest first.
-void add_moves(std::vector<SecretTimeline>& timelines, const Provenance& history, const HoldingsByBlob& held,
-               const BlobMoves& moves) {
+void add_moves(std::vector<SecretTimeline>& timelines, const Provenance& history, const RuleSet& rules,
+               const HoldingsByBlob& held, const BlobMoves& moves) {
   std::vector<std::uint32_t> order;
   order.reserve(moves.size());
   for (const auto& [intro, move] : moves) order.push_back(intro);
@@ -99,7 +109,7 @@ void add_moves(std::vector<SecretTimeline>& timelines, const Provenance& history
     const CommitInfo& commit = history.commits[intro.commit];
     std::set<std::size_t> added;
     for (const Holding& h : it->second) {
-      if (!added.insert(h.timeline).second) continue;
+      if (!applies_at(rules, h, intro.path) || !added.insert(h.timeline).second) continue;
       timelines[h.timeline].moved.push_back({commit.id, commit.author_time, commit.author_name, commit.author_email,
                                              move.from_path, intro.path, move.renamed});
     }
@@ -214,15 +224,19 @@ struct Place {
 // Fills each timeline's present_at: by kind of ref, then ref, path and line,
 // capped, with strings built only for the places listed (on a mirror a
 // secret can sit in the tips of tens of thousands of refs).
-void add_present_at(std::vector<SecretTimeline>& timelines, const Provenance& history, const HoldingsByBlob& held,
-                    const std::vector<std::vector<BlobLocation>>& tip_locations, const std::vector<int>& kinds) {
+void add_present_at(std::vector<SecretTimeline>& timelines, const Provenance& history, const RuleSet& rules,
+                    const HoldingsByBlob& held, const std::vector<std::vector<BlobLocation>>& tip_locations,
+                    const std::vector<int>& kinds) {
   std::vector<std::vector<Place>> places(timelines.size());
   std::vector<Holding> here;
   for (std::size_t r = 0; r < tip_locations.size() && r < history.refs.size(); ++r) {
     for (std::size_t l = 0; l < tip_locations[r].size(); ++l) {
       auto it = held.find(tip_locations[r][l].blob);
       if (it == held.end()) continue;
-      here = it->second;
+      here.clear();
+      for (const Holding& h : it->second) {
+        if (applies_at(rules, h, tip_locations[r][l].path)) here.push_back(h);
+      }
       std::sort(here.begin(), here.end(), [](const Holding& a, const Holding& b) {
         return std::tie(a.timeline, a.line) < std::tie(b.timeline, b.line);
       });
@@ -283,10 +297,10 @@ void add_history(std::vector<SecretTimeline>& timelines, const Provenance& histo
   for (const auto& [intro, move] : moves) {
     if (move.renamed) renamed_from.emplace(history.introductions[intro].commit, move.from_path);
   }
-  add_moves(timelines, history, held, moves);
-  add_removals(timelines, history, held, renamed_from);
+  add_moves(timelines, history, rules, held, moves);
+  add_removals(timelines, history, rules, held, renamed_from);
   add_reachability(timelines, history, kinds);
-  add_present_at(timelines, history, held, tip_locations, kinds);
+  add_present_at(timelines, history, rules, held, tip_locations, kinds);
 }
 
 }  // namespace trawl

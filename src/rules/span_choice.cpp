@@ -1,0 +1,52 @@
+#include "rules/span_choice.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <iterator>
+#include <map>
+#include <tuple>
+#include <utility>
+
+namespace trawl {
+namespace {
+
+bool is_generic(const Rule& rule) {
+  return std::find(rule.tags.begin(), rule.tags.end(), "generic") != rule.tags.end();
+}
+
+}  // namespace
+
+std::vector<Hit> one_hit_per_span(const RuleSet& rules, std::vector<Hit> hits) {
+  if (hits.size() < 2) return hits;
+  std::vector<std::size_t> order(hits.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::vector<bool> generic(hits.size());
+  for (std::size_t i = 0; i < hits.size(); ++i) generic[i] = is_generic(rules.rules[hits[i].rule]);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return std::make_tuple(generic[a], hits[b].secret.size(), hits[a].rule) <
+           std::make_tuple(generic[b], hits[a].secret.size(), hits[b].rule);
+  });
+  using Position = std::pair<std::uint32_t, std::uint32_t>;  // (line, column)
+  std::map<Position, Position> kept_spans;                   // first -> last byte of each kept secret
+  std::vector<bool> keep(hits.size());
+  for (std::size_t i : order) {
+    if (rules.rules[hits[i].rule].check) {
+      keep[i] = true;
+      continue;
+    }
+    const Position first{hits[i].start_line, hits[i].start_column};
+    const Position last{hits[i].end_line, hits[i].end_column};
+    auto next = kept_spans.lower_bound(first);
+    if (next != kept_spans.end() && next->first <= last) continue;
+    if (next != kept_spans.begin() && std::prev(next)->second >= first) continue;
+    kept_spans.emplace(first, last);
+    keep[i] = true;
+  }
+  std::vector<Hit> out;
+  for (std::size_t i = 0; i < hits.size(); ++i) {
+    if (keep[i]) out.push_back(std::move(hits[i]));
+  }
+  return out;
+}
+
+}  // namespace trawl

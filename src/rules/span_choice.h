@@ -1,0 +1,26 @@
+// One span, one finding: where hits of several rules cover overlapping
+// bytes, which one stands. Stage 2 chooses among a blob's hits; where some
+// of them are of rules with a path, the verifier chooses at each path among
+// the hits of rules that apply there.
+#pragma once
+
+#include <vector>
+
+#include "engine/hit.h"
+#include "rules/rule.h"
+
+namespace trawl {
+
+// Of hits whose secrets overlap, keeps the one from a specific rule over a
+// generic one (tagged "generic"), then the longer secret, then the lower
+// rule index. Greedy in that order, so a kept hit overlaps no other kept
+// hit. A container check's hit says how a build handles a secret, not what
+// it is: it stands beside the others, always kept. Returns the kept hits in
+// their order in `hits`.
+std::vector<Hit> one_hit_per_span(const RuleSet& rules, std::vector<Hit> hits);
+
+// Whether the choice among a blob's hits waits for the path: the rule has a
+// path (it applies at some of the blob's paths only) and competes for spans.
+inline bool chosen_per_path(const Rule& rule) { return rule.path != nullptr && !rule.check; }
+
+}  // namespace trawl
