@@ -3,7 +3,9 @@
 // entered, with the image facts, the same from every input form.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -129,6 +131,78 @@ TEST_F(ImageScan, ALayerSharedByTwoImagesIsReadOnceAndReportedForEach) {
   EXPECT_EQ(rows.back(), (Row{"aws-access-key-id", "root/.aws/credentials", 2, "0", true}));
   EXPECT_EQ(rows.size(), 5U);
   EXPECT_EQ(result.findings.back().image->reference, "app:1.5");
+}
+
+// One entry in `secrets` per secret, the image counterpart of a git
+// timeline: each place it entered, the layer that deleted it, and the final
+// filesystems that still hold it.
+TEST_F(ImageScan, ASecretsTimelineSaysWhereItEnteredWhichLayerDeletedItAndWhereItStays) {
+  test::BuiltImage first = leaky_image();
+  test::BuiltImage second = leaky_image();
+  second.tag = "app:1.5";
+  second.env = {"PATH=/usr/bin"};
+  second.layers.resize(1);
+  second.empty_history.clear();
+  test::write_members(path("a"), test::oci_layout({first}));
+  test::write_members(path("b"), test::oci_layout({second}));
+  ScanResult result;
+  scan({path("a").string(), path("b").string()}, &result);
+  const auto it = std::find_if(result.secrets.begin(), result.secrets.end(),
+                               [](const SecretTimeline& t) { return t.secret == kAwsKey; });
+  ASSERT_NE(it, result.secrets.end());
+  const SecretTimeline& t = *it;
+  std::vector<std::string> introduced;
+  for (const SecretIntroduction& i : t.introduced) {
+    ASSERT_TRUE(i.image.has_value());
+    EXPECT_FALSE(i.commit.has_value());
+    introduced.push_back(i.image->reference + " " + (i.image->layer ? std::to_string(*i.image->layer) : "config") +
+                         " " + i.path + ":" + std::to_string(i.line));
+  }
+  EXPECT_EQ(introduced, (std::vector<std::string>{"app:1.4 0 root/.aws/credentials:2", "app:1.4 config (config) Env:2",
+                                                  "app:1.5 0 root/.aws/credentials:2"}));
+  ASSERT_EQ(t.removed.size(), 1U);
+  ASSERT_TRUE(t.removed[0].image.has_value());
+  EXPECT_EQ(t.removed[0].image->reference, "app:1.4");
+  EXPECT_EQ(t.removed[0].image->layer, 1U);
+  EXPECT_EQ(t.removed[0].image->layer_digest, test::digest_of(first.layers[1].tar));
+  EXPECT_EQ(t.removed[0].path, "root/.aws/credentials");
+  ASSERT_EQ(t.present_at.size(), 1U);
+  EXPECT_EQ(t.present_at_total, 1U);
+  EXPECT_EQ(t.present_at[0].ref, "app:1.5");
+  EXPECT_EQ(t.present_at[0].path, "root/.aws/credentials");
+  EXPECT_EQ(t.present_at[0].line, 2U);
+  EXPECT_TRUE(t.moved.empty());
+  EXPECT_TRUE(t.reachable_from.empty());
+
+  // The same in the json report.
+  const auto run = test::run_command(
+      test::shell_quote(TRAWL_BINARY) + " image a b --no-repo-config -f json -r report.json", dir_.path());
+  ASSERT_EQ(run.exit_code, 1) << run.err;
+  std::ifstream in(path("report.json"));
+  const auto report = nlohmann::json::parse(in);
+  for (const auto& secret : report["secrets"]) {
+    if (secret["secret"] != kAwsKey) continue;
+    ASSERT_EQ(secret["introduced"].size(), 3U);
+    EXPECT_EQ(secret["introduced"][0]["image"]["layer"], 0);
+    EXPECT_FALSE(secret["introduced"][0].contains("commit"));
+    EXPECT_EQ(secret["removed"][0]["path"], "root/.aws/credentials");
+    EXPECT_EQ(secret["removed"][0]["image"]["layer"], 1);
+    EXPECT_EQ(secret["removed"][0]["image"]["in_final_filesystem"], false);
+    EXPECT_EQ(secret["present_at"][0]["ref"], "app:1.5");
+  }
+
+  // csv: gitleaks' columns, then the image's.
+  const auto csv = test::run_command(test::shell_quote(TRAWL_BINARY) + " image a --no-repo-config -f csv", dir_.path());
+  ASSERT_EQ(csv.exit_code, 1) << csv.err;
+  const std::string header = csv.out.substr(0, csv.out.find("\r\n"));
+  EXPECT_TRUE(
+      header.ends_with(",Tags,ImageReference,ManifestDigest,Platform,Layer,LayerDigest,CreatedBy,"
+                       "InFinalFilesystem"))
+      << header;
+  const std::string first_row =
+      csv.out.substr(header.size() + 2, csv.out.find("\r\n", header.size() + 2) - header.size() - 2);
+  EXPECT_NE(first_row.find(",app:1.4,sha256:"), std::string::npos) << first_row;
+  EXPECT_TRUE(first_row.ends_with(",false")) << first_row;
 }
 
 TEST_F(ImageScan, AFileRewrittenWithTheSameSecretInALaterLayerIsNotReportedAgain) {

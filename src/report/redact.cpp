@@ -83,12 +83,21 @@ void redact_report(std::vector<Finding>& findings, std::vector<SecretTimeline>& 
     t.secret_hmac_sha256 = hmac_sha256_hex(key, t.secret);
     t.secret_sha256.clear();
     mask(t.secret);
+    const auto mask_image = [&mask](std::optional<ImageLocation>& image) {
+      if (!image) return;
+      mask(image->reference);
+      if (image->created_by) mask(*image->created_by);
+    };
     for (SecretIntroduction& i : t.introduced) {
       mask(i.author);
       mask(i.email);
       mask(i.path);
+      mask_image(i.image);
     }
-    for (SecretRemoval& r : t.removed) mask(r.path);
+    for (SecretRemoval& r : t.removed) {
+      mask(r.path);
+      mask_image(r.image);
+    }
     for (std::string& ref : t.reachable_from) mask(ref);
     for (SecretAtRef& p : t.present_at) {
       mask(p.ref);

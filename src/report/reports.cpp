@@ -47,15 +47,22 @@ SecretTimeline escaped(const SecretTimeline& t, bool controls = false) {
   SecretTimeline out = t;
   out.rule_id = e(out.rule_id);
   out.secret = e(out.secret);
+  const auto e_image = [&e](std::optional<ImageLocation>& image) {
+    if (!image) return;
+    image->reference = e(image->reference);
+    if (image->created_by) image->created_by = e(*image->created_by);
+  };
   for (SecretIntroduction& i : out.introduced) {
     i.author = e(i.author);
     i.email = e(i.email);
     i.path = e(i.path);
+    e_image(i.image);
   }
   for (SecretRemoval& r : out.removed) {
     r.path = e(r.path);
     r.author = e(r.author);
     r.email = e(r.email);
+    e_image(r.image);
   }
   for (SecretMove& m : out.moved) {
     m.from_path = e(m.from_path);
@@ -71,10 +78,8 @@ SecretTimeline escaped(const SecretTimeline& t, bool controls = false) {
   return out;
 }
 
-// A finding's place in a container image, or null.
-ordered_json image_object(const Finding& f) {
-  if (!f.image) return nullptr;
-  const ImageLocation& i = *f.image;
+// A place in a container image.
+ordered_json image_object(const ImageLocation& i) {
   ordered_json out{
       {"reference", i.reference},
       {"manifest_digest", i.manifest_digest.empty() ? ordered_json(nullptr) : ordered_json(i.manifest_digest)},
@@ -107,7 +112,7 @@ ordered_json trawl_finding(const Finding& raw) {
       {"tags", f.tags},
       {"fingerprint", f.fingerprint},
   };
-  if (f.image) out["image"] = image_object(f);
+  if (f.image) out["image"] = image_object(*f.image);
   return out;
 }
 
@@ -127,6 +132,10 @@ ordered_json moved_object(const SecretMove& m) {
 void add_timeline(ordered_json& out, const SecretTimeline& t) {
   ordered_json introduced = ordered_json::array();
   for (const SecretIntroduction& i : t.introduced) {
+    if (i.image) {
+      introduced.push_back({{"path", i.path}, {"line", i.line}, {"image", image_object(*i.image)}});
+      continue;
+    }
     introduced.push_back({{"commit", commit_text(i.commit)},
                           {"date", format_utc(i.date)},
                           {"author", i.author},
@@ -138,6 +147,10 @@ void add_timeline(ordered_json& out, const SecretTimeline& t) {
   for (const SecretMove& m : t.moved) moved.push_back(moved_object(m));
   ordered_json removed = ordered_json::array();
   for (const SecretRemoval& r : t.removed) {
+    if (r.image) {
+      removed.push_back({{"path", r.path}, {"image", image_object(*r.image)}});
+      continue;
+    }
     removed.push_back({{"commit", r.commit.hex()},
                        {"date", format_utc(r.date)},
                        {"author", r.author},
@@ -353,7 +366,7 @@ ordered_json sarif_result(const Finding& raw, std::size_t rule_index, const Secr
   ordered_json properties{{"commit", f.commit_hex()},   {"author", f.author},   {"email", f.email},
                           {"date", format_utc(f.date)}, {"message", f.message}, {"tags", f.tags}};
   if (f.image) {
-    properties["image"] = image_object(f);
+    properties["image"] = image_object(*f.image);
     where.append(" in image ").append(f.image->reference);
     where.append(f.image->layer ? ", layer " + std::to_string(*f.image->layer) : std::string(", config"));
   }
@@ -428,29 +441,41 @@ std::string csv_field(const std::string& value) {
   return quoted + "\"";
 }
 
+// gitleaks' columns; a report with image findings appends the image's.
 void write_csv(std::ostream& out, const std::vector<Finding>& findings) {
+  const bool images =
+      std::any_of(findings.begin(), findings.end(), [](const Finding& f) { return f.image.has_value(); });
   out << "RuleID,Commit,File,SymlinkFile,Secret,Match,StartLine,EndLine,StartColumn,EndColumn,Author,Message,Date,"
-         "Email,Fingerprint,Tags\r\n";
+         "Email,Fingerprint,Tags"
+      << (images ? ",ImageReference,ManifestDigest,Platform,Layer,LayerDigest,CreatedBy,InFinalFilesystem" : "")
+      << "\r\n";
   for (const Finding& raw : findings) {
     const Finding f = escaped(raw, true);
     std::string tags;
     for (const std::string& tag : f.tags) tags += (tags.empty() ? "" : " ") + tag;
-    const std::vector<std::string> row = {f.rule_id,
-                                          f.commit_hex(),
-                                          f.path,
-                                          "",
-                                          f.secret,
-                                          f.match,
-                                          std::to_string(f.start_line),
-                                          std::to_string(f.end_line),
-                                          std::to_string(f.start_column),
-                                          std::to_string(f.end_column),
-                                          f.author,
-                                          f.message,
-                                          format_utc(f.date),
-                                          f.email,
-                                          f.fingerprint,
-                                          tags};
+    std::vector<std::string> row = {f.rule_id,
+                                    f.commit_hex(),
+                                    f.path,
+                                    "",
+                                    f.secret,
+                                    f.match,
+                                    std::to_string(f.start_line),
+                                    std::to_string(f.end_line),
+                                    std::to_string(f.start_column),
+                                    std::to_string(f.end_column),
+                                    f.author,
+                                    f.message,
+                                    format_utc(f.date),
+                                    f.email,
+                                    f.fingerprint,
+                                    tags};
+    if (images) {
+      const ImageLocation i = f.image.value_or(ImageLocation{});
+      const bool any = f.image.has_value();
+      row.insert(row.end(),
+                 {i.reference, i.manifest_digest, i.platform, i.layer ? std::to_string(*i.layer) : "", i.layer_digest,
+                  i.created_by.value_or(""), any ? (i.in_final_filesystem ? "true" : "false") : ""});
+    }
     for (std::size_t i = 0; i < row.size(); ++i) out << (i == 0 ? "" : ",") << csv_field(row[i]);
     out << "\r\n";
   }
@@ -503,7 +528,15 @@ void write_timelines_text(std::ostream& out, const std::vector<SecretTimeline>& 
     const std::string digest =
         t.secret_hmac_sha256.empty() ? "sha256 " + t.secret_sha256 : "hmac-sha256 " + t.secret_hmac_sha256;
     out << "Secret:      " << t.secret << " (" << t.rule_id << ", " << digest << ")\n";
+    // In an image: its reference and the layer (or the config).
+    auto step = [](const ImageLocation& image) {
+      return image.reference + "  " + (image.layer ? "layer " + std::to_string(*image.layer) : std::string("config"));
+    };
     for (const SecretIntroduction& i : t.introduced) {
+      if (i.image) {
+        out << "Introduced:  " << step(*i.image) << "  " << i.path << ":" << i.line << "\n";
+        continue;
+      }
       out << "Introduced:  " << who(i.author, i.email, i.date) << "  " << (i.commit ? i.commit->hex() : "-") << "  "
           << i.path << ":" << i.line << "\n";
     }
@@ -512,6 +545,10 @@ void write_timelines_text(std::ostream& out, const std::vector<SecretTimeline>& 
           << "  " << m.from_path << " -> " << m.to_path << "\n";
     }
     for (const SecretRemoval& r : t.removed) {
+      if (r.image) {
+        out << "Removed:     " << step(*r.image) << "  " << r.path << "\n";
+        continue;
+      }
       out << "Removed:     " << who(r.author, r.email, r.date) << "  " << r.commit.hex() << "  " << r.path << "\n";
     }
     for (const std::string& ref : t.reachable_from) out << "Reachable:   " << ref << "\n";
@@ -524,6 +561,7 @@ void write_timelines_text(std::ostream& out, const std::vector<SecretTimeline>& 
       out << "Still at:    ... and " << t.present_at_total - t.present_at.size() << " more places\n";
     }
     if (t.introduced.front().commit && t.present_at_total == 0) out << "Still at:    no ref's tip\n";
+    if (t.introduced.front().image && t.present_at_total == 0) out << "Still at:    no image's final filesystem\n";
     out << "\n";
   }
 }

@@ -163,6 +163,8 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
   if (!result.secrets.empty() && !provenance.commits.empty() && provenance.image_steps.empty()) {
     const auto wanted = blobs_holding(result.secrets, rules, hits);
     add_history(result.secrets, provenance, rules, hits, source.tip_locations(wanted, skips), moves);
+  } else if (!result.secrets.empty() && !provenance.image_steps.empty()) {
+    add_image_history(result.secrets, provenance, rules, hits);
   }
   result.skipped = skips.entries();
   result.malformed = skips.malformed_entries();

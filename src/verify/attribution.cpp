@@ -73,13 +73,7 @@ void set_commit(Finding& f, const CommitInfo& commit, const std::string& commit_
 void set_image_step(Finding& f, const Provenance& history, const BlobIntroduction& intro) {
   const ImageStep& step = history.image_steps[intro.commit];
   const ImageInfo& image = history.images[step.image];
-  ImageLocation where;
-  where.reference = image.reference;
-  where.manifest_digest = image.manifest_digest;
-  where.platform = image.platform;
-  where.layer = step.layer;
-  where.layer_digest = step.layer_digest;
-  where.created_by = step.created_by;
+  ImageLocation where = image_location(history, intro.commit);
   if (step.layer) {
     const auto final_file = image.final_files.find(intro.path);
     where.in_final_filesystem = final_file != image.final_files.end() && final_file->second == intro.blob;
@@ -92,6 +86,19 @@ void set_image_step(Finding& f, const Provenance& history, const BlobIntroductio
 }
 
 }  // namespace
+
+ImageLocation image_location(const Provenance& history, std::uint32_t step_index) {
+  const ImageStep& step = history.image_steps[step_index];
+  const ImageInfo& image = history.images[step.image];
+  ImageLocation where;
+  where.reference = image.reference;
+  where.manifest_digest = image.manifest_digest;
+  where.platform = image.platform;
+  where.layer = step.layer;
+  where.layer_digest = step.layer_digest;
+  where.created_by = step.created_by;
+  return where;
+}
 
 FindingFilter::FindingFilter(const RuleSet& rules, const Suppressions& suppressions)
     : rules_(rules), suppressions_(suppressions) {

@@ -33,6 +33,10 @@ struct BlobMove {
   std::string from_path;
   bool renamed = false;
 };
+// Where an image step (an index into Provenance::image_steps) is: the
+// image's names and the step's layer; in_final_filesystem left true.
+ImageLocation image_location(const Provenance& history, std::uint32_t step);
+
 // By index into Provenance::introductions.
 using BlobMoves = std::unordered_map<std::uint32_t, BlobMove>;
 

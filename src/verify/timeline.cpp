@@ -11,6 +11,7 @@
 #include <re2/re2.h>
 
 #include "content/sha256.h"
+#include "verify/attribution.h"
 
 namespace trawl {
 namespace {
@@ -276,7 +277,7 @@ std::vector<SecretTimeline> group_by_secret(const std::vector<Finding>& findings
       t.secret_sha256 = sha256_hex(f.secret);
       timelines.push_back(std::move(t));
     }
-    timelines[it->second].introduced.push_back({f.commit, f.date, f.author, f.email, f.path, f.start_line});
+    timelines[it->second].introduced.push_back({f.commit, f.date, f.author, f.email, f.path, f.start_line, f.image});
   }
   return timelines;
 }
@@ -301,6 +302,53 @@ void add_history(std::vector<SecretTimeline>& timelines, const Provenance& histo
   add_removals(timelines, history, rules, held, renamed_from);
   add_reachability(timelines, history, kinds);
   add_present_at(timelines, history, rules, held, tip_locations, kinds);
+}
+
+void add_image_history(std::vector<SecretTimeline>& timelines, const Provenance& history, const RuleSet& rules,
+                       const HitsByBlob& hits) {
+  const HoldingsByBlob held = holdings(timelines, rules, hits);
+  std::vector<std::set<std::pair<std::uint32_t, std::string>>> seen(timelines.size());
+  for (const BlobDeparture& departure : history.departures) {
+    auto it = held.find(departure.old_blob);
+    if (it == held.end()) continue;
+    for (const Holding& h : it->second) {
+      if (!applies_at(rules, h, departure.path) || holds(held, departure.new_blob, h.timeline)) continue;
+      if (!seen[h.timeline].emplace(departure.commit, departure.path).second) continue;
+      SecretRemoval removal;
+      removal.date = history.commits[departure.commit].author_time;
+      removal.path = departure.path;
+      removal.image = image_location(history, departure.commit);
+      removal.image->in_final_filesystem = false;
+      timelines[h.timeline].removed.push_back(std::move(removal));
+    }
+  }
+  // Each image's final files, by path (final_files is unordered).
+  for (std::uint32_t i = 0; i < history.images.size(); ++i) {
+    const ImageInfo& image = history.images[i];
+    std::vector<const std::pair<const std::string, BlobKey>*> files;
+    for (const auto& file : image.final_files) {
+      if (held.contains(file.second)) files.push_back(&file);
+    }
+    std::sort(files.begin(), files.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+    for (const auto* file : files) {
+      std::vector<Holding> here;
+      for (const Holding& h : held.at(file->second)) {
+        if (applies_at(rules, h, file->first)) here.push_back(h);
+      }
+      std::sort(here.begin(), here.end(), [](const Holding& a, const Holding& b) {
+        return std::tie(a.timeline, a.line) < std::tie(b.timeline, b.line);
+      });
+      here.erase(
+          std::unique(here.begin(), here.end(),
+                      [](const Holding& a, const Holding& b) { return a.timeline == b.timeline && a.line == b.line; }),
+          here.end());
+      for (const Holding& h : here) {
+        SecretTimeline& t = timelines[h.timeline];
+        ++t.present_at_total;
+        if (t.present_at.size() < kMaxRefsListed) t.present_at.push_back({image.reference, file->first, h.line});
+      }
+    }
+  }
 }
 
 }  // namespace trawl

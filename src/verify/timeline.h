@@ -23,6 +23,7 @@ struct SecretIntroduction {
   std::string email;
   std::string path;
   std::uint32_t line = 0;
+  std::optional<ImageLocation> image;  // in an image: where (no commit, author or email)
 };
 
 struct SecretRemoval {
@@ -31,6 +32,9 @@ struct SecretRemoval {
   std::string author;
   std::string email;
   std::string path;
+  // In an image: the layer that deleted or replaced the file (no commit,
+  // author or email).
+  std::optional<ImageLocation> image;
 };
 
 // A path that came to hold the secret because a commit renamed or copied,
@@ -83,6 +87,14 @@ std::vector<SecretTimeline> group_by_secret(const std::vector<Finding>& findings
 void add_history(std::vector<SecretTimeline>& timelines, const Provenance& history, const RuleSet& rules,
                  const HitsByBlob& hits, const std::vector<std::vector<BlobLocation>>& tip_locations,
                  const BlobMoves& moves = {});
+
+// An image's counterpart of add_history(): the layers that deleted or
+// replaced a file holding each secret (`removed`), and the files of each
+// image's final filesystem that hold it (`present_at`, the image's
+// reference in the place of a ref). No moves and no reachability: layers
+// are not a graph.
+void add_image_history(std::vector<SecretTimeline>& timelines, const Provenance& history, const RuleSet& rules,
+                       const HitsByBlob& hits);
 
 // The blobs that hold any of the timelines' secrets: what locate_blobs()
 // should look for in the refs' tips.
