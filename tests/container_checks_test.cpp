@@ -209,6 +209,36 @@ TEST(ComposeReader, ReadsEnvironmentInBothFormsAndBuildArgs) {
   EXPECT_EQ(vars[4].value, "t0");
 }
 
+TEST(ComposeReader, ReadsASectionInFlowStyleClosedOnItsLine) {
+  const std::string text =
+      "services:\n"
+      "  web:\n"
+      "    environment: {DB_PASSWORD: \"p4, ss\", MODE: dev, EMPTY: }\n"
+      "    build:\n"
+      "      args: [NPM_TOKEN=t0, 'GH_TOKEN=t1', DEBUG]\n"
+      "  open:\n"
+      "    environment: {NOT_CLOSED: x,\n"
+      "      ON: next}\n"
+      "    labels: {NOT: environment}\n";
+  const std::vector<ComposeVariable> vars = compose_variables(text);
+  ASSERT_EQ(vars.size(), 6U);
+  EXPECT_EQ(vars[0].service, "web");
+  EXPECT_EQ(vars[0].name, "DB_PASSWORD");
+  EXPECT_EQ(vars[0].value, "p4, ss");
+  EXPECT_EQ(text.substr(vars[0].value_begin, vars[0].value_end - vars[0].value_begin), "p4, ss");
+  EXPECT_EQ(vars[1].name, "MODE");
+  EXPECT_EQ(vars[1].value, "dev");
+  EXPECT_EQ(vars[2].name, "EMPTY");
+  EXPECT_FALSE(vars[2].has_value);
+  EXPECT_EQ(vars[3].section, ComposeVariable::Section::kBuildArgs);
+  EXPECT_EQ(vars[3].name, "NPM_TOKEN");
+  EXPECT_EQ(text.substr(vars[3].value_begin, vars[3].value_end - vars[3].value_begin), "t0");
+  EXPECT_EQ(vars[4].name, "GH_TOKEN");
+  EXPECT_EQ(vars[4].value, "t1");
+  EXPECT_EQ(vars[5].name, "DEBUG");
+  EXPECT_FALSE(vars[5].has_value);
+}
+
 // The secrets `check` finds in `text`.
 std::vector<std::string> found(const std::string& text, ContainerCheck check) {
   ContainerCheckSet wanted{};
@@ -283,6 +313,17 @@ TEST(ContainerChecks, CredentialsInARunUrlButNotWithSecretMounts) {
       "RUN curl https://${USER}:${PASS}@h/x https://example.org/a@b\n"
       "RUN <<EOF\ncurl https://ci:Hd7kLp2@artifacts/x\nEOF\n";
   EXPECT_EQ(found(text, ContainerCheck::kDockerfileRunUrlCredentials), (Secrets{"Xk29fLq8", "Hd7kLp2"}));
+}
+
+TEST(ContainerChecks, CredentialsInAnAddUrlButNotAFileNamedLikeOne) {
+  const std::string text =
+      "add https://build:Rt5Lp9Wq@artifacts.internal/tool.tgz /opt/\n"
+      "ADD --chown=app https://${U}:${P}@host/x.tgz /opt/\n"
+      "COPY https://not:fetched@host/x /opt/\n"
+      "ADD ./user:pw@host /opt/\n";
+  EXPECT_EQ(found(text, ContainerCheck::kDockerfileRunUrlCredentials), (Secrets{"Rt5Lp9Wq"}));
+  // The copy check on the same lines is unchanged: a URL is not a secret file.
+  EXPECT_EQ(found(text, ContainerCheck::kDockerfileCopySecretFile), Secrets{});
 }
 
 TEST(ContainerChecks, ComposeEnvironmentInBothFormsAndBuildArgs) {

@@ -62,6 +62,75 @@ std::size_t key_colon(std::string_view text, std::size_t from, std::size_t end) 
   return std::string_view::npos;
 }
 
+// `NAME=value` (quoted as a whole, or not) or `NAME` alone in
+// text[begin, end): a list's entry.
+ComposeVariable list_entry(std::string_view text, std::size_t begin, std::size_t end) {
+  const Scalar entry = scalar(text, begin, end);
+  ComposeVariable v;
+  v.entry_begin = entry.begin;
+  const std::size_t eq = entry.value.find('=');
+  v.name = entry.value.substr(0, eq);
+  if (eq != std::string::npos) {
+    const Scalar value = scalar(text, entry.begin + eq + 1, entry.end);
+    v.has_value = true;
+    v.value = value.value;
+    v.value_begin = value.begin;
+    v.value_end = value.end;
+  }
+  return v;
+}
+
+// `NAME: value` or `NAME:` (no value, or a null one): a map's entry.
+ComposeVariable map_entry(const Scalar& key, const Scalar& value) {
+  ComposeVariable v;
+  v.name = key.value;
+  v.entry_begin = key.begin;
+  v.has_value = !value.value.empty() && value.value != "~" && value.value != "null";
+  if (v.has_value) {
+    v.value = value.value;
+    v.value_begin = value.begin;
+    v.value_end = value.end;
+  }
+  return v;
+}
+
+// A flow collection closed on its line, text[begin, end): `{A: b, C: "d"}`
+// (a map) or `[A=b, "C=d"]` (a list); its entries, split at commas outside
+// quotes. One not closed on its line is not read.
+std::vector<ComposeVariable> flow_entries(std::string_view text, std::size_t begin, std::size_t end) {
+  std::vector<ComposeVariable> out;
+  const bool map = text[begin] == '{';
+  if (end < begin + 2 || text[end - 1] != (map ? '}' : ']')) return out;
+  std::size_t at = begin + 1;
+  const std::size_t stop = end - 1;
+  while (at < stop) {
+    std::size_t p = at;
+    char quote = 0;
+    while (p < stop && (quote != 0 || text[p] != ',')) {
+      if (quote != 0) {
+        if (text[p] == quote) quote = 0;
+      } else if (text[p] == '"' || text[p] == '\'') {
+        quote = text[p];
+      }
+      ++p;
+    }
+    std::size_t first = at;
+    while (first < p && is_blank(text[first])) ++first;
+    if (first < p) {
+      if (map) {
+        const std::size_t colon = key_colon(text, first, p);
+        out.push_back(colon == std::string_view::npos
+                          ? map_entry(scalar(text, first, p), Scalar{"", p, p})
+                          : map_entry(scalar(text, first, colon), scalar(text, colon + 1, p)));
+      } else {
+        out.push_back(list_entry(text, first, p));
+      }
+    }
+    at = p + 1;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<ComposeVariable> compose_variables(std::string_view text) {
@@ -117,21 +186,9 @@ std::vector<ComposeVariable> compose_variables(std::string_view text) {
     const auto where = section();
     if (item && colon == std::string_view::npos) {
       if (where) {
-        // `- NAME=value` (quoted as a whole, or not), or `- NAME` alone.
-        const Scalar entry = scalar(text, body, content_end);
-        ComposeVariable v;
+        ComposeVariable v = list_entry(text, body, content_end);
         v.section = *where;
         v.service = stack[1].key;
-        v.entry_begin = entry.begin;
-        const std::size_t eq = entry.value.find('=');
-        v.name = entry.value.substr(0, eq);
-        if (eq != std::string::npos) {
-          const Scalar value = scalar(text, entry.begin + eq + 1, entry.end);
-          v.has_value = true;
-          v.value = value.value;
-          v.value_begin = value.begin;
-          v.value_end = value.end;
-        }
         out.push_back(std::move(v));
       }
       continue;
@@ -145,18 +202,23 @@ std::vector<ComposeVariable> compose_variables(std::string_view text) {
     }
     if (item) continue;  // a mapping inside a list: not a place the checks read
     if (where) {
-      ComposeVariable v;
+      ComposeVariable v = map_entry(key, value);
       v.section = *where;
       v.service = stack[1].key;
-      v.name = key.value;
-      v.entry_begin = key.begin;
-      v.has_value = !value.value.empty() && value.value != "~" && value.value != "null";
-      if (v.has_value) {
-        v.value = value.value;
-        v.value_begin = value.begin;
-        v.value_end = value.end;
-      }
       out.push_back(std::move(v));
+      continue;
+    }
+    if (!value.value.empty() && (value.value[0] == '{' || value.value[0] == '[') && stack.size() < kMaxComposeDepth) {
+      // `environment: {A: b}` or `args: [A=b]`: the section in flow style.
+      stack.push_back({indent, key.value});
+      if (const auto flow = section()) {
+        for (ComposeVariable& v : flow_entries(text, value.begin, value.end)) {
+          v.section = *flow;
+          v.service = stack[1].key;
+          out.push_back(std::move(v));
+        }
+      }
+      stack.pop_back();
       continue;
     }
     if (!value.value.empty()) continue;

@@ -1,11 +1,13 @@
 // The part of a Compose file (docker-compose.yml, compose.yaml) the
 // container checks read: each service's `environment` and `build.args`,
 // in either form Compose allows (a map `NAME: value` or a list
-// `- NAME=value`). A small reader for that YAML subset, not a YAML parser:
-// block mappings and sequences by indentation, comments, quoted scalars,
-// block scalars (skipped), several documents. Flow collections, anchors
-// and merge keys are not followed. Hostile input is bounded: linear in the
-// text, nesting deeper than kMaxComposeDepth is not read.
+// `- NAME=value`, block or flow style). A small reader for that YAML
+// subset, not a YAML parser: block mappings and sequences by indentation,
+// comments, quoted scalars, block scalars (skipped), several documents, a
+// section's flow collection closed on its line (`environment: {A: b}`,
+// `args: [A=b]`). Other flow collections, anchors and merge keys are not
+// followed. Hostile input is bounded: linear in the text, nesting deeper
+// than kMaxComposeDepth is not read.
 #pragma once
 
 #include <cstddef>

@@ -248,7 +248,10 @@ ContainerCheckSet dockerfile_checks_with_lines(std::string_view text) {
     switch (static_cast<unsigned char>(text[at]) & ~0x20u) {
       case 'A':
         if (word_is(at, "ARG")) mark(ContainerCheck::kDockerfileArgSecret);
-        if (word_is(at, "ADD")) mark(ContainerCheck::kDockerfileCopySecretFile);
+        if (word_is(at, "ADD")) {
+          mark(ContainerCheck::kDockerfileCopySecretFile);
+          mark(ContainerCheck::kDockerfileRunUrlCredentials);  // ADD fetches URLs
+        }
         break;
       case 'C':
         if (word_is(at, "COPY")) mark(ContainerCheck::kDockerfileCopySecretFile);
@@ -279,16 +282,22 @@ void check_dockerfile(std::string_view blob, const ContainerCheckSet& wanted, st
     only.emplace_back("COPY");
     only.emplace_back("ADD");
   }
-  if (wants(wanted, ContainerCheck::kDockerfileRunUrlCredentials)) only.emplace_back("RUN");
+  if (wants(wanted, ContainerCheck::kDockerfileRunUrlCredentials)) {
+    only.emplace_back("RUN");
+    if (!wants(wanted, ContainerCheck::kDockerfileCopySecretFile)) only.emplace_back("ADD");
+  }
   const Dockerfile file = parse_dockerfile(blob, only);
   for (const DockerfileInstruction& ins : file.instructions) {
     if (ins.keyword == "ARG" && wants(wanted, ContainerCheck::kDockerfileArgSecret)) {
       check_assignments(ins.args, ContainerCheck::kDockerfileArgSecret, out, ins.begin, ins.end);
     } else if (ins.keyword == "ENV" && wants(wanted, ContainerCheck::kDockerfileEnvSecret)) {
       check_env(ins, out);
-    } else if ((ins.keyword == "COPY" || ins.keyword == "ADD") &&
-               wants(wanted, ContainerCheck::kDockerfileCopySecretFile)) {
-      check_copy(ins, out);
+    } else if (ins.keyword == "COPY" || ins.keyword == "ADD") {
+      if (wants(wanted, ContainerCheck::kDockerfileCopySecretFile)) check_copy(ins, out);
+      // ADD fetches a URL itself: its credentials are kept in the history.
+      if (ins.keyword == "ADD" && wants(wanted, ContainerCheck::kDockerfileRunUrlCredentials)) {
+        check_url_credentials(ins.args.text, out, [&](std::size_t p) { return ins.args.offset_of(p); });
+      }
     } else if (ins.keyword == "RUN" && wants(wanted, ContainerCheck::kDockerfileRunUrlCredentials)) {
       const std::string_view whole = blob.substr(ins.begin, ins.end - ins.begin);
       if (uses_secret_mount(whole)) continue;

@@ -10,7 +10,7 @@
 // any variable whose literal value looks like a secret (long, random,
 // letters and digits, not hex alone: checksums are hex); copying a secret
 // file (.env, id_rsa, *.pem, *.key, .npmrc, .pypirc, .netrc, credentials)
-// into an image; credentials inside a URL on a RUN line. A value that is a
+// into an image; credentials inside a URL on a RUN or ADD line. A value that is a
 // reference (`$VAR`, `${VAR}`, `${{ secrets.X }}`, a path under
 // /run/secrets/) or a placeholder (rules/placeholders.h: "changeme",
 // "<token>", ...) is not a literal, and an ARG with no default holds

@@ -74,7 +74,7 @@ void add_removals(std::vector<SecretTimeline>& timelines, const Provenance& hist
       if (!seen[h.timeline].emplace(departure.commit, departure.path).second) continue;
       const CommitInfo& commit = history.commits[departure.commit];
       timelines[h.timeline].removed.push_back(
-          {commit.id, commit.author_time, commit.author_name, commit.author_email, departure.path});
+          {commit.id, commit.author_time, commit.author_name, commit.author_email, departure.path, std::nullopt});
       commit_of[h.timeline].push_back(departure.commit);
     }
   }
