@@ -172,6 +172,8 @@ import base64, hashlib, http.server, json, os, sys
 layout, port_file, log_file, auth, creds, wrong = sys.argv[1:7]
 token = "tok-" + hashlib.sha256(creds.encode()).hexdigest()[:16]
 basic = "Basic " + base64.b64encode(creds.encode()).decode()
+# auth "expiring": bearer tokens that each serve two registry requests.
+issued = {}
 
 def blob(digest):
     path = os.path.join(layout, "blobs", "sha256", digest.split(":", 1)[1])
@@ -202,21 +204,30 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.path.startswith("/token"):
             if given != basic:
                 return self.send(401, b"{}", [("WWW-Authenticate", 'Basic realm="token"')])
+            if auth == "expiring":
+                fresh = "%s-%d" % (token, len(issued))
+                issued[fresh] = 0
+                return self.send(200, json.dumps({"token": fresh}).encode(), [("Content-Type", "application/json")])
             return self.send(200, json.dumps({"token": token}).encode(), [("Content-Type", "application/json")])
         if self.path.startswith("/storage/"):
             data = blob("sha256:" + self.path[len("/storage/"):])
             return self.send(200, data) if data is not None else self.send(404)
         if auth == "basic" and given != basic:
             return self.send(401, b"{}", [("WWW-Authenticate", 'Basic realm="registry"')])
+        challenge = 'Bearer realm="http://%s/token",service="test",scope="repository:team/app:pull"' % host
         if auth == "bearer" and given != "Bearer " + token:
-            challenge = 'Bearer realm="http://%s/token",service="test",scope="repository:team/app:pull"' % host
             return self.send(401, b"{}", [("WWW-Authenticate", challenge)])
+        if auth == "expiring":
+            held = given[len("Bearer "):] if given.startswith("Bearer ") else ""
+            if issued.get(held, 2) >= 2:
+                return self.send(401, b'{"errors":[{"code":"UNAUTHORIZED"}]}', [("WWW-Authenticate", challenge)])
+            issued[held] += 1
         parts = self.path.split("/")
         if len(parts) < 5 or parts[1] != "v2":
             return self.send(404)
         kind, ref = parts[-2], parts[-1]
         if kind == "blobs":
-            if auth == "bearer":
+            if auth in ("bearer", "expiring"):
                 return self.send(307, b"", [("Location", "http://%s/storage/%s" % (host, ref.split(":", 1)[-1]))])
             data = blob(ref)
             if data == 500:
@@ -502,6 +513,27 @@ TEST_F(RegistryImage, BearerTokensFromDockerConfigCredentialsAndRedirectsToStora
   EXPECT_EQ(report["findings"][0]["image"]["reference"], ref);
   EXPECT_EQ(run.err.find(kPassword), std::string::npos);
   EXPECT_EQ(run.out.find(kPassword), std::string::npos);
+}
+
+// A bearer token that expires during a pull is renewed from the token
+// service, and the pull goes on.
+TEST_F(RegistryImage, AnExpiredBearerTokenIsRenewedMidPull) {
+  test::write_members(path("layout"), test::oci_layout({leaky_image()}));
+  const std::string host = start_python_registry(path("layout"), "expiring");
+  fs::create_directories(path("docker"));
+  const std::string auth = nlohmann::json{{"auth", "dGVhbTpzM2NyM3QtUGFzc3cwcmQteHl6"}}.dump();  // team:<kPassword>
+  test::write_file(path("docker/config.json"), R"({"auths":{"http://)" + host + R"(/v2/":)" + auth + "}}");
+  const auto run = trawl(host + "/team/app:v1 --insecure-registry " + host + " -f json",
+                         "DOCKER_CONFIG=" + path("docker").string() + " ");
+  ASSERT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_EQ(nlohmann::json::parse(run.out)["findings"].size(), 3U);
+  // The manifest, the config and two layers: four registry requests, two
+  // per token, so a second token was fetched when the first expired.
+  std::ifstream log(path("requests.log"));
+  std::size_t tokens = 0;
+  for (std::string line; std::getline(log, line);) tokens += line.starts_with("/token") ? 1 : 0;
+  EXPECT_GE(tokens, 2U);
+  EXPECT_EQ(run.err.find(kPassword), std::string::npos);
 }
 
 TEST_F(RegistryImage, BasicAuthAndRefusedCredentials) {
