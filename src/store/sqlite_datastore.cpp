@@ -383,7 +383,7 @@ const std::unordered_set<std::string>& SqliteDatastore::members(const std::strin
 }
 
 std::string SqliteDatastore::record_set(const std::vector<std::string>& digests) {
-  const std::string id = rule_set_id(digests);
+  std::string id = rule_set_id(digests);
   if (members_.count(id) == 0) {
     Statement member(db_.get(), "INSERT OR IGNORE INTO ruleset_rules VALUES (?, ?)", path_);
     for (const std::string& d : digests) member.bind(1, id).bind(2, d).run();
