@@ -156,19 +156,29 @@ TEST_F(Datastore, SecondScanWithNoChangeReadsNoBlobsAndGivesTheSameFindings) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
-// A rule with a path reports only where it applies, and its hit never
-// hides another rule's where it does not. A scan without a store runs such a
-// rule only on blobs seen at a path it matches; a scan into a store runs it
-// on every blob: both report the same.
-TEST_F(Datastore, ARuleWithAPathReportsOnlyWhereItAppliesWithOrWithoutAStore) {
-  write_rules(R"(
+constexpr std::string_view kConfRule = R"(
 [[rules]]
 id = "conf-token"
 description = "Token in a .conf file"
 regex = '''conf_token\s*=\s*(tok_[a-z0-9]{20})'''
 path = '''\.conf$'''
 keywords = ["conf_token"]
-)" + std::string(test::kTestTokenRule));
+)";
+
+constexpr std::string_view kDockerfileEnvCheck = R"(
+[[rules]]
+id = "dockerfile-env-secret"
+description = "Dockerfile ENV sets a secret"
+check = "dockerfile-env-secret"
+path = '''(^|/)Dockerfile$'''
+keywords = ["env "]
+)";
+
+// A rule with a path reports only where it applies, and its hit never
+// hides another rule's where it does not. Such a rule runs only on blobs
+// seen at a path it matches, with a store or without: both report the same.
+TEST_F(Datastore, ARuleWithAPathReportsOnlyWhereItAppliesWithOrWithoutAStore) {
+  write_rules(std::string(kConfRule) + std::string(test::kTestTokenRule));
   const std::string line = "conf_token = " + token('c') + "\n";
   repo_.write("app.conf", line);
   repo_.write("notes.txt", line);  // the same blob, where the rule does not apply
@@ -266,6 +276,118 @@ TEST_F(Datastore, AnAddedRuleRunsOverOldBlobsAndFindsASecretDeepInHistory) {
   ASSERT_EQ(with_key["findings"].size(), 1u);
   EXPECT_EQ(with_key["findings"][0]["rule_id"], "test-key");
   EXPECT_EQ(with_key["findings"][0]["message"], "deep");
+  // The six old blobs were read again for the new rule alone.
+  EXPECT_EQ(with_key["scan"]["blobs_known"], 0);
+  EXPECT_EQ(with_key["scan"]["blobs_rescanned"], 6);
+  EXPECT_EQ(with_key["scan"]["rules_run_on_known_blobs"], 6);
+  EXPECT_EQ(with_key["findings"].dump(), fresh_scan(repo_.path())["findings"].dump());
+  EXPECT_EQ(with_key["secrets"].dump(), fresh_scan(repo_.path())["secrets"].dump());
+  const nlohmann::json again = scan(repo_.path());
+  EXPECT_EQ(again["scan"]["blobs_read"], 0);
+  EXPECT_EQ(again["scan"]["blobs_rescanned"], 0);
+  EXPECT_EQ(again["scan"]["rules_run_on_known_blobs"], 0);
+}
+
+// The store keeps every hit before stage 2's choice of one per span, so a
+// rule added later competes for spans exactly as in a fresh scan: here the
+// specific key rule takes the span the generic rule found first.
+TEST_F(Datastore, AnAddedRuleJoinsTheChoiceOfOneHitPerSpanAsInAFreshScan) {
+  const std::string generic = R"(
+[[rules]]
+id = "generic-secret"
+description = "Generic secret assignment"
+regex = '''secret=([a-zA-Z0-9_]{10,})'''
+keywords = ["secret="]
+tags = ["generic"]
+)";
+  repo_.write("a.env", "secret=key_0123456789ABCDEF\nsecret=plainvalue123\n");
+  repo_.commit("one");
+  write_rules(std::string(test::kTestTokenRule) + generic);
+  const nlohmann::json first = scan(repo_.path());
+  ASSERT_EQ(first["findings"].size(), 2u);
+  EXPECT_EQ(first["findings"][0]["rule_id"], "generic-secret");
+  write_rules(std::string(test::kTestTokenRule) + generic + std::string(kKeyRule));
+  const nlohmann::json second = scan(repo_.path());
+  EXPECT_EQ(second["scan"]["blobs_rescanned"], 1);
+  EXPECT_EQ(second["scan"]["rules_run_on_known_blobs"], 1);
+  const nlohmann::json fresh = fresh_scan(repo_.path());
+  ASSERT_EQ(fresh["findings"].size(), 2u);
+  EXPECT_EQ(fresh["findings"][0]["rule_id"], "test-key");
+  EXPECT_EQ(second["findings"].dump(), fresh["findings"].dump());
+  EXPECT_EQ(second["secrets"].dump(), fresh["secrets"].dump());
+}
+
+// A rule with a path that did not run on a blob (seen only where the rule
+// does not apply) runs on it, alone, once a later scan sees the blob where
+// it applies: here another repository holds it at app.conf.
+TEST_F(Datastore, ABlobSeenLaterAtAPathARuleMatchesRunsThatRuleThen) {
+  write_rules(std::string(kConfRule) + std::string(kKeyRule));
+  repo_.write("notes.txt", "conf_token = " + token('c') + "\n");
+  repo_.commit("notes");
+  const nlohmann::json first = scan(repo_.path());
+  EXPECT_EQ(first["findings"].size(), 0u);
+  GitRepo other(path("other"));
+  other.write("app.conf", "conf_token = " + token('c') + "\n");
+  other.commit("config");
+  const nlohmann::json second = scan(other.path());
+  EXPECT_EQ(second["scan"]["blobs_read"], 1);
+  EXPECT_EQ(second["scan"]["blobs_known"], 0);
+  EXPECT_EQ(second["scan"]["blobs_rescanned"], 1);
+  EXPECT_EQ(second["scan"]["rules_run_on_known_blobs"], 1);
+  const nlohmann::json fresh = fresh_scan(other.path());
+  ASSERT_EQ(second["findings"].size(), 1u);
+  EXPECT_EQ(second["findings"][0]["rule_id"], "conf-token");
+  EXPECT_EQ(second["findings"][0]["path"], "app.conf");
+  EXPECT_EQ(second["findings"].dump(), fresh["findings"].dump());
+  EXPECT_EQ(second["secrets"].dump(), fresh["secrets"].dump());
+  const nlohmann::json third = scan(other.path());
+  EXPECT_EQ(third["scan"]["blobs_read"], 0);
+  EXPECT_EQ(third["findings"].dump(), fresh["findings"].dump());
+}
+
+// With rules with a path and a container check in play, a scan into a
+// fresh store reports what a scan without one does, and so does the next.
+TEST_F(Datastore, AScanIntoAFreshStoreEqualsAScanWithoutOne) {
+  write_rules(std::string(kConfRule) + std::string(kDockerfileEnvCheck) + std::string(test::kTestTokenRule));
+  const std::string env = "FROM python:3.12\nENV DJANGO_SECRET_KEY=q8Zr3Lx9Tn2Vb7Wm4Kc1Pd6Hs0Gf5Jy\n";
+  repo_.write("Dockerfile", env);
+  repo_.write("notes.txt", env + "conf_token = " + token('e') + "\n");
+  repo_.write("app.conf", "conf_token = " + token('e') + "\n");
+  repo_.commit("one");
+  repo_.write("Dockerfile", "FROM debian\n");
+  repo_.commit("two");
+  const nlohmann::json fresh = fresh_scan(repo_.path());
+  const nlohmann::json first = scan(repo_.path());
+  std::vector<std::string> rules_found;
+  for (const auto& f : fresh["findings"]) rules_found.push_back(f["rule_id"].get<std::string>());
+  std::sort(rules_found.begin(), rules_found.end());
+  EXPECT_EQ(rules_found, (std::vector<std::string>{"conf-token", "dockerfile-env-secret", "test-token"}));
+  EXPECT_EQ(first["findings"].dump(), fresh["findings"].dump());
+  EXPECT_EQ(first["secrets"].dump(), fresh["secrets"].dump());
+  const nlohmann::json second = scan(repo_.path());
+  EXPECT_EQ(second["scan"]["blobs_read"], 0);
+  EXPECT_EQ(second["findings"].dump(), fresh["findings"].dump());
+  EXPECT_EQ(second["secrets"].dump(), fresh["secrets"].dump());
+}
+
+// A store of schema version 1 (which kept only the hits stage 2 chose) is
+// brought to version 2: blobs with hits are read again, the others not.
+TEST_F(Datastore, AVersion1StoreIsMigrated) {
+  small_history();
+  const nlohmann::json first = scan(repo_.path());
+  sqlite3* handle = nullptr;
+  ASSERT_EQ(sqlite3_open(db().c_str(), &handle), SQLITE_OK);
+  for (const char* sql : {"ALTER TABLE blob_scans DROP COLUMN base", "ALTER TABLE matches DROP COLUMN base",
+                          "UPDATE trawl_schema SET version = 1"}) {
+    ASSERT_EQ(sqlite3_exec(handle, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sql << ": " << sqlite3_errmsg(handle);
+  }
+  sqlite3_close(handle);
+  const nlohmann::json second = scan(repo_.path());
+  EXPECT_EQ(count(db(), "SELECT version FROM trawl_schema"), 2);
+  EXPECT_EQ(second["scan"]["blobs_read"], 1);
+  EXPECT_EQ(second["scan"]["blobs_known"], 2);
+  EXPECT_EQ(second["findings"].dump(), first["findings"].dump());
+  EXPECT_EQ(second["secrets"].dump(), first["secrets"].dump());
   EXPECT_EQ(scan(repo_.path())["scan"]["blobs_read"], 0);
 }
 

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -25,6 +26,11 @@
 #include "rules/rule.h"
 
 namespace trawl {
+
+// Per blob, which rules (by index) stage 2 runs on it: a datastore's known
+// blobs that some of the scan's rules have not run on yet.
+using RuleMask = std::vector<bool>;
+using RuleSubsets = std::unordered_map<BlobKey, std::shared_ptr<const RuleMask>, BlobKeyHash>;
 
 class PathScope {
  public:

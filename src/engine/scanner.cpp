@@ -158,6 +158,8 @@ SecretContext secret_context(std::string_view bytes, std::size_t begin, std::siz
 Scanner::Scanner(const RuleSet& rules, const ScannerOptions& options)
     : rules_(rules),
       scope_(options.scope),
+      choose_spans_(options.choose_spans),
+      only_(options.only),
       keywords_(collect_keywords(rules, options.scope, keyword_rules_, keywordless_rules_, late_keyword_rules_)),
       automaton_(keywords_) {
   for (std::uint32_t r : late_keyword_rules_) late_keyword_classes_ |= scope_->rule_class(r);
@@ -261,12 +263,18 @@ std::uint64_t Scanner::classes_of(const BlobKey& blob) const {
   return scope_ != nullptr ? scope_->classes_of(blob) : PathScope::kEveryClass;
 }
 
+const RuleMask* Scanner::only_of(const BlobKey& blob) const {
+  if (only_ == nullptr) return nullptr;
+  auto it = only_->find(blob);
+  return it == only_->end() ? nullptr : it->second.get();
+}
+
 bool Scanner::runs_without_keywords(std::uint64_t classes) const {
   return !keywordless_rules_.empty() || (late_keyword_classes_ & classes) != 0;
 }
 
 std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candidate> occurrences, std::uint64_t classes,
-                                  bool per_path_choice, bool& truncated) const {
+                                  const RuleMask* only, bool per_path_choice, bool& truncated) const {
   const PathScope* const scope = scope_;
   // (rule, start, end) for each occurrence of each rule's keywords.
   struct RuleSpan {
@@ -281,14 +289,17 @@ std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candid
     const std::vector<std::optional<KeywordShape>>& shapes = keyword_shapes_[c.keyword];
     for (std::size_t o = 0; o < owners.size(); ++o) {
       if (scope != nullptr && !scope->applies(owners[o], classes)) continue;
+      if (only != nullptr && !(*only)[owners[o]]) continue;
       if (shapes[o] && !shapes[o]->allows(bytes, start, c.end)) continue;
       spans.push_back({owners[o], start, c.end});
     }
   }
   for (std::uint32_t r : keywordless_rules_) {
+    if (only != nullptr && !(*only)[r]) continue;
     if (scope == nullptr || scope->applies(r, classes)) spans.push_back({r, 0, 0});
   }
   for (std::uint32_t r : late_keyword_rules_) {
+    if (only != nullptr && !(*only)[r]) continue;
     if (scope->applies(r, classes) && holds_keyword(bytes, rules_.rules[r].keywords)) spans.push_back({r, 0, 0});
   }
   std::sort(spans.begin(), spans.end(),
@@ -361,10 +372,8 @@ std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candid
   // A rule with a path applies only at some of the blob's paths: the span's
   // choice is then made at each path, among the rules that apply there
   // (the verifier's), and every hit is kept for it.
-  if (!per_path_choice ||
-      std::none_of(hits.begin(), hits.end(), [&](const Hit& h) { return chosen_per_path(rules_.rules[h.rule]); })) {
-    hits = one_hit_per_span(rules_, std::move(hits));
-  }
+  // Without choose_spans_, the caller chooses (choose_hits()).
+  if (choose_spans_) hits = choose_hits(rules_, std::move(hits), per_path_choice);
   // A check's hit says how a build handles a secret, not what the secret
   // is: it stands beside a rule's hit on the same span, not in its place.
   if (!check_rules.empty() && !state.truncated) {
@@ -432,7 +441,8 @@ std::vector<BlobHits> Scanner::scan(const BlobBatch& batch, Prefilter& prefilter
     const std::uint64_t classes = classes_of(batch.entries[blob].key);
     if (candidates.keywords.empty() && !runs_without_keywords(classes)) return;
     bool truncated = false;
-    confirmed[blob].hits = confirm(batch.bytes(blob), candidates.keywords, classes, true, truncated);
+    confirmed[blob].hits =
+        confirm(batch.bytes(blob), candidates.keywords, classes, only_of(batch.entries[blob].key), true, truncated);
     confirmed[blob].truncated = truncated ? 1 : 0;
   });
   return collect(batch, confirmed);
@@ -445,7 +455,8 @@ std::vector<BlobHits> Scanner::confirm(const BlobBatch& batch, const BatchCandid
     const std::uint64_t classes = classes_of(batch.entries[b].key);
     if (shares[b].keywords.empty() && !runs_without_keywords(classes)) return;
     bool truncated = false;
-    confirmed[b].hits = confirm(batch.bytes(b), shares[b].keywords, classes, true, truncated);
+    confirmed[b].hits =
+        confirm(batch.bytes(b), shares[b].keywords, classes, only_of(batch.entries[b].key), true, truncated);
     confirmed[b].truncated = truncated ? 1 : 0;
   });
   return collect(batch, confirmed);
@@ -461,7 +472,7 @@ std::vector<Hit> Scanner::scan_text(std::string_view text, bool* truncated) cons
             }
           });
   bool cut = false;
-  std::vector<Hit> hits = confirm(text, occurrences, PathScope::kEveryClass, false, cut);
+  std::vector<Hit> hits = confirm(text, occurrences, PathScope::kEveryClass, nullptr, false, cut);
   if (truncated != nullptr) *truncated = cut;
   return hits;
 }

@@ -50,6 +50,13 @@ struct ScannerOptions {
   // on those few blobs, instead of in stage 1 on every blob (`env `, `args`
   // and `://` are everywhere in code). Null: every rule on every blob.
   const PathScope* scope = nullptr;
+  // False: a blob's hits are all kept, unchosen, for the caller to choose
+  // among with choose_hits() (rules/span_choice.h). A datastore keeps them
+  // so, so that rules run over the blob later join the same choice.
+  bool choose_spans = true;
+  // Filled before the first scan() or confirm(): a blob listed here runs
+  // only the rules its mask holds (by rule index); others run every rule.
+  const RuleSubsets* only = nullptr;
 };
 
 class Scanner {
@@ -78,12 +85,15 @@ class Scanner {
   struct BlobState;
   // Stage 2 for one blob, given its keyword occurrences (sorted by keyword):
   // every rule with an occurrence, plus every rule with a regex but no keyword.
-  // `classes` (the blob's, from the scope) say which rules with a path run.
+  // `classes` (the blob's, from the scope) say which rules with a path run;
+  // `only`, when set, which rules run at all.
   // With `per_path_choice`, a blob with hits of rules with a path keeps all
   // its hits for the verifier to choose among at each path
   // (rules/span_choice.h); else stage 2 chooses as if every rule applied.
   std::vector<Hit> confirm(std::string_view bytes, std::span<const Candidate> occurrences, std::uint64_t classes,
-                           bool per_path_choice, bool& truncated) const;
+                           const RuleMask* only, bool per_path_choice, bool& truncated) const;
+  // The blob's rule mask (ScannerOptions::only); null: every rule.
+  const RuleMask* only_of(const BlobKey& blob) const;
   // The blob's path classes: every class without a scope.
   std::uint64_t classes_of(const BlobKey& blob) const;
   // Whether stage 2 has work on a blob of `classes` with no keyword occurrence.
@@ -109,6 +119,8 @@ class Scanner {
   std::vector<std::vector<std::uint32_t>> keyword_rules_;  // keyword id -> rule indices
   std::vector<std::uint32_t> keywordless_rules_;           // rules with a regex and no keyword
   const PathScope* scope_;
+  bool choose_spans_;
+  const RuleSubsets* only_;
   // Container checks the scope scopes: their keywords are tested in stage 2.
   std::vector<std::uint32_t> late_keyword_rules_;
   std::uint64_t late_keyword_classes_ = 0;  // the classes of those rules

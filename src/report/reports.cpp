@@ -250,6 +250,8 @@ ordered_json scan_object(const ScanSummary& s) {
   if (s.datastore) {
     scan["blobs_read"] = s.blobs_read;
     scan["blobs_known"] = s.blobs_known;
+    scan["blobs_rescanned"] = s.blobs_rescanned;
+    scan["rules_run_on_known_blobs"] = s.rules_run_on_known_blobs;
   }
   return scan;
 }

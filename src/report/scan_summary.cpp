@@ -49,7 +49,12 @@ std::string format_summary(const ScanSummary& s) {
     if (s.git->shallow) out << "trawl: shallow clone: history ends at the shallow boundary\n";
   }
   if (s.datastore) {
-    out << "trawl: datastore: " << s.blobs_read << " blobs read, " << s.blobs_known << " known from earlier scans\n";
+    out << "trawl: datastore: " << s.blobs_read << " blobs read, " << s.blobs_known << " known from earlier scans";
+    if (s.blobs_rescanned > 0) {
+      out << "; " << s.blobs_rescanned << " known blobs read again for " << s.rules_run_on_known_blobs
+          << " runs of rules they had not run";
+    }
+    out << "\n";
   }
   std::uint64_t skipped = 0;
   std::string reasons;

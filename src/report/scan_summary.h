@@ -25,6 +25,12 @@ struct ScanSummary {
   bool datastore = false;
   std::uint64_t blobs_read = 0;
   std::uint64_t blobs_known = 0;
+  // Of the blobs read, those the store knew but some of whose rules had
+  // not run on them (rules added or edited since, or a rule with a path the
+  // blob now appears at): read for those rules only. And the rules run on
+  // them, summed over the blobs.
+  std::uint64_t blobs_rescanned = 0;
+  std::uint64_t rules_run_on_known_blobs = 0;
   std::vector<std::pair<std::string, std::uint64_t>> skipped;  // reason -> count, every reason listed
   // Of those, objects that could not be read (is_unreadable): what the scan
   // cannot vouch for.

@@ -49,4 +49,12 @@ std::vector<Hit> one_hit_per_span(const RuleSet& rules, std::vector<Hit> hits) {
   return out;
 }
 
+std::vector<Hit> choose_hits(const RuleSet& rules, std::vector<Hit> hits, bool per_path_choice) {
+  if (per_path_choice &&
+      std::any_of(hits.begin(), hits.end(), [&](const Hit& h) { return chosen_per_path(rules.rules[h.rule]); })) {
+    return hits;
+  }
+  return one_hit_per_span(rules, std::move(hits));
+}
+
 }  // namespace trawl

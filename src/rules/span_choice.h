@@ -23,4 +23,10 @@ std::vector<Hit> one_hit_per_span(const RuleSet& rules, std::vector<Hit> hits);
 // path (it applies at some of the blob's paths only) and competes for spans.
 inline bool chosen_per_path(const Rule& rule) { return rule.path != nullptr && !rule.check; }
 
+// Stage 2's choice among one blob's hits (sorted by position, then rule):
+// with `per_path_choice`, a blob with a hit of a rule chosen per path keeps
+// every hit for the verifier to choose at each path; otherwise
+// one_hit_per_span().
+std::vector<Hit> choose_hits(const RuleSet& rules, std::vector<Hit> hits, bool per_path_choice);
+
 }  // namespace trawl

@@ -1,12 +1,15 @@
 #include "scan/scan.h"
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
 #include "engine/scanner.h"
+#include "rules/span_choice.h"
 #include "verify/attribution.h"
 #include "verify/timeline.h"
 
@@ -17,18 +20,33 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
   using Clock = std::chrono::steady_clock;
   auto seconds_since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
   const auto started = Clock::now();
+  // Stage 2's choice among one blob's hits, made here with a datastore.
+  auto choose = [&](std::vector<Hit> blob_hits) {
+    std::stable_sort(blob_hits.begin(), blob_hits.end(), [](const Hit& a, const Hit& b) {
+      return std::tie(a.start_line, a.start_column, a.rule) < std::tie(b.start_line, b.start_column, b.rule);
+    });
+    return choose_hits(rules, std::move(blob_hits), true);
+  };
 
   // Rules with a path run only on blobs seen at a path they match, when
   // the source knows every blob's paths before reading (filled once listed).
-  // Not with a datastore: it keeps a blob's hits for every later place the
-  // blob appears, the paths of later scans included.
+  // A datastore records such a rule as not run on the blobs it skipped, and
+  // runs it on them when a later scan sees them at a path it matches.
   std::optional<PathScope> scope;
-  if (source.provenance_before_read() && settings.datastore == nullptr) {
+  if (source.provenance_before_read()) {
     scope.emplace(rules);
     if (!scope->scopes_anything()) scope.reset();
   }
+  Datastore* const store = settings.datastore;
+  // Known blobs read again for the rules they have not run (filled once
+  // listed).
+  RuleSubsets rescan;
   ScannerOptions scanner_options;
   scanner_options.scope = scope ? &*scope : nullptr;
+  // A datastore keeps every hit before the choice of one per span, which is
+  // made here, over the stored hits and the new ones together.
+  scanner_options.choose_spans = store == nullptr;
+  scanner_options.only = store != nullptr ? &rescan : nullptr;
   const Scanner scanner(rules, scanner_options);
   std::unique_ptr<Prefilter> prefilter;
   try {
@@ -42,19 +60,32 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
   SkipLog skips;
   source.list(skips);
 
+  const Provenance& provenance = source.provenance();
+  if (scope) scope->add(provenance);
+
   // With a datastore, only what it does not know is read (when the source
-  // lists its blobs before reading them); known blobs' stored hits join
-  // the new ones before attribution.
-  Datastore* const store = settings.datastore;
+  // lists its blobs before reading them), and known blobs some of whose
+  // rules have not run on them are read for those rules only; stored hits
+  // join the new ones before attribution.
   KnownBlobs known;
   std::unordered_map<std::string, BlobKey> reading;  // by hex, to record what read() skipped
+  HitsByBlob rescanned_hits;                         // the stored hits of blobs in `rescan`
   if (store != nullptr) {
     StoreScan scan = settings.datastore_scan;
     scan.rules = &rules;
+    scan.scope = scope ? &*scope : nullptr;
     store->begin_scan(scan);
     store->record_refs(source.provenance().refs);
     if (std::optional<std::vector<BlobKey>> listed = source.listed_blobs()) {
       known = store->known_blobs(*listed);
+      rescan = std::move(known.rescan);
+      for (const auto& [key, mask] : rescan) {
+        auto stored = known.hits.find(key);
+        if (stored != known.hits.end()) {
+          rescanned_hits.emplace(key, std::move(stored->second));
+          known.hits.erase(stored);
+        }
+      }
       std::vector<BlobKey> unknown;
       for (const BlobKey& key : *listed) {
         if (known.known.count(key) == 0) unknown.push_back(key);
@@ -64,7 +95,6 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
     }
   }
 
-  const Provenance& provenance = source.provenance();
   bool streams = false;
   for (const FindingSink* sink : sinks) streams = streams || sink->streams();
   const SecretFilter& keep = settings.keep_secret;
@@ -86,10 +116,12 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
   ScanResult result;
   ScanSummary& summary = result.summary;
   HitsByBlob hits = std::move(known.hits);
+  if (store != nullptr) {
+    for (auto& [key, stored] : hits) stored = choose(std::move(stored));
+  }
   if (streaming && !known.known.empty()) {
     streaming->blobs_done(std::vector<BlobKey>(known.known.begin(), known.known.end()), hits);
   }
-  if (scope) scope->add(provenance);
   progress.blobs_total = source.blob_count();
   progress.phase = ScanPhase::kReading;
   const auto read_started = Clock::now();
@@ -111,8 +143,25 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
             skips.add(SkipReason::kHitsTruncated, blob.blob.hex(),
                       "stage 2 kept the first " + std::to_string(kMaxHitsPerBlob) + " distinct hits");
           }
+          if (store != nullptr) {
+            auto stored = rescanned_hits.find(blob.blob);
+            if (stored != rescanned_hits.end()) {
+              blob.hits.insert(blob.hits.end(), stored->second.begin(), stored->second.end());
+              rescanned_hits.erase(stored);
+            }
+            blob.hits = choose(std::move(blob.hits));
+          }
           if (keep) std::erase_if(blob.hits, [&](const Hit& h) { return !keep(h.secret); });
           if (!blob.hits.empty()) hits.emplace(blob.blob, std::move(blob.hits));
+        }
+        // A rescanned blob without new hits keeps its stored ones.
+        for (const BlobEntry& entry : batch.entries) {
+          auto stored = rescanned_hits.find(entry.key);
+          if (stored == rescanned_hits.end()) continue;
+          std::vector<Hit> chosen = choose(std::move(stored->second));
+          rescanned_hits.erase(stored);
+          if (keep) std::erase_if(chosen, [&](const Hit& h) { return !keep(h.secret); });
+          if (!chosen.empty()) hits.emplace(entry.key, std::move(chosen));
         }
         if (streaming) {
           matched.clear();
@@ -140,6 +189,10 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
     }
     summary.datastore = true;
     summary.blobs_known = known.known.size();
+    summary.blobs_rescanned = rescan.size();
+    for (const auto& [key, mask] : rescan) {
+      summary.rules_run_on_known_blobs += static_cast<std::uint64_t>(std::count(mask->begin(), mask->end(), true));
+    }
     summary.blobs_read = source.listed_blobs() ? reading.size() : stats.blobs;
   }
   summary.read_match_seconds = seconds_since(read_started);

@@ -1,7 +1,7 @@
 // The incremental datastore: what earlier scans found, kept so that a
 // re-scan pays only for what is new. It keys each blob's scan by (blob key,
-// ruleset, engine version) with its status, each match by (rule digest,
-// blob, span), each finding by (rule id, secret SHA-256) so the same secret
+// the set of rules that ran on it, engine version) with its status, each
+// match by (rule digest, blob, span), each finding by (rule id, secret SHA-256) so the same secret
 // anywhere is one finding, and each place a finding was introduced by
 // (repository, commit, path, line). A scan (scan/scan.h) asks the store
 // which listed blobs it already knows, reads only the others, records what
@@ -22,6 +22,7 @@
 #include "content/blob_key.h"
 #include "content/provenance.h"
 #include "engine/hit.h"
+#include "engine/path_scope.h"
 #include "report/finding_sink.h"
 #include "rules/rule.h"
 #include "verify/attribution.h"
@@ -44,15 +45,28 @@ struct StoreScan {
   // --redact: findings are stored masked, and the store keeps no secret
   // text for matches (those blobs are read again by later scans).
   unsigned redact_percent = 0;
+  // The scan's path scope (engine/path_scope.h), filled before
+  // known_blobs(); null: every rule runs on every blob. A rule it skips on
+  // a blob is recorded as not run there, and runs there once the blob
+  // appears at a path the rule matches.
+  const PathScope* scope = nullptr;
 };
 
 // What the store already knows of a scan's listed blobs.
+// The store records, per blob, which rules ran on it (by rule digest) and
+// every hit they found before stage 2's choice of one hit per span
+// (rules/span_choice.h), so that rules run later join the same choice.
 struct KnownBlobs {
-  // Not to be read again: scanned by the scan's rules (or a superset) at
-  // the same engine version, or binary, or too large for the size limit.
+  // Not to be read again: every rule the scan runs on it (all of them, or
+  // those the scope lets run) ran on it at the same engine version; or
+  // binary, or too large for the size limit.
   std::unordered_set<BlobKey, BlobKeyHash> known;
-  // The stored hits of known blobs that have any; Hit::rule indexes the
-  // scan's rules.
+  // Known blobs some of whose rules have not run on them (rules added or
+  // edited since, or a rule with a path the blob now appears at): read
+  // again, for those rules only.
+  RuleSubsets rescan;
+  // The stored hits of known and rescanned blobs that have any, of rules
+  // the scan runs on them, unchosen; Hit::rule indexes the scan's rules.
   HitsByBlob hits;
 };
 
@@ -72,7 +86,8 @@ class Datastore : public FindingSink {
   // Which of `listed` the store knows (see KnownBlobs).
   virtual KnownBlobs known_blobs(const std::vector<BlobKey>& listed) = 0;
   // A blob this scan read (or tried to), with its hits (rule indices into
-  // the scan's rules). Replaces what the store held for it.
+  // the scan's rules, unchosen). Replaces what the store held for it; for
+  // a blob known_blobs() gave to rescan, adds the rules run and their hits.
   virtual void record_blob(const BlobKey& blob, BlobScanStatus status, const std::vector<Hit>& hits) = 0;
   // The refs the scan walked, with their tips.
   virtual void record_refs(const std::vector<RefInfo>& refs) = 0;

@@ -23,6 +23,8 @@ namespace trawl {
 namespace {
 
 // Version 1: every table. A later version appends its steps to migrate().
+// Version 2 (kToV2) records which rules ran on each blob and every hit
+// before stage 2's choice of one per span.
 constexpr const char* kSchemaV1 = R"sql(
 CREATE TABLE sweeps(id TEXT PRIMARY KEY, started INTEGER NOT NULL, repository TEXT NOT NULL,
                     ruleset TEXT NOT NULL, engine INTEGER NOT NULL, redact INTEGER NOT NULL);
@@ -51,6 +53,21 @@ CREATE TABLE refs(repository TEXT NOT NULL, name TEXT NOT NULL, tip TEXT NOT NUL
                   PRIMARY KEY(repository, name));
 )sql";
 
+// From version 1 to 2: blob_scans.ruleset names the set of rules that ran
+// on the blob (rows of ruleset_rules; a version 1 scan ran the whole
+// ruleset), and `base` the sweep that last read the blob with every rule
+// it ran, which its matches share. Version 1 kept only the hits stage 2
+// chose: blobs with hits are read again.
+constexpr const char* kToV2 = R"sql(
+ALTER TABLE blob_scans ADD COLUMN base TEXT NOT NULL DEFAULT '';
+ALTER TABLE matches ADD COLUMN base TEXT NOT NULL DEFAULT '';
+DELETE FROM blob_scans WHERE blob IN (SELECT blob FROM matches);
+DELETE FROM matches;
+UPDATE blob_scans SET base = sweep;
+DELETE FROM trawl_schema;
+INSERT INTO trawl_schema VALUES (2);
+)sql";
+
 // Adds src's rows to main's: each row keyed as its table is, the later
 // sweep's version of a row winning, so merging is idempotent and
 // order-independent. SQLite evaluates SET from the row as it was.
@@ -60,10 +77,11 @@ INSERT OR IGNORE INTO rules SELECT * FROM src.rules;
 INSERT OR IGNORE INTO ruleset_rules SELECT * FROM src.ruleset_rules;
 INSERT INTO blob_scans SELECT * FROM src.blob_scans WHERE true ON CONFLICT(blob) DO UPDATE SET
   ruleset = excluded.ruleset, engine = excluded.engine, status = excluded.status,
-  size_limit = excluded.size_limit, sweep = excluded.sweep WHERE excluded.sweep > blob_scans.sweep;
+  size_limit = excluded.size_limit, sweep = excluded.sweep, base = excluded.base
+  WHERE excluded.sweep > blob_scans.sweep;
 INSERT OR IGNORE INTO matches SELECT * FROM src.matches;
 DELETE FROM matches WHERE NOT EXISTS
-  (SELECT 1 FROM blob_scans b WHERE b.blob = matches.blob AND b.sweep = matches.sweep);
+  (SELECT 1 FROM blob_scans b WHERE b.blob = matches.blob AND b.base = matches.base);
 INSERT INTO findings SELECT * FROM src.findings WHERE true ON CONFLICT(rule_id, secret_sha256) DO UPDATE SET
   secret = CASE WHEN excluded.last_sweep > last_sweep THEN excluded.secret ELSE secret END,
   rule_digest = CASE WHEN excluded.last_sweep > last_sweep THEN excluded.rule_digest ELSE rule_digest END,
@@ -197,6 +215,15 @@ std::vector<std::string> split_tags(const std::string& text) {
   return out;
 }
 
+// The id of a set of rules, by their digests: SHA-256 over the sorted
+// digests, so the same set has the same id in every store.
+std::string rule_set_id(std::vector<std::string> digests) {
+  std::sort(digests.begin(), digests.end());
+  std::string joined;
+  for (const std::string& d : digests) joined += d + "\n";
+  return sha256_hex(joined);
+}
+
 std::optional<ObjectId> commit_from_hex(const std::string& hex) {
   if (hex.size() != 40) return std::nullopt;
   ObjectId id;
@@ -211,11 +238,13 @@ std::optional<ObjectId> commit_from_hex(const std::string& hex) {
 // record_blob()'s statements, prepared once per scan.
 struct SqliteDatastore::Recording {
   Recording(sqlite3* db, const std::string& path)
-      : scan(db, "INSERT OR REPLACE INTO blob_scans VALUES (?, ?, ?, ?, ?, ?)", path),
-        drop(db, "DELETE FROM matches WHERE blob = ? AND sweep != ?", path),
-        match(db, "INSERT OR REPLACE INTO matches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", path) {}
+      : scan(db, "INSERT OR REPLACE INTO blob_scans VALUES (?, ?, ?, ?, ?, ?, ?)", path),
+        drop(db, "DELETE FROM matches WHERE blob = ?", path),
+        drop_rule(db, "DELETE FROM matches WHERE blob = ? AND base = ? AND rule_digest = ?", path),
+        match(db, "INSERT OR REPLACE INTO matches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", path) {}
   Statement scan;
   Statement drop;
+  Statement drop_rule;
   Statement match;
 };
 
@@ -298,13 +327,15 @@ void SqliteDatastore::migrate() {
                          std::to_string(kDatastoreSchemaVersion) + ")");
   }
   if (version == kDatastoreSchemaVersion) return;
-  begin_write();
   exec("PRAGMA journal_mode = WAL");
+  begin_write();
   if (version == 0) {
     exec("CREATE TABLE IF NOT EXISTS trawl_schema(version INTEGER NOT NULL)");
     exec(kSchemaV1);
     exec("DELETE FROM trawl_schema; INSERT INTO trawl_schema VALUES (1)");
+    version = 1;
   }
+  if (version == 1) exec(kToV2);
   exec("COMMIT");
   writing_ = false;
 }
@@ -315,6 +346,11 @@ void SqliteDatastore::begin_scan(const StoreScan& scan) {
   sweep_ = new_sweep_id();
   rule_digests_.clear();
   current_digests_.clear();
+  members_.clear();
+  run_sets_.clear();
+  wider_sets_.clear();
+  missing_.clear();
+  rescans_.clear();
   ruleset_ = ruleset_digest(*scan.rules);
   Statement rule(db_.get(), "INSERT OR IGNORE INTO rules VALUES (?, ?)", path_);
   Statement member(db_.get(), "INSERT OR IGNORE INTO ruleset_rules VALUES (?, ?)", path_);
@@ -336,29 +372,74 @@ void SqliteDatastore::begin_scan(const StoreScan& scan) {
       .run();
 }
 
+const std::unordered_set<std::string>& SqliteDatastore::members(const std::string& set) {
+  auto it = members_.find(set);
+  if (it != members_.end()) return it->second;
+  std::unordered_set<std::string> held;
+  Statement read(db_.get(), "SELECT rule_digest FROM ruleset_rules WHERE ruleset = ?", path_);
+  read.bind(1, set);
+  while (read.step()) held.insert(read.text(0));
+  return members_.emplace(set, std::move(held)).first->second;
+}
+
+std::string SqliteDatastore::record_set(const std::vector<std::string>& digests) {
+  std::string id = rule_set_id(digests);
+  if (members_.count(id) == 0) {
+    Statement member(db_.get(), "INSERT OR IGNORE INTO ruleset_rules VALUES (?, ?)", path_);
+    for (const std::string& d : digests) member.bind(1, id).bind(2, d).run();
+    members_.emplace(id, std::unordered_set<std::string>(digests.begin(), digests.end()));
+  }
+  return id;
+}
+
+std::uint64_t SqliteDatastore::classes_of(const BlobKey& blob) const {
+  return scan_.scope != nullptr ? scan_.scope->classes_of(blob) : PathScope::kEveryClass;
+}
+
+bool SqliteDatastore::runs(std::uint32_t r, std::uint64_t classes) const {
+  return scan_.scope == nullptr || scan_.scope->applies(r, classes);
+}
+
+const std::string& SqliteDatastore::run_set(std::uint64_t classes) {
+  auto it = run_sets_.find(classes);
+  if (it != run_sets_.end()) return it->second;
+  std::vector<std::string> digests;
+  for (std::uint32_t r = 0; r < rule_digests_.size(); ++r) {
+    if (runs(r, classes)) digests.push_back(rule_digests_[r]);
+  }
+  return run_sets_.emplace(classes, record_set(digests)).first->second;
+}
+
+const SqliteDatastore::Missing& SqliteDatastore::missing(const std::string& set, std::uint64_t classes) {
+  const std::string key = set + "/" + std::to_string(classes);
+  auto it = missing_.find(key);
+  if (it != missing_.end()) return it->second;
+  const std::unordered_set<std::string>& held = members(set);
+  Missing out;
+  auto mask = std::make_shared<RuleMask>(rule_digests_.size(), false);
+  for (std::uint32_t r = 0; r < rule_digests_.size(); ++r) {
+    if (!runs(r, classes) || held.count(rule_digests_[r]) > 0) continue;
+    (*mask)[r] = true;
+    out.digests.push_back(rule_digests_[r]);
+  }
+  if (!out.digests.empty()) {
+    out.mask = std::move(mask);
+    std::vector<std::string> wider(held.begin(), held.end());
+    wider.insert(wider.end(), out.digests.begin(), out.digests.end());
+    wider_sets_.emplace(key, record_set(wider));
+  }
+  return missing_.emplace(key, std::move(out)).first->second;
+}
+
 KnownBlobs SqliteDatastore::known_blobs(const std::vector<BlobKey>& listed) {
   KnownBlobs out;
   std::unordered_map<std::string, std::uint32_t> rule_index;
   for (std::uint32_t i = 0; i < rule_digests_.size(); ++i) rule_index.emplace(rule_digests_[i], i);
-  // Whether a ruleset holds every rule of this scan.
-  std::unordered_map<std::string, bool> covers;
-  Statement members(db_.get(), "SELECT rule_digest FROM ruleset_rules WHERE ruleset = ?", path_);
-  auto ruleset_covers = [&](const std::string& ruleset) {
-    auto it = covers.find(ruleset);
-    if (it != covers.end()) return it->second;
-    std::unordered_set<std::string> held;
-    members.bind(1, ruleset);
-    while (members.step()) held.insert(members.text(0));
-    members.reset();
-    bool all = true;
-    for (const std::string& d : current_digests_) all = all && held.count(d) > 0;
-    return covers.emplace(ruleset, all).first->second;
-  };
-  Statement scanned(db_.get(), "SELECT ruleset, engine, status, size_limit, sweep FROM blob_scans WHERE blob = ?",
+  Statement scanned(db_.get(), "SELECT ruleset, engine, status, size_limit, base FROM blob_scans WHERE blob = ?",
                     path_);
   Statement matches(db_.get(),
                     "SELECT rule_digest, start_line, start_column, end_line, end_column, secret, match, line, "
-                    "entropy FROM matches WHERE blob = ? AND sweep = ? ORDER BY ordinal",
+                    "entropy FROM matches WHERE blob = ? AND base = ? ORDER BY sweep, ordinal",
                     path_);
   for (const BlobKey& key : listed) {
     const std::string text = key_text(key);
@@ -367,11 +448,11 @@ KnownBlobs SqliteDatastore::known_blobs(const std::vector<BlobKey>& listed) {
       scanned.reset();
       continue;
     }
-    const std::string ruleset = scanned.text(0);
+    const std::string set = scanned.text(0);
     const std::int64_t engine = scanned.integer(1);
     const std::string status = scanned.text(2);
     const auto size_limit = static_cast<std::uint64_t>(scanned.integer(3));
-    const std::string sweep = scanned.text(4);
+    const std::string base = scanned.text(4);
     scanned.reset();
     if (status == "binary") {
       out.known.insert(key);
@@ -381,16 +462,20 @@ KnownBlobs SqliteDatastore::known_blobs(const std::vector<BlobKey>& listed) {
       if (size_limit >= scan_.max_blob_size) out.known.insert(key);
       continue;
     }
-    if (status != "scanned" || engine != kEngineVersion || !ruleset_covers(ruleset)) continue;
-    // A blob's stored hits stand in for a new read only when every one is
-    // of a rule still run (a removed rule's hit may have hidden another
-    // rule's on the same span) and holds its texts (not a redacted store).
+    if (status != "scanned" || engine != kEngineVersion) continue;
+    const std::uint64_t classes = classes_of(key);
+    const std::unordered_set<std::string>& held = members(set);
+    // The stored hits of the rules that ran and that this scan runs on the
+    // blob; they stand in for a new read only when each holds its texts
+    // (not a redacted store).
     std::vector<Hit> hits;
     bool usable = true;
-    matches.bind(1, text).bind(2, sweep);
-    while (matches.step()) {
-      auto rule = rule_index.find(matches.text(0));
-      if (rule == rule_index.end() || matches.is_null(5) || scan_.redact_percent > 0) {
+    matches.bind(1, text).bind(2, base);
+    while (usable && matches.step()) {
+      const std::string digest = matches.text(0);
+      auto rule = rule_index.find(digest);
+      if (rule == rule_index.end() || !runs(rule->second, classes) || held.count(digest) == 0) continue;
+      if (matches.is_null(5) || scan_.redact_percent > 0) {
         usable = false;
         continue;
       }
@@ -408,7 +493,13 @@ KnownBlobs SqliteDatastore::known_blobs(const std::vector<BlobKey>& listed) {
     }
     matches.reset();
     if (!usable) continue;
-    out.known.insert(key);
+    const Missing& left = missing(set, classes);
+    if (left.mask) {
+      out.rescan.emplace(key, left.mask);
+      rescans_.emplace(key, Rescan{set, base, classes});
+    } else {
+      out.known.insert(key);
+    }
     if (!hits.empty()) out.hits.emplace(key, std::move(hits));
   }
   return out;
@@ -417,16 +508,30 @@ KnownBlobs SqliteDatastore::known_blobs(const std::vector<BlobKey>& listed) {
 void SqliteDatastore::record_blob(const BlobKey& blob, BlobScanStatus status, const std::vector<Hit>& hits) {
   const std::string text = key_text(blob);
   if (!recording_) recording_ = std::make_unique<Recording>(db_.get(), path_);
+  // A blob read again for the rules it had not run keeps what the others
+  // found, and adds those rules to the set that ran on it.
+  std::string set;
+  std::string base = sweep_;
+  auto rescan = rescans_.find(blob);
+  if (status == BlobScanStatus::kScanned && rescan != rescans_.end()) {
+    const std::string key = rescan->second.set + "/" + std::to_string(rescan->second.classes);
+    set = wider_sets_.at(key);
+    base = rescan->second.base;
+    Statement& drop = recording_->drop_rule;
+    for (const std::string& digest : missing_.at(key).digests) drop.bind(1, text).bind(2, base).bind(3, digest).run();
+  } else {
+    set = run_set(classes_of(blob));
+    recording_->drop.bind(1, text).run();
+  }
   Statement& scan = recording_->scan;
   scan.bind(1, text)
-      .bind(2, ruleset_)
+      .bind(2, set)
       .bind(3, static_cast<std::int64_t>(kEngineVersion))
       .bind(4, std::string(status_name(status)))
       .bind(5, static_cast<std::int64_t>(scan_.max_blob_size))
       .bind(6, sweep_)
+      .bind(7, base)
       .run();
-  Statement& drop = recording_->drop;
-  drop.bind(1, text).bind(2, sweep_).run();
   if (hits.empty()) return;
   Statement& match = recording_->match;
   std::int64_t ordinal = 0;
@@ -446,7 +551,7 @@ void SqliteDatastore::record_blob(const BlobKey& blob, BlobScanStatus status, co
     } else {
       match.bind(10, hit.secret).bind(11, hit.match).bind(12, hit.line);
     }
-    match.bind(13, hit.entropy).run();
+    match.bind(13, hit.entropy).bind(14, base).run();
   }
 }
 

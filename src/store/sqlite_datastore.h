@@ -16,7 +16,7 @@
 namespace trawl {
 
 // The schema this trawl writes; a file with a newer one is refused.
-inline constexpr int kDatastoreSchemaVersion = 1;
+inline constexpr int kDatastoreSchemaVersion = 2;
 
 class SqliteDatastore final : public Datastore {
  public:
@@ -51,6 +51,29 @@ class SqliteDatastore final : public Datastore {
   void begin_write();
 
   struct Recording;
+  // What this scan's rules left undone on a blob that ran rule set `set`.
+  struct Missing {
+    std::shared_ptr<const RuleMask> mask;  // null: nothing
+    std::vector<std::string> digests;
+  };
+  // A blob known_blobs() gave to read again for its missing rules.
+  struct Rescan {
+    std::string set;
+    std::string base;
+    std::uint64_t classes = 0;
+  };
+
+  // The digests of rule set `set` (rows of ruleset_rules).
+  const std::unordered_set<std::string>& members(const std::string& set);
+  // The id of the set of `digests`, recorded in ruleset_rules.
+  std::string record_set(const std::vector<std::string>& digests);
+  // The blob's path classes; every class without a scope.
+  std::uint64_t classes_of(const BlobKey& blob) const;
+  // Whether the scan runs rule `r` on a blob of `classes`.
+  bool runs(std::uint32_t r, std::uint64_t classes) const;
+  // The set of rules the scan runs on a blob of `classes`.
+  const std::string& run_set(std::uint64_t classes);
+  const Missing& missing(const std::string& set, std::uint64_t classes);
 
   std::string path_;
   std::unique_ptr<sqlite3, Closer> db_;
@@ -61,6 +84,11 @@ class SqliteDatastore final : public Datastore {
   std::vector<std::string> rule_digests_;  // per rule of scan_.rules
   std::unordered_set<std::string> current_digests_;
   std::string ruleset_;
+  std::unordered_map<std::string, std::unordered_set<std::string>> members_;
+  std::unordered_map<std::uint64_t, std::string> run_sets_;
+  std::unordered_map<std::string, Missing> missing_;         // by set and classes
+  std::unordered_map<std::string, std::string> wider_sets_;  // by set and classes: with the missing rules
+  std::unordered_map<BlobKey, Rescan, BlobKeyHash> rescans_;
 };
 
 }  // namespace trawl
