@@ -8,8 +8,8 @@ var recovery = []string{
 	"otpauth://totp/Acme%20VPN:bob?issuer=Acme&secret=MISQEEWJQK47DJOSCRZDONIWMIFNSKPP",
 }
 
-// From the key URI format documentation; not an account of ours.
-const documented = "otpauth://totp/Example:alice@google.com?secret=JBSWY3DPEHPK3PXP&issuer=Example"
+// The format, with the secret left to the caller.
+const documented = "otpauth://totp/Example:alice@acme.io?secret={secret}&issuer=Example"
 
 func uri(issuer, account, secret string) string {
 	return "otpauth://totp/" + issuer + ":" + account + "?secret=" + secret + "&issuer=" + issuer
