@@ -57,6 +57,22 @@ TEST(Validators, BasicAuthIsBase64OfUserColonPassword) {
   EXPECT_TRUE(passes(SecretValidator::kBasicAuth, "ZGVwbG95OlQ0cGZ2UXo3TG1uMlJ3"));  // deploy:T4pfvQz7Lmn2Rw
   EXPECT_FALSE(passes(SecretValidator::kBasicAuth, "ZGVwbG95LXRva2Vu"));             // deploy-token
   EXPECT_FALSE(passes(SecretValidator::kBasicAuth, "ZGVwbG95OmNoYW5nZW1l"));         // deploy:changeme
+  EXPECT_FALSE(passes(SecretValidator::kBasicAuth, "YSBiOmNkZWZnaA=="));             // a b:cdefgh
+  EXPECT_FALSE(passes(SecretValidator::kBasicAuth, "dGVzdA=="));                     // test
+}
+
+TEST(Validators, NkeySeedNeedsThePrefixAKnownTypeAndItsCrc16) {
+  // Made-up user, account and operator seeds with valid checksums.
+  EXPECT_TRUE(passes(SecretValidator::kNkeySeed, "SUAC7OKG42UUOEIJ6O3Z6EIKE33CFH5DIUSSNZ54CZBK5NBL6IT5KD6LSY"));
+  EXPECT_TRUE(passes(SecretValidator::kNkeySeed, "SAAFNL7C7552PT4AMXOGM3OEOCRGWRKE72ZRIIENKY46N4MMNXJ4H7CCSQ"));
+  EXPECT_TRUE(passes(SecretValidator::kNkeySeed, "SOABEW3TROYVDSLSFTJMMQXG5BSAHQFP5WTWQMR7NV6MOLE6USDARMWWRQ"));
+  // One bit of the checksum changed; a changed key character; too short; not base32.
+  EXPECT_FALSE(passes(SecretValidator::kNkeySeed, "SUAC7OKG42UUOEIJ6O3Z6EIKE33CFH5DIUSSNZ54CZBK5NBL6IT5KD6LS4"));
+  EXPECT_FALSE(passes(SecretValidator::kNkeySeed, "SUAC7OKG42UUOEIJ6O3Z6EIKE33CFH5DIUSSNZ54CZBK5NBL6IT5KD7LSY"));
+  EXPECT_FALSE(passes(SecretValidator::kNkeySeed, "SUAC7OKG42UUOEIJ6O3Z6EIKE33CFH5DIUSSNZ54CZBK5NBL6IT5KD6LS"));
+  EXPECT_FALSE(passes(SecretValidator::kNkeySeed, "SUAC7OKG42UUOEIJ6O3Z6EIKE33CFH5DIUSSNZ54CZBK5NBL6IT5KD6LS1"));
+  // A run of one letter: right length, no checksum.
+  EXPECT_FALSE(passes(SecretValidator::kNkeySeed, std::string("SUA") + std::string(55, 'A')));
 }
 
 TEST(Placeholders, RecognisesPlaceholdersReferencesAndTypedRuns) {

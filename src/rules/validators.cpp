@@ -1,5 +1,6 @@
 #include "rules/validators.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -9,11 +10,12 @@
 namespace trawl {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, SecretValidator>, 6> kValidators = {{
+constexpr std::array<std::pair<std::string_view, SecretValidator>, 7> kValidators = {{
     {"github-checksum", SecretValidator::kGithubChecksum},
     {"jwt", SecretValidator::kJwt},
     {"pem", SecretValidator::kPem},
     {"basic-auth", SecretValidator::kBasicAuth},
+    {"nkey-seed", SecretValidator::kNkeySeed},
     {"not-placeholder", SecretValidator::kNotPlaceholder},
     {"assigned-value", SecretValidator::kAssignedValue},
 }};
@@ -142,7 +144,60 @@ bool basic_auth_ok(std::string_view encoded) {
   }
   const std::size_t colon = decoded->find(':');
   if (colon == std::string::npos || colon == 0) return false;
+  // A user name has no spaces: "a b:c" is text that happens to decode.
+  if (decoded->find(' ') < colon) return false;
   return !looks_like_placeholder(std::string_view(*decoded).substr(colon + 1));
+}
+
+// Decodes RFC 4648 base32 (A-Z, 2-7) without padding; nullopt on any other
+// character.
+std::optional<std::string> base32_decode(std::string_view text) {
+  std::string out;
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (char c : text) {
+    int digit = -1;
+    if (c >= 'A' && c <= 'Z') digit = c - 'A';
+    if (c >= '2' && c <= '7') digit = c - '2' + 26;
+    if (digit < 0) return std::nullopt;
+    buffer = (buffer << 5) | static_cast<std::uint32_t>(digit);
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((buffer >> bits) & 0xFFu));
+    }
+  }
+  return out;
+}
+
+// CRC-16/XMODEM (polynomial 0x1021, initial value 0), as NATS NKEYs use.
+std::uint16_t crc16_xmodem(std::string_view data) {
+  std::uint32_t crc = 0;
+  for (char ch : data) {
+    crc ^= static_cast<std::uint32_t>(static_cast<unsigned char>(ch)) << 8;
+    for (int bit = 0; bit < 8; ++bit) crc = (crc & 0x8000u) != 0 ? (crc << 1) ^ 0x1021u : crc << 1;
+    crc &= 0xFFFFu;
+  }
+  return static_cast<std::uint16_t>(crc);
+}
+
+// A NATS NKEY seed: base32 of the seed prefix (18 << 3) and a key type packed
+// into two bytes, the 32-byte key, and the CRC-16 of all that, little-endian.
+bool nkey_seed_ok(std::string_view seed) {
+  constexpr std::size_t kSeedChars = 58;
+  constexpr std::size_t kSeedBytes = 36;
+  constexpr unsigned kSeedPrefix = 18U << 3U;
+  if (seed.size() != kSeedChars) return false;
+  const auto raw = base32_decode(seed);
+  if (!raw || raw->size() != kSeedBytes) return false;
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned>(static_cast<unsigned char>((*raw)[i])); };
+  if ((byte(0) & 0xF8U) != kSeedPrefix || (byte(1) & 0x07U) != 0) return false;
+  const unsigned type = ((byte(0) & 0x07U) << 5U) | (byte(1) >> 3U);
+  // Operator, server, cluster, account, user, curve and private keys.
+  constexpr std::array<unsigned, 7> kTypes = {14U << 3U, 13U << 3U, 2U << 3U, 0U, 20U << 3U, 23U << 3U, 15U << 3U};
+  if (std::find(kTypes.begin(), kTypes.end(), type) == kTypes.end()) return false;
+  const unsigned stored = byte(kSeedBytes - 2) | (byte(kSeedBytes - 1) << 8U);
+  return stored == crc16_xmodem(std::string_view(*raw).substr(0, kSeedBytes - 2));
 }
 
 }  // namespace
@@ -173,6 +228,8 @@ bool passes(SecretValidator validator, std::string_view secret, const SecretCont
       return pem_ok(secret);
     case SecretValidator::kBasicAuth:
       return basic_auth_ok(secret);
+    case SecretValidator::kNkeySeed:
+      return nkey_seed_ok(secret);
     case SecretValidator::kNotPlaceholder:
       return !looks_like_placeholder(secret);
     case SecretValidator::kAssignedValue:

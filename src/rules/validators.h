@@ -14,8 +14,10 @@
 //                    DEK-Info aside, escaped "\n" allowed) is base64 of at least
 //                    48 bytes that start as DER (a SEQUENCE) or as an OpenSSH key.
 //   basic-auth       base64 of printable "user:password" (HTTP Basic, .npmrc
-//                    _auth, .docker/config.json auths) whose password is not a
-//                    placeholder.
+//                    _auth, .docker/config.json auths) whose user has no spaces
+//                    and whose password is not a placeholder.
+//   nkey-seed        a NATS NKEY seed: 58 base32 characters decoding to the seed
+//                    prefix, a known key type, a 32-byte key and a matching CRC-16.
 //   not-placeholder  not a placeholder or a reference (placeholders.h); for
 //                    generic rules, whose values are not constrained by a format.
 //   assigned-value   the value of a credential assignment that can be a secret:
@@ -31,7 +33,7 @@
 
 namespace trawl {
 
-enum class SecretValidator { kGithubChecksum, kJwt, kPem, kBasicAuth, kNotPlaceholder, kAssignedValue };
+enum class SecretValidator { kGithubChecksum, kJwt, kPem, kBasicAuth, kNkeySeed, kNotPlaceholder, kAssignedValue };
 
 // The validator with this name, or nullopt for an unknown name.
 std::optional<SecretValidator> secret_validator_named(std::string_view name);
