@@ -329,6 +329,13 @@ TEST_F(Sweep, AKilledSweepResumesSkippingTheRepositoriesItFinished) {
                     "2 new findings"))
       << resumed.err;
   EXPECT_FALSE(holds(resumed.err, "trawl: sweep: first:")) << resumed.err;
+  // The interrupted clone is gone from the clone cache; the mirror is there.
+  std::vector<std::string> cached;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path() / "clones")) {
+    cached.push_back(entry.path().filename().string());
+  }
+  ASSERT_EQ(cached.size(), 1U);
+  EXPECT_TRUE(cached[0].starts_with("second-") && cached[0].ends_with(".git")) << cached[0];
   const CommandResult whole = sweep(manifest, db("whole.db"));
   ASSERT_EQ(whole.exit_code, 0) << whole.err;
   EXPECT_EQ(report(db("org.db")), report(db("whole.db")));

@@ -100,7 +100,8 @@ std::uint64_t shard_of(const std::string& root, std::uint64_t count) {
 }
 
 // A mirror's directory in the clone cache: the name made safe, and a digest
-// of name and URL so that two entries never share one.
+// of the name so that two entries never share one. A repository keeps its
+// mirror when its URL changes (the next fetch follows the new remote).
 std::string mirror_directory(const std::string& clone_dir, const SweepEntry& entry) {
   std::string safe;
   for (const char c : entry.name.substr(0, 64)) {
@@ -108,8 +109,7 @@ std::string mirror_directory(const std::string& clone_dir, const SweepEntry& ent
         (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
     safe += plain ? c : '_';
   }
-  const std::string digest = sha256_hex(entry.name + "\n" + entry.url).substr(0, 16);
-  return (std::filesystem::path(clone_dir) / (safe + "-" + digest + ".git")).string();
+  return (std::filesystem::path(clone_dir) / (safe + "-" + sha256_hex(entry.name).substr(0, 16) + ".git")).string();
 }
 
 // A repository made ready to scan: its mirror brought up to date, or why not.

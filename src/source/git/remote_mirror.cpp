@@ -181,6 +181,14 @@ void update_mirror(const std::string& url, const std::string& dir) {
     fetch_mirror(url, dir);
     return;
   }
+  // What an interrupted clone of this mirror left (one process updates a
+  // mirror at a time) goes first.
+  const std::filesystem::path target(dir);
+  const std::string leftover = target.filename().string() + ".partial-";
+  std::error_code listing;
+  for (const auto& entry : std::filesystem::directory_iterator(target.parent_path(), listing)) {
+    if (entry.path().filename().string().starts_with(leftover)) remove_directory(entry.path().string());
+  }
   std::string partial = dir + ".partial-XXXXXX";
   if (::mkdtemp(partial.data()) == nullptr) {
     throw GitError(-1, "creating " + partial + ": " + std::strerror(errno));
