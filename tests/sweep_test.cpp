@@ -83,7 +83,7 @@ class Sweep : public ::testing::Test {
   }
   // A bare copy of work/NAME under served/, for the git daemon.
   std::filesystem::path serve(const std::string& name) {
-    const std::filesystem::path bare = dir_.path() / "served" / (name + ".git");
+    std::filesystem::path bare = dir_.path() / "served" / (name + ".git");
     repos_.at(name).git("clone -q --bare . " + shell_quote(bare.string()));
     return bare;
   }
@@ -364,8 +364,53 @@ TEST_F(Sweep, AMalformedManifestLineIsAnErrorNamingTheFileAndLine) {
     std::ofstream(manifest, std::ios::trunc) << text;
     const CommandResult r = sweep(manifest, db("org.db"));
     EXPECT_EQ(r.exit_code, 2) << text;
-    EXPECT_TRUE(holds(r.err, "trawl: error: manifest " + manifest + " " + error)) << r.err;
+    std::string expected = "trawl: error: manifest " + manifest;
+    expected += " ";
+    expected += error;
+    EXPECT_TRUE(holds(r.err, expected)) << r.err;
   }
+}
+
+// The value of the first `key: value` line of `text` whose key is `key`.
+std::string yaml_value(const std::string& text, const std::string& key) {
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    const std::size_t start = line.find_first_not_of(' ');
+    if (start != std::string::npos && line.compare(start, key.size() + 2, key + ": ") == 0) {
+      return line.substr(start + key.size() + 2);
+    }
+  }
+  return "";
+}
+
+TEST(SweepDeploy, TheKubernetesJobNamesItsShardCountAsItsCompletions) {
+  const std::string yaml = slurp(std::string(TRAWL_TEST_SOURCE_DIR) + "/../deploy/kubernetes/trawl-sweep.yaml");
+  ASSERT_FALSE(yaml.empty());
+  EXPECT_EQ(yaml_value(yaml, "completionMode"), "Indexed");
+  const std::string completions = yaml_value(yaml, "completions");
+  ASSERT_FALSE(completions.empty());
+  EXPECT_EQ(yaml_value(yaml, "parallelism"), completions);
+  EXPECT_TRUE(holds(yaml, "- name: TRAWL_SHARD_COUNT\n              value: \"" + completions + "\"\n")) << yaml;
+  EXPECT_TRUE(holds(yaml, "fieldPath: metadata.annotations['batch.kubernetes.io/job-completion-index']"));
+  EXPECT_FALSE(holds(yaml, "\t"));
+}
+
+TEST_F(Sweep, TheSlurmArrayScriptSweepsTheShardItsTaskIdNames) {
+  make_repo("alpha", token(1));
+  std::filesystem::create_directories(dir_.path() / "cache");
+  write_manifest("cache/repos.jsonl", {{{"name", "alpha"}, {"path", (dir_.path() / "work" / "alpha").string()}}});
+  const std::string script = std::string(TRAWL_TEST_SOURCE_DIR) + "/../deploy/slurm/trawl-sweep.sbatch";
+  const std::string bin = std::filesystem::path(TRAWL_BINARY).parent_path().string();
+  const CommandResult r = run_command(
+      "PATH=" + shell_quote(bin) + ":\"$PATH\" TRAWL_CACHE=" + shell_quote((dir_.path() / "cache").string()) +
+          " GITLEAKS_CONFIG=" + shell_quote((dir_.path() / "rules.toml").string()) +
+          " SLURM_ARRAY_TASK_ID=0 SLURM_ARRAY_TASK_COUNT=1 SLURM_CPUS_PER_TASK=2 timeout 120 bash " +
+          shell_quote(script),
+      dir_.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(holds(r.err, " shard 0/1 (round ")) << r.err;
+  EXPECT_EQ(rows(dir_.path() / "cache" / "stores" / "shard-0.db", "SELECT repository, path FROM locations"),
+            std::vector<std::string>{"alpha|app.env"});
 }
 
 TEST(SweepShards, ShardsComeFromTheFlagOrTheSchedulersEnvironment) {
