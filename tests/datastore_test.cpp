@@ -377,8 +377,9 @@ TEST_F(Datastore, AVersion1StoreIsMigrated) {
   const nlohmann::json first = scan(repo_.path());
   sqlite3* handle = nullptr;
   ASSERT_EQ(sqlite3_open(db().c_str(), &handle), SQLITE_OK);
-  for (const char* sql : {"ALTER TABLE blob_scans DROP COLUMN base", "ALTER TABLE matches DROP COLUMN base",
-                          "UPDATE trawl_schema SET version = 1"}) {
+  for (const char* sql :
+       {"ALTER TABLE blob_scans DROP COLUMN base", "ALTER TABLE matches DROP COLUMN base", "DROP TABLE sweep_rounds",
+        "DROP TABLE sweep_repositories", "UPDATE trawl_schema SET version = 1"}) {
     ASSERT_EQ(sqlite3_exec(handle, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sql << ": " << sqlite3_errmsg(handle);
   }
   sqlite3_close(handle);

@@ -143,7 +143,7 @@ std::string bash_complete(const std::string& words) {
 
 TEST(Completion, BashOffersCommandsOptionsAndValues) {
   EXPECT_EQ(bash_complete("trawl ''"),
-            "scan\ndetect\ntrace\nprotect\ndir\nstdin\nimage\ndockerfile\nreport\nmerge\nrules\ncompletion\n");
+            "scan\ndetect\ntrace\nprotect\ndir\nstdin\nimage\ndockerfile\nreport\nsweep\nmerge\nrules\ncompletion\n");
   EXPECT_EQ(bash_complete("trawl sc"), "scan\n");
   EXPECT_EQ(bash_complete("trawl rules ''"), "list\ncheck\n");
   EXPECT_EQ(bash_complete("trawl rules list -"), "-h\n--help\n-c\n--config\n");

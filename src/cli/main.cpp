@@ -33,6 +33,7 @@
 #include "report/reports.h"
 #include "rules/rule_loader.h"
 #include "scan/scans.h"
+#include "scan/sweep.h"
 #include "scan/trace.h"
 #include "store/datastore.h"
 #include "trawl_commit.h"
@@ -195,6 +196,19 @@ struct StoreReportFlags {
   std::string since_sweep;
 };
 
+// Writes the stored findings `selection` picks as `flags` ask; returns how
+// many there were. `summary` says what the report's scan object holds.
+std::size_t write_stored_report(trawl::Datastore& store, const trawl::StoredSelection& selection,
+                                const trawl::OutputFlags& flags, trawl::ScanSummary summary) {
+  trawl::ScanResult result;
+  result.findings = store.stored_findings(selection);
+  summary.findings = result.findings.size();
+  result.summary = std::move(summary);
+  const Outputs outputs = make_outputs(flags);
+  for (trawl::FindingSink* sink : outputs.sinks()) sink->finish({result.findings, result.secrets, result.summary});
+  return result.findings.size();
+}
+
 int run_store_report(const trawl::OutputFlags& flags, const StoreReportFlags& report, trawl::LogLevel level) {
   if (report.only_new && !report.since_sweep.empty())
     throw trawl::UsageError("--new and --since-sweep cannot be combined");
@@ -205,18 +219,54 @@ int run_store_report(const trawl::OutputFlags& flags, const StoreReportFlags& re
   trawl::StoredSelection selection;
   selection.only_new = report.only_new;
   selection.since_sweep = report.since_sweep;
-  trawl::ScanResult result;
-  result.findings = store->stored_findings(selection);
-  result.summary.findings = result.findings.size();
-  result.summary.rules_origin = "datastore " + report.datastore;
-  const Outputs outputs = make_outputs(flags);
-  for (trawl::FindingSink* sink : outputs.sinks()) sink->finish({result.findings, result.secrets, result.summary});
+  trawl::ScanSummary summary;
+  summary.rules_origin = "datastore " + report.datastore;
+  const std::size_t findings = write_stored_report(*store, selection, flags, summary);
   if (level >= trawl::LogLevel::kInfo) {
-    std::cerr << "trawl: " << result.findings.size() << (result.findings.size() == 1 ? " finding" : " findings")
+    std::cerr << "trawl: " << findings << (findings == 1 ? " finding" : " findings")
               << " from the datastore (latest sweep " << store->latest_sweep() << "; " << store->stale_findings()
               << " stale)\n";
   }
-  return result.findings.empty() || flags.exit_code == 0 ? 0 : flags.exit_code;
+  return findings == 0 || flags.exit_code == 0 ? 0 : flags.exit_code;
+}
+
+// `trawl sweep MANIFEST`: what its flags say beyond the scan's.
+struct SweepFlags {
+  std::string shard;
+  bool only_new = false;
+};
+
+// The scheduler's variables that name a shard, those set.
+std::map<std::string, std::string> shard_environment() {
+  std::map<std::string, std::string> env;
+  for (const char* name : {"JOB_COMPLETION_INDEX", "TRAWL_SHARD_COUNT", "SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT",
+                           "SLURM_ARRAY_TASK_MIN", "SLURM_ARRAY_TASK_STEP"}) {
+    if (const char* value = std::getenv(name); value != nullptr) env.emplace(name, value);
+  }
+  return env;
+}
+
+// Exit codes: 0 every repository swept, 1 some could not be (recorded in the
+// store, the others swept), 2 a usage error.
+int run_sweep_command(trawl::SweepOptions options, const SweepFlags& sweep, const trawl::OutputFlags& flags,
+                      std::ostream& log, trawl::LogLevel level) {
+  options.shard =
+      sweep.shard.empty() ? trawl::shard_from_environment(shard_environment()) : trawl::parse_shard(sweep.shard);
+  const std::unique_ptr<trawl::Datastore> store = trawl::open_datastore(flags.datastore);
+  options.scan.datastore_redact = flags.redact == trawl::kRedactUnset ? 0 : flags.redact;
+  const trawl::SweepResult result = trawl::run_sweep(options, *store, log);
+  if (!flags.report_format.empty() || !flags.report_path.empty()) {
+    trawl::StoredSelection selection;
+    if (sweep.only_new) selection.in_sweep = result.round;
+    trawl::ScanSummary summary;
+    summary.rules_origin = "datastore " + flags.datastore;
+    summary.datastore = true;
+    summary.blobs_read = result.blobs_read;
+    summary.blobs_known = result.blobs_known;
+    write_stored_report(*store, selection, flags, summary);
+  }
+  if (level >= trawl::LogLevel::kInfo) std::cerr << trawl::format_sweep_summary(result);
+  return result.failed > 0 ? 1 : 0;
 }
 
 // `trawl merge OUT IN...`: every input store added to OUT (created if absent).
@@ -668,6 +718,64 @@ int main(int argc, char** argv) {
       ->option_text("ID");
   add_output_flags(report, output);
 
+  trawl::SweepOptions sweep_options;
+  SweepFlags sweep_flags;
+  CLI::App* sweep = app.add_subcommand("sweep", "Scan every repository a manifest lists into one datastore");
+  sweep->footer(
+      "Examples:\n"
+      "  trawl sweep repos.jsonl --datastore org.db --clone-dir /cache\n"
+      "  trawl sweep repos.jsonl --datastore shard-2.db --clone-dir /cache --shard 2/8\n"
+      "  trawl sweep repos.jsonl --datastore org.db --clone-dir /cache --new -f sarif -r new.sarif\n"
+      "Each line of the manifest: {\"name\": \"app\", \"url\": \"https://host/app.git\"} or {\"path\": "
+      "\"/src/app\"}, optionally with \"fork_of\": \"NAME\".\n"
+      "Without --shard the shard comes from JOB_COMPLETION_INDEX and TRAWL_SHARD_COUNT (Kubernetes) or\n"
+      "SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT (Slurm). Exit: 0 all swept, 1 some repositories failed, 2 "
+      "usage.");
+  sweep->add_option("manifest", sweep_options.manifest_path, "JSON lines, one repository each")
+      ->required()
+      ->option_text("MANIFEST");
+  sweep->add_option("--datastore", output.datastore, "The datastore to record into (created if absent)")
+      ->option_text("FILE")
+      ->required();
+  sweep->add_option("--clone-dir", sweep_options.clone_dir, "Where repositories named by URL are mirrored and kept")
+      ->option_text("DIR");
+  sweep->add_option("--jobs", sweep_options.jobs, "Mirrors cloned or fetched at once (1 to 64)")
+      ->check(CLI::Range(1U, 64U))
+      ->option_text("N")
+      ->capture_default_str();
+  sweep->add_option("--shard", sweep_flags.shard, "Sweep shard I of N (from 0); default: the scheduler's environment")
+      ->option_text("I/N");
+  sweep
+      ->add_option("--sweep-id", sweep_options.sweep_id,
+                   "Name the sweep (default: the manifest's digest); an interrupted run of it resumes")
+      ->option_text("ID");
+  add_rules_flags(sweep, sweep_options.scan);
+  add_size_flags(sweep, sweep_options.scan, output, "Skip blobs larger than this (e.g. 64MiB)");
+  sweep->add_option("-j,--threads", sweep_options.scan.threads, "Worker threads, at most 1024 (default: all cores)")
+      ->check(CLI::Range(0U, kMaxThreads))
+      ->option_text("N");
+  add_backend_flags(sweep, sweep_options.scan.backend);
+  sweep
+      ->add_option("-f,--report-format", output.report_format,
+                   "Write a report of the datastore's findings in this format (default: as --report-path's "
+                   "extension says, else json)")
+      ->option_text("json|jsonl|sarif|csv|gitleaks|junit|text");
+  sweep->add_option("-r,--report-path", output.report_path, "Write the report here (mode 0600); default: stdout")
+      ->option_text("FILE");
+  sweep->add_flag("--new", sweep_flags.only_new, "The report holds only findings introduced in this sweep");
+  sweep
+      ->add_option("--report-mode", output.report_mode,
+                   "Permissions of the report file (default: 0600; never writable by others)")
+      ->option_text("OCTAL");
+  sweep
+      ->add_flag("--redact{100}", output.redact,
+                 "Mask secrets in the report and in what the datastore keeps; --redact=PERCENT masks part of each")
+      ->check(CLI::Range(0U, 100U))
+      ->option_text("[=PERCENT]");
+  sweep->add_flag("-q,--quiet", output.quiet, "Nothing on stderr but errors");
+  sweep->add_option("-l,--log-level", output.log_level, "stderr: trace, debug, info (default), warn, error or fatal")
+      ->option_text("LEVEL");
+
   std::string merge_out;
   std::vector<std::string> merge_inputs;
   CLI::App* merge = app.add_subcommand("merge", "Add datastores into one (idempotent, in any order)");
@@ -741,6 +849,12 @@ int main(int argc, char** argv) {
     if (output.timeout_seconds > 0) watchdog.emplace(output.timeout_seconds, kExitScanFailed);
     if (merge->parsed()) return run_merge(merge_out, merge_inputs);
     if (report->parsed()) return run_store_report(output, store_report, level);
+    if (sweep->parsed()) {
+      trawl::apply_gitleaks_environment(sweep_options.scan, std::getenv("GITLEAKS_CONFIG"),
+                                        std::getenv("GITLEAKS_CONFIG_TOML"));
+      trawl::apply_max_target_megabytes(sweep_options.scan, output.max_target_megabytes);
+      return run_sweep_command(sweep_options, sweep_flags, output, log, level);
+    }
     std::unique_ptr<trawl::Datastore> datastore;
     auto prepare = [&](trawl::CommonScanOptions& options) {
       if (!output.datastore.empty()) {

@@ -28,6 +28,7 @@ ScanSettings settings_of(const CommonScanOptions& options) {
   settings.datastore = options.datastore;
   settings.datastore_scan.max_blob_size = options.max_blob_size;
   settings.datastore_scan.redact_percent = options.datastore_redact;
+  settings.datastore_scan.sweep = options.datastore_sweep;
   return settings;
 }
 
@@ -41,7 +42,13 @@ ScanResult run_with_root_rules(ContentSource& source, const CommonScanOptions& o
   request.config_text_name = options.config_text_name;
   request.enabled_rules = options.enabled_rules;
   const RuleLoad rules = choose_rules(request, log);
-  Suppressions suppressions = load_suppressions(source.root(), options.baseline_path, log);
+  // A sweep's repositories may not hide their own findings.
+  Suppressions suppressions;
+  if (!options.no_repo_ignore) {
+    suppressions = load_suppressions(source.root(), options.baseline_path, log);
+  } else if (!options.baseline_path.empty()) {
+    suppressions.add_baseline(options.baseline_path);
+  }
   if (!options.gitleaks_ignore_path.empty()) {
     suppressions.add_gitleaks_ignore_path(options.gitleaks_ignore_path);
     log << "trawl: ignoring the fingerprints listed in " << escape_text(options.gitleaks_ignore_path, true) << "\n";

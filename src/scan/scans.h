@@ -40,6 +40,8 @@ struct CommonScanOptions {
   Datastore* datastore = nullptr;            // --datastore; null: none
   unsigned datastore_redact = 0;             // --redact, for what the datastore keeps
   std::string datastore_name;                // what the store names the scanned content; empty: its root
+  std::string datastore_sweep;               // the store's sweep to record under (trawl sweep); empty: a new one
+  bool no_repo_ignore = false;               // ignore the .trawlignore and .gitleaksignore files at the root
 };
 
 struct GitScanOptions : CommonScanOptions {

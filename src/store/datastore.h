@@ -50,6 +50,9 @@ struct StoreScan {
   // a blob is recorded as not run there, and runs there once the blob
   // appears at a path the rule matches.
   const PathScope* scope = nullptr;
+  // Non-empty: the sweep id to record under (open_sweep()), shared by the
+  // repositories of one `trawl sweep`; empty: a new sweep of its own.
+  std::string sweep;
 };
 
 // What the store already knows of a scan's listed blobs.
@@ -76,6 +79,14 @@ enum class BlobScanStatus : std::uint8_t { kScanned, kTooLarge, kBinary, kError 
 struct StoredSelection {
   bool only_new = false;    // introduced in the latest sweep
   std::string since_sweep;  // non-empty: introduced after this sweep
+  std::string in_sweep;     // non-empty: introduced in this sweep
+};
+
+// A repository's outcome in a round of `trawl sweep`.
+struct SweepRepository {
+  std::string repository;  // the manifest's name for it
+  std::string status;      // "done" or "failed"
+  std::string message;     // why it failed; empty when done
 };
 
 class Datastore : public FindingSink {
@@ -91,6 +102,19 @@ class Datastore : public FindingSink {
   virtual void record_blob(const BlobKey& blob, BlobScanStatus status, const std::vector<Hit>& hits) = 0;
   // The refs the scan walked, with their tips.
   virtual void record_refs(const std::vector<RefInfo>& refs) = 0;
+  // Drops what the scan begun by begin_scan() recorded (the scan failed).
+  virtual void abandon_scan() = 0;
+
+  // A sweep's rounds: `key` names a sweep (its manifest and shard, or an id
+  // given); a round is one run over its repositories. Returns the id of
+  // key's round that has not closed (one interrupted), else of a new round.
+  virtual std::string open_sweep(const std::string& key) = 0;
+  // What the round `sweep` recorded of its repositories.
+  virtual std::vector<SweepRepository> sweep_repositories(const std::string& sweep) = 0;
+  virtual void record_sweep_repository(const std::string& sweep, const SweepRepository& repository) = 0;
+  // Every repository of the round was swept: the next open_sweep(key)
+  // starts a new round.
+  virtual void close_sweep(const std::string& key, const std::string& sweep) = 0;
 
   // The id of the latest sweep; empty when there is none.
   virtual std::string latest_sweep() = 0;

@@ -68,6 +68,15 @@ DELETE FROM trawl_schema;
 INSERT INTO trawl_schema VALUES (2);
 )sql";
 
+// Also from version 1 to 2: trawl sweep's rounds and each repository's
+// outcome in them.
+constexpr const char* kSweepTables = R"sql(
+CREATE TABLE sweep_rounds(sweep_key TEXT NOT NULL, sweep TEXT NOT NULL, closed INTEGER NOT NULL,
+                          PRIMARY KEY(sweep_key, sweep));
+CREATE TABLE sweep_repositories(sweep TEXT NOT NULL, repository TEXT NOT NULL, status TEXT NOT NULL,
+                                message TEXT NOT NULL, PRIMARY KEY(sweep, repository));
+)sql";
+
 // Adds src's rows to main's: each row keyed as its table is, the later
 // sweep's version of a row winning, so merging is idempotent and
 // order-independent. SQLite evaluates SET from the row as it was.
@@ -105,6 +114,11 @@ INSERT INTO repositories SELECT * FROM src.repositories WHERE true ON CONFLICT(p
   status = excluded.status, last_sweep = excluded.last_sweep WHERE excluded.last_sweep > last_sweep;
 INSERT INTO refs SELECT * FROM src.refs WHERE true ON CONFLICT(repository, name) DO UPDATE SET
   tip = excluded.tip, last_sweep = excluded.last_sweep WHERE excluded.last_sweep > last_sweep;
+INSERT INTO sweep_rounds SELECT * FROM src.sweep_rounds WHERE true ON CONFLICT(sweep_key, sweep) DO UPDATE SET
+  closed = max(closed, excluded.closed);
+INSERT INTO sweep_repositories SELECT * FROM src.sweep_repositories WHERE true
+  ON CONFLICT(sweep, repository) DO UPDATE SET status = excluded.status, message = excluded.message
+  WHERE (excluded.status = 'done', excluded.message) > (sweep_repositories.status = 'done', sweep_repositories.message);
 )sql";
 
 // One prepared statement; binds by position from 1.
@@ -335,7 +349,11 @@ void SqliteDatastore::migrate() {
     exec("DELETE FROM trawl_schema; INSERT INTO trawl_schema VALUES (1)");
     version = 1;
   }
-  if (version == 1) exec(kToV2);
+  if (version == 1) {
+    exec(kToV2);
+    exec(kSweepTables);
+  }
+  exec("DELETE FROM trawl_schema; INSERT INTO trawl_schema VALUES (" + std::to_string(kDatastoreSchemaVersion) + ")");
   exec("COMMIT");
   writing_ = false;
 }
@@ -343,7 +361,7 @@ void SqliteDatastore::migrate() {
 void SqliteDatastore::begin_scan(const StoreScan& scan) {
   begin_write();
   scan_ = scan;
-  sweep_ = new_sweep_id();
+  sweep_ = scan.sweep.empty() ? new_sweep_id() : scan.sweep;
   rule_digests_.clear();
   current_digests_.clear();
   members_.clear();
@@ -360,7 +378,7 @@ void SqliteDatastore::begin_scan(const StoreScan& scan) {
     rule.bind(1, rule_digests_.back()).bind(2, r.id).run();
     member.bind(1, ruleset_).bind(2, rule_digests_.back()).run();
   }
-  Statement sweep(db_.get(), "INSERT INTO sweeps VALUES (?, ?, ?, ?, ?, ?)", path_);
+  Statement sweep(db_.get(), "INSERT OR IGNORE INTO sweeps VALUES (?, ?, ?, ?, ?, ?)", path_);
   const auto now =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   sweep.bind(1, sweep_)
@@ -561,6 +579,45 @@ void SqliteDatastore::record_refs(const std::vector<RefInfo>& refs) {
     ref.bind(1, scan_.repository).bind(2, r.name).bind(3, r.commit.hex()).bind(4, sweep_).run();
 }
 
+void SqliteDatastore::abandon_scan() {
+  recording_.reset();
+  if (!writing_) return;
+  sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+  writing_ = false;
+}
+
+std::string SqliteDatastore::open_sweep(const std::string& key) {
+  Statement open(db_.get(), "SELECT max(sweep) FROM sweep_rounds WHERE sweep_key = ? AND closed = 0", path_);
+  open.bind(1, key);
+  std::string sweep = open.step() ? open.text(0) : std::string();
+  open.reset();
+  if (!sweep.empty()) return sweep;
+  sweep = new_sweep_id();
+  Statement round(db_.get(), "INSERT INTO sweep_rounds VALUES (?, ?, 0)", path_);
+  round.bind(1, key).bind(2, sweep).run();
+  return sweep;
+}
+
+std::vector<SweepRepository> SqliteDatastore::sweep_repositories(const std::string& sweep) {
+  Statement query(db_.get(),
+                  "SELECT repository, status, message FROM sweep_repositories WHERE sweep = ? ORDER BY repository",
+                  path_);
+  query.bind(1, sweep);
+  std::vector<SweepRepository> out;
+  while (query.step()) out.push_back({query.text(0), query.text(1), query.text(2)});
+  return out;
+}
+
+void SqliteDatastore::record_sweep_repository(const std::string& sweep, const SweepRepository& repository) {
+  Statement record(db_.get(), "INSERT OR REPLACE INTO sweep_repositories VALUES (?, ?, ?, ?)", path_);
+  record.bind(1, sweep).bind(2, repository.repository).bind(3, repository.status).bind(4, repository.message).run();
+}
+
+void SqliteDatastore::close_sweep(const std::string& key, const std::string& sweep) {
+  Statement close(db_.get(), "UPDATE sweep_rounds SET closed = 1 WHERE sweep_key = ? AND sweep = ?", path_);
+  close.bind(1, key).bind(2, sweep).run();
+}
+
 void SqliteDatastore::finish(const ReportContent& content) {
   if (!writing_) return;
   std::unordered_map<std::string, std::string> digest_of;
@@ -646,9 +703,13 @@ std::vector<Finding> SqliteDatastore::stored_findings(const StoredSelection& sel
                   "WHERE f.rule_digest IN (SELECT r.rule_digest FROM ruleset_rules r JOIN sweeps s "
                   "ON s.ruleset = r.ruleset WHERE s.id = ?1) "
                   "AND (?2 = 0 OR l.first_sweep = ?1) AND (?3 = '' OR l.first_sweep > ?3) "
+                  "AND (?4 = '' OR l.first_sweep = ?4) "
                   "ORDER BY l.repository, l.date, l.commit_id, l.path, l.start_line, l.start_column, l.rule_id",
                   path_);
-  query.bind(1, latest).bind(2, static_cast<std::int64_t>(selection.only_new ? 1 : 0)).bind(3, after);
+  query.bind(1, latest)
+      .bind(2, static_cast<std::int64_t>(selection.only_new ? 1 : 0))
+      .bind(3, after)
+      .bind(4, selection.in_sweep);
   std::vector<Finding> out;
   while (query.step()) {
     Finding f;

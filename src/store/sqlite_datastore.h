@@ -32,6 +32,11 @@ class SqliteDatastore final : public Datastore {
   KnownBlobs known_blobs(const std::vector<BlobKey>& listed) override;
   void record_blob(const BlobKey& blob, BlobScanStatus status, const std::vector<Hit>& hits) override;
   void record_refs(const std::vector<RefInfo>& refs) override;
+  void abandon_scan() override;
+  std::string open_sweep(const std::string& key) override;
+  std::vector<SweepRepository> sweep_repositories(const std::string& sweep) override;
+  void record_sweep_repository(const std::string& sweep, const SweepRepository& repository) override;
+  void close_sweep(const std::string& key, const std::string& sweep) override;
   void finish(const ReportContent& content) override;
 
   std::string latest_sweep() override;

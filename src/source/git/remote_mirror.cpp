@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <system_error>
 
 #include "source/git/git_handles.h"
@@ -123,7 +124,88 @@ std::string temporary_parent() {
   return tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
 }
 
+std::string last_git_error() {
+  const git_error* e = git_error_last();
+  return e != nullptr && e->message != nullptr ? e->message : "unknown error";
+}
+
+// A bare mirror of `url` at `path` (which must not exist); GitError when the
+// clone fails, `path` then left for the caller to remove.
+void clone_mirror(const std::string& url, const std::string& path) {
+  git_clone_options options;
+  git_clone_options_init(&options, GIT_CLONE_OPTIONS_VERSION);
+  options.bare = 1;
+  options.remote_cb = create_mirror_remote;
+  options.checkout_opts.checkout_strategy = GIT_CHECKOUT_NONE;
+  git_repository* repo = nullptr;
+  const int code = git_clone(&repo, url.c_str(), path.c_str(), &options);
+  if (code < 0) throw GitError(code, "cloning " + url_for_log(url) + ": " + last_git_error());
+  // libgit2's clone adds a symbolic refs/remotes/origin/HEAD that the
+  // remote does not have (a mirror's fetched refs are all direct).
+  const RepositoryPtr mirror(repo);
+  git_reference* origin_head = nullptr;
+  if (git_reference_lookup(&origin_head, mirror.get(), "refs/remotes/origin/HEAD") == 0) {
+    const ReferencePtr owned(origin_head);
+    if (git_reference_type(owned.get()) == GIT_REFERENCE_SYMBOLIC) git_reference_delete(owned.get());
+  }
+}
+
+void fetch_mirror(const std::string& url, const std::string& dir) {
+  git_repository* raw = nullptr;
+  int code = git_repository_open_bare(&raw, dir.c_str());
+  if (code < 0) throw GitError(code, "opening the mirror " + dir + ": " + last_git_error());
+  const RepositoryPtr repo(raw);
+  // An anonymous remote: nothing of the mirror's configuration is used.
+  git_remote* remote_raw = nullptr;
+  code = git_remote_create_anonymous(&remote_raw, repo.get(), url.c_str());
+  if (code < 0) throw GitError(code, "fetching " + url_for_log(url) + ": " + last_git_error());
+  const std::unique_ptr<git_remote, decltype(&git_remote_free)> remote(remote_raw, git_remote_free);
+  git_fetch_options options;
+  git_fetch_options_init(&options, GIT_FETCH_OPTIONS_VERSION);
+  options.prune = GIT_FETCH_PRUNE;
+  options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+  options.update_fetchhead = 0;
+  std::string every_ref = "+refs/*:refs/*";
+  std::array<char*, 1> specs = {every_ref.data()};
+  const git_strarray refspecs = {specs.data(), specs.size()};
+  code = git_remote_fetch(remote.get(), &refspecs, &options, nullptr);
+  if (code < 0) throw GitError(code, "fetching " + url_for_log(url) + ": " + last_git_error());
+}
+
 }  // namespace
+
+void update_mirror(const std::string& url, const std::string& dir) {
+  check_url(url);
+  git_library_init();
+  if (std::filesystem::exists(std::filesystem::symlink_status(dir))) {
+    fetch_mirror(url, dir);
+    return;
+  }
+  // What an interrupted clone of this mirror left (one process updates a
+  // mirror at a time) goes first.
+  const std::filesystem::path target(dir);
+  const std::string leftover = target.filename().string() + ".partial-";
+  std::error_code listing;
+  for (const auto& entry : std::filesystem::directory_iterator(target.parent_path(), listing)) {
+    if (entry.path().filename().string().starts_with(leftover)) remove_directory(entry.path().string());
+  }
+  std::string partial = dir + ".partial-XXXXXX";
+  if (::mkdtemp(partial.data()) == nullptr) {
+    throw GitError(-1, "creating " + partial + ": " + std::strerror(errno));
+  }
+  try {
+    clone_mirror(url, partial);
+  } catch (...) {
+    remove_directory(partial);
+    throw;
+  }
+  std::error_code error;
+  std::filesystem::rename(partial, dir, error);
+  if (error) {
+    remove_directory(partial);
+    throw GitError(-1, "moving the new mirror to " + dir + ": " + error.message());
+  }
+}
 
 bool is_repository_url(std::string_view path) {
   const std::string_view scheme = scheme_of(path);
@@ -161,27 +243,12 @@ TemporaryMirror::TemporaryMirror(const std::string& url) {
     throw GitError(-1, "creating a temporary directory under " + temporary_parent() + ": " + std::strerror(error));
   }
   path_ = pattern;
-  git_clone_options options;
-  git_clone_options_init(&options, GIT_CLONE_OPTIONS_VERSION);
-  options.bare = 1;
-  options.remote_cb = create_mirror_remote;
-  options.checkout_opts.checkout_strategy = GIT_CHECKOUT_NONE;
-  git_repository* repo = nullptr;
-  const int code = git_clone(&repo, url.c_str(), path_.c_str(), &options);
-  if (code < 0) {
-    const git_error* e = git_error_last();
-    const std::string message = e != nullptr && e->message != nullptr ? e->message : "unknown error";
+  try {
+    clone_mirror(url, path_);
+  } catch (...) {
     remove_directory(path_);
     uninstall_cleanup();
-    throw GitError(code, "cloning " + url_for_log(url) + ": " + message);
-  }
-  // libgit2's clone adds a symbolic refs/remotes/origin/HEAD that the
-  // remote does not have (a mirror's fetched refs are all direct).
-  const RepositoryPtr mirror(repo);
-  git_reference* origin_head = nullptr;
-  if (git_reference_lookup(&origin_head, mirror.get(), "refs/remotes/origin/HEAD") == 0) {
-    const ReferencePtr owned(origin_head);
-    if (git_reference_type(owned.get()) == GIT_REFERENCE_SYMBOLIC) git_reference_delete(owned.get());
+    throw;
   }
 }
 

@@ -27,6 +27,16 @@ bool is_repository_url(std::string_view path);
 // The URL with any user name and password removed: what may be logged.
 std::string url_for_log(std::string_view url);
 
+// Brings the bare mirror of `url` at `dir` up to date: clones it when `dir`
+// does not exist (into a sibling directory renamed into place once complete,
+// so an interrupted clone never passes for a mirror; what one left is
+// removed first), else fetches every ref
+// the remote advertises, removing the refs it no longer has. As
+// TemporaryMirror, no git program, hook or remote configuration is used.
+// Throws RemoteUrlError for a URL it cannot use and GitError when the clone
+// or fetch fails.
+void update_mirror(const std::string& url, const std::string& dir);
+
 class TemporaryMirror {
  public:
   // Clones `url` into a new directory under $TMPDIR (or /tmp), mode 0700.
