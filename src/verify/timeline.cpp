@@ -52,6 +52,23 @@ HoldingsByBlob holdings(const std::vector<SecretTimeline>& timelines, const Rule
   return out;
 }
 
+// A blob's holdings at `path` (those whose rule applies there), one per
+// timeline and line, by timeline then line, into `out`.
+void holdings_at(const RuleSet& rules, const std::vector<Holding>& held, const std::string& path,
+                 std::vector<Holding>& out) {
+  out.clear();
+  for (const Holding& h : held) {
+    if (applies_at(rules, h, path)) out.push_back(h);
+  }
+  std::sort(out.begin(), out.end(), [](const Holding& a, const Holding& b) {
+    return std::tie(a.timeline, a.line) < std::tie(b.timeline, b.line);
+  });
+  out.erase(
+      std::unique(out.begin(), out.end(),
+                  [](const Holding& a, const Holding& b) { return a.timeline == b.timeline && a.line == b.line; }),
+      out.end());
+}
+
 bool holds(const HoldingsByBlob& holdings_by_blob, const BlobKey& blob, std::size_t timeline) {
   auto it = holdings_by_blob.find(blob);
   return it != holdings_by_blob.end() &&
@@ -234,17 +251,7 @@ void add_present_at(std::vector<SecretTimeline>& timelines, const Provenance& hi
     for (std::size_t l = 0; l < tip_locations[r].size(); ++l) {
       auto it = held.find(tip_locations[r][l].blob);
       if (it == held.end()) continue;
-      here.clear();
-      for (const Holding& h : it->second) {
-        if (applies_at(rules, h, tip_locations[r][l].path)) here.push_back(h);
-      }
-      std::sort(here.begin(), here.end(), [](const Holding& a, const Holding& b) {
-        return std::tie(a.timeline, a.line) < std::tie(b.timeline, b.line);
-      });
-      here.erase(
-          std::unique(here.begin(), here.end(),
-                      [](const Holding& a, const Holding& b) { return a.timeline == b.timeline && a.line == b.line; }),
-          here.end());
+      holdings_at(rules, it->second, tip_locations[r][l].path, here);
       for (const Holding& h : here) {
         places[h.timeline].push_back({static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(l), h.line});
       }
@@ -330,18 +337,9 @@ void add_image_history(std::vector<SecretTimeline>& timelines, const Provenance&
       if (held.contains(file.second)) files.push_back(&file);
     }
     std::sort(files.begin(), files.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+    std::vector<Holding> here;
     for (const auto* file : files) {
-      std::vector<Holding> here;
-      for (const Holding& h : held.at(file->second)) {
-        if (applies_at(rules, h, file->first)) here.push_back(h);
-      }
-      std::sort(here.begin(), here.end(), [](const Holding& a, const Holding& b) {
-        return std::tie(a.timeline, a.line) < std::tie(b.timeline, b.line);
-      });
-      here.erase(
-          std::unique(here.begin(), here.end(),
-                      [](const Holding& a, const Holding& b) { return a.timeline == b.timeline && a.line == b.line; }),
-          here.end());
+      holdings_at(rules, held.at(file->second), file->first, here);
       for (const Holding& h : here) {
         SecretTimeline& t = timelines[h.timeline];
         ++t.present_at_total;
