@@ -43,8 +43,8 @@ TEST(Redact, MasksEverySecretOfTheReportEverywhere) {
   SecretTimeline timeline;
   timeline.secret = first;
   timeline.secret_sha256 = sha256_hex(first);
-  timeline.introduced.push_back({std::nullopt, 0, "Ada", "ada@example.com", "p/" + second, 1});
-  timeline.removed.push_back({ObjectId{}, 0, "", "", second});
+  timeline.introduced.push_back({std::nullopt, 0, "Ada", "ada@example.com", "p/" + second, 1, std::nullopt});
+  timeline.removed.push_back({ObjectId{}, 0, "", "", second, std::nullopt});
   timeline.reachable_from = {"refs/heads/" + first};
   timeline.present_at.push_back({"refs/tags/" + second, first, 1});
   std::vector<Finding> findings = {one, two};
