@@ -3,7 +3,10 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <algorithm>
 #include <array>
+#include <cstring>
+#include <deque>
 #include <memory>
 #include <vector>
 
@@ -170,17 +173,23 @@ class Walker {
       problem("too_large", path, std::to_string(declared) + " bytes");
       return true;  // the next header skips the data
     }
-    std::string content;
-    if (declared > 0) content.reserve(static_cast<std::size_t>(declared));
-    std::array<char, 1 << 16> buffer{};
+    // One buffer per nesting depth, reused from file to file and never
+    // zero-filled: a fresh string per file cost a page fault for every page
+    // of every file, and reading through a bounce buffer a second copy.
+    while (buffers_.size() <= static_cast<std::size_t>(depth)) buffers_.emplace_back();
+    Buffer& buf = buffers_[static_cast<std::size_t>(depth)];
+    buf.size = 0;
+    if (declared > 0) buf.reserve(static_cast<std::size_t>(declared) + 1);
     for (;;) {
-      const la_ssize_t n = archive_read_data(a, buffer.data(), buffer.size());
+      if (buf.capacity - buf.size < kReadChunk) buf.reserve(buf.size + kReadChunk);
+      const la_ssize_t n = archive_read_data(a, buf.data.get() + buf.size, buf.capacity - buf.size);
       if (n == 0) break;
       if (n < 0) {
         if (nested) throw LayerError(path + ": " + error_text(a));
         throw LayerError(std::string(what) + ": " + path + ": " + error_text(a));
       }
-      if (content.size() + static_cast<std::size_t>(n) > limits_.max_file_size) {
+      buf.size += static_cast<std::size_t>(n);
+      if (buf.size > limits_.max_file_size) {
         problem("too_large", path, "more than " + std::to_string(limits_.max_file_size) + " bytes");
         return true;
       }
@@ -192,8 +201,8 @@ class Walker {
           return false;
         }
       }
-      content.append(buffer.data(), static_cast<std::size_t>(n));
     }
+    const std::string_view content(buf.data.get(), buf.size);
     if (is_nested_archive_name(path)) {
       if (depth >= limits_.max_nesting) {
         problem("nested_archive", path, "archives nested deeper than " + std::to_string(limits_.max_nesting));
@@ -205,7 +214,7 @@ class Walker {
     return true;
   }
 
-  bool nested_archive(const std::string& content, const std::string& path, int depth) {
+  bool nested_archive(std::string_view content, const std::string& path, int depth) {
     ArchivePtr inner = new_reader(/*zip_too=*/true);
     if (archive_read_open_memory(inner.get(), content.data(), content.size()) != ARCHIVE_OK) {
       problem("nested_archive", path, error_text(inner.get()));
@@ -222,8 +231,26 @@ class Walker {
     }
   }
 
+  static constexpr std::size_t kReadChunk = std::size_t{1} << 16;
+
+  // A growable byte buffer that keeps its capacity and never zero-fills.
+  struct Buffer {
+    std::unique_ptr<char[]> data;  // NOLINT(*-avoid-c-arrays): uninitialised storage on purpose
+    std::size_t size = 0;
+    std::size_t capacity = 0;
+    void reserve(std::size_t wanted) {
+      if (wanted <= capacity) return;
+      const std::size_t grown = std::max(wanted, capacity * 2);
+      std::unique_ptr<char[]> bigger(new char[grown]);  // NOLINT(*-avoid-c-arrays)
+      if (size > 0) std::memcpy(bigger.get(), data.get(), size);
+      data = std::move(bigger);
+      capacity = grown;
+    }
+  };
+
   const LayerLimits& limits_;
   const LayerCallbacks& callbacks_;
+  std::deque<Buffer> buffers_;  // one per nesting depth; a deque never moves them
   std::uint64_t declared_ = 0;
   std::uint64_t entries_ = 0;
 };
