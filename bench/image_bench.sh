@@ -6,23 +6,28 @@
 # DIR into LAYERS gzip layers (DIR split by its top-level entries), skopeo
 # writes the zstd copy.
 #
-# usage: bench/image_bench.sh [-n RUNS] [-l LAYERS] [-b BUILD_DIR] DIR
+# -k KEEP keeps the built image in directory KEEP and reuses it on a later
+# run with the same KEEP (building a multi-GB image takes minutes).
+#
+# usage: bench/image_bench.sh [-n RUNS] [-l LAYERS] [-b BUILD_DIR] [-k KEEP] DIR
 set -euo pipefail
 
 script_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 RUNS=3
 LAYERS=4
 BUILD="$script_dir/../build"
+KEEP=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
         -n) RUNS=$2; shift 2 ;;
         -l) LAYERS=$2; shift 2 ;;
         -b) BUILD=$2; shift 2 ;;
-        -h | --help) sed -n '2,9p' "$0"; exit 0 ;;
+        -k) KEEP=$2; shift 2 ;;
+        -h | --help) sed -n '2,12p' "$0"; exit 0 ;;
         *) break ;;
     esac
 done
-[[ $# -eq 1 && -d $1 ]] || { echo "usage: ${0##*/} [-n RUNS] [-l LAYERS] [-b BUILD_DIR] DIR" >&2; exit 2; }
+[[ $# -eq 1 && -d $1 ]] || { echo "usage: ${0##*/} [-n RUNS] [-l LAYERS] [-b BUILD_DIR] [-k KEEP] DIR" >&2; exit 2; }
 SRC=$(cd "$1" && pwd)
 for tool in umoci skopeo zstd gzip /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "image_bench: $tool is missing (scripts/setup.sh test installs it)" >&2; exit 2; }
@@ -30,19 +35,27 @@ done
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cd "$work"
-umoci init --layout gz >/dev/null
-umoci new --image gz:bench >/dev/null
-mapfile -t entries < <(find "$SRC" -mindepth 1 -maxdepth 1 | sort)
-for ((layer = 0; layer < LAYERS; layer++)); do
-    umoci unpack --rootless --image gz:bench bundle >/dev/null
-    for ((i = layer; i < ${#entries[@]}; i += LAYERS)); do
-        cp -a "${entries[$i]}" bundle/rootfs/ 2>/dev/null || true
+images=$work
+if [[ -n $KEEP ]]; then
+    mkdir -p "$KEEP"
+    images=$(cd "$KEEP" && pwd)
+fi
+cd "$images"
+if [[ ! -f zst/index.json ]]; then
+    rm -rf gz zst bundle
+    umoci init --layout gz >/dev/null
+    umoci new --image gz:bench >/dev/null
+    mapfile -t entries < <(find "$SRC" -mindepth 1 -maxdepth 1 | sort)
+    for ((layer = 0; layer < LAYERS; layer++)); do
+        umoci unpack --rootless --image gz:bench bundle >/dev/null
+        for ((i = layer; i < ${#entries[@]}; i += LAYERS)); do
+            cp -a "${entries[$i]}" bundle/rootfs/ 2>/dev/null || true
+        done
+        umoci repack --image gz:bench --history.created_by "COPY part $layer" bundle >/dev/null
+        chmod -R u+w bundle && rm -rf bundle
     done
-    umoci repack --image gz:bench --history.created_by "COPY part $layer" bundle >/dev/null
-    rm -rf bundle
-done
-skopeo copy -q --dest-compress-format zstd --dest-compress oci:gz:bench oci:zst:bench
+    skopeo copy -q --dest-compress-format zstd --dest-compress oci:gz:bench oci:zst:bench
+fi
 
 layers_of() { # layout -> its layer blobs, from the manifest
     python3 - "$1" <<'EOF'

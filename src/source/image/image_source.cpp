@@ -3,8 +3,14 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdio>
 #include <ctime>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <thread>
 #include <unordered_set>
 #include <utility>
 
@@ -76,6 +82,78 @@ std::vector<std::pair<std::string, std::string>> config_documents(const image::I
   return docs;
 }
 
+// Files a layer holds, handed from the thread that decompresses and
+// unpacks layers to the one that hashes them and fills batches: the floor
+// a scan is measured against (`zstd -dc | tar -xO`) is two processes too.
+// A parcel gathers many small files so the hand-over costs little per file.
+template <typename Item>
+struct Parcel {
+  std::vector<Item> items;
+  std::string bytes;  // the files' contents, one after another
+};
+
+// A fixed number of parcels circulate between the two threads, so memory
+// stays bounded: the producer fills one while the consumer drains another.
+template <typename Item>
+class ParcelRing {
+ public:
+  // A parcel that grew past `keep_bytes` (one large file) gives its memory
+  // back when drained.
+  ParcelRing(std::size_t parcels, std::size_t keep_bytes) : keep_bytes_(keep_bytes) {
+    for (std::size_t i = 0; i < parcels; ++i) free_.push_back(std::make_unique<Parcel<Item>>());
+  }
+  // An empty parcel to fill; nullptr once the consumer has failed.
+  std::unique_ptr<Parcel<Item>> take_free() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return !free_.empty() || failed_; });
+    if (failed_) return nullptr;
+    auto parcel = std::move(free_.front());
+    free_.pop_front();
+    return parcel;
+  }
+  void put_full(std::unique_ptr<Parcel<Item>> parcel) {
+    std::lock_guard lock(mutex_);
+    full_.push_back(std::move(parcel));
+    changed_.notify_all();
+  }
+  // The next full parcel; nullptr when the producer is done and all are drained.
+  std::unique_ptr<Parcel<Item>> take_full() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return !full_.empty() || done_; });
+    if (full_.empty()) return nullptr;
+    auto parcel = std::move(full_.front());
+    full_.pop_front();
+    return parcel;
+  }
+  void give_back(std::unique_ptr<Parcel<Item>> parcel) {
+    parcel->items.clear();
+    parcel->bytes.clear();
+    if (parcel->bytes.capacity() > keep_bytes_) std::string().swap(parcel->bytes);
+    std::lock_guard lock(mutex_);
+    free_.push_back(std::move(parcel));
+    changed_.notify_all();
+  }
+  void producer_done() {
+    std::lock_guard lock(mutex_);
+    done_ = true;
+    changed_.notify_all();
+  }
+  void consumer_failed() {
+    std::lock_guard lock(mutex_);
+    failed_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  const std::size_t keep_bytes_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<std::unique_ptr<Parcel<Item>>> free_;
+  std::deque<std::unique_ptr<Parcel<Item>>> full_;
+  bool done_ = false;
+  bool failed_ = false;
+};
+
 bool under(const std::string& path, const std::string& dir) {
   return dir.empty() || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/');
 }
@@ -139,33 +217,84 @@ void ImageSource::read(BatchOutput& out, SkipLog& skips) {
     return key;
   };
 
-  for (const auto& input : opened_) {
-    input->set_already_read([this](const std::string& layer) { return layers_.count(layer) != 0; });
-    input->for_each_layer(
-        [&](const image::BlobRef& blob, image::ByteStream& bytes) {
-          const std::string layer = blob.name();
-          if (layers_.count(layer) != 0) return;  // read for an earlier input
-          auto& records = layers_[layer];
-          image::LayerCallbacks callbacks;
-          callbacks.entry = [&](const image::LayerEntry& e, std::string_view content) {
-            Record r{e.kind, e.path, {}, e.link};
-            if (e.kind == image::LayerEntry::Kind::kFile) {
-              r.blob = deliver(layer + ":" + e.path, content);
-              if (r.blob.is_zero()) return;
-            }
-            records.push_back(std::move(r));
-          };
-          callbacks.problem = [&](const image::LayerProblem& p) { note(p, layer + ":" + p.path); };
-          image::LayerLimits limits = options_.limits;
-          limits.max_file_size = options_.max_blob_size;
-          try {
-            image::read_layer(bytes, layer, limits, callbacks);
-          } catch (const image::LayerError& e) {
-            skips.add(SkipReason::kCorruptObject, layer, e.what());
+  // One layer entry on its way from the unpacking thread to the hashing one.
+  struct Item {
+    std::vector<Record>* records;  // its layer's, in layers_ (a map: never moves)
+    const std::string* layer;      // its layer's name, the map's key
+    Record record;
+    std::size_t offset = 0;  // files: the content, in the parcel's bytes
+    std::size_t length = 0;
+  };
+  constexpr std::size_t kParcelBytes = std::size_t{4} << 20;
+  ParcelRing<Item> ring(3, 2 * kParcelBytes);
+  std::exception_ptr consumer_error;
+  std::thread consumer([&] {
+    try {
+      while (auto parcel = ring.take_full()) {
+        for (auto& item : parcel->items) {
+          if (item.record.kind == image::LayerEntry::Kind::kFile) {
+            item.record.blob = deliver(*item.layer + ":" + item.record.path,
+                                       std::string_view(parcel->bytes).substr(item.offset, item.length));
+            if (item.record.blob.is_zero()) continue;
           }
-        },
-        [&](const image::LayerProblem& p) { note(p, p.path); });
+          item.records->push_back(std::move(item.record));
+        }
+        ring.give_back(std::move(parcel));
+      }
+    } catch (...) {
+      consumer_error = std::current_exception();
+      ring.consumer_failed();
+    }
+  });
+
+  std::unique_ptr<Parcel<Item>> filling = ring.take_free();
+  auto hand_on = [&] {
+    if (filling && !filling->items.empty()) {
+      ring.put_full(std::move(filling));
+      filling = ring.take_free();
+    }
+  };
+  try {
+    for (const auto& input : opened_) {
+      if (!filling) break;  // the consumer failed
+      input->set_already_read([this](const std::string& layer) { return layers_.count(layer) != 0; });
+      input->for_each_layer(
+          [&](const image::BlobRef& blob, image::ByteStream& bytes) {
+            const std::string layer = blob.name();
+            if (layers_.count(layer) != 0) return;  // read for an earlier input
+            const auto slot = layers_.emplace(layer, std::vector<Record>{}).first;
+            image::LayerCallbacks callbacks;
+            callbacks.entry = [&](const image::LayerEntry& e, std::string_view content) {
+              if (!filling) return;  // the consumer failed: nothing more is delivered
+              Item item{&slot->second, &slot->first, Record{e.kind, e.path, {}, e.link}};
+              if (e.kind == image::LayerEntry::Kind::kFile) {
+                item.offset = filling->bytes.size();
+                item.length = content.size();
+                filling->bytes.append(content);
+              }
+              filling->items.push_back(std::move(item));
+              if (filling->bytes.size() >= kParcelBytes) hand_on();
+            };
+            callbacks.problem = [&](const image::LayerProblem& p) { note(p, layer + ":" + p.path); };
+            image::LayerLimits limits = options_.limits;
+            limits.max_file_size = options_.max_blob_size;
+            try {
+              image::read_layer(bytes, layer, limits, callbacks);
+            } catch (const image::LayerError& e) {
+              skips.add(SkipReason::kCorruptObject, layer, e.what());
+            }
+          },
+          [&](const image::LayerProblem& p) { note(p, p.path); });
+    }
+    hand_on();
+  } catch (...) {
+    ring.producer_done();
+    consumer.join();
+    throw;
   }
+  ring.producer_done();
+  consumer.join();
+  if (consumer_error) std::rethrow_exception(consumer_error);
   // Config documents, after the layers: keys decided here are used by build_provenance().
   config_keys_.clear();
   for (const auto& input : opened_) {
