@@ -451,5 +451,84 @@ TEST(SweepShards, AnEntryKeepsItsShardWhenTheManifestGrows) {
   }
 }
 
+TEST(SweepShards, SizesBalanceTheShardsAndKeepForkNetworksTogether) {
+  // 30 networks of sizes 1..30 (KiB, say), each root with two forks of size 5;
+  // every third entry has no size and weighs the average of those given.
+  SweepManifest manifest;
+  std::uint64_t given = 0;
+  std::uint64_t given_count = 0;
+  for (int i = 0; i < 30; ++i) {
+    SweepEntry root;
+    root.name = "org/repo-" + std::to_string(i);
+    root.path = root.name;
+    if (i % 3 != 0) {
+      root.size = static_cast<std::uint64_t>(i + 1);
+      given += *root.size;
+      ++given_count;
+    }
+    manifest.entries.push_back(root);
+    for (int f = 0; f < 2; ++f) {
+      SweepEntry fork;
+      fork.name = "fork-" + std::to_string(f) + "/repo-" + std::to_string(i);
+      fork.path = fork.name;
+      fork.fork_of = root.name;
+      fork.size = 5;
+      given += 5;
+      ++given_count;
+      manifest.entries.push_back(fork);
+    }
+  }
+  const std::uint64_t average = given / given_count;
+  auto weight = [&](const SweepEntry& e) { return e.size.value_or(average); };
+  std::uint64_t total = 0;
+  std::uint64_t largest_network = 0;
+  for (int i = 0; i < 30; ++i) {
+    const std::uint64_t network = weight(manifest.entries[static_cast<std::size_t>(i) * 3]) + 10;
+    largest_network = std::max(largest_network, network);
+    total += network;
+  }
+  for (const std::uint64_t count : {1U, 3U, 7U}) {
+    std::map<std::string, std::uint64_t> shard_of_entry;
+    std::uint64_t heaviest = 0;
+    for (std::uint64_t s = 0; s < count; ++s) {
+      const auto entries = shard_entries(manifest, {s, count});
+      EXPECT_EQ(entries, shard_entries(manifest, {s, count})) << "the assignment is fixed for a manifest";
+      std::uint64_t load = 0;
+      for (const SweepEntry& e : entries) {
+        EXPECT_TRUE(shard_of_entry.emplace(e.name, s).second) << e.name << " is in two shards";
+        load += weight(e);
+      }
+      heaviest = std::max(heaviest, load);
+    }
+    EXPECT_EQ(shard_of_entry.size(), manifest.entries.size()) << "the shards cover the manifest";
+    EXPECT_LE(heaviest, total / count + largest_network) << count << " shards";
+    for (const SweepEntry& e : manifest.entries) {
+      if (!e.fork_of.empty()) {
+        EXPECT_EQ(shard_of_entry.at(e.name), shard_of_entry.at(e.fork_of)) << e.name;
+      }
+    }
+  }
+}
+
+TEST(SweepShards, ASizeThatIsNotACountIsAnErrorNamingTheLine) {
+  TempDir dir;
+  const std::string manifest = (dir.path() / "manifest.jsonl").string();
+  std::ofstream(manifest) << "{\"path\": \"a\", \"size\": 12}\n{\"path\": \"b\", \"size\": \"big\"}\n";
+  try {
+    (void)read_sweep_manifest(manifest);
+    FAIL() << "a string size was accepted";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("line 2: \"size\" must be a non-negative integer"), std::string::npos)
+        << e.what();
+  }
+  std::ofstream(manifest) << "{\"path\": \"a\", \"size\": 12}\n{\"path\": \"b\", \"size\": -3}\n";
+  EXPECT_THROW((void)read_sweep_manifest(manifest), UsageError);
+  std::ofstream(manifest) << "{\"path\": \"a\", \"size\": 12}\n{\"path\": \"b\"}\n";
+  const SweepManifest read = read_sweep_manifest(manifest);
+  ASSERT_EQ(read.entries.size(), 2U);
+  EXPECT_EQ(read.entries[0].size, std::optional<std::uint64_t>(12));
+  EXPECT_EQ(read.entries[1].size, std::nullopt);
+}
+
 }  // namespace
 }  // namespace trawl::test

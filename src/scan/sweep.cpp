@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -32,13 +33,19 @@ SweepEntry parse_entry(const std::string& path, std::size_t line, const std::str
   SweepEntry entry;
   entry.line = line;
   for (const auto& [key, value] : doc.items()) {
+    if (key == "size") {
+      if (!value.is_number_unsigned()) manifest_error(path, line, "\"size\" must be a non-negative integer");
+      entry.size = value.get<std::uint64_t>();
+      continue;
+    }
     std::string* field = key == "name"      ? &entry.name
                          : key == "url"     ? &entry.url
                          : key == "path"    ? &entry.path
                          : key == "fork_of" ? &entry.fork_of
                                             : nullptr;
     if (field == nullptr) {
-      manifest_error(path, line, "unknown key " + escape_text(key, true) + " (expected name, url, path, fork_of)");
+      manifest_error(path, line,
+                     "unknown key " + escape_text(key, true) + " (expected name, url, path, fork_of, size)");
     }
     if (!value.is_string() || value.get<std::string>().empty()) {
       manifest_error(path, line, "\"" + key + "\" must be a non-empty string");
@@ -252,6 +259,42 @@ Shard shard_from_environment(const std::map<std::string, std::string>& env) {
   return {};
 }
 
+namespace {
+
+// Each fork network's shard. Without sizes: a hash of the root's name, so
+// an entry keeps its shard however the manifest grows. With sizes: the
+// networks, largest first (ties by the hash), each to the shard that holds
+// least so far (ties to the lowest index): no shard holds more than the
+// average plus the largest network. An entry without a size weighs the
+// average of those given.
+std::unordered_map<std::string, std::uint64_t> network_shards(
+    const std::vector<std::string>& roots, const std::unordered_map<std::string, std::uint64_t>& sizes,
+    std::uint64_t count) {
+  std::unordered_map<std::string, std::uint64_t> shard;
+  if (sizes.empty()) {
+    for (const std::string& root : roots) shard.emplace(root, shard_of(root, count));
+    return shard;
+  }
+  std::vector<std::pair<std::uint64_t, std::string>> order;  // (hash, root): a tie-break independent of the order
+  order.reserve(roots.size());
+  for (const std::string& root : roots)
+    order.emplace_back(shard_of(root, std::numeric_limits<std::uint64_t>::max()), root);
+  std::sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
+    const std::uint64_t sa = sizes.at(a.second);
+    const std::uint64_t sb = sizes.at(b.second);
+    return sa != sb ? sa > sb : a < b;
+  });
+  std::vector<std::uint64_t> load(count, 0);
+  for (const auto& [hash, root] : order) {
+    const auto least = static_cast<std::uint64_t>(std::min_element(load.begin(), load.end()) - load.begin());
+    load[least] += sizes.at(root);
+    shard.emplace(root, least);
+  }
+  return shard;
+}
+
+}  // namespace
+
 std::vector<SweepEntry> shard_entries(const SweepManifest& manifest, const Shard& shard) {
   std::unordered_map<std::string, const SweepEntry*> by_name;
   for (const SweepEntry& e : manifest.entries) by_name.emplace(e.name, &e);
@@ -261,13 +304,31 @@ std::vector<SweepEntry> shard_entries(const SweepManifest& manifest, const Shard
     std::size_t order;
   };
   std::unordered_map<std::string, std::size_t> network_order;
-  std::vector<std::pair<Placed, const SweepEntry*>> chosen;
+  std::vector<Network> networks;
+  std::vector<std::string> roots;
+  std::uint64_t sized = 0;
+  std::uint64_t size_total = 0;
   for (std::size_t i = 0; i < manifest.entries.size(); ++i) {
     const SweepEntry& e = manifest.entries[i];
-    const Network network = network_of(e, by_name);
-    const std::size_t first = network_order.emplace(network.root, i).first->second;
-    if (shard_of(network.root, shard.count) != shard.index) continue;
-    chosen.push_back({{first, network.depth, i}, &e});
+    networks.push_back(network_of(e, by_name));
+    if (network_order.emplace(networks.back().root, i).second) roots.push_back(networks.back().root);
+    if (e.size) {
+      ++sized;
+      size_total += *e.size;
+    }
+  }
+  std::unordered_map<std::string, std::uint64_t> sizes;
+  if (sized > 0) {
+    const std::uint64_t average = std::max<std::uint64_t>(1, size_total / sized);
+    for (std::size_t i = 0; i < manifest.entries.size(); ++i) {
+      sizes[networks[i].root] += manifest.entries[i].size.value_or(average);
+    }
+  }
+  const auto shards = network_shards(roots, sizes, shard.count);
+  std::vector<std::pair<Placed, const SweepEntry*>> chosen;
+  for (std::size_t i = 0; i < manifest.entries.size(); ++i) {
+    if (shards.at(networks[i].root) != shard.index) continue;
+    chosen.push_back({{network_order.at(networks[i].root), networks[i].depth, i}, &manifest.entries[i]});
   }
   std::sort(chosen.begin(), chosen.end(), [](const auto& a, const auto& b) {
     return std::tie(a.first.network_order, a.first.depth, a.first.order) <

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <ostream>
 #include <stdexcept>
 #include <string>
@@ -23,7 +24,12 @@ struct SweepEntry {
   std::string url;      // cloned into the clone cache; or
   std::string path;     // a local repository (relative: to the manifest's directory)
   std::string fork_of;  // the name of the repository it was forked from; empty: none
+  // Its weight in balancing shards, in any unit the manifest uses throughout
+  // (a hosting API's size in KiB, say); absent: the average of those given.
+  std::optional<std::uint64_t> size;
   std::size_t line = 0;
+
+  bool operator==(const SweepEntry&) const = default;
 };
 
 struct SweepManifest {
@@ -53,10 +59,14 @@ Shard parse_shard(const std::string& text);
 Shard shard_from_environment(const std::map<std::string, std::string>& env);
 
 // The entries of `manifest` that fall in `shard`, in the order they are
-// swept: each fork network together, its root first. An entry's shard is a
-// hash of its network's root name (fork_of followed to a name with no
-// fork_of, or to one the manifest lacks), so the shards are disjoint, cover
-// the manifest, and an entry stays in its shard when others are added.
+// swept: each fork network together (fork_of followed to a name with no
+// fork_of, or to one the manifest lacks), its root first; the shards are
+// disjoint and cover the manifest. Without sizes in the manifest, a
+// network's shard is a hash of its root's name, so an entry stays in its
+// shard when others are added. With sizes, networks go largest first to the
+// shard that holds least so far: no shard holds more than the average plus
+// the largest network, and the assignment is fixed for a given manifest
+// (a resumed shard sees the same entries), not across manifests.
 std::vector<SweepEntry> shard_entries(const SweepManifest& manifest, const Shard& shard);
 
 struct SweepOptions {
