@@ -1,3 +1,4 @@
+# syntax=docker/dockerfile:1
 # trawl's own container image. The builder stage compiles trawl (CPU
 # backend) on Debian 12; the runtime stage holds the program, its man page
 # and the shared libraries it links, and runs as an unprivileged user.
@@ -8,10 +9,18 @@
 # The build context holds no .git (.dockerignore), so the commit that
 # `trawl --version` names comes from the TRAWL_COMMIT build argument (a
 # commit id, not a secret; "unknown" when not given). No credential is
-# needed to build, and none is passed in.
+# needed to build from Debian's public mirrors. Behind a package mirror or
+# proxy that wants credentials, pass them as a BuildKit secret, which is
+# mounted for the one RUN that installs packages and never stored in a
+# layer or the build history (an apt auth.conf file):
+#
+#   docker build --secret id=apt-auth,src=$HOME/.config/apt-auth.conf -t trawl:0.3.0 .
+#
+# never as a build argument, an environment variable or a copied file.
 
 FROM debian:12-slim AS build
-RUN apt-get update \
+RUN --mount=type=secret,id=apt-auth,target=/etc/apt/auth.conf.d/build.conf \
+    apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config \
       libgit2-dev libtbb-dev libre2-dev libdeflate-dev zlib1g-dev libssl-dev libarchive-dev \
@@ -33,7 +42,8 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DTRAWL_CUDA=OFF -D
  && DESTDIR=/install cmake --install /build --prefix /usr --strip
 
 FROM debian:12-slim
-RUN apt-get update \
+RUN --mount=type=secret,id=apt-auth,target=/etc/apt/auth.conf.d/build.conf \
+    apt-get update \
  && apt-get install -y --no-install-recommends \
       libgit2-1.5 libtbb12 libre2-9 libdeflate0 libssl3 libtomlplusplus3 libarchive13 \
       libcurl4 libsqlite3-0 ca-certificates \

@@ -393,6 +393,28 @@ TEST(ContainerChecks, TheProjectsDockerfileHasNoFindings) {
   const ScanResult result = scan_container_files(options, log);
   EXPECT_EQ(result.summary.blobs, 1U);
   EXPECT_TRUE(result.findings.empty()) << result.findings.front().rule_id;
+
+  // Multi-stage, an unprivileged runtime, and package credentials (where a
+  // mirror wants them) only ever through a secret mount.
+  std::ifstream in(options.paths[0]);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const Dockerfile parsed = parse_dockerfile(text);
+  std::size_t stages = 0;
+  std::size_t installs = 0;
+  std::string last_user;
+  for (const DockerfileInstruction& instruction : parsed.instructions) {
+    const std::string& args = instruction.args.text;
+    if (instruction.keyword == "FROM") ++stages;
+    if (instruction.keyword == "USER") last_user = args;
+    if (instruction.keyword == "RUN" && args.find("apt-get install") != std::string::npos) {
+      ++installs;
+      EXPECT_EQ(args.rfind("--mount=type=secret,id=apt-auth,", 0), 0U) << args;
+    }
+    EXPECT_NE(instruction.keyword, "ENV") << "the image sets no environment";
+  }
+  EXPECT_EQ(stages, 2U);
+  EXPECT_EQ(installs, 2U);
+  EXPECT_EQ(last_user, "10001:10001");
 }
 
 class ContainerScan : public ::testing::Test {
