@@ -150,6 +150,20 @@ TEST(LayerReader, NestingIsBoundedAndTooDeepArchivesAreCounted) {
   EXPECT_EQ(seen.problems[0], "nested_archive outer.tar!/level.tar!/level.tar!/level.tar");
 }
 
+TEST(LayerReader, ADepthOfZeroScansArchivesAsFilesWithoutOpeningThem) {
+  const std::string inner = make_tar({test::file("deep/.env", "TOKEN=abc")});
+  image::LayerLimits limits;
+  limits.max_nesting = 0;
+  const Seen seen = read_tar(make_tar({test::file("backup.tar", inner), test::file("a.txt", "alpha")}), limits);
+  ASSERT_EQ(seen.entries.size(), 2U);
+  EXPECT_EQ(seen.entries[0], "file backup.tar = " + inner);
+  EXPECT_EQ(seen.entries[1], "file a.txt = alpha");
+  EXPECT_TRUE(seen.problems.empty());
+  limits.max_nesting = 1;
+  EXPECT_EQ(read_tar(make_tar({test::file("backup.tar", inner)}), limits).entries,
+            (std::vector<std::string>{"file backup.tar!/deep/.env = TOKEN=abc"}));
+}
+
 TEST(LayerReader, AFileThatIsNotTheArchiveItsNameSaysIsReadAsAFile) {
   const Seen seen = read_tar(make_tar({test::file("notes.zip", "plain text, not a zip")}));
   EXPECT_EQ(seen.entries, (std::vector<std::string>{"file notes.zip = plain text, not a zip"}));

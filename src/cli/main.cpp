@@ -673,6 +673,13 @@ int main(int argc, char** argv) {
   add_output_flags(image, output);
   add_datastore_flag(image, output);
   add_size_flags(image, image_options, output, "Skip files larger than this (e.g. 64MiB)");
+  image
+      ->add_option("--archive-depth", image_options.archive_depth,
+                   "Open archives inside layers (.jar, .war, .zip, .tar, .tgz) this many levels deep; 0: scan them "
+                   "as files")
+      ->check(CLI::Range(0, 8))
+      ->capture_default_str()
+      ->option_text("N");
   image->add_option("--platform", image_options.platform,
                     "The image to scan from an index: OS/ARCH[/VARIANT] (default: this machine's)");
   image->add_flag("--all-platforms", image_options.all_platforms, "Scan every platform's image of an index");

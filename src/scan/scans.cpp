@@ -204,6 +204,7 @@ ScanResult scan_images(const ImageCommandOptions& options, std::ostream& log, co
   image_options.registry.insecure = options.insecure_registries;
   image_options.registry.timeout_seconds = options.registry_timeout_seconds;
   image_options.registry.credentials = options.registry_auth;
+  image_options.limits.max_nesting = options.archive_depth;
   try {
     if (options.registry_timeout_seconds <= 0) throw UsageError("--registry-timeout must be at least 1 second");
     if (!options.registry_auth_file.empty()) {

@@ -68,6 +68,9 @@ struct ImageCommandOptions : CommonScanOptions {
   // Registry references among the inputs.
   std::vector<std::string> insecure_registries;  // host[:port] reached over plain HTTP
   long registry_timeout_seconds = 30;
+  // Archives inside layers (.jar, .zip, .tar...) opened this deep; 0: such
+  // files are scanned as they are, never opened.
+  int archive_depth = 3;
   std::string registry_auth;       // "user:password"
   std::string registry_auth_file;  // a file whose first line is "user:password"
 };

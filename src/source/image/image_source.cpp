@@ -97,10 +97,15 @@ struct Parcel {
 template <typename Item>
 class ParcelRing {
  public:
-  // A parcel that grew past `keep_bytes` (one large file) gives its memory
-  // back when drained.
+  // Each parcel holds `keep_bytes` from the start (grown one by doubling
+  // and handed back to the allocator, a parcel cost a copy and a page fault
+  // per page, again and again); one that a large file grew past four times
+  // that gives its memory back when drained.
   ParcelRing(std::size_t parcels, std::size_t keep_bytes) : keep_bytes_(keep_bytes) {
-    for (std::size_t i = 0; i < parcels; ++i) free_.push_back(std::make_unique<Parcel<Item>>());
+    for (std::size_t i = 0; i < parcels; ++i) {
+      free_.push_back(std::make_unique<Parcel<Item>>());
+      free_.back()->bytes.reserve(keep_bytes);
+    }
   }
   // An empty parcel to fill; nullptr once the consumer has failed.
   std::unique_ptr<Parcel<Item>> take_free() {
@@ -128,7 +133,10 @@ class ParcelRing {
   void give_back(std::unique_ptr<Parcel<Item>> parcel) {
     parcel->items.clear();
     parcel->bytes.clear();
-    if (parcel->bytes.capacity() > keep_bytes_) std::string().swap(parcel->bytes);
+    if (parcel->bytes.capacity() > 4 * keep_bytes_) {
+      std::string().swap(parcel->bytes);
+      parcel->bytes.reserve(keep_bytes_);
+    }
     std::lock_guard lock(mutex_);
     free_.push_back(std::move(parcel));
     changed_.notify_all();
@@ -207,14 +215,17 @@ void ImageSource::read(BatchOutput& out, SkipLog& skips) {
   };
   BatchFiller filler(out);
   std::unordered_set<BlobKey, BlobKeyHash> added;
+  auto add_text = [&](std::string_view bytes) -> BlobKey {
+    const BlobKey key = BlobKey::sha256_of(bytes);
+    if (added.insert(key).second) filler.add(key, bytes);
+    return key;
+  };
   auto deliver = [&](const std::string& id, std::string_view bytes) -> BlobKey {
     if (looks_binary(bytes)) {
       skips.add(SkipReason::kBinary, id);
       return {};
     }
-    const BlobKey key = BlobKey::sha256_of(bytes);
-    if (added.insert(key).second) filler.add(key, bytes);
-    return key;
+    return add_text(bytes);
   };
 
   // One layer entry on its way from the unpacking thread to the hashing one.
@@ -233,9 +244,7 @@ void ImageSource::read(BatchOutput& out, SkipLog& skips) {
       while (auto parcel = ring.take_full()) {
         for (auto& item : parcel->items) {
           if (item.record.kind == image::LayerEntry::Kind::kFile) {
-            item.record.blob = deliver(*item.layer + ":" + item.record.path,
-                                       std::string_view(parcel->bytes).substr(item.offset, item.length));
-            if (item.record.blob.is_zero()) continue;
+            item.record.blob = add_text(std::string_view(parcel->bytes).substr(item.offset, item.length));
           }
           item.records->push_back(std::move(item.record));
         }
@@ -266,8 +275,18 @@ void ImageSource::read(BatchOutput& out, SkipLog& skips) {
             image::LayerCallbacks callbacks;
             callbacks.entry = [&](const image::LayerEntry& e, std::string_view content) {
               if (!filling) return;  // the consumer failed: nothing more is delivered
+              // Binary files are told apart here, before they are copied.
+              if (e.kind == image::LayerEntry::Kind::kFile && looks_binary(content)) {
+                skips.add(SkipReason::kBinary, layer + ":" + e.path);
+                return;
+              }
               Item item{&slot->second, &slot->first, Record{e.kind, e.path, {}, e.link}};
               if (e.kind == image::LayerEntry::Kind::kFile) {
+                // A file that would grow the parcel starts the next one.
+                if (filling->bytes.size() + content.size() > filling->bytes.capacity()) {
+                  hand_on();
+                  if (!filling) return;
+                }
                 item.offset = filling->bytes.size();
                 item.length = content.size();
                 filling->bytes.append(content);

@@ -203,7 +203,7 @@ class Walker {
       }
     }
     const std::string_view content(buf.data.get(), buf.size);
-    if (is_nested_archive_name(path)) {
+    if (limits_.max_nesting > 0 && is_nested_archive_name(path)) {
       if (depth >= limits_.max_nesting) {
         problem("nested_archive", path, "archives nested deeper than " + std::to_string(limits_.max_nesting));
       } else {

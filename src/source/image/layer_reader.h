@@ -37,7 +37,7 @@ class LayerError : public std::runtime_error {
 struct LayerLimits {
   std::uint64_t max_file_size = 64ULL << 20;    // bigger files are skipped, counted too_large
   std::uint64_t max_layer_bytes = 64ULL << 30;  // declared sizes of all members, nested included
-  int max_nesting = 3;                          // archives inside archives
+  int max_nesting = 3;                          // archives opened inside a layer, this deep; 0: none
   std::uint64_t max_entries = 4'000'000;
 };
 
