@@ -9,7 +9,10 @@
 # -k KEEP keeps the built image in directory KEEP and reuses it on a later
 # run with the same KEEP (building a multi-GB image takes minutes).
 #
-# usage: bench/image_bench.sh [-n RUNS] [-l LAYERS] [-b BUILD_DIR] [-k KEEP] DIR
+# -x ARGS adds options to every trawl run (e.g. -x "--archive-depth 0": the
+# floor never opens the .jar/.zip/.tar files inside layers that trawl does).
+#
+# usage: bench/image_bench.sh [-n RUNS] [-l LAYERS] [-b BUILD_DIR] [-k KEEP] [-x ARGS] DIR
 set -euo pipefail
 
 script_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
@@ -17,17 +20,19 @@ RUNS=3
 LAYERS=4
 BUILD="$script_dir/../build"
 KEEP=""
+EXTRA=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
         -n) RUNS=$2; shift 2 ;;
         -l) LAYERS=$2; shift 2 ;;
         -b) BUILD=$2; shift 2 ;;
         -k) KEEP=$2; shift 2 ;;
-        -h | --help) sed -n '2,12p' "$0"; exit 0 ;;
+        -x) read -r -a EXTRA <<<"$2"; shift 2 ;;
+        -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
         *) break ;;
     esac
 done
-[[ $# -eq 1 && -d $1 ]] || { echo "usage: ${0##*/} [-n RUNS] [-l LAYERS] [-b BUILD_DIR] [-k KEEP] DIR" >&2; exit 2; }
+[[ $# -eq 1 && -d $1 ]] || { echo "usage: ${0##*/} [-n RUNS] [-l LAYERS] [-b BUILD_DIR] [-k KEEP] [-x ARGS] DIR" >&2; exit 2; }
 SRC=$(cd "$1" && pwd)
 for tool in umoci skopeo zstd gzip /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "image_bench: $tool is missing (scripts/setup.sh test installs it)" >&2; exit 2; }
@@ -78,17 +83,19 @@ run() { # name command... ; appends "seconds rss_kib" to $work/name.times
     local name=$1
     shift
     /usr/bin/time -f "%e %M" -o "$work/$name.one" "$@" >/dev/null 2>"$work/$name.err" || [[ $? -eq 1 ]]
-    cat "$work/$name.one" >>"$work/$name.times"
+    # time(1) writes a line of its own first when the command exits non-zero (1: findings).
+    tail -n 1 "$work/$name.one" >>"$work/$name.times"
 }
 for _ in $(seq "$RUNS"); do
-    run trawl_gz "$BUILD/trawl" image gz --no-repo-config -f json
+    run trawl_gz "$BUILD/trawl" image gz --no-repo-config -f json "${EXTRA[@]}"
     run floor_gz bash -c 'for l in $gz_layers_list; do gzip -dc "$l" | tar -xO >/dev/null; done'
-    run trawl_zst "$BUILD/trawl" image zst --no-repo-config -f json
+    run trawl_zst "$BUILD/trawl" image zst --no-repo-config -f json "${EXTRA[@]}"
     run floor_zst bash -c 'for l in $zst_layers_list; do zstd -qdc "$l" | tar -xO >/dev/null; done'
 done
 
 median() { awk '{print $1}' "$1" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 peak() { awk '{print $2}' "$1" | sort -n | tail -1; }
+echo "trawl options: --no-repo-config -f json ${EXTRA[*]}"
 echo "| command | median wall s (of $RUNS) | peak RSS MiB | ratio to its floor |"
 echo "|---|---:|---:|---:|"
 for c in gz zst; do
