@@ -173,36 +173,47 @@ class Walker {
       problem("too_large", path, std::to_string(declared) + " bytes");
       return true;  // the next header skips the data
     }
-    // One buffer per nesting depth, reused from file to file and never
-    // zero-filled: a fresh string per file cost a page fault for every page
-    // of every file, and reading through a bounce buffer a second copy.
+    // Blocks come straight from libarchive's buffer: a file that arrives
+    // whole in its first block (most files) is handed on from there, with
+    // no copy; a longer one is gathered in a buffer per nesting depth,
+    // reused from file to file and never zero-filled.
     while (buffers_.size() <= static_cast<std::size_t>(depth)) buffers_.emplace_back();
     Buffer& buf = buffers_[static_cast<std::size_t>(depth)];
     buf.size = 0;
-    if (declared > 0) buf.reserve(static_cast<std::size_t>(declared) + 1);
-    for (;;) {
-      if (buf.capacity - buf.size < kReadChunk) buf.reserve(buf.size + kReadChunk);
-      const la_ssize_t n = archive_read_data(a, buf.data.get() + buf.size, buf.capacity - buf.size);
-      if (n == 0) break;
-      if (n < 0) {
+    std::string_view whole;
+    for (bool first = true;; first = false) {
+      const void* block = nullptr;
+      std::size_t n = 0;
+      la_int64_t offset = 0;
+      const int rc = archive_read_data_block(a, &block, &n, &offset);
+      if (rc == ARCHIVE_EOF) break;
+      if (rc < ARCHIVE_WARN || offset < 0) {
         if (nested) throw LayerError(path + ": " + error_text(a));
         throw LayerError(std::string(what) + ": " + path + ": " + error_text(a));
       }
-      buf.size += static_cast<std::size_t>(n);
-      if (buf.size > limits_.max_file_size) {
+      if (first && sized && offset == 0 && static_cast<std::int64_t>(n) == declared) {
+        whole = std::string_view(static_cast<const char*>(block), n);
+        break;  // valid until the next read from `a`, which comes after delivering it
+      }
+      const auto at = static_cast<std::uint64_t>(offset);
+      if (at + n > limits_.max_file_size) {
         problem("too_large", path, "more than " + std::to_string(limits_.max_file_size) + " bytes");
         return true;
       }
       if (!sized) {
-        declared_ += static_cast<std::uint64_t>(n);
+        declared_ += at + n - std::min<std::uint64_t>(at + n, buf.size);
         if (declared_ > limits_.max_layer_bytes) {
           problem("layer_limit", path,
                   "members add up to more than " + std::to_string(limits_.max_layer_bytes) + " bytes");
           return false;
         }
       }
+      buf.reserve(static_cast<std::size_t>(at + n));
+      if (at > buf.size) std::memset(buf.data.get() + buf.size, 0, static_cast<std::size_t>(at) - buf.size);  // a hole
+      if (n > 0) std::memcpy(buf.data.get() + at, block, n);
+      buf.size = std::max(buf.size, static_cast<std::size_t>(at + n));
     }
-    const std::string_view content(buf.data.get(), buf.size);
+    const std::string_view content = whole.data() != nullptr ? whole : std::string_view(buf.data.get(), buf.size);
     if (limits_.max_nesting > 0 && is_nested_archive_name(path)) {
       if (depth >= limits_.max_nesting) {
         problem("nested_archive", path, "archives nested deeper than " + std::to_string(limits_.max_nesting));
@@ -230,8 +241,6 @@ class Walker {
       return true;
     }
   }
-
-  static constexpr std::size_t kReadChunk = std::size_t{1} << 16;
 
   // A growable byte buffer that keeps its capacity and never zero-fills.
   struct Buffer {
