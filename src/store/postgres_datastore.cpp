@@ -274,14 +274,18 @@ class PostgresConnection final : public SqlConnection {
   }
 
   [[noreturn]] void fail(const std::string& what, std::string reason) const {
-    while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
+    // libpq's messages span lines: one line here.
+    for (char& c : reason) {
+      if (c == '\n' || c == '\t') c = ' ';
+    }
+    while (!reason.empty() && reason.back() == ' ') reason.pop_back();
     for (const std::string& secret : secrets_) {
       if (secret.empty()) continue;
       for (std::size_t at = reason.find(secret); at != std::string::npos; at = reason.find(secret, at + 3)) {
         reason.replace(at, secret.size(), "***");
       }
     }
-    throw DatastoreError("datastore " + escape_text(name_, true) + ": " + what + ": " + escape_text(reason, true));
+    throw DatastoreError("datastore " + escape_text(name_, true) + ": " + what + ": " + reason);
   }
 
   std::string name_;
