@@ -154,8 +154,10 @@ class PostgresConnection final : public SqlConnection {
     const Result r(PQexecParams(conn_.get(), "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()", 0,
                                 nullptr, nullptr, nullptr, nullptr, 0));
     check(r.get(), "cannot read");
+    const int rows = PQntuples(r.get());
     std::vector<std::string> out;
-    for (int i = 0; i < PQntuples(r.get()); ++i) out.emplace_back(PQgetvalue(r.get(), i, 0));
+    out.reserve(static_cast<std::size_t>(rows));
+    for (int i = 0; i < rows; ++i) out.emplace_back(PQgetvalue(r.get(), i, 0));
     return out;
   }
   std::string ddl(const std::string& sql) const override {

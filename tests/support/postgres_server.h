@@ -27,7 +27,7 @@ class PostgresServer {
   // The folder holding initdb and pg_ctl; empty when none is installed.
   static std::filesystem::path binaries() {
     for (const char* version : {"17", "16", "15", "14", "13"}) {
-      const std::filesystem::path dir = std::filesystem::path("/usr/lib/postgresql") / version / "bin";
+      std::filesystem::path dir = std::filesystem::path("/usr/lib/postgresql") / version / "bin";
       if (std::filesystem::exists(dir / "initdb") && std::filesystem::exists(dir / "pg_ctl") &&
           std::filesystem::exists(dir / "psql")) {
         return dir;
