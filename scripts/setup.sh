@@ -10,14 +10,16 @@ profile=${1:-test}
 build=(
   build-essential cmake ninja-build pkg-config git
   libgit2-dev libtbb-dev libre2-dev libdeflate-dev zlib1g-dev libssl-dev libarchive-dev libsqlite3-dev
+  libpq-dev
   libcurl4-openssl-dev
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
 )
-# GoogleTest, the SARIF schema check, the memory ceilings' timer, the format
-# and tidy checks, the man page check and the .deb check (CPack computes the
+# GoogleTest, a PostgreSQL server for the datastore's tests, the SARIF schema
+# check, the memory ceilings' timer, the format and tidy checks, the man page check and the .deb check (CPack computes the
 # Depends with dpkg-shlibdeps, and needs `file` for it).
 test=(
   libgtest-dev libgmock-dev
+  postgresql
   umoci skopeo docker-registry zstd
   python3 python3-jsonschema time
   clang-format clang-tidy

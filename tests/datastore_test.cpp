@@ -1,11 +1,14 @@
 // The incremental datastore (--datastore, trawl report, trawl merge): real
-// SQLite files and repositories the tests build with git.
+// SQLite files, a real PostgreSQL server (support/postgres_server.h) for the
+// behaviours both backends share, and repositories the tests build with git.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -14,6 +17,7 @@
 #include "rules/rule_loader.h"
 #include "store/sqlite_datastore.h"
 #include "support/git_fixture.h"
+#include "support/postgres_server.h"
 #include "support/test_rules.h"
 
 namespace trawl {
@@ -91,9 +95,12 @@ std::int64_t count(const std::filesystem::path& db_path, const std::string& sql)
 class Datastore : public ::testing::Test {
  protected:
   Datastore() : repo_(dir_.path() / "repo") { write_rules(std::string(test::kTestTokenRule)); }
+  ~Datastore() override = default;
+  Datastore(const Datastore&) = delete;
+  Datastore& operator=(const Datastore&) = delete;
 
   std::filesystem::path path(const std::string& name) const { return dir_.path() / name; }
-  std::string db() const { return (dir_.path() / "trawl.db").string(); }
+  virtual std::string db() const { return (dir_.path() / "trawl.db").string(); }
 
   void write_rules(const std::string& toml) { write_file(path("rules.toml"), toml); }
 
@@ -139,7 +146,58 @@ class Datastore : public ::testing::Test {
   GitRepo repo_;
 };
 
-TEST_F(Datastore, SecondScanWithNoChangeReadsNoBlobsAndGivesTheSameFindings) {
+enum class Backend : std::uint8_t { kSqlite, kPostgres };
+
+// The behaviours both backends share, run on each: an SQLite file, or a
+// fresh database of a PostgreSQL server the suite starts.
+class DatastoreOnEveryBackend : public Datastore, public ::testing::WithParamInterface<Backend> {
+ protected:
+  static void TearDownTestSuite() { server_.reset(); }
+
+  void SetUp() override {
+    if (GetParam() != Backend::kPostgres) return;
+    if (!test::PostgresServer::missing().empty()) {
+      const char* ci = std::getenv("CI");
+      if (ci != nullptr && std::string(ci) == "true") FAIL() << test::PostgresServer::missing();
+      GTEST_SKIP() << test::PostgresServer::missing();
+    }
+    if (!server_) server_ = std::make_unique<test::PostgresServer>();
+    url_ = server_->create_database();
+  }
+
+  bool sqlite() const { return GetParam() == Backend::kSqlite; }
+  std::string db() const override { return sqlite() ? Datastore::db() : url_; }
+
+  // The integer `sql` (a count) gives.
+  std::int64_t count(const std::string& sql) const {
+    return sqlite() ? trawl::count(db(), sql) : std::stoll(server_->execute(url_, sql));
+  }
+  // The first sweep's id.
+  std::string first_sweep() const {
+    if (!sqlite()) return server_->execute(url_, "SELECT encode(id, 'escape') FROM sweeps ORDER BY id");
+    sqlite3* handle = nullptr;
+    sqlite3_open_v2(db().c_str(), &handle, SQLITE_OPEN_READONLY, nullptr);
+    sqlite3_stmt* stmt = nullptr;
+    sqlite3_prepare_v2(handle, "SELECT min(id) FROM sweeps", -1, &stmt, nullptr);
+    std::string id;
+    if (sqlite3_step(stmt) == SQLITE_ROW) id = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+    sqlite3_close(handle);
+    return id;
+  }
+
+  static std::unique_ptr<test::PostgresServer> server_;
+  std::string url_;
+};
+
+std::unique_ptr<test::PostgresServer> DatastoreOnEveryBackend::server_;
+
+INSTANTIATE_TEST_SUITE_P(Backends, DatastoreOnEveryBackend, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const ::testing::TestParamInfo<Backend>& param) {
+                           return param.param == Backend::kSqlite ? "SQLite" : "PostgreSQL";
+                         });
+
+TEST_P(DatastoreOnEveryBackend, SecondScanWithNoChangeReadsNoBlobsAndGivesTheSameFindings) {
   small_history();
   const nlohmann::json first = scan(repo_.path());
   EXPECT_EQ(first["scan"]["blobs_read"], 3);
@@ -151,9 +209,11 @@ TEST_F(Datastore, SecondScanWithNoChangeReadsNoBlobsAndGivesTheSameFindings) {
   EXPECT_EQ(second["scan"]["blobs_scanned"], 0);
   EXPECT_EQ(second["findings"].dump(), first["findings"].dump());
   EXPECT_EQ(second["secrets"].dump(), first["secrets"].dump());
-  struct stat st {};
-  ASSERT_EQ(::stat(db().c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  if (sqlite()) {
+    struct stat st {};
+    ASSERT_EQ(::stat(db().c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+  }
 }
 
 constexpr std::string_view kConfRule = R"(
@@ -177,7 +237,7 @@ keywords = ["env "]
 // A rule with a path reports only where it applies, and its hit never
 // hides another rule's where it does not. Such a rule runs only on blobs
 // seen at a path it matches, with a store or without: both report the same.
-TEST_F(Datastore, ARuleWithAPathReportsOnlyWhereItAppliesWithOrWithoutAStore) {
+TEST_P(DatastoreOnEveryBackend, ARuleWithAPathReportsOnlyWhereItAppliesWithOrWithoutAStore) {
   write_rules(std::string(kConfRule) + std::string(test::kTestTokenRule));
   const std::string line = "conf_token = " + token('c') + "\n";
   repo_.write("app.conf", line);
@@ -215,7 +275,7 @@ TEST_F(Datastore, ARuleWithAPathReportsOnlyWhereItAppliesWithOrWithoutAStore) {
   EXPECT_EQ(fresh_scan(repo_.path())["secrets"].dump(), scan(repo_.path())["secrets"].dump());
 }
 
-TEST_F(Datastore, ANewCommitReadsOnlyItsNewBlobsAndItsFindingIsNew) {
+TEST_P(DatastoreOnEveryBackend, ANewCommitReadsOnlyItsNewBlobsAndItsFindingIsNew) {
   small_history();
   scan(repo_.path());
   repo_.write("deploy.sh", "export T=" + token('b') + "\n");
@@ -231,20 +291,14 @@ TEST_F(Datastore, ANewCommitReadsOnlyItsNewBlobsAndItsFindingIsNew) {
   EXPECT_EQ(fresh["findings"][0]["secret"], token('b'));
   EXPECT_EQ(fresh["findings"][0]["path"], "deploy.sh");
   EXPECT_EQ(report()["findings"].size(), 2u);
-  sqlite3* handle = nullptr;
-  sqlite3_open_v2(db().c_str(), &handle, SQLITE_OPEN_READONLY, nullptr);
-  sqlite3_stmt* stmt = nullptr;
-  sqlite3_prepare_v2(handle, "SELECT min(id) FROM sweeps", -1, &stmt, nullptr);
-  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-  const std::string first_sweep = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-  sqlite3_finalize(stmt);
-  sqlite3_close(handle);
-  const nlohmann::json since = report("--since-sweep " + shell_quote(first_sweep));
+  const std::string first = first_sweep();
+  ASSERT_FALSE(first.empty());
+  const nlohmann::json since = report("--since-sweep " + shell_quote(first));
   ASSERT_EQ(since["findings"].size(), 1u);
   EXPECT_EQ(since["findings"][0]["path"], "deploy.sh");
 }
 
-TEST_F(Datastore, ARedactedStoreHoldsNoSecretAndReadsBlobsWithMatchesAgain) {
+TEST_P(DatastoreOnEveryBackend, ARedactedStoreHoldsNoSecretAndReadsBlobsWithMatchesAgain) {
   small_history();
   const nlohmann::json first = scan(repo_.path(), "--redact");
   ASSERT_EQ(first["findings"].size(), 1u);
@@ -255,14 +309,18 @@ TEST_F(Datastore, ARedactedStoreHoldsNoSecretAndReadsBlobsWithMatchesAgain) {
   EXPECT_EQ(second["findings"].dump(), first["findings"].dump());
   for (const std::string suffix : {"", "-wal"}) {
     const std::filesystem::path file = db() + suffix;
-    if (std::filesystem::exists(file)) {
+    if (sqlite() && std::filesystem::exists(file)) {
       EXPECT_EQ(read_file(file).find(token('a')), std::string::npos) << file;
     }
+  }
+  if (!sqlite()) {
+    EXPECT_EQ(count("SELECT count(*) FROM matches WHERE secret IS NOT NULL OR match IS NOT NULL"), 0);
+    EXPECT_EQ(count("SELECT count(*) FROM locations WHERE position('" + token('a') + "'::bytea in line) > 0"), 0);
   }
   EXPECT_EQ(report()["findings"][0]["secret"], "REDACTED");
 }
 
-TEST_F(Datastore, AnAddedRuleRunsOverOldBlobsAndFindsASecretDeepInHistory) {
+TEST_P(DatastoreOnEveryBackend, AnAddedRuleRunsOverOldBlobsAndFindsASecretDeepInHistory) {
   repo_.write("old.txt", "K=key_0123456789ABCDEF\n");
   repo_.commit("deep");
   for (const std::string name : {"a", "b", "c", "d", "e"}) {
@@ -291,7 +349,7 @@ TEST_F(Datastore, AnAddedRuleRunsOverOldBlobsAndFindsASecretDeepInHistory) {
 // The store keeps every hit before stage 2's choice of one per span, so a
 // rule added later competes for spans exactly as in a fresh scan: here the
 // specific key rule takes the span the generic rule found first.
-TEST_F(Datastore, AnAddedRuleJoinsTheChoiceOfOneHitPerSpanAsInAFreshScan) {
+TEST_P(DatastoreOnEveryBackend, AnAddedRuleJoinsTheChoiceOfOneHitPerSpanAsInAFreshScan) {
   const std::string generic = R"(
 [[rules]]
 id = "generic-secret"
@@ -320,7 +378,7 @@ tags = ["generic"]
 // A rule with a path that did not run on a blob (seen only where the rule
 // does not apply) runs on it, alone, once a later scan sees the blob where
 // it applies: here another repository holds it at app.conf.
-TEST_F(Datastore, ABlobSeenLaterAtAPathARuleMatchesRunsThatRuleThen) {
+TEST_P(DatastoreOnEveryBackend, ABlobSeenLaterAtAPathARuleMatchesRunsThatRuleThen) {
   write_rules(std::string(kConfRule) + std::string(kKeyRule));
   repo_.write("notes.txt", "conf_token = " + token('c') + "\n");
   repo_.commit("notes");
@@ -347,7 +405,7 @@ TEST_F(Datastore, ABlobSeenLaterAtAPathARuleMatchesRunsThatRuleThen) {
 
 // With rules with a path and a container check in play, a scan into a
 // fresh store reports what a scan without one does, and so does the next.
-TEST_F(Datastore, AScanIntoAFreshStoreEqualsAScanWithoutOne) {
+TEST_P(DatastoreOnEveryBackend, AScanIntoAFreshStoreEqualsAScanWithoutOne) {
   write_rules(std::string(kConfRule) + std::string(kDockerfileEnvCheck) + std::string(test::kTestTokenRule));
   const std::string env = "FROM python:3.12\nENV DJANGO_SECRET_KEY=q8Zr3Lx9Tn2Vb7Wm4Kc1Pd6Hs0Gf5Jy\n";
   repo_.write("Dockerfile", env);
@@ -392,7 +450,7 @@ TEST_F(Datastore, AVersion1StoreIsMigrated) {
   EXPECT_EQ(scan(repo_.path())["scan"]["blobs_read"], 0);
 }
 
-TEST_F(Datastore, EditingARulesPatternEqualsAFreshScanAndMarksOldFindingsStale) {
+TEST_P(DatastoreOnEveryBackend, EditingARulesPatternEqualsAFreshScanAndMarksOldFindingsStale) {
   repo_.write("a.env", "T=" + token('a') + "\nK=key_0123456789ABCDEF\n");
   repo_.commit("one");
   write_rules(std::string(test::kTestTokenRule) + std::string(kKeyRule));
@@ -410,7 +468,7 @@ TEST_F(Datastore, EditingARulesPatternEqualsAFreshScanAndMarksOldFindingsStale) 
   EXPECT_EQ(stored["findings"][0]["rule_id"], "test-token");
 }
 
-TEST_F(Datastore, AKnownBlobInANewRepositoryGetsANewLocationWithoutANewMatch) {
+TEST_P(DatastoreOnEveryBackend, AKnownBlobInANewRepositoryGetsANewLocationWithoutANewMatch) {
   small_history();
   scan(repo_.path());
   GitRepo other(path("other"));
@@ -421,9 +479,9 @@ TEST_F(Datastore, AKnownBlobInANewRepositoryGetsANewLocationWithoutANewMatch) {
   EXPECT_EQ(second["scan"]["blobs_known"], 1);
   ASSERT_EQ(second["findings"].size(), 1u);
   EXPECT_EQ(second["findings"][0]["path"], "settings.env");
-  EXPECT_EQ(count(db(), "SELECT count(*) FROM findings"), 1);
-  EXPECT_EQ(count(db(), "SELECT count(*) FROM locations"), 2);
-  EXPECT_EQ(count(db(), "SELECT count(*) FROM matches"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM findings"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM locations"), 2);
+  EXPECT_EQ(count("SELECT count(*) FROM matches"), 1);
   EXPECT_EQ(report()["findings"].size(), 2u);
 }
 
@@ -452,7 +510,7 @@ TEST_F(Datastore, MergeIsIdempotentAndOrderIndependent) {
   EXPECT_EQ(count(path("ab.db"), "SELECT count(*) FROM locations"), 3);
 }
 
-TEST_F(Datastore, RaisingMaxBlobSizeReadsBlobsRecordedAsTooLarge) {
+TEST_P(DatastoreOnEveryBackend, RaisingMaxBlobSizeReadsBlobsRecordedAsTooLarge) {
   repo_.write("big.txt", std::string(3000, 'x') + "\nT=" + token('d') + "\n");
   repo_.write("small.txt", "small\n");
   repo_.commit("one");

@@ -120,9 +120,9 @@ int finish(const trawl::OutputFlags& flags, trawl::LogLevel level, const trawl::
 void add_datastore_flag(CLI::App* command, trawl::OutputFlags& flags) {
   command
       ->add_option("--datastore", flags.datastore,
-                   "Record findings in this SQLite file (created if absent) and skip blobs it already scanned with "
-                   "these rules")
-      ->option_text("FILE");
+                   "Record findings in this SQLite file or PostgreSQL server (postgresql://...; created if absent) "
+                   "and skip blobs it already scanned with these rules")
+      ->option_text("FILE|URL");
 }
 
 // Where findings go: the report (text on stdout unless a format or path is
@@ -212,7 +212,7 @@ std::size_t write_stored_report(trawl::Datastore& store, const trawl::StoredSele
 int run_store_report(const trawl::OutputFlags& flags, const StoreReportFlags& report, trawl::LogLevel level) {
   if (report.only_new && !report.since_sweep.empty())
     throw trawl::UsageError("--new and --since-sweep cannot be combined");
-  if (!std::filesystem::exists(report.datastore)) {
+  if (!trawl::is_server_location(report.datastore) && !std::filesystem::exists(report.datastore)) {
     throw trawl::UsageError("datastore " + trawl::escape_text(report.datastore, true) + ": no such file");
   }
   const std::unique_ptr<trawl::Datastore> store = trawl::open_datastore(report.datastore);
@@ -220,7 +220,7 @@ int run_store_report(const trawl::OutputFlags& flags, const StoreReportFlags& re
   selection.only_new = report.only_new;
   selection.since_sweep = report.since_sweep;
   trawl::ScanSummary summary;
-  summary.rules_origin = "datastore " + report.datastore;
+  summary.rules_origin = "datastore " + trawl::datastore_name(report.datastore);
   const std::size_t findings = write_stored_report(*store, selection, flags, summary);
   if (level >= trawl::LogLevel::kInfo) {
     std::cerr << "trawl: " << findings << (findings == 1 ? " finding" : " findings")
@@ -259,7 +259,7 @@ int run_sweep_command(trawl::SweepOptions options, const SweepFlags& sweep, cons
     trawl::StoredSelection selection;
     if (sweep.only_new) selection.in_sweep = result.round;
     trawl::ScanSummary summary;
-    summary.rules_origin = "datastore " + flags.datastore;
+    summary.rules_origin = "datastore " + trawl::datastore_name(flags.datastore);
     summary.datastore = true;
     summary.blobs_read = result.blobs_read;
     summary.blobs_known = result.blobs_known;
@@ -272,7 +272,7 @@ int run_sweep_command(trawl::SweepOptions options, const SweepFlags& sweep, cons
 // `trawl merge OUT IN...`: every input store added to OUT (created if absent).
 int run_merge(const std::string& out, const std::vector<std::string>& inputs) {
   for (const std::string& in : inputs) {
-    if (!std::filesystem::is_regular_file(in)) {
+    if (!trawl::is_server_location(in) && !std::filesystem::is_regular_file(in)) {
       throw trawl::UsageError("datastore " + trawl::escape_text(in, true) + ": no such file");
     }
   }
@@ -719,7 +719,9 @@ int main(int argc, char** argv) {
       "  trawl report --datastore trawl.db --report-format sarif --report-path all.sarif\n"
       "  trawl report --datastore trawl.db --new -f json     introduced in the latest sweep\n"
       "  trawl report --datastore trawl.db --since-sweep 20260101T000000.000000Z-0a1b2c3d");
-  report->add_option("--datastore", store_report.datastore, "The datastore to read")->option_text("FILE")->required();
+  report->add_option("--datastore", store_report.datastore, "The datastore to read (a file or postgresql://...)")
+      ->option_text("FILE|URL")
+      ->required();
   report->add_flag("--new", store_report.only_new, "Only findings introduced in the latest sweep");
   report->add_option("--since-sweep", store_report.since_sweep, "Only findings introduced after this sweep")
       ->option_text("ID");

@@ -7,8 +7,9 @@
 // which listed blobs it already knows, reads only the others, records what
 // it read, and hands the findings to the store as to any FindingSink.
 //
-// One abstract interface; SQLite (sqlite_datastore.h) implements it, and a
-// shared server backend can implement the same calls.
+// One abstract interface over one logic (sql_datastore.h): an SQLite file
+// (sqlite_datastore.h) by default, or a PostgreSQL server shared by several
+// writers (postgres_datastore.h) for a location `postgresql://…`.
 #pragma once
 
 #include <cstdint>
@@ -129,8 +130,16 @@ class Datastore : public FindingSink {
   virtual void merge_from(const std::string& path) = 0;
 };
 
-// Opens (creating when absent) the datastore at `location`. Throws
-// DatastoreError naming it when it cannot be used.
+// Opens (creating when absent) the datastore at `location`: a PostgreSQL
+// URL (`postgresql://` or `postgres://`), else an SQLite file's path.
+// Throws DatastoreError naming it when it cannot be used.
 std::unique_ptr<Datastore> open_datastore(const std::string& location);
+
+// Whether `location` names a PostgreSQL server rather than a file.
+bool is_server_location(const std::string& location);
+
+// `location` as messages and reports show it: a URL's password (in its
+// user information or a `password` parameter) masked.
+std::string datastore_name(const std::string& location);
 
 }  // namespace trawl
