@@ -57,14 +57,34 @@ std::string_view malformed_kind_name(MalformedKind kind) {
   return "unknown";
 }
 
+namespace {
+
+std::size_t kind_of(const SkippedObject& e) { return static_cast<std::size_t>(e.reason); }
+std::size_t kind_of(const MalformedObject& e) { return static_cast<std::size_t>(e.kind); }
+
+}  // namespace
+
+template <typename Entry>
+std::size_t SkipLog::ByIndex<Entry>::operator()(std::size_t i) const {
+  const Entry& e = (*entries)[i];
+  return std::hash<std::string_view>{}(e.id) * 31 + kind_of(e);
+}
+
+template <typename Entry>
+bool SkipLog::ByIndex<Entry>::operator()(std::size_t a, std::size_t b) const {
+  const Entry& x = (*entries)[a];
+  const Entry& y = (*entries)[b];
+  return kind_of(x) == kind_of(y) && x.id == y.id;
+}
+
 void SkipLog::add(SkipReason reason, std::string id, std::string detail) {
   std::lock_guard lock(mutex_);
-  std::string key(skip_reason_name(reason));
-  key += ':';
-  key += id;
-  if (!seen_.insert(std::move(key)).second) return;
-  ++counts_[static_cast<std::size_t>(reason)];
   entries_.push_back({reason, std::move(id), std::move(detail)});
+  if (!seen_.insert(entries_.size() - 1).second) {
+    entries_.pop_back();  // met before: counted once
+    return;
+  }
+  ++counts_[static_cast<std::size_t>(reason)];
 }
 
 std::uint64_t SkipLog::count(SkipReason reason) const {
@@ -91,13 +111,12 @@ std::vector<SkippedObject> SkipLog::entries() const {
 
 void SkipLog::add_malformed(MalformedKind kind, std::string id, std::string detail) {
   std::lock_guard lock(mutex_);
-  std::string key = "malformed ";
-  key += malformed_kind_name(kind);
-  key += ':';
-  key += id;
-  if (!seen_.insert(std::move(key)).second) return;
-  ++malformed_counts_[static_cast<std::size_t>(kind)];
   malformed_.push_back({kind, std::move(id), std::move(detail)});
+  if (!seen_malformed_.insert(malformed_.size() - 1).second) {
+    malformed_.pop_back();  // met before: counted once
+    return;
+  }
+  ++malformed_counts_[static_cast<std::size_t>(kind)];
 }
 
 std::uint64_t SkipLog::malformed_count(MalformedKind kind) const {

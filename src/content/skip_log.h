@@ -79,12 +79,26 @@ class SkipLog {
   std::vector<MalformedObject> malformed_entries() const;
 
  private:
+  // A set of indices into a vector of entries, hashed and compared by the
+  // entries' (reason or kind, id): each id is kept once, in the vector (a
+  // scan can skip hundreds of thousands of binary files).
+  template <typename Entry>
+  struct ByIndex {
+    const std::vector<Entry>* entries;
+    std::size_t operator()(std::size_t i) const;
+    bool operator()(std::size_t a, std::size_t b) const;
+  };
+  template <typename Entry>
+  using IndexSet = std::unordered_set<std::size_t, ByIndex<Entry>, ByIndex<Entry>>;
+
   mutable std::mutex mutex_;
   std::array<std::uint64_t, kSkipReasonCount> counts_{};
   std::vector<SkippedObject> entries_;
-  std::unordered_set<std::string> seen_;
+  IndexSet<SkippedObject> seen_{16, ByIndex<SkippedObject>{&entries_}, ByIndex<SkippedObject>{&entries_}};
   std::array<std::uint64_t, kMalformedKindCount> malformed_counts_{};
   std::vector<MalformedObject> malformed_;
+  IndexSet<MalformedObject> seen_malformed_{16, ByIndex<MalformedObject>{&malformed_},
+                                            ByIndex<MalformedObject>{&malformed_}};
 };
 
 }  // namespace trawl
