@@ -239,6 +239,83 @@ TEST(ComposeReader, ReadsASectionInFlowStyleClosedOnItsLine) {
   EXPECT_FALSE(vars[5].has_value);
 }
 
+TEST(ComposeReader, FollowsAnchorsAliasesAndMergeKeysAndReportsEachValueWhereItIsWritten) {
+  const std::string text =
+      "x-common-env: &env\n"
+      "  DB_PASSWORD: anchored1\n"
+      "  MODE: dev\n"
+      "x-service: &svc\n"
+      "  image: app\n"
+      "  environment:\n"
+      "    - API_KEY=anchored2\n"
+      "x-token: &tok anchored3\n"
+      "x-list: &args [NPM_TOKEN=anchored4]\n"
+      "services:\n"
+      "  web:\n"
+      "    environment: *env\n"
+      "  worker:\n"
+      "    environment:\n"
+      "      <<: *env\n"
+      "      GH_TOKEN: *tok\n"
+      "      OWN: own1\n"
+      "  api:\n"
+      "    <<: *svc\n"
+      "  cron:\n"
+      "    <<: [*svc]\n"
+      "    build:\n"
+      "      args: *args\n"
+      "  db:\n"
+      "    environment: &dbenv\n"
+      "      POSTGRES_PASSWORD: anchored5\n"
+      "  db2:\n"
+      "    environment: *dbenv\n";
+  const std::vector<ComposeVariable> vars = compose_variables(text);
+  std::vector<std::string> seen;
+  for (const ComposeVariable& v : vars) {
+    seen.push_back(v.service + " " + v.name + "=" + text.substr(v.value_begin, v.value_end - v.value_begin));
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"web DB_PASSWORD=anchored1", "web MODE=dev", "worker GH_TOKEN=anchored3",
+                                            "worker OWN=own1", "api API_KEY=anchored2", "cron NPM_TOKEN=anchored4",
+                                            "db POSTGRES_PASSWORD=anchored5"}));
+  EXPECT_EQ(vars[0].value, "anchored1");
+  EXPECT_EQ(vars[5].section, ComposeVariable::Section::kBuildArgs);
+  // The check gives one finding per written value, at its own line.
+  ContainerCheckSet wanted{};
+  wanted[static_cast<std::size_t>(ContainerCheck::kComposeEnvironmentSecret)] = true;
+  std::vector<std::size_t> lines;
+  for (const ContainerFinding& f : run_container_checks(text, wanted)) {
+    lines.push_back(static_cast<std::size_t>(
+                        std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(f.secret_begin), '\n')) +
+                    1);
+  }
+  EXPECT_EQ(lines, (std::vector<std::size_t>{2, 7, 8, 26}));
+}
+
+TEST(ComposeReader, AnAliasBombStaysBounded) {
+  // Each anchor merges the one before it ten times: followed in full, nine
+  // levels would be a billion entries.
+  std::string text = "x-a0: &a0\n  DB_PASSWORD: lol12345\n";
+  for (int i = 1; i < 10; ++i) {
+    text += "x-a" + std::to_string(i) + ": &a" + std::to_string(i) + "\n  <<: [";
+    for (int k = 0; k < 10; ++k) text += std::string(k == 0 ? "" : ", ") + "*a" + std::to_string(i - 1);
+    text += "]\n";
+  }
+  text += "services:\n";
+  for (int s = 0; s < 1000; ++s) text += "  s" + std::to_string(s) + ":\n    environment: *a9\n";
+  // An alias to a node not finished yet (the anchor's own node) is a loop
+  // in other readers: here it is bounded by depth.
+  text += "  loop:\n    environment: &self\n      <<: *self\n      TOKEN: tok1\n";
+  const std::vector<ComposeVariable> vars = compose_variables(text);
+  ASSERT_FALSE(vars.empty());
+  EXPECT_EQ(vars[0].name, "DB_PASSWORD");
+  for (const ComposeVariable& v : vars) EXPECT_NE(v.service, "");
+  EXPECT_LE(vars.size(), 2U);
+  const std::vector<ComposeVariable> loop =
+      compose_variables("services:\n  loop:\n    environment: &self\n      <<: *self\n      TOKEN: tok1\n");
+  ASSERT_EQ(loop.size(), 1U);
+  EXPECT_EQ(loop[0].value, "tok1");
+}
+
 // The secrets `check` finds in `text`.
 std::vector<std::string> found(const std::string& text, ContainerCheck check) {
   ContainerCheckSet wanted{};
