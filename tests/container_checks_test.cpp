@@ -444,6 +444,52 @@ TEST(ContainerChecks, ImageHistoryBuildArguments) {
             Secrets{});
 }
 
+TEST(ContainerChecks, ImageHistoryGetsTheDockerfileLintInTheClassicAndBuildKitForms) {
+  using C = ContainerCheck;
+  // ENV, in the classic builder's form and BuildKit's.
+  EXPECT_EQ(found("/bin/sh -c #(nop)  ENV TOKEN=tK9mQ2xL\n", C::kImageHistoryEnvSecret), Secrets{"tK9mQ2xL"});
+  EXPECT_EQ(found("ENV TOKEN=tK9mQ2xL # buildkit\nbuildkit.dockerfile.v0\n", C::kImageHistoryEnvSecret),
+            Secrets{"tK9mQ2xL"});
+  EXPECT_EQ(found("/bin/sh -c #(nop)  ENV PATH=/usr/bin TOKEN_FILE=/run/secrets/t\n", C::kImageHistoryEnvSecret),
+            Secrets{});
+  // ARG with a value, and the build arguments a RUN recorded.
+  EXPECT_EQ(found("/bin/sh -c #(nop)  ARG PASSWORD=pW7xQ2zL\n", C::kImageHistoryBuildArgSecret), Secrets{"pW7xQ2zL"});
+  EXPECT_EQ(found("ARG PASSWORD=pW7xQ2zL # buildkit\n", C::kImageHistoryBuildArgSecret), Secrets{"pW7xQ2zL"});
+  EXPECT_EQ(found("RUN |2 TOKEN=tK9mQ2xL USER=x /bin/sh -c make PASSWORD=notcounted # buildkit\n",
+                  C::kImageHistoryBuildArgSecret),
+            Secrets{"tK9mQ2xL"});
+  // A recorded build argument is in the history even when the command mounts a secret.
+  EXPECT_EQ(found("RUN |1 TOKEN=tK9mQ2xL --mount=type=secret,id=npm /bin/sh -c npm ci # buildkit\n",
+                  C::kImageHistoryBuildArgSecret),
+            Secrets{"tK9mQ2xL"});
+  // COPY or ADD of a secret file (BuildKit names it; the classic builder records a hash).
+  EXPECT_EQ(found("COPY .env /app/ # buildkit\n", C::kImageHistoryCopySecretFile), Secrets{".env"});
+  EXPECT_EQ(found("ADD id_rsa /root/.ssh/id_rsa # buildkit\n", C::kImageHistoryCopySecretFile), Secrets{"id_rsa"});
+  EXPECT_EQ(found("COPY [\"certs/server.key\", \"/etc/ssl/\"] # buildkit\n", C::kImageHistoryCopySecretFile),
+            Secrets{"certs/server.key"});
+  EXPECT_EQ(found("/bin/sh -c #(nop) COPY file:4b5f0a1c in /app/.env \n", C::kImageHistoryCopySecretFile), Secrets{});
+  // Credentials in a URL of a RUN (either form) or an ADD, not with a secret mount or /run/secrets.
+  EXPECT_EQ(found("RUN /bin/sh -c curl https://ci:pW7xQ2zL@host/x # buildkit\n", C::kImageHistoryUrlCredentials),
+            Secrets{"pW7xQ2zL"});
+  EXPECT_EQ(found("/bin/sh -c curl https://ci:pW7xQ2zL@host/x\n", C::kImageHistoryUrlCredentials), Secrets{"pW7xQ2zL"});
+  EXPECT_EQ(found("|1 REPO=https://ci:aB3dE5@host/r /bin/sh -c curl https://ci:pW7xQ2zL@host/x\n",
+                  C::kImageHistoryUrlCredentials),
+            Secrets{"pW7xQ2zL"});
+  EXPECT_EQ(found("ADD https://ci:pW7xQ2zL@host/t.tgz /opt/ # buildkit\n", C::kImageHistoryUrlCredentials),
+            Secrets{"pW7xQ2zL"});
+  EXPECT_EQ(found("RUN --mount=type=secret,id=netrc /bin/sh -c curl https://ci:pW7xQ2zL@host/x # buildkit\n",
+                  C::kImageHistoryUrlCredentials),
+            Secrets{});
+  EXPECT_EQ(found("RUN /bin/sh -c T=$(cat /run/secrets/t) curl https://ci:pW7xQ2zL@host/x # buildkit\n",
+                  C::kImageHistoryUrlCredentials),
+            Secrets{});
+  // Words inside a command are not instructions.
+  EXPECT_EQ(found("RUN /bin/sh -c echo ENV TOKEN=tK9mQ2xL COPY .env /x # buildkit\n", C::kImageHistoryEnvSecret),
+            Secrets{});
+  EXPECT_EQ(found("RUN /bin/sh -c echo ENV TOKEN=tK9mQ2xL COPY .env /x # buildkit\n", C::kImageHistoryCopySecretFile),
+            Secrets{});
+}
+
 TEST(ContainerChecks, HostileInputIsReadInBoundedTime) {
   ContainerCheckSet all{};
   all.fill(true);
@@ -576,6 +622,38 @@ TEST_F(ContainerScan, ImageScanChecksTheBuildHistory) {
   EXPECT_EQ(rows_of(result), (std::vector<Row>{{"image-history-build-arg-secret", "(history 1)", 1},
                                                {"dockerfile-arg-secret", "app/Dockerfile", 2},
                                                {"dockerfile-copy-secret-file", "app/Dockerfile", 3}}));
+}
+
+// Every form of history entry the builders write, in an image the test
+// builds: each is a finding at its own `(history N)`, and a RUN that mounts
+// its secret is none of the container checks' (the password written out in
+// its URL is still in the history: the credential rules find it).
+TEST_F(ContainerScan, ImageScanLintsEveryHistoryForm) {
+  test::BuiltImage image;
+  image.layers.push_back(
+      {test::make_tar({test::file("app/a.txt", "a\n")}), test::Compression::kGzip, "COPY .env /app/ # buildkit"});
+  image.layers.push_back({test::make_tar({test::file("app/b.txt", "b\n")}), test::Compression::kGzip,
+                          "RUN |2 TOKEN=tK9mQ2xLr4 USER=x /bin/sh -c make # buildkit"});
+  image.layers.push_back({test::make_tar({test::file("app/c.txt", "c\n")}), test::Compression::kGzip,
+                          "RUN --mount=type=secret,id=npm /bin/sh -c curl https://ci:pW7xQ2zL@host/x # buildkit"});
+  image.layers.push_back({test::make_tar({test::file("app/d.txt", "d\n")}), test::Compression::kGzip,
+                          "/bin/sh -c curl -fsSL https://ci:pW7xQ2zL@host/x"});
+  image.empty_history[0] = {"/bin/sh -c #(nop)  ENV TOKEN=eN8vQ3zLk2", "/bin/sh -c #(nop)  ARG PASSWORD=aR5gQ2zLm9"};
+  image.empty_history[1] = {"ENV API_TOKEN=bK7eN3vQ9x # buildkit", "ARG DB_PASSWORD=dB4pW8zQ1m # buildkit"};
+  test::write_members(dir_.path() / "layout", test::oci_layout({image}));
+  ImageCommandOptions options;
+  options.inputs = {(dir_.path() / "layout").string()};
+  options.no_repo_config = true;
+  std::ostringstream log;
+  const ScanResult result = scan_images(options, log);
+  EXPECT_EQ(rows_of(result), (std::vector<Row>{{"image-history-env-secret", "(history 0)", 1},
+                                               {"image-history-build-arg-secret", "(history 1)", 1},
+                                               {"image-history-copy-secret-file", "(history 2)", 1},
+                                               {"image-history-env-secret", "(history 3)", 1},
+                                               {"image-history-build-arg-secret", "(history 4)", 1},
+                                               {"image-history-build-arg-secret", "(history 5)", 1},
+                                               {"url-credentials", "(history 6)", 1},
+                                               {"image-history-url-credentials", "(history 7)", 1}}));
 }
 
 }  // namespace

@@ -36,7 +36,7 @@ test::BuiltImage leaky_image() {
   image.layers.push_back(
       {make_tar({test::file("root/.aws/credentials", std::string("[default]\naws_access_key_id = ") + kAwsKey + "\n"),
                  test::file("etc/os-release", "ID=debian\n")}),
-       Compression::kGzip, "COPY credentials /root/.aws/credentials # buildkit"});
+       Compression::kGzip, "COPY aws-config /root/.aws/credentials # buildkit"});
   image.layers.push_back({make_tar({test::file("root/.aws/.wh.credentials", ""), test::file("app/app.jar", jar)}),
                           Compression::kZstd, std::string("RUN |1 GITHUB_TOKEN=") + kGithubToken + " /bin/sh -c make"});
   image.empty_history[1] = {"ARG GITHUB_TOKEN"};
@@ -98,7 +98,7 @@ TEST_F(ImageScan, FindsSecretsInDeletedFilesTheConfigTheHistoryAndNestedArchives
   EXPECT_EQ(deleted.image->platform, "linux/amd64");
   EXPECT_EQ(deleted.image->manifest_digest.substr(0, 7), "sha256:");
   EXPECT_EQ(deleted.image->layer_digest, test::digest_of(leaky_image().layers[0].tar));
-  EXPECT_EQ(deleted.image->created_by, "COPY credentials /root/.aws/credentials # buildkit");
+  EXPECT_EQ(deleted.image->created_by, "COPY aws-config /root/.aws/credentials # buildkit");
 }
 
 TEST_F(ImageScan, EveryInputFormGivesTheSameFindings) {
