@@ -19,7 +19,7 @@ constexpr std::array<std::string_view, kContainerCheckCount> kNames = {
     "compose-environment-secret",    "compose-build-arg-secret",
     "ci-build-arg-secret",           "image-history-build-arg-secret",
     "image-history-env-secret",      "image-history-copy-secret-file",
-    "image-history-url-credentials",
+    "image-history-url-credentials", "image-attestation-build-arg-secret",
 };
 
 bool wants(const ContainerCheckSet& wanted, ContainerCheck check) { return wanted[static_cast<std::size_t>(check)]; }
@@ -465,6 +465,35 @@ void check_history(std::string_view blob, const ContainerCheckSet& wanted, std::
   }
 }
 
+// `"build-arg:NAME": "value"` in a provenance attestation (BuildKit's SLSA
+// provenance records the build's arguments so, v0.2 and v1 alike).
+void check_attestation(std::string_view blob, std::vector<ContainerFinding>& out) {
+  constexpr std::string_view kKey = "\"build-arg:";
+  std::size_t at = 0;
+  while ((at = blob.find(kKey, at)) != std::string_view::npos) {
+    const std::size_t entry = at;
+    const std::size_t name_begin = at + kKey.size();
+    at = name_begin;
+    const std::size_t name_end = blob.find('"', name_begin);
+    if (name_end == std::string_view::npos) break;
+    std::size_t p = name_end + 1;
+    while (p < blob.size() && (blob[p] == ' ' || blob[p] == '\t')) ++p;
+    if (p == blob.size() || blob[p] != ':') continue;
+    ++p;
+    while (p < blob.size() && (blob[p] == ' ' || blob[p] == '\t')) ++p;
+    if (p == blob.size() || blob[p] != '"') continue;
+    const std::size_t value_begin = p + 1;
+    std::size_t value_end = value_begin;
+    while (value_end < blob.size() && blob[value_end] != '"' && blob[value_end] != '\n') {
+      value_end += blob[value_end] == '\\' ? 2 : 1;
+    }
+    if (value_end >= blob.size() || blob[value_end] != '"') continue;
+    const std::string_view value = blob.substr(value_begin, value_end - value_begin);
+    if (value.empty() || !secret_assignment(blob.substr(name_begin, name_end - name_begin), value)) continue;
+    add(out, ContainerCheck::kImageAttestationBuildArgSecret, value_begin, value_end, entry, value_end + 1);
+  }
+}
+
 }  // namespace
 
 std::string_view container_check_name(ContainerCheck check) { return kNames[static_cast<std::size_t>(check)]; }
@@ -562,6 +591,7 @@ std::vector<ContainerFinding> run_container_checks(std::string_view text, const 
       wants(wanted, ContainerCheck::kImageHistoryUrlCredentials)) {
     check_history(text, wanted, out);
   }
+  if (wants(wanted, ContainerCheck::kImageAttestationBuildArgSecret)) check_attestation(text, out);
   std::stable_sort(out.begin(), out.end(), [](const ContainerFinding& a, const ContainerFinding& b) {
     return a.secret_begin < b.secret_begin;
   });

@@ -19,7 +19,9 @@
 // the safe way, never a finding. An image's build history (`created_by`
 // of each entry) gets the same lint as the Dockerfile it records, by its
 // own checks: ARG and the build arguments a RUN recorded (`|N A=b`), ENV,
-// COPY/ADD of a secret file, credentials in a URL.
+// COPY/ADD of a secret file, credentials in a URL. A provenance
+// attestation's build arguments (`"build-arg:NAME": "value"` in an in-toto
+// statement) are checked as build arguments are.
 #pragma once
 
 #include <array>
@@ -42,8 +44,9 @@ enum class ContainerCheck {
   kImageHistoryEnvSecret,
   kImageHistoryCopySecretFile,
   kImageHistoryUrlCredentials,
+  kImageAttestationBuildArgSecret,
 };
-inline constexpr std::size_t kContainerCheckCount = 11;
+inline constexpr std::size_t kContainerCheckCount = 12;
 
 using ContainerCheckSet = std::array<bool, kContainerCheckCount>;
 
