@@ -239,6 +239,83 @@ TEST(ComposeReader, ReadsASectionInFlowStyleClosedOnItsLine) {
   EXPECT_FALSE(vars[5].has_value);
 }
 
+TEST(ComposeReader, FollowsAnchorsAliasesAndMergeKeysAndReportsEachValueWhereItIsWritten) {
+  const std::string text =
+      "x-common-env: &env\n"
+      "  DB_PASSWORD: anchored1\n"
+      "  MODE: dev\n"
+      "x-service: &svc\n"
+      "  image: app\n"
+      "  environment:\n"
+      "    - API_KEY=anchored2\n"
+      "x-token: &tok anchored3\n"
+      "x-list: &args [NPM_TOKEN=anchored4]\n"
+      "services:\n"
+      "  web:\n"
+      "    environment: *env\n"
+      "  worker:\n"
+      "    environment:\n"
+      "      <<: *env\n"
+      "      GH_TOKEN: *tok\n"
+      "      OWN: own1\n"
+      "  api:\n"
+      "    <<: *svc\n"
+      "  cron:\n"
+      "    <<: [*svc]\n"
+      "    build:\n"
+      "      args: *args\n"
+      "  db:\n"
+      "    environment: &dbenv\n"
+      "      POSTGRES_PASSWORD: anchored5\n"
+      "  db2:\n"
+      "    environment: *dbenv\n";
+  const std::vector<ComposeVariable> vars = compose_variables(text);
+  std::vector<std::string> seen;
+  for (const ComposeVariable& v : vars) {
+    seen.push_back(v.service + " " + v.name + "=" + text.substr(v.value_begin, v.value_end - v.value_begin));
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"web DB_PASSWORD=anchored1", "web MODE=dev", "worker GH_TOKEN=anchored3",
+                                            "worker OWN=own1", "api API_KEY=anchored2", "cron NPM_TOKEN=anchored4",
+                                            "db POSTGRES_PASSWORD=anchored5"}));
+  EXPECT_EQ(vars[0].value, "anchored1");
+  EXPECT_EQ(vars[5].section, ComposeVariable::Section::kBuildArgs);
+  // The check gives one finding per written value, at its own line.
+  ContainerCheckSet wanted{};
+  wanted[static_cast<std::size_t>(ContainerCheck::kComposeEnvironmentSecret)] = true;
+  std::vector<std::size_t> lines;
+  for (const ContainerFinding& f : run_container_checks(text, wanted)) {
+    lines.push_back(static_cast<std::size_t>(
+                        std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(f.secret_begin), '\n')) +
+                    1);
+  }
+  EXPECT_EQ(lines, (std::vector<std::size_t>{2, 7, 8, 26}));
+}
+
+TEST(ComposeReader, AnAliasBombStaysBounded) {
+  // Each anchor merges the one before it ten times: followed in full, nine
+  // levels would be a billion entries.
+  std::string text = "x-a0: &a0\n  DB_PASSWORD: lol12345\n";
+  for (int i = 1; i < 10; ++i) {
+    text += "x-a" + std::to_string(i) + ": &a" + std::to_string(i) + "\n  <<: [";
+    for (int k = 0; k < 10; ++k) text += std::string(k == 0 ? "" : ", ") + "*a" + std::to_string(i - 1);
+    text += "]\n";
+  }
+  text += "services:\n";
+  for (int s = 0; s < 1000; ++s) text += "  s" + std::to_string(s) + ":\n    environment: *a9\n";
+  // An alias to a node not finished yet (the anchor's own node) is a loop
+  // in other readers: here it is bounded by depth.
+  text += "  loop:\n    environment: &self\n      <<: *self\n      TOKEN: tok1\n";
+  const std::vector<ComposeVariable> vars = compose_variables(text);
+  ASSERT_FALSE(vars.empty());
+  EXPECT_EQ(vars[0].name, "DB_PASSWORD");
+  for (const ComposeVariable& v : vars) EXPECT_NE(v.service, "");
+  EXPECT_LE(vars.size(), 2U);
+  const std::vector<ComposeVariable> loop =
+      compose_variables("services:\n  loop:\n    environment: &self\n      <<: *self\n      TOKEN: tok1\n");
+  ASSERT_EQ(loop.size(), 1U);
+  EXPECT_EQ(loop[0].value, "tok1");
+}
+
 // The secrets `check` finds in `text`.
 std::vector<std::string> found(const std::string& text, ContainerCheck check) {
   ContainerCheckSet wanted{};
@@ -364,6 +441,52 @@ TEST(ContainerChecks, ImageHistoryBuildArguments) {
   EXPECT_EQ(found("/bin/sh -c #(nop)  ARG GH_TOKEN=ghx_4Tn8\n", ContainerCheck::kImageHistoryBuildArgSecret),
             Secrets{"ghx_4Tn8"});
   EXPECT_EQ(found("RUN |1 VERSION=1.2.3 /bin/sh -c make\nARG NPM_TOKEN\n", ContainerCheck::kImageHistoryBuildArgSecret),
+            Secrets{});
+}
+
+TEST(ContainerChecks, ImageHistoryGetsTheDockerfileLintInTheClassicAndBuildKitForms) {
+  using C = ContainerCheck;
+  // ENV, in the classic builder's form and BuildKit's.
+  EXPECT_EQ(found("/bin/sh -c #(nop)  ENV TOKEN=tK9mQ2xL\n", C::kImageHistoryEnvSecret), Secrets{"tK9mQ2xL"});
+  EXPECT_EQ(found("ENV TOKEN=tK9mQ2xL # buildkit\nbuildkit.dockerfile.v0\n", C::kImageHistoryEnvSecret),
+            Secrets{"tK9mQ2xL"});
+  EXPECT_EQ(found("/bin/sh -c #(nop)  ENV PATH=/usr/bin TOKEN_FILE=/run/secrets/t\n", C::kImageHistoryEnvSecret),
+            Secrets{});
+  // ARG with a value, and the build arguments a RUN recorded.
+  EXPECT_EQ(found("/bin/sh -c #(nop)  ARG PASSWORD=pW7xQ2zL\n", C::kImageHistoryBuildArgSecret), Secrets{"pW7xQ2zL"});
+  EXPECT_EQ(found("ARG PASSWORD=pW7xQ2zL # buildkit\n", C::kImageHistoryBuildArgSecret), Secrets{"pW7xQ2zL"});
+  EXPECT_EQ(found("RUN |2 TOKEN=tK9mQ2xL USER=x /bin/sh -c make PASSWORD=notcounted # buildkit\n",
+                  C::kImageHistoryBuildArgSecret),
+            Secrets{"tK9mQ2xL"});
+  // A recorded build argument is in the history even when the command mounts a secret.
+  EXPECT_EQ(found("RUN |1 TOKEN=tK9mQ2xL --mount=type=secret,id=npm /bin/sh -c npm ci # buildkit\n",
+                  C::kImageHistoryBuildArgSecret),
+            Secrets{"tK9mQ2xL"});
+  // COPY or ADD of a secret file (BuildKit names it; the classic builder records a hash).
+  EXPECT_EQ(found("COPY .env /app/ # buildkit\n", C::kImageHistoryCopySecretFile), Secrets{".env"});
+  EXPECT_EQ(found("ADD id_rsa /root/.ssh/id_rsa # buildkit\n", C::kImageHistoryCopySecretFile), Secrets{"id_rsa"});
+  EXPECT_EQ(found("COPY [\"certs/server.key\", \"/etc/ssl/\"] # buildkit\n", C::kImageHistoryCopySecretFile),
+            Secrets{"certs/server.key"});
+  EXPECT_EQ(found("/bin/sh -c #(nop) COPY file:4b5f0a1c in /app/.env \n", C::kImageHistoryCopySecretFile), Secrets{});
+  // Credentials in a URL of a RUN (either form) or an ADD, not with a secret mount or /run/secrets.
+  EXPECT_EQ(found("RUN /bin/sh -c curl https://ci:pW7xQ2zL@host/x # buildkit\n", C::kImageHistoryUrlCredentials),
+            Secrets{"pW7xQ2zL"});
+  EXPECT_EQ(found("/bin/sh -c curl https://ci:pW7xQ2zL@host/x\n", C::kImageHistoryUrlCredentials), Secrets{"pW7xQ2zL"});
+  EXPECT_EQ(found("|1 REPO=https://ci:aB3dE5@host/r /bin/sh -c curl https://ci:pW7xQ2zL@host/x\n",
+                  C::kImageHistoryUrlCredentials),
+            Secrets{"pW7xQ2zL"});
+  EXPECT_EQ(found("ADD https://ci:pW7xQ2zL@host/t.tgz /opt/ # buildkit\n", C::kImageHistoryUrlCredentials),
+            Secrets{"pW7xQ2zL"});
+  EXPECT_EQ(found("RUN --mount=type=secret,id=netrc /bin/sh -c curl https://ci:pW7xQ2zL@host/x # buildkit\n",
+                  C::kImageHistoryUrlCredentials),
+            Secrets{});
+  EXPECT_EQ(found("RUN /bin/sh -c T=$(cat /run/secrets/t) curl https://ci:pW7xQ2zL@host/x # buildkit\n",
+                  C::kImageHistoryUrlCredentials),
+            Secrets{});
+  // Words inside a command are not instructions.
+  EXPECT_EQ(found("RUN /bin/sh -c echo ENV TOKEN=tK9mQ2xL COPY .env /x # buildkit\n", C::kImageHistoryEnvSecret),
+            Secrets{});
+  EXPECT_EQ(found("RUN /bin/sh -c echo ENV TOKEN=tK9mQ2xL COPY .env /x # buildkit\n", C::kImageHistoryCopySecretFile),
             Secrets{});
 }
 
@@ -521,6 +644,38 @@ TEST_F(ContainerScan, ImageScanChecksTheBuildHistory) {
   EXPECT_EQ(rows_of(result), (std::vector<Row>{{"image-history-build-arg-secret", "(history 1)", 1},
                                                {"dockerfile-arg-secret", "app/Dockerfile", 2},
                                                {"dockerfile-copy-secret-file", "app/Dockerfile", 3}}));
+}
+
+// Every form of history entry the builders write, in an image the test
+// builds: each is a finding at its own `(history N)`, and a RUN that mounts
+// its secret is none of the container checks' (the password written out in
+// its URL is still in the history: the credential rules find it).
+TEST_F(ContainerScan, ImageScanLintsEveryHistoryForm) {
+  test::BuiltImage image;
+  image.layers.push_back(
+      {test::make_tar({test::file("app/a.txt", "a\n")}), test::Compression::kGzip, "COPY .env /app/ # buildkit"});
+  image.layers.push_back({test::make_tar({test::file("app/b.txt", "b\n")}), test::Compression::kGzip,
+                          "RUN |2 TOKEN=tK9mQ2xLr4 USER=x /bin/sh -c make # buildkit"});
+  image.layers.push_back({test::make_tar({test::file("app/c.txt", "c\n")}), test::Compression::kGzip,
+                          "RUN --mount=type=secret,id=npm /bin/sh -c curl https://ci:pW7xQ2zL@host/x # buildkit"});
+  image.layers.push_back({test::make_tar({test::file("app/d.txt", "d\n")}), test::Compression::kGzip,
+                          "/bin/sh -c curl -fsSL https://ci:pW7xQ2zL@host/x"});
+  image.empty_history[0] = {"/bin/sh -c #(nop)  ENV TOKEN=eN8vQ3zLk2", "/bin/sh -c #(nop)  ARG PASSWORD=aR5gQ2zLm9"};
+  image.empty_history[1] = {"ENV API_TOKEN=bK7eN3vQ9x # buildkit", "ARG DB_PASSWORD=dB4pW8zQ1m # buildkit"};
+  test::write_members(dir_.path() / "layout", test::oci_layout({image}));
+  ImageCommandOptions options;
+  options.inputs = {(dir_.path() / "layout").string()};
+  options.no_repo_config = true;
+  std::ostringstream log;
+  const ScanResult result = scan_images(options, log);
+  EXPECT_EQ(rows_of(result), (std::vector<Row>{{"image-history-env-secret", "(history 0)", 1},
+                                               {"image-history-build-arg-secret", "(history 1)", 1},
+                                               {"image-history-copy-secret-file", "(history 2)", 1},
+                                               {"image-history-env-secret", "(history 3)", 1},
+                                               {"image-history-build-arg-secret", "(history 4)", 1},
+                                               {"image-history-build-arg-secret", "(history 5)", 1},
+                                               {"url-credentials", "(history 6)", 1},
+                                               {"image-history-url-credentials", "(history 7)", 1}}));
 }
 
 }  // namespace

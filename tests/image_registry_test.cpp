@@ -45,10 +45,10 @@ test::BuiltImage leaky_image(const std::string& tag = "v1") {
   image.tag = tag;
   image.layers.push_back(
       {make_tar({test::file("root/.aws/credentials", std::string("[default]\naws_access_key_id = ") + kAwsKey + "\n")}),
-       Compression::kGzip, "COPY credentials /root/.aws/credentials"});
+       Compression::kGzip, "COPY aws-config /root/.aws/credentials"});
   image.layers.push_back({make_tar({test::file("root/.aws/.wh.credentials", ""),
                                     test::file("app/.env", std::string("AWS_KEY=") + kOtherAwsKey + "\n")}),
-                          Compression::kGzip, "COPY .env /app/.env"});
+                          Compression::kGzip, "COPY app-settings /app/.env"});
   image.env = {"PATH=/usr/bin", std::string("GITHUB_TOKEN=") + kGithubToken};
   return image;
 }

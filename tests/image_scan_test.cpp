@@ -36,7 +36,7 @@ test::BuiltImage leaky_image() {
   image.layers.push_back(
       {make_tar({test::file("root/.aws/credentials", std::string("[default]\naws_access_key_id = ") + kAwsKey + "\n"),
                  test::file("etc/os-release", "ID=debian\n")}),
-       Compression::kGzip, "COPY credentials /root/.aws/credentials # buildkit"});
+       Compression::kGzip, "COPY aws-config /root/.aws/credentials # buildkit"});
   image.layers.push_back({make_tar({test::file("root/.aws/.wh.credentials", ""), test::file("app/app.jar", jar)}),
                           Compression::kZstd, std::string("RUN |1 GITHUB_TOKEN=") + kGithubToken + " /bin/sh -c make"});
   image.empty_history[1] = {"ARG GITHUB_TOKEN"};
@@ -98,7 +98,7 @@ TEST_F(ImageScan, FindsSecretsInDeletedFilesTheConfigTheHistoryAndNestedArchives
   EXPECT_EQ(deleted.image->platform, "linux/amd64");
   EXPECT_EQ(deleted.image->manifest_digest.substr(0, 7), "sha256:");
   EXPECT_EQ(deleted.image->layer_digest, test::digest_of(leaky_image().layers[0].tar));
-  EXPECT_EQ(deleted.image->created_by, "COPY credentials /root/.aws/credentials # buildkit");
+  EXPECT_EQ(deleted.image->created_by, "COPY aws-config /root/.aws/credentials # buildkit");
 }
 
 TEST_F(ImageScan, EveryInputFormGivesTheSameFindings) {
@@ -212,6 +212,59 @@ TEST_F(ImageScan, AFileRewrittenWithTheSameSecretInALaterLayerIsNotReportedAgain
   img.layers.push_back({make_tar({test::file("app/.env", "# comment\n" + creds)}), Compression::kGzip, "RUN edit"});
   test::write_members(path("layout"), test::oci_layout({img}));
   EXPECT_EQ(scan({path("layout").string()}), (std::vector<Row>{{"aws-access-key-id", "app/.env", 1, "0", false}}));
+}
+
+// A provenance attestation (an index entry BuildKit marks
+// `attestation-manifest`, its layer an in-toto statement) is a document of
+// the image, named by its predicate type, never an image of its own.
+TEST_F(ImageScan, AProvenanceAttestationIsScannedAsADocumentNotAsAnImage) {
+  test::BuiltImage img;
+  img.layers.push_back({make_tar({test::file("app/readme.txt", "hello\n")}), Compression::kGzip, "COPY . /app"});
+  test::Members m = test::oci_layout({img});
+  nlohmann::json index = nlohmann::json::parse(m["index.json"]);
+  const std::string image_digest = index["manifests"][0]["digest"];
+  const nlohmann::json statement = {
+      {"_type", "https://in-toto.io/Statement/v0.1"},
+      {"predicateType", "https://slsa.dev/provenance/v0.2"},
+      {"subject", {{{"name", "app"}, {"digest", {{"sha256", image_digest.substr(7)}}}}}},
+      {"predicate",
+       {{"invocation",
+         {{"parameters",
+           {{"frontend", "dockerfile.v0"},
+            {"args", {{"build-arg:DB_PASSWORD", "pr0d-Pw-9931"}, {"build-arg:GH", kGithubToken}}}}}}}}}};
+  const std::string bytes = statement.dump();
+  const std::string config = "{}";
+  const nlohmann::json manifest = {
+      {"schemaVersion", 2},
+      {"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+      {"config",
+       {{"mediaType", "application/vnd.oci.image.config.v1+json"}, {"digest", test::digest_of(config)}, {"size", 2}}},
+      {"layers",
+       {{{"mediaType", "application/vnd.in-toto+json"},
+         {"digest", test::digest_of(bytes)},
+         {"size", bytes.size()},
+         {"annotations", {{"in-toto.io/predicate-type", "https://slsa.dev/provenance/v0.2"}}}}}}};
+  const std::string manifest_bytes = manifest.dump();
+  m["blobs/sha256/" + sha256_hex(bytes)] = bytes;
+  m["blobs/sha256/" + sha256_hex(config)] = config;
+  m["blobs/sha256/" + sha256_hex(manifest_bytes)] = manifest_bytes;
+  index["manifests"].push_back(
+      {{"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+       {"digest", test::digest_of(manifest_bytes)},
+       {"size", manifest_bytes.size()},
+       {"platform", {{"os", "unknown"}, {"architecture", "unknown"}}},
+       {"annotations",
+        {{"vnd.docker.reference.type", "attestation-manifest"}, {"vnd.docker.reference.digest", image_digest}}}});
+  m["index.json"] = index.dump();
+  test::write_members(path("layout"), m);
+  ScanResult result;
+  const std::vector<Row> rows = scan({path("layout").string()}, &result);
+  // The statement is indented one field a line: a finding's line names the field.
+  const std::string where = "(attestation) https://slsa.dev/provenance/v0.2";
+  EXPECT_EQ(rows, (std::vector<Row>{{"image-attestation-build-arg-secret", where, 7, "config", true},
+                                    {"github-pat", where, 8, "config", true}}));
+  for (const Finding& f : result.findings) EXPECT_EQ(f.image->reference, "app:1.4");
+  EXPECT_EQ(result.summary.blobs, 3U);  // the layer's file, the history entry and the statement
 }
 
 TEST_F(ImageScan, TheCommandLineWritesTheImageObjectInJson) {

@@ -4,10 +4,15 @@
 // `- NAME=value`, block or flow style). A small reader for that YAML
 // subset, not a YAML parser: block mappings and sequences by indentation,
 // comments, quoted scalars, block scalars (skipped), several documents, a
-// section's flow collection closed on its line (`environment: {A: b}`,
-// `args: [A=b]`). Other flow collections, anchors and merge keys are not
-// followed. Hostile input is bounded: linear in the text, nesting deeper
-// than kMaxComposeDepth is not read.
+// flow collection closed on its line (`environment: {A: b}`,
+// `args: [A=b]`, not nested), anchors (`&name`), aliases (`*name`) and
+// merge keys (`<<: *name`, `<<: [*a, *b]`). What an alias reaches is
+// reported where it is written, once however many services use it: a
+// variable's blob offsets are those of its anchored definition.
+// Hostile input is bounded: the tree is linear in the text, nesting deeper
+// than kMaxComposeDepth is not read, and following aliases and merge keys
+// stops after kMaxComposeSteps steps more than four per node (an alias
+// bomb costs no more than a file of its size).
 #pragma once
 
 #include <cstddef>
@@ -18,6 +23,7 @@
 namespace trawl {
 
 inline constexpr std::size_t kMaxComposeDepth = 64;
+inline constexpr std::size_t kMaxComposeSteps = 1U << 16;
 
 struct ComposeVariable {
   enum class Section { kEnvironment, kBuildArgs };

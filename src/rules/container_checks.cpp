@@ -14,10 +14,12 @@ namespace trawl {
 namespace {
 
 constexpr std::array<std::string_view, kContainerCheckCount> kNames = {
-    "dockerfile-arg-secret",       "dockerfile-env-secret",
-    "dockerfile-copy-secret-file", "dockerfile-run-url-credentials",
-    "compose-environment-secret",  "compose-build-arg-secret",
-    "ci-build-arg-secret",         "image-history-build-arg-secret",
+    "dockerfile-arg-secret",         "dockerfile-env-secret",
+    "dockerfile-copy-secret-file",   "dockerfile-run-url-credentials",
+    "compose-environment-secret",    "compose-build-arg-secret",
+    "ci-build-arg-secret",           "image-history-build-arg-secret",
+    "image-history-env-secret",      "image-history-copy-secret-file",
+    "image-history-url-credentials", "image-attestation-build-arg-secret",
 };
 
 bool wants(const ContainerCheckSet& wanted, ContainerCheck check) { return wanted[static_cast<std::size_t>(check)]; }
@@ -132,13 +134,13 @@ void check_assignments(const SourcedText& args, ContainerCheck check, std::vecto
 }
 
 // ENV's legacy form `ENV NAME value with spaces` or the NAME=value form.
-void check_env(const DockerfileInstruction& ins, std::vector<ContainerFinding>& out) {
+void check_env(const DockerfileInstruction& ins, ContainerCheck check, std::vector<ContainerFinding>& out) {
   const std::string& text = ins.args.text;
   const auto words = shell_words(text);
   if (words.empty()) return;
   const std::string_view first = std::string_view(text).substr(words[0].first, words[0].second - words[0].first);
   if (first.find('=') != std::string_view::npos) {
-    check_assignments(ins.args, ContainerCheck::kDockerfileEnvSecret, out, ins.begin, ins.end);
+    check_assignments(ins.args, check, out, ins.begin, ins.end);
     return;
   }
   if (words.size() < 2) return;
@@ -146,8 +148,8 @@ void check_env(const DockerfileInstruction& ins, std::vector<ContainerFinding>& 
   const std::string_view value =
       strip_quotes(std::string_view(text).substr(words[1].first, words.back().second - words[1].first), value_pos);
   if (value.empty() || !secret_assignment(first, value)) return;
-  add(out, ContainerCheck::kDockerfileEnvSecret, ins.args.offset_of(value_pos),
-      ins.args.offset_of(value_pos + value.size() - 1) + 1, ins.begin, ins.end);
+  add(out, check, ins.args.offset_of(value_pos), ins.args.offset_of(value_pos + value.size() - 1) + 1, ins.begin,
+      ins.end);
 }
 
 bool secret_file_name(std::string_view path) {
@@ -166,12 +168,12 @@ bool secret_file_name(std::string_view path) {
   return ends_with(base, ".pem") || ends_with(base, ".key") || ends_with(base, ".p12") || ends_with(base, ".pfx");
 }
 
-void check_copy(const DockerfileInstruction& ins, std::vector<ContainerFinding>& out) {
+void check_copy(const DockerfileInstruction& ins, ContainerCheck check, std::vector<ContainerFinding>& out) {
   if (ins.json) {
     const auto& items = *ins.json;
     for (std::size_t i = 0; i + 1 < items.size(); ++i) {
       if (secret_file_name(items[i].value)) {
-        add(out, ContainerCheck::kDockerfileCopySecretFile, items[i].begin, items[i].end, ins.begin, ins.end);
+        add(out, check, items[i].begin, items[i].end, ins.begin, ins.end);
       }
     }
     return;
@@ -187,8 +189,7 @@ void check_copy(const DockerfileInstruction& ins, std::vector<ContainerFinding>&
   for (auto [begin, end] : sources) {
     const std::string_view w = strip_quotes(std::string_view(text).substr(begin, end - begin), begin);
     if (!secret_file_name(w) || w.find("://") != std::string_view::npos) continue;
-    add(out, ContainerCheck::kDockerfileCopySecretFile, ins.args.offset_of(begin),
-        ins.args.offset_of(begin + w.size() - 1) + 1, ins.begin, ins.end);
+    add(out, check, ins.args.offset_of(begin), ins.args.offset_of(begin + w.size() - 1) + 1, ins.begin, ins.end);
   }
 }
 
@@ -203,7 +204,7 @@ bool url_char(char c) {
 }
 
 // scheme://user:password@host in `text`; `offset_of` maps its positions to the blob.
-void check_url_credentials(std::string_view text, std::vector<ContainerFinding>& out,
+void check_url_credentials(std::string_view text, ContainerCheck check, std::vector<ContainerFinding>& out,
                            const std::function<std::size_t(std::size_t)>& offset_of) {
   std::size_t at = 0;
   while ((at = text.find("://", at)) != std::string_view::npos) {
@@ -218,8 +219,7 @@ void check_url_credentials(std::string_view text, std::vector<ContainerFinding>&
     const std::string_view password = info.substr(colon + 1);
     if (password.empty() || !is_literal_value(password)) continue;
     const std::size_t first = userinfo + colon + 1;
-    add(out, ContainerCheck::kDockerfileRunUrlCredentials, offset_of(first), offset_of(p - 1) + 1, offset_of(userinfo),
-        offset_of(p - 1) + 1);
+    add(out, check, offset_of(first), offset_of(p - 1) + 1, offset_of(userinfo), offset_of(p - 1) + 1);
   }
 }
 
@@ -291,19 +291,24 @@ void check_dockerfile(std::string_view blob, const ContainerCheckSet& wanted, st
     if (ins.keyword == "ARG" && wants(wanted, ContainerCheck::kDockerfileArgSecret)) {
       check_assignments(ins.args, ContainerCheck::kDockerfileArgSecret, out, ins.begin, ins.end);
     } else if (ins.keyword == "ENV" && wants(wanted, ContainerCheck::kDockerfileEnvSecret)) {
-      check_env(ins, out);
+      check_env(ins, ContainerCheck::kDockerfileEnvSecret, out);
     } else if (ins.keyword == "COPY" || ins.keyword == "ADD") {
-      if (wants(wanted, ContainerCheck::kDockerfileCopySecretFile)) check_copy(ins, out);
+      if (wants(wanted, ContainerCheck::kDockerfileCopySecretFile)) {
+        check_copy(ins, ContainerCheck::kDockerfileCopySecretFile, out);
+      }
       // ADD fetches a URL itself: its credentials are kept in the history.
       if (ins.keyword == "ADD" && wants(wanted, ContainerCheck::kDockerfileRunUrlCredentials)) {
-        check_url_credentials(ins.args.text, out, [&](std::size_t p) { return ins.args.offset_of(p); });
+        check_url_credentials(ins.args.text, ContainerCheck::kDockerfileRunUrlCredentials, out,
+                              [&](std::size_t p) { return ins.args.offset_of(p); });
       }
     } else if (ins.keyword == "RUN" && wants(wanted, ContainerCheck::kDockerfileRunUrlCredentials)) {
       const std::string_view whole = blob.substr(ins.begin, ins.end - ins.begin);
       if (uses_secret_mount(whole)) continue;
-      check_url_credentials(ins.args.text, out, [&](std::size_t p) { return ins.args.offset_of(p); });
+      check_url_credentials(ins.args.text, ContainerCheck::kDockerfileRunUrlCredentials, out,
+                            [&](std::size_t p) { return ins.args.offset_of(p); });
       for (const DockerfileHeredoc& doc : ins.heredocs) {
-        check_url_credentials(blob.substr(doc.body_begin, doc.body_end - doc.body_begin), out,
+        check_url_credentials(blob.substr(doc.body_begin, doc.body_end - doc.body_begin),
+                              ContainerCheck::kDockerfileRunUrlCredentials, out,
                               [&](std::size_t p) { return doc.body_begin + p; });
       }
     }
@@ -356,41 +361,136 @@ void check_ci(std::string_view blob, std::vector<ContainerFinding>& out) {
   }
 }
 
-// A history entry: `RUN |2 A=x B=y /bin/sh -c ...` (BuildKit), `|1 A=x
-// /bin/sh -c ...` (the classic builder), or an ARG recorded with its value.
-void check_history(std::string_view blob, std::vector<ContainerFinding>& out) {
+// An image's history entries (`created_by`, one a line), linted as the
+// Dockerfile instructions they record. The classic builder writes
+// `/bin/sh -c #(nop)  ENV A=b` for instructions that make no layer, and
+// `|1 A=b /bin/sh -c cmd` or `/bin/sh -c cmd` for RUN; BuildKit writes the
+// instruction (`ENV A=b`, `COPY .env /app/`, `RUN |1 A=b /bin/sh -c cmd`)
+// followed by ` # buildkit`. `|N` is followed by the N build arguments
+// that reached the RUN: each is in the history whatever the command does,
+// so each is checked even when the command mounts a secret; the command's
+// URLs are checked unless it mounts or reads a secret.
+void check_history(std::string_view blob, const ContainerCheckSet& wanted, std::vector<ContainerFinding>& out) {
+  static constexpr std::array<std::string_view, 5> kKeywords = {"ARG", "ENV", "COPY", "ADD", "RUN"};
   std::size_t line_begin = 0;
   while (line_begin < blob.size()) {
     std::size_t line_end = blob.find('\n', line_begin);
     if (line_end == std::string_view::npos) line_end = blob.size();
-    const std::string_view line = blob.substr(line_begin, line_end - line_begin);
+    const std::size_t next = line_end + 1;
+    std::string_view line = blob.substr(line_begin, line_end - line_begin);
+    constexpr std::string_view kBuildkit = " # buildkit";
+    if (line.ends_with(kBuildkit)) line.remove_suffix(kBuildkit.size());
     std::size_t p = 0;
     while (p < line.size() && line[p] == ' ') ++p;
-    if (line.substr(p).starts_with("RUN ")) p += 4;
-    const std::string_view nop = "/bin/sh -c #(nop) ";
-    if (line.substr(p).starts_with(nop)) p += nop.size();
-    while (p < line.size() && line[p] == ' ') ++p;
-    SourcedText args;
-    std::size_t count = 0;
-    if (p + 1 < line.size() && line[p] == '|' && std::isdigit(static_cast<unsigned char>(line[p + 1])) != 0) {
-      std::size_t q = p + 1;
-      while (q < line.size() && std::isdigit(static_cast<unsigned char>(line[q])) != 0 && count < 100000) {
-        count = count * 10 + static_cast<std::size_t>(line[q] - '0');
-        ++q;
+    constexpr std::string_view kNop = "/bin/sh -c #(nop) ";
+    constexpr std::string_view kShell = "/bin/sh -c ";
+    bool classic_run = false;
+    if (line.substr(p).starts_with(kNop)) {
+      p += kNop.size();
+      while (p < line.size() && line[p] == ' ') ++p;
+    } else {
+      classic_run = line.substr(p).starts_with(kShell) || (p + 1 < line.size() && line[p] == '|' &&
+                                                           std::isdigit(static_cast<unsigned char>(line[p + 1])) != 0);
+    }
+    const std::size_t base = line_begin + p;
+    const std::string_view body = line.substr(p);
+    line_begin = next;
+    DockerfileInstruction ins;
+    if (classic_run) {
+      ins.keyword = "RUN";
+      ins.args.append(blob, base, base + body.size());
+      ins.begin = base;
+      ins.end = base + body.size();
+    } else {
+      Dockerfile parsed = parse_dockerfile(body, kKeywords);
+      if (parsed.instructions.empty() || parsed.instructions[0].begin != 0) continue;
+      ins = std::move(parsed.instructions[0]);
+      // Offsets in `body` to offsets in the blob.
+      for (SourcedText::Piece& piece : ins.args.pieces) piece.offset += base;
+      if (ins.json) {
+        for (auto& item : *ins.json) {
+          item.begin += base;
+          item.end += base;
+        }
       }
-      args.append(blob, line_begin + q, line_end);
-    } else if (line.substr(p).starts_with("ARG ")) {
-      args.append(blob, line_begin + p + 4, line_end);
-      count = std::string_view::npos;
+      ins.begin += base;
+      ins.end = std::min(ins.end + base, base + body.size());
     }
-    std::size_t seen = 0;
-    for (const Assignment& a : assignments(args.text)) {
-      if (seen++ == count) break;
-      if (!a.has_value || a.value.empty() || !secret_assignment(a.name, a.value)) continue;
-      add(out, ContainerCheck::kImageHistoryBuildArgSecret, args.offset_of(a.value_pos),
-          args.offset_of(a.value_pos + a.value.size() - 1) + 1, line_begin, line_end);
+    if (ins.keyword == "ARG" && wants(wanted, ContainerCheck::kImageHistoryBuildArgSecret)) {
+      check_assignments(ins.args, ContainerCheck::kImageHistoryBuildArgSecret, out, ins.begin, ins.end);
+    } else if (ins.keyword == "ENV" && wants(wanted, ContainerCheck::kImageHistoryEnvSecret)) {
+      check_env(ins, ContainerCheck::kImageHistoryEnvSecret, out);
+    } else if (ins.keyword == "COPY" || ins.keyword == "ADD") {
+      if (wants(wanted, ContainerCheck::kImageHistoryCopySecretFile)) {
+        check_copy(ins, ContainerCheck::kImageHistoryCopySecretFile, out);
+      }
+      if (ins.keyword == "ADD" && wants(wanted, ContainerCheck::kImageHistoryUrlCredentials)) {
+        check_url_credentials(ins.args.text, ContainerCheck::kImageHistoryUrlCredentials, out,
+                              [&](std::size_t q) { return ins.args.offset_of(q); });
+      }
+    } else if (ins.keyword == "RUN") {
+      const std::string& text = ins.args.text;
+      std::size_t q = 0;
+      std::size_t count = 0;
+      if (q + 1 < text.size() && text[q] == '|' && std::isdigit(static_cast<unsigned char>(text[q + 1])) != 0) {
+        ++q;
+        while (q < text.size() && std::isdigit(static_cast<unsigned char>(text[q])) != 0 && count < 100000) {
+          count = count * 10 + static_cast<std::size_t>(text[q] - '0');
+          ++q;
+        }
+      }
+      // The build arguments, then the command.
+      std::size_t command = q;
+      std::size_t seen = 0;
+      const std::string_view rest = std::string_view(text).substr(q);
+      for (const auto& [begin, end] : shell_words(rest)) {
+        if (seen == count) break;
+        ++seen;
+        command = q + end;
+        std::size_t word_begin = q + begin;
+        const std::string_view word = strip_quotes(rest.substr(begin, end - begin), word_begin);
+        const std::size_t eq = word.find('=');
+        if (eq == std::string_view::npos || !wants(wanted, ContainerCheck::kImageHistoryBuildArgSecret)) continue;
+        std::size_t value_pos = word_begin + eq + 1;
+        const std::string_view value = strip_quotes(word.substr(eq + 1), value_pos);
+        if (value.empty() || !secret_assignment(word.substr(0, eq), value)) continue;
+        add(out, ContainerCheck::kImageHistoryBuildArgSecret, ins.args.offset_of(value_pos),
+            ins.args.offset_of(value_pos + value.size() - 1) + 1, ins.begin, ins.end);
+      }
+      const std::string_view run = std::string_view(text).substr(command);
+      if (!wants(wanted, ContainerCheck::kImageHistoryUrlCredentials) || uses_secret_mount(text)) continue;
+      check_url_credentials(run, ContainerCheck::kImageHistoryUrlCredentials, out,
+                            [&](std::size_t r) { return ins.args.offset_of(command + r); });
     }
-    line_begin = line_end + 1;
+  }
+}
+
+// `"build-arg:NAME": "value"` in a provenance attestation (BuildKit's SLSA
+// provenance records the build's arguments so, v0.2 and v1 alike).
+void check_attestation(std::string_view blob, std::vector<ContainerFinding>& out) {
+  constexpr std::string_view kKey = "\"build-arg:";
+  std::size_t at = 0;
+  while ((at = blob.find(kKey, at)) != std::string_view::npos) {
+    const std::size_t entry = at;
+    const std::size_t name_begin = at + kKey.size();
+    at = name_begin;
+    const std::size_t name_end = blob.find('"', name_begin);
+    if (name_end == std::string_view::npos) break;
+    std::size_t p = name_end + 1;
+    while (p < blob.size() && (blob[p] == ' ' || blob[p] == '\t')) ++p;
+    if (p == blob.size() || blob[p] != ':') continue;
+    ++p;
+    while (p < blob.size() && (blob[p] == ' ' || blob[p] == '\t')) ++p;
+    if (p == blob.size() || blob[p] != '"') continue;
+    const std::size_t value_begin = p + 1;
+    std::size_t value_end = value_begin;
+    while (value_end < blob.size() && blob[value_end] != '"' && blob[value_end] != '\n') {
+      value_end += blob[value_end] == '\\' ? 2 : 1;
+    }
+    if (value_end >= blob.size() || blob[value_end] != '"') continue;
+    const std::string_view value = blob.substr(value_begin, value_end - value_begin);
+    if (value.empty() || !secret_assignment(blob.substr(name_begin, name_end - name_begin), value)) continue;
+    add(out, ContainerCheck::kImageAttestationBuildArgSecret, value_begin, value_end, entry, value_end + 1);
   }
 }
 
@@ -485,7 +585,13 @@ std::vector<ContainerFinding> run_container_checks(std::string_view text, const 
     check_compose(text, wanted, out);
   }
   if (wants(wanted, ContainerCheck::kCiBuildArgSecret)) check_ci(text, out);
-  if (wants(wanted, ContainerCheck::kImageHistoryBuildArgSecret)) check_history(text, out);
+  if (wants(wanted, ContainerCheck::kImageHistoryBuildArgSecret) ||
+      wants(wanted, ContainerCheck::kImageHistoryEnvSecret) ||
+      wants(wanted, ContainerCheck::kImageHistoryCopySecretFile) ||
+      wants(wanted, ContainerCheck::kImageHistoryUrlCredentials)) {
+    check_history(text, wanted, out);
+  }
+  if (wants(wanted, ContainerCheck::kImageAttestationBuildArgSecret)) check_attestation(text, out);
   std::stable_sort(out.begin(), out.end(), [](const ContainerFinding& a, const ContainerFinding& b) {
     return a.secret_begin < b.secret_begin;
   });

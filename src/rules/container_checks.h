@@ -16,7 +16,12 @@
 // "<token>", ...) is not a literal, and an ARG with no default holds
 // nothing. A RUN instruction that mounts a secret or an SSH agent
 // (`--mount=type=secret`, `--mount=type=ssh`) or reads /run/secrets/ is
-// the safe way, never a finding.
+// the safe way, never a finding. An image's build history (`created_by`
+// of each entry) gets the same lint as the Dockerfile it records, by its
+// own checks: ARG and the build arguments a RUN recorded (`|N A=b`), ENV,
+// COPY/ADD of a secret file, credentials in a URL. A provenance
+// attestation's build arguments (`"build-arg:NAME": "value"` in an in-toto
+// statement) are checked as build arguments are.
 #pragma once
 
 #include <array>
@@ -36,8 +41,12 @@ enum class ContainerCheck {
   kComposeBuildArgSecret,
   kCiBuildArgSecret,
   kImageHistoryBuildArgSecret,
+  kImageHistoryEnvSecret,
+  kImageHistoryCopySecretFile,
+  kImageHistoryUrlCredentials,
+  kImageAttestationBuildArgSecret,
 };
-inline constexpr std::size_t kContainerCheckCount = 8;
+inline constexpr std::size_t kContainerCheckCount = 12;
 
 using ContainerCheckSet = std::array<bool, kContainerCheckCount>;
 

@@ -15,6 +15,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include <nlohmann/json.hpp>
+
 #include "content/sha256.h"
 
 namespace trawl::image {
@@ -138,6 +140,27 @@ void verify_document(std::string_view bytes, std::string_view digest, std::strin
   }
 }
 
+// An attestation layer as a document: an in-toto statement is named by its
+// predicate type ("(attestation) https://slsa.dev/provenance/v0.2") and
+// indented, one field a line, so that a finding's line says which field
+// (a build argument, a material) holds the secret. Anything else keeps
+// its bytes and is named by its digest.
+ImageDocument attestation_document(const BlobRef& layer, std::string bytes) {
+  const auto doc = nlohmann::json::parse(bytes, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object()) return {"(attestation) " + layer.digest, std::move(bytes)};
+  std::string path = "(attestation) " + layer.digest;
+  if (const auto type = doc.find("predicateType"); type != doc.end() && type->is_string()) {
+    // Printable, and short: the type names a schema, not a place.
+    std::string type_name;
+    for (const char c : type->get<std::string>()) {
+      if (type_name.size() == 200) break;
+      if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) type_name += c;
+    }
+    if (!type_name.empty()) path = "(attestation) " + type_name;
+  }
+  return {std::move(path), doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"};
+}
+
 // Resolves images from documents, wherever they are kept.
 class Resolver {
  public:
@@ -176,7 +199,7 @@ class Resolver {
                                              input_ + ": attestation " + entry.manifest.digest);
       for (const auto& layer : doc.layers) {
         if (layer.size > static_cast<std::int64_t>(kMaxDocument)) continue;
-        documents.push_back({"(attestation) " + layer.digest, document(layer, "attestation")});
+        documents.push_back(attestation_document(layer, document(layer, "attestation")));
       }
     }
   }

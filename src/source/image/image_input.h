@@ -45,7 +45,7 @@ Platform host_platform();
 // A document an image carries that is not a layer but can hold a secret:
 // an in-toto provenance attestation, say.
 struct ImageDocument {
-  std::string path;  // "(attestation) <digest>"
+  std::string path;  // "(attestation) <predicateType>", or "(attestation) <digest>" for what is no statement
   std::string bytes;
 };
 
