@@ -77,6 +77,14 @@ CREATE TABLE sweep_repositories(sweep TEXT NOT NULL, repository TEXT NOT NULL, s
                                 message TEXT NOT NULL, PRIMARY KEY(sweep, repository));
 )sql";
 
+// From version 2 to 3: each repository's last complete scan's result,
+// under the state it scanned, for a scan of unchanged content to report
+// again without walking the history.
+constexpr const char* kToV3 = R"sql(
+CREATE TABLE repository_results(repository TEXT PRIMARY KEY, state TEXT NOT NULL, sweep TEXT NOT NULL,
+                                result BLOB NOT NULL);
+)sql";
+
 // Adds src's rows to main's: each row keyed as its table is, the later
 // sweep's version of a row winning, so merging is idempotent and
 // order-independent. SQLite evaluates SET from the row as it was.
@@ -112,6 +120,8 @@ INSERT INTO locations SELECT * FROM src.locations WHERE true
   first_sweep = min(first_sweep, excluded.first_sweep), last_sweep = max(last_sweep, excluded.last_sweep);
 INSERT INTO repositories SELECT * FROM src.repositories WHERE true ON CONFLICT(path) DO UPDATE SET
   status = excluded.status, last_sweep = excluded.last_sweep WHERE excluded.last_sweep > last_sweep;
+INSERT INTO repository_results SELECT * FROM src.repository_results WHERE true ON CONFLICT(repository) DO UPDATE SET
+  state = excluded.state, sweep = excluded.sweep, result = excluded.result WHERE excluded.sweep > sweep;
 INSERT INTO refs SELECT * FROM src.refs WHERE true ON CONFLICT(repository, name) DO UPDATE SET
   tip = excluded.tip, last_sweep = excluded.last_sweep WHERE excluded.last_sweep > last_sweep;
 INSERT INTO sweep_rounds SELECT * FROM src.sweep_rounds WHERE true ON CONFLICT(sweep_key, sweep) DO UPDATE SET
@@ -143,6 +153,10 @@ class Statement {
     sqlite3_bind_double(stmt_, i, value);
     return *this;
   }
+  Statement& bind_blob(int i, const std::string& bytes) {
+    sqlite3_bind_blob(stmt_, i, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
   Statement& bind_null(int i) {
     sqlite3_bind_null(stmt_, i);
     return *this;
@@ -165,6 +179,10 @@ class Statement {
   }
   std::string text(int column) const {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+    return p == nullptr ? std::string() : std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
+  }
+  std::string blob(int column) const {
+    const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, column));
     return p == nullptr ? std::string() : std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
   }
   bool is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
@@ -352,7 +370,9 @@ void SqliteDatastore::migrate() {
   if (version == 1) {
     exec(kToV2);
     exec(kSweepTables);
+    version = 2;
   }
+  if (version == 2) exec(kToV3);
   exec("DELETE FROM trawl_schema; INSERT INTO trawl_schema VALUES (" + std::to_string(kDatastoreSchemaVersion) + ")");
   exec("COMMIT");
   writing_ = false;
@@ -579,6 +599,19 @@ void SqliteDatastore::record_refs(const std::vector<RefInfo>& refs) {
     ref.bind(1, scan_.repository).bind(2, r.name).bind(3, r.commit.hex()).bind(4, sweep_).run();
 }
 
+std::optional<std::string> SqliteDatastore::unchanged_result(const std::string& state) {
+  Statement query(db_.get(), "SELECT result FROM repository_results WHERE repository = ? AND state = ?", path_);
+  query.bind(1, scan_.repository).bind(2, state);
+  if (!query.step()) return std::nullopt;
+  return query.blob(0);
+}
+
+void SqliteDatastore::record_result(const std::string& state, const std::string& result) {
+  if (scan_.redact_percent > 0) return;
+  Statement record(db_.get(), "INSERT OR REPLACE INTO repository_results VALUES (?, ?, ?, ?)", path_);
+  record.bind(1, scan_.repository).bind(2, state).bind(3, sweep_).bind_blob(4, result).run();
+}
+
 void SqliteDatastore::abandon_scan() {
   recording_.reset();
   if (!writing_) return;
@@ -704,6 +737,7 @@ std::vector<Finding> SqliteDatastore::stored_findings(const StoredSelection& sel
                   "ON s.ruleset = r.ruleset WHERE s.id = ?1) "
                   "AND (?2 = 0 OR l.first_sweep = ?1) AND (?3 = '' OR l.first_sweep > ?3) "
                   "AND (?4 = '' OR l.first_sweep = ?4) "
+                  "AND l.last_sweep = (SELECT p.last_sweep FROM repositories p WHERE p.path = l.repository) "
                   "ORDER BY l.repository, l.date, l.commit_id, l.path, l.start_line, l.start_column, l.rule_id",
                   path_);
   query.bind(1, latest)

@@ -4,7 +4,10 @@
 #include <set>
 #include <unordered_map>
 
+#include "content/sha256.h"
 #include "source/git/git_handles.h"
+#include "source/git/object_store.h"
+#include "source/git/refs.h"
 
 namespace trawl {
 
@@ -19,7 +22,7 @@ GitHistorySource::GitHistorySource(const std::string& repo_path, GitHistoryOptio
 void GitHistorySource::list(SkipLog& skips) {
   const auto started = std::chrono::steady_clock::now();
   const WalkOptions walk{options_.threads, options_.scope, options_.progress};
-  packs_.emplace(git_dir_);
+  if (!packs_) packs_.emplace(git_dir_);
   // A damaged pack is counted once, under its own name, besides the objects
   // in it that cannot be read.
   for (const PackSet::Problem& problem : packs_->problems()) {
@@ -30,6 +33,32 @@ void GitHistorySource::list(SkipLog& skips) {
   summary_.commits = history_.commits_in_scope;
   summary_.shallow = history_.shallow;
   summary_.walk_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
+std::optional<ListingState> GitHistorySource::listing_state() {
+  packs_.emplace(git_dir_);
+  if (!packs_->problems().empty()) return std::nullopt;
+  const RepositoryPtr repo = open_repository(git_dir_);
+  const ObjectStore store(*packs_);
+  SkipLog skips;
+  ListingState state;
+  state.refs = scoped_refs(repo.get(), store, options_.scope, skips);
+  const HistoryScope& scope = options_.scope;
+  std::string text = "tip " + scope.tip + "\nexclude " + scope.exclude + "\n";
+  if (!scope.exclude.empty())
+    text += "excluded " + resolve_commit(repo.get(), store, scope.exclude, skips).hex() + "\n";
+  text += "since " + std::to_string(scope.since) + "\nuntil " + std::to_string(scope.until) + "\nref_prefix " +
+          scope.ref_prefix + "\nauthor " + scope.author + "\n";
+  for (const std::string& path : scope.paths) text += "path " + path + "\n";
+  text += "max_blob_size " + std::to_string(options_.max_blob_size) + "\nblob_source " +
+          std::to_string(static_cast<int>(options_.blob_source)) + "\n";
+  for (const RefInfo& ref : state.refs) text += "ref " + ref.commit.hex() + " " + ref.name + "\n";
+  const auto boundary = read_shallow_boundary(repo.get());
+  std::set<ObjectId> shallow(boundary.begin(), boundary.end());
+  for (const ObjectId& id : shallow) text += "shallow " + id.hex() + "\n";
+  if (skips.total() > 0) return std::nullopt;
+  state.digest = sha256_hex(text);
+  return state;
 }
 
 void GitHistorySource::read(BatchOutput& out, SkipLog& skips) {
