@@ -485,6 +485,31 @@ TEST_F(Datastore, AChangeOfRefsRulesIgnoreFilesOrOptionsWalksTheHistoryAgain) {
   EXPECT_TRUE(walked("--redact"));
 }
 
+// A scan that could not read an object gives its result again only while
+// the repository holds the same objects: once the object is back (a fetch
+// into a partial clone moves no ref), the history is walked again.
+TEST_F(Datastore, AnIncompleteScanIsReusedOnlyWhileTheRepositoryHoldsTheSameObjects) {
+  small_history();
+  std::string blob = repo_.git("rev-parse HEAD~2:README");
+  blob.erase(blob.find_last_not_of('\n') + 1);
+  const std::filesystem::path object = repo_.loose_object_path(blob);
+  const std::filesystem::path kept = path("kept-object");
+  std::filesystem::copy_file(object, kept);
+  std::filesystem::remove(object);
+  auto scanned = [&] { return nlohmann::json::parse(scan_text(repo_.path(), db(), "json")); };
+  const nlohmann::json first = scanned();
+  EXPECT_EQ(first["scan"]["unreadable"], 1);
+  const nlohmann::json second = scanned();
+  EXPECT_EQ(second["scan"]["history_walked"], false);
+  EXPECT_EQ(second["scan"]["unreadable"], 1);
+  EXPECT_EQ(without_run_counters(second).dump(), without_run_counters(first).dump());
+  std::filesystem::copy_file(kept, object);
+  const nlohmann::json restored = scanned();
+  EXPECT_EQ(restored["scan"]["history_walked"], true);
+  EXPECT_EQ(restored["scan"]["unreadable"], 0);
+  EXPECT_EQ(scanned()["scan"]["history_walked"], false);
+}
+
 // Nights of force-pushes, deleted refs and new refs, each scanned into the
 // store: each night's report equals a full scan of that night's state, and
 // so does the store's own report. A secret only in history a force-push
@@ -508,7 +533,7 @@ TEST_F(Datastore, NightsOfForcePushesAndDeletedRefsEqualOneFullScanOfTheFinalSta
 
   auto night = [&](bool expect_walked) {
     const nlohmann::json nightly = nlohmann::json::parse(scan_text(repo_.path(), db(), "json"));
-    const nlohmann::json full = nlohmann::json::parse(scan_text(repo_.path(), "", "json"));
+    nlohmann::json full = nlohmann::json::parse(scan_text(repo_.path(), "", "json"));
     EXPECT_EQ(nightly["scan"]["history_walked"], expect_walked);
     EXPECT_EQ(without_run_counters(nightly).dump(), without_run_counters(full).dump());
     EXPECT_EQ(sorted_findings(report()), sorted_findings(full));

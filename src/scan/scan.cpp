@@ -69,6 +69,7 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
   // suppressions and options) gives that scan's result again, neither
   // listed nor read.
   std::string result_state;
+  std::string incomplete_state;  // a scan that could not read every object: also which objects there are
   if (store != nullptr) {
     StoreScan scan = settings.datastore_scan;
     scan.rules = &rules;
@@ -81,8 +82,11 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
           sha256_hex("engine " + std::to_string(kEngineVersion) + "\nrules " + ruleset_digest(rules) +
                      "\nsuppressions " + suppressions.digest() + "\nredact " +
                      std::to_string(settings.datastore_scan.redact_percent) + "\nsource " + state->digest + "\n");
+      incomplete_state = sha256_hex(result_state + "\nobjects " + state->objects + "\n");
+      std::optional<std::string> stored = store->unchanged_result(result_state);
+      if (!stored) stored = store->unchanged_result(incomplete_state);
       std::optional<ScanResult> reused;
-      if (std::optional<std::string> stored = store->unchanged_result(result_state)) reused = parse_result(*stored);
+      if (stored) reused = parse_result(*stored);
       if (reused) {
         store->record_refs(state->refs);
         ScanSummary& summary = reused->summary;
@@ -291,9 +295,12 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
   summary.wall_seconds = seconds_since(started);
   for (FindingSink* sink : sinks) sink->finish({result.findings, result.secrets, result.summary});
   if (store != nullptr) {
-    // Only a complete scan's result is given again: what could not be read
-    // this time may be readable next time.
-    if (!result_state.empty() && summary.unreadable == 0) store->record_result(result_state, serialise_result(result));
+    // What could not be read this time may be readable once objects are
+    // added: an incomplete scan's result is given again only while the
+    // repository holds the same objects.
+    if (!result_state.empty()) {
+      store->record_result(summary.unreadable == 0 ? result_state : incomplete_state, serialise_result(result));
+    }
     store->finish({result.findings, result.secrets, result.summary});
   }
   return result;

@@ -73,8 +73,13 @@ struct ReadShare {
 struct ListingState {
   std::vector<RefInfo> refs;
   // A digest of everything list() and read() depend on: equal digests,
-  // equal listings and equal content.
+  // equal listings and equal content, as long as every object could be read.
   std::string digest;
+  // A digest of which objects the source holds (a git history: its packs'
+  // names, its loose objects, its alternates): with `digest`, what a scan
+  // that could not read some objects depends on (a fetch into a partial
+  // clone adds objects without moving a ref).
+  std::string objects;
 };
 
 class ContentSource {

@@ -1,6 +1,11 @@
 #include "source/git/git_history_source.h"
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 #include <unordered_map>
 
@@ -10,6 +15,34 @@
 #include "source/git/refs.h"
 
 namespace trawl {
+namespace {
+
+// SHA-256 over the names of the repository's packs and loose objects and
+// its alternates file: which objects it holds, without reading them.
+std::string object_listing_digest(const std::string& git_dir) {
+  const std::filesystem::path objects = std::filesystem::path(git_dir) / "objects";
+  std::vector<std::string> names;
+  std::error_code error;
+  for (std::filesystem::directory_iterator dir(objects, error), end; !error && dir != end; dir.increment(error)) {
+    const std::string name = dir->path().filename().string();
+    if (name == "pack" || (name.size() == 2 && std::isxdigit(static_cast<unsigned char>(name[0])) != 0)) {
+      std::error_code inner;
+      for (std::filesystem::directory_iterator file(dir->path(), inner), last; !inner && file != last;
+           file.increment(inner)) {
+        names.push_back(name + "/" + file->path().filename().string());
+      }
+    }
+  }
+  std::sort(names.begin(), names.end());
+  std::string text;
+  for (const std::string& name : names) text += name + "\n";
+  std::ifstream alternates(objects / "info" / "alternates", std::ios::binary);
+  text += "alternates\n";
+  text.append(std::istreambuf_iterator<char>(alternates), std::istreambuf_iterator<char>());
+  return sha256_hex(text);
+}
+
+}  // namespace
 
 GitHistorySource::GitHistorySource(const std::string& repo_path, GitHistoryOptions options)
     : options_(std::move(options)) {
@@ -58,6 +91,7 @@ std::optional<ListingState> GitHistorySource::listing_state() {
   for (const ObjectId& id : shallow) text += "shallow " + id.hex() + "\n";
   if (skips.total() > 0) return std::nullopt;
   state.digest = sha256_hex(text);
+  state.objects = object_listing_digest(git_dir_);
   return state;
 }
 
