@@ -134,8 +134,7 @@ class ContentSource {
   // The state list() would start from, read without listing, for a source
   // that can tell it cheaply (a git history: its refs in scope, the commit
   // a scope excludes, the shallow boundary, and the options of its walk and
-  // its reads); nullopt otherwise, or when something on the way could not
-  // be read. Called before list(), if at all.
+  // its reads); nullopt otherwise. Called before list(), if at all.
   virtual std::optional<ListingState> listing_state() { return std::nullopt; }
   // A git history's counters; nullopt for other sources.
   virtual std::optional<GitSummary> git_summary() const { return std::nullopt; }

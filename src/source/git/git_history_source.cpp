@@ -89,7 +89,11 @@ std::optional<ListingState> GitHistorySource::listing_state() {
   const auto boundary = read_shallow_boundary(repo.get());
   std::set<ObjectId> shallow(boundary.begin(), boundary.end());
   for (const ObjectId& id : shallow) text += "shallow " + id.hex() + "\n";
-  if (skips.total() > 0) return std::nullopt;
+  // Refs that peel to no commit (a tag of a tree) are part of the state:
+  // the walk skips them again, and counts them.
+  for (const SkippedObject& skipped : skips.entries()) {
+    text += "skipped " + std::string(skip_reason_name(skipped.reason)) + " " + skipped.id + "\n";
+  }
   state.digest = sha256_hex(text);
   state.objects = object_listing_digest(git_dir_);
   return state;
