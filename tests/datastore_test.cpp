@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "rules/rule_loader.h"
+#include "scan/stored_result.h"
 #include "store/sqlite_datastore.h"
 #include "support/git_fixture.h"
 #include "support/postgres_server.h"
@@ -125,6 +126,20 @@ class Datastore : public ::testing::Test {
     return nlohmann::json::parse(read_file(path("fresh.json")));
   }
 
+  // A scan of `repo` with the rules file, into the store `store` unless it
+  // is empty, reporting as `format` into `file`; the report's text.
+  std::string scan_text(const std::filesystem::path& repo, const std::string& store, const std::string& format,
+                        const std::string& extra = "") {
+    const std::filesystem::path out = path("out." + format);
+    const CommandResult r =
+        trawl("scan " + shell_quote(repo.string()) + " --no-progress -c " + shell_quote(path("rules.toml").string()) +
+              (store.empty() ? "" : " --datastore " + shell_quote(store)) + " -f " + format + " -r " +
+              shell_quote(out.string()) + " " + extra);
+    EXPECT_LE(r.exit_code, 1) << r.err;
+    last_err_ = r.err;
+    return read_file(out);
+  }
+
   nlohmann::json report(const std::string& extra = "") {
     const CommandResult r = trawl("report --datastore " + shell_quote(db()) + " -f json -r " +
                                   shell_quote(path("report.json").string()) + " " + extra);
@@ -144,6 +159,7 @@ class Datastore : public ::testing::Test {
 
   TempDir dir_;
   GitRepo repo_;
+  std::string last_err_;  // scan_text()'s standard error
 };
 
 enum class Backend : std::uint8_t { kSqlite, kPostgres };
@@ -428,6 +444,188 @@ TEST_P(DatastoreOnEveryBackend, AScanIntoAFreshStoreEqualsAScanWithoutOne) {
   EXPECT_EQ(second["secrets"].dump(), fresh["secrets"].dump());
 }
 
+// The scan object's counters of the run itself: time, and what was read.
+nlohmann::json without_run_counters(nlohmann::json report) {
+  for (const char* key : {"wall_seconds", "walk_seconds", "read_match_seconds", "match_seconds", "attribute_seconds",
+                          "blobs_scanned", "bytes_scanned", "blobs_from_packs", "blobs_from_libgit2", "blobs_read",
+                          "blobs_known", "blobs_rescanned", "rules_run_on_known_blobs", "history_walked"}) {
+    report["scan"].erase(key);
+  }
+  return report;
+}
+
+nlohmann::json without_timing(nlohmann::json report) {
+  for (const char* key :
+       {"wall_seconds", "walk_seconds", "read_match_seconds", "match_seconds", "attribute_seconds", "history_walked"}) {
+    report["scan"].erase(key);
+  }
+  return report;
+}
+
+// Findings as sorted json texts: a store's report orders them by
+// repository and date, a scan's report by its own order.
+std::vector<std::string> sorted_findings(const nlohmann::json& report) {
+  std::vector<std::string> out;
+  for (const auto& f : report["findings"]) out.push_back(f.dump());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Nothing changed since the last complete scan (refs, rules, ignore files,
+// options): the store's result is given again, byte for byte, without
+// walking the history or reading a blob.
+TEST_F(Datastore, AScanOfUnchangedContentReusesTheLastCompleteScanWithoutWalkingTheHistory) {
+  small_history();
+  repo_.git("tag v1");
+  repo_.git("branch before-removal");
+  repo_.remove("config.env");
+  repo_.write("README", "bye\n");
+  repo_.commit("four");
+  const nlohmann::json first = nlohmann::json::parse(scan_text(repo_.path(), db(), "json"));
+  EXPECT_EQ(first["scan"]["history_walked"], true);
+  ASSERT_EQ(first["findings"].size(), 1u);
+  ASSERT_EQ(first["secrets"].size(), 1u);
+  EXPECT_EQ(first["secrets"][0]["removed"].size(), 1u);
+
+  const nlohmann::json second = nlohmann::json::parse(scan_text(repo_.path(), db(), "json"));
+  EXPECT_TRUE(last_err_.find("unchanged: history not walked") != std::string::npos) << last_err_;
+  EXPECT_EQ(second["scan"]["history_walked"], false);
+  EXPECT_EQ(second["scan"]["blobs_read"], 0);
+  EXPECT_EQ(second["scan"]["blobs_scanned"], 0);
+  EXPECT_EQ(second["scan"]["blobs_known"], first["scan"]["blobs"]);
+  EXPECT_EQ(without_run_counters(second).dump(), without_run_counters(first).dump());
+
+  // The same as a second scan that walks (its store without the result):
+  // everything but the time taken.
+  const std::string walked_db = path("walked.db").string();
+  std::filesystem::copy_file(db(), walked_db);
+  sqlite3* handle = nullptr;
+  ASSERT_EQ(sqlite3_open(walked_db.c_str(), &handle), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(handle, "DELETE FROM repository_results", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(handle);
+  const nlohmann::json walked = nlohmann::json::parse(scan_text(repo_.path(), walked_db, "json"));
+  EXPECT_EQ(walked["scan"]["history_walked"], true);
+  EXPECT_EQ(without_timing(second).dump(), without_timing(walked).dump());
+
+  for (const std::string format : {"sarif", "csv", "jsonl", "gitleaks"}) {
+    const std::string reused = scan_text(repo_.path(), db(), format);
+    EXPECT_TRUE(last_err_.find("unchanged: history not walked") != std::string::npos) << format << last_err_;
+    EXPECT_EQ(reused, scan_text(repo_.path(), "", format)) << format;
+  }
+}
+
+TEST_F(Datastore, AChangeOfRefsRulesIgnoreFilesOrOptionsWalksTheHistoryAgain) {
+  small_history();
+  auto walked = [&](const std::string& extra = "") {
+    const nlohmann::json r = nlohmann::json::parse(scan_text(repo_.path(), db(), "json", extra));
+    EXPECT_EQ(r["findings"].size(), 1u) << extra;
+    return r["scan"]["history_walked"].get<bool>();
+  };
+  EXPECT_TRUE(walked());
+  EXPECT_FALSE(walked());
+  repo_.git("branch side HEAD~1");
+  EXPECT_TRUE(walked());
+  EXPECT_FALSE(walked());
+  repo_.git("update-ref refs/heads/side HEAD");
+  EXPECT_TRUE(walked());
+  write_file(repo_.path() / ".trawlignore", "README:test-token:9\n");
+  EXPECT_TRUE(walked());
+  EXPECT_FALSE(walked());
+  EXPECT_TRUE(walked("--max-blob-size 1000"));
+  EXPECT_FALSE(walked("--max-blob-size 1000"));
+  EXPECT_TRUE(walked("--branch side"));
+  EXPECT_TRUE(walked());
+  write_rules(std::string(test::kTestTokenRule) + std::string(kKeyRule));
+  EXPECT_TRUE(walked());
+  EXPECT_FALSE(walked());
+  // A redacted store keeps no result to give again: it would hold secrets.
+  EXPECT_TRUE(walked("--redact"));
+  EXPECT_TRUE(walked("--redact"));
+}
+
+// A scan that could not read an object gives its result again only while
+// the repository holds the same objects: once the object is back (a fetch
+// into a partial clone moves no ref), the history is walked again.
+TEST_F(Datastore, AnIncompleteScanIsReusedOnlyWhileTheRepositoryHoldsTheSameObjects) {
+  small_history();
+  std::string blob = repo_.git("rev-parse HEAD~2:README");
+  blob.erase(blob.find_last_not_of('\n') + 1);
+  const std::filesystem::path object = repo_.loose_object_path(blob);
+  const std::filesystem::path kept = path("kept-object");
+  std::filesystem::copy_file(object, kept);
+  std::filesystem::remove(object);
+  auto scanned = [&] { return nlohmann::json::parse(scan_text(repo_.path(), db(), "json")); };
+  const nlohmann::json first = scanned();
+  EXPECT_EQ(first["scan"]["unreadable"], 1);
+  const nlohmann::json second = scanned();
+  EXPECT_EQ(second["scan"]["history_walked"], false);
+  EXPECT_EQ(second["scan"]["unreadable"], 1);
+  EXPECT_EQ(without_run_counters(second).dump(), without_run_counters(first).dump());
+  std::filesystem::copy_file(kept, object);
+  const nlohmann::json restored = scanned();
+  EXPECT_EQ(restored["scan"]["history_walked"], true);
+  EXPECT_EQ(restored["scan"]["unreadable"], 0);
+  EXPECT_EQ(scanned()["scan"]["history_walked"], false);
+}
+
+// Nights of force-pushes, deleted refs and new refs, each scanned into the
+// store: each night's report equals a full scan of that night's state, and
+// so does the store's own report. A secret only in history a force-push
+// dropped is no longer reported: each repository's locations in the store
+// are those its latest scan saw.
+TEST_F(Datastore, NightsOfForcePushesAndDeletedRefsEqualOneFullScanOfTheFinalState) {
+  repo_.write("README", "hello\n");
+  repo_.commit("one");
+  std::string main = repo_.git("rev-parse --abbrev-ref HEAD");
+  main.erase(main.find_last_not_of('\n') + 1);
+  repo_.git("tag v1");
+  repo_.git("checkout -q -b feature");
+  repo_.write("feature.env", "TOKEN=" + token('a') + "\n");
+  repo_.commit("feature leaks a");
+  repo_.write("README", "feature\n");
+  repo_.commit("feature work");
+  repo_.git("checkout -q -b old " + main);
+  repo_.write("old.env", "TOKEN=" + token('c') + "\n");
+  repo_.commit("old leaks c");
+  repo_.git("checkout -q " + main);
+
+  auto night = [&](bool expect_walked) {
+    const nlohmann::json nightly = nlohmann::json::parse(scan_text(repo_.path(), db(), "json"));
+    nlohmann::json full = nlohmann::json::parse(scan_text(repo_.path(), "", "json"));
+    EXPECT_EQ(nightly["scan"]["history_walked"], expect_walked);
+    EXPECT_EQ(without_run_counters(nightly).dump(), without_run_counters(full).dump());
+    EXPECT_EQ(sorted_findings(report()), sorted_findings(full));
+    return full;
+  };
+  night(true);
+
+  // Force-push: feature's history rewritten without the commit leaking a,
+  // with a new commit leaking b.
+  repo_.git("checkout -q feature");
+  repo_.git("reset -q --hard " + main);
+  repo_.write("feature.env", "TOKEN=" + token('b') + "\n");
+  repo_.commit("feature leaks b");
+  repo_.git("checkout -q " + main);
+  night(true);
+
+  // A deleted branch (the only one holding c) and new refs.
+  repo_.git("branch -D old");
+  repo_.git("checkout -q -b release " + main);
+  repo_.write("release.env", "TOKEN=" + token('d') + "\n");
+  repo_.commit("release leaks d");
+  repo_.git("tag v2");
+  repo_.git("checkout -q " + main);
+  night(true);
+
+  const nlohmann::json final_state = night(false);
+  const nlohmann::json stored = report();
+  std::vector<std::string> secrets;
+  for (const auto& f : stored["findings"]) secrets.push_back(f["secret"].get<std::string>());
+  std::sort(secrets.begin(), secrets.end());
+  EXPECT_EQ(secrets, (std::vector<std::string>{token('b'), token('d')}));
+  EXPECT_EQ(final_state["findings"].size(), 2u);
+}
+
 // A store of schema version 1 (which kept only the hits stage 2 chose) is
 // brought to version 2: blobs with hits are read again, the others not.
 TEST_F(Datastore, AVersion1StoreIsMigrated) {
@@ -437,12 +635,12 @@ TEST_F(Datastore, AVersion1StoreIsMigrated) {
   ASSERT_EQ(sqlite3_open(db().c_str(), &handle), SQLITE_OK);
   for (const char* sql :
        {"ALTER TABLE blob_scans DROP COLUMN base", "ALTER TABLE matches DROP COLUMN base", "DROP TABLE sweep_rounds",
-        "DROP TABLE sweep_repositories", "UPDATE trawl_schema SET version = 1"}) {
+        "DROP TABLE sweep_repositories", "DROP TABLE repository_results", "UPDATE trawl_schema SET version = 1"}) {
     ASSERT_EQ(sqlite3_exec(handle, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sql << ": " << sqlite3_errmsg(handle);
   }
   sqlite3_close(handle);
   const nlohmann::json second = scan(repo_.path());
-  EXPECT_EQ(count(db(), "SELECT version FROM trawl_schema"), 2);
+  EXPECT_EQ(count(db(), "SELECT version FROM trawl_schema"), 3);
   EXPECT_EQ(second["scan"]["blobs_read"], 1);
   EXPECT_EQ(second["scan"]["blobs_known"], 2);
   EXPECT_EQ(second["findings"].dump(), first["findings"].dump());
@@ -553,6 +751,55 @@ TEST_F(Datastore, AForeignNewerOrDamagedFileIsAClearError) {
   for (std::size_t i = 100; i < damaged.size(); ++i) damaged[i] = static_cast<char>(i * 7);
   write_file(path("damaged.db"), damaged);
   refused("damaged.db", "damaged");
+}
+
+TEST(StoredResult, RoundTripsEveryReportedFieldAndBytesThatAreNotUtf8) {
+  ScanResult result;
+  Finding f;
+  f.rule_id = "test-token";
+  f.secret = std::string("tok_\xff\xfe", 6);
+  f.path = std::string("dir/\x80name", 9);
+  f.start_line = 3;
+  f.commit = ObjectId{};
+  f.commit->bytes[0] = 0xab;
+  f.date = -5;
+  f.entropy = 3.1415926535897931;
+  f.tags = {"a", "b"};
+  ImageLocation image;
+  image.layer = 2;
+  image.created_by = "RUN x";
+  f.image = image;
+  result.findings.push_back(f);
+  SecretTimeline t;
+  t.rule_id = f.rule_id;
+  t.secret = f.secret;
+  t.introduced.push_back({f.commit, 7, "a", "e", "p", 3, std::nullopt});
+  t.moved.push_back({*f.commit, 8, "a", "e", "p", "q", true});
+  t.removed.push_back({*f.commit, 9, "a", "e", "q", std::nullopt});
+  t.reachable_from = {"refs/heads/main"};
+  t.present_at.push_back({"refs/heads/main", "q", 3});
+  t.reachable_from_total = 1;
+  t.present_at_total = 1;
+  result.secrets.push_back(t);
+  result.summary.git = GitSummary{4, 5, 0, 0, true, 0.0};
+  result.summary.blobs = 6;
+  result.summary.skipped = {{"binary", 1}};
+  result.summary.suppressed.baseline = 2;
+  result.skipped.push_back({SkipReason::kBinary, "abc", "why"});
+  result.malformed.push_back({MalformedKind::kTree, "def", "what"});
+  const std::optional<ScanResult> back = parse_result(serialise_result(result));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(serialise_result(*back), serialise_result(result));
+  EXPECT_EQ(back->findings[0].secret, f.secret);
+  EXPECT_EQ(back->findings[0].path, f.path);
+  EXPECT_EQ(back->findings[0].entropy, f.entropy);
+  EXPECT_EQ(back->findings[0].image->layer, 2u);
+  EXPECT_EQ(back->secrets[0].moved[0].to_path, "q");
+  EXPECT_EQ(back->summary.git->commits, 5u);
+  EXPECT_EQ(back->summary.suppressed.baseline, 2u);
+  EXPECT_EQ(back->malformed[0].kind, MalformedKind::kTree);
+  EXPECT_FALSE(parse_result("not a result").has_value());
+  EXPECT_FALSE(parse_result("").has_value());
 }
 
 TEST(DatastoreLock, ASecondWriterGetsAClearError) {

@@ -138,12 +138,16 @@ TEST_F(Sweep, ASecondSweepWithNoChangeReadsNoBlobsAndGivesTheSameFindings) {
   const CommandResult first = sweep(manifest, db("org.db"), "-r " + shell_quote(report1));
   ASSERT_EQ(first.exit_code, 0) << first.err;
   EXPECT_TRUE(
-      holds(first.err, "2 repositories: 2 done, 0 already done, 0 failed; 3 blobs read, 0 known; 2 new findings"))
+      holds(first.err,
+            "2 repositories: 2 done, 0 already done, 0 failed; 0 unchanged (history not walked); 3 blobs read, 0 "
+            "known; 2 new findings"))
       << first.err;
   const CommandResult second = sweep(manifest, db("org.db"), "-r " + shell_quote(report2));
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_TRUE(
-      holds(second.err, "2 repositories: 2 done, 0 already done, 0 failed; 0 blobs read, 3 known; 0 new findings"))
+      holds(second.err,
+            "2 repositories: 2 done, 0 already done, 0 failed; 2 unchanged (history not walked); 0 blobs read, 3 "
+            "known; 0 new findings"))
       << second.err;
   const auto doc1 = nlohmann::json::parse(slurp(report1));
   const auto doc2 = nlohmann::json::parse(slurp(report2));
@@ -151,6 +155,8 @@ TEST_F(Sweep, ASecondSweepWithNoChangeReadsNoBlobsAndGivesTheSameFindings) {
   EXPECT_EQ(doc1["findings"].dump(), doc2["findings"].dump());
   EXPECT_EQ(doc2["scan"]["blobs_read"], 0);
   EXPECT_EQ(doc2["scan"]["blobs_known"], 3);
+  EXPECT_EQ(doc1["scan"]["repositories_unchanged"], 0);
+  EXPECT_EQ(doc2["scan"]["repositories_unchanged"], 2);
   // The mirrors stay in the clone cache, one per repository.
   std::size_t mirrors = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir_.path() / "clones")) {
@@ -172,7 +178,10 @@ TEST_F(Sweep, ANewCommitOnTheRemoteIsFetchedAndOnlyItsBlobIsRead) {
   work.git("push -q " + shell_quote(served.string()) + " HEAD:main");
   const CommandResult r = sweep(manifest, db("org.db"), "--new -f json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(holds(r.err, "1 done, 0 already done, 0 failed; 1 blobs read, 1 known; 1 new findings")) << r.err;
+  EXPECT_TRUE(holds(
+      r.err,
+      "1 done, 0 already done, 0 failed; 0 unchanged (history not walked); 1 blobs read, 1 known; 1 new findings"))
+      << r.err;
   const auto doc = nlohmann::json::parse(r.out);
   ASSERT_EQ(doc["findings"].size(), 1U);
   EXPECT_EQ(doc["findings"][0]["path"], "more.env");
@@ -210,7 +219,7 @@ TEST_F(Sweep, ShardsAreDisjointCoverTheManifestAndMergeToTheSingleMachineSweep) 
   const std::string manifest = write_manifest("m.jsonl", entries);
   ASSERT_EQ(sweep(manifest, db("single.db")).exit_code, 0);
   const std::string single = report(db("single.db"));
-  for (const int n : {1, 3}) {
+  for (const int n : {1, 3, 7}) {
     std::set<std::string> covered;
     std::size_t total = 0;
     std::string merge = "merge " + shell_quote(db("merged-" + std::to_string(n) + ".db"));
@@ -324,9 +333,10 @@ TEST_F(Sweep, AKilledSweepResumesSkippingTheRepositoriesItFinished) {
       write_manifest("m.jsonl", {local("first"), {{"name", "second"}, {"url", daemon.url("second.git")}}});
   const CommandResult resumed = sweep(manifest, db("org.db"), "--sweep-id night-1");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
-  EXPECT_TRUE(holds(resumed.err,
-                    "2 repositories: 1 done, 1 already done, 0 failed; 1 blobs read, 0 known; "
-                    "2 new findings"))
+  EXPECT_TRUE(holds(
+      resumed.err,
+      "2 repositories: 1 done, 1 already done, 0 failed; 0 unchanged (history not walked); 1 blobs read, 0 known; "
+      "2 new findings"))
       << resumed.err;
   EXPECT_FALSE(holds(resumed.err, "trawl: sweep: first:")) << resumed.err;
   // The interrupted clone is gone from the clone cache; the mirror is there.
@@ -342,7 +352,9 @@ TEST_F(Sweep, AKilledSweepResumesSkippingTheRepositoriesItFinished) {
   EXPECT_EQ(rows(db("org.db"), "SELECT count(*) FROM findings"), std::vector<std::string>{"2"});
   // The round is closed: the next sweep of night-1 starts a new one.
   const CommandResult next = sweep(manifest, db("org.db"), "--sweep-id night-1");
-  EXPECT_TRUE(holds(next.err, "2 done, 0 already done, 0 failed; 0 blobs read, 2 known")) << next.err;
+  EXPECT_TRUE(
+      holds(next.err, "2 done, 0 already done, 0 failed; 2 unchanged (history not walked); 0 blobs read, 2 known"))
+      << next.err;
 }
 
 TEST_F(Sweep, AMalformedManifestLineIsAnErrorNamingTheFileAndLine) {

@@ -263,6 +263,7 @@ int run_sweep_command(trawl::SweepOptions options, const SweepFlags& sweep, cons
     summary.datastore = true;
     summary.blobs_read = result.blobs_read;
     summary.blobs_known = result.blobs_known;
+    summary.repositories_unchanged = result.unchanged;
     write_stored_report(*store, selection, flags, summary);
   }
   if (level >= trawl::LogLevel::kInfo) std::cerr << trawl::format_sweep_summary(result);

@@ -252,6 +252,8 @@ ordered_json scan_object(const ScanSummary& s) {
     scan["blobs_known"] = s.blobs_known;
     scan["blobs_rescanned"] = s.blobs_rescanned;
     scan["rules_run_on_known_blobs"] = s.rules_run_on_known_blobs;
+    if (s.git) scan["history_walked"] = !s.reused_result;
+    if (s.repositories_unchanged) scan["repositories_unchanged"] = *s.repositories_unchanged;
   }
   return scan;
 }

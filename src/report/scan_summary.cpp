@@ -50,6 +50,7 @@ std::string format_summary(const ScanSummary& s) {
   }
   if (s.datastore) {
     out << "trawl: datastore: " << s.blobs_read << " blobs read, " << s.blobs_known << " known from earlier scans";
+    if (s.reused_result) out << "; nothing changed since the last complete scan: history not walked, its result reused";
     if (s.blobs_rescanned > 0) {
       out << "; " << s.blobs_rescanned << " known blobs read again for " << s.rules_run_on_known_blobs
           << " runs of rules they had not run";
@@ -105,6 +106,7 @@ std::string format_summary_line(const ScanSummary& s) {
   if (skipped > 0) out << "; " << skipped << " skipped";
   if (s.git && s.git->shallow) out << "; shallow clone";
   if (s.datastore) out << "; datastore: " << s.blobs_read << " blobs read, " << s.blobs_known << " known";
+  if (s.reused_result) out << ", unchanged: history not walked";
   out << "\n";
   write_summary_warnings(out, s);
   return out.str();

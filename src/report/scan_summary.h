@@ -31,6 +31,13 @@ struct ScanSummary {
   // them, summed over the blobs.
   std::uint64_t blobs_rescanned = 0;
   std::uint64_t rules_run_on_known_blobs = 0;
+  // With a datastore: nothing changed since the repository's last complete
+  // scan (refs and their tips, rules, suppressions, options), so that
+  // scan's result was given again and the history was neither walked nor
+  // read (the counts of what was read are zero).
+  bool reused_result = false;
+  // A sweep's report: repositories whose result was given again so.
+  std::optional<std::uint64_t> repositories_unchanged;
   std::vector<std::pair<std::string, std::uint64_t>> skipped;  // reason -> count, every reason listed
   // Of those, objects that could not be read (is_unreadable): what the scan
   // cannot vouch for.

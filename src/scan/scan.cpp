@@ -8,8 +8,11 @@
 #include <unordered_map>
 #include <utility>
 
+#include "content/sha256.h"
 #include "engine/scanner.h"
+#include "rules/rule_digest.h"
 #include "rules/span_choice.h"
+#include "scan/stored_result.h"
 #include "verify/attribution.h"
 #include "verify/timeline.h"
 
@@ -57,6 +60,56 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
 
   ScanProgress unobserved;
   ScanProgress& progress = settings.progress != nullptr ? *settings.progress : unobserved;
+  bool streams = false;
+  for (const FindingSink* sink : sinks) streams = streams || sink->streams();
+  const SecretFilter& keep = settings.keep_secret;
+
+  // With a datastore, content in the state of its repository's last
+  // complete scan (the same refs and tips, scanned with the same rules,
+  // suppressions and options) gives that scan's result again, neither
+  // listed nor read.
+  std::string result_state;
+  std::string incomplete_state;  // a scan that could not read every object: also which objects there are
+  if (store != nullptr) {
+    StoreScan scan = settings.datastore_scan;
+    scan.rules = &rules;
+    scan.scope = scope ? &*scope : nullptr;
+    store->begin_scan(scan);
+    const auto state_started = Clock::now();
+    std::optional<ListingState> state = keep ? std::nullopt : source.listing_state();
+    if (state) {
+      result_state =
+          sha256_hex("engine " + std::to_string(kEngineVersion) + "\nrules " + ruleset_digest(rules) +
+                     "\nsuppressions " + suppressions.digest() + "\nredact " +
+                     std::to_string(settings.datastore_scan.redact_percent) + "\nsource " + state->digest + "\n");
+      incomplete_state = sha256_hex(result_state + "\nobjects " + state->objects + "\n");
+      std::optional<std::string> stored = store->unchanged_result(result_state);
+      if (!stored) stored = store->unchanged_result(incomplete_state);
+      std::optional<ScanResult> reused;
+      if (stored) reused = parse_result(*stored);
+      if (reused) {
+        store->record_refs(state->refs);
+        ScanSummary& summary = reused->summary;
+        summary.datastore = true;
+        summary.reused_result = true;
+        summary.blobs_known = summary.blobs;
+        if (summary.git) summary.git->walk_seconds = seconds_since(state_started);
+        summary.backend = std::string(prefilter->backend_name());
+        summary.rules_origin = rules.origin;
+        summary.rule_count = rules.rules.size();
+        summary.warnings = rules.warnings;
+        for (FindingSink* sink : sinks) {
+          if (!sink->streams()) continue;
+          for (const Finding& f : reused->findings) sink->on_finding(f);
+        }
+        summary.wall_seconds = seconds_since(started);
+        for (FindingSink* sink : sinks) sink->finish({reused->findings, reused->secrets, summary});
+        store->finish({reused->findings, reused->secrets, summary});
+        return std::move(*reused);
+      }
+    }
+  }
+
   SkipLog skips;
   source.list(skips);
 
@@ -71,10 +124,6 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
   std::unordered_map<std::string, BlobKey> reading;  // by hex, to record what read() skipped
   HitsByBlob rescanned_hits;                         // the stored hits of blobs in `rescan`
   if (store != nullptr) {
-    StoreScan scan = settings.datastore_scan;
-    scan.rules = &rules;
-    scan.scope = scope ? &*scope : nullptr;
-    store->begin_scan(scan);
     store->record_refs(source.provenance().refs);
     if (std::optional<std::vector<BlobKey>> listed = source.listed_blobs()) {
       known = store->known_blobs(*listed);
@@ -95,9 +144,6 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
     }
   }
 
-  bool streams = false;
-  for (const FindingSink* sink : sinks) streams = streams || sink->streams();
-  const SecretFilter& keep = settings.keep_secret;
   auto on_finding = [&](const Finding& f) {
     if (keep && (f.secret.empty() || !keep(f.secret))) return;
     for (FindingSink* sink : sinks) {
@@ -248,7 +294,15 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
   summary.warnings = rules.warnings;
   summary.wall_seconds = seconds_since(started);
   for (FindingSink* sink : sinks) sink->finish({result.findings, result.secrets, result.summary});
-  if (store != nullptr) store->finish({result.findings, result.secrets, result.summary});
+  if (store != nullptr) {
+    // What could not be read this time may be readable once objects are
+    // added: an incomplete scan's result is given again only while the
+    // repository holds the same objects.
+    if (!result_state.empty()) {
+      store->record_result(summary.unreadable == 0 ? result_state : incomplete_state, serialise_result(result));
+    }
+    store->finish({result.findings, result.secrets, result.summary});
+  }
   return result;
 }
 

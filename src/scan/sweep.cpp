@@ -406,7 +406,9 @@ SweepResult run_sweep(const SweepOptions& options, Datastore& store, std::ostrea
         const ScanResult scanned = scan_git_history(scan, log);
         result.blobs_read += scanned.summary.blobs_read;
         result.blobs_known += scanned.summary.blobs_known;
-        log << "trawl: sweep: " << escape_text(e.name, true) << ": " << scanned.summary.blobs_read << " blobs read, "
+        if (scanned.summary.reused_result) ++result.unchanged;
+        log << "trawl: sweep: " << escape_text(e.name, true) << ": "
+            << (scanned.summary.reused_result ? "unchanged, " : "") << scanned.summary.blobs_read << " blobs read, "
             << scanned.summary.blobs_known << " known, " << scanned.findings.size() << " findings\n";
       } catch (const DatastoreError&) {
         store.abandon_scan();
@@ -439,8 +441,9 @@ SweepResult run_sweep(const SweepOptions& options, Datastore& store, std::ostrea
 std::string format_sweep_summary(const SweepResult& r) {
   return "trawl: sweep " + r.key + " (round " + r.round + "): " + std::to_string(r.repositories) +
          " repositories: " + std::to_string(r.done) + " done, " + std::to_string(r.already_done) + " already done, " +
-         std::to_string(r.failed) + " failed; " + std::to_string(r.blobs_read) + " blobs read, " +
-         std::to_string(r.blobs_known) + " known; " + std::to_string(r.new_findings) + " new findings\n";
+         std::to_string(r.failed) + " failed; " + std::to_string(r.unchanged) + " unchanged (history not walked); " +
+         std::to_string(r.blobs_read) + " blobs read, " + std::to_string(r.blobs_known) + " known; " +
+         std::to_string(r.new_findings) + " new findings\n";
 }
 
 }  // namespace trawl

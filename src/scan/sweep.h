@@ -89,6 +89,9 @@ struct SweepResult {
   std::uint64_t failed = 0;
   std::uint64_t blobs_read = 0;
   std::uint64_t blobs_known = 0;
+  // Swept repositories whose content had not changed since their last
+  // complete scan: its result was reused, their history not walked.
+  std::uint64_t unchanged = 0;
   std::uint64_t new_findings = 0;  // introduced in this round
 };
 

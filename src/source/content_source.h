@@ -68,6 +68,20 @@ struct ReadShare {
   std::uint64_t bytes = 0;
 };
 
+// What a source's listing starts from, read without listing (for a git
+// history: the refs in scope with their tips).
+struct ListingState {
+  std::vector<RefInfo> refs;
+  // A digest of everything list() and read() depend on: equal digests,
+  // equal listings and equal content, as long as every object could be read.
+  std::string digest;
+  // A digest of which objects the source holds (a git history: its packs'
+  // names, its loose objects, its alternates): with `digest`, what a scan
+  // that could not read some objects depends on (a fetch into a partial
+  // clone adds objects without moving a ref).
+  std::string objects;
+};
+
 class ContentSource {
  public:
   virtual ~ContentSource() = default;
@@ -117,6 +131,11 @@ class ContentSource {
   // Counts of things skipped that are not objects in the SkipLog (a
   // directory's symlinks), as (reason, count), listed after its reasons.
   virtual std::vector<std::pair<std::string, std::uint64_t>> other_skips() const { return {}; }
+  // The state list() would start from, read without listing, for a source
+  // that can tell it cheaply (a git history: its refs in scope, the commit
+  // a scope excludes, the shallow boundary, and the options of its walk and
+  // its reads); nullopt otherwise. Called before list(), if at all.
+  virtual std::optional<ListingState> listing_state() { return std::nullopt; }
   // A git history's counters; nullopt for other sources.
   virtual std::optional<GitSummary> git_summary() const { return std::nullopt; }
 };

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <unordered_set>
@@ -103,6 +104,16 @@ class Datastore : public FindingSink {
   virtual void record_blob(const BlobKey& blob, BlobScanStatus status, const std::vector<Hit>& hits) = 0;
   // The refs the scan walked, with their tips.
   virtual void record_refs(const std::vector<RefInfo>& refs) = 0;
+  // The result (scan/stored_result.h) the repository's last complete scan
+  // recorded under `state` (a digest of its content's listing state, its
+  // rules, suppressions and options); nullopt when that scan recorded
+  // another state, or none.
+  virtual std::optional<std::string> unchanged_result(const std::string& state) = 0;
+  // Records the scan's result under `state` as the repository's last
+  // complete scan, for a later scan in the same state to report again
+  // without listing or reading. A redacted store records none: it would
+  // hold the secrets.
+  virtual void record_result(const std::string& state, const std::string& result) = 0;
   // Drops what the scan begun by begin_scan() recorded (the scan failed).
   virtual void abandon_scan() = 0;
 
@@ -121,7 +132,9 @@ class Datastore : public FindingSink {
   virtual std::string latest_sweep() = 0;
   // Stored findings, one per location, in report order (repository, date,
   // commit, path, line, column, rule). Findings of rules the latest sweep
-  // no longer runs are stale and left out.
+  // no longer runs are stale and left out, and so are locations the latest
+  // scan of their repository no longer saw (history rewritten or refs
+  // deleted since): each repository's locations are those of its latest scan.
   virtual std::vector<Finding> stored_findings(const StoredSelection& selection) = 0;
   // Findings of rules the latest sweep no longer runs.
   virtual std::uint64_t stale_findings() = 0;

@@ -71,6 +71,15 @@ CREATE TABLE sweep_repositories(sweep TEXT NOT NULL, repository TEXT NOT NULL, s
                                 message TEXT NOT NULL, PRIMARY KEY(sweep, repository));
 )sql";
 
+// From version 2 to 3: each repository's last complete scan's result,
+// under the state it scanned, for a scan of unchanged content to report
+// again without walking the history (bytes kept as TEXT: both engines keep
+// every byte of a bound value).
+constexpr const char* kToV3 = R"sql(
+CREATE TABLE repository_results(repository TEXT PRIMARY KEY, state TEXT NOT NULL, sweep TEXT NOT NULL,
+                                result TEXT NOT NULL);
+)sql";
+
 // How merging adds a row of each table: the row keyed as its table is, the
 // later sweep's version of a row winning, so merging is idempotent and
 // order-independent. SET is evaluated from the row as it was.
@@ -112,6 +121,9 @@ std::vector<MergedTable> merged_tables() {
       {"repositories", 3,
        "ON CONFLICT(path) DO UPDATE SET status = excluded.status, last_sweep = excluded.last_sweep "
        "WHERE excluded.last_sweep > repositories.last_sweep"},
+      {"repository_results", 4,
+       "ON CONFLICT(repository) DO UPDATE SET state = excluded.state, sweep = excluded.sweep, result = "
+       "excluded.result WHERE excluded.sweep > repository_results.sweep"},
       {"refs", 4,
        "ON CONFLICT(repository, name) DO UPDATE SET tip = excluded.tip, last_sweep = excluded.last_sweep "
        "WHERE excluded.last_sweep > refs.last_sweep"},
@@ -283,7 +295,9 @@ void SqlDatastore::migrate() {
   if (found == 1) {
     db_->exec(db_->ddl(kToV2));
     db_->exec(db_->ddl(kSweepTables));
+    found = 2;
   }
+  if (found == 2) db_->exec(db_->ddl(kToV3));
   db_->exec("DELETE FROM trawl_schema; INSERT INTO trawl_schema VALUES (" + std::to_string(kDatastoreSchemaVersion) +
             ")");
   commit();
@@ -514,6 +528,22 @@ void SqlDatastore::record_refs(const std::vector<RefInfo>& refs) {
     ref->bind(1, scan_.repository).bind(2, r.name).bind(3, r.commit.hex()).bind(4, sweep_).run();
 }
 
+std::optional<std::string> SqlDatastore::unchanged_result(const std::string& state) {
+  const std::unique_ptr<SqlStatement> query =
+      db_->prepare("SELECT result FROM repository_results WHERE repository = ? AND state = ?");
+  query->bind(1, scan_.repository).bind(2, state);
+  if (!query->step()) return std::nullopt;
+  return query->text(0);
+}
+
+void SqlDatastore::record_result(const std::string& state, const std::string& result) {
+  if (scan_.redact_percent > 0) return;  // it would hold the secrets
+  const std::unique_ptr<SqlStatement> record = db_->prepare(
+      "INSERT INTO repository_results VALUES (?, ?, ?, ?) ON CONFLICT(repository) DO UPDATE SET state = "
+      "excluded.state, sweep = excluded.sweep, result = excluded.result");
+  record->bind(1, scan_.repository).bind(2, state).bind(3, sweep_).bind(4, result).run();
+}
+
 void SqlDatastore::abandon_scan() {
   recording_.reset();
   if (!writing_) return;
@@ -638,6 +668,7 @@ std::vector<Finding> SqlDatastore::stored_findings(const StoredSelection& select
       "ON s.ruleset = r.ruleset WHERE s.id = ?1) "
       "AND (?2 = 0 OR l.first_sweep = ?1) AND (?3 = '' OR l.first_sweep > ?3) "
       "AND (?4 = '' OR l.first_sweep = ?4) "
+      "AND l.last_sweep = (SELECT p.last_sweep FROM repositories p WHERE p.path = l.repository) "
       "ORDER BY l.repository, l.date, l.commit_id, l.path, l.start_line, l.start_column, l.rule_id");
   query->bind(1, latest)
       .bind(2, static_cast<std::int64_t>(selection.only_new ? 1 : 0))

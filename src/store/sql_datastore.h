@@ -17,7 +17,7 @@
 namespace trawl {
 
 // The schema this trawl writes; a file with a newer one is refused.
-inline constexpr int kDatastoreSchemaVersion = 2;
+inline constexpr int kDatastoreSchemaVersion = 3;
 
 class SqlDatastore : public Datastore {
  public:
@@ -33,6 +33,8 @@ class SqlDatastore : public Datastore {
   KnownBlobs known_blobs(const std::vector<BlobKey>& listed) override;
   void record_blob(const BlobKey& blob, BlobScanStatus status, const std::vector<Hit>& hits) override;
   void record_refs(const std::vector<RefInfo>& refs) override;
+  std::optional<std::string> unchanged_result(const std::string& state) override;
+  void record_result(const std::string& state, const std::string& result) override;
   void abandon_scan() override;
   std::string open_sweep(const std::string& key) override;
   std::vector<SweepRepository> sweep_repositories(const std::string& sweep) override;

@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "content/regular_file.h"
+#include "content/sha256.h"
 
 #include "content/text_escape.h"
 
@@ -164,6 +165,29 @@ std::optional<SuppressionReason> Suppressions::reason_for(const Finding& finding
     if (matches_pieces(finding.fingerprint, pieces)) return SuppressionReason::kBaseline;
   }
   return std::nullopt;
+}
+
+std::string Suppressions::digest() const {
+  // Each entry's length before it, so that no two lists give one text.
+  std::string text = honour_inline_allow_ ? "inline allow\n" : "no inline allow\n";
+  auto add_sorted = [&](const char* what, const std::unordered_set<std::string>& entries) {
+    std::vector<std::string> sorted(entries.begin(), entries.end());
+    std::sort(sorted.begin(), sorted.end());
+    text += what + std::to_string(sorted.size()) + "\n";
+    for (const std::string& e : sorted) text += std::to_string(e.size()) + ":" + e;
+  };
+  add_sorted("ignored ", ignored_);
+  add_sorted("baseline ", baseline_);
+  std::vector<std::string> redacted;
+  for (const std::vector<std::string>& pieces : redacted_baseline_) {
+    std::string joined = std::to_string(pieces.size()) + ":";
+    for (const std::string& p : pieces) joined += std::to_string(p.size()) + ":" + p;
+    redacted.push_back(std::move(joined));
+  }
+  std::sort(redacted.begin(), redacted.end());
+  text += "redacted baseline " + std::to_string(redacted.size()) + "\n";
+  for (const std::string& r : redacted) text += std::to_string(r.size()) + ":" + r;
+  return sha256_hex(text);
 }
 
 bool has_inline_allow(std::string_view line) {

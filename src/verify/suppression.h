@@ -71,6 +71,10 @@ class Suppressions {
   std::optional<SuppressionReason> reason_for(const Finding& finding,
                                               const std::vector<std::string>& rule_aliases = {}) const;
 
+  // SHA-256 over everything added (64 hex digits): equal digests suppress
+  // the same findings.
+  std::string digest() const;
+
  private:
   bool honour_inline_allow_ = true;
   std::unordered_set<std::string> ignored_;

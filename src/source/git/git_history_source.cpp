@@ -1,12 +1,48 @@
 #include "source/git/git_history_source.h"
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 #include <unordered_map>
 
+#include "content/sha256.h"
 #include "source/git/git_handles.h"
+#include "source/git/object_store.h"
+#include "source/git/refs.h"
 
 namespace trawl {
+namespace {
+
+// SHA-256 over the names of the repository's packs and loose objects and
+// its alternates file: which objects it holds, without reading them.
+std::string object_listing_digest(const std::string& git_dir) {
+  const std::filesystem::path objects = std::filesystem::path(git_dir) / "objects";
+  std::vector<std::string> names;
+  std::error_code error;
+  for (std::filesystem::directory_iterator dir(objects, error), end; !error && dir != end; dir.increment(error)) {
+    const std::string name = dir->path().filename().string();
+    if (name == "pack" || (name.size() == 2 && std::isxdigit(static_cast<unsigned char>(name[0])) != 0)) {
+      std::error_code inner;
+      for (std::filesystem::directory_iterator file(dir->path(), inner), last; !inner && file != last;
+           file.increment(inner)) {
+        names.push_back(name + "/" + file->path().filename().string());
+      }
+    }
+  }
+  std::sort(names.begin(), names.end());
+  std::string text;
+  for (const std::string& name : names) text += name + "\n";
+  std::ifstream alternates(objects / "info" / "alternates", std::ios::binary);
+  text += "alternates\n";
+  text.append(std::istreambuf_iterator<char>(alternates), std::istreambuf_iterator<char>());
+  return sha256_hex(text);
+}
+
+}  // namespace
 
 GitHistorySource::GitHistorySource(const std::string& repo_path, GitHistoryOptions options)
     : options_(std::move(options)) {
@@ -19,7 +55,7 @@ GitHistorySource::GitHistorySource(const std::string& repo_path, GitHistoryOptio
 void GitHistorySource::list(SkipLog& skips) {
   const auto started = std::chrono::steady_clock::now();
   const WalkOptions walk{options_.threads, options_.scope, options_.progress};
-  packs_.emplace(git_dir_);
+  if (!packs_) packs_.emplace(git_dir_);
   // A damaged pack is counted once, under its own name, besides the objects
   // in it that cannot be read.
   for (const PackSet::Problem& problem : packs_->problems()) {
@@ -30,6 +66,37 @@ void GitHistorySource::list(SkipLog& skips) {
   summary_.commits = history_.commits_in_scope;
   summary_.shallow = history_.shallow;
   summary_.walk_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
+std::optional<ListingState> GitHistorySource::listing_state() {
+  packs_.emplace(git_dir_);
+  if (!packs_->problems().empty()) return std::nullopt;
+  const RepositoryPtr repo = open_repository(git_dir_);
+  const ObjectStore store(*packs_);
+  SkipLog skips;
+  ListingState state;
+  state.refs = scoped_refs(repo.get(), store, options_.scope, skips);
+  const HistoryScope& scope = options_.scope;
+  std::string text = "tip " + scope.tip + "\nexclude " + scope.exclude + "\n";
+  if (!scope.exclude.empty())
+    text += "excluded " + resolve_commit(repo.get(), store, scope.exclude, skips).hex() + "\n";
+  text += "since " + std::to_string(scope.since) + "\nuntil " + std::to_string(scope.until) + "\nref_prefix " +
+          scope.ref_prefix + "\nauthor " + scope.author + "\n";
+  for (const std::string& path : scope.paths) text += "path " + path + "\n";
+  text += "max_blob_size " + std::to_string(options_.max_blob_size) + "\nblob_source " +
+          std::to_string(static_cast<int>(options_.blob_source)) + "\n";
+  for (const RefInfo& ref : state.refs) text += "ref " + ref.commit.hex() + " " + ref.name + "\n";
+  const auto boundary = read_shallow_boundary(repo.get());
+  std::set<ObjectId> shallow(boundary.begin(), boundary.end());
+  for (const ObjectId& id : shallow) text += "shallow " + id.hex() + "\n";
+  // Refs that peel to no commit (a tag of a tree) are part of the state:
+  // the walk skips them again, and counts them.
+  for (const SkippedObject& skipped : skips.entries()) {
+    text += "skipped " + std::string(skip_reason_name(skipped.reason)) + " " + skipped.id + "\n";
+  }
+  state.digest = sha256_hex(text);
+  state.objects = object_listing_digest(git_dir_);
+  return state;
 }
 
 void GitHistorySource::read(BatchOutput& out, SkipLog& skips) {

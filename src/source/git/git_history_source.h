@@ -45,6 +45,8 @@ class GitHistorySource final : public ContentSource {
   std::vector<std::vector<BlobLocation>> commit_locations(const std::vector<std::uint32_t>& commits,
                                                           const std::unordered_set<BlobKey, BlobKeyHash>& wanted,
                                                           SkipLog& skips) override;
+  // Throws GitError when a scope's revision names no commit.
+  std::optional<ListingState> listing_state() override;
   std::optional<GitSummary> git_summary() const override { return summary_; }
 
  private:
