@@ -14,6 +14,7 @@
 
 #include "report/reports.h"
 #include "rules/rule_loader.h"
+#include "scan/sweep.h"
 #include "store/datastore.h"
 #include "support/git_fixture.h"
 #include "support/postgres_server.h"
@@ -116,6 +117,57 @@ TEST_F(PostgresDatastore, ThreeShardsSweepingAtOnceEqualASingleMachineSweepIntoS
   EXPECT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NE(again.err.find(" 0 blobs read"), std::string::npos) << again.err;
   EXPECT_EQ(report(url_), report(path("single.db")));
+}
+
+// A fork the manifest does not name as one (no fork_of) can fall in
+// another shard than its parent. Into the shared store, the second shard
+// finds the blob known: one finding, two locations, one match. Shard
+// stores merged give the same finding and locations.
+TEST_F(PostgresDatastore, AForkInAnotherShardIsOneFindingAtTwoLocationsItsBlobMatchedOnce) {
+  const std::string secret = "TOKEN=tok_" + std::string(20, 'q') + "\n";
+  GitRepo parent(dir_.path() / "work" / "parent");
+  parent.write("app.env", secret);
+  parent.commit("add app.env");
+  GitRepo fork(dir_.path() / "work" / "fork");
+  fork.write("app.env", secret);
+  fork.commit("fork");
+  std::ofstream(path("m.jsonl")) << nlohmann::json{{"name", "parent"}, {"path", "work/parent"}}.dump() << "\n"
+                                 << nlohmann::json{{"name", "fork"}, {"path", "work/fork"}}.dump() << "\n";
+  // The smallest shard count that puts them apart, and their shards.
+  const SweepManifest manifest = read_sweep_manifest(path("m.jsonl"));
+  std::uint64_t count = 2;
+  std::uint64_t parent_shard = 0;
+  std::uint64_t fork_shard = 0;
+  for (;; ++count) {
+    ASSERT_LT(count, 64U) << "no shard count puts them apart";
+    for (std::uint64_t i = 0; i < count; ++i) {
+      for (const SweepEntry& e : shard_entries(manifest, {i, count}))
+        (e.name == "parent" ? parent_shard : fork_shard) = i;
+    }
+    if (parent_shard != fork_shard) break;
+  }
+  auto shard = [&](std::uint64_t i) { return "--shard " + std::to_string(i) + "/" + std::to_string(count); };
+  const CommandResult first = test::run_command(sweep_command(path("m.jsonl"), url_, shard(parent_shard)), dir_.path());
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.err.find("1 blobs read, 0 known"), std::string::npos) << first.err;
+  const CommandResult second = test::run_command(sweep_command(path("m.jsonl"), url_, shard(fork_shard)), dir_.path());
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_NE(second.err.find("0 blobs read, 1 known"), std::string::npos) << second.err;
+  EXPECT_EQ(server_->execute(url_, "SELECT count(*) FROM findings"), "1");
+  EXPECT_EQ(server_->execute(url_, "SELECT count(*) FROM locations"), "2");
+  EXPECT_EQ(server_->execute(url_, "SELECT count(*) FROM matches"), "1");
+
+  std::string inputs;
+  for (const std::uint64_t i : {parent_shard, fork_shard}) {
+    const std::string store = path("shard-" + std::to_string(i) + ".db");
+    ASSERT_EQ(test::run_command(sweep_command(path("m.jsonl"), store, shard(i)), dir_.path()).exit_code, 0);
+    inputs += " " + shell_quote(store);
+  }
+  ASSERT_EQ(trawl("merge " + shell_quote(path("merged.db")) + inputs).exit_code, 0);
+  EXPECT_EQ(report(path("merged.db")), report(url_));
+  const nlohmann::json findings = nlohmann::json::parse(report(url_));
+  ASSERT_EQ(findings.size(), 2U);  // one finding per location
+  EXPECT_EQ(findings[0]["secret"], findings[1]["secret"]);
 }
 
 TEST_F(PostgresDatastore, ASecondWriterIsLetIn) {
