@@ -6,7 +6,8 @@
 #include <cctype>
 #include <cstring>
 #include <memory>
-#include <regex>
+#include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -14,6 +15,36 @@
 
 namespace trawl {
 namespace {
+
+// The schema's column types as PostgreSQL spells them: TEXT (bytes, kept
+// exactly) as BYTEA, INTEGER as BIGINT, REAL as DOUBLE PRECISION; whole
+// words only.
+std::string postgres_types(const std::string& sql) {
+  auto word_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; };
+  std::string out;
+  out.reserve(sql.size() + sql.size() / 4);
+  std::size_t i = 0;
+  while (i < sql.size()) {
+    if (!word_char(sql[i])) {
+      out += sql[i++];
+      continue;
+    }
+    std::size_t end = i;
+    while (end < sql.size() && word_char(sql[end])) ++end;
+    const std::string_view word(sql.data() + i, end - i);
+    if (word == "TEXT") {
+      out += "BYTEA";
+    } else if (word == "INTEGER") {
+      out += "BIGINT";
+    } else if (word == "REAL") {
+      out += "DOUBLE PRECISION";
+    } else {
+      out += word;
+    }
+    i = end;
+  }
+  return out;
+}
 
 // Type oids (pg_type.h) of the values trawl sends and reads, all in binary.
 constexpr Oid kBoolOid = 16;
@@ -160,13 +191,7 @@ class PostgresConnection final : public SqlConnection {
     for (int i = 0; i < rows; ++i) out.emplace_back(PQgetvalue(r.get(), i, 0));
     return out;
   }
-  std::string ddl(const std::string& sql) const override {
-    static const std::regex text("\\bTEXT\\b");
-    static const std::regex integer("\\bINTEGER\\b");
-    static const std::regex real("\\bREAL\\b");
-    return std::regex_replace(std::regex_replace(std::regex_replace(sql, text, "BYTEA"), integer, "BIGINT"), real,
-                              "DOUBLE PRECISION");
-  }
+  std::string ddl(const std::string& sql) const override { return postgres_types(sql); }
   void begin_write() override {
     held_.clear();
     holding_ = true;
