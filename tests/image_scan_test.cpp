@@ -271,6 +271,40 @@ TEST_F(ImageScan, AProvenanceAttestationIsScannedAsADocumentNotAsAnImage) {
   EXPECT_EQ(result.summary.blobs, 3U);  // the layer's file, the history entry and the statement
 }
 
+// An attestation whose manifest is missing or damaged is reported and
+// skipped; the image it describes is scanned all the same.
+TEST_F(ImageScan, AMissingOrDamagedAttestationIsSkippedAndTheImageScanned) {
+  test::BuiltImage img;
+  img.layers.push_back({make_tar({test::file("app/.env", std::string("AWS_ACCESS_KEY_ID=") + kAwsKey + "\n")}),
+                        Compression::kGzip, "COPY . /app"});
+  img.env = {"PATH=/usr/bin"};
+  test::Members m = test::oci_layout({img});
+  nlohmann::json index = nlohmann::json::parse(m["index.json"]);
+  const std::string image_digest = index["manifests"][0]["digest"];
+  const std::string damaged = "{\"schemaVersion\": 2, \"layers\": 7}";
+  const std::string missing = "{}";
+  m["blobs/sha256/" + sha256_hex(damaged)] = damaged;
+  for (const std::string* manifest : {&missing, &damaged}) {
+    index["manifests"].push_back(
+        {{"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+         {"digest", test::digest_of(*manifest)},
+         {"size", manifest->size()},
+         {"platform", {{"os", "unknown"}, {"architecture", "unknown"}}},
+         {"annotations",
+          {{"vnd.docker.reference.type", "attestation-manifest"}, {"vnd.docker.reference.digest", image_digest}}}});
+  }
+  m["index.json"] = index.dump();
+  test::write_members(path("layout"), m);
+  ScanResult result;
+  EXPECT_EQ(scan({path("layout").string()}, &result),
+            (std::vector<Row>{{"aws-access-key-id", "app/.env", 1, "0", true}}));
+  std::vector<std::string> skipped;
+  for (const SkippedObject& s : result.skipped) skipped.push_back(std::string(skip_reason_name(s.reason)) + " " + s.id);
+  EXPECT_EQ(skipped, (std::vector<std::string>{"corrupt_object " + test::digest_of(missing),
+                                               "corrupt_object " + test::digest_of(damaged)}));
+  for (const SkippedObject& s : result.skipped) EXPECT_NE(s.detail.find("attestation"), std::string::npos) << s.detail;
+}
+
 TEST_F(ImageScan, TheCommandLineWritesTheImageObjectInJson) {
   test::write_file(path("app.tar"), test::members_tar(test::docker_save_classic(leaky_image())));
   const auto run =
