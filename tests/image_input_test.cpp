@@ -194,6 +194,22 @@ TEST(LayerReader, ALayerWhoseMembersExceedTheLayerLimitStopsWithAReason) {
   EXPECT_EQ(seen.problems, (std::vector<std::string>{"layer_limit "}));
 }
 
+// A name over tar's 100 bytes travels in a PAX header: it is read whole,
+// a link target too.
+TEST(LayerReader, PaxLongNamesAreReadWhole) {
+  std::string dir = "srv";
+  while (dir.size() < 180) dir += "/a-rather-long-directory-name";
+  const std::string name = dir + "/settings.env";
+  ASSERT_GT(name.size(), 200U);
+  const std::string layer =
+      make_tar({test::file(name, "KEY=value\n"), test::symlink("short", name), test::file(dir + "/.wh.gone", "")});
+  ASSERT_NE(layer.find("PaxHeader"), std::string::npos);  // the tar writer did use PAX headers
+  const Seen seen = read_tar(test::compress(layer, Compression::kGzip));
+  EXPECT_EQ(seen.entries, (std::vector<std::string>{"file " + name + " = KEY=value\n", "symlink short -> " + name,
+                                                    "whiteout " + dir + "/gone"}));
+  EXPECT_TRUE(seen.problems.empty());
+}
+
 TEST(LayerReader, DuplicateMembersAreEachDelivered) {
   const Seen seen = read_tar(make_tar({test::file("a", "one"), test::file("a", "two")}));
   EXPECT_EQ(seen.entries, (std::vector<std::string>{"file a = one", "file a = two"}));

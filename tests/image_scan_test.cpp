@@ -12,10 +12,14 @@
 #include <vector>
 
 #include "report/finding_sink.h"
+#include "rules/rule_loader.h"
+#include "scan/scan.h"
 #include "scan/scans.h"
+#include "source/image/image_source.h"
 #include "support/git_fixture.h"
 #include "support/image_builder.h"
 #include "support/tar_writer.h"
+#include "verify/suppression.h"
 
 namespace trawl {
 namespace {
@@ -267,6 +271,40 @@ TEST_F(ImageScan, AProvenanceAttestationIsScannedAsADocumentNotAsAnImage) {
   EXPECT_EQ(result.summary.blobs, 3U);  // the layer's file, the history entry and the statement
 }
 
+// An attestation whose manifest is missing or damaged is reported and
+// skipped; the image it describes is scanned all the same.
+TEST_F(ImageScan, AMissingOrDamagedAttestationIsSkippedAndTheImageScanned) {
+  test::BuiltImage img;
+  img.layers.push_back({make_tar({test::file("app/.env", std::string("AWS_ACCESS_KEY_ID=") + kAwsKey + "\n")}),
+                        Compression::kGzip, "COPY . /app"});
+  img.env = {"PATH=/usr/bin"};
+  test::Members m = test::oci_layout({img});
+  nlohmann::json index = nlohmann::json::parse(m["index.json"]);
+  const std::string image_digest = index["manifests"][0]["digest"];
+  const std::string damaged = "{\"schemaVersion\": 2, \"layers\": 7}";
+  const std::string missing = "{}";
+  m["blobs/sha256/" + sha256_hex(damaged)] = damaged;
+  for (const std::string* manifest : {&missing, &damaged}) {
+    index["manifests"].push_back(
+        {{"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+         {"digest", test::digest_of(*manifest)},
+         {"size", manifest->size()},
+         {"platform", {{"os", "unknown"}, {"architecture", "unknown"}}},
+         {"annotations",
+          {{"vnd.docker.reference.type", "attestation-manifest"}, {"vnd.docker.reference.digest", image_digest}}}});
+  }
+  m["index.json"] = index.dump();
+  test::write_members(path("layout"), m);
+  ScanResult result;
+  EXPECT_EQ(scan({path("layout").string()}, &result),
+            (std::vector<Row>{{"aws-access-key-id", "app/.env", 1, "0", true}}));
+  std::vector<std::string> skipped;
+  for (const SkippedObject& s : result.skipped) skipped.push_back(std::string(skip_reason_name(s.reason)) + " " + s.id);
+  EXPECT_EQ(skipped, (std::vector<std::string>{"corrupt_object " + test::digest_of(missing),
+                                               "corrupt_object " + test::digest_of(damaged)}));
+  for (const SkippedObject& s : result.skipped) EXPECT_NE(s.detail.find("attestation"), std::string::npos) << s.detail;
+}
+
 TEST_F(ImageScan, TheCommandLineWritesTheImageObjectInJson) {
   test::write_file(path("app.tar"), test::members_tar(test::docker_save_classic(leaky_image())));
   const auto run =
@@ -285,6 +323,144 @@ TEST_F(ImageScan, TheCommandLineWritesTheImageObjectInJson) {
   const auto missing = test::run_command(test::shell_quote(TRAWL_BINARY) + " image nothing.tar", dir_.path());
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("nothing.tar: No such file or directory"), std::string::npos) << missing.err;
+}
+
+// No path filter hides anything in an image: a token in `.git/config` (a
+// classic), files under `usr/lib/` and under `test/` are all scanned.
+TEST_F(ImageScan, NoPathFilterHidesGitDirectoriesLibrariesOrTests) {
+  test::BuiltImage img;
+  img.layers.push_back(
+      {make_tar({test::file("src/app/.git/config", std::string("[remote \"origin\"]\n\turl = https://deploy:") +
+                                                       kGithubToken + "@github.com/team/app.git\n"),
+                 test::file("usr/lib/app/settings.conf", std::string("aws_access_key_id = ") + kAwsKey + "\n"),
+                 test::file("test/fixtures/cloud.env", std::string("AWS_ACCESS_KEY_ID=") + kOtherAwsKey + "\n")}),
+       Compression::kGzip, "COPY . /"});
+  img.env = {"PATH=/usr/bin"};
+  test::write_members(path("layout"), test::oci_layout({img}));
+  EXPECT_EQ(scan({path("layout").string()}), (std::vector<Row>{
+                                                 {"github-pat", "src/app/.git/config", 2, "0", true},
+                                                 {"aws-access-key-id", "usr/lib/app/settings.conf", 1, "0", true},
+                                                 {"aws-access-key-id", "test/fixtures/cloud.env", 1, "0", true},
+                                             }));
+}
+
+TEST_F(ImageScan, ASecretInTheEntrypointIsFoundThere) {
+  test::BuiltImage img;
+  img.layers.push_back({make_tar({test::file("srv/run.sh", "#!/bin/sh\n")}), Compression::kGzip, "COPY run.sh /srv"});
+  img.env = {"PATH=/usr/bin"};
+  img.entrypoint = {"/srv/run.sh", "--token", kGithubToken};
+  test::write_members(path("layout"), test::oci_layout({img}));
+  EXPECT_EQ(scan({path("layout").string()}),
+            (std::vector<Row>{{"github-pat", "(config) Entrypoint", 3, "config", true}}));  // one argument a line
+}
+
+// SARIF carries the image facts in the result's properties, the text
+// report as readable lines under the finding.
+TEST_F(ImageScan, SarifAndTextReportsCarryTheImageFacts) {
+  const test::BuiltImage img = leaky_image();
+  test::write_members(path("layout"), test::oci_layout({img}));
+  ScanResult result;
+  scan({path("layout").string()}, &result);
+  ASSERT_FALSE(result.findings.empty());
+  const std::string manifest_digest = result.findings[0].image->manifest_digest;
+  ASSERT_EQ(manifest_digest.substr(0, 7), "sha256:");
+  const std::string layer_digest = test::digest_of(img.layers[0].tar);
+
+  const auto sarif = test::run_command(
+      test::shell_quote(TRAWL_BINARY) + " image layout --no-repo-config -f sarif -r report.sarif", dir_.path());
+  ASSERT_EQ(sarif.exit_code, 1) << sarif.err;
+  std::ifstream in(path("report.sarif"));
+  const auto report = nlohmann::json::parse(in);
+  const auto& results = report["runs"][0]["results"];
+  ASSERT_EQ(results.size(), 4U);
+  EXPECT_EQ(results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "root/.aws/credentials");
+  EXPECT_EQ(results[0]["properties"]["image"],
+            (nlohmann::json{{"reference", "app:1.4"},
+                            {"manifest_digest", manifest_digest},
+                            {"platform", "linux/amd64"},
+                            {"layer", 0},
+                            {"layer_digest", layer_digest},
+                            {"created_by", "COPY aws-config /root/.aws/credentials # buildkit"},
+                            {"in_final_filesystem", false}}));
+  const auto& config = results[2]["properties"]["image"];
+  EXPECT_TRUE(config["layer"].is_null());
+  EXPECT_TRUE(config["layer_digest"].is_null());
+  EXPECT_EQ(config["in_final_filesystem"], true);
+
+  const auto text =
+      test::run_command(test::shell_quote(TRAWL_BINARY) + " image layout --no-repo-config -f text", dir_.path());
+  ASSERT_EQ(text.exit_code, 1) << text.err;
+  const std::string want =
+      "aws-access-key-id  root/.aws/credentials:2\n  secret  AKIA...\n  image   app:1.4 (linux/amd64) manifest " +
+      manifest_digest + "\n  layer   0 " + layer_digest +
+      " (deleted or replaced by a later layer)\n"
+      "  by      COPY aws-config /root/.aws/credentials # buildkit\n";
+  EXPECT_NE(text.out.find(want), std::string::npos) << text.out;
+}
+
+// `--all-platforms` scans the image of every platform an index lists; by
+// default only the one asked for.
+TEST_F(ImageScan, AllPlatformsOnTheCommandLineScansEveryPlatformsImage) {
+  test::BuiltImage amd;
+  amd.layers.push_back({make_tar({test::file("etc/app.conf", "mode=prod\n")}), Compression::kGzip, "COPY . /"});
+  amd.env = {std::string("AWS_ACCESS_KEY_ID=") + kAwsKey};
+  test::BuiltImage arm = amd;
+  arm.architecture = "arm64";
+  arm.env = {std::string("GITHUB_TOKEN=") + kGithubToken};
+  test::write_members(path("multi"), test::oci_layout({amd, arm}, /*with_platform=*/true));
+  auto platforms = [&](const std::string& flags) {
+    const auto run = test::run_command(
+        test::shell_quote(TRAWL_BINARY) + " image multi --no-repo-config -f json " + flags, dir_.path());
+    EXPECT_EQ(run.exit_code, 1) << run.err;
+    std::vector<std::string> got;
+    const auto report = nlohmann::json::parse(run.out);
+    for (const auto& f : report["findings"]) {
+      got.push_back(f["image"]["platform"].get<std::string>() + " " + f["rule_id"].get<std::string>());
+    }
+    return got;
+  };
+  EXPECT_EQ(platforms("--all-platforms"),
+            (std::vector<std::string>{"linux/amd64 aws-access-key-id", "linux/arm64 github-pat"}));
+  EXPECT_EQ(platforms("--platform linux/arm64"), (std::vector<std::string>{"linux/arm64 github-pat"}));
+}
+
+// A decompression bomb (a small gzip layer whose members add up past the
+// layer limit) ends that layer with a reason, before its bytes are read;
+// what came before it in the layer and the rest of the image are scanned.
+TEST_F(ImageScan, ADecompressionBombEndsItsLayerWithAReasonAndTheRestIsScanned) {
+  test::BuiltImage img;
+  const std::string bomb = make_tar({test::file("etc/first.env", std::string("AWS_ACCESS_KEY_ID=") + kAwsKey + "\n"),
+                                     test::file("var/zeros.bin", std::string(std::size_t{16} << 20, '\0')),
+                                     test::file("etc/after.env", std::string("GH=") + kGithubToken + "\n")});
+  img.layers.push_back({bomb, Compression::kGzip, "COPY bomb /"});
+  img.layers.push_back({make_tar({test::file("app/.env", std::string("AWS_ACCESS_KEY_ID=") + kOtherAwsKey + "\n")}),
+                        Compression::kGzip, "COPY . /app"});
+  img.env = {std::string("GITHUB_TOKEN=") + kGithubToken};
+  const test::Members oci = test::oci_layout({img});
+  test::write_members(path("layout"), oci);
+  const std::string manifest_digest = nlohmann::json::parse(oci.at("index.json"))["manifests"][0]["digest"];
+  const auto manifest = nlohmann::json::parse(oci.at("blobs/sha256/" + manifest_digest.substr(7)));
+  const std::string bomb_digest = manifest["layers"][0]["digest"];
+  ASSERT_LT(manifest["layers"][0]["size"].get<std::size_t>(), std::size_t{1} << 20);  // small on disk
+
+  ImageScanOptions options;
+  options.limits.max_layer_bytes = std::size_t{1} << 20;
+  ImageSource source({path("layout").string()}, dir_.path().string(), options);
+  const RuleLoad rules = load_builtin_rules();
+  std::ostringstream log;
+  const ScanResult result = run_scan(source, rules.rules, Suppressions{}, ScanSettings{}, {}, log);
+  std::vector<std::string> found;
+  for (const Finding& f : result.findings) {
+    found.push_back(f.rule_id + " " + f.path + " " + (f.image->layer ? std::to_string(*f.image->layer) : "config"));
+  }
+  EXPECT_EQ(found, (std::vector<std::string>{"aws-access-key-id etc/first.env 0", "aws-access-key-id app/.env 1",
+                                             "github-pat (config) Env config"}));
+  std::vector<std::string> skipped;
+  for (const SkippedObject& s : result.skipped) {
+    skipped.push_back(std::string(skip_reason_name(s.reason)) + " " + s.id + " " + s.detail);
+  }
+  EXPECT_EQ(skipped, (std::vector<std::string>{"corrupt_object " + bomb_digest +
+                                               ": layer_limit: members add up to more than 1048576 bytes"}));
 }
 
 // Images made by real tools: umoci writes the whiteout of a deleted file,

@@ -20,12 +20,13 @@ std::string painted(const std::string& text, const char* style, bool colour) {
   return out;
 }
 
-// Where in a container image a finding is: the image, its layer and the
-// build step that made the layer.
+// Where in a container image a finding is: the image (its platform and
+// manifest digest), its layer and the build step that made the layer.
 void write_image_lines(std::ostream& out, const ImageLocation& image, const char* image_label, const char* layer_label,
                        const char* created_label) {
   out << image_label << escape_text(image.reference, true)
-      << (image.platform.empty() ? "" : " (" + escape_text(image.platform, true) + ")") << "\n";
+      << (image.platform.empty() ? "" : " (" + escape_text(image.platform, true) + ")")
+      << (image.manifest_digest.empty() ? "" : " manifest " + escape_text(image.manifest_digest, true)) << "\n";
   if (image.layer) {
     out << layer_label << *image.layer << " " << escape_text(image.layer_digest, true)
         << (image.in_final_filesystem ? "" : " (deleted or replaced by a later layer)") << "\n";

@@ -27,6 +27,7 @@ struct BuiltImage {
   std::vector<BuiltLayer> layers;
   std::vector<std::string> env;
   std::vector<std::string> cmd;
+  std::vector<std::string> entrypoint;
   std::map<std::string, std::string> labels;
   // History entries with no layer ("ENV ...", "ARG ..."), inserted before layer i.
   std::map<std::size_t, std::vector<std::string>> empty_history;
@@ -51,6 +52,7 @@ inline ImageBlobs image_blobs(const BuiltImage& image) {
   config["architecture"] = image.architecture;
   config["config"]["Env"] = image.env;
   if (!image.cmd.empty()) config["config"]["Cmd"] = image.cmd;
+  if (!image.entrypoint.empty()) config["config"]["Entrypoint"] = image.entrypoint;
   if (!image.labels.empty()) config["config"]["Labels"] = image.labels;
   config["rootfs"]["type"] = "layers";
   config["rootfs"]["diff_ids"] = nlohmann::json::array();

@@ -176,7 +176,7 @@ class Resolver {
     return std::move(*bytes);
   }
 
-  void oci(std::vector<Image>& images, std::vector<ImageDocument>& documents) {
+  void oci(std::vector<Image>& images, std::vector<ImageDocument>& documents, std::vector<LayerProblem>& problems) {
     const auto index = get_("index.json");
     if (!index) throw InputError(input_ + ": neither manifest.json nor index.json: not an image");
     std::vector<IndexEntry> manifests;
@@ -193,13 +193,21 @@ class Resolver {
                        "; choose one with --platform, or --all-platforms)");
     }
     for (const auto& entry : chosen) images.push_back(image_of(entry));
+    // An attestation that is missing or damaged is reported and skipped:
+    // the images it describes are read all the same.
     for (const auto& entry : manifests) {
       if (!entry.is_attestation) continue;
-      const ManifestDoc doc = parse_manifest(document(entry.manifest, "attestation manifest"),
-                                             input_ + ": attestation " + entry.manifest.digest);
-      for (const auto& layer : doc.layers) {
-        if (layer.size > static_cast<std::int64_t>(kMaxDocument)) continue;
-        documents.push_back(attestation_document(layer, document(layer, "attestation")));
+      try {
+        const ManifestDoc doc = parse_manifest(document(entry.manifest, "attestation manifest"),
+                                               input_ + ": attestation " + entry.manifest.digest);
+        for (const auto& layer : doc.layers) {
+          if (layer.size > static_cast<std::int64_t>(kMaxDocument)) continue;
+          documents.push_back(attestation_document(layer, document(layer, "attestation")));
+        }
+      } catch (const InputError& e) {
+        problems.push_back(LayerProblem{"attestation", entry.manifest.name(), e.what()});
+      } catch (const ImageFormatError& e) {
+        problems.push_back(LayerProblem{"attestation", entry.manifest.name(), e.what()});
       }
     }
   }
@@ -364,7 +372,7 @@ class TarballInput final : public ImageInput {
     if (const auto manifest = small("manifest.json")) {
       resolver.docker_save(*manifest, images_);
     } else {
-      resolver.oci(images_, documents_);
+      resolver.oci(images_, documents_, problems_);
     }
   }
 
@@ -519,7 +527,7 @@ class DirectoryInput final : public ImageInput {
       if (const auto manifest = document("manifest.json")) {
         resolver.docker_save(*manifest, images_);  // an extracted docker save
       } else {
-        resolver.oci(images_, documents_);
+        resolver.oci(images_, documents_, problems_);
       }
     } catch (...) {
       ::close(dir_fd_);
@@ -607,10 +615,11 @@ std::vector<IndexEntry> choose_manifests(const std::vector<IndexEntry>& entries,
 }
 
 void resolve_oci_images(const DocumentGet& get, const std::string& input_name, const PlatformChoice& choice,
-                        std::vector<Image>& images, std::vector<ImageDocument>& documents) {
+                        std::vector<Image>& images, std::vector<ImageDocument>& documents,
+                        std::vector<LayerProblem>& problems) {
   Resolver resolver(get, input_name, choice);
   try {
-    resolver.oci(images, documents);
+    resolver.oci(images, documents, problems);
   } catch (const ImageFormatError& e) {
     throw InputError(e.what());
   }

@@ -55,6 +55,9 @@ class ImageInput {
   // Every image the input holds that `choice` selects.
   const std::vector<Image>& images() const { return images_; }
   const std::vector<ImageDocument>& documents() const { return documents_; }
+  // What opening the input found missing or damaged and skipped (an
+  // attestation whose manifest or statement cannot be read).
+  const std::vector<LayerProblem>& problems() const { return problems_; }
   // Streams every distinct layer blob of images() once, with the verified
   // digest: `fn` must read the stream to its end for the digest check;
   // a mismatch is reported through `problem`.
@@ -69,15 +72,18 @@ class ImageInput {
  protected:
   std::vector<Image> images_;
   std::vector<ImageDocument> documents_;
+  std::vector<LayerProblem> problems_;
   std::function<bool(const std::string& layer)> already_read_;
 };
 
 // Resolves the images an OCI index selects, reading documents through `get`
 // ("index.json", "blobs/sha256/<hex>"; nullopt when there is none), as for a
 // layout directory: what a registry input does with what it downloads.
+// An attestation that cannot be read is added to `problems`, not thrown.
 using DocumentGet = std::function<std::optional<std::string>(const std::string& member)>;
 void resolve_oci_images(const DocumentGet& get, const std::string& input_name, const PlatformChoice& choice,
-                        std::vector<Image>& images, std::vector<ImageDocument>& documents);
+                        std::vector<Image>& images, std::vector<ImageDocument>& documents,
+                        std::vector<LayerProblem>& problems);
 
 // Opens `path`: a directory is an OCI image layout, a file a tarball.
 // Throws InputError (a clear message naming the input and what is wrong).

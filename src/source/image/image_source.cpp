@@ -317,6 +317,7 @@ void ImageSource::read(BatchOutput& out, SkipLog& skips) {
   // Config documents, after the layers: keys decided here are used by build_provenance().
   config_keys_.clear();
   for (const auto& input : opened_) {
+    for (const auto& p : input->problems()) note(p, p.path);
     for (const auto& img : input->images()) {
       std::vector<std::pair<std::string, BlobKey>> keys;
       for (const auto& [path, bytes] : config_documents(img)) {

@@ -122,7 +122,8 @@ class RegistryInput final : public ImageInput {
       index_json_ = synthetic.dump();
     }
     note_manifests(index_json_);
-    resolve_oci_images([this](const std::string& member) { return get(member); }, r.text, choice, images_, documents_);
+    resolve_oci_images([this](const std::string& member) { return get(member); }, r.text, choice, images_, documents_,
+                       problems_);
     for (auto& image : images_) image.reference = r.text;
   }
 
