@@ -271,6 +271,7 @@ TEST(ComposeReader, FollowsAnchorsAliasesAndMergeKeysAndReportsEachValueWhereItI
       "    environment: *dbenv\n";
   const std::vector<ComposeVariable> vars = compose_variables(text);
   std::vector<std::string> seen;
+  seen.reserve(vars.size());
   for (const ComposeVariable& v : vars) {
     seen.push_back(v.service + " " + v.name + "=" + text.substr(v.value_begin, v.value_end - v.value_begin));
   }

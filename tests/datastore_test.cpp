@@ -767,7 +767,7 @@ TEST(StoredResult, RoundTripsEveryReportedFieldAndBytesThatAreNotUtf8) {
   f.tags = {"a", "b"};
   ImageLocation image;
   image.layer = 2;
-  image.created_by = "RUN x";
+  image.created_by.emplace("RUN x");
   f.image = image;
   result.findings.push_back(f);
   SecretTimeline t;
