@@ -172,11 +172,7 @@ class DatastoreOnEveryBackend : public Datastore, public ::testing::WithParamInt
 
   void SetUp() override {
     if (GetParam() != Backend::kPostgres) return;
-    if (!test::PostgresServer::missing().empty()) {
-      const char* ci = std::getenv("CI");
-      if (ci != nullptr && std::string(ci) == "true") FAIL() << test::PostgresServer::missing();
-      GTEST_SKIP() << test::PostgresServer::missing();
-    }
+    TRAWL_REQUIRE_POSTGRES();
     if (!server_) server_ = std::make_unique<test::PostgresServer>();
     url_ = server_->create_database();
   }

@@ -32,6 +32,18 @@ constexpr const char* kAwsKey = "AKIABDKS4STYOE6ZCGK7";
 constexpr const char* kGithubToken = "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";
 constexpr const char* kOtherAwsKey = "AKIAITYZVPC6FDWSBICP";
 
+// An OCI index entry naming `manifest` as the attestation manifest of the
+// image whose manifest digest is `image_digest`, as BuildKit writes it.
+void add_attestation_entry(nlohmann::json& index, const std::string& manifest, const std::string& image_digest) {
+  index["manifests"].push_back(
+      {{"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+       {"digest", test::digest_of(manifest)},
+       {"size", manifest.size()},
+       {"platform", {{"os", "unknown"}, {"architecture", "unknown"}}},
+       {"annotations",
+        {{"vnd.docker.reference.type", "attestation-manifest"}, {"vnd.docker.reference.digest", image_digest}}}});
+}
+
 test::BuiltImage leaky_image() {
   test::BuiltImage image;
   const std::string jar =
@@ -252,13 +264,7 @@ TEST_F(ImageScan, AProvenanceAttestationIsScannedAsADocumentNotAsAnImage) {
   m["blobs/sha256/" + sha256_hex(bytes)] = bytes;
   m["blobs/sha256/" + sha256_hex(config)] = config;
   m["blobs/sha256/" + sha256_hex(manifest_bytes)] = manifest_bytes;
-  index["manifests"].push_back(
-      {{"mediaType", "application/vnd.oci.image.manifest.v1+json"},
-       {"digest", test::digest_of(manifest_bytes)},
-       {"size", manifest_bytes.size()},
-       {"platform", {{"os", "unknown"}, {"architecture", "unknown"}}},
-       {"annotations",
-        {{"vnd.docker.reference.type", "attestation-manifest"}, {"vnd.docker.reference.digest", image_digest}}}});
+  add_attestation_entry(index, manifest_bytes, image_digest);
   m["index.json"] = index.dump();
   test::write_members(path("layout"), m);
   ScanResult result;
@@ -284,15 +290,7 @@ TEST_F(ImageScan, AMissingOrDamagedAttestationIsSkippedAndTheImageScanned) {
   const std::string damaged = "{\"schemaVersion\": 2, \"layers\": 7}";
   const std::string missing = "{}";
   m["blobs/sha256/" + sha256_hex(damaged)] = damaged;
-  for (const std::string* manifest : {&missing, &damaged}) {
-    index["manifests"].push_back(
-        {{"mediaType", "application/vnd.oci.image.manifest.v1+json"},
-         {"digest", test::digest_of(*manifest)},
-         {"size", manifest->size()},
-         {"platform", {{"os", "unknown"}, {"architecture", "unknown"}}},
-         {"annotations",
-          {{"vnd.docker.reference.type", "attestation-manifest"}, {"vnd.docker.reference.digest", image_digest}}}});
-  }
+  for (const std::string* manifest : {&missing, &damaged}) add_attestation_entry(index, *manifest, image_digest);
   m["index.json"] = index.dump();
   test::write_members(path("layout"), m);
   ScanResult result;

@@ -33,11 +33,7 @@ class PostgresDatastore : public ::testing::Test {
   static void TearDownTestSuite() { server_.reset(); }
 
   void SetUp() override {
-    if (!test::PostgresServer::missing().empty()) {
-      const char* ci = std::getenv("CI");
-      if (ci != nullptr && std::string(ci) == "true") FAIL() << test::PostgresServer::missing();
-      GTEST_SKIP() << test::PostgresServer::missing();
-    }
+    TRAWL_REQUIRE_POSTGRES();
     if (!server_) server_ = std::make_unique<test::PostgresServer>();
     url_ = server_->create_database();
     std::ofstream(dir_.path() / "rules.toml") << test::kTestTokenRule;

@@ -121,4 +121,18 @@ class PostgresServer {
   std::string stop_;
 };
 
+// In a test's SetUp: skips the test, with the reason, when no PostgreSQL
+// server can be started here; fails it instead where CI=true.
+#define TRAWL_REQUIRE_POSTGRES()                                                   \
+  do {                                                                             \
+    const std::string trawl_pg_missing = ::trawl::test::PostgresServer::missing(); \
+    if (!trawl_pg_missing.empty()) {                                               \
+      const char* trawl_ci = std::getenv("CI");                                    \
+      if (trawl_ci != nullptr && std::string(trawl_ci) == "true") {                \
+        FAIL() << trawl_pg_missing;                                                \
+      }                                                                            \
+      GTEST_SKIP() << trawl_pg_missing;                                            \
+    }                                                                              \
+  } while (false)
+
 }  // namespace trawl::test
