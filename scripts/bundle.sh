@@ -28,7 +28,7 @@ done
 out=$1
 
 binaries=()
-for candidate in trawl tests/trawl_tests bench/trawl_gpu_bench bench/trawl_bench; do
+for candidate in trawl tests/trawl_tests trawl_gpu_bench bench/trawl_gpu_bench; do
     [[ -x $build/$candidate ]] && binaries+=("$build/$candidate")
 done
 [[ ${#binaries[@]} -gt 0 ]] || { echo "bundle.sh: no trawl binaries in $build (build first)" >&2; exit 2; }
@@ -67,11 +67,14 @@ loader_name=$(basename "$loader")
 
 for binary in "${binaries[@]}"; do
     name=$(basename "$binary")
-    # The driver's libcuda is found through the target's usual directories.
+    # The driver's libcuda is found where the target's loader cache says, then
+    # in the usual directories (a container mounts the driver under /usr/local/nvidia).
     cat >"$out/$name" <<EOF
 #!/bin/sh
 here=\$(cd "\$(dirname "\$0")" && pwd)
-driver_dirs=/usr/lib/x86_64-linux-gnu:/usr/lib64:/usr/local/cuda/lib64:/usr/local/cuda/compat:/usr/lib/wsl/lib
+driver_dirs=/usr/local/nvidia/lib64:/usr/local/nvidia/lib:/usr/lib/x86_64-linux-gnu:/usr/lib64:/usr/local/cuda/lib64:/usr/local/cuda/compat:/usr/lib/wsl/lib
+cached=\$(/sbin/ldconfig -p 2>/dev/null | sed -n 's|.*libcuda.so.1 (.*) => \\(.*\\)/libcuda.so.1\$|\\1|p' | head -n 1)
+[ -n "\$cached" ] && driver_dirs=\$cached:\$driver_dirs
 exec "\$here/lib/$loader_name" --library-path "\$here/lib:\$driver_dirs" "\$here/libexec/$name" "\$@"
 EOF
     chmod +x "$out/$name"
