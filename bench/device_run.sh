@@ -7,7 +7,8 @@
 #
 # It prints the device, `trawl --version`, runs the CUDA tests (CudaBackend.*,
 # CudaKernelSteps.*, BackendChoice.*; the tests that run the
-# trawl binary by its build path are left to CI), the kernel throughput bench, and,
+# trawl binary by its build path are left to CI), the kernel throughput bench
+# (over DIR's text files too when -d is given), and,
 # given a repository, bench/gpu_bench.sh on it (CUDA against CPU, identical
 # reports), and given -d DIR the same for `trawl dir DIR`. Every step runs under its own time limit so one hang cannot eat
 # the machine's time; the first failing step's status is the exit status.
@@ -46,7 +47,8 @@ if [[ -x $bundle/trawl_tests ]]; then
         --gtest_filter='CudaBackend.*:CudaKernelSteps.*:BackendChoice.*-CudaBackend.ScanWithCudaWritesTheSameReportAsScanWithCpu'
 fi
 if [[ -x $bundle/trawl_gpu_bench ]]; then
-    step 120 "$bundle/trawl_gpu_bench" 512
+    # Given a directory, its text files are the kernel bench's third input.
+    step 150 "$bundle/trawl_gpu_bench" 512 ${dir:+"$dir"}
 fi
 if [[ -n $repo ]]; then
     step 200 bash "$(dirname "${BASH_SOURCE[0]}")/gpu_bench.sh" --no-kernels -n "$runs" -b "$bundle" "$repo"
@@ -59,6 +61,6 @@ if [[ -n $repo ]]; then
 fi
 if [[ -n $dir ]]; then
     echo "$dir: $(du -sh "$dir" 2>/dev/null | cut -f1), $(find "$dir" -type f | wc -l) files"
-    step 200 bash "$(dirname "${BASH_SOURCE[0]}")/gpu_bench.sh" --no-kernels --dir -n "$runs" -b "$bundle" "$dir"
+    step 240 bash "$(dirname "${BASH_SOURCE[0]}")/gpu_bench.sh" --no-kernels --dir -n "$runs" -b "$bundle" "$dir"
 fi
 exit "$status"
