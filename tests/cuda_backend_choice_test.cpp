@@ -2,8 +2,14 @@
 // to the CPU when the GPU backend fails mid-scan.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <stdexcept>
+#include <thread>
+#include <utility>
 
 #include "engine/backends.h"
 #include "engine/prefilter.h"
@@ -45,6 +51,63 @@ TEST(BackendChoice, AFailingBackendHandsThatBatchAndTheRestToTheCpuOnce) {
             "trawl: warning: the gpu backend failed (out of memory); matching this batch and the rest on the cpu "
             "backend\n");
   EXPECT_EQ(matcher->backend_name(), "gpu, then cpu");
+}
+
+TEST(BackendChoice, ABackendStartingOnItsOwnThreadIsWaitedForByTheFirstBatch) {
+  const KeywordAutomaton automaton(test::planted_keywords());
+  std::ostringstream log;
+  int starts = 0;
+  auto matcher = make_fallback_prefilter(make_starting_prefilter("gpu", false,
+                                                                 [&] {
+                                                                   ++starts;
+                                                                   return make_cpu_prefilter({automaton});
+                                                                 }),
+                                         make_cpu_prefilter({automaton}), log);
+  EXPECT_EQ(matcher->backend_name(), "gpu");
+  EXPECT_FALSE(matcher->concurrent());
+  auto cpu = make_cpu_prefilter({automaton});
+  for (std::uint32_t seed = 1; seed <= 3; ++seed) {
+    const BlobBatch batch = test::planted_batch(seed, 64, 3000);
+    EXPECT_EQ(matcher->run(batch).keywords, cpu->run(batch).keywords) << "batch " << seed;
+  }
+  EXPECT_EQ(starts, 1);
+  EXPECT_EQ(log.str(), "");
+  EXPECT_EQ(matcher->backend_name(), "gpu");
+}
+
+TEST(BackendChoice, ABackendThatCannotStartHandsEveryBatchToTheCpuWithOneWarning) {
+  const KeywordAutomaton automaton(test::planted_keywords());
+  auto cpu = make_cpu_prefilter({automaton});
+  // A BackendError as it is; any other exception becomes one.
+  const std::pair<std::function<std::unique_ptr<Prefilter>()>, std::string> failures[] = {
+      {[]() -> std::unique_ptr<Prefilter> { throw BackendError("out of device memory"); }, "out of device memory"},
+      {[]() -> std::unique_ptr<Prefilter> { throw std::runtime_error("no kernel image"); }, "no kernel image"},
+  };
+  for (const auto& [start, why] : failures) {
+    std::ostringstream log;
+    auto matcher =
+        make_fallback_prefilter(make_starting_prefilter("gpu", false, start), make_cpu_prefilter({automaton}), log);
+    for (std::uint32_t seed = 1; seed <= 3; ++seed) {
+      const BlobBatch batch = test::planted_batch(seed, 64, 3000);
+      EXPECT_EQ(matcher->run(batch).keywords, cpu->run(batch).keywords) << "batch " << seed;
+    }
+    EXPECT_EQ(log.str(), "trawl: warning: the gpu backend failed (" + why +
+                             "); matching this batch and the rest on the cpu backend\n");
+    EXPECT_EQ(matcher->backend_name(), "gpu, then cpu");
+  }
+}
+
+TEST(BackendChoice, ABackendNeverRunIsWaitedForWhenTheScanEnds) {
+  const KeywordAutomaton automaton(test::planted_keywords());
+  std::atomic<bool> finished = false;
+  {
+    auto matcher = make_starting_prefilter("gpu", false, [&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      finished = true;
+      return make_cpu_prefilter({automaton});
+    });
+  }
+  EXPECT_TRUE(finished);
 }
 
 TEST(BackendChoice, RejectsAnUnknownBackend) {

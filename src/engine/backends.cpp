@@ -40,7 +40,7 @@ std::unique_ptr<Prefilter> make_prefilter(const BackendRequest& request, const P
   }
 #if TRAWL_HAVE_CUDA
   const cuda::DeviceProbe probe = cuda::probe_devices();
-  std::string reason = probe.description;
+  const std::string reason = probe.description;
   if (probe.usable) {
     cuda::CudaOptions options;
     options.devices = request.gpus;
@@ -53,13 +53,13 @@ std::unique_ptr<Prefilter> make_prefilter(const BackendRequest& request, const P
                                  std::to_string(probe.device_count) + ")");
       }
     }
-    try {
-      std::unique_ptr<Prefilter> gpu = cuda::make_cuda_prefilter(tables, options);
-      log << "trawl: backend cuda (" << probe.description << ")\n";
-      return make_fallback_prefilter(std::move(gpu), make_cpu_prefilter(tables), log);
-    } catch (const BackendError& e) {
-      reason = e.what();
-    }
+    // The device's context, kernels and buffers start while the scan lists
+    // its content; if they cannot, the first batch moves the scan to the CPU
+    // with a warning, as a failure mid-scan does.
+    std::unique_ptr<Prefilter> gpu = make_starting_prefilter(
+        "cuda", false, [tables, options] { return cuda::make_cuda_prefilter(tables, options); });
+    log << "trawl: backend cuda (" << probe.description << ")\n";
+    return make_fallback_prefilter(std::move(gpu), make_cpu_prefilter(tables), log);
   }
 #else
   const std::string reason = kNotCompiledIn;

@@ -1,3 +1,5 @@
+#include <exception>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -69,7 +71,47 @@ class FallbackPrefilter final : public Prefilter {
   bool concurrent_;
 };
 
+class StartingPrefilter final : public Prefilter {
+ public:
+  StartingPrefilter(std::string name, bool concurrent, std::function<std::unique_ptr<Prefilter>()> start)
+      : name_(std::move(name)), concurrent_(concurrent) {
+    started_ = std::async(std::launch::async, [start = std::move(start)]() -> std::shared_ptr<Prefilter> {
+      try {
+        return start();
+      } catch (const BackendError&) {
+        throw;
+      } catch (const std::exception& e) {
+        throw BackendError(e.what());
+      }
+    });
+  }
+
+  std::string_view backend_name() const override { return name_; }
+  bool concurrent() const override { return concurrent_; }
+  BatchCandidates run(const BlobBatch& batch) override { return started().run(batch); }
+  void run_each(const BlobBatch& batch, const OnBlobCandidates& on_blob) override {
+    started().run_each(batch, on_blob);
+  }
+
+ private:
+  // Every call gets (and rethrows) through its own copy of the shared
+  // future, as concurrent callers must.
+  Prefilter& started() {
+    const std::shared_future<std::shared_ptr<Prefilter>> started = started_;
+    return *started.get();
+  }
+
+  std::string name_;
+  bool concurrent_;
+  std::shared_future<std::shared_ptr<Prefilter>> started_;
+};
+
 }  // namespace
+
+std::unique_ptr<Prefilter> make_starting_prefilter(std::string name, bool concurrent,
+                                                   std::function<std::unique_ptr<Prefilter>()> start) {
+  return std::make_unique<StartingPrefilter>(std::move(name), concurrent, std::move(start));
+}
 
 std::unique_ptr<Prefilter> make_fallback_prefilter(std::unique_ptr<Prefilter> primary,
                                                    std::unique_ptr<Prefilter> fallback, std::ostream& log) {

@@ -97,4 +97,13 @@ class BackendError : public std::runtime_error {
 std::unique_ptr<Prefilter> make_fallback_prefilter(std::unique_ptr<Prefilter> primary,
                                                    std::unique_ptr<Prefilter> fallback, std::ostream& log);
 
+// A backend that takes a while to start (a CUDA device: its context, module
+// and buffers) starts on its own thread while the scan lists its content;
+// the first run() waits for it. `start` runs once; what it throws (as
+// BackendError: a std::exception is wrapped) is thrown by every run(), so a
+// fallback prefilter around this one moves the scan to the CPU. The
+// destructor waits for `start` to finish.
+std::unique_ptr<Prefilter> make_starting_prefilter(std::string name, bool concurrent,
+                                                   std::function<std::unique_ptr<Prefilter>()> start);
+
 }  // namespace trawl
