@@ -12,6 +12,7 @@
 #include "engine/scanner.h"
 #include "rules/rule_digest.h"
 #include "rules/span_choice.h"
+#include "scan/blob_recorder.h"
 #include "scan/stored_result.h"
 #include "verify/attribution.h"
 #include "verify/timeline.h"
@@ -172,17 +173,23 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
   progress.phase = ScanPhase::kReading;
   const auto read_started = Clock::now();
   std::vector<BlobKey> matched;
+  // The store records each batch's blobs on a thread of its own; the
+  // pipeline's in-order stage only hands them over.
+  std::optional<BlobRecorder> recorder;
+  if (store != nullptr) {
+    recorder.emplace([store](const BlobRecord& r) { store->record_blob(r.key, r.status, r.hits); });
+  }
   const PipelineStats stats = run_blob_pipeline(
       source, skips, scanner, *prefilter, settings.pipeline,
       [&](const BlobBatch& batch, std::vector<BlobHits>& found) {
-        if (store != nullptr) {
+        if (recorder) {
+          std::vector<BlobRecord> records(batch.entries.size());
           std::size_t next = 0;
-          const std::vector<Hit> none;
-          for (const BlobEntry& entry : batch.entries) {
-            const bool has_hits = next < found.size() && found[next].blob == entry.key;
-            store->record_blob(entry.key, BlobScanStatus::kScanned, has_hits ? found[next].hits : none);
-            if (has_hits) ++next;
+          for (std::size_t i = 0; i < batch.entries.size(); ++i) {
+            records[i].key = batch.entries[i].key;
+            if (next < found.size() && found[next].blob == batch.entries[i].key) records[i].hits = found[next++].hits;
           }
+          recorder->add(std::move(records));
         }
         for (BlobHits& blob : found) {
           if (blob.truncated) {
@@ -218,6 +225,7 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
         progress.bytes_done += batch.total_bytes();
       },
       [&] { progress.phase = ScanPhase::kMatching; });
+  if (recorder) recorder->finish();
   const ReadShare comparison = source.comparison_only();
   summary.blobs_scanned = stats.blobs - comparison.blobs;
   summary.bytes_scanned = stats.bytes - comparison.bytes;

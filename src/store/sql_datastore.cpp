@@ -314,6 +314,8 @@ void SqlDatastore::begin_scan(const StoreScan& scan) {
   wider_sets_.clear();
   missing_.clear();
   rescans_.clear();
+  listed_ = false;
+  stored_.clear();
   ruleset_ = ruleset_digest(*scan.rules);
   const std::unique_ptr<SqlStatement> rule = db_->prepare("INSERT INTO rules VALUES (?, ?) ON CONFLICT DO NOTHING");
   const std::unique_ptr<SqlStatement> member =
@@ -406,6 +408,7 @@ KnownBlobs SqlDatastore::known_blobs(const std::vector<BlobKey>& listed) {
   const std::unique_ptr<SqlStatement> matches = db_->prepare(
       "SELECT rule_digest, start_line, start_column, end_line, end_column, secret, match, line, "
       "entropy FROM matches WHERE blob = ? AND base = ? ORDER BY sweep, ordinal");
+  listed_ = true;
   for (const BlobKey& key : listed) {
     const std::string text = key_text(key);
     scanned->bind(1, text);
@@ -413,6 +416,7 @@ KnownBlobs SqlDatastore::known_blobs(const std::vector<BlobKey>& listed) {
       scanned->reset();
       continue;
     }
+    stored_.insert(key);
     const std::string set = scanned->text(0);
     const std::int64_t engine = scanned->integer(1);
     const std::string status = scanned->text(2);
@@ -486,7 +490,7 @@ void SqlDatastore::record_blob(const BlobKey& blob, BlobScanStatus status, const
     for (const std::string& digest : missing_.at(key).digests) drop.bind(1, text).bind(2, base).bind(3, digest).run();
   } else {
     set = run_set(classes_of(blob));
-    recording_->drop->bind(1, text).run();
+    if (!listed_ || stored_.count(blob) != 0) recording_->drop->bind(1, text).run();
   }
   SqlStatement& scan = *recording_->scan;
   scan.bind(1, text)
@@ -498,6 +502,7 @@ void SqlDatastore::record_blob(const BlobKey& blob, BlobScanStatus status, const
       .bind(7, base)
       .run();
   if (hits.empty()) return;
+  if (listed_) stored_.insert(blob);  // recorded again later in this scan: drop these
   SqlStatement& match = *recording_->match;
   std::int64_t ordinal = 0;
   for (const Hit& hit : hits) {

@@ -91,6 +91,11 @@ class SqlDatastore : public Datastore {
   std::unordered_map<std::string, Missing> missing_;         // by set and classes
   std::unordered_map<std::string, std::string> wider_sets_;  // by set and classes: with the missing rules
   std::unordered_map<BlobKey, Rescan, BlobKeyHash> rescans_;
+  // After known_blobs(): the listed blobs the store had a scan of, and those
+  // recorded with matches since. Any other blob has no stored matches to
+  // drop when it is recorded.
+  bool listed_ = false;
+  std::unordered_set<BlobKey, BlobKeyHash> stored_;
 };
 
 }  // namespace trawl
