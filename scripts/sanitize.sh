@@ -11,7 +11,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # The tests that run many threads: history scans, the object store and pack
 # reader, the scan pipeline, image scans (layers are unpacked on one thread
 # and hashed on another) and whatever names threads or concurrency.
-tsan_tests='(^|/)(HistoryScan|ObjectStore|PackReader|ScanPipeline|ImageScan|ImageInputs)\.|Pipeline|Threads|Concurren'
+tsan_tests='(^|/)(HistoryScan|ObjectStore|PackReader|ScanPipeline|ImageScan|ImageInputs|BlobRecorder|BackendChoice|Datastore)\.|Pipeline|Threads|Concurren'
 
 # Debian's libtbb is not built with TSan, so TSan does not see the
 # synchronisation inside it (a task handed to a worker, the wait for a
