@@ -310,6 +310,27 @@ TEST_P(DatastoreOnEveryBackend, ANewCommitReadsOnlyItsNewBlobsAndItsFindingIsNew
   EXPECT_EQ(since["findings"][0]["path"], "deploy.sh");
 }
 
+// The store is asked about blobs in batches: a history of more blobs than
+// one batch holds, with matches spread over them, is known blob by blob.
+TEST_P(DatastoreOnEveryBackend, ManyBlobsAreLookedUpInBatchesAndEachIsKnownWithItsHits) {
+  for (int i = 0; i < 600; ++i) {
+    std::string text = "file " + std::to_string(i) + "\n";
+    if (i % 100 == 7) text += "TOKEN=" + token(static_cast<char>('a' + i / 100)) + "\n";
+    repo_.write("dir" + std::to_string(i % 7) + "/f" + std::to_string(i) + ".env", text);
+  }
+  repo_.commit("many");
+  const nlohmann::json first = scan(repo_.path());
+  EXPECT_EQ(first["scan"]["blobs_read"], 600);
+  EXPECT_EQ(first["findings"].size(), 6u);
+  repo_.write("late.env", "TOKEN=" + token('z') + "\n");
+  repo_.commit("late");
+  const nlohmann::json second = scan(repo_.path());
+  EXPECT_EQ(second["scan"]["blobs_read"], 1);
+  EXPECT_EQ(second["scan"]["blobs_known"], 600);
+  EXPECT_EQ(second["findings"].size(), 7u);
+  EXPECT_EQ(second["findings"].dump(), fresh_scan(repo_.path())["findings"].dump());
+}
+
 TEST_P(DatastoreOnEveryBackend, ARedactedStoreHoldsNoSecretAndReadsBlobsWithMatchesAgain) {
   small_history();
   const nlohmann::json first = scan(repo_.path(), "--redact");

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 #include <optional>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -399,77 +400,160 @@ const SqlDatastore::Missing& SqlDatastore::missing(const std::string& set, std::
   return missing_.emplace(key, std::move(out)).first->second;
 }
 
+namespace {
+
+// Blobs looked up per query: one round trip for this many (a PostgreSQL
+// server may be across a network), well under SQLite's parameter limit.
+constexpr std::size_t kLookupBatch = 256;
+
+// `head`, then "?, ?, ..., ?" with `n` parameters, then `tail`.
+std::string with_parameters(std::string_view head, std::size_t n, std::string_view tail) {
+  std::string out(head);
+  for (std::size_t i = 0; i < n; ++i) out += i == 0 ? "?" : ", ?";
+  out += tail;
+  return out;
+}
+
+}  // namespace
+
 KnownBlobs SqlDatastore::known_blobs(const std::vector<BlobKey>& listed) {
   KnownBlobs out;
+  listed_ = true;
   std::unordered_map<std::string, std::uint32_t> rule_index;
   for (std::uint32_t i = 0; i < rule_digests_.size(); ++i) rule_index.emplace(rule_digests_[i], i);
-  const std::unique_ptr<SqlStatement> scanned =
-      db_->prepare("SELECT ruleset, engine, status, size_limit, base FROM blob_scans WHERE blob = ?");
-  const std::unique_ptr<SqlStatement> matches = db_->prepare(
-      "SELECT rule_digest, start_line, start_column, end_line, end_column, secret, match, line, "
-      "entropy FROM matches WHERE blob = ? AND base = ? ORDER BY sweep, ordinal");
-  listed_ = true;
-  for (const BlobKey& key : listed) {
-    const std::string text = key_text(key);
-    scanned->bind(1, text);
-    if (!scanned->step()) {
-      scanned->reset();
-      continue;
+  // A blob's scan, and its stored matches, as the batched queries give them.
+  struct Stored {
+    std::string set;
+    std::int64_t engine = 0;
+    std::string status;
+    std::uint64_t size_limit = 0;
+    std::string base;
+  };
+  struct StoredMatch {
+    std::string base;
+    std::string digest;
+    Hit hit;
+    bool has_secret = false;
+  };
+  // Statements for a full batch and for the last, shorter one.
+  std::unique_ptr<SqlStatement> scans_full;
+  std::unique_ptr<SqlStatement> matches_full;
+  for (std::size_t first = 0; first < listed.size(); first += kLookupBatch) {
+    const std::size_t count = std::min(kLookupBatch, listed.size() - first);
+    std::unique_ptr<SqlStatement> scans_short;
+    std::unique_ptr<SqlStatement> matches_short;
+    auto statement = [&](std::unique_ptr<SqlStatement>& full, std::unique_ptr<SqlStatement>& short_one,
+                         const std::string& head, const std::string& tail) -> SqlStatement& {
+      std::unique_ptr<SqlStatement>& slot = count == kLookupBatch ? full : short_one;
+      if (!slot) slot = db_->prepare(with_parameters(head, count, tail));
+      return *slot;
+    };
+    std::vector<std::string> texts;
+    texts.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) texts.push_back(key_text(listed[first + i]));
+
+    std::unordered_map<std::string, Stored> stored;
+    SqlStatement& scans = statement(scans_full, scans_short,
+                                    "SELECT blob, ruleset, engine, status, size_limit, base FROM blob_scans "
+                                    "WHERE blob IN (",
+                                    ")");
+    for (std::size_t i = 0; i < count; ++i) scans.bind(static_cast<int>(i + 1), texts[i]);
+    while (scans.step()) {
+      Stored row;
+      row.set = scans.text(1);
+      row.engine = scans.integer(2);
+      row.status = scans.text(3);
+      row.size_limit = static_cast<std::uint64_t>(scans.integer(4));
+      row.base = scans.text(5);
+      stored.emplace(scans.text(0), std::move(row));
     }
-    stored_.insert(key);
-    const std::string set = scanned->text(0);
-    const std::int64_t engine = scanned->integer(1);
-    const std::string status = scanned->text(2);
-    const auto size_limit = static_cast<std::uint64_t>(scanned->integer(3));
-    const std::string base = scanned->text(4);
-    scanned->reset();
-    if (status == "binary") {
-      out.known.insert(key);
-      continue;
+    scans.reset();
+    if (stored.empty()) continue;
+
+    // The matches of the blobs whose stored scan may stand in for a read.
+    std::vector<std::string> wanted;
+    for (const std::string& text : texts) {
+      auto it = stored.find(text);
+      if (it != stored.end() && it->second.status == "scanned" && it->second.engine == kEngineVersion) {
+        wanted.push_back(text);
+      }
     }
-    if (status == "too_large") {
-      if (size_limit >= scan_.max_blob_size) out.known.insert(key);
-      continue;
+    std::unordered_map<std::string, std::vector<StoredMatch>> matches_of;
+    if (!wanted.empty()) {
+      std::unique_ptr<SqlStatement> matches_any;
+      const std::string head =
+          "SELECT blob, base, rule_digest, start_line, start_column, end_line, end_column, secret, match, line, "
+          "entropy FROM matches WHERE blob IN (";
+      const std::string tail = ") ORDER BY blob, sweep, ordinal";
+      SqlStatement& matches = wanted.size() == kLookupBatch
+                                  ? statement(matches_full, matches_short, head, tail)
+                                  : *(matches_any = db_->prepare(with_parameters(head, wanted.size(), tail)));
+      for (std::size_t i = 0; i < wanted.size(); ++i) matches.bind(static_cast<int>(i + 1), wanted[i]);
+      while (matches.step()) {
+        StoredMatch m;
+        m.base = matches.text(1);
+        m.digest = matches.text(2);
+        m.hit.start_line = static_cast<std::uint32_t>(matches.integer(3));
+        m.hit.start_column = static_cast<std::uint32_t>(matches.integer(4));
+        m.hit.end_line = static_cast<std::uint32_t>(matches.integer(5));
+        m.hit.end_column = static_cast<std::uint32_t>(matches.integer(6));
+        m.has_secret = !matches.is_null(7);
+        if (m.has_secret) m.hit.secret = matches.text(7);
+        m.hit.match = matches.text(8);
+        m.hit.line = matches.text(9);
+        m.hit.entropy = matches.real(10);
+        matches_of[matches.text(0)].push_back(std::move(m));
+      }
+      matches.reset();
     }
-    if (status != "scanned" || engine != kEngineVersion) continue;
-    const std::uint64_t classes = classes_of(key);
-    const std::unordered_set<std::string>& held = members(set);
-    // The stored hits of the rules that ran and that this scan runs on the
-    // blob; they stand in for a new read only when each holds its texts
-    // (not a redacted store).
-    std::vector<Hit> hits;
-    bool usable = true;
-    matches->bind(1, text).bind(2, base);
-    while (usable && matches->step()) {
-      const std::string digest = matches->text(0);
-      auto rule = rule_index.find(digest);
-      if (rule == rule_index.end() || !runs(rule->second, classes) || held.count(digest) == 0) continue;
-      if (matches->is_null(5) || scan_.redact_percent > 0) {
-        usable = false;
+
+    for (std::size_t i = 0; i < count; ++i) {
+      const BlobKey& key = listed[first + i];
+      auto found = stored.find(texts[i]);
+      if (found == stored.end()) continue;
+      stored_.insert(key);
+      const Stored& row = found->second;
+      if (row.status == "binary") {
+        out.known.insert(key);
         continue;
       }
-      Hit hit;
-      hit.rule = rule->second;
-      hit.start_line = static_cast<std::uint32_t>(matches->integer(1));
-      hit.start_column = static_cast<std::uint32_t>(matches->integer(2));
-      hit.end_line = static_cast<std::uint32_t>(matches->integer(3));
-      hit.end_column = static_cast<std::uint32_t>(matches->integer(4));
-      hit.secret = matches->text(5);
-      hit.match = matches->text(6);
-      hit.line = matches->text(7);
-      hit.entropy = matches->real(8);
-      hits.push_back(std::move(hit));
+      if (row.status == "too_large") {
+        if (row.size_limit >= scan_.max_blob_size) out.known.insert(key);
+        continue;
+      }
+      if (row.status != "scanned" || row.engine != kEngineVersion) continue;
+      const std::uint64_t classes = classes_of(key);
+      const std::unordered_set<std::string>& held = members(row.set);
+      // The stored hits of the rules that ran and that this scan runs on the
+      // blob; they stand in for a new read only when each holds its texts
+      // (not a redacted store).
+      std::vector<Hit> hits;
+      bool usable = true;
+      auto blob_matches = matches_of.find(texts[i]);
+      if (blob_matches != matches_of.end()) {
+        for (const StoredMatch& m : blob_matches->second) {
+          if (m.base != row.base) continue;
+          auto rule = rule_index.find(m.digest);
+          if (rule == rule_index.end() || !runs(rule->second, classes) || held.count(m.digest) == 0) continue;
+          if (!m.has_secret || scan_.redact_percent > 0) {
+            usable = false;
+            break;
+          }
+          Hit hit = m.hit;
+          hit.rule = rule->second;
+          hits.push_back(std::move(hit));
+        }
+      }
+      if (!usable) continue;
+      const Missing& left = missing(row.set, classes);
+      if (left.mask) {
+        out.rescan.emplace(key, left.mask);
+        rescans_.emplace(key, Rescan{row.set, row.base, classes});
+      } else {
+        out.known.insert(key);
+      }
+      if (!hits.empty()) out.hits.emplace(key, std::move(hits));
     }
-    matches->reset();
-    if (!usable) continue;
-    const Missing& left = missing(set, classes);
-    if (left.mask) {
-      out.rescan.emplace(key, left.mask);
-      rescans_.emplace(key, Rescan{set, base, classes});
-    } else {
-      out.known.insert(key);
-    }
-    if (!hits.empty()) out.hits.emplace(key, std::move(hits));
   }
   return out;
 }
