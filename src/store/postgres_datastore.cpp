@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -147,9 +148,10 @@ struct Parameter {
   bool null = true;
 };
 
-// One statement and its parameters, as sent.
+// One statement and its parameters, as sent. The SQL text is shared by
+// every statement a prepared SqlStatement runs.
 struct HeldStatement {
-  std::string sql;
+  std::shared_ptr<const std::string> sql;
   std::vector<Parameter> parameters;
 };
 
@@ -217,6 +219,10 @@ class PostgresConnection final : public SqlConnection {
     held_.clear();
     if (in_transaction_) PQclear(PQexec(conn_.get(), "ROLLBACK"));
     in_transaction_ = false;
+    if (deallocate_) {
+      PQclear(PQexec(conn_.get(), "DEALLOCATE ALL"));
+      deallocate_ = false;
+    }
   }
 
   // Runs `statement` now, or holds it while a scan's writes are held.
@@ -230,8 +236,16 @@ class PostgresConnection final : public SqlConnection {
     std::vector<int> lengths;
     std::vector<int> formats;
     arguments(statement, types, values, lengths, formats);
-    Result r(PQexecParams(conn_.get(), statement.sql.c_str(), static_cast<int>(types.size()), types.data(),
-                          values.data(), lengths.data(), formats.data(), 1));
+    bool fresh = false;
+    const std::string& name = prepared_name(statement, types, fresh);
+    if (fresh) {
+      const Result prepared(
+          PQprepare(conn_.get(), name.c_str(), statement.sql->c_str(), static_cast<int>(types.size()), types.data()));
+      if (!ok(prepared.get())) forget_prepared();
+      check(prepared.get(), write ? "cannot write" : "cannot read");
+    }
+    Result r(PQexecPrepared(conn_.get(), name.c_str(), static_cast<int>(types.size()), values.data(), lengths.data(),
+                            formats.data(), 1));
     check(r.get(), write ? "cannot write" : "cannot read");
     return r;
   }
@@ -267,8 +281,20 @@ class PostgresConnection final : public SqlConnection {
         std::vector<int> lengths;
         std::vector<int> formats;
         arguments(held[i], types, values, lengths, formats);
-        if (PQsendQueryParams(conn_.get(), held[i].sql.c_str(), static_cast<int>(types.size()), types.data(),
-                              values.data(), lengths.data(), formats.data(), 1) == 0) {
+        bool fresh = false;
+        const std::string& name = prepared_name(held[i], types, fresh);
+        // A statement is parsed and planned once per connection, then only
+        // its parameters travel.
+        if (fresh) {
+          if (PQsendPrepare(conn_.get(), name.c_str(), held[i].sql->c_str(), static_cast<int>(types.size()),
+                            types.data()) == 0) {
+            error = PQerrorMessage(conn_.get());
+            break;
+          }
+          ++sent;
+        }
+        if (PQsendQueryPrepared(conn_.get(), name.c_str(), static_cast<int>(types.size()), values.data(),
+                                lengths.data(), formats.data(), 1) == 0) {
           error = PQerrorMessage(conn_.get());
           break;
         }
@@ -291,7 +317,39 @@ class PostgresConnection final : public SqlConnection {
       }
     }
     PQexitPipelineMode(conn_.get());
-    if (!error.empty()) fail("cannot write", error);
+    if (!error.empty()) {
+      // The pipeline stopped at the error: what it was to prepare after it
+      // may not exist.
+      forget_prepared();
+      fail("cannot write", error);
+    }
+  }
+
+  // The server-side name of `statement` with parameters of `types`;
+  // `fresh` when it has not been prepared on this connection yet (the
+  // caller prepares it before its first use).
+  const std::string& prepared_name(const HeldStatement& statement, const std::vector<Oid>& types, bool& fresh) {
+    std::string key = *statement.sql;
+    key += '\0';
+    for (const Oid type : types) key += std::to_string(type) + ",";
+    auto [it, added] = prepared_.try_emplace(std::move(key));
+    if (added) it->second = "trawl_" + std::to_string(prepared_.size());
+    fresh = added;
+    return it->second;
+  }
+
+  // After an error, the server may hold fewer prepared statements than
+  // recorded: drop them all and prepare again as needed.
+  void forget_prepared() noexcept {
+    if (prepared_.empty()) return;
+    prepared_.clear();
+    if (!in_transaction_) PQclear(PQexec(conn_.get(), "DEALLOCATE ALL"));
+    deallocate_ = in_transaction_;
+  }
+
+  static bool ok(const PGresult* r) {
+    const ExecStatusType status = r == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(r);
+    return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
   }
 
   void check(const PGresult* r, const std::string& what) const {
@@ -322,12 +380,17 @@ class PostgresConnection final : public SqlConnection {
   bool holding_ = false;
   bool in_transaction_ = false;
   std::vector<HeldStatement> held_;
+  // Statements prepared on the server: by SQL and parameter types, the name.
+  std::unordered_map<std::string, std::string> prepared_;
+  bool deallocate_ = false;  // DEALLOCATE ALL once the failed transaction ends
 };
 
 class PostgresStatement final : public SqlStatement {
  public:
   PostgresStatement(PostgresConnection& connection, const std::string& sql)
-      : connection_(connection), statement_{numbered_parameters(sql), {}}, write_(writes(sql)) {}
+      : connection_(connection),
+        statement_{std::make_shared<const std::string>(numbered_parameters(sql)), {}},
+        write_(writes(sql)) {}
 
   using SqlStatement::bind;
   SqlStatement& bind(int i, const std::string& text) override { return set(i, kByteaOid, text); }
