@@ -12,10 +12,12 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,6 +26,7 @@
 #include "scan/sweep.h"
 #include "support/git_daemon.h"
 #include "support/git_fixture.h"
+#include "support/postgres_server.h"
 #include "support/test_rules.h"
 
 namespace trawl::test {
@@ -119,10 +122,87 @@ class Sweep : public ::testing::Test {
     return rows(db, "SELECT repository, status FROM sweep_repositories");
   }
   std::string db(const std::string& name) const { return (dir_.path() / name).string(); }
+  void killed_sweep_resumes(const std::string& store, const std::string& whole,
+                            const std::function<std::vector<std::string>(const std::string&)>& swept_in,
+                            const std::function<std::string(const std::string&)>& findings);
 
   TempDir dir_;
   std::map<std::string, GitRepo> repos_;
 };
+
+// A sweep into `store` killed after its first repository, and resumed:
+// it skips what it finished. `whole` is a second, empty store; `swept`
+// lists a store's "name|status" rows and `findings` counts its findings.
+void Sweep::killed_sweep_resumes(const std::string& store, const std::string& whole,
+                                 const std::function<std::vector<std::string>(const std::string&)>& swept_in,
+                                 const std::function<std::string(const std::string&)>& findings) {
+  make_repo("first", token(1));
+  make_repo("second", token(2));
+  serve("second");
+  // The second repository's server accepts and never answers: the sweep
+  // finishes the first and then waits, until it is killed.
+  const Listener silent;
+  const std::string stalled = write_manifest(
+      "stalled.jsonl",
+      {local("first"),
+       {{"name", "second"}, {"url", "git://127.0.0.1:" + std::to_string(silent.port()) + "/second.git"}}});
+  std::vector<std::string> args = {TRAWL_BINARY,
+                                   "sweep",
+                                   stalled,
+                                   "--datastore",
+                                   store,
+                                   "-c",
+                                   (dir_.path() / "rules.toml").string(),
+                                   "--clone-dir",
+                                   (dir_.path() / "clones").string(),
+                                   "--sweep-id",
+                                   "night-1"};
+  std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  ASSERT_EQ(::posix_spawn(&pid, TRAWL_BINARY, nullptr, nullptr, argv.data(), environ), 0);
+  // Bounded: the first repository is recorded within seconds.
+  bool first_done = false;
+  for (int i = 0; i < 600 && !first_done; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    first_done = swept_in(store) == std::vector<std::string>{"first|done"};
+  }
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(first_done);
+  ASSERT_TRUE(WIFSIGNALED(status));
+
+  const GitDaemon daemon(dir_.path() / "served");
+  const std::string manifest =
+      write_manifest("m.jsonl", {local("first"), {{"name", "second"}, {"url", daemon.url("second.git")}}});
+  const CommandResult resumed = sweep(manifest, store, "--sweep-id night-1");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_TRUE(holds(
+      resumed.err,
+      "2 repositories: 1 done, 1 already done, 0 failed; 0 unchanged (history not walked); 1 blobs read, 0 known; "
+      "2 new findings"))
+      << resumed.err;
+  EXPECT_FALSE(holds(resumed.err, "trawl: sweep: first:")) << resumed.err;
+  // The interrupted clone is gone from the clone cache; the mirror is there.
+  std::vector<std::string> cached;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path() / "clones")) {
+    cached.push_back(entry.path().filename().string());
+  }
+  ASSERT_EQ(cached.size(), 1U);
+  EXPECT_TRUE(cached[0].starts_with("second-") && cached[0].ends_with(".git")) << cached[0];
+  const CommandResult at_once = sweep(manifest, whole);
+  ASSERT_EQ(at_once.exit_code, 0) << at_once.err;
+  EXPECT_EQ(report(store), report(whole));
+  EXPECT_EQ(findings(store), "2");
+  // The round is closed: the next sweep of night-1 starts a new one.
+  const CommandResult next = sweep(manifest, store, "--sweep-id night-1");
+  EXPECT_TRUE(
+      holds(next.err, "2 done, 0 already done, 0 failed; 2 unchanged (history not walked); 0 blobs read, 2 known"))
+      << next.err;
+}
 
 TEST_F(Sweep, ASecondSweepWithNoChangeReadsNoBlobsAndGivesTheSameFindings) {
   make_repo("alpha", token(1));
@@ -289,72 +369,34 @@ TEST_F(Sweep, ARepositoryThatCannotBeClonedIsRecordedAsFailedAndTheOthersComplet
 }
 
 TEST_F(Sweep, AKilledSweepResumesSkippingTheRepositoriesItFinished) {
-  make_repo("first", token(1));
-  make_repo("second", token(2));
-  serve("second");
-  // The second repository's server accepts and never answers: the sweep
-  // finishes the first and then waits, until it is killed.
-  const Listener silent;
-  const std::string stalled = write_manifest(
-      "stalled.jsonl",
-      {local("first"),
-       {{"name", "second"}, {"url", "git://127.0.0.1:" + std::to_string(silent.port()) + "/second.git"}}});
-  std::vector<std::string> args = {TRAWL_BINARY,
-                                   "sweep",
-                                   stalled,
-                                   "--datastore",
-                                   db("org.db"),
-                                   "-c",
-                                   (dir_.path() / "rules.toml").string(),
-                                   "--clone-dir",
-                                   (dir_.path() / "clones").string(),
-                                   "--sweep-id",
-                                   "night-1"};
-  std::vector<char*> argv;
-  argv.reserve(args.size() + 1);
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  ASSERT_EQ(::posix_spawn(&pid, TRAWL_BINARY, nullptr, nullptr, argv.data(), environ), 0);
-  // Bounded: the first repository is recorded within seconds.
-  bool first_done = false;
-  for (int i = 0; i < 600 && !first_done; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    first_done = swept(db("org.db")) == std::vector<std::string>{"first|done"};
-  }
-  ::kill(pid, SIGKILL);
-  int status = 0;
-  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-  ASSERT_TRUE(first_done);
-  ASSERT_TRUE(WIFSIGNALED(status));
+  killed_sweep_resumes(
+      db("org.db"), db("whole.db"), [&](const std::string& store) { return swept(store); },
+      [](const std::string& store) { return rows(store, "SELECT count(*) FROM findings").at(0); });
+}
 
-  const GitDaemon daemon(dir_.path() / "served");
-  const std::string manifest =
-      write_manifest("m.jsonl", {local("first"), {{"name", "second"}, {"url", daemon.url("second.git")}}});
-  const CommandResult resumed = sweep(manifest, db("org.db"), "--sweep-id night-1");
-  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
-  EXPECT_TRUE(holds(
-      resumed.err,
-      "2 repositories: 1 done, 1 already done, 0 failed; 0 unchanged (history not walked); 1 blobs read, 0 known; "
-      "2 new findings"))
-      << resumed.err;
-  EXPECT_FALSE(holds(resumed.err, "trawl: sweep: first:")) << resumed.err;
-  // The interrupted clone is gone from the clone cache; the mirror is there.
-  std::vector<std::string> cached;
-  for (const auto& entry : std::filesystem::directory_iterator(dir_.path() / "clones")) {
-    cached.push_back(entry.path().filename().string());
-  }
-  ASSERT_EQ(cached.size(), 1U);
-  EXPECT_TRUE(cached[0].starts_with("second-") && cached[0].ends_with(".git")) << cached[0];
-  const CommandResult whole = sweep(manifest, db("whole.db"));
-  ASSERT_EQ(whole.exit_code, 0) << whole.err;
-  EXPECT_EQ(report(db("org.db")), report(db("whole.db")));
-  EXPECT_EQ(rows(db("org.db"), "SELECT count(*) FROM findings"), std::vector<std::string>{"2"});
-  // The round is closed: the next sweep of night-1 starts a new one.
-  const CommandResult next = sweep(manifest, db("org.db"), "--sweep-id night-1");
-  EXPECT_TRUE(
-      holds(next.err, "2 done, 0 already done, 0 failed; 2 unchanged (history not walked); 0 blobs read, 2 known"))
-      << next.err;
+TEST_F(Sweep, AKilledSweepIntoPostgreSqlResumesSkippingTheRepositoriesItFinished) {
+  TRAWL_REQUIRE_POSTGRES();
+  test::PostgresServer server;
+  const std::string store = server.create_database();
+  const std::string whole = server.create_database();
+  killed_sweep_resumes(
+      store, whole,
+      [&](const std::string& url) {
+        std::string listed;
+        try {
+          listed =
+              server.execute(url,
+                             "SELECT string_agg(encode(repository, 'escape') || '|' || encode(status, 'escape'), ',' "
+                             "ORDER BY repository) FROM sweep_repositories");
+        } catch (const std::runtime_error&) {
+          // Before the sweep has made its tables.
+        }
+        std::vector<std::string> out;
+        std::stringstream in(listed);
+        for (std::string row; std::getline(in, row, ',');) out.push_back(row);
+        return out;
+      },
+      [&](const std::string& url) { return server.execute(url, "SELECT count(*) FROM findings"); });
 }
 
 TEST_F(Sweep, AMalformedManifestLineIsAnErrorNamingTheFileAndLine) {
