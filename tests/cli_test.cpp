@@ -54,6 +54,29 @@ TEST_F(Cli, ExitsZeroWithoutFindingsAndHonoursExitCode) {
   EXPECT_EQ(trawl("scan " + repo() + " " + rules() + " --exit-code 7").exit_code, 7);
 }
 
+// Scripts pass --no-progress to whichever command they run: every command
+// that writes a report takes it, and it changes nothing else.
+TEST_F(Cli, EveryCommandThatWritesAReportTakesNoProgress) {
+  const std::string quiet = dir_.path() / "quiet.json";
+  const std::string plain = dir_.path() / "plain.json";
+  for (const std::string command : {"scan ", "detect --source ", "dir ", "protect --source "}) {
+    const CommandResult with =
+        trawl(command + repo() + " " + rules() + " --no-progress -f json -r " + shell_quote(quiet));
+    const CommandResult without = trawl(command + repo() + " " + rules() + " -f json -r " + shell_quote(plain));
+    EXPECT_EQ(with.exit_code, without.exit_code) << command << with.err;
+    EXPECT_NE(with.exit_code, 2) << command << with.err;
+    nlohmann::json a = nlohmann::json::parse(slurp(quiet));
+    nlohmann::json b = nlohmann::json::parse(slurp(plain));
+    EXPECT_EQ(a["findings"], b["findings"]) << command;
+  }
+  const std::string text = dir_.path() / "Dockerfile";
+  std::ofstream(text) << "FROM debian:12\nRUN true\n";
+  EXPECT_EQ(run_command("printf 'x\\n' | timeout 60 " + shell_quote(TRAWL_BINARY) + " stdin --no-progress", dir_.path())
+                .exit_code,
+            0);
+  EXPECT_EQ(trawl("dockerfile " + shell_quote(text) + " --no-progress").exit_code, 0);
+}
+
 TEST_F(Cli, WritesTheGitleaksReportFormat) {
   const CommandResult r = trawl("scan " + repo() + " " + rules() + " --report-format gitleaks");
   ASSERT_EQ(r.exit_code, 1) << r.err;

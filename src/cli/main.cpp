@@ -411,6 +411,9 @@ void add_output_flags(CLI::App* command, trawl::OutputFlags& flags) {
       ->option_text("TEMPLATE");
   command->add_option("--timeout", flags.timeout_seconds, "Give up (exit 3) after this many seconds (0: never)")
       ->option_text("SECONDS");
+  // Every command that writes a report takes it, so scripts can pass it to
+  // any of them; only history scans draw a progress line today.
+  command->add_flag("--no-progress", flags.no_progress, "No progress line on stderr (drawn only on a terminal)");
 }
 
 // gitleaks' -s/--source, besides the positional path.
@@ -567,7 +570,6 @@ int main(int argc, char** argv) {
           {"packs", trawl::BlobSource::kPacks}, {"libgit2", trawl::BlobSource::kLibgit2}}))
       ->default_str("packs");
   add_backend_flags(scan, scan_options.backend);
-  scan->add_flag("--no-progress", output.no_progress, "No progress line on stderr (drawn only on a terminal)");
 
   // gitleaks' older command: the history of --source, or its files with --no-git.
   trawl::GitScanOptions detect_options;
@@ -586,7 +588,6 @@ int main(int argc, char** argv) {
   add_size_flags(detect, detect_options, output, "Skip blobs larger than this (e.g. 64MiB)");
   add_backend_flags(detect, detect_options.backend);
   detect->add_flag("--follow-symlinks", detect_files.follow_symlinks, "With --no-git: scan links to regular files");
-  detect->add_flag("--no-progress", output.no_progress, "No progress line on stderr (drawn only on a terminal)");
 
   TraceReportFlags trace_report_flags;
   TraceFlags trace_flags;
