@@ -49,7 +49,7 @@ ChunkRing::~ChunkRing() {
 }
 
 void ChunkRing::copy_in_and_scan(Slot& slot, const BlobBatch& batch, const Chunk& chunk) {
-  copy_chunk_bytes(batch, chunk, slot.host_bytes.get());
+  copy_chunk_bytes_parallel(batch, chunk, slot.host_bytes.get());
   // The keyword kernel loads whole 16-byte vectors; the padding past the data is never reported.
   std::memset(slot.host_bytes.get() + chunk.bytes, 0, kInputPadding);
   std::memcpy(slot.host_segments.get(), chunk.segments.data(), chunk.segments.size() * sizeof(ChunkSegment));

@@ -37,6 +37,29 @@ TEST(ChunkPlan, PacksBlobsWholeAndSplitsALargeBlobIntoPiecesWithContext) {
   EXPECT_EQ(std::string(copied.begin(), copied.end()), std::string(100, 'x'));
 }
 
+// The copy into a GPU's pinned buffer runs on every core in 1 MiB pieces,
+// cut anywhere in a segment: it gives the one-thread copy's bytes.
+TEST(ChunkPlan, TheParallelCopyGivesTheSameBytesAsTheOneThreadCopy) {
+  BlobBatch batch;
+  std::uint32_t seed = 7;
+  auto next = [&] { return seed = seed * 1103515245u + 12345u; };
+  // Small and large blobs, some larger than a chunk.
+  for (int i = 0; i < 300; ++i) {
+    std::string text(next() % 3 == 0 ? 1 + next() % (5u << 20) : next() % 20000, '\0');
+    for (char& c : text) c = static_cast<char>('a' + next() % 26);
+    test::append_blob(batch, text);
+  }
+  const std::vector<Chunk> chunks = plan_chunks(batch, {(6u << 20) + 12345, 4096, 64, 300});
+  ASSERT_GT(chunks.size(), 10u);
+  for (const Chunk& chunk : chunks) {
+    std::vector<char> one(chunk.bytes, '?');
+    std::vector<char> many(chunk.bytes, '!');
+    copy_chunk_bytes(batch, chunk, one.data());
+    copy_chunk_bytes_parallel(batch, chunk, many.data());
+    ASSERT_TRUE(one == many) << "chunk of " << chunk.bytes << " bytes";
+  }
+}
+
 TEST(ChunkPlan, StartsANewChunkWhenTheSegmentTableIsFull) {
   BlobBatch batch;
   for (int i = 0; i < 5; ++i) test::append_blob(batch, "ab");

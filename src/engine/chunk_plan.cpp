@@ -1,5 +1,7 @@
 #include "engine/chunk_plan.h"
 
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
@@ -70,6 +72,30 @@ void copy_chunk_bytes(const BlobBatch& batch, const Chunk& chunk, char* out) {
     std::memcpy(out + s.data_begin, batch.arena.data() + batch.entries[s.blob].offset + s.blob_offset,
                 s.data_end - s.data_begin);
   }
+}
+
+void copy_chunk_bytes_parallel(const BlobBatch& batch, const Chunk& chunk, char* out) {
+  constexpr std::uint32_t kPiece = std::uint32_t{1} << 20;
+  if (chunk.bytes <= kPiece) {
+    copy_chunk_bytes(batch, chunk, out);
+    return;
+  }
+  const std::uint32_t pieces = (chunk.bytes + kPiece - 1) / kPiece;
+  tbb::parallel_for(std::uint32_t{0}, pieces, [&](std::uint32_t p) {
+    const std::uint32_t begin = p * kPiece;
+    const std::uint32_t end = std::min(chunk.bytes, begin + kPiece);
+    // Segments lie end to end in chunk order: the first one this piece
+    // overlaps is the first that ends after its start.
+    auto s = std::upper_bound(chunk.segments.begin(), chunk.segments.end(), begin,
+                              [](std::uint32_t at, const ChunkSegment& x) { return at < x.data_end; });
+    for (; s != chunk.segments.end() && s->data_begin < end; ++s) {
+      const std::uint32_t from = std::max(begin, s->data_begin);
+      const std::uint32_t to = std::min(end, s->data_end);
+      std::memcpy(out + from,
+                  batch.arena.data() + batch.entries[s->blob].offset + s->blob_offset + (from - s->data_begin),
+                  to - from);
+    }
+  });
 }
 
 std::vector<Candidate> scan_chunk_keywords(const KeywordAutomaton& automaton, const Chunk& chunk,

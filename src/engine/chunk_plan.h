@@ -43,6 +43,9 @@ std::vector<Chunk> plan_chunks(const BlobBatch& batch, const ChunkLimits& limits
 
 // Copies the chunk's data from the batch's arena to `out` (chunk.bytes bytes).
 void copy_chunk_bytes(const BlobBatch& batch, const Chunk& chunk, char* out);
+// The same, on every core in pieces of 1 MiB: one thread's copy into pinned
+// memory is what bounds a GPU's stage 1, not the transfer or the kernels.
+void copy_chunk_bytes_parallel(const BlobBatch& batch, const Chunk& chunk, char* out);
 
 // The kernels' per-thread steps on the host, over a whole chunk as one slice
 // (`bytes` is the chunk's copy), with the records sorted as the device sorts
