@@ -137,6 +137,8 @@ double resident_seconds(const trawl::cuda::ChunkKernel& kernel, const BlobBatch&
   const trawl::cuda::Event start = trawl::cuda::make_event();
   const trawl::cuda::Event stop = trawl::cuda::make_event();
   constexpr int kLaunches = 10;
+  // The count starts at zero before every launch, the warm-up's too.
+  check(cudaMemsetAsync(device.record_count, 0, sizeof(std::uint32_t)), "memset");
   check(kernel.launch(device, nullptr), "warm-up launch");
   check(cudaEventRecord(start.get()), "event");
   for (int i = 0; i < kLaunches; ++i) {
@@ -157,6 +159,8 @@ double resident_seconds(const trawl::cuda::ChunkKernel& kernel, const BlobBatch&
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Each line as it is printed: what came before a failure is kept.
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   std::string cuda_detail = "no cuda backend";
   bool cuda_usable = false;
   for (const trawl::BackendStatus& s : trawl::backend_statuses()) {
