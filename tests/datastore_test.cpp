@@ -650,14 +650,14 @@ TEST_F(Datastore, AVersion1StoreIsMigrated) {
   const nlohmann::json first = scan(repo_.path());
   sqlite3* handle = nullptr;
   ASSERT_EQ(sqlite3_open(db().c_str(), &handle), SQLITE_OK);
-  for (const char* sql :
-       {"ALTER TABLE blob_scans DROP COLUMN base", "ALTER TABLE matches DROP COLUMN base", "DROP TABLE sweep_rounds",
-        "DROP TABLE sweep_repositories", "DROP TABLE repository_results", "UPDATE trawl_schema SET version = 1"}) {
+  for (const char* sql : {"ALTER TABLE blob_scans DROP COLUMN base", "ALTER TABLE matches DROP COLUMN base",
+                          "DROP TABLE sweep_rounds", "DROP TABLE sweep_repositories", "DROP TABLE repository_results",
+                          "ALTER TABLE findings DROP COLUMN confidence", "UPDATE trawl_schema SET version = 1"}) {
     ASSERT_EQ(sqlite3_exec(handle, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sql << ": " << sqlite3_errmsg(handle);
   }
   sqlite3_close(handle);
   const nlohmann::json second = scan(repo_.path());
-  EXPECT_EQ(count(db(), "SELECT version FROM trawl_schema"), 3);
+  EXPECT_EQ(count(db(), "SELECT version FROM trawl_schema"), 4);
   EXPECT_EQ(second["scan"]["blobs_read"], 1);
   EXPECT_EQ(second["scan"]["blobs_known"], 2);
   EXPECT_EQ(second["findings"].dump(), first["findings"].dump());

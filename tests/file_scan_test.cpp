@@ -80,7 +80,7 @@ TEST_F(FileScan, StagedReportsOnlyWhatTheIndexAddsAtTheStagedLineNumbers) {
 
   const CommandResult cli = trawl("protect --staged " + shell_quote(repo.path().string()), dir_.path());
   EXPECT_EQ(cli.exit_code, 1) << cli.err;
-  EXPECT_NE(cli.out.find("test-token  config.py:7\n  secret  "), std::string::npos) << cli.out;
+  EXPECT_NE(cli.out.find("test-token  config.py:7  (high)\n  secret  "), std::string::npos) << cli.out;
   EXPECT_EQ(cli.out.find("commit"), std::string::npos) << cli.out;
 
   repo.commit("take it");

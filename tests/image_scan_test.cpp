@@ -207,12 +207,12 @@ TEST_F(ImageScan, ASecretsTimelineSaysWhereItEnteredWhichLayerDeletedItAndWhereI
     EXPECT_EQ(secret["present_at"][0]["ref"], "app:1.5");
   }
 
-  // csv: gitleaks' columns, then the image's.
+  // csv: gitleaks' columns and the confidence, then the image's.
   const auto csv = test::run_command(test::shell_quote(TRAWL_BINARY) + " image a --no-repo-config -f csv", dir_.path());
   ASSERT_EQ(csv.exit_code, 1) << csv.err;
   const std::string header = csv.out.substr(0, csv.out.find("\r\n"));
   EXPECT_TRUE(
-      header.ends_with(",Tags,ImageReference,ManifestDigest,Platform,Layer,LayerDigest,CreatedBy,"
+      header.ends_with(",Tags,Confidence,ImageReference,ManifestDigest,Platform,Layer,LayerDigest,CreatedBy,"
                        "InFinalFilesystem"))
       << header;
   const std::string first_row =
@@ -389,7 +389,8 @@ TEST_F(ImageScan, SarifAndTextReportsCarryTheImageFacts) {
       test::run_command(test::shell_quote(TRAWL_BINARY) + " image layout --no-repo-config -f text", dir_.path());
   ASSERT_EQ(text.exit_code, 1) << text.err;
   const std::string want =
-      "aws-access-key-id  root/.aws/credentials:2\n  secret  AKIA...\n  image   app:1.4 (linux/amd64) manifest " +
+      "aws-access-key-id  root/.aws/credentials:2  (high)\n  secret  AKIA...\n  image   app:1.4 (linux/amd64) "
+      "manifest " +
       manifest_digest + "\n  layer   0 " + layer_digest +
       " (deleted or replaced by a later layer)\n"
       "  by      COPY aws-config /root/.aws/credentials # buildkit\n";

@@ -147,18 +147,18 @@ TEST_F(ReportFormats, CsvHasAHeaderAndOneQuotedRowPerFinding) {
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[0], (std::vector<std::string>{"RuleID", "Commit", "File", "SymlinkFile", "Secret", "Match",
                                                "StartLine", "EndLine", "StartColumn", "EndColumn", "Author", "Message",
-                                               "Date", "Email", "Fingerprint", "Tags"}));
-  EXPECT_EQ(rows[2],
-            (std::vector<std::string>{"test-token", second_, "conf/my file.ini", "", kOther, kOther, "2", "2", "7",
-                                      "30", "Ada Author", "add ini, with a comma", "2023-11-14T22:15:20Z",
-                                      "ada@example.com", second_ + ":conf/my file.ini:test-token:2", "test token"}));
+                                               "Date", "Email", "Fingerprint", "Tags", "Confidence"}));
+  EXPECT_EQ(rows[2], (std::vector<std::string>{"test-token", second_, "conf/my file.ini", "", kOther, kOther, "2", "2",
+                                               "7", "30", "Ada Author", "add ini, with a comma", "2023-11-14T22:15:20Z",
+                                               "ada@example.com", second_ + ":conf/my file.ini:test-token:2",
+                                               "test token", "high"}));
 }
 
 TEST_F(ReportFormats, TextShowsRuleFileLineCommitAndAMaskedSecretWithoutColourOffATerminal) {
   const std::string out = report("text").out;
   EXPECT_EQ(out.find('\x1b'), std::string::npos);
   EXPECT_EQ(out.find(kSecret), std::string::npos) << out;
-  EXPECT_TRUE(out.starts_with("test-token  app.env:2\n  secret  tok_...\n  commit  " + first_.substr(0, 12) +
+  EXPECT_TRUE(out.starts_with("test-token  app.env:2  (high)\n  secret  tok_...\n  commit  " + first_.substr(0, 12) +
                               "  2023-11-14T22:14:20Z  Ada Author <ada@example.com>\n"))
       << out;
   EXPECT_NE(report("text", "--redact=0").out.find("  secret  " + kSecret + "\n"), std::string::npos);
@@ -174,8 +174,9 @@ TEST_F(ReportFormats, TextCutsALongSecretToItsFirstLineAndEscapesControlBytes) {
   std::ostringstream out;
   const ScanSummary summary;
   write_report(out, ReportFormat::kText, {{f}, {}, summary}, false);
-  EXPECT_EQ(out.str(),
-            "private-key  id\\x1b[31m_rsa:1\n  secret  -----BEGIN RSA PRIVATE KEY----- [cut: 3 lines, 78 bytes]\n");
+  EXPECT_EQ(
+      out.str(),
+      "private-key  id\\x1b[31m_rsa:1  (high)\n  secret  -----BEGIN RSA PRIVATE KEY----- [cut: 3 lines, 78 bytes]\n");
 }
 
 TEST_F(ReportFormats, TextColoursTheSecretWhenColourIsOn) {

@@ -14,8 +14,9 @@ namespace trawl::test {
 namespace {
 
 Finding finding(const std::string& rule, const std::string& description, std::vector<std::string> tags,
-                const std::string& secret) {
+                const std::string& secret, Confidence confidence = Confidence::kHigh) {
   Finding f;
+  f.confidence = confidence;
   f.rule_id = rule;
   f.description = description;
   f.tags = std::move(tags);
@@ -46,7 +47,8 @@ class SarifRules : public ::testing::Test {
  protected:
   void SetUp() override {
     doc_ = sarif_of({finding("aws-access-key-id", "AWS access key ID", {"aws", "cloud"}, kAwsSecret),
-                     finding("generic-password", "Password assigned in configuration", {"generic"}, kGenericSecret),
+                     finding("generic-password", "Password assigned in configuration", {"generic"}, kGenericSecret,
+                             Confidence::kMedium),
                      finding("acme-token", "Acme API token", {"acme"}, kOtherSecret),
                      finding("aws-access-key-id", "AWS access key ID", {"aws", "cloud"}, kAwsSecret)});
   }

@@ -198,15 +198,15 @@ struct StoreReportFlags {
 
 // Writes the stored findings `selection` picks as `flags` ask; returns how
 // many there were. `summary` says what the report's scan object holds.
-std::size_t write_stored_report(trawl::Datastore& store, const trawl::StoredSelection& selection,
-                                const trawl::OutputFlags& flags, trawl::ScanSummary summary) {
+trawl::ScanSummary write_stored_report(trawl::Datastore& store, const trawl::StoredSelection& selection,
+                                       const trawl::OutputFlags& flags, trawl::ScanSummary summary) {
   trawl::ScanResult result;
   result.findings = store.stored_findings(selection);
-  summary.findings = result.findings.size();
   result.summary = std::move(summary);
+  trawl::apply_min_confidence(result, flags.min_confidence);
   const Outputs outputs = make_outputs(flags);
   for (trawl::FindingSink* sink : outputs.sinks()) sink->finish({result.findings, result.secrets, result.summary});
-  return result.findings.size();
+  return result.summary;
 }
 
 int run_store_report(const trawl::OutputFlags& flags, const StoreReportFlags& report, trawl::LogLevel level) {
@@ -221,11 +221,15 @@ int run_store_report(const trawl::OutputFlags& flags, const StoreReportFlags& re
   selection.since_sweep = report.since_sweep;
   trawl::ScanSummary summary;
   summary.rules_origin = "datastore " + trawl::datastore_name(report.datastore);
-  const std::size_t findings = write_stored_report(*store, selection, flags, summary);
+  const trawl::ScanSummary written = write_stored_report(*store, selection, flags, summary);
+  const std::uint64_t findings = written.findings;
   if (level >= trawl::LogLevel::kInfo) {
     std::cerr << "trawl: " << findings << (findings == 1 ? " finding" : " findings")
               << " from the datastore (latest sweep " << store->latest_sweep() << "; " << store->stale_findings()
               << " stale)\n";
+    if (const std::string counts = trawl::format_confidence_counts(written); !counts.empty()) {
+      std::cerr << "trawl: " << counts << "\n";
+    }
   }
   return findings == 0 || flags.exit_code == 0 ? 0 : flags.exit_code;
 }
@@ -372,6 +376,17 @@ void add_trace_report_flags(CLI::App* command, TraceReportFlags& flags) {
 }
 
 // Where the report goes and what stderr says; gitleaks' flags among them.
+void add_min_confidence_flag(CLI::App* command, trawl::OutputFlags& flags) {
+  command
+      ->add_option("--min-confidence", flags.min_confidence,
+                   "Report findings of at least this confidence (default: medium); those below are counted")
+      ->transform(
+          CLI::CheckedTransformer(std::map<std::string, trawl::Confidence>{{"low", trawl::Confidence::kLow},
+                                                                           {"medium", trawl::Confidence::kMedium},
+                                                                           {"high", trawl::Confidence::kHigh}}))
+      ->option_text("low|medium|high");
+}
+
 void add_output_flags(CLI::App* command, trawl::OutputFlags& flags) {
   command
       ->add_option("-f,--report-format", flags.report_format,
@@ -409,6 +424,7 @@ void add_output_flags(CLI::App* command, trawl::OutputFlags& flags) {
       ->add_option("--report-template", flags.report_template,
                    "gitleaks' template report: not supported (use --report-format json or jsonl)")
       ->option_text("TEMPLATE");
+  add_min_confidence_flag(command, flags);
   command->add_option("--timeout", flags.timeout_seconds, "Give up (exit 3) after this many seconds (0: never)")
       ->option_text("SECONDS");
   // Every command that writes a report takes it, so scripts can pass it to
@@ -761,6 +777,7 @@ int main(int argc, char** argv) {
                    "Name the sweep (default: the manifest's digest); an interrupted run of it resumes")
       ->option_text("ID");
   add_rules_flags(sweep, sweep_options.scan);
+  add_min_confidence_flag(sweep, output);
   add_size_flags(sweep, sweep_options.scan, output, "Skip blobs larger than this (e.g. 64MiB)");
   sweep->add_option("-j,--threads", sweep_options.scan.threads, "Worker threads, at most 1024 (default: all cores)")
       ->check(CLI::Range(0U, kMaxThreads))
@@ -864,6 +881,7 @@ int main(int argc, char** argv) {
       trawl::apply_gitleaks_environment(sweep_options.scan, std::getenv("GITLEAKS_CONFIG"),
                                         std::getenv("GITLEAKS_CONFIG_TOML"));
       trawl::apply_max_target_megabytes(sweep_options.scan, output.max_target_megabytes);
+      sweep_options.scan.min_confidence = output.min_confidence;
       return run_sweep_command(sweep_options, sweep_flags, output, log, level);
     }
     std::unique_ptr<trawl::Datastore> datastore;
@@ -875,6 +893,7 @@ int main(int argc, char** argv) {
       }
       trawl::apply_gitleaks_environment(options, std::getenv("GITLEAKS_CONFIG"), std::getenv("GITLEAKS_CONFIG_TOML"));
       trawl::apply_max_target_megabytes(options, output.max_target_megabytes);
+      options.min_confidence = output.min_confidence;
     };
     if (scan->parsed()) {
       if (!output.source.empty()) scan_options.repo_path = output.source;

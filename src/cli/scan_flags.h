@@ -39,8 +39,9 @@ struct OutputFlags {
   std::string report_template;  // gitleaks' --report-template: refused
   unsigned timeout_seconds = 0;
   std::uint64_t max_target_megabytes = 0;
-  std::string source;     // gitleaks' -s/--source
-  std::string datastore;  // --datastore: record into (and skip what is known to) this store
+  std::string source;                                 // gitleaks' -s/--source
+  std::string datastore;                              // --datastore: record into (and skip what is known to) this store
+  Confidence min_confidence = kDefaultMinConfidence;  // --min-confidence
 };
 
 // History scope as flags; gitleaks' --log-opts among them.

@@ -51,8 +51,9 @@ void write_junit(std::ostream& out, const std::vector<Finding>& findings) {
     out << "    <testcase classname=\"" << xml(kind) << "\" file=\"" << xml(f.path) << "\" name=\"" << xml(name)
         << "\">\n";
     out << "      <failure message=\"" << xml(name) << "\" type=\"" << xml(kind) << "\">";
-    out << "RuleID: " << xml(f.rule_id) << "\nFile: " << xml(f.path) << "\nLine: " << f.start_line
-        << "\nSecret: " << xml(f.secret) << "\nMatch: " << xml(f.match);
+    out << "RuleID: " << xml(f.rule_id) << "\nConfidence: " << confidence_name(f.confidence)
+        << "\nFile: " << xml(f.path) << "\nLine: " << f.start_line << "\nSecret: " << xml(f.secret)
+        << "\nMatch: " << xml(f.match);
     if (f.commit) {
       out << "\nCommit: " << f.commit->hex() << "\nAuthor: " << xml(f.author) << "\nEmail: " << xml(f.email)
           << "\nDate: " << format_utc(f.date) << "\nMessage: " << xml(f.message);

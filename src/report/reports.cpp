@@ -19,6 +19,9 @@ namespace {
 using nlohmann::ordered_json;
 
 constexpr int kIndent = 2;
+constexpr int kSarifRankHigh = 90;
+constexpr int kSarifRankMedium = 60;
+constexpr int kSarifRankLow = 30;
 // escape_text leaves no invalid UTF-8; should any remain, it must not abort
 // the report.
 constexpr auto kReplace = ordered_json::error_handler_t::replace;
@@ -109,6 +112,7 @@ ordered_json trawl_finding(const Finding& raw) {
       {"date", format_utc(f.date)},
       {"message", f.message},
       {"entropy", f.entropy},
+      {"confidence", confidence_name(f.confidence)},
       {"tags", f.tags},
       {"fingerprint", f.fingerprint},
   };
@@ -236,6 +240,12 @@ ordered_json scan_object(const ScanSummary& s) {
         {"ignore_file", s.suppressed.ignore_file},
         {"baseline", s.suppressed.baseline},
         {"inline_allow", s.suppressed.inline_allow}}},
+      {"findings_by_confidence",
+       {{"high", s.findings_by_confidence[static_cast<std::size_t>(Confidence::kHigh)]},
+        {"medium", s.findings_by_confidence[static_cast<std::size_t>(Confidence::kMedium)]},
+        {"low", s.findings_by_confidence[static_cast<std::size_t>(Confidence::kLow)]}}},
+      {"min_confidence", confidence_name(s.min_confidence)},
+      {"below_min_confidence", s.below_min_confidence},
       {"shallow", git.shallow},
       {"backend", s.backend},
       {"rules", escape_text(s.rules_origin, false)},
@@ -279,6 +289,8 @@ ordered_json gitleaks_finding(const Finding& raw) {
       {"Message", f.message},
       {"Tags", f.tags},
       {"Fingerprint", f.fingerprint},
+      // trawl's addition: gitleaks' readers ignore fields they do not know.
+      {"Confidence", confidence_name(f.confidence)},
   };
 }
 
@@ -353,6 +365,32 @@ ordered_json related_locations(const Finding& f, const SecretTimeline& t) {
   return out;
 }
 
+// SARIF's level and rank (0 to 100, how sure the result is) for a
+// confidence.
+const char* sarif_level(Confidence confidence) {
+  switch (confidence) {
+    case Confidence::kHigh:
+      return "error";
+    case Confidence::kMedium:
+      return "warning";
+    case Confidence::kLow:
+      return "note";
+  }
+  return "error";
+}
+
+int sarif_rank(Confidence confidence) {
+  switch (confidence) {
+    case Confidence::kHigh:
+      return kSarifRankHigh;
+    case Confidence::kMedium:
+      return kSarifRankMedium;
+    case Confidence::kLow:
+      return kSarifRankLow;
+  }
+  return kSarifRankHigh;
+}
+
 ordered_json sarif_result(const Finding& raw, std::size_t rule_index, const SecretTimeline* timeline) {
   const Finding f = escaped(raw, false);
   std::string where = f.path;
@@ -374,9 +412,11 @@ ordered_json sarif_result(const Finding& raw, std::size_t rule_index, const Secr
     where.append(" in image ").append(f.image->reference);
     where.append(f.image->layer ? ", layer " + std::to_string(*f.image->layer) : std::string(", config"));
   }
+  properties["confidence"] = confidence_name(f.confidence);
   ordered_json result{{"ruleId", f.rule_id},
                       {"ruleIndex", rule_index},
-                      {"level", "error"},
+                      {"level", sarif_level(f.confidence)},
+                      {"rank", sarif_rank(f.confidence)},
                       {"message", {{"text", f.rule_id + ": " + f.description + " in " + where}}},
                       {"locations", ordered_json::array({{{"physicalLocation", physical}}})}};
   if (timeline != nullptr) {
@@ -408,7 +448,7 @@ ordered_json sarif_rule(const Finding& f) {
       {"fullDescription", {{"text", help.full_description}}},
       {"help", {{"text", help.text}, {"markdown", help.markdown}}},
       {"helpUri", TRAWL_HOMEPAGE "#rules"},
-      {"defaultConfiguration", {{"level", "error"}}},
+      {"defaultConfiguration", {{"level", sarif_level(f.confidence)}}},
       {"properties", {{"tags", tags}, {"security-severity", help.security_severity}, {"precision", help.precision}}}};
 }
 
@@ -445,12 +485,13 @@ std::string csv_field(const std::string& value) {
   return quoted + "\"";
 }
 
-// gitleaks' columns; a report with image findings appends the image's.
+// gitleaks' columns and the confidence; a report with image findings
+// appends the image's.
 void write_csv(std::ostream& out, const std::vector<Finding>& findings) {
   const bool images =
       std::any_of(findings.begin(), findings.end(), [](const Finding& f) { return f.image.has_value(); });
   out << "RuleID,Commit,File,SymlinkFile,Secret,Match,StartLine,EndLine,StartColumn,EndColumn,Author,Message,Date,"
-         "Email,Fingerprint,Tags"
+         "Email,Fingerprint,Tags,Confidence"
       << (images ? ",ImageReference,ManifestDigest,Platform,Layer,LayerDigest,CreatedBy,InFinalFilesystem" : "")
       << "\r\n";
   for (const Finding& raw : findings) {
@@ -472,7 +513,8 @@ void write_csv(std::ostream& out, const std::vector<Finding>& findings) {
                                     format_utc(f.date),
                                     f.email,
                                     f.fingerprint,
-                                    tags};
+                                    tags,
+                                    std::string(confidence_name(f.confidence))};
     if (images) {
       const ImageLocation i = f.image.value_or(ImageLocation{});
       const bool any = f.image.has_value();

@@ -101,10 +101,6 @@ const Family* family_of(const Finding& finding) {
   return nullptr;
 }
 
-bool is_generic(const Finding& finding) {
-  return std::find(finding.tags.begin(), finding.tags.end(), "generic") != finding.tags.end();
-}
-
 }  // namespace
 
 SarifRuleHelp sarif_rule_help(const Finding& finding) {
@@ -126,7 +122,7 @@ SarifRuleHelp sarif_rule_help(const Finding& finding) {
     help.markdown += number + ". " + std::string(steps[i]) + "\n";
   }
   help.security_severity = family ? std::string(family->severity) : "8.0";
-  help.precision = is_generic(finding) ? "medium" : "high";
+  help.precision = std::string(confidence_name(finding.confidence));
   return help;
 }
 

@@ -18,7 +18,7 @@ struct SarifRuleHelp {
   std::string text;
   std::string markdown;
   std::string security_severity;  // GitHub's 0.0-10.0 scale, as a string
-  std::string precision;          // "high" or "medium"
+  std::string precision;          // the rule's confidence: "high", "medium" or "low"
 };
 
 // The help for the rule that made `finding` (its id, description and tags).

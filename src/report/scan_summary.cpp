@@ -22,6 +22,21 @@ void write_summary_warnings(std::ostream& out, const ScanSummary& s) {
 
 }  // namespace
 
+std::string format_confidence_counts(const ScanSummary& s) {
+  if (s.findings == 0 && s.below_min_confidence == 0) return {};
+  std::string out = "by confidence: ";
+  for (const Confidence c : {Confidence::kHigh, Confidence::kMedium, Confidence::kLow}) {
+    if (c != Confidence::kHigh) out += ", ";
+    out +=
+        std::to_string(s.findings_by_confidence[static_cast<std::size_t>(c)]) + " " + std::string(confidence_name(c));
+  }
+  if (s.below_min_confidence > 0) {
+    out += "; " + std::to_string(s.below_min_confidence) + " below --min-confidence " +
+           std::string(confidence_name(s.min_confidence)) + ", not reported";
+  }
+  return out;
+}
+
 std::string format_summary_warnings(const ScanSummary& s) {
   std::ostringstream out;
   write_summary_warnings(out, s);
@@ -101,6 +116,7 @@ std::string format_summary_line(const ScanSummary& s) {
   char size[64];
   std::snprintf(size, sizeof size, "%.1f MB in %.2f s", static_cast<double>(s.bytes_scanned) / 1e6, s.wall_seconds);
   out << s.blobs_scanned << " of " << s.blobs << (s.git ? " blobs, " : " files, ") << size << " on " << s.backend;
+  if (const std::string counts = format_confidence_counts(s); !counts.empty()) out << "; " << counts;
   std::uint64_t skipped = 0;
   for (const auto& entry : s.skipped) skipped += entry.second;
   if (skipped > 0) out << "; " << skipped << " skipped";

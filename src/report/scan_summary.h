@@ -2,6 +2,7 @@
 // JSON report so a dashboard can tell a clean scan from an incomplete one.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "content/provenance.h"
+#include "rules/confidence.h"
 #include "verify/suppression.h"
 
 namespace trawl {
@@ -47,6 +49,11 @@ struct ScanSummary {
   // a malformed entry): kind -> count, every kind listed.
   std::vector<std::pair<std::string, std::uint64_t>> malformed;
   std::uint64_t findings = 0;
+  // The findings reported, by confidence (indexed by Confidence: low,
+  // medium, high); and those below --min-confidence, not reported.
+  std::array<std::uint64_t, 3> findings_by_confidence{};
+  Confidence min_confidence = kDefaultMinConfidence;
+  std::uint64_t below_min_confidence = 0;
   SuppressionCounts suppressed;  // findings dropped, by reason
   std::string backend;
   std::string rules_origin;
@@ -74,5 +81,10 @@ std::string format_summary(const ScanSummary& summary);
 std::string format_summary_warnings(const ScanSummary& s);
 
 std::string format_summary_line(const ScanSummary& summary);
+
+// "by confidence: 1 high, 2 medium, 0 low" and, when --min-confidence held
+// some back, "; 3 below --min-confidence medium, not reported"; empty when
+// there were no findings at all.
+std::string format_confidence_counts(const ScanSummary& summary);
 
 }  // namespace trawl

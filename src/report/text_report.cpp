@@ -54,7 +54,8 @@ void write_text_findings(std::ostream& out, const std::vector<Finding>& findings
   for (const Finding& f : findings) {
     std::string where = escape_control_bytes(f.path);
     if (f.start_line > 0) where.append(":").append(std::to_string(f.start_line));
-    out << painted(escape_control_bytes(f.rule_id), kBold, colour) << "  " << where << "\n";
+    out << painted(escape_control_bytes(f.rule_id), kBold, colour) << "  " << where << "  ("
+        << confidence_name(f.confidence) << ")\n";
     if (!f.secret.empty()) out << "  secret  " << painted(shown_secret(f.secret), kHighlight, colour) << "\n";
     if (f.commit) {
       out << "  commit  " << f.commit->hex().substr(0, 12) << "  " << format_utc(f.date) << "  "
@@ -80,6 +81,7 @@ void write_gitleaks_block(std::ostream& out, const Finding& f, bool colour) {
   label("Secret:      ") << secret << "\n";
   label("RuleID:      ") << escape_control_bytes(f.rule_id) << "\n";
   label("Entropy:     ") << f.entropy << "\n";
+  label("Confidence:  ") << confidence_name(f.confidence) << "\n";
   label("File:        ") << escape_control_bytes(f.path) << "\n";
   label("Line:        ") << f.start_line << "\n";
   if (f.commit) {

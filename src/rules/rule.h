@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rules/confidence.h"
 #include "rules/container_checks.h"
 #include "rules/validators.h"
 
@@ -70,6 +71,9 @@ struct Rule {
   std::string source;                          // "file:line" where the rule was defined
   std::vector<RequiredRule> required;
   bool skip_report = false;  // gitleaks' skipReport: only a part of composite rules
+  // trawl's `confidence` key, else default_confidence() of the rule's kind
+  // (rules/confidence.h).
+  Confidence confidence = Confidence::kHigh;
 
   // True when `name` is the rule's id or one of its aliases.
   bool answers_to(std::string_view name) const {

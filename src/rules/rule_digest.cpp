@@ -47,6 +47,9 @@ std::string rule_digest(const Rule& rule) {
   }
   if (rule.skip_report) field(out, "skip_report", "true");
   if (rule.check) field(out, "check", std::string(container_check_name(*rule.check)));
+  // Only a confidence other than the kind's default: stored findings carry
+  // their rule's confidence, so changing it makes them stale.
+  if (rule.confidence != default_confidence(rule)) field(out, "confidence", confidence_name(rule.confidence));
   return sha256_hex(out);
 }
 

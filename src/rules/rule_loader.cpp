@@ -165,7 +165,7 @@ class Loader {
     warn_unknown(
         *table,
         {"id", "aliases", "description", "regex", "secretGroup", "entropy", "keywords", "path", "tags", "allowlist",
-         "allowlists", "validate", "examples", "negative_examples", "required", "skipReport", "check"},
+         "allowlists", "validate", "examples", "negative_examples", "required", "skipReport", "check", "confidence"},
         " in rule '" + r.id + "'");
     if (const toml::node* v = table->get("description")) r.description = string_of(*v, r.id, "description");
     if (const toml::node* v = table->get("regex")) {
@@ -216,6 +216,13 @@ class Loader {
     }
     if (const toml::node* v = table->get("required")) r.required = required_of(*v, r.id);
     allowlists_into(*table, "allowlist", "allowlists", r.id, false, r.allowlists);
+    r.confidence = default_confidence(r);
+    if (const toml::node* v = table->get("confidence")) {
+      const std::string name = string_of(*v, r.id, "confidence");
+      const std::optional<Confidence> confidence = confidence_named(name);
+      if (!confidence) fail(*v, r.id, "'confidence' must be \"low\", \"medium\" or \"high\", not \"" + name + "\"");
+      r.confidence = *confidence;
+    }
     return r;
   }
 

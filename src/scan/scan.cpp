@@ -6,6 +6,7 @@
 #include <string>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "content/sha256.h"
@@ -18,6 +19,22 @@
 #include "verify/timeline.h"
 
 namespace trawl {
+
+void apply_min_confidence(ScanResult& result, Confidence min) {
+  ScanSummary& summary = result.summary;
+  summary.min_confidence = min;
+  std::unordered_set<std::string> dropped_rules;
+  std::erase_if(result.findings, [&](const Finding& f) {
+    if (f.confidence >= min) return false;
+    dropped_rules.insert(f.rule_id);
+    ++summary.below_min_confidence;
+    return true;
+  });
+  std::erase_if(result.secrets, [&](const SecretTimeline& t) { return dropped_rules.count(t.rule_id) > 0; });
+  summary.findings_by_confidence = {};
+  for (const Finding& f : result.findings) ++summary.findings_by_confidence[static_cast<std::size_t>(f.confidence)];
+  summary.findings = result.findings.size();
+}
 
 ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressions& suppressions,
                     const ScanSettings& settings, const std::vector<FindingSink*>& sinks, std::ostream& log) {
@@ -99,13 +116,14 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
         summary.rules_origin = rules.origin;
         summary.rule_count = rules.rules.size();
         summary.warnings = rules.warnings;
+        summary.wall_seconds = seconds_since(started);
+        store->finish({reused->findings, reused->secrets, summary});
+        apply_min_confidence(*reused, settings.min_confidence);
         for (FindingSink* sink : sinks) {
           if (!sink->streams()) continue;
           for (const Finding& f : reused->findings) sink->on_finding(f);
         }
-        summary.wall_seconds = seconds_since(started);
         for (FindingSink* sink : sinks) sink->finish({reused->findings, reused->secrets, summary});
-        store->finish({reused->findings, reused->secrets, summary});
         return std::move(*reused);
       }
     }
@@ -147,6 +165,7 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
 
   auto on_finding = [&](const Finding& f) {
     if (keep && (f.secret.empty() || !keep(f.secret))) return;
+    if (f.confidence < settings.min_confidence) return;
     for (FindingSink* sink : sinks) {
       if (sink->streams()) sink->on_finding(f);
     }
@@ -301,16 +320,18 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
   summary.rule_count = rules.rules.size();
   summary.warnings = rules.warnings;
   summary.wall_seconds = seconds_since(started);
-  for (FindingSink* sink : sinks) sink->finish({result.findings, result.secrets, result.summary});
   if (store != nullptr) {
     // What could not be read this time may be readable once objects are
     // added: an incomplete scan's result is given again only while the
-    // repository holds the same objects.
+    // repository holds the same objects. The store keeps every finding,
+    // whatever --min-confidence shows.
     if (!result_state.empty()) {
       store->record_result(summary.unreadable == 0 ? result_state : incomplete_state, serialise_result(result));
     }
     store->finish({result.findings, result.secrets, result.summary});
   }
+  apply_min_confidence(result, settings.min_confidence);
+  for (FindingSink* sink : sinks) sink->finish({result.findings, result.secrets, result.summary});
   return result;
 }
 

@@ -39,7 +39,15 @@ struct ScanSettings {
   // `datastore_scan.rules` is filled in here.
   Datastore* datastore = nullptr;
   StoreScan datastore_scan;
+  // Findings below it are not handed to the sinks nor returned, only
+  // counted (apply_min_confidence); the datastore keeps them all.
+  Confidence min_confidence = kDefaultMinConfidence;
 };
+
+// Drops the findings below `min` and the timelines of their rules, counts
+// them in the summary's below_min_confidence, and counts the findings kept
+// by confidence; summary.findings becomes the number kept.
+void apply_min_confidence(ScanResult& result, Confidence min);
 
 // Scans `source` with `rules` (which must outlive the call) and hands the
 // result to every sink (each streaming sink also gets each finding as it is

@@ -25,6 +25,7 @@ ScanSettings settings_of(const CommonScanOptions& options) {
   settings.pipeline.memory_budget = options.memory_budget;
   settings.progress = options.progress;
   settings.keep_secret = options.keep_secret;
+  settings.min_confidence = options.min_confidence;
   settings.datastore = options.datastore;
   settings.datastore_scan.max_blob_size = options.max_blob_size;
   settings.datastore_scan.redact_percent = options.datastore_redact;

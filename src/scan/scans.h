@@ -42,6 +42,7 @@ struct CommonScanOptions {
   std::string datastore_name;                // what the store names the scanned content; empty: its root
   std::string datastore_sweep;               // the store's sweep to record under (trawl sweep); empty: a new one
   bool no_repo_ignore = false;               // ignore the .trawlignore and .gitleaksignore files at the root
+  Confidence min_confidence = kDefaultMinConfidence;  // --min-confidence
 };
 
 struct GitScanOptions : CommonScanOptions {

@@ -9,7 +9,8 @@ namespace {
 using nlohmann::json;
 
 // Bumped when the form changes: a row in another form is not reused.
-constexpr int kStoredResultForm = 1;
+// Form 2: each finding carries its confidence.
+constexpr int kStoredResultForm = 2;
 
 // Thrown while reading a value that is not what serialise_result() writes.
 struct BadForm {};
@@ -76,6 +77,7 @@ json finding_json(const Finding& f) {
               {"date", f.date},
               {"message", f.message},
               {"entropy", f.entropy},
+              {"confidence", confidence_name(f.confidence)},
               {"tags", f.tags},
               {"fingerprint", f.fingerprint},
               {"image", image_json(f.image)}};
@@ -98,6 +100,9 @@ Finding finding_of(const json& j) {
   f.date = j.at("date").get<std::int64_t>();
   f.message = j.at("message").get<std::string>();
   f.entropy = j.at("entropy").get<double>();
+  const std::optional<Confidence> confidence = confidence_named(j.at("confidence").get<std::string>());
+  if (!confidence) throw BadForm{};
+  f.confidence = *confidence;
   f.tags = j.at("tags").get<std::vector<std::string>>();
   f.fingerprint = j.at("fingerprint").get<std::string>();
   f.image = image_of(j.at("image"));

@@ -434,7 +434,10 @@ SweepResult run_sweep(const SweepOptions& options, Datastore& store, std::ostrea
   store.close_sweep(result.key, result.round);
   StoredSelection introduced;
   introduced.in_sweep = result.round;
-  result.new_findings = store.stored_findings(introduced).size();
+  const std::vector<Finding> found = store.stored_findings(introduced);
+  const Confidence min = options.scan.min_confidence;
+  result.new_findings = static_cast<std::uint64_t>(
+      std::count_if(found.begin(), found.end(), [min](const Finding& f) { return f.confidence >= min; }));
   return result;
 }
 

@@ -94,6 +94,8 @@ TraceTarget target_from_report(const std::string& path, std::size_t number) {
 
 ScanResult trace_secret(GitScanOptions options, const TraceTarget& target, std::ostream& log,
                         const std::vector<FindingSink*>& sinks) {
+  // The secret asked about is traced whatever its rule's confidence.
+  options.min_confidence = Confidence::kLow;
   options.keep_secret = [target](const std::string& secret) {
     if (!target.secret.empty()) return secret == target.secret;
     if (!target.hmac_sha256.empty()) return hmac_sha256_hex(target.hmac_key, secret) == target.hmac_sha256;

@@ -81,6 +81,13 @@ CREATE TABLE repository_results(repository TEXT PRIMARY KEY, state TEXT NOT NULL
                                 result TEXT NOT NULL);
 )sql";
 
+// From version 3 to 4: each finding's confidence (its rule's, as the scan
+// that recorded it saw it). Findings recorded before read as high, so no
+// filter hides them, until a scan of their repository records them again.
+constexpr const char* kToV4 = R"sql(
+ALTER TABLE findings ADD COLUMN confidence TEXT NOT NULL DEFAULT 'high';
+)sql";
+
 // How merging adds a row of each table: the row keyed as its table is, the
 // later sweep's version of a row winning, so merging is idempotent and
 // order-independent. SET is evaluated from the row as it was.
@@ -114,7 +121,8 @@ std::vector<MergedTable> merged_tables() {
        "status = excluded.status, size_limit = excluded.size_limit, sweep = excluded.sweep, base = excluded.base "
        "WHERE excluded.sweep > blob_scans.sweep"},
       {"matches", 14, "ON CONFLICT DO NOTHING"},
-      {"findings", 6, "ON CONFLICT(rule_id, secret_sha256) " + merge_later("findings", {"secret", "rule_digest"})},
+      {"findings", 7,
+       "ON CONFLICT(rule_id, secret_sha256) " + merge_later("findings", {"secret", "rule_digest", "confidence"})},
       {"locations", 21,
        "ON CONFLICT(rule_id, secret_sha256, repository, commit_id, path, start_line, start_column) " +
            merge_later("locations", {"end_line", "end_column", "description", "match", "line", "author", "email",
@@ -298,7 +306,11 @@ void SqlDatastore::migrate() {
     db_->exec(db_->ddl(kSweepTables));
     found = 2;
   }
-  if (found == 2) db_->exec(db_->ddl(kToV3));
+  if (found == 2) {
+    db_->exec(db_->ddl(kToV3));
+    found = 3;
+  }
+  if (found == 3) db_->exec(db_->ddl(kToV4));
   db_->exec("DELETE FROM trawl_schema; INSERT INTO trawl_schema VALUES (" + std::to_string(kDatastoreSchemaVersion) +
             ")");
   commit();
@@ -688,8 +700,9 @@ void SqlDatastore::finish(const ReportContent& content) {
     redact_report(stored, none, scan_.redact_percent, "datastore");
   }
   const std::unique_ptr<SqlStatement> finding = db_->prepare(
-      "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(rule_id, secret_sha256) DO UPDATE "
-      "SET secret = excluded.secret, rule_digest = excluded.rule_digest, last_sweep = excluded.last_sweep");
+      "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(rule_id, secret_sha256) DO UPDATE "
+      "SET secret = excluded.secret, rule_digest = excluded.rule_digest, last_sweep = excluded.last_sweep, "
+      "confidence = excluded.confidence");
   const std::unique_ptr<SqlStatement> location = db_->prepare(
       "INSERT INTO locations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
       "ON CONFLICT(rule_id, secret_sha256, repository, commit_id, path, start_line, start_column) DO UPDATE SET "
@@ -706,6 +719,7 @@ void SqlDatastore::finish(const ReportContent& content) {
         .bind(4, digest == digest_of.end() ? std::string() : digest->second)
         .bind(5, sweep_)
         .bind(6, sweep_)
+        .bind(7, std::string(confidence_name(f.confidence)))
         .run();
     location->bind(1, f.rule_id)
         .bind(2, digests[i])
@@ -751,7 +765,7 @@ std::vector<Finding> SqlDatastore::stored_findings(const StoredSelection& select
   const std::unique_ptr<SqlStatement> query = db_->prepare(
       "SELECT l.rule_id, l.description, f.secret, l.match, l.line, l.path, l.start_line, l.start_column, "
       "l.end_line, l.end_column, l.commit_id, l.author, l.email, l.date, l.message, l.entropy, l.tags, "
-      "l.fingerprint, l.repository FROM locations l JOIN findings f "
+      "l.fingerprint, l.repository, f.confidence FROM locations l JOIN findings f "
       "ON f.rule_id = l.rule_id AND f.secret_sha256 = l.secret_sha256 "
       "WHERE f.rule_digest IN (SELECT r.rule_digest FROM ruleset_rules r JOIN sweeps s "
       "ON s.ruleset = r.ruleset WHERE s.id = ?1) "
@@ -784,6 +798,7 @@ std::vector<Finding> SqlDatastore::stored_findings(const StoredSelection& select
     f.entropy = query->real(15);
     f.tags = split_tags(query->text(16));
     f.fingerprint = query->text(17);
+    f.confidence = confidence_named(query->text(19)).value_or(Confidence::kHigh);
     out.push_back(std::move(f));
   }
   return out;

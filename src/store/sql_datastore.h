@@ -17,7 +17,7 @@
 namespace trawl {
 
 // The schema this trawl writes; a file with a newer one is refused.
-inline constexpr int kDatastoreSchemaVersion = 3;
+inline constexpr int kDatastoreSchemaVersion = 4;
 
 class SqlDatastore : public Datastore {
  public:

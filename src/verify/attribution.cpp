@@ -133,6 +133,7 @@ Finding finding_from_hit(const Rule& rule, const Hit& hit, const std::string& pa
   f.rule_id = rule.id;
   f.description = rule.description;
   f.tags = rule.tags;
+  f.confidence = rule.confidence;
   f.path = path;
   f.secret = hit.secret;
   f.match = hit.match;
@@ -179,6 +180,7 @@ std::vector<Finding> findings_at(const Provenance& history, const RuleSet& rules
       f.rule_id = rule.id;
       f.description = rule.description;
       f.tags = rule.tags;
+      f.confidence = rule.confidence;
       f.path = intro.path;
       f.fingerprint = make_fingerprint("", f.path, f.rule_id, 0);
       here.push_back(std::move(f));

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "content/object_id.h"
+#include "rules/confidence.h"
 
 namespace trawl {
 
@@ -39,6 +40,7 @@ struct Finding {
   std::int64_t date = 0;  // author time, seconds since the epoch
   std::string message;    // first line of the commit message
   double entropy = 0.0;
+  Confidence confidence = Confidence::kHigh;  // the rule's (rules/confidence.h)
   std::vector<std::string> tags;
   std::string fingerprint;             // commit:path:rule:line, as gitleaks forms it
   std::optional<ImageLocation> image;  // images only
