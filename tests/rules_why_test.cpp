@@ -5,10 +5,16 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
 #include <tuple>
+#include <vector>
 
+#include "engine/scanner.h"
+#include "rules/assigned_value.h"
+#include "rules/placeholders.h"
+#include "rules/rule_loader.h"
 #include "support/git_fixture.h"
 
 namespace trawl::test {
@@ -331,6 +337,48 @@ TEST_F(RulesWhy, ReportsExactlyWhatDirReports) {
   }
   EXPECT_EQ(explained, expected);
   EXPECT_EQ(expected.size(), 5u);
+}
+
+TEST(ValueFilterReasons, NameWhatKindOfValueItIs) {
+  EXPECT_EQ(never_a_secret_because("/run/secrets/db_password", {"PASSWORD=", ""}), "a file path");
+  EXPECT_EQ(never_a_secret_because("@config.password", {"password: ", ""}), "an identifier or member access");
+  EXPECT_EQ(never_a_secret_because("x", {"token = os.environ.get('T', '", "')"}), "an environment lookup");
+  EXPECT_EQ(never_a_secret_because("#{password}", {"password = \"", "\""}), "a reference or interpolation");
+  EXPECT_EQ(never_a_secret_because("ab&state=1", {"callback?token=", ""}),
+            "too short: the value ends at the query string's next parameter");
+  EXPECT_EQ(never_a_secret_because("kmV6F_fKMtx9A0OiQPT", {"POSTGRES_PASSWORD_FILE=", ""}),
+            "the key names something about a credential, not the credential");
+  EXPECT_EQ(never_a_secret_because("kmV6F_fKMtx9A0OiQPT", {"DB_PASSWORD=", ""}), std::nullopt);
+  EXPECT_EQ(placeholder_because("<your-key>"), "a placeholder");
+  EXPECT_EQ(placeholder_because("{{ secrets.TOKEN }}"), "a reference or interpolation");
+  EXPECT_EQ(placeholder_because("DJANGO_SECRET_KEY"), "a name (UPPER_SNAKE or dotted), not a value");
+  EXPECT_EQ(placeholder_because("aaaaaaaaaaaa"), "repeated or sequential characters");
+  EXPECT_EQ(placeholder_because("kmV6F_fKMtx9A0OiQPT"), std::nullopt);
+}
+
+// Tracing a line changes nothing stage 2 finds, on any line.
+TEST(StageTwoTraceRecording, LeavesTheHitsAsTheyAre) {
+  const RuleLoad load = load_builtin_rules();
+  ScannerOptions options;
+  options.choose_spans = false;
+  const Scanner scanner(load.rules, options);
+  const std::string text = "password = \"/run/secrets/db\"\nDB_PASSWORD=Falcon2024!\nTOKEN=" + kToken +
+                           "\nGH=ghp_zQWBuTSOoRi4A9spHcVY5ncnsDkxkJ0mLq18\napi_key = \"changeme\"\n";
+  const std::vector<Hit> plain = scanner.scan_text(text);
+  std::size_t begin = 0;
+  for (std::size_t next = text.find('\n'); next != std::string::npos; next = text.find('\n', begin)) {
+    StageTwoTrace trace;
+    trace.line_begin = begin;
+    trace.line_next = next + 1;
+    const std::vector<Hit> traced = scanner.scan_text(text, nullptr, &trace);
+    ASSERT_EQ(traced.size(), plain.size());
+    for (std::size_t i = 0; i < plain.size(); ++i) {
+      EXPECT_EQ(std::tie(traced[i].rule, traced[i].secret, traced[i].start_line, traced[i].start_column),
+                std::tie(plain[i].rule, plain[i].secret, plain[i].start_line, plain[i].start_column));
+    }
+    EXPECT_FALSE(trace.considered.empty()) << text.substr(begin, next - begin);
+    begin = next + 1;
+  }
 }
 
 }  // namespace

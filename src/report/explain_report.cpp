@@ -33,7 +33,7 @@ class Masking {
 };
 
 std::string reach_words(const LineExplanation::ConsideredRule& rule) {
-  const std::string keyword = "keyword \"" + escape_control_bytes(rule.keyword) + "\" on this line";
+  std::string keyword = "keyword \"" + escape_control_bytes(rule.keyword) + "\" on this line";
   if (rule.reach == "keyword") return keyword;
   if (rule.reach == "keyword-shape") return keyword + ", but the text around it cannot match the rule's regex";
   if (rule.reach == "window") return "searched this line around a keyword nearby";
