@@ -70,6 +70,11 @@ regex = '''APIKEY=([^ \t\r\n]+)'''
 keywords = ["apikey"]
 tags = ["generic"]
 
+[[rules]]
+id = "test-two-lines"
+regex = '''begin\n([a-z0-9]{12})'''
+keywords = ["begin"]
+
 [[allowlists]]
 description = "test paths"
 paths = ['''(^|/)testdata/''']
@@ -290,6 +295,23 @@ TEST_F(RulesWhy, SaysWhenNoRuleConsideredTheLine) {
   const CommandResult none = why("m.txt", "hello\n", 1);
   ASSERT_EQ(none.exit_code, 0) << none.err;
   EXPECT_EQ(none.out, "m.txt:1\nno rule considered this line\n");
+}
+
+// A candidate belongs to the line of its secret, not to the line where
+// its match began.
+TEST_F(RulesWhy, PutsACandidateOnTheLineOfItsSecret) {
+  const CommandResult first = why("two.txt", "begin\nabcdefgh1234\n", 1);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(first.out,
+            "two.txt:1\n"
+            "rule test-two-lines: keyword \"begin\" on this line\n"
+            "no candidate secret on this line\n");
+  const CommandResult second = trawl("rules why files/two.txt:2 -c rules.toml");
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(second.out,
+            "two.txt:2\n"
+            "rule test-two-lines: searched this line around a keyword nearby\n"
+            "candidate test-two-lines at 2:1, secret REDACTED, entropy 3.58: reported\n");
 }
 
 TEST_F(RulesWhy, RejectsAMissingFileALineOutOfRangeAndABadArgument) {

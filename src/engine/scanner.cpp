@@ -211,7 +211,10 @@ Hit Scanner::make_hit(std::string_view bytes, std::uint32_t rule_index, std::siz
 void Scanner::note(StageTwoTrace& trace, std::uint32_t rule_index, std::size_t match_begin, std::size_t match_end,
                    std::size_t secret_begin, std::string_view secret, double entropy, StageTwoTrace::Drop drop,
                    std::optional<SecretValidator> validator, std::string_view why) {
-  if (!trace.touches(match_begin, match_end)) return;
+  // A match that runs on from a line above or below is that line's.
+  const bool here = secret.empty() ? trace.touches(match_begin, match_end)
+                                   : trace.touches(secret_begin, secret_begin + secret.size());
+  if (!here) return;
   trace.candidates.push_back(
       {rule_index, match_begin, match_end, secret_begin, std::string(secret), entropy, drop, validator, why});
 }

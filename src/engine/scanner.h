@@ -115,7 +115,8 @@ class Scanner {
   // blob's context budget).
   static Hit make_hit(std::string_view bytes, std::uint32_t rule_index, std::size_t match_begin, std::size_t match_end,
                       std::size_t secret_begin, std::string_view secret, double entropy, BlobState& state);
-  // Records a candidate on `trace` when its match touches the traced line.
+  // Records a candidate on `trace` when its secret (or, when empty, its
+  // match) touches the traced line.
   static void note(StageTwoTrace& trace, std::uint32_t rule_index, std::size_t match_begin, std::size_t match_end,
                    std::size_t secret_begin, std::string_view secret, double entropy, StageTwoTrace::Drop drop,
                    std::optional<SecretValidator> validator = std::nullopt, std::string_view why = {});

@@ -1,6 +1,6 @@
 // What stage 2 did on one line of a blob, for `trawl rules why`
 // (scan/line_explanation.h): which rules it ran over the line, and what
-// became of each candidate secret whose match touches the line, in the
+// became of each candidate secret on the line (its first byte or another), in the
 // words of the checks that decided. The scanner fills one only when handed
 // one (Scanner::scan_text); scans hand none and pay a null check per
 // candidate.
