@@ -145,7 +145,7 @@ TEST(Completion, BashOffersCommandsOptionsAndValues) {
   EXPECT_EQ(bash_complete("trawl ''"),
             "scan\ndetect\ntrace\nprotect\ndir\nstdin\nimage\ndockerfile\nreport\nsweep\nmerge\nrules\ncompletion\n");
   EXPECT_EQ(bash_complete("trawl sc"), "scan\n");
-  EXPECT_EQ(bash_complete("trawl rules ''"), "list\ncheck\n");
+  EXPECT_EQ(bash_complete("trawl rules ''"), "list\ncheck\nwhy\n");
   EXPECT_EQ(bash_complete("trawl rules list -"), "-h\n--help\n-c\n--config\n");
   EXPECT_EQ(bash_complete("trawl scan --blob"), "--blob-reader\n");
   EXPECT_EQ(bash_complete("trawl scan --blob-reader ''"), "packs\nlibgit2\n");
@@ -184,7 +184,7 @@ TEST(Completion, ZshAndFishNameEachCommandOptionAndValue) {
             std::string::npos)
       << fish;
   EXPECT_NE(fish.find("complete -c trawl -n '__fish_seen_subcommand_from rules; and not "
-                      "__fish_seen_subcommand_from list check' -a 'list'"),
+                      "__fish_seen_subcommand_from list check why' -a 'list'"),
             std::string::npos)
       << fish;
   // Where the shells are installed, they parse the scripts.
@@ -205,6 +205,7 @@ TEST(Completion, ZshAndFishNameEachCommandOptionAndValue) {
     EXPECT_EQ(r.out,
               "check\tRun each rule's examples and report those that fail\n"
               "list\tPrint each rule's id, description and keywords\n"
+              "why\tSay which rules considered a line of a file and why each value there was reported or not\n"
               "libgit2\tpacks: read pack files directly, libgit2 for the rest (default); libgit2: everything through "
               "libgit2\n"
               "packs\tpacks: read pack files directly, libgit2 for the rest (default); libgit2: everything through "

@@ -8,6 +8,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -28,10 +29,12 @@
 #include "content/sha256.h"
 #include "content/text_escape.h"
 #include "engine/backends.h"
+#include "report/explain_report.h"
 #include "report/finding_sink.h"
 #include "report/redact.h"
 #include "report/reports.h"
 #include "rules/rule_loader.h"
+#include "scan/explain_line.h"
 #include "scan/scans.h"
 #include "scan/sweep.h"
 #include "scan/trace.h"
@@ -526,6 +529,48 @@ int run_rules_check(const std::string& file) {
   return check.failures.empty() ? 0 : 1;
 }
 
+// `trawl rules why`'s own flags.
+struct WhyFlags {
+  std::string target;  // FILE:LINE
+  std::string format = "text";
+  unsigned redact = 100;
+  bool show_secret = false;
+};
+
+int run_rules_why(trawl::ExplainOptions& options, const WhyFlags& flags) {
+  trawl::parse_file_line(flags.target, options);
+  trawl::apply_gitleaks_environment(options, std::getenv("GITLEAKS_CONFIG"), std::getenv("GITLEAKS_CONFIG_TOML"));
+  const trawl::LineExplanation explanation = trawl::explain_line(options, std::cin, std::cerr);
+  if (flags.format == "json") {
+    trawl::write_explanation_json(std::cout, explanation, flags.redact);
+  } else {
+    trawl::write_explanation_text(std::cout, explanation, flags.redact);
+  }
+  return 0;
+}
+
+// The arguments, with `trawl rules why -:LINE` (standard input) moved after
+// a "--": the parser would read "-:LINE" as an option. Reversed, as
+// CLI::App::parse takes them.
+std::vector<std::string> stdin_line_last(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto is_stdin_line = [](const std::string& a) {
+    return a.size() > 2 && a.starts_with("-:") &&
+           std::all_of(a.begin() + 2, a.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  const auto end = std::find(args.begin(), args.end(), "--");
+  const auto found = std::find_if(args.begin(), end, is_stdin_line);
+  if (found != end) {
+    const std::string line = *found;
+    const bool had_separator = end != args.end();
+    args.erase(found);
+    if (!had_separator) args.emplace_back("--");
+    args.push_back(line);
+  }
+  std::reverse(args.begin(), args.end());
+  return args;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -822,7 +867,8 @@ int main(int argc, char** argv) {
       "Examples:\n"
       "  trawl rules list                        the built-in rules\n"
       "  trawl rules list -c .gitleaks.toml\n"
-      "  trawl rules check my-rules.toml         run each rule's examples");
+      "  trawl rules check my-rules.toml         run each rule's examples\n"
+      "  trawl rules why config/app.env:12       why a value on line 12 was or was not reported");
   CLI::App* list = rules->add_subcommand("list", "Print each rule's id, description and keywords");
   list->footer("Example:\n  trawl rules list -c .gitleaks.toml | cut -f1");
   list->add_option("-c,--config", list_config, "Rules file; default: the built-in rules")->option_text("FILE");
@@ -830,6 +876,40 @@ int main(int argc, char** argv) {
   CLI::App* check = rules->add_subcommand("check", "Run each rule's examples and report those that fail");
   check->add_option("file", check_file, "Rules file; default: the built-in rules (which must carry examples)");
   check->footer("Example:\n  trawl rules check .gitleaks.toml");
+  trawl::ExplainOptions why_options;
+  WhyFlags why_flags;
+  CLI::App* why = rules->add_subcommand(
+      "why", "Say which rules considered a line of a file and why each value there was reported or not");
+  why->footer(
+      "Examples:\n"
+      "  trawl rules why config/app.env:12\n"
+      "  trawl rules why src/db.py:40 -c .gitleaks.toml -f json\n"
+      "  cat deploy.yml | trawl rules why -:7 --path k8s/deploy.yml\n"
+      "Runs what 'trawl dir FILE' runs (the same rules, ignore files and allowlists, looked for in the\n"
+      "file's directory). Secrets are masked unless --show-secret is given. Exit 0 once the line is\n"
+      "explained, whatever the outcome; 2 on a missing file or a line out of range.");
+  why->add_option("target", why_flags.target, "The file and line (- for standard input)")
+      ->required()
+      ->option_text("FILE:LINE");
+  add_rules_flags(why, why_options);
+  why->add_option("--rules", why_options.config_path, "Same as --config")->option_text("FILE");
+  why->add_option("--path", why_options.path_name,
+                  "The path the file is scanned at, for rules with a path (default: its name; stdin for -)")
+      ->option_text("PATH");
+  why->add_option("-f,--format,--report-format", why_flags.format, "Output format")
+      ->option_text("text|json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  why->add_flag("--show-secret", why_flags.show_secret, "Show each candidate secret (masked by default)");
+  why->add_flag("--redact{100}", why_flags.redact,
+                "Mask secrets (the default); --redact=PERCENT masks part of each, even with --show-secret")
+      ->check(CLI::Range(0U, 100U))
+      ->option_text("[=PERCENT]");
+  why->add_option("--max-blob-size", why_options.max_blob_size, "Refuse a file larger than this (e.g. 64MiB)")
+      ->option_text("SIZE")
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{0xffffffff}))
+      ->default_str("64MiB");
 
   std::string shell;
   CLI::App* completion = app.add_subcommand("completion", "Print the shell completion script for bash, zsh or fish");
@@ -845,7 +925,7 @@ int main(int argc, char** argv) {
   // Adding an integer flag zeroes its variable; "not given" is set after.
   output.redact = trawl::kRedactUnset;
   try {
-    app.parse(argc, argv);
+    app.parse(stdin_line_last(argc, argv));
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
@@ -860,6 +940,11 @@ int main(int argc, char** argv) {
   try {
     if (list->parsed()) return run_rules_list(list_config);
     if (check->parsed()) return run_rules_check(check_file);
+    if (why->parsed()) {
+      // Adding an integer flag zeroes its variable: masked unless asked.
+      if (why->get_option("--redact")->count() == 0) why_flags.redact = why_flags.show_secret ? 0 : 100;
+      return run_rules_why(why_options, why_flags);
+    }
     if (completion->parsed()) {
       std::cout << trawl::completion_script(app, shell);
       return 0;

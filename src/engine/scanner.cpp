@@ -112,6 +112,7 @@ struct Scanner::BlobState {
   std::size_t context_left = kBlobContextBytes;
   std::size_t hits = 0;  // kept so far, every rule
   bool truncated = false;
+  StageTwoTrace* trace = nullptr;  // null but for `trawl rules why`
 };
 
 namespace {
@@ -207,14 +208,28 @@ Hit Scanner::make_hit(std::string_view bytes, std::uint32_t rule_index, std::siz
   return hit;
 }
 
+void Scanner::note(StageTwoTrace& trace, std::uint32_t rule_index, std::size_t match_begin, std::size_t match_end,
+                   std::size_t secret_begin, std::string_view secret, double entropy, StageTwoTrace::Drop drop,
+                   std::optional<SecretValidator> validator, std::string_view why) {
+  // A match that runs on from a line above or below is that line's.
+  const bool here = secret.empty() ? trace.touches(match_begin, match_end)
+                                   : trace.touches(secret_begin, secret_begin + secret.size());
+  if (!here) return;
+  trace.candidates.push_back(
+      {rule_index, match_begin, match_end, secret_begin, std::string(secret), entropy, drop, validator, why});
+}
+
 bool Scanner::search(std::string_view bytes, std::uint32_t rule_index, std::size_t from, std::size_t to,
                      BlobState& state, std::vector<Hit>& out) const {
   LineIndex& lines = state.lines;
+  StageTwoTrace* const trace = state.trace;
+  if (trace != nullptr && trace->touches(from, to)) trace->consider(rule_index, StageTwoTrace::Reach::kWindow);
   const Rule& rule = rules_.rules[rule_index];
   const RE2& re = *rule.regex;
   const int groups = re.NumberOfCapturingGroups() + 1;
   std::vector<re2::StringPiece> sub(static_cast<std::size_t>(groups));
   const re2::StringPiece text(bytes.data(), bytes.size());
+  using Drop = StageTwoTrace::Drop;
   std::size_t pos = from;
   while (pos <= to && re.Match(text, pos, to, RE2::UNANCHORED, sub.data(), groups)) {
     const re2::StringPiece whole = sub[0];
@@ -234,26 +249,44 @@ bool Scanner::search(std::string_view bytes, std::uint32_t rule_index, std::size
         }
       }
     }
-    if (secret.empty()) continue;
+    if (secret.empty()) {
+      if (trace != nullptr) note(*trace, rule_index, match_begin, match_end, match_begin, {}, 0, Drop::kEmptySecret);
+      continue;
+    }
     const std::string_view secret_view(secret.data(), secret.size());
     const double entropy = shannon_entropy(secret_view);
-    if (rule.entropy > 0 && entropy < rule.entropy) continue;
     const auto secret_begin = static_cast<std::size_t>(secret.data() - text.data());
+    if (rule.entropy > 0 && entropy < rule.entropy) {
+      if (trace != nullptr)
+        note(*trace, rule_index, match_begin, match_end, secret_begin, secret_view, entropy, Drop::kEntropy);
+      continue;
+    }
     if (!rule.validators.empty()) {
       const SecretContext context = secret_context(bytes, secret_begin, secret_begin + secret.size());
-      if (!std::all_of(rule.validators.begin(), rule.validators.end(),
-                       [&](SecretValidator v) { return passes(v, secret_view, context); })) {
+      const auto failed = std::find_if(rule.validators.begin(), rule.validators.end(),
+                                       [&](SecretValidator v) { return !passes(v, secret_view, context); });
+      if (failed != rule.validators.end()) {
+        if (trace != nullptr) {
+          note(*trace, rule_index, match_begin, match_end, secret_begin, secret_view, entropy, Drop::kValidator,
+               *failed, why_fails(*failed, secret_view, context));
+        }
         continue;
       }
     }
 
     const std::size_t first_line = lines.line_of(secret_begin);
-    if (!state.seen.insert({first_line, secret_view}).second) continue;
+    if (!state.seen.insert({first_line, secret_view}).second) {
+      if (trace != nullptr)
+        note(*trace, rule_index, match_begin, match_end, secret_begin, secret_view, entropy, Drop::kRepeated);
+      continue;
+    }
     if (state.hits >= kMaxHitsPerBlob) {
       state.truncated = true;
       return false;
     }
     ++state.hits;
+    if (trace != nullptr)
+      note(*trace, rule_index, match_begin, match_end, secret_begin, secret_view, entropy, Drop::kNone);
     out.push_back(make_hit(bytes, rule_index, match_begin, match_end, secret_begin, secret_view, entropy, state));
   }
   return false;
@@ -274,7 +307,8 @@ bool Scanner::runs_without_keywords(std::uint64_t classes) const {
 }
 
 std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candidate> occurrences, std::uint64_t classes,
-                                  const RuleMask* only, bool per_path_choice, bool& truncated) const {
+                                  const RuleMask* only, bool per_path_choice, bool& truncated,
+                                  StageTwoTrace* trace) const {
   const PathScope* const scope = scope_;
   // (rule, start, end) for each occurrence of each rule's keywords.
   struct RuleSpan {
@@ -290,7 +324,12 @@ std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candid
     for (std::size_t o = 0; o < owners.size(); ++o) {
       if (scope != nullptr && !scope->applies(owners[o], classes)) continue;
       if (only != nullptr && !(*only)[owners[o]]) continue;
-      if (shapes[o] && !shapes[o]->allows(bytes, start, c.end)) continue;
+      const bool allowed = !shapes[o] || shapes[o]->allows(bytes, start, c.end);
+      if (trace != nullptr && trace->touches(start, c.end)) {
+        trace->consider(owners[o], allowed ? StageTwoTrace::Reach::kKeyword : StageTwoTrace::Reach::kKeywordShape,
+                        keywords_[c.keyword]);
+      }
+      if (!allowed) continue;
       spans.push_back({owners[o], start, c.end});
     }
   }
@@ -307,6 +346,7 @@ std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candid
 
   BlobState state;
   state.lines.bytes = bytes;
+  state.trace = trace;
   LineIndex& lines = state.lines;
   std::vector<Hit> hits;
   std::vector<std::uint32_t> check_rules;  // rules whose container check runs on this blob
@@ -316,6 +356,7 @@ std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candid
     const std::uint32_t r = spans[i].rule;
     const Rule& rule = rules_.rules[r];
     if (rule.check) {
+      if (trace != nullptr) trace->consider(r, StageTwoTrace::Reach::kCheck);
       check_rules.push_back(r);
       i = j;
       continue;
@@ -361,6 +402,10 @@ std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candid
       state.context_left = context_before;
       state.truncated = false;
       state.seen.clear();
+      if (trace != nullptr) {
+        trace->forget_candidates(r);
+        trace->consider(r, StageTwoTrace::Reach::kWholeBlob);
+      }
       search(bytes, r, 0, bytes.size(), state, hits);
     }
     i = j;
@@ -402,6 +447,10 @@ void Scanner::add_check_hits(std::string_view bytes, const std::vector<std::uint
         break;
       }
       ++state.hits;
+      if (state.trace != nullptr) {
+        note(*state.trace, r, f.match_begin, f.match_end, f.secret_begin, secret, shannon_entropy(secret),
+             StageTwoTrace::Drop::kNone);
+      }
       hits.push_back(
           make_hit(bytes, r, f.match_begin, f.match_end, f.secret_begin, secret, shannon_entropy(secret), state));
     }
@@ -462,7 +511,7 @@ std::vector<BlobHits> Scanner::confirm(const BlobBatch& batch, const BatchCandid
   return collect(batch, confirmed);
 }
 
-std::vector<Hit> Scanner::scan_text(std::string_view text, bool* truncated) const {
+std::vector<Hit> Scanner::scan_text(std::string_view text, bool* truncated, StageTwoTrace* trace) const {
   const AcTableView table = automaton_.view();
   std::vector<Candidate> occurrences;
   ac_scan(table, reinterpret_cast<const std::uint8_t*>(text.data()), 0, text.size(), AcState{0},
@@ -472,7 +521,7 @@ std::vector<Hit> Scanner::scan_text(std::string_view text, bool* truncated) cons
             }
           });
   bool cut = false;
-  std::vector<Hit> hits = confirm(text, occurrences, PathScope::kEveryClass, nullptr, false, cut);
+  std::vector<Hit> hits = confirm(text, occurrences, PathScope::kEveryClass, nullptr, false, cut, trace);
   if (truncated != nullptr) *truncated = cut;
   return hits;
 }

@@ -31,6 +31,7 @@
 #include "engine/hit.h"
 #include "engine/path_scope.h"
 #include "engine/prefilter.h"
+#include "engine/stage_two_trace.h"
 #include "rules/keyword_shape.h"
 #include "rules/rule.h"
 
@@ -76,9 +77,11 @@ class Scanner {
   std::vector<BlobHits> confirm(const BlobBatch& batch, const BatchCandidates& candidates) const;
 
   // Hits in one text, on the calling thread (rule examples, single files),
-  // one per span as if at a path where every rule applies. `truncated`,
-  // when given, says whether kMaxHitsPerBlob cut them short.
-  std::vector<Hit> scan_text(std::string_view text, bool* truncated = nullptr) const;
+  // one per span as if at a path where every rule applies (every hit,
+  // without ScannerOptions::choose_spans). `truncated`, when given, says
+  // whether kMaxHitsPerBlob cut them short. `trace`, when given, records what
+  // stage 2 did on its line (stage_two_trace.h).
+  std::vector<Hit> scan_text(std::string_view text, bool* truncated = nullptr, StageTwoTrace* trace = nullptr) const;
 
  private:
   struct LineIndex;
@@ -91,7 +94,8 @@ class Scanner {
   // its hits for the verifier to choose among at each path
   // (rules/span_choice.h); else stage 2 chooses as if every rule applied.
   std::vector<Hit> confirm(std::string_view bytes, std::span<const Candidate> occurrences, std::uint64_t classes,
-                           const RuleMask* only, bool per_path_choice, bool& truncated) const;
+                           const RuleMask* only, bool per_path_choice, bool& truncated,
+                           StageTwoTrace* trace = nullptr) const;
   // The blob's rule mask (ScannerOptions::only); null: every rule.
   const RuleMask* only_of(const BlobKey& blob) const;
   // The blob's path classes: every class without a scope.
@@ -111,6 +115,11 @@ class Scanner {
   // blob's context budget).
   static Hit make_hit(std::string_view bytes, std::uint32_t rule_index, std::size_t match_begin, std::size_t match_end,
                       std::size_t secret_begin, std::string_view secret, double entropy, BlobState& state);
+  // Records a candidate on `trace` when its secret (or, when empty, its
+  // match) touches the traced line.
+  static void note(StageTwoTrace& trace, std::uint32_t rule_index, std::size_t match_begin, std::size_t match_end,
+                   std::size_t secret_begin, std::string_view secret, double entropy, StageTwoTrace::Drop drop,
+                   std::optional<SecretValidator> validator = std::nullopt, std::string_view why = {});
 
   // Declaration order matters: keywords_ is computed from rules_ and
   // scope_ and fills the tables before it, and automaton_ is built from

@@ -64,17 +64,28 @@ bool suppresses_everything(const Allowlist& list) {
                      [&](const FindingContext& finding) { return allowlisted(list, finding); });
 }
 
-bool allowlisted(const RuleSet& rules, const Rule& rule, const FindingContext& finding) {
+const Allowlist* dropping_allowlist(const RuleSet& rules, const Rule& rule, const FindingContext& finding) {
   for (const Allowlist& list : rule.allowlists) {
-    if (allowlisted(list, finding)) return true;
+    if (allowlisted(list, finding)) return &list;
   }
   for (const Allowlist& list : rules.allowlists) {
     const bool targets =
         list.target_rules.empty() || std::any_of(list.target_rules.begin(), list.target_rules.end(),
                                                  [&](const std::string& target) { return rule.answers_to(target); });
-    if (targets && allowlisted(list, finding)) return true;
+    if (targets && allowlisted(list, finding)) return &list;
   }
-  return false;
+  return nullptr;
+}
+
+bool allowlisted(const RuleSet& rules, const Rule& rule, const FindingContext& finding) {
+  return dropping_allowlist(rules, rule, finding) != nullptr;
+}
+
+std::optional<std::string_view> stopword_in(const Allowlist& list, std::string_view secret) {
+  for (const std::string& word : list.stopwords) {
+    if (contains_folded(secret, word)) return word;
+  }
+  return std::nullopt;
 }
 
 }  // namespace trawl

@@ -4,6 +4,7 @@
 // (regexTarget); a stopword drops a secret that contains it.
 #pragma once
 
+#include <optional>
 #include <string_view>
 
 #include "rules/rule.h"
@@ -29,5 +30,12 @@ bool suppresses_everything(const Allowlist& list);
 // True when the rule's own allowlists, or a global allowlist that targets
 // this rule, drop the finding.
 bool allowlisted(const RuleSet& rules, const Rule& rule, const FindingContext& finding);
+
+// The first of those allowlists that drops the finding (the rule's own,
+// then the global ones), or null.
+const Allowlist* dropping_allowlist(const RuleSet& rules, const Rule& rule, const FindingContext& finding);
+
+// The first of the allowlist's stopwords that `secret` holds, in any case.
+std::optional<std::string_view> stopword_in(const Allowlist& list, std::string_view secret);
 
 }  // namespace trawl

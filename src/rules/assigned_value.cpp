@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -388,50 +389,63 @@ std::string_view assigned_key(std::string_view before) {
   return before.substr(begin, end - begin);
 }
 
-bool never_a_secret(std::string_view whole_value, const SecretContext& context) {
+std::optional<std::string_view> never_a_secret_because(std::string_view whole_value, const SecretContext& context) {
   const std::string_view value = first_parameter(whole_value);
-  if (trim(value).empty()) return true;
+  if (trim(value).empty()) return "empty value";
   // The rule's match ran on into the next parameters: the value itself is short.
-  if (value.size() < whole_value.size() && value.size() < kShortestQueryValue) return true;
+  if (value.size() < whole_value.size() && value.size() < kShortestQueryValue) {
+    return "too short: the value ends at the query string's next parameter";
+  }
   const std::string_view key = assigned_key(context.before);
   if (!key.empty()) {
-    if (key_says_not_secret(key)) return true;
+    if (key_says_not_secret(key)) return "the key names something about a credential, not the credential";
     const auto key_begin = static_cast<std::size_t>(key.data() - context.before.data());
     // "# Example password: ...", "e.g. token = ...": the word before the key.
     const std::string lead = lowercase(trim(context.before.substr(0, key_begin)));
-    if (lead.ends_with("example") || lead.ends_with("e.g.")) return true;
+    if (lead.ends_with("example") || lead.ends_with("e.g.")) return "introduced as an example";
   }
   // A call's only argument is a password when the call sets one
   // (`setPassword("...")`), not when it checks or hashes one (`t.pass("Closed")`).
   if (trim(context.before).ends_with("(") ||
       (trim(context.before).ends_with("(\"") || trim(context.before).ends_with("('"))) {
     const std::string member = lowercase(last_member(key));
-    if (!member.starts_with("set") && !member.starts_with("with")) return true;
+    if (!member.starts_with("set") && !member.starts_with("with")) return "the argument of a call that sets nothing";
   }
   // `typeof x.password === 'string'` compares a type name.
-  if (contains(context.before, "typeof")) return true;
+  if (contains(context.before, "typeof")) return "a type name compared with typeof";
   // A value read from the environment is a default at most.
-  if (looks_up_environment(context.before)) return true;
+  if (looks_up_environment(context.before)) return "an environment lookup";
   const bool quoted = !context.before.empty() && is_quote(context.before.back());
   const std::string lower = lowercase(value);
   for (std::string_view literal : {"true", "false", "null", "nil", "none", "undefined", "yes", "no"}) {
-    if (lower == literal) return true;
+    if (lower == literal) return "a boolean or null literal";
   }
-  if (is_number(value) || is_template(value) || looks_up_environment(value)) return true;
-  if (is_version_range(value) || is_crypt_hash(value) || is_call_expression(value)) return true;
-  if (is_stock_test_password(value)) return true;
+  if (is_number(value)) return "a number";
+  if (is_template(value)) return "a reference or interpolation";
+  if (looks_up_environment(value)) return "an environment lookup";
+  if (is_version_range(value)) return "a package version";
+  if (is_crypt_hash(value)) return "a password hash";
+  if (is_call_expression(value)) return "a function call";
+  if (is_stock_test_password(value)) return "a stock test password";
   // Text in another script is a translated message, not a credential.
   if (std::any_of(value.begin(), value.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
-    return true;
-  if (!quoted && !trim(context.after).empty() && trim(context.after).front() == '(') return true;
+    return "text outside ASCII";
+  if (!quoted && !trim(context.after).empty() && trim(context.after).front() == '(') return "a function call";
   std::string_view chain = value;
   while (!chain.empty() && (chain.front() == '*' || chain.front() == '&' || chain.front() == '!' ||
                             chain.front() == '@' || chain.front() == '$')) {
     chain.remove_prefix(1);
   }
-  if (is_member_chain(chain, quoted) || is_method_or_route(chain, quoted)) return true;
-  if (is_path(value) || is_url_without_userinfo(value)) return true;
-  return describes_credential(value, key);
+  if (is_member_chain(chain, quoted)) return "an identifier or member access";
+  if (is_method_or_route(chain, quoted)) return "a method name or route";
+  if (is_path(value)) return "a file path";
+  if (is_url_without_userinfo(value)) return "a URL without user information";
+  if (describes_credential(value, key)) return "words that name a credential, or the key itself";
+  return std::nullopt;
+}
+
+bool never_a_secret(std::string_view value, const SecretContext& context) {
+  return never_a_secret_because(value, context).has_value();
 }
 
 }  // namespace trawl

@@ -37,6 +37,7 @@
 // concern; rules name both checks (`assigned-value`, `not-placeholder`).
 #pragma once
 
+#include <optional>
 #include <string_view>
 
 namespace trawl {
@@ -56,5 +57,9 @@ std::string_view assigned_key(std::string_view before);
 
 // True when `value`, found where `context` shows, is never a secret (above).
 bool never_a_secret(std::string_view value, const SecretContext& context);
+
+// Why `value` is never a secret, in a few words ("a file path"); nullopt
+// when it may be one. never_a_secret() is this, has_value().
+std::optional<std::string_view> never_a_secret_because(std::string_view value, const SecretContext& context);
 
 }  // namespace trawl

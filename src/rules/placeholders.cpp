@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <optional>
 #include <string>
 
 namespace trawl {
@@ -62,15 +63,22 @@ bool looks_typed_by_hand(std::string_view v) {
 
 }  // namespace
 
-bool looks_like_placeholder(std::string_view value) {
-  if (value.empty()) return true;
+bool looks_like_placeholder(std::string_view value) { return placeholder_because(value).has_value(); }
+
+std::optional<std::string_view> placeholder_because(std::string_view value) {
+  if (value.empty()) return "empty value";
   std::string lower(value);
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   for (std::string_view fragment : kPlaceholderFragments) {
-    if (lower.find(fragment) != std::string::npos) return true;
+    if (lower.find(fragment) == std::string::npos) continue;
+    const bool reference = fragment.find_first_of("${}%()[]") != std::string_view::npos || fragment == "os.environ" ||
+                           fragment == "process.env" || fragment == "getenv";
+    return reference ? "a reference or interpolation" : "a placeholder";
   }
-  return looks_like_name(value) || looks_typed_by_hand(value);
+  if (looks_like_name(value)) return "a name (UPPER_SNAKE or dotted), not a value";
+  if (looks_typed_by_hand(value)) return "repeated or sequential characters";
+  return std::nullopt;
 }
 
 }  // namespace trawl

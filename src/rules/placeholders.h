@@ -7,10 +7,15 @@
 // `not-placeholder`); specific rules rely on their formats.
 #pragma once
 
+#include <optional>
 #include <string_view>
 
 namespace trawl {
 
 bool looks_like_placeholder(std::string_view value);
+
+// Why `value` is a placeholder or a reference, in a few words ("a
+// placeholder", "a reference or interpolation"); nullopt when it is neither.
+std::optional<std::string_view> placeholder_because(std::string_view value);
 
 }  // namespace trawl

@@ -238,4 +238,31 @@ bool passes(SecretValidator validator, std::string_view secret, const SecretCont
   return false;
 }
 
+std::string_view secret_validator_name(SecretValidator validator) {
+  for (const auto& [known, v] : kValidators) {
+    if (v == validator) return known;
+  }
+  return {};
+}
+
+std::string_view why_fails(SecretValidator validator, std::string_view secret, const SecretContext& context) {
+  switch (validator) {
+    case SecretValidator::kGithubChecksum:
+      return "the CRC32 checksum at the end does not match";
+    case SecretValidator::kJwt:
+      return "not a JWT: header and payload are not base64url JSON with an \"alg\"";
+    case SecretValidator::kPem:
+      return "not a PEM private key: its body is not base64 of a DER or OpenSSH key";
+    case SecretValidator::kBasicAuth:
+      return "not base64 of user:password, or the password is a placeholder";
+    case SecretValidator::kNkeySeed:
+      return "not a NATS NKEY seed: prefix, key type or CRC-16 do not match";
+    case SecretValidator::kNotPlaceholder:
+      return placeholder_because(secret).value_or("a placeholder");
+    case SecretValidator::kAssignedValue:
+      return never_a_secret_because(secret, context).value_or("never a secret");
+  }
+  return {};
+}
+
 }  // namespace trawl

@@ -45,4 +45,12 @@ std::string secret_validator_names();
 // assigned-value reads the context.
 bool passes(SecretValidator validator, std::string_view secret, const SecretContext& context = {});
 
+// The validator's name, as the `validate` key spells it.
+std::string_view secret_validator_name(SecretValidator validator);
+
+// Why `secret` fails the check, in a few words: for not-placeholder and
+// assigned-value which kind of value it is ("a file path"), for the format
+// checks what the format lacks. Call it only for a secret that fails.
+std::string_view why_fails(SecretValidator validator, std::string_view secret, const SecretContext& context = {});
+
 }  // namespace trawl

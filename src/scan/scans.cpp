@@ -35,26 +35,8 @@ ScanSettings settings_of(const CommonScanOptions& options) {
 
 ScanResult run_with_root_rules(ContentSource& source, const CommonScanOptions& options, std::ostream& log,
                                const std::vector<FindingSink*>& sinks) {
-  RuleRequest request;
-  request.config_path = options.config_path;
-  request.root = source.root();
-  request.allow_root_config = !options.no_repo_config;
-  request.config_text = options.config_text;
-  request.config_text_name = options.config_text_name;
-  request.enabled_rules = options.enabled_rules;
-  const RuleLoad rules = choose_rules(request, log);
-  // A sweep's repositories may not hide their own findings.
-  Suppressions suppressions;
-  if (!options.no_repo_ignore) {
-    suppressions = load_suppressions(source.root(), options.baseline_path, log);
-  } else if (!options.baseline_path.empty()) {
-    suppressions.add_baseline(options.baseline_path);
-  }
-  if (!options.gitleaks_ignore_path.empty()) {
-    suppressions.add_gitleaks_ignore_path(options.gitleaks_ignore_path);
-    log << "trawl: ignoring the fingerprints listed in " << escape_text(options.gitleaks_ignore_path, true) << "\n";
-  }
-  if (options.ignore_inline_allow) suppressions.ignore_inline_allow();
+  const RuleLoad rules = rules_for_root(options, source.root(), log);
+  const Suppressions suppressions = suppressions_for_root(options, source.root(), log);
   ScanSettings settings = settings_of(options);
   settings.datastore_scan.repository = !options.datastore_name.empty()
                                            ? options.datastore_name
@@ -83,6 +65,33 @@ std::string read_registry_auth_file(const std::string& path) {
 }
 
 }  // namespace
+
+RuleLoad rules_for_root(const CommonScanOptions& options, const std::string& root, std::ostream& log) {
+  RuleRequest request;
+  request.config_path = options.config_path;
+  request.root = root;
+  request.allow_root_config = !options.no_repo_config;
+  request.config_text = options.config_text;
+  request.config_text_name = options.config_text_name;
+  request.enabled_rules = options.enabled_rules;
+  return choose_rules(request, log);
+}
+
+Suppressions suppressions_for_root(const CommonScanOptions& options, const std::string& root, std::ostream& log) {
+  // A sweep's repositories may not hide their own findings.
+  Suppressions suppressions;
+  if (!options.no_repo_ignore) {
+    suppressions = load_suppressions(root, options.baseline_path, log);
+  } else if (!options.baseline_path.empty()) {
+    suppressions.add_baseline(options.baseline_path);
+  }
+  if (!options.gitleaks_ignore_path.empty()) {
+    suppressions.add_gitleaks_ignore_path(options.gitleaks_ignore_path);
+    log << "trawl: ignoring the fingerprints listed in " << escape_text(options.gitleaks_ignore_path, true) << "\n";
+  }
+  if (options.ignore_inline_allow) suppressions.ignore_inline_allow();
+  return suppressions;
+}
 
 RuleLoad resolve_rules(const std::string& config_path, const std::string& root, std::ostream& log,
                        bool allow_repo_config) {

@@ -84,6 +84,16 @@ struct ImageCommandOptions : CommonScanOptions {
 RuleLoad resolve_rules(const std::string& config_path, const std::string& root, std::ostream& log,
                        bool allow_repo_config = true);
 
+// The rules a scan with `options` rooted at `root` uses (choose_rules):
+// --config, $GITLEAKS_CONFIG..., the root's rules file or the built-in
+// rules, narrowed by --enable-rule.
+RuleLoad rules_for_root(const CommonScanOptions& options, const std::string& root, std::ostream& log);
+
+// Everything that drops findings of a scan with `options` rooted at `root`:
+// the root's ignore files (unless no_repo_ignore), the baseline, -i's file
+// and whether inline allow comments count.
+Suppressions suppressions_for_root(const CommonScanOptions& options, const std::string& root, std::ostream& log);
+
 // The suppressions for a scan rooted at `root`: its .trawlignore and
 // .gitleaksignore files and the baseline report, if any. Says on `log` which
 // ignore files were read.

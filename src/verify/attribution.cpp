@@ -1,6 +1,7 @@
 #include "verify/attribution.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <tuple>
 
@@ -113,19 +114,20 @@ std::vector<Finding> FindingFilter::keep(std::vector<Finding> here) {
   std::set<std::pair<std::uint32_t, std::string>> seen;  // (line, secret)
   for (Finding& f : here) {
     if (!seen.emplace(f.start_line, f.secret).second) continue;
-    const Rule& rule = *by_id_.at(f.rule_id);
-    const std::string commit = f.commit_hex();
-    if (allowlisted(rules_, rule, {commit, f.path, f.secret, f.match, f.line})) {
-      counts_.add(SuppressionReason::kAllowlist);
-      continue;
-    }
-    if (const auto reason = suppressions_.reason_for(f, rule.aliases)) {
+    if (const auto reason = reason_for(f)) {
       counts_.add(*reason);
       continue;
     }
     kept.push_back(std::move(f));
   }
   return kept;
+}
+
+std::optional<SuppressionReason> FindingFilter::reason_for(const Finding& f) const {
+  const Rule& rule = *by_id_.at(f.rule_id);
+  const std::string commit = f.commit_hex();
+  if (allowlisted(rules_, rule, {commit, f.path, f.secret, f.match, f.line})) return SuppressionReason::kAllowlist;
+  return suppressions_.reason_for(f, rule.aliases);
 }
 
 Finding finding_from_hit(const Rule& rule, const Hit& hit, const std::string& path) {
@@ -357,6 +359,87 @@ Attribution StreamingAttribution::finish(const HitsByBlob& hits, const BlobMoves
   for (auto& [intro, finding] : confirmed_) out.findings.push_back(std::move(finding));
   out.suppressed = filter_.counts();
   return out;
+}
+
+std::vector<HitVerdict> file_hit_verdicts(const RuleSet& rules, const Suppressions& suppressions,
+                                          const std::vector<Hit>& blob_hits, const std::string& path) {
+  using Outcome = HitVerdict::Outcome;
+  auto same = [](const Hit& a, const Hit& b) {
+    return a.rule == b.rule && a.start_line == b.start_line && a.start_column == b.start_column;
+  };
+  auto overlap = [](const Hit& a, const Hit& b) {
+    return std::tie(a.start_line, a.start_column) <= std::tie(b.end_line, b.end_column) &&
+           std::tie(b.start_line, b.start_column) <= std::tie(a.end_line, a.end_column);
+  };
+  // As a scan holds them: stage 2's choice, then the choice at the path.
+  const std::vector<Hit> stage_two = choose_hits(rules, blob_hits, true);
+  std::vector<Hit> scratch;
+  const std::vector<Hit>& here = hits_at(rules, stage_two, path, scratch);
+  std::vector<HitVerdict> verdicts;
+  std::vector<std::size_t> candidates;  // verdicts that reach the filter, in report order
+  for (const Hit& hit : blob_hits) {
+    HitVerdict& v = verdicts.emplace_back();
+    v.hit = hit;
+    const Rule& rule = rules.rules[hit.rule];
+    if (!path_matches(rule, path)) {
+      v.outcome = Outcome::kPathScope;
+      continue;
+    }
+    const auto stands = std::find_if(here.begin(), here.end(), [&](const Hit& h) { return same(h, hit); });
+    if (stands == here.end()) {
+      v.outcome = Outcome::kOverlap;
+      const auto winner = std::find_if(here.begin(), here.end(), [&](const Hit& h) { return overlap(h, hit); });
+      if (winner != here.end()) v.other_rule = winner->rule;
+      continue;
+    }
+    if (rule.skip_report) {
+      v.outcome = Outcome::kSkipReport;
+    } else if (!rule.required.empty() && !requirements_met(rules, rule, hit, stage_two)) {
+      v.outcome = Outcome::kRequired;
+    } else {
+      candidates.push_back(verdicts.size() - 1);
+    }
+  }
+  // FindingFilter::keep()'s order: by line, column and rule; the first of a
+  // (line, secret) stands.
+  std::stable_sort(candidates.begin(), candidates.end(), [&](std::size_t a, std::size_t b) {
+    const Hit& x = verdicts[a].hit;
+    const Hit& y = verdicts[b].hit;
+    return std::make_tuple(x.start_line, x.start_column, rules.rules[x.rule].id) <
+           std::make_tuple(y.start_line, y.start_column, rules.rules[y.rule].id);
+  });
+  const FindingFilter filter(rules, suppressions);
+  std::map<std::pair<std::uint32_t, std::string>, std::uint32_t> seen;  // (line, secret) -> rule
+  for (std::size_t i : candidates) {
+    HitVerdict& v = verdicts[i];
+    const Rule& rule = rules.rules[v.hit.rule];
+    const Finding f = finding_from_hit(rule, v.hit, path);
+    v.fingerprint = f.fingerprint;
+    const auto [first, inserted] = seen.emplace(std::make_pair(f.start_line, f.secret), v.hit.rule);
+    if (!inserted) {
+      v.outcome = Outcome::kDuplicate;
+      v.other_rule = first->second;
+      continue;
+    }
+    const std::optional<SuppressionReason> reason = filter.reason_for(f);
+    if (!reason) continue;
+    switch (*reason) {
+      case SuppressionReason::kAllowlist:
+        v.outcome = Outcome::kAllowlist;
+        v.allowlist = dropping_allowlist(rules, rule, {"", f.path, f.secret, f.match, f.line});
+        break;
+      case SuppressionReason::kIgnoreFile:
+        v.outcome = Outcome::kIgnoreFile;
+        break;
+      case SuppressionReason::kBaseline:
+        v.outcome = Outcome::kBaseline;
+        break;
+      case SuppressionReason::kInlineAllow:
+        v.outcome = Outcome::kInlineAllow;
+        break;
+    }
+  }
+  return verdicts;
 }
 
 }  // namespace trawl

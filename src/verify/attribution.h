@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -73,6 +74,9 @@ class FindingFilter {
   // survivors by line, column and rule.
   std::vector<Finding> keep(std::vector<Finding> here);
   const SuppressionCounts& counts() const { return counts_; }
+  // Why keep() drops `finding` besides repeating an earlier one: an
+  // allowlist or a suppression; nullopt when it is kept.
+  std::optional<SuppressionReason> reason_for(const Finding& finding) const;
 
  private:
   const RuleSet& rules_;
@@ -83,6 +87,34 @@ class FindingFilter {
 
 // A finding for `hit` of `rule` in the file at `path`, with no commit.
 Finding finding_from_hit(const Rule& rule, const Hit& hit, const std::string& path);
+
+// What the verifier does with each of a file's hits at `path` (a file on
+// disk or standard input: new at its path, with no commit), as
+// attribute_findings() decides: for `trawl rules why`.
+struct HitVerdict {
+  enum class Outcome {
+    kReported,
+    kPathScope,   // the rule's path does not match
+    kOverlap,     // another rule's hit on the same span stands (span_choice.h)
+    kSkipReport,  // the rule only serves rules that require it
+    kRequired,    // a rule it requires does not match near it
+    kDuplicate,   // another rule reports the same secret on the line
+    kAllowlist,   // `allowlist` drops it
+    kIgnoreFile,  // its fingerprint is in an ignore file
+    kBaseline,    // the baseline report holds it
+    kInlineAllow  // a trawl:allow or gitleaks:allow comment on its line
+  };
+  Hit hit;
+  Outcome outcome = Outcome::kReported;
+  std::uint32_t other_rule = 0;          // kOverlap, kDuplicate: the rule whose hit stands
+  const Allowlist* allowlist = nullptr;  // kAllowlist
+  std::string fingerprint;
+};
+
+// One verdict per hit of `blob_hits` (stage 2's hits, every one, unchosen:
+// ScannerOptions::choose_spans false), in their order.
+std::vector<HitVerdict> file_hit_verdicts(const RuleSet& rules, const Suppressions& suppressions,
+                                          const std::vector<Hit>& blob_hits, const std::string& path);
 
 // `on_finding` is called with each finding as it is confirmed, in report
 // order, before the whole result is returned. The introductions in `moves`
