@@ -47,6 +47,7 @@ std::string rule_digest(const Rule& rule) {
   }
   if (rule.skip_report) field(out, "skip_report", "true");
   if (rule.check) field(out, "check", std::string(container_check_name(*rule.check)));
+  if (rule.tokens) field(out, "tokens", "true");
   return sha256_hex(out);
 }
 
