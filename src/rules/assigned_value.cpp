@@ -204,6 +204,8 @@ bool is_template(std::string_view v) {
 
 bool is_number(std::string_view v) {
   if (!v.empty() && (v.front() == '-' || v.front() == '+')) v.remove_prefix(1);
+  // A literal's type suffix: 1234567890123456789L, 42UL.
+  while (v.size() > 1 && (v.back() == 'L' || v.back() == 'l' || v.back() == 'U' || v.back() == 'u')) v.remove_suffix(1);
   return !v.empty() && is_digit(v.front()) &&
          std::all_of(v.begin(), v.end(), [](char c) { return is_digit(c) || c == '.' || c == '_'; });
 }
