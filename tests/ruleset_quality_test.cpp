@@ -73,7 +73,9 @@ TEST(RulesetQuality, RecallAndPrecisionOnTheLabelledCorpus) {
       // A container build check reports how a build handles a secret,
       // beside the rule that recognises the secret: right on a labelled
       // line, a false positive on a line that must stay quiet.
-      if (rule.check && label != labels.end()) continue;
+      // A check that recognises the secret itself (a Kubernetes Secret's
+      // value) is labelled with its own id.
+      if (rule.check && label != labels.end() && label->second != rule.id) continue;
       if (label != labels.end() && label->second == rule.id && found.insert(place).second) {
         ++true_positives;
       } else {

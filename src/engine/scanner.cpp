@@ -3,7 +3,12 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <array>
+#include <climits>
+#include <cmath>
+#include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <map>
 #include <tuple>
 #include <unordered_map>
@@ -36,12 +41,17 @@ bool holds_keyword(std::string_view bytes, const std::vector<std::string>& keywo
 std::vector<std::string> collect_keywords(const RuleSet& rules, const PathScope* scope,
                                           std::vector<std::vector<std::uint32_t>>& keyword_rules,
                                           std::vector<std::uint32_t>& keywordless,
-                                          std::vector<std::uint32_t>& late_keyword_rules) {
+                                          std::vector<std::uint32_t>& late_keyword_rules,
+                                          std::vector<std::uint32_t>& token_rules) {
   std::vector<std::string> keywords;
   std::unordered_map<std::string, std::uint32_t> index;
   for (std::uint32_t r = 0; r < rules.rules.size(); ++r) {
     const Rule& rule = rules.rules[r];
     if (!rule.regex && !rule.check) continue;
+    if (rule.tokens) {
+      token_rules.push_back(r);
+      continue;
+    }
     if (rule.check && !rule.keywords.empty() && scope != nullptr && scope->rule_class(r) != 0) {
       late_keyword_rules.push_back(r);
       continue;
@@ -161,8 +171,17 @@ Scanner::Scanner(const RuleSet& rules, const ScannerOptions& options)
       scope_(options.scope),
       choose_spans_(options.choose_spans),
       only_(options.only),
-      keywords_(collect_keywords(rules, options.scope, keyword_rules_, keywordless_rules_, late_keyword_rules_)),
+      keywords_(collect_keywords(rules, options.scope, keyword_rules_, keywordless_rules_, late_keyword_rules_,
+                                 token_rules_)),
       automaton_(keywords_) {
+  if (!token_rules_.empty()) {
+    double threshold = rules.rules[token_rules_.front()].entropy;
+    for (std::uint32_t r : token_rules_) threshold = std::min(threshold, rules.rules[r].entropy);
+    // The table reports runs strictly above its threshold. A run may hold
+    // more than the secret (`API_KEY=...`: '_' and '=' are token bytes), so
+    // it is a gate; the secret passes the rule's own `entropy` in search().
+    entropy_.emplace(std::nextafter(threshold, 0.0));
+  }
   for (std::uint32_t r : late_keyword_rules_) late_keyword_classes_ |= scope_->rule_class(r);
   keyword_shapes_.resize(keywords_.size());
   for (std::size_t k = 0; k < keywords_.size(); ++k) {
@@ -220,7 +239,8 @@ void Scanner::note(StageTwoTrace& trace, std::uint32_t rule_index, std::size_t m
 }
 
 bool Scanner::search(std::string_view bytes, std::uint32_t rule_index, std::size_t from, std::size_t to,
-                     BlobState& state, std::vector<Hit>& out) const {
+                     BlobState& state, std::vector<Hit>& out,
+                     const std::vector<std::pair<std::uint32_t, std::uint32_t>>* runs) const {
   LineIndex& lines = state.lines;
   StageTwoTrace* const trace = state.trace;
   if (trace != nullptr && trace->touches(from, to)) trace->consider(rule_index, StageTwoTrace::Reach::kWindow);
@@ -252,6 +272,15 @@ bool Scanner::search(std::string_view bytes, std::uint32_t rule_index, std::size
     if (secret.empty()) {
       if (trace != nullptr) note(*trace, rule_index, match_begin, match_end, match_begin, {}, 0, Drop::kEmptySecret);
       continue;
+    }
+    if (runs != nullptr) {
+      // Runs do not overlap: the one that can hold the secret is the last
+      // that starts at or before it.
+      const auto begin = static_cast<std::uint32_t>(secret.data() - text.data());
+      auto after = std::upper_bound(runs->begin(), runs->end(), std::make_pair(begin, UINT32_MAX));
+      if (after == runs->begin()) continue;
+      const auto& run = *std::prev(after);
+      if (std::size_t{begin} + secret.size() > std::size_t{run.first} + run.second) continue;
     }
     const std::string_view secret_view(secret.data(), secret.size());
     const double entropy = shannon_entropy(secret_view);
@@ -306,9 +335,9 @@ bool Scanner::runs_without_keywords(std::uint64_t classes) const {
   return !keywordless_rules_.empty() || (late_keyword_classes_ & classes) != 0;
 }
 
-std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candidate> occurrences, std::uint64_t classes,
-                                  const RuleMask* only, bool per_path_choice, bool& truncated,
-                                  StageTwoTrace* trace) const {
+std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candidate> occurrences,
+                                  std::span<const TokenCandidate> tokens, std::uint64_t classes, const RuleMask* only,
+                                  bool per_path_choice, bool& truncated, StageTwoTrace* trace) const {
   const PathScope* const scope = scope_;
   // (rule, start, end) for each occurrence of each rule's keywords.
   struct RuleSpan {
@@ -410,6 +439,7 @@ std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candid
     }
     i = j;
   }
+  if (!tokens.empty() && !state.truncated) add_token_hits(bytes, tokens, classes, only, state, hits);
   auto by_position = [](const Hit& a, const Hit& b) {
     return std::tie(a.start_line, a.start_column, a.rule) < std::tie(b.start_line, b.start_column, b.rule);
   };
@@ -428,6 +458,51 @@ std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candid
   }
   truncated = state.truncated;
   return hits;
+}
+
+void Scanner::add_token_hits(std::string_view bytes, std::span<const TokenCandidate> tokens, std::uint64_t classes,
+                             const RuleMask* only, BlobState& state, std::vector<Hit>& out) const {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> runs;
+  runs.reserve(tokens.size());
+  for (const TokenCandidate& t : tokens) runs.emplace_back(t.begin, t.length);
+  std::sort(runs.begin(), runs.end());
+  for (std::uint32_t r : token_rules_) {
+    if (state.truncated) return;
+    if (only != nullptr && !(*only)[r]) continue;
+    if (scope_ != nullptr && !scope_->applies(r, classes)) continue;
+    const Rule& rule = rules_.rules[r];
+    const std::size_t before = out.size();
+    const std::size_t context_before = state.context_left;
+    state.seen.clear();
+    // Each run's line and one line either side (a match that starts a line
+    // must not touch its window's edge); windows that meet are one.
+    const std::size_t reach = (rule.max_newlines ? *rule.max_newlines : 0) + kContextLines;
+    bool whole_blob = !rule.max_newlines;
+    std::size_t window_begin = 0;
+    std::size_t window_end = 0;
+    for (std::size_t k = 0; k < runs.size() && !whole_blob && !state.truncated; ++k) {
+      const std::size_t begin = lines_start_before(bytes, runs[k].first, reach);
+      const std::size_t end = lines_end_after(bytes, runs[k].first + runs[k].second - 1, reach);
+      if (window_end > window_begin && begin <= window_end) {
+        window_end = std::max(window_end, end);
+        continue;
+      }
+      if (window_end > window_begin) whole_blob = search(bytes, r, window_begin, window_end, state, out, &runs);
+      window_begin = begin;
+      window_end = end;
+    }
+    if (!whole_blob && !state.truncated && window_end > window_begin) {
+      whole_blob = search(bytes, r, window_begin, window_end, state, out, &runs);
+    }
+    if (whole_blob) {
+      out.resize(before);
+      state.hits = before;
+      state.context_left = context_before;
+      state.truncated = false;
+      state.seen.clear();
+      search(bytes, r, 0, bytes.size(), state, out, &runs);
+    }
+  }
 }
 
 void Scanner::add_check_hits(std::string_view bytes, const std::vector<std::uint32_t>& check_rules, BlobState& state,
@@ -453,6 +528,12 @@ void Scanner::add_check_hits(std::string_view bytes, const std::vector<std::uint
       }
       hits.push_back(
           make_hit(bytes, r, f.match_begin, f.match_end, f.secret_begin, secret, shannon_entropy(secret), state));
+      // An encoded secret (a Kubernetes Secret's data: value) is reported
+      // decoded, at the place of its encoding.
+      if (!f.decoded.empty()) {
+        hits.back().secret = f.decoded;
+        hits.back().entropy = shannon_entropy(f.decoded);
+      }
     }
   }
   std::stable_sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
@@ -488,10 +569,10 @@ std::vector<BlobHits> Scanner::scan(const BlobBatch& batch, Prefilter& prefilter
   std::vector<Confirmed> confirmed(batch.entries.size());
   prefilter.run_each(batch, [&](std::uint32_t blob, const BlobCandidates& candidates) {
     const std::uint64_t classes = classes_of(batch.entries[blob].key);
-    if (candidates.keywords.empty() && !runs_without_keywords(classes)) return;
+    if (candidates.keywords.empty() && candidates.tokens.empty() && !runs_without_keywords(classes)) return;
     bool truncated = false;
-    confirmed[blob].hits =
-        confirm(batch.bytes(blob), candidates.keywords, classes, only_of(batch.entries[blob].key), true, truncated);
+    confirmed[blob].hits = confirm(batch.bytes(blob), candidates.keywords, candidates.tokens, classes,
+                                   only_of(batch.entries[blob].key), true, truncated);
     confirmed[blob].truncated = truncated ? 1 : 0;
   });
   return collect(batch, confirmed);
@@ -502,10 +583,10 @@ std::vector<BlobHits> Scanner::confirm(const BlobBatch& batch, const BatchCandid
   std::vector<Confirmed> confirmed(batch.entries.size());
   tbb::parallel_for(std::size_t{0}, shares.size(), [&](std::size_t b) {
     const std::uint64_t classes = classes_of(batch.entries[b].key);
-    if (shares[b].keywords.empty() && !runs_without_keywords(classes)) return;
+    if (shares[b].keywords.empty() && shares[b].tokens.empty() && !runs_without_keywords(classes)) return;
     bool truncated = false;
-    confirmed[b].hits =
-        confirm(batch.bytes(b), shares[b].keywords, classes, only_of(batch.entries[b].key), true, truncated);
+    confirmed[b].hits = confirm(batch.bytes(b), shares[b].keywords, shares[b].tokens, classes,
+                                only_of(batch.entries[b].key), true, truncated);
     confirmed[b].truncated = truncated ? 1 : 0;
   });
   return collect(batch, confirmed);
@@ -520,8 +601,18 @@ std::vector<Hit> Scanner::scan_text(std::string_view text, bool* truncated, Stag
               occurrences.push_back({0, k, static_cast<std::uint32_t>(end)});
             }
           });
+  std::vector<TokenCandidate> tokens;
+  if (entropy_ && !text.empty()) {
+    std::array<std::uint16_t, kTokenSymbols> counts{};
+    const auto* data = reinterpret_cast<const std::uint8_t*>(text.data());
+    const auto size = static_cast<std::uint32_t>(std::min<std::size_t>(text.size(), UINT32_MAX));
+    scan_tokens_in_range(entropy_->view(), data, 0, size, 0, size, counts.data(),
+                         [&](std::uint32_t begin, std::uint32_t length, TokenAlphabet alphabet, std::uint64_t entropy) {
+                           tokens.push_back({0, begin, length, alphabet, entropy});
+                         });
+  }
   bool cut = false;
-  std::vector<Hit> hits = confirm(text, occurrences, PathScope::kEveryClass, nullptr, false, cut, trace);
+  std::vector<Hit> hits = confirm(text, occurrences, tokens, PathScope::kEveryClass, nullptr, false, cut, trace);
   if (truncated != nullptr) *truncated = cut;
   return hits;
 }

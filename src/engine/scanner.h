@@ -24,6 +24,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "content/blob_batch.h"
@@ -32,6 +33,7 @@
 #include "engine/path_scope.h"
 #include "engine/prefilter.h"
 #include "engine/stage_two_trace.h"
+#include "engine/token_entropy.h"
 #include "rules/keyword_shape.h"
 #include "rules/rule.h"
 
@@ -66,6 +68,11 @@ class Scanner {
   explicit Scanner(const RuleSet& rules, const ScannerOptions& options = {});
 
   const KeywordAutomaton& automaton() const { return automaton_; }
+  // The threshold stage 1 scores token runs against (the lowest `entropy`
+  // of the rules with `tokens`); null when no rule has `tokens`, and then
+  // stage 1 finds no token candidates. Build the prefilter over
+  // {automaton(), entropy_table()}.
+  const EntropyTable* entropy_table() const { return entropy_ ? &*entropy_ : nullptr; }
   const RuleSet& rules() const { return rules_; }
 
   // Hits in every blob of `batch`, for blobs with at least one; in blob order.
@@ -86,16 +93,22 @@ class Scanner {
  private:
   struct LineIndex;
   struct BlobState;
-  // Stage 2 for one blob, given its keyword occurrences (sorted by keyword):
-  // every rule with an occurrence, plus every rule with a regex but no keyword.
+  // Stage 2 for one blob, given its keyword occurrences (sorted by keyword)
+  // and its token runs (sorted by position): every rule with an occurrence,
+  // every rule with `tokens` around the runs, plus every rule with a regex
+  // but no keyword.
   // `classes` (the blob's, from the scope) say which rules with a path run;
   // `only`, when set, which rules run at all.
   // With `per_path_choice`, a blob with hits of rules with a path keeps all
   // its hits for the verifier to choose among at each path
   // (rules/span_choice.h); else stage 2 chooses as if every rule applied.
-  std::vector<Hit> confirm(std::string_view bytes, std::span<const Candidate> occurrences, std::uint64_t classes,
-                           const RuleMask* only, bool per_path_choice, bool& truncated,
-                           StageTwoTrace* trace = nullptr) const;
+  std::vector<Hit> confirm(std::string_view bytes, std::span<const Candidate> occurrences,
+                           std::span<const TokenCandidate> tokens, std::uint64_t classes, const RuleMask* only,
+                           bool per_path_choice, bool& truncated, StageTwoTrace* trace = nullptr) const;
+  // Runs the rules with `tokens` that apply (by `classes` and `only`) around
+  // the blob's token runs and appends their hits.
+  void add_token_hits(std::string_view bytes, std::span<const TokenCandidate> tokens, std::uint64_t classes,
+                      const RuleMask* only, BlobState& state, std::vector<Hit>& out) const;
   // The blob's rule mask (ScannerOptions::only); null: every rule.
   const RuleMask* only_of(const BlobKey& blob) const;
   // The blob's path classes: every class without a scope.
@@ -103,9 +116,11 @@ class Scanner {
   // Whether stage 2 has work on a blob of `classes` with no keyword occurrence.
   bool runs_without_keywords(std::uint64_t classes) const;
   // Runs one rule over bytes[from, to); returns true when a match touches an
-  // edge of that range that is not an edge of the blob.
+  // edge of that range that is not an edge of the blob. With `runs` (token
+  // runs as (begin, length), sorted), a match counts only when its secret
+  // is one of them.
   bool search(std::string_view bytes, std::uint32_t rule_index, std::size_t from, std::size_t to, BlobState& state,
-              std::vector<Hit>& out) const;
+              std::vector<Hit>& out, const std::vector<std::pair<std::uint32_t, std::uint32_t>>* runs = nullptr) const;
   // Runs the container checks of `check_rules` (rules with a `check`) over
   // the blob and appends their hits, sorted by position.
   void add_check_hits(std::string_view bytes, const std::vector<std::uint32_t>& check_rules, BlobState& state,
@@ -127,6 +142,8 @@ class Scanner {
   const RuleSet& rules_;
   std::vector<std::vector<std::uint32_t>> keyword_rules_;  // keyword id -> rule indices
   std::vector<std::uint32_t> keywordless_rules_;           // rules with a regex and no keyword
+  std::vector<std::uint32_t> token_rules_;                 // rules with `tokens`
+  std::optional<EntropyTable> entropy_;                    // set when token_rules_ is not empty
   const PathScope* scope_;
   bool choose_spans_;
   const RuleSubsets* only_;

@@ -115,13 +115,13 @@ bool mentions_credential(std::string_view name) {
 
 // Last words of keys that name something about a credential, not the
 // credential: PASSWORD_FILE, secret_name, privateKeyPath, token_type.
-constexpr std::array<std::string_view, 46> kNotSecretKeySuffixes = {
-    "file",     "files",       "path",     "paths",      "dir",        "directory", "folder",  "filename",
-    "url",      "uri",         "endpoint", "host",       "name",       "names",     "type",    "style",
-    "length",   "len",         "size",     "count",      "format",     "scheme",    "policy",  "validator",
-    "provider", "field",       "param",    "params",     "parameters", "header",    "prefix",  "suffix",
-    "label",    "enabled",     "required", "mode",       "hint",       "text",      "message", "advice",
-    "pattern",  "description", "title",    "iterations", "version",    "validity",
+constexpr std::array<std::string_view, 51> kNotSecretKeySuffixes = {
+    "file",     "files",      "path",    "paths",  "dir",      "directory",   "folder",   "filename",   "url",
+    "uri",      "endpoint",   "host",    "name",   "names",    "type",        "style",    "length",     "len",
+    "size",     "count",      "format",  "scheme", "policy",   "validator",   "provider", "field",      "param",
+    "params",   "parameters", "header",  "prefix", "suffix",   "label",       "enabled",  "required",   "mode",
+    "hint",     "text",       "message", "advice", "pattern",  "description", "title",    "iterations", "version",
+    "validity", "hash",       "hashed",  "digest", "checksum", "fingerprint",
 };
 
 // The last member of a key: `secret` of `config.secret`, `Enabled` of
@@ -205,6 +205,8 @@ bool is_template(std::string_view v) {
 
 bool is_number(std::string_view v) {
   if (!v.empty() && (v.front() == '-' || v.front() == '+')) v.remove_prefix(1);
+  // A literal's type suffix: 1234567890123456789L, 42UL.
+  while (v.size() > 1 && (v.back() == 'L' || v.back() == 'l' || v.back() == 'U' || v.back() == 'u')) v.remove_suffix(1);
   return !v.empty() && is_digit(v.front()) &&
          std::all_of(v.begin(), v.end(), [](char c) { return is_digit(c) || c == '.' || c == '_'; });
 }
@@ -387,6 +389,52 @@ std::string_view assigned_key(std::string_view before) {
     ++begin;
   }
   return before.substr(begin, end - begin);
+}
+
+namespace {
+
+bool words_name_identifier(const std::vector<std::string>& words) {
+  for (const std::string& word : words) {
+    for (std::string_view not_secret :
+         {"id",          "ids",     "uuid",        "guid",  "hash",    "hashed",  "checksum", "digest",
+          "sha",         "md5",     "fingerprint", "cache", "primary", "foreign", "sort",     "partition",
+          "idempotency", "request", "correlation", "trace", "etag",    "commit",  "public",   "integrity",
+          "salt",        "csrf",    "xsrf",        "nonce", "index",   "lookup",  "hint"}) {
+      if (word == not_secret) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+bool key_names_identifier(std::string_view before) {
+  const std::string_view key = assigned_key(before);
+  return !key.empty() && words_name_identifier(words_of(last_member(key)));
+}
+
+bool names_credential(std::string_view before) {
+  const std::string_view key = assigned_key(before);
+  if (key.empty()) return false;
+  std::vector<std::string> words = words_of(last_member(key));
+  if (words.empty() || words_name_identifier(words)) return false;
+  // `secret_key_base`, `token_value`, `password_b64`: a word for how the
+  // credential is written.
+  for (std::string_view encoding : {"base", "value", "val", "str", "string", "b64", "base64", "hex", "raw", "plain",
+                                    "plaintext", "encoded", "enc", "bytes", "data"}) {
+    if (words.size() > 1 && words.back() == encoding) {
+      words.pop_back();
+      break;
+    }
+  }
+  const std::string& last = words.back();
+  // `key` alone is a map's key; after another word (`api_key`,
+  // `TUMBLR_KEY`, `aesKey`) it names one, the identifiers above aside.
+  if (last == "key" || last == "keys") return words.size() >= 2;
+  return last == "password" || last == "passwords" || last == "passwd" || last == "pwd" || last == "pass" ||
+         last == "passphrase" || last == "pw" || last == "passw" || last == "passwort" || last == "secret" ||
+         last == "secrets" || last == "token" || last == "tokens" || last == "apikey" || last == "auth" ||
+         last == "credential" || last == "credentials" || last == "pswd" || last == "psw" || last == "passcode";
 }
 
 std::optional<std::string_view> never_a_secret_because(std::string_view whole_value, const SecretContext& context) {

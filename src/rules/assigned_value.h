@@ -55,6 +55,22 @@ struct SecretContext {
 // Empty when there is none.
 std::string_view assigned_key(std::string_view before);
 
+// True when the key a value is assigned to (assigned_key() of `before`)
+// names a credential by its last member's words: its last word is one of
+// password, passwd, pwd, pass, passphrase, pw, secret, token, apikey, auth,
+// credential(s) (or a spelling of them), or it is `key` after another word
+// (`api_key`, `clientSecretKey`, `ENCRYPTION_KEY`, `TUMBLR_KEY`),
+// possibly followed by a word for its encoding (`secret_key_base`,
+// `token_value`). Never when a word names an identifier or a digest
+// (`client_id`, `uuid`, `request_token_id`, `cache_key`, `password_hash`,
+// `public_key`). For rules whose candidates are not keywords, so the key
+// is the only evidence (`generic-high-entropy-assignment`).
+bool names_credential(std::string_view before);
+
+// True when the key a value is assigned to has a word that names an
+// identifier or a digest (the exclusions of names_credential()).
+bool key_names_identifier(std::string_view before);
+
 // True when `value`, found where `context` shows, is never a secret (above).
 bool never_a_secret(std::string_view value, const SecretContext& context);
 

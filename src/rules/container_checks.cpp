@@ -8,18 +8,26 @@
 
 #include "rules/compose_reader.h"
 #include "rules/dockerfile_parser.h"
+#include "rules/kubernetes_secret.h"
 #include "rules/placeholders.h"
 
 namespace trawl {
 namespace {
 
 constexpr std::array<std::string_view, kContainerCheckCount> kNames = {
-    "dockerfile-arg-secret",         "dockerfile-env-secret",
-    "dockerfile-copy-secret-file",   "dockerfile-run-url-credentials",
-    "compose-environment-secret",    "compose-build-arg-secret",
-    "ci-build-arg-secret",           "image-history-build-arg-secret",
-    "image-history-env-secret",      "image-history-copy-secret-file",
-    "image-history-url-credentials", "image-attestation-build-arg-secret",
+    "dockerfile-arg-secret",
+    "dockerfile-env-secret",
+    "dockerfile-copy-secret-file",
+    "dockerfile-run-url-credentials",
+    "compose-environment-secret",
+    "compose-build-arg-secret",
+    "ci-build-arg-secret",
+    "image-history-build-arg-secret",
+    "image-history-env-secret",
+    "image-history-copy-secret-file",
+    "image-history-url-credentials",
+    "image-attestation-build-arg-secret",
+    "kubernetes-secret",
 };
 
 bool wants(const ContainerCheckSet& wanted, ContainerCheck check) { return wanted[static_cast<std::size_t>(check)]; }
@@ -85,7 +93,7 @@ void add(std::vector<ContainerFinding>& out, ContainerCheck check, std::size_t s
          std::size_t match_begin, std::size_t match_end) {
   if (secret_end <= secret_begin) return;
   out.push_back(
-      {check, secret_begin, secret_end, std::min(match_begin, secret_begin), std::max(match_end, secret_end)});
+      {check, secret_begin, secret_end, std::min(match_begin, secret_begin), std::max(match_end, secret_end), {}});
 }
 
 // NAME=value words (ARG, ENV, `|N` build arguments) of `args`: for each,
@@ -592,6 +600,15 @@ std::vector<ContainerFinding> run_container_checks(std::string_view text, const 
     check_history(text, wanted, out);
   }
   if (wants(wanted, ContainerCheck::kImageAttestationBuildArgSecret)) check_attestation(text, out);
+  if (wants(wanted, ContainerCheck::kKubernetesSecret)) {
+    for (KubernetesSecretValue& v : kubernetes_secret_values(text)) {
+      // The secret as written is kept when it is the value (stringData:).
+      std::string decoded =
+          v.secret == text.substr(v.value_begin, v.value_end - v.value_begin) ? std::string() : std::move(v.secret);
+      out.push_back({ContainerCheck::kKubernetesSecret, v.value_begin, v.value_end, v.line_begin, v.line_end,
+                     std::move(decoded)});
+    }
+  }
   std::stable_sort(out.begin(), out.end(), [](const ContainerFinding& a, const ContainerFinding& b) {
     return a.secret_begin < b.secret_begin;
   });

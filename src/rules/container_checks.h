@@ -21,12 +21,15 @@
 // own checks: ARG and the build arguments a RUN recorded (`|N A=b`), ENV,
 // COPY/ADD of a secret file, credentials in a URL. A provenance
 // attestation's build arguments (`"build-arg:NAME": "value"` in an in-toto
-// statement) are checked as build arguments are.
+// statement) are checked as build arguments are. A Kubernetes `Secret`
+// manifest's `data:` and `stringData:` values are its secrets
+// (rules/kubernetes_secret.h).
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -45,8 +48,9 @@ enum class ContainerCheck {
   kImageHistoryCopySecretFile,
   kImageHistoryUrlCredentials,
   kImageAttestationBuildArgSecret,
+  kKubernetesSecret,
 };
-inline constexpr std::size_t kContainerCheckCount = 12;
+inline constexpr std::size_t kContainerCheckCount = 13;
 
 using ContainerCheckSet = std::array<bool, kContainerCheckCount>;
 
@@ -56,12 +60,15 @@ std::optional<ContainerCheck> container_check_named(std::string_view name);
 
 // One finding of a check, as blob offsets: the secret (a value, a copied
 // file's name, a URL's password) and the text around it that shows it.
+// `decoded`, when not empty, is the secret the span encodes (a Kubernetes
+// Secret's `data:` value, base64): the finding's secret is `decoded`.
 struct ContainerFinding {
   ContainerCheck check;
   std::size_t secret_begin;
   std::size_t secret_end;
   std::size_t match_begin;
   std::size_t match_end;
+  std::string decoded;
 };
 
 // The Dockerfile checks whose instructions (ARG; ENV; COPY or ADD; RUN)

@@ -66,6 +66,12 @@ struct Rule {
   // (rules/container_checks.h) finds this rule's hits; such a rule has no
   // regex, and its `path` says which files the check is for.
   std::optional<ContainerCheck> check;
+  // trawl's `tokens` key: the rule's candidates are stage 1's high-entropy
+  // token runs (engine/token_entropy.h, over the rule's `entropy`), not
+  // keywords. Its regex runs only around those runs' lines, and a match
+  // counts only when its secret lies within one run. Such a rule has no
+  // keywords: it can name credentials by words too common to be keywords.
+  bool tokens = false;
   std::vector<std::string> examples;           // must produce a finding
   std::vector<std::string> negative_examples;  // must not
   std::string source;                          // "file:line" where the rule was defined

@@ -50,6 +50,7 @@ std::string rule_digest(const Rule& rule) {
   // Only a confidence other than the kind's default: stored findings carry
   // their rule's confidence, so changing it makes them stale.
   if (rule.confidence != default_confidence(rule)) field(out, "confidence", confidence_name(rule.confidence));
+  if (rule.tokens) field(out, "tokens", "true");
   return sha256_hex(out);
 }
 

@@ -165,7 +165,8 @@ class Loader {
     warn_unknown(
         *table,
         {"id", "aliases", "description", "regex", "secretGroup", "entropy", "keywords", "path", "tags", "allowlist",
-         "allowlists", "validate", "examples", "negative_examples", "required", "skipReport", "check", "confidence"},
+         "allowlists", "validate", "examples", "negative_examples", "required", "skipReport", "check", "confidence",
+         "tokens"},
         " in rule '" + r.id + "'");
     if (const toml::node* v = table->get("description")) r.description = string_of(*v, r.id, "description");
     if (const toml::node* v = table->get("regex")) {
@@ -203,6 +204,16 @@ class Loader {
       }
     }
     if (const toml::node* v = table->get("validate")) r.validators = validators_of(*v, r.id);
+    if (const toml::node* v = table->get("tokens")) {
+      const auto tokens = v->value<bool>();
+      if (!tokens) fail(*v, r.id, "'tokens' must be true or false");
+      r.tokens = *tokens;
+      if (r.tokens && !r.regex) fail(*v, r.id, "a rule with 'tokens' needs a 'regex'");
+      if (r.tokens && !r.keywords.empty()) fail(*v, r.id, "a rule with 'tokens' has no 'keywords'");
+      if (r.tokens && r.entropy <= 0) {
+        fail(*v, r.id, "a rule with 'tokens' needs an 'entropy' (the threshold a token run must pass)");
+      }
+    }
     if (const toml::node* v = table->get("tags")) r.tags = strings_of(*v, r.id, "tags");
     if (const toml::node* v = table->get("examples")) r.examples = strings_of(*v, r.id, "examples");
     if (const toml::node* v = table->get("negative_examples")) {

@@ -12,7 +12,9 @@
 namespace trawl {
 
 // Of hits whose secrets overlap, keeps the one from a specific rule over a
-// generic one (tagged "generic"), then the longer secret, then the lower
+// generic one (tagged "generic"), then one from a rule over keywords over
+// one from a rule over token candidates (Rule::tokens), then the longer
+// secret, then the lower
 // rule index. Greedy in that order, so a kept hit overlaps no other kept
 // hit. A container check's hit says how a build handles a secret, not what
 // it is: it stands beside the others, always kept. Returns the kept hits in

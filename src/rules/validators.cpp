@@ -10,7 +10,7 @@
 namespace trawl {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, SecretValidator>, 7> kValidators = {{
+constexpr std::array<std::pair<std::string_view, SecretValidator>, 9> kValidators = {{
     {"github-checksum", SecretValidator::kGithubChecksum},
     {"jwt", SecretValidator::kJwt},
     {"pem", SecretValidator::kPem},
@@ -18,6 +18,8 @@ constexpr std::array<std::pair<std::string_view, SecretValidator>, 7> kValidator
     {"nkey-seed", SecretValidator::kNkeySeed},
     {"not-placeholder", SecretValidator::kNotPlaceholder},
     {"assigned-value", SecretValidator::kAssignedValue},
+    {"credential-key", SecretValidator::kCredentialKey},
+    {"not-identifier-key", SecretValidator::kNotIdentifierKey},
 }};
 
 constexpr std::string_view kBase62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -234,6 +236,10 @@ bool passes(SecretValidator validator, std::string_view secret, const SecretCont
       return !looks_like_placeholder(secret);
     case SecretValidator::kAssignedValue:
       return !never_a_secret(secret, context);
+    case SecretValidator::kCredentialKey:
+      return names_credential(context.before);
+    case SecretValidator::kNotIdentifierKey:
+      return !key_names_identifier(context.before);
   }
   return false;
 }
@@ -261,6 +267,10 @@ std::string_view why_fails(SecretValidator validator, std::string_view secret, c
       return placeholder_because(secret).value_or("a placeholder");
     case SecretValidator::kAssignedValue:
       return never_a_secret_because(secret, context).value_or("never a secret");
+    case SecretValidator::kCredentialKey:
+      return "the key it is assigned to does not name a credential";
+    case SecretValidator::kNotIdentifierKey:
+      return "the key it is assigned to names an identifier (id, uuid, hash, ...)";
   }
   return {};
 }

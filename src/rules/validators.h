@@ -23,6 +23,12 @@
 //   assigned-value   the value of a credential assignment that can be a secret:
 //                    not an identifier, call, template, path, ... judged with
 //                    the text beside it on its line (assigned_value.h).
+//   credential-key   the value is assigned to a key that names a credential
+//                    (`api_key`, `client_secret`, `DB_PASSWORD`), not an
+//                    identifier or digest (`client_id`, `uuid`, `cache_key`):
+//                    names_credential() of assigned_value.h.
+//   not-identifier-key  the key the value is assigned to, if any, names no
+//                    identifier or digest (`request_id`, `sha256`, `etag`).
 #pragma once
 
 #include <optional>
@@ -33,7 +39,17 @@
 
 namespace trawl {
 
-enum class SecretValidator { kGithubChecksum, kJwt, kPem, kBasicAuth, kNkeySeed, kNotPlaceholder, kAssignedValue };
+enum class SecretValidator {
+  kGithubChecksum,
+  kJwt,
+  kPem,
+  kBasicAuth,
+  kNkeySeed,
+  kNotPlaceholder,
+  kAssignedValue,
+  kCredentialKey,
+  kNotIdentifierKey
+};
 
 // The validator with this name, or nullopt for an unknown name.
 std::optional<SecretValidator> secret_validator_named(std::string_view name);
@@ -42,7 +58,7 @@ std::optional<SecretValidator> secret_validator_named(std::string_view name);
 std::string secret_validator_names();
 
 // True when `secret`, found where `context` shows, passes the check. Only
-// assigned-value reads the context.
+// assigned-value, credential-key and not-identifier-key read the context.
 bool passes(SecretValidator validator, std::string_view secret, const SecretContext& context = {});
 
 // The validator's name, as the `validate` key spells it.
