@@ -10,6 +10,7 @@
 #include <cstring>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
@@ -460,17 +461,84 @@ std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candid
   return hits;
 }
 
+namespace {
+
+// Where the first word a credential key ends with (`password`, `pw`,
+// `psw`, `secret`, `token`, `key`, `auth`, `credential`, in any case) ends
+// on the line from `line_begin`; npos when the line holds none. The
+// credential-key validator passes no key without one, and the key sits on
+// its value's line, before it or (when its characters are a token's) at the
+// start of the token run itself: a run can be reported only when this is at
+// or before its end.
+std::size_t first_credential_word_end(std::string_view bytes, std::size_t line_begin) {
+  static constexpr std::string_view kNeedles[] = {"pw", "psw", "pass", "key", "secret", "token", "auth", "cred"};
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  std::size_t best = std::string_view::npos;
+  for (std::size_t i = line_begin; i < bytes.size() && bytes[i] != '\n'; ++i) {
+    // A word starting here ends at i + 2 or later.
+    if (best != std::string_view::npos && i + 2 >= best) break;
+    switch (lower(bytes[i])) {
+      case 'p':
+      case 'k':
+      case 's':
+      case 't':
+      case 'a':
+      case 'c':
+        break;
+      default:
+        continue;  // no word starts here
+    }
+    for (const std::string_view needle : kNeedles) {
+      if (i + needle.size() > bytes.size()) continue;
+      std::size_t k = 0;
+      while (k < needle.size() && lower(bytes[i + k]) == needle[k]) ++k;
+      if (k == needle.size()) best = std::min(best, i + needle.size());
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
 void Scanner::add_token_hits(std::string_view bytes, std::span<const TokenCandidate> tokens, std::uint64_t classes,
                              const RuleMask* only, BlobState& state, std::vector<Hit>& out) const {
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> runs;
-  runs.reserve(tokens.size());
-  for (const TokenCandidate& t : tokens) runs.emplace_back(t.begin, t.length);
-  std::sort(runs.begin(), runs.end());
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> all_runs;
+  all_runs.reserve(tokens.size());
+  for (const TokenCandidate& t : tokens) all_runs.emplace_back(t.begin, t.length);
+  std::sort(all_runs.begin(), all_runs.end());
+  // The runs a credential-key rule can report: those with a credential
+  // word before them on their line (filled when first needed).
+  std::optional<std::vector<std::pair<std::uint32_t, std::uint32_t>>> keyed_runs;
   for (std::uint32_t r : token_rules_) {
     if (state.truncated) return;
     if (only != nullptr && !(*only)[r]) continue;
     if (scope_ != nullptr && !scope_->applies(r, classes)) continue;
     const Rule& rule = rules_.rules[r];
+    const bool keyed = std::find(rule.validators.begin(), rule.validators.end(), SecretValidator::kCredentialKey) !=
+                       rule.validators.end();
+    if (keyed && !keyed_runs) {
+      keyed_runs.emplace();
+      // Runs come in order: a line's end is found once, and the next line's
+      // start only in the bytes after it.
+      std::size_t line_end = 0;  // the current line's newline (or the end); 0: none yet
+      bool have_line = false;
+      std::size_t word_end = std::string_view::npos;
+      for (const auto& run : all_runs) {
+        if (!have_line || run.first > line_end) {
+          const std::size_t from = have_line ? line_end + 1 : 0;
+          const std::string_view between = bytes.substr(from, run.first - from);
+          const std::size_t newline = between.rfind('\n');
+          const std::size_t line_begin = newline == std::string_view::npos ? from : from + newline + 1;
+          line_end = std::min(bytes.find('\n', run.first), bytes.size());
+          have_line = true;
+          word_end = first_credential_word_end(bytes, line_begin);
+        }
+        if (word_end != std::string_view::npos && word_end <= std::size_t{run.first} + run.second) {
+          keyed_runs->push_back(run);
+        }
+      }
+    }
+    const std::vector<std::pair<std::uint32_t, std::uint32_t>>& runs = keyed ? *keyed_runs : all_runs;
     const std::size_t before = out.size();
     const std::size_t context_before = state.context_left;
     state.seen.clear();
@@ -481,6 +549,10 @@ void Scanner::add_token_hits(std::string_view bytes, std::span<const TokenCandid
     std::size_t window_begin = 0;
     std::size_t window_end = 0;
     for (std::size_t k = 0; k < runs.size() && !whole_blob && !state.truncated; ++k) {
+      // A run inside the current window adds nothing to it (on a long line
+      // of many runs, finding each one's lines again would cost the line
+      // each time).
+      if (window_end > window_begin && std::size_t{runs[k].first} + runs[k].second <= window_end) continue;
       const std::size_t begin = lines_start_before(bytes, runs[k].first, reach);
       const std::size_t end = lines_end_after(bytes, runs[k].first + runs[k].second - 1, reach);
       if (window_end > window_begin && begin <= window_end) {
