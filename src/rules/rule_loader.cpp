@@ -162,12 +162,11 @@ class Loader {
     r.source = at(node);
     if (const toml::node* id = table->get("id")) r.id = string_of(*id, "", "id");
     if (r.id.empty()) fail(node, "", "a rule has no 'id'");
-    warn_unknown(
-        *table,
-        {"id", "aliases", "description", "regex", "secretGroup", "entropy", "keywords", "path", "tags", "allowlist",
-         "allowlists", "validate", "examples", "negative_examples", "required", "skipReport", "check", "confidence",
-         "tokens"},
-        " in rule '" + r.id + "'");
+    warn_unknown(*table,
+                 {"id", "aliases", "description", "regex", "secretGroup", "entropy", "keywords", "path", "tags",
+                  "allowlist", "allowlists", "validate", "examples", "negative_examples", "required", "skipReport",
+                  "check", "confidence", "tokens"},
+                 " in rule '" + r.id + "'");
     if (const toml::node* v = table->get("description")) r.description = string_of(*v, r.id, "description");
     if (const toml::node* v = table->get("regex")) {
       r.regex = compile(*v, r.id, "regex");
