@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "rules/placeholders.h"
+#include "rules/validators.h"
 
 namespace trawl {
 namespace {
@@ -16,36 +17,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
   return s;
-}
-
-int base64_digit(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+' || c == '-') return 62;
-  if (c == '/' || c == '_') return 63;
-  return -1;
-}
-
-// Standard or URL-safe base64, padded or not; nullopt when it is not base64.
-std::optional<std::string> decode_base64(std::string_view text) {
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
-  if (text.empty() || text.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  std::uint32_t bits = 0;
-  int count = 0;
-  for (char c : text) {
-    const int digit = base64_digit(c);
-    if (digit < 0) return std::nullopt;
-    bits = (bits << 6) | static_cast<std::uint32_t>(digit);
-    count += 6;
-    if (count >= 8) {
-      count -= 8;
-      out.push_back(static_cast<char>((bits >> count) & 0xff));
-    }
-  }
-  return out;
 }
 
 bool printable(std::string_view s) {
@@ -121,8 +92,8 @@ void read_document(std::string_view text, const std::vector<Line>& lines, std::s
       std::string secret_value;
       if (data) {
         if (value.size() > kMaxSecretEncodedBytes) continue;
-        std::optional<std::string> decoded = decode_base64(value);
-        if (!decoded) continue;
+        std::optional<std::string> decoded = base64_decode(value);
+        if (!decoded || decoded->empty()) continue;  // not base64, or nothing but padding
         while (!decoded->empty() && (decoded->back() == '\n' || decoded->back() == '\r')) decoded->pop_back();
         secret_value = std::move(*decoded);
       } else {

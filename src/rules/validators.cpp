@@ -10,6 +10,40 @@
 namespace trawl {
 namespace {
 
+int base64_digit(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+' || c == '-') return 62;
+  if (c == '/' || c == '_') return 63;
+  return -1;
+}
+
+}  // namespace
+
+// Decodes standard or URL-safe base64, padded or not; nullopt when `text`
+// holds anything else or has an impossible length.
+std::optional<std::string> base64_decode(std::string_view text) {
+  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  if (text.size() % 4 == 1) return std::nullopt;
+  std::string out;
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (char c : text) {
+    const int digit = base64_digit(c);
+    if (digit < 0) return std::nullopt;
+    buffer = (buffer << 6) | static_cast<std::uint32_t>(digit);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((buffer >> bits) & 0xFFu));
+    }
+  }
+  return out;
+}
+
+namespace {
+
 constexpr std::array<std::pair<std::string_view, SecretValidator>, 9> kValidators = {{
     {"github-checksum", SecretValidator::kGithubChecksum},
     {"jwt", SecretValidator::kJwt},
@@ -46,36 +80,6 @@ bool github_checksum_ok(std::string_view token) {
     checksum = checksum * 62 + digit;
   }
   return checksum == crc32(body.substr(0, 30));
-}
-
-int base64_digit(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+' || c == '-') return 62;
-  if (c == '/' || c == '_') return 63;
-  return -1;
-}
-
-// Decodes standard or URL-safe base64, padded or not; nullopt when `text`
-// holds anything else or has an impossible length.
-std::optional<std::string> base64_decode(std::string_view text) {
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
-  if (text.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    const int digit = base64_digit(c);
-    if (digit < 0) return std::nullopt;
-    buffer = (buffer << 6) | static_cast<std::uint32_t>(digit);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xFFu));
-    }
-  }
-  return out;
 }
 
 std::string_view trim(std::string_view s) {

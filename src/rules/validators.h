@@ -61,6 +61,10 @@ std::string secret_validator_names();
 // assigned-value, credential-key and not-identifier-key read the context.
 bool passes(SecretValidator validator, std::string_view secret, const SecretContext& context = {});
 
+// Decodes standard or URL-safe base64, padded or not; nullopt when `text`
+// holds anything else or has an impossible length.
+std::optional<std::string> base64_decode(std::string_view text);
+
 // The validator's name, as the `validate` key spells it.
 std::string_view secret_validator_name(SecretValidator validator);
 
