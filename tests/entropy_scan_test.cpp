@@ -8,6 +8,7 @@
 
 #include "engine/entropy.h"
 #include "engine/prefilter.h"
+#include "engine/token_entropy.h"
 #include "support/planted_batch.h"
 
 namespace trawl {
@@ -54,6 +55,22 @@ std::vector<TokenCandidate> reference(const BlobBatch& batch, double threshold) 
     }
   }
   return out;
+}
+
+TEST(TokenEntropy, TheHostTableHoldsTheAlphabetTheDeviceComputes) {
+  // The CPU reads token_symbol() from a table and a GPU thread computes it:
+  // both must give every byte the same symbol.
+  int symbols = 0;
+  for (int c = 0; c < 256; ++c) {
+    const auto byte = static_cast<std::uint8_t>(c);
+    EXPECT_EQ(token_symbol(byte), token_symbol_of(byte)) << "byte " << c;
+    if (token_symbol(byte) != kNotTokenSymbol) ++symbols;
+  }
+  EXPECT_EQ(symbols, static_cast<int>(kTokenSymbols));
+  EXPECT_EQ(token_symbol('A'), 0);
+  EXPECT_EQ(token_symbol('z'), 51);
+  EXPECT_EQ(token_symbol('='), 66);
+  EXPECT_EQ(token_symbol('.'), kNotTokenSymbol);
 }
 
 TEST(TokenEntropy, FixedPointEntropyMatchesShannonEntropy) {

@@ -39,6 +39,7 @@ BlobBatch batch_of(const std::vector<std::string>& texts) {
 
 std::vector<std::string> secrets_of(const std::vector<Hit>& hits) {
   std::vector<std::string> out;
+  out.reserve(hits.size());
   for (const Hit& h : hits) out.push_back(h.secret);
   return out;
 }

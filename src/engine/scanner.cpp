@@ -471,31 +471,82 @@ namespace {
 // start of the token run itself: a run can be reported only when this is at
 // or before its end.
 std::size_t first_credential_word_end(std::string_view bytes, std::size_t line_begin) {
-  static constexpr std::string_view kNeedles[] = {"pw", "psw", "pass", "key", "secret", "token", "auth", "cred"};
+  // Each word by its first letter: a line's byte is looked at once, and a
+  // word compared only where its first letter is.
   auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  auto word_at = [&](std::size_t i, std::string_view rest) {
+    if (i + 1 + rest.size() > bytes.size()) return false;
+    for (std::size_t k = 0; k < rest.size(); ++k) {
+      if (lower(bytes[i + 1 + k]) != rest[k]) return false;
+    }
+    return true;
+  };
   std::size_t best = std::string_view::npos;
-  for (std::size_t i = line_begin; i < bytes.size() && bytes[i] != '\n'; ++i) {
+  const std::size_t line_end = std::min(bytes.find('\n', line_begin), bytes.size());
+  for (std::size_t i = line_begin; i < line_end; ++i) {
     // A word starting here ends at i + 2 or later.
     if (best != std::string_view::npos && i + 2 >= best) break;
+    std::size_t end = std::string_view::npos;
     switch (lower(bytes[i])) {
       case 'p':
+        // "pw", "psw", "pass": the shortest that matches ends first.
+        if (word_at(i, "w")) {
+          end = i + 2;
+        } else if (word_at(i, "sw")) {
+          end = i + 3;
+        } else if (word_at(i, "ass")) {
+          end = i + 4;
+        }
+        break;
       case 'k':
+        if (word_at(i, "ey")) end = i + 3;
+        break;
       case 's':
+        if (word_at(i, "ecret")) end = i + 6;
+        break;
       case 't':
+        if (word_at(i, "oken")) end = i + 5;
+        break;
       case 'a':
+        if (word_at(i, "uth")) end = i + 4;
+        break;
       case 'c':
+        if (word_at(i, "red")) end = i + 4;
         break;
       default:
-        continue;  // no word starts here
+        break;
     }
-    for (const std::string_view needle : kNeedles) {
-      if (i + needle.size() > bytes.size()) continue;
-      std::size_t k = 0;
-      while (k < needle.size() && lower(bytes[i + k]) == needle[k]) ++k;
-      if (k == needle.size()) best = std::min(best, i + needle.size());
-    }
+    best = std::min(best, end);
   }
   return best;
+}
+
+// Whether a value inside `run` can follow an assignment operator, as the
+// credential-key validator's key reading (assigned_key()) needs: before the
+// run, over spaces and a quote, one of `=`, `:`, `,`, `(` or `=>`; or an
+// `=` inside the run itself (`DB_KEY=...` is one run of token bytes). A
+// hash or an id in prose or a listing (`blob 3f9a...`) has none.
+bool follows_assignment(std::string_view bytes, std::uint32_t run_begin, std::uint32_t run_length) {
+  const std::string_view run = bytes.substr(run_begin, run_length);
+  if (run.find('=', 1) != std::string_view::npos) return true;
+  std::size_t end = run_begin;
+  auto skip_space = [&] {
+    while (end > 0 && (bytes[end - 1] == ' ' || bytes[end - 1] == '\t' || bytes[end - 1] == '\r')) --end;
+  };
+  skip_space();
+  if (end > 0 && (bytes[end - 1] == '"' || bytes[end - 1] == '\'' || bytes[end - 1] == '`')) --end;
+  skip_space();
+  if (end == 0) return false;
+  switch (bytes[end - 1]) {
+    case '=':
+    case ':':
+    case ',':
+    case '(':
+    case '>':
+      return true;
+    default:
+      return false;
+  }
 }
 
 }  // namespace
@@ -524,6 +575,7 @@ void Scanner::add_token_hits(std::string_view bytes, std::span<const TokenCandid
       bool have_line = false;
       std::size_t word_end = std::string_view::npos;
       for (const auto& run : all_runs) {
+        if (!follows_assignment(bytes, run.first, run.second)) continue;
         if (!have_line || run.first > line_end) {
           const std::size_t from = have_line ? line_end + 1 : 0;
           const std::string_view between = bytes.substr(from, run.first - from);

@@ -29,7 +29,8 @@ constexpr int kEntropyFractionBits = 32;
 
 enum class TokenAlphabet : std::uint8_t { kHex = 0, kBase64 = 1, kBase64Url = 2 };
 
-TRAWL_HOST_DEVICE inline std::uint8_t token_symbol(std::uint8_t c) {
+// token_symbol()'s arithmetic, the one definition of the alphabet.
+TRAWL_HOST_DEVICE constexpr std::uint8_t token_symbol_of(std::uint8_t c) {
   if (c >= 'A' && c <= 'Z') return static_cast<std::uint8_t>(c - 'A');
   if (c >= 'a' && c <= 'z') return static_cast<std::uint8_t>(26 + c - 'a');
   if (c >= '0' && c <= '9') return static_cast<std::uint8_t>(52 + c - '0');
@@ -47,6 +48,29 @@ TRAWL_HOST_DEVICE inline std::uint8_t token_symbol(std::uint8_t c) {
     default:
       return kNotTokenSymbol;
   }
+}
+
+#if !defined(__CUDA_ARCH__)
+// On the CPU one load per byte beats the comparisons (the scan reads every
+// byte of every blob); a GPU thread keeps the arithmetic, since threads of a
+// warp reading a table at scattered bytes would serialise.
+struct TokenSymbolTable {
+  std::uint8_t symbol[256];
+};
+constexpr TokenSymbolTable make_token_symbol_table() {
+  TokenSymbolTable t{};
+  for (int c = 0; c < 256; ++c) t.symbol[c] = token_symbol_of(static_cast<std::uint8_t>(c));
+  return t;
+}
+inline constexpr TokenSymbolTable kTokenSymbolTable = make_token_symbol_table();
+#endif
+
+TRAWL_HOST_DEVICE inline std::uint8_t token_symbol(std::uint8_t c) {
+#if defined(__CUDA_ARCH__)
+  return token_symbol_of(c);
+#else
+  return kTokenSymbolTable.symbol[c];
+#endif
 }
 
 // One run over the threshold. `begin` is the offset in the blob.
@@ -128,29 +152,30 @@ TRAWL_HOST_DEVICE inline void scan_tokens_in_range(const EntropyTableView& table
       ++p;
       continue;
     }
+    // The run's end first: most runs (words of code) are shorter than a
+    // token, and only a token-long run is counted and scored.
     const std::uint32_t limit = data_end - p > kMaxTokenLength + 1 ? p + kMaxTokenLength + 1 : data_end;
-    std::uint32_t q = p;
-    bool beyond_hex = false;
-    bool plus_slash = false;
-    bool dash_underscore = false;
-    while (q < limit && s != kNotTokenSymbol) {
-      ++counts[s];
-      // Hex digits are 0-9 (52..61), a-f (26..31) and A-F (0..5).
-      beyond_hex |= !(s >= 52 && s <= 61) && !(s >= 26 && s <= 31) && !(s <= 5);
-      plus_slash |= s == 62 || s == 63;
-      dash_underscore |= s == 64 || s == 65;
-      ++q;
-      if (q < limit) s = token_symbol(bytes[q]);
-    }
+    std::uint32_t q = p + 1;
+    while (q < limit && token_symbol(bytes[q]) != kNotTokenSymbol) ++q;
     const std::uint32_t length = q - p;
     if (length > kMaxTokenLength) {
       // Too long to be a token (embedded data, a long identifier): skip to its
       // end. Its entropy is not needed (the table stops at kMaxTokenLength).
-      for (std::uint32_t i = p; i < q; ++i) counts[token_symbol(bytes[i])] = 0;
       while (q < end && token_symbol(bytes[q]) != kNotTokenSymbol) ++q;
-    } else {
+    } else if (length >= kMinTokenLength) {
+      bool beyond_hex = false;
+      bool plus_slash = false;
+      bool dash_underscore = false;
+      for (std::uint32_t i = p; i < q; ++i) {
+        s = token_symbol(bytes[i]);
+        ++counts[s];
+        // Hex digits are 0-9 (52..61), a-f (26..31) and A-F (0..5).
+        beyond_hex |= !(s >= 52 && s <= 61) && !(s >= 26 && s <= 31) && !(s <= 5);
+        plus_slash |= s == 62 || s == 63;
+        dash_underscore |= s == 64 || s == 65;
+      }
       const std::uint64_t entropy = run_entropy_fixed(table, bytes, p, length, counts);
-      if (length >= kMinTokenLength && !(plus_slash && dash_underscore) && entropy > table.threshold_fixed) {
+      if (!(plus_slash && dash_underscore) && entropy > table.threshold_fixed) {
         const TokenAlphabet alphabet = !beyond_hex       ? TokenAlphabet::kHex
                                        : dash_underscore ? TokenAlphabet::kBase64Url
                                                          : TokenAlphabet::kBase64;
