@@ -148,6 +148,52 @@ TEST(TokenEntropy, SlicesOfAnyLengthTogetherReportEachRunOnce) {
   for (std::uint32_t slice : {1u, 7u, 16u, 64u, 257u, 1000u}) EXPECT_EQ(scan(slice), whole) << slice;
 }
 
+TEST(TokenEntropy, RunsOfEveryLengthAroundTheBoundsAreFoundAsTheReferenceFindsThem) {
+  // The scan steps over bytes that cannot start a token-long run: runs of
+  // each length near 16 and near 256, between separators of one to three
+  // bytes, at every offset, must come out exactly as the plain algorithm's.
+  std::mt19937 rng(7);
+  const std::string symbols = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const std::string separators = " .\n(\"";
+  std::string text;
+  for (int round = 0; round < 6; ++round) {
+    for (std::uint32_t length = 1; length <= 270; length += (length < 24 || length > 248) ? 1 : 37) {
+      for (std::uint32_t i = 0; i < length; ++i) text += symbols[rng() % symbols.size()];
+      const std::uint32_t gap = 1 + static_cast<std::uint32_t>(rng() % 3);
+      for (std::uint32_t i = 0; i < gap; ++i) text += separators[rng() % separators.size()];
+    }
+  }
+  BlobBatch batch;
+  test::append_blob(batch, text);
+  test::append_blob(batch, text.substr(5, 4000) + "ABCDEFGHIJKLMNOPqrstu");  // a run at the blob's end
+  const EntropyTable table(3.0);
+  const std::vector<TokenCandidate> expected = reference(batch, 3.0);
+  ASSERT_GT(expected.size(), 100u);
+  const std::vector<TokenCandidate> found = cpu_tokens(table, batch);
+  ASSERT_EQ(found.size(), expected.size());
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    EXPECT_EQ(std::tie(found[i].blob, found[i].begin, found[i].length, found[i].alphabet),
+              std::tie(expected[i].blob, expected[i].begin, expected[i].length, expected[i].alphabet));
+  }
+  // Cut into slices of any length, the first blob gives the same runs.
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(text.data());
+  const auto length = static_cast<std::uint32_t>(text.size());
+  std::array<std::uint16_t, kTokenSymbols> counts{};
+  for (std::uint32_t slice : {1u, 15u, 16u, 17u, 255u, 256u, 257u}) {
+    std::vector<std::uint32_t> begins;
+    for (std::uint32_t b = 0; b < length; b += slice) {
+      scan_tokens_in_range(
+          table.view(), bytes, 0, length, b, std::min(length, b + slice), counts.data(),
+          [&](std::uint32_t at, std::uint32_t, TokenAlphabet, std::uint64_t) { begins.push_back(at); });
+    }
+    std::vector<std::uint32_t> want;
+    for (const TokenCandidate& t : expected) {
+      if (t.blob == 0) want.push_back(t.begin);
+    }
+    EXPECT_EQ(begins, want) << "slices of " << slice;
+  }
+}
+
 TEST(TokenEntropy, CpuPrefilterAgreesWithAPlainReferenceOnRandomBatches) {
   for (std::uint32_t seed = 1; seed <= 4; ++seed) {
     // Blobs of up to 200 KiB, with runs planted every 64 KiB.

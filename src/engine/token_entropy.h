@@ -146,28 +146,34 @@ TRAWL_HOST_DEVICE inline void scan_tokens_in_range(const EntropyTableView& table
   if (p > data_begin && token_symbol(bytes[p - 1]) != kNotTokenSymbol) {
     while (p < end && token_symbol(bytes[p]) != kNotTokenSymbol) ++p;
   }
+  // Here p is where a run could start: the data's first byte or a byte
+  // after one that is not a token's (or a byte that is not a token's).
   while (p < end) {
-    std::uint8_t s = token_symbol(bytes[p]);
-    if (s == kNotTokenSymbol) {
-      ++p;
+    if (data_end - p < kMinTokenLength) break;  // no run of token length fits
+    // No run of token length starts at or before the last byte in the next
+    // kMinTokenLength that is not a token's: step past it. Code is mostly
+    // words shorter than a token, so most bytes are never read.
+    std::uint32_t probe = p + kMinTokenLength;
+    while (probe > p && token_symbol(bytes[probe - 1]) != kNotTokenSymbol) --probe;
+    if (probe > p) {
+      p = probe;
       continue;
     }
-    // The run's end first: most runs (words of code) are shorter than a
-    // token, and only a token-long run is counted and scored.
+    // A run of at least kMinTokenLength bytes starts at p: find its end.
     const std::uint32_t limit = data_end - p > kMaxTokenLength + 1 ? p + kMaxTokenLength + 1 : data_end;
-    std::uint32_t q = p + 1;
+    std::uint32_t q = p + kMinTokenLength;
     while (q < limit && token_symbol(bytes[q]) != kNotTokenSymbol) ++q;
     const std::uint32_t length = q - p;
     if (length > kMaxTokenLength) {
       // Too long to be a token (embedded data, a long identifier): skip to its
       // end. Its entropy is not needed (the table stops at kMaxTokenLength).
       while (q < end && token_symbol(bytes[q]) != kNotTokenSymbol) ++q;
-    } else if (length >= kMinTokenLength) {
+    } else {
       bool beyond_hex = false;
       bool plus_slash = false;
       bool dash_underscore = false;
       for (std::uint32_t i = p; i < q; ++i) {
-        s = token_symbol(bytes[i]);
+        const std::uint8_t s = token_symbol(bytes[i]);
         ++counts[s];
         // Hex digits are 0-9 (52..61), a-f (26..31) and A-F (0..5).
         beyond_hex |= !(s >= 52 && s <= 61) && !(s >= 26 && s <= 31) && !(s <= 5);
