@@ -13,7 +13,12 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 #include <vector>
+
+#if !defined(__CUDA_ARCH__) && defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "engine/host_device.h"
 
@@ -73,6 +78,67 @@ TRAWL_HOST_DEVICE inline std::uint8_t token_symbol(std::uint8_t c) {
 #endif
 }
 
+#if !defined(__CUDA_ARCH__) && defined(__SSE2__)
+// Bit i set when at[i] is not a token's byte, for 64 bytes (SSE2, which
+// every x86-64 has): the alphabet of token_symbol().
+inline std::uint64_t non_token_mask64(const std::uint8_t* at) {
+  auto mask16 = [](const std::uint8_t* from) {
+    const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(from));
+    auto in = [](__m128i x, char lo, char hi) {
+      return _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(static_cast<char>(lo - 1))),
+                           _mm_cmplt_epi8(x, _mm_set1_epi8(static_cast<char>(hi + 1))));
+    };
+    // Bytes from 0x80 are negative as signed chars: in no range.
+    const __m128i letter = in(_mm_or_si128(c, _mm_set1_epi8(0x20)), 'a', 'z');
+    const __m128i digit = in(c, '0', '9');
+    const __m128i sign =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(c, _mm_set1_epi8('+')), _mm_cmpeq_epi8(c, _mm_set1_epi8('/'))),
+                     _mm_or_si128(_mm_cmpeq_epi8(c, _mm_set1_epi8('-')), _mm_cmpeq_epi8(c, _mm_set1_epi8('_'))));
+    const __m128i token =
+        _mm_or_si128(_mm_or_si128(letter, digit), _mm_or_si128(sign, _mm_cmpeq_epi8(c, _mm_set1_epi8('='))));
+    return static_cast<std::uint64_t>(~static_cast<std::uint32_t>(_mm_movemask_epi8(token)) & 0xffffu);
+  };
+  return mask16(at) | mask16(at + 16) << 16 | mask16(at + 32) << 32 | mask16(at + 48) << 48;
+}
+#endif
+
+// Where the next run of token length could start, from p (a byte where a
+// run could start): p itself when bytes[p, p + kMinTokenLength) are all a
+// token's, else a later such byte, with no run of token length starting in
+// between. The caller makes sure kMinTokenLength bytes from p exist.
+template <typename Bytes>
+TRAWL_HOST_DEVICE inline std::uint32_t next_token_start(const Bytes& bytes, std::uint32_t p, std::uint32_t data_end) {
+#if !defined(__CUDA_ARCH__) && defined(__SSE2__)
+  if constexpr (std::is_pointer_v<Bytes>) {
+    static_assert(kMinTokenLength == 16, "the shifts below find 16 token bytes in a row");
+    if (data_end - p >= 64) {
+      // 64 bytes at a time: bit i of `starts` is set when the 16 bytes from
+      // p + i are all a token's, for the 49 positions whose 16 bytes are
+      // within the 64. The first such position starts a run (the byte
+      // before it is no token's, or is p's).
+      const std::uint64_t other = non_token_mask64(bytes + p);
+      std::uint64_t starts = ~other;
+      starts &= starts >> 1;
+      starts &= starts >> 2;
+      starts &= starts >> 4;
+      starts &= starts >> 8;
+      constexpr std::uint64_t kPositions = (std::uint64_t{1} << 49) - 1;
+      starts &= kPositions;
+      if (starts != 0) return p + static_cast<std::uint32_t>(__builtin_ctzll(starts));
+      // None: every position holds a byte that is no token's within 16, so
+      // one of the 49 does; a run could start just after the last one.
+      return p + 64 - static_cast<std::uint32_t>(__builtin_clzll(other & kPositions));
+    }
+  }
+#endif
+  (void)data_end;
+  // No run of token length starts at or before the last byte in the next
+  // kMinTokenLength that is not a token's: step past it.
+  std::uint32_t probe = p + kMinTokenLength;
+  while (probe > p && token_symbol(bytes[probe - 1]) != kNotTokenSymbol) --probe;
+  return probe;
+}
+
 // One run over the threshold. `begin` is the offset in the blob.
 struct TokenCandidate {
   std::uint32_t blob = 0;
@@ -108,6 +174,19 @@ class EntropyTable {
   std::uint64_t threshold_fixed_ = 0;
 };
 
+// Hex digits are 0-9 (52..61), a-f (26..31) and A-F (0..5).
+TRAWL_HOST_DEVICE inline bool is_hex_symbol(std::uint8_t s) {
+  return (s >= 52 && s <= 61) || (s >= 26 && s <= 31) || s <= 5;
+}
+
+// A run's entropy from `sum`, the sum of c*log2(c) over its symbols' counts:
+// log2(n) - sum/n, as (n*log2 n - sum) / n in fixed point.
+TRAWL_HOST_DEVICE inline std::uint64_t entropy_from_sum(const EntropyTableView& table, std::uint64_t sum,
+                                                        std::uint32_t length) {
+  const std::uint64_t whole = table.count_log_count[length];
+  return whole > sum ? (whole - sum) / length : 0;
+}
+
 // Entropy of bytes[begin, begin + length) from its symbol counts:
 // log2(n) - sum(c*log2 c)/n, as (n*log2 n - sum c*log2 c) / n in fixed point.
 // Reads the run again to sum each symbol's term once and reset its count, so
@@ -125,8 +204,7 @@ TRAWL_HOST_DEVICE inline std::uint64_t run_entropy_fixed(const EntropyTableView&
       counts[s] = 0;
     }
   }
-  const std::uint64_t whole = table.count_log_count[length];
-  return whole > sum ? (whole - sum) / length : 0;
+  return entropy_from_sum(table, sum, length);
 }
 
 // Scans for runs that start in [begin, end) of bytes[data_begin, data_end)
@@ -150,13 +228,11 @@ TRAWL_HOST_DEVICE inline void scan_tokens_in_range(const EntropyTableView& table
   // after one that is not a token's (or a byte that is not a token's).
   while (p < end) {
     if (data_end - p < kMinTokenLength) break;  // no run of token length fits
-    // No run of token length starts at or before the last byte in the next
-    // kMinTokenLength that is not a token's: step past it. Code is mostly
-    // words shorter than a token, so most bytes are never read.
-    std::uint32_t probe = p + kMinTokenLength;
-    while (probe > p && token_symbol(bytes[probe - 1]) != kNotTokenSymbol) --probe;
-    if (probe > p) {
-      p = probe;
+    // Code is mostly words shorter than a token: step over them without
+    // reading every byte.
+    const std::uint32_t start = next_token_start(bytes, p, data_end);
+    if (start != p) {
+      p = start;
       continue;
     }
     // A run of at least kMinTokenLength bytes starts at p: find its end.
@@ -169,18 +245,41 @@ TRAWL_HOST_DEVICE inline void scan_tokens_in_range(const EntropyTableView& table
       // end. Its entropy is not needed (the table stops at kMaxTokenLength).
       while (q < end && token_symbol(bytes[q]) != kNotTokenSymbol) ++q;
     } else {
+#if defined(__CUDA_ARCH__)
       bool beyond_hex = false;
       bool plus_slash = false;
       bool dash_underscore = false;
       for (std::uint32_t i = p; i < q; ++i) {
         const std::uint8_t s = token_symbol(bytes[i]);
         ++counts[s];
-        // Hex digits are 0-9 (52..61), a-f (26..31) and A-F (0..5).
-        beyond_hex |= !(s >= 52 && s <= 61) && !(s >= 26 && s <= 31) && !(s <= 5);
+        beyond_hex |= !is_hex_symbol(s);
         plus_slash |= s == 62 || s == 63;
         dash_underscore |= s == 64 || s == 65;
       }
       const std::uint64_t entropy = run_entropy_fixed(table, bytes, p, length, counts);
+#else
+      // On the CPU the run is read once: its distinct symbols are listed as
+      // they first appear, and the sum and the alphabet come from the list.
+      std::uint8_t distinct[kTokenSymbols];
+      std::uint32_t distinct_count = 0;
+      for (std::uint32_t i = p; i < q; ++i) {
+        const std::uint8_t s = token_symbol(bytes[i]);
+        if (counts[s]++ == 0) distinct[distinct_count++] = s;
+      }
+      bool beyond_hex = false;
+      bool plus_slash = false;
+      bool dash_underscore = false;
+      std::uint64_t sum = 0;
+      for (std::uint32_t k = 0; k < distinct_count; ++k) {
+        const std::uint8_t s = distinct[k];
+        beyond_hex |= !is_hex_symbol(s);
+        plus_slash |= s == 62 || s == 63;
+        dash_underscore |= s == 64 || s == 65;
+        sum += table.count_log_count[counts[s]];
+        counts[s] = 0;
+      }
+      const std::uint64_t entropy = entropy_from_sum(table, sum, length);
+#endif
       if (!(plus_slash && dash_underscore) && entropy > table.threshold_fixed) {
         const TokenAlphabet alphabet = !beyond_hex       ? TokenAlphabet::kHex
                                        : dash_underscore ? TokenAlphabet::kBase64Url
