@@ -175,6 +175,11 @@ Scanner::Scanner(const RuleSet& rules, const ScannerOptions& options)
       keywords_(collect_keywords(rules, options.scope, keyword_rules_, keywordless_rules_, late_keyword_rules_,
                                  token_rules_)),
       automaton_(keywords_) {
+  for (std::uint32_t r : token_rules_) {
+    const std::vector<SecretValidator>& validators = rules.rules[r].validators;
+    keyed_token_rules_.push_back(static_cast<char>(
+        std::find(validators.begin(), validators.end(), SecretValidator::kCredentialKey) != validators.end()));
+  }
   if (!token_rules_.empty()) {
     double threshold = rules.rules[token_rules_.front()].entropy;
     for (std::uint32_t r : token_rules_) threshold = std::min(threshold, rules.rules[r].entropy);
@@ -560,13 +565,13 @@ void Scanner::add_token_hits(std::string_view bytes, std::span<const TokenCandid
   // The runs a credential-key rule can report: those with a credential
   // word before them on their line (filled when first needed).
   std::optional<std::vector<std::pair<std::uint32_t, std::uint32_t>>> keyed_runs;
-  for (std::uint32_t r : token_rules_) {
+  for (std::size_t t = 0; t < token_rules_.size(); ++t) {
+    const std::uint32_t r = token_rules_[t];
     if (state.truncated) return;
     if (only != nullptr && !(*only)[r]) continue;
     if (scope_ != nullptr && !scope_->applies(r, classes)) continue;
     const Rule& rule = rules_.rules[r];
-    const bool keyed = std::find(rule.validators.begin(), rule.validators.end(), SecretValidator::kCredentialKey) !=
-                       rule.validators.end();
+    const bool keyed = keyed_token_rules_[t] != 0;
     if (keyed && !keyed_runs) {
       keyed_runs.emplace();
       // Runs come in order: a line's end is found once, and the next line's

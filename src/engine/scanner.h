@@ -143,6 +143,7 @@ class Scanner {
   std::vector<std::vector<std::uint32_t>> keyword_rules_;  // keyword id -> rule indices
   std::vector<std::uint32_t> keywordless_rules_;           // rules with a regex and no keyword
   std::vector<std::uint32_t> token_rules_;                 // rules with `tokens`
+  std::vector<char> keyed_token_rules_;                    // per token_rules_ entry: has credential-key
   std::optional<EntropyTable> entropy_;                    // set when token_rules_ is not empty
   const PathScope* scope_;
   bool choose_spans_;

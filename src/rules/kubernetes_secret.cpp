@@ -13,12 +13,6 @@ namespace {
 
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
-  return s;
-}
-
 bool printable(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) {
     const auto u = static_cast<unsigned char>(c);
@@ -59,7 +53,7 @@ void read_document(std::string_view text, const std::vector<Line>& lines, std::s
   for (std::size_t i = first; i < last && !secret; ++i) {
     const std::string_view line = text.substr(lines[i].begin, lines[i].end - lines[i].begin);
     if (!line.starts_with("kind:")) continue;
-    std::string_view kind = trim(line.substr(5));
+    std::string_view kind = trim_space(line.substr(5));
     if (kind.size() >= 2 && (kind.front() == '"' || kind.front() == '\'') && kind.back() == kind.front()) {
       kind = kind.substr(1, kind.size() - 2);
     }
@@ -68,23 +62,23 @@ void read_document(std::string_view text, const std::vector<Line>& lines, std::s
   if (!secret) return;
   for (std::size_t i = first; i < last; ++i) {
     const std::string_view line = text.substr(lines[i].begin, lines[i].end - lines[i].begin);
-    const bool data = trim(line) == "data:" && line.starts_with("data:");
-    const bool string_data = trim(line) == "stringData:" && line.starts_with("stringData:");
+    const bool data = trim_space(line) == "data:" && line.starts_with("data:");
+    const bool string_data = trim_space(line) == "stringData:" && line.starts_with("stringData:");
     if (!data && !string_data) continue;
     for (std::size_t j = i + 1; j < last && out.size() < kMaxSecretValues; ++j) {
       const std::string_view entry = text.substr(lines[j].begin, lines[j].end - lines[j].begin);
-      const std::string_view content = trim(entry);
+      const std::string_view content = trim_space(entry);
       if (content.empty() || content.front() == '#') continue;
       if (!is_blank(entry.front())) break;  // the mapping ends at the next top-level key
       const std::size_t colon = content.find(": ");
       if (colon == std::string_view::npos || names_no_secret(content.substr(0, colon))) continue;
-      std::string_view value = trim(content.substr(colon + 2));
+      std::string_view value = trim_space(content.substr(colon + 2));
       std::size_t value_begin = lines[j].begin + static_cast<std::size_t>(value.data() - entry.data());
       if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front()) {
         value = value.substr(1, value.size() - 2);
         ++value_begin;
       } else if (const std::size_t comment = value.find(" #"); comment != std::string_view::npos) {
-        value = trim(value.substr(0, comment));
+        value = trim_space(value.substr(0, comment));
       }
       if (value.empty() || value.front() == '|' || value.front() == '>' || value.front() == '{' || is_template(value)) {
         continue;

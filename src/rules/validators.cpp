@@ -21,6 +21,16 @@ int base64_digit(char c) {
 
 }  // namespace
 
+std::string_view trim_space(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
 // Decodes standard or URL-safe base64, padded or not; nullopt when `text`
 // holds anything else or has an impossible length.
 std::optional<std::string> base64_decode(std::string_view text) {
@@ -82,18 +92,8 @@ bool github_checksum_ok(std::string_view token) {
   return checksum == crc32(body.substr(0, 30));
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 bool is_json_object(std::string_view text) {
-  text = trim(text);
+  text = trim_space(text);
   return text.size() >= 2 && text.front() == '{' && text.back() == '}';
 }
 
@@ -107,7 +107,7 @@ bool jwt_ok(std::string_view token) {
   if (!header || !payload || !is_json_object(*header) || !is_json_object(*payload)) return false;
   const std::size_t alg = header->find("\"alg\"");
   if (alg == std::string::npos) return false;
-  const std::string_view after = trim(std::string_view(*header).substr(alg + 5));
+  const std::string_view after = trim_space(std::string_view(*header).substr(alg + 5));
   return !after.empty() && after.front() == ':';
 }
 
@@ -125,7 +125,7 @@ bool pem_ok(std::string_view block) {
     std::size_t line_end = body.find('\n');
     std::size_t escaped = body.find("\\n");
     std::size_t cut = std::min(line_end, escaped);
-    std::string_view line = trim(body.substr(0, cut));
+    std::string_view line = trim_space(body.substr(0, cut));
     if (line.find(':') != std::string_view::npos) {
       encrypted = encrypted || line.find("ENCRYPTED") != std::string_view::npos;
     } else {

@@ -65,6 +65,9 @@ bool passes(SecretValidator validator, std::string_view secret, const SecretCont
 // holds anything else or has an impossible length.
 std::optional<std::string> base64_decode(std::string_view text);
 
+// `s` without the spaces, tabs and line ends around it.
+std::string_view trim_space(std::string_view s);
+
 // The validator's name, as the `validate` key spells it.
 std::string_view secret_validator_name(SecretValidator validator);
 
