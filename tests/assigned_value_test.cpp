@@ -124,6 +124,18 @@ TEST(AssignedKey, ReadsComparisonsAndSetterCalls) {
   EXPECT_EQ(assigned_key("define('DB_PASSWORD', '"), "DB_PASSWORD");
 }
 
+TEST(AssignedKey, ReadsThroughAnOptionWrappingTheValue) {
+  EXPECT_EQ(without_option_wrapper("password = Some(\""), "password = ");
+  EXPECT_EQ(without_option_wrapper("  password = Option( '"), "  password = ");
+  EXPECT_EQ(without_option_wrapper("password = HandleSome(\""), "password = HandleSome(\"");
+  EXPECT_EQ(without_option_wrapper("password = \""), "password = \"");
+  EXPECT_EQ(assigned_key("    password = Some(\""), "password");
+  EXPECT_EQ(assigned_key("DbSettings(user = \"app\", password = Option(\""), "password");
+  // The value in an option is assigned, not a call's argument.
+  EXPECT_FALSE(never("    password = Some(\"Orch1d-Valley\")", "Orch1d-Valley"));
+  EXPECT_TRUE(never("    password = HashOf(\"Orch1d-Valley\")", "Orch1d-Valley"));
+}
+
 TEST(NeverASecret, InterfaceTextTranslationsAndStockTestPasswords) {
   EXPECT_TRUE(never("\"LABEL_PASSWORD\": \"Passwort\",", "Passwort"));
   EXPECT_TRUE(never("\"TITLE_CHANGE_PASSWORD\": \"Wachtwoord\",", "Wachtwoord"));

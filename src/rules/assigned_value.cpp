@@ -349,7 +349,24 @@ std::string_view first_parameter(std::string_view value) {
 
 }  // namespace
 
+std::string_view without_option_wrapper(std::string_view before) {
+  std::size_t end = before.size();
+  while (end > 0 && is_space(before[end - 1])) --end;
+  if (end > 0 && is_quote(before[end - 1])) --end;
+  while (end > 0 && is_space(before[end - 1])) --end;
+  if (end == 0 || before[end - 1] != '(') return before;
+  std::string_view head = before.substr(0, end - 1);
+  while (!head.empty() && is_space(head.back())) head.remove_suffix(1);
+  for (const std::string_view wrapper : {std::string_view("Some"), std::string_view("Option")}) {
+    if (!head.ends_with(wrapper)) continue;
+    const std::size_t at = head.size() - wrapper.size();
+    if (at == 0 || (!is_identifier_char(head[at - 1]) && head[at - 1] != '.')) return head.substr(0, at);
+  }
+  return before;
+}
+
 std::string_view assigned_key(std::string_view before) {
+  before = without_option_wrapper(before);
   std::size_t end = before.size();
   auto skip_space = [&] {
     while (end > 0 && is_space(before[end - 1])) --end;
@@ -454,8 +471,8 @@ std::optional<std::string_view> never_a_secret_because(std::string_view whole_va
   }
   // A call's only argument is a password when the call sets one
   // (`setPassword("...")`), not when it checks or hashes one (`t.pass("Closed")`).
-  if (trim(context.before).ends_with("(") ||
-      (trim(context.before).ends_with("(\"") || trim(context.before).ends_with("('"))) {
+  const std::string_view unwrapped = without_option_wrapper(context.before);
+  if (trim(unwrapped).ends_with("(") || (trim(unwrapped).ends_with("(\"") || trim(unwrapped).ends_with("('"))) {
     const std::string member = lowercase(last_member(key));
     if (!member.starts_with("set") && !member.starts_with("with")) return "the argument of a call that sets nothing";
   }

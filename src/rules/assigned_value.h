@@ -55,6 +55,11 @@ struct SecretContext {
 // Empty when there is none.
 std::string_view assigned_key(std::string_view before);
 
+// `before` without an option wrapper the value stands in (`Some(`,
+// `Option(`, as in `password = Some("...")`): the value is assigned where
+// the wrapper is. `before` itself when there is none.
+std::string_view without_option_wrapper(std::string_view before);
+
 // True when the key a value is assigned to (assigned_key() of `before`)
 // names a credential by its last member's words: its last word is one of
 // password, passwd, pwd, pass, passphrase, pw, secret, token, apikey, auth,
