@@ -19,6 +19,27 @@ int base64_digit(char c) {
   return -1;
 }
 
+// Packs `bits_per_digit` bits per character of `text`, as `digit` values it
+// (negative: not a digit), into bytes; nullopt on any character that is not.
+// Leftover bits (padding) are dropped.
+template <typename Digit>
+std::optional<std::string> unpack_digits(std::string_view text, int bits_per_digit, Digit digit_of) {
+  std::string out;
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (char c : text) {
+    const int digit = digit_of(c);
+    if (digit < 0) return std::nullopt;
+    buffer = (buffer << bits_per_digit) | static_cast<std::uint32_t>(digit);
+    bits += bits_per_digit;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((buffer >> bits) & 0xFFu));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string_view trim_space(std::string_view s) {
@@ -36,20 +57,7 @@ std::string_view trim_space(std::string_view s) {
 std::optional<std::string> base64_decode(std::string_view text) {
   while (!text.empty() && text.back() == '=') text.remove_suffix(1);
   if (text.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    const int digit = base64_digit(c);
-    if (digit < 0) return std::nullopt;
-    buffer = (buffer << 6) | static_cast<std::uint32_t>(digit);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xFFu));
-    }
-  }
-  return out;
+  return unpack_digits(text, 6, base64_digit);
 }
 
 namespace {
@@ -158,22 +166,11 @@ bool basic_auth_ok(std::string_view encoded) {
 // Decodes RFC 4648 base32 (A-Z, 2-7) without padding; nullopt on any other
 // character.
 std::optional<std::string> base32_decode(std::string_view text) {
-  std::string out;
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    int digit = -1;
-    if (c >= 'A' && c <= 'Z') digit = c - 'A';
-    if (c >= '2' && c <= '7') digit = c - '2' + 26;
-    if (digit < 0) return std::nullopt;
-    buffer = (buffer << 5) | static_cast<std::uint32_t>(digit);
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xFFu));
-    }
-  }
-  return out;
+  return unpack_digits(text, 5, [](char c) {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= '2' && c <= '7') return c - '2' + 26;
+    return -1;
+  });
 }
 
 // CRC-16/XMODEM (polynomial 0x1021, initial value 0), as NATS NKEYs use.
