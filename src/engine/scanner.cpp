@@ -16,6 +16,7 @@
 #include <unordered_set>
 
 #include "engine/entropy.h"
+#include "rules/assigned_value.h"
 #include "rules/container_checks.h"
 #include "rules/keyword_shape.h"
 #include "rules/span_choice.h"
@@ -526,32 +527,14 @@ std::size_t first_credential_word_end(std::string_view bytes, std::size_t line_b
   return best;
 }
 
-// Whether a value inside `run` can follow an assignment operator, as the
-// credential-key validator's key reading (assigned_key()) needs: before the
-// run, over spaces and a quote, one of `=`, `:`, `,`, `(` or `=>`; or an
-// `=` inside the run itself (`DB_KEY=...` is one run of token bytes). A
-// hash or an id in prose or a listing (`blob 3f9a...`) has none.
+// Whether a value inside `run` can be one the credential-key validator
+// reads a key for: an assignment operator before the run (assigned_key_end(),
+// the validator's own reading), or an `=` inside the run itself (`DB_KEY=...`
+// is one run of token bytes). A hash or an id in prose or a listing
+// (`blob 3f9a...`) has neither.
 bool follows_assignment(std::string_view bytes, std::uint32_t run_begin, std::uint32_t run_length) {
-  const std::string_view run = bytes.substr(run_begin, run_length);
-  if (run.find('=', 1) != std::string_view::npos) return true;
-  std::size_t end = run_begin;
-  auto skip_space = [&] {
-    while (end > 0 && (bytes[end - 1] == ' ' || bytes[end - 1] == '\t' || bytes[end - 1] == '\r')) --end;
-  };
-  skip_space();
-  if (end > 0 && (bytes[end - 1] == '"' || bytes[end - 1] == '\'' || bytes[end - 1] == '`')) --end;
-  skip_space();
-  if (end == 0) return false;
-  switch (bytes[end - 1]) {
-    case '=':
-    case ':':
-    case ',':
-    case '(':
-    case '>':
-      return true;
-    default:
-      return false;
-  }
+  if (bytes.substr(run_begin, run_length).find('=', 1) != std::string_view::npos) return true;
+  return assigned_key_end(bytes.substr(0, run_begin)) != std::string_view::npos;
 }
 
 }  // namespace

@@ -365,7 +365,7 @@ std::string_view without_option_wrapper(std::string_view before) {
   return before;
 }
 
-std::string_view assigned_key(std::string_view before) {
+std::size_t assigned_key_end(std::string_view before) {
   before = without_option_wrapper(before);
   std::size_t end = before.size();
   auto skip_space = [&] {
@@ -374,22 +374,27 @@ std::string_view assigned_key(std::string_view before) {
   skip_space();
   if (end > 0 && is_quote(before[end - 1])) --end;
   skip_space();
-  bool assignment = false;
-  if (end > 0 && before[end - 1] == '(') {
-    --end;  // setPassword("..."), define('DB_PASSWORD', ...) reads its key at the ','
-    assignment = true;
-  } else if (end > 1 && before[end - 1] == '=' && before[end - 2] == '=') {
+  if (end > 0 && before[end - 1] == '(')
+    return end - 1;  // setPassword("..."), define('DB_PASSWORD', ...) reads its key at the ','
+  if (end > 1 && before[end - 1] == '=' && before[end - 2] == '=') {
     while (end > 0 && before[end - 1] == '=') --end;  // a comparison: password == "..."
-    assignment = true;
-  } else if (end > 1 && before[end - 1] == '>' && before[end - 2] == '=') {
-    end -= 2;
-    assignment = true;
-  } else if (end > 0 && (before[end - 1] == '=' || before[end - 1] == ':' || before[end - 1] == ',')) {
-    --end;
-    assignment = true;
-    if (end > 0 && (before[end - 1] == ':' || before[end - 1] == '?' || before[end - 1] == '+')) --end;
+    return end;
   }
-  if (!assignment) return {};
+  if (end > 1 && before[end - 1] == '>' && before[end - 2] == '=') return end - 2;
+  if (end > 0 && (before[end - 1] == '=' || before[end - 1] == ':' || before[end - 1] == ',')) {
+    --end;
+    if (end > 0 && (before[end - 1] == ':' || before[end - 1] == '?' || before[end - 1] == '+')) --end;
+    return end;
+  }
+  return std::string_view::npos;
+}
+
+std::string_view assigned_key(std::string_view before) {
+  std::size_t end = assigned_key_end(before);
+  if (end == std::string_view::npos) return {};
+  auto skip_space = [&] {
+    while (end > 0 && is_space(before[end - 1])) --end;
+  };
   skip_space();
   if (end > 0 && (is_quote(before[end - 1]) || before[end - 1] == ']')) --end;
   std::size_t begin = end;

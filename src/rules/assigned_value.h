@@ -55,6 +55,11 @@ struct SecretContext {
 // Empty when there is none.
 std::string_view assigned_key(std::string_view before);
 
+// Where assigned_key() starts reading the key back from: the end of `before`
+// less an option wrapper, spaces, a quote and the assignment operator; npos
+// when `before` ends in no assignment, so no key can be read.
+std::size_t assigned_key_end(std::string_view before);
+
 // `before` without an option wrapper the value stands in (`Some(`,
 // `Option(`, as in `password = Some("...")`): the value is assigned where
 // the wrapper is. `before` itself when there is none.
