@@ -179,6 +179,24 @@ TRAWL_HOST_DEVICE inline bool is_hex_symbol(std::uint8_t s) {
   return (s >= 52 && s <= 61) || (s >= 26 && s <= 31) || s <= 5;
 }
 
+// Which alphabet a run's symbols belong to, from each symbol seen.
+struct RunAlphabet {
+  bool beyond_hex = false;
+  bool plus_slash = false;
+  bool dash_underscore = false;
+
+  TRAWL_HOST_DEVICE void add(std::uint8_t s) {
+    beyond_hex |= !is_hex_symbol(s);
+    plus_slash |= s == 62 || s == 63;
+    dash_underscore |= s == 64 || s == 65;
+  }
+  // Both base64 alphabets' own symbols: no token.
+  TRAWL_HOST_DEVICE bool mixed() const { return plus_slash && dash_underscore; }
+  TRAWL_HOST_DEVICE TokenAlphabet alphabet() const {
+    return !beyond_hex ? TokenAlphabet::kHex : dash_underscore ? TokenAlphabet::kBase64Url : TokenAlphabet::kBase64;
+  }
+};
+
 // A run's entropy from `sum`, the sum of c*log2(c) over its symbols' counts:
 // log2(n) - sum/n, as (n*log2 n - sum) / n in fixed point.
 TRAWL_HOST_DEVICE inline std::uint64_t entropy_from_sum(const EntropyTableView& table, std::uint64_t sum,
@@ -245,16 +263,12 @@ TRAWL_HOST_DEVICE inline void scan_tokens_in_range(const EntropyTableView& table
       // end. Its entropy is not needed (the table stops at kMaxTokenLength).
       while (q < end && token_symbol(bytes[q]) != kNotTokenSymbol) ++q;
     } else {
+      RunAlphabet seen;
 #if defined(__CUDA_ARCH__)
-      bool beyond_hex = false;
-      bool plus_slash = false;
-      bool dash_underscore = false;
       for (std::uint32_t i = p; i < q; ++i) {
         const std::uint8_t s = token_symbol(bytes[i]);
         ++counts[s];
-        beyond_hex |= !is_hex_symbol(s);
-        plus_slash |= s == 62 || s == 63;
-        dash_underscore |= s == 64 || s == 65;
+        seen.add(s);
       }
       const std::uint64_t entropy = run_entropy_fixed(table, bytes, p, length, counts);
 #else
@@ -266,25 +280,17 @@ TRAWL_HOST_DEVICE inline void scan_tokens_in_range(const EntropyTableView& table
         const std::uint8_t s = token_symbol(bytes[i]);
         if (counts[s]++ == 0) distinct[distinct_count++] = s;
       }
-      bool beyond_hex = false;
-      bool plus_slash = false;
-      bool dash_underscore = false;
       std::uint64_t sum = 0;
       for (std::uint32_t k = 0; k < distinct_count; ++k) {
         const std::uint8_t s = distinct[k];
-        beyond_hex |= !is_hex_symbol(s);
-        plus_slash |= s == 62 || s == 63;
-        dash_underscore |= s == 64 || s == 65;
+        seen.add(s);
         sum += table.count_log_count[counts[s]];
         counts[s] = 0;
       }
       const std::uint64_t entropy = entropy_from_sum(table, sum, length);
 #endif
-      if (!(plus_slash && dash_underscore) && entropy > table.threshold_fixed) {
-        const TokenAlphabet alphabet = !beyond_hex       ? TokenAlphabet::kHex
-                                       : dash_underscore ? TokenAlphabet::kBase64Url
-                                                         : TokenAlphabet::kBase64;
-        on_token(p, length, alphabet, entropy);
+      if (!seen.mixed() && entropy > table.threshold_fixed) {
+        on_token(p, length, seen.alphabet(), entropy);
       }
     }
     p = q;
