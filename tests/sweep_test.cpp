@@ -267,6 +267,31 @@ TEST_F(Sweep, ANewCommitOnTheRemoteIsFetchedAndOnlyItsBlobIsRead) {
   EXPECT_EQ(doc["findings"][0]["path"], "more.env");
 }
 
+TEST_F(Sweep, AFetchThatFailsOnALaterNightIsRecordedAndTheOthersComplete) {
+  make_repo("alpha", token(1));
+  make_repo("beta", token(2));
+  const std::filesystem::path served = serve("alpha");
+  const GitDaemon daemon(dir_.path() / "served");
+  const std::string manifest =
+      write_manifest("m.jsonl", {{{"name", "alpha"}, {"url", daemon.url("alpha.git")}}, local("beta")});
+  ASSERT_EQ(sweep(manifest, db("org.db")).exit_code, 0);
+  // The remote is gone on the next night: its mirror is in the clone cache,
+  // so this is a fetch, not a clone, that fails.
+  std::filesystem::remove_all(served);
+  const CommandResult r = sweep(manifest, db("org.db"));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_TRUE(holds(r.err, "trawl: warning: sweep: alpha: failed: fetching " + daemon.url("alpha.git") + ": "))
+      << r.err;
+  EXPECT_TRUE(holds(r.err, "2 repositories: 1 done, 0 already done, 1 failed;")) << r.err;
+  const std::vector<std::string> failed =
+      rows(db("org.db"), "SELECT repository, message FROM sweep_repositories WHERE status = 'failed'");
+  ASSERT_EQ(failed.size(), 1U);
+  EXPECT_TRUE(holds(failed[0], "alpha|fetching " + daemon.url("alpha.git"))) << failed[0];
+  // The first night's finding is still in the store.
+  EXPECT_EQ(rows(db("org.db"), "SELECT repository, path FROM locations"),
+            (std::vector<std::string>{"alpha|app.env", "beta|app.env"}));
+}
+
 TEST_F(Sweep, AForkHoldingItsParentsSecretIsOneFindingAtTwoLocationsReadOnce) {
   make_repo("parent", token(1));
   repos_.at("parent").git("clone -q . " + shell_quote((dir_.path() / "work" / "fork").string()));
