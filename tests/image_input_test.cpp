@@ -180,6 +180,38 @@ TEST(LayerReader, FilesOverTheSizeLimitAreCountedNotRead) {
   EXPECT_EQ(seen.problems, (std::vector<std::string>{"too_large big.bin"}));
 }
 
+// A file that arrives in several blocks is shown by its head first: a
+// binary one (the callback says so) is skipped without its rest being
+// gathered, and the members after it are read as before. A file that
+// arrives whole, or whose head says nothing, is delivered whole.
+TEST(LayerReader, ALongFileIsToldByItsHeadAndSkippedWhenTheCallbackDealsWithIt) {
+  for (const Compression compression : {Compression::kNone, Compression::kZstd}) {
+    std::string binary(std::size_t{1} << 20, 'b');
+    binary[7999] = '\0';
+    std::string text(std::size_t{1} << 20, 't');
+    text[8000] = '\0';  // past the head: only the head decides
+    const std::string layer = make_tar({test::file("lib/big.so", binary), test::file("doc/big.txt", text),
+                                        test::file("small.bin", std::string("\0ab", 3)), test::file("after.txt", "ok")},
+                                       compression);
+    Seen seen;
+    std::vector<std::string> heads;  // "path size"
+    image::LayerCallbacks callbacks = recorder(seen);
+    callbacks.head_bytes = 8000;
+    callbacks.skip_after_head = [&heads](const LayerEntry& e, std::string_view head) {
+      heads.push_back(e.path + " " + std::to_string(head.size()));
+      return head.find('\0') != std::string_view::npos;
+    };
+    StringStream in(layer);
+    image::read_layer(in, "layer", {}, callbacks);
+    EXPECT_EQ(heads, (std::vector<std::string>{"lib/big.so 8000", "doc/big.txt 8000"}));
+    ASSERT_EQ(seen.entries.size(), 3U);
+    EXPECT_EQ(seen.entries[0], "file doc/big.txt = " + text);
+    EXPECT_EQ(seen.entries[1], "file small.bin = " + std::string("\0ab", 3));
+    EXPECT_EQ(seen.entries[2], "file after.txt = ok");
+    EXPECT_TRUE(seen.problems.empty());
+  }
+}
+
 TEST(LayerReader, ALayerWhoseMembersExceedTheLayerLimitStopsWithAReason) {
   image::LayerLimits limits;
   limits.max_layer_bytes = 1000;

@@ -132,6 +132,33 @@ TEST_F(ImageScan, EveryInputFormGivesTheSameFindings) {
   }
 }
 
+// Binary files, long (told by their head) or short, are skipped by name;
+// the summary counts every distinct file read or skipped, and the config's
+// documents.
+TEST_F(ImageScan, BinaryFilesAreSkippedByNameAndTheSummaryCountsEveryFile) {
+  std::string binary(std::size_t{1} << 20, 'b');
+  binary[100] = '\0';
+  test::BuiltImage image;
+  image.layers.push_back({make_tar({test::file("usr/lib/big.so", binary), test::file("bin/tool", std::string("\0x", 2)),
+                                    test::file("etc/app.env", std::string("TOKEN=") + kGithubToken + "\n"),
+                                    test::file("etc/copy.env", std::string("TOKEN=") + kGithubToken + "\n")}),
+                          Compression::kNone, "COPY . /"});
+  test::write_members(path("layout"), test::oci_layout({image}));
+  ScanResult result;
+  const std::vector<Row> rows = scan({path("layout").string()}, &result);
+  EXPECT_EQ(rows, (std::vector<Row>{{"github-pat", "etc/app.env", 1, "0", true},
+                                    {"github-pat", "etc/copy.env", 1, "0", true}}));
+  const std::string layer = test::digest_of(image.layers[0].tar);
+  std::vector<std::string> skipped;
+  for (const SkippedObject& s : result.skipped) skipped.push_back(std::string(skip_reason_name(s.reason)) + " " + s.id);
+  std::sort(skipped.begin(), skipped.end());
+  EXPECT_EQ(skipped,
+            (std::vector<std::string>{"binary " + layer + ":bin/tool", "binary " + layer + ":usr/lib/big.so"}));
+  // One distinct text file (two paths), the history document, two binary files.
+  EXPECT_EQ(result.summary.blobs_scanned, 2U);
+  EXPECT_EQ(result.summary.blobs, 4U);
+}
+
 TEST_F(ImageScan, ALayerSharedByTwoImagesIsReadOnceAndReportedForEach) {
   test::BuiltImage first = leaky_image();
   test::BuiltImage second = leaky_image();

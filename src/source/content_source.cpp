@@ -7,7 +7,6 @@
 namespace trawl {
 namespace {
 
-constexpr std::size_t kBinaryProbeBytes = 8000;  // as git's buffer_is_binary()
 constexpr std::string_view kLfsPointerPrefix = "version https://git-lfs.github.com/spec/v1\n";
 constexpr std::size_t kLfsPointerMaxBytes = 1024;
 

@@ -140,7 +140,9 @@ class ContentSource {
   virtual std::optional<GitSummary> git_summary() const { return std::nullopt; }
 };
 
-// True when git would treat `bytes` as binary (a NUL in the first 8000 bytes).
+// True when git would treat `bytes` as binary (a NUL in the first
+// kBinaryProbeBytes): only that head of a file decides.
+inline constexpr std::size_t kBinaryProbeBytes = 8000;  // as git's buffer_is_binary()
 bool looks_binary(std::string_view bytes);
 // True for a git-LFS pointer file.
 bool is_lfs_pointer(std::string_view bytes);

@@ -202,15 +202,20 @@ void ImageSource::read(BatchOutput& out, SkipLog& skips) {
   // What could not be read is a skip; what was read despite a fault (a
   // name that climbs above the root, a blob whose digest is wrong) is
   // counted on its own.
+  std::uint64_t skipped = 0;  // every add runs on this thread
+  auto skip = [&](SkipReason reason, std::string id, std::string detail = {}) {
+    ++skipped;
+    skips.add(reason, std::move(id), std::move(detail));
+  };
   auto note = [&](const image::LayerProblem& p, const std::string& id) {
     if (p.kind == "too_large") {
-      skips.add(SkipReason::kTooLarge, id, p.detail);
+      skip(SkipReason::kTooLarge, id, p.detail);
     } else if (p.kind == "missing_blob") {
-      skips.add(SkipReason::kMissingObject, id, p.detail);
+      skip(SkipReason::kMissingObject, id, p.detail);
     } else if (p.kind == "path_traversal" || p.kind == "digest_mismatch") {
       ++problems_[p.kind];
     } else {
-      skips.add(SkipReason::kCorruptObject, id, p.kind + ": " + p.detail);
+      skip(SkipReason::kCorruptObject, id, p.kind + ": " + p.detail);
     }
   };
   BatchFiller filler(out);
@@ -222,7 +227,7 @@ void ImageSource::read(BatchOutput& out, SkipLog& skips) {
   };
   auto deliver = [&](const std::string& id, std::string_view bytes) -> BlobKey {
     if (looks_binary(bytes)) {
-      skips.add(SkipReason::kBinary, id);
+      skip(SkipReason::kBinary, id);
       return {};
     }
     return add_text(bytes);
@@ -277,7 +282,7 @@ void ImageSource::read(BatchOutput& out, SkipLog& skips) {
               if (!filling) return;  // the consumer failed: nothing more is delivered
               // Binary files are told apart here, before they are copied.
               if (e.kind == image::LayerEntry::Kind::kFile && looks_binary(content)) {
-                skips.add(SkipReason::kBinary, layer + ":" + e.path);
+                skip(SkipReason::kBinary, layer + ":" + e.path);
                 return;
               }
               Item item{&slot->second, &slot->first, Record{e.kind, e.path, {}, e.link}};
@@ -295,12 +300,19 @@ void ImageSource::read(BatchOutput& out, SkipLog& skips) {
               if (filling->bytes.size() >= kParcelBytes) hand_on();
             };
             callbacks.problem = [&](const image::LayerProblem& p) { note(p, layer + ":" + p.path); };
+            // A long binary file is told from its head, and never gathered.
+            callbacks.head_bytes = kBinaryProbeBytes;
+            callbacks.skip_after_head = [&](const image::LayerEntry& e, std::string_view head) {
+              if (!looks_binary(head)) return false;
+              skip(SkipReason::kBinary, layer + ":" + e.path);
+              return true;
+            };
             image::LayerLimits limits = options_.limits;
             limits.max_file_size = options_.max_blob_size;
             try {
               image::read_layer(bytes, layer, limits, callbacks);
             } catch (const image::LayerError& e) {
-              skips.add(SkipReason::kCorruptObject, layer, e.what());
+              skip(SkipReason::kCorruptObject, layer, e.what());
             }
           },
           [&](const image::LayerProblem& p) { note(p, p.path); });
@@ -332,6 +344,8 @@ void ImageSource::read(BatchOutput& out, SkipLog& skips) {
     }
   }
   filler.finish();
+  // What the summary counts as found: the distinct files read and what was skipped.
+  found_blobs_ = filler.blobs() + skipped;
   build_provenance();
 }
 

@@ -48,7 +48,9 @@ class ImageSource final : public ContentSource {
   // registry cannot be reached.
   void list(SkipLog& skips) override;
   const Provenance& provenance() const override { return provenance_; }
-  std::uint64_t blob_count() const override { return listed_blobs_; }
+  // Before read(): the layers and config documents to read; after it, the
+  // distinct files they held and what was skipped.
+  std::uint64_t blob_count() const override { return found_blobs_ != 0 ? found_blobs_ : listed_blobs_; }
   void read(BatchOutput& out, SkipLog& skips) override;
   bool provenance_before_read() const override { return false; }
   std::vector<std::pair<std::string, std::uint64_t>> other_skips() const override;
@@ -74,6 +76,7 @@ class ImageSource final : public ContentSource {
   // Per image, in images() order: the config documents' paths and keys.
   std::vector<std::vector<std::pair<std::string, BlobKey>>> config_keys_;
   std::uint64_t listed_blobs_ = 0;
+  std::uint64_t found_blobs_ = 0;
   Provenance provenance_;
 };
 

@@ -181,6 +181,13 @@ class Walker {
     Buffer& buf = buffers_[static_cast<std::size_t>(depth)];
     buf.size = 0;
     std::string_view whole;
+    const bool opens = limits_.max_nesting > 0 && is_nested_archive_name(path) && depth < limits_.max_nesting;
+    // A binary file (most of an image's bytes) is told by its head: the
+    // rest is skipped, not copied. Only while blocks come in order, so
+    // that no later one can rewrite the head; the skipped bytes still
+    // count in the layer's declared total.
+    bool probe = sized && !opens && callbacks_.skip_after_head && callbacks_.head_bytes > 0 &&
+                 static_cast<std::uint64_t>(declared) > callbacks_.head_bytes;
     for (bool first = true;; first = false) {
       const void* block = nullptr;
       std::size_t n = 0;
@@ -208,10 +215,20 @@ class Walker {
           return false;
         }
       }
+      if (at < buf.size) probe = false;  // out of order: the head is not final
       buf.reserve(static_cast<std::size_t>(at + n));
       if (at > buf.size) std::memset(buf.data.get() + buf.size, 0, static_cast<std::size_t>(at) - buf.size);  // a hole
       if (n > 0) std::memcpy(buf.data.get() + at, block, n);
       buf.size = std::max(buf.size, static_cast<std::size_t>(at + n));
+      if (probe && buf.size >= callbacks_.head_bytes) {
+        probe = false;
+        LayerEntry e;
+        e.kind = LayerEntry::Kind::kFile;
+        e.path = path;
+        e.nested = nested;
+        // The next header read skips the rest of the data.
+        if (callbacks_.skip_after_head(e, std::string_view(buf.data.get(), callbacks_.head_bytes))) return true;
+      }
     }
     const std::string_view content = whole.data() != nullptr ? whole : std::string_view(buf.data.get(), buf.size);
     if (limits_.max_nesting > 0 && is_nested_archive_name(path)) {

@@ -70,6 +70,13 @@ struct LayerCallbacks {
   // A file's bytes, or an entry without bytes (content empty).
   std::function<void(const LayerEntry&, std::string_view content)> entry;
   std::function<void(const LayerProblem&)> problem;
+  // When set: called with the first `head_bytes` of a file of known size
+  // that arrives in several blocks (and is not opened as an archive), as
+  // soon as they are read; true means the file is dealt with (a binary
+  // file, counted by the callback): the rest of its bytes are neither
+  // gathered nor delivered. The head is final: no later block rewrites it.
+  std::function<bool(const LayerEntry&, std::string_view head)> skip_after_head;
+  std::size_t head_bytes = 0;
 };
 
 // Reads the whole layer. Throws LayerError when the layer itself cannot be
