@@ -159,6 +159,23 @@ TEST_F(ImageScan, BinaryFilesAreSkippedByNameAndTheSummaryCountsEveryFile) {
   EXPECT_EQ(result.summary.blobs, 4U);
 }
 
+// A later layer that replaces a file by a binary one, short or long,
+// removes the secret from the final filesystem as a deletion does.
+TEST_F(ImageScan, AFileReplacedByABinaryFileIsNoLongerInTheFinalFilesystem) {
+  std::string long_binary(std::size_t{1} << 20, 'b');
+  long_binary[3] = '\0';
+  test::BuiltImage image;
+  image.layers.push_back({make_tar({test::file("etc/app.env", std::string("TOKEN=") + kGithubToken + "\n"),
+                                    test::file("etc/db.env", std::string("KEY=") + kAwsKey + "\n")}),
+                          Compression::kNone, "COPY . /"});
+  image.layers.push_back(
+      {make_tar({test::file("etc/app.env", std::string("\0\1", 2)), test::file("etc/db.env", long_binary)}),
+       Compression::kZstd, "RUN seal"});
+  test::write_members(path("layout"), test::oci_layout({image}));
+  EXPECT_EQ(scan({path("layout").string()}), (std::vector<Row>{{"github-pat", "etc/app.env", 1, "0", false},
+                                                               {"aws-access-key-id", "etc/db.env", 1, "0", false}}));
+}
+
 TEST_F(ImageScan, ALayerSharedByTwoImagesIsReadOnceAndReportedForEach) {
   test::BuiltImage first = leaky_image();
   test::BuiltImage second = leaky_image();

@@ -277,12 +277,21 @@ void ImageSource::read(BatchOutput& out, SkipLog& skips) {
             const std::string layer = blob.name();
             if (layers_.count(layer) != 0) return;  // read for an earlier input
             const auto slot = layers_.emplace(layer, std::vector<Record>{}).first;
+            // A file that is not read (binary, too large) still replaces
+            // what lower layers held at its path: it is recorded as an
+            // entry with nothing to scan.
+            auto unread_file = [&](const std::string& path) {
+              if (!filling) return;
+              filling->items.push_back(
+                  Item{&slot->second, &slot->first, Record{image::LayerEntry::Kind::kOther, path, {}, {}}});
+            };
             image::LayerCallbacks callbacks;
             callbacks.entry = [&](const image::LayerEntry& e, std::string_view content) {
               if (!filling) return;  // the consumer failed: nothing more is delivered
               // Binary files are told apart here, before they are copied.
               if (e.kind == image::LayerEntry::Kind::kFile && looks_binary(content)) {
                 skip(SkipReason::kBinary, layer + ":" + e.path);
+                unread_file(e.path);
                 return;
               }
               Item item{&slot->second, &slot->first, Record{e.kind, e.path, {}, e.link}};
@@ -299,12 +308,16 @@ void ImageSource::read(BatchOutput& out, SkipLog& skips) {
               filling->items.push_back(std::move(item));
               if (filling->bytes.size() >= kParcelBytes) hand_on();
             };
-            callbacks.problem = [&](const image::LayerProblem& p) { note(p, layer + ":" + p.path); };
+            callbacks.problem = [&](const image::LayerProblem& p) {
+              note(p, layer + ":" + p.path);
+              if (p.kind == "too_large") unread_file(p.path);
+            };
             // A long binary file is told from its head, and never gathered.
             callbacks.head_bytes = kBinaryProbeBytes;
             callbacks.skip_after_head = [&](const image::LayerEntry& e, std::string_view head) {
               if (!looks_binary(head)) return false;
               skip(SkipReason::kBinary, layer + ":" + e.path);
+              unread_file(e.path);
               return true;
             };
             image::LayerLimits limits = options_.limits;
