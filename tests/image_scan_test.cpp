@@ -176,6 +176,30 @@ TEST_F(ImageScan, AFileReplacedByABinaryFileIsNoLongerInTheFinalFilesystem) {
                                                                {"aws-access-key-id", "etc/db.env", 1, "0", false}}));
 }
 
+// A whiteout of a directory removes everything under it, an opaque
+// directory hides what lower layers put in it; neighbours whose names
+// only start alike ("a-b.env", "a0.env" beside "a/") stay.
+TEST_F(ImageScan, DirectoryWhiteoutsAndOpaqueDirectoriesRemoveExactlyWhatIsUnderThem) {
+  auto leak = [](int n) { return std::string("TOKEN=") + kGithubToken + " # " + std::to_string(n) + "\n"; };
+  test::BuiltImage image;
+  image.layers.push_back(
+      {make_tar({test::file("a/x.env", leak(1)), test::file("a/b/y.env", leak(2)), test::file("a-b.env", leak(3)),
+                 test::file("a0.env", leak(4)), test::file("c/z.env", leak(5)), test::file("d/w.env", leak(6))}),
+       Compression::kNone, "COPY . /"});
+  image.layers.push_back(
+      {make_tar({test::file(".wh.a", ""), test::file("c/.wh..wh..opq", ""), test::file("c/new.txt", "nothing here\n")}),
+       Compression::kGzip, "RUN clean"});
+  test::write_members(path("layout"), test::oci_layout({image}));
+  std::vector<Row> rows = scan({path("layout").string()});
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.path < b.path; });
+  EXPECT_EQ(rows, (std::vector<Row>{{"github-pat", "a-b.env", 1, "0", true},
+                                    {"github-pat", "a/b/y.env", 1, "0", false},
+                                    {"github-pat", "a/x.env", 1, "0", false},
+                                    {"github-pat", "a0.env", 1, "0", true},
+                                    {"github-pat", "c/z.env", 1, "0", false},
+                                    {"github-pat", "d/w.env", 1, "0", true}}));
+}
+
 TEST_F(ImageScan, ALayerSharedByTwoImagesIsReadOnceAndReportedForEach) {
   test::BuiltImage first = leaky_image();
   test::BuiltImage second = leaky_image();

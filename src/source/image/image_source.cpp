@@ -8,6 +8,7 @@
 #include <ctime>
 #include <deque>
 #include <exception>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -161,10 +162,6 @@ class ParcelRing {
   bool done_ = false;
   bool failed_ = false;
 };
-
-bool under(const std::string& path, const std::string& dir) {
-  return dir.empty() || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/');
-}
 
 }  // namespace
 
@@ -371,7 +368,7 @@ void ImageSource::build_provenance() {
       info.reference = img.reference;
       info.manifest_digest = img.manifest_digest;
       info.platform = img.config.platform.text();
-      std::unordered_map<std::string, BlobKey> merged;
+      std::map<std::string, BlobKey> merged;  // path -> what the filesystem holds there so far
       for (std::uint32_t i = 0; i < img.layers.size(); ++i) {
         const auto& layer = img.layers[i];
         const auto commit = static_cast<std::uint32_t>(provenance_.commits.size());
@@ -393,17 +390,25 @@ void ImageSource::build_provenance() {
         if (found == layers_.end()) continue;  // unreadable: counted when read
         const auto& records = found->second;
         // Whiteouts and opaque directories hide what lower layers hold.
+        // The paths under a directory are one range of the sorted map, from
+        // "dir/" to "dir0" ('0' follows '/'): each whiteout costs what it
+        // removes, not a pass over every path (a layer of many whiteouts
+        // over many files must not take their product).
+        auto depart = [&](std::map<std::string, BlobKey>::iterator it) {
+          provenance_.departures.push_back({commit, it->first, it->second, BlobKey()});
+          return merged.erase(it);
+        };
         for (const auto& r : records) {
           if (r.kind != image::LayerEntry::Kind::kWhiteout && r.kind != image::LayerEntry::Kind::kOpaque) continue;
-          const bool opaque = r.kind == image::LayerEntry::Kind::kOpaque;
-          for (auto it = merged.begin(); it != merged.end();) {
-            if ((!opaque && it->first == r.path) || under(it->first, r.path)) {
-              provenance_.departures.push_back({commit, it->first, it->second, BlobKey()});
-              it = merged.erase(it);
-            } else {
-              ++it;
-            }
+          if (r.path.empty()) {  // the root itself
+            while (!merged.empty()) depart(merged.begin());
+            continue;
           }
+          if (r.kind == image::LayerEntry::Kind::kWhiteout) {
+            if (const auto it = merged.find(r.path); it != merged.end()) depart(it);
+          }
+          const std::string end = r.path + "0";
+          for (auto it = merged.lower_bound(r.path + "/"); it != merged.end() && it->first < end;) it = depart(it);
         }
         std::unordered_map<std::string, BlobKey> in_layer;
         for (const auto& r : records) {
@@ -449,7 +454,7 @@ void ImageSource::build_provenance() {
         intro.blob = key;
         provenance_.introductions.push_back(std::move(intro));
       }
-      info.final_files = std::move(merged);
+      info.final_files = {merged.begin(), merged.end()};
       provenance_.images.push_back(std::move(info));
       ++image_index;
     }
