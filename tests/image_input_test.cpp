@@ -210,6 +210,17 @@ TEST(LayerReader, ALongFileIsToldByItsHeadAndSkippedWhenTheCallbackDealsWithIt) 
     EXPECT_EQ(seen.entries[2], "file after.txt = ok");
     EXPECT_TRUE(seen.problems.empty());
   }
+  // A layer that ends inside the skipped rest is still a layer error.
+  std::string binary(std::size_t{1} << 20, 'b');
+  binary[0] = '\0';
+  const std::string layer = make_tar({test::file("ok.txt", "fine"), test::file("lib/big.so", binary)});
+  Seen seen;
+  image::LayerCallbacks callbacks = recorder(seen);
+  callbacks.head_bytes = 8000;
+  callbacks.skip_after_head = [](const LayerEntry&, std::string_view) { return true; };
+  StringStream cut(layer.substr(0, layer.size() / 2));
+  EXPECT_THROW(image::read_layer(cut, "layer", {}, callbacks), image::LayerError);
+  EXPECT_EQ(seen.entries, (std::vector<std::string>{"file ok.txt = fine"}));
 }
 
 TEST(LayerReader, ALayerWhoseMembersExceedTheLayerLimitStopsWithAReason) {

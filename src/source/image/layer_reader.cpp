@@ -226,8 +226,18 @@ class Walker {
         e.kind = LayerEntry::Kind::kFile;
         e.path = path;
         e.nested = nested;
-        // The next header read skips the rest of the data.
-        if (callbacks_.skip_after_head(e, std::string_view(buf.data.get(), callbacks_.head_bytes))) return true;
+        if (callbacks_.skip_after_head(e, std::string_view(buf.data.get(), callbacks_.head_bytes))) {
+          // The rest is read block by block and dropped: libarchive's own
+          // skip through a compressed stream copies what it passes over.
+          for (;;) {
+            const int skip_rc = archive_read_data_block(a, &block, &n, &offset);
+            if (skip_rc == ARCHIVE_EOF) return true;
+            if (skip_rc < ARCHIVE_WARN) {
+              if (nested) throw LayerError(path + ": " + error_text(a));
+              throw LayerError(std::string(what) + ": " + path + ": " + error_text(a));
+            }
+          }
+        }
       }
     }
     const std::string_view content = whole.data() != nullptr ? whole : std::string_view(buf.data.get(), buf.size);
