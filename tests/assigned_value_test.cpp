@@ -50,6 +50,36 @@ TEST(NeverASecret, IdentifiersAndMemberAccesses) {
   EXPECT_FALSE(never("api_key = \"Zq3xR8vLm2.Tn5Kp9Wc4Hs7\"", "Zq3xR8vLm2.Tn5Kp9Wc4Hs7"));
 }
 
+// Shapes reported on public histories (tests/data/public_false_positives)
+// and what stays a secret beside each.
+TEST(NeverASecret, ShapesFromPublicHistories) {
+  // Variables that shell, Perl and PHP expand.
+  EXPECT_TRUE(never("URL_USER_PASS=$HTTPD_PROTO://user%40host:pass%40host@$HTTPD_DEST",
+                    "$HTTPD_PROTO://user%40host:pass%40host@$HTTPD_DEST"));
+  EXPECT_TRUE(never("lgpassword => \"$_[1]\"", "$_[1]"));
+  EXPECT_TRUE(never("password => \"$args{pw}\"", "$args{pw}"));
+  EXPECT_TRUE(never("'password' => \"$this->pw\"", "$this->pw"));
+  EXPECT_FALSE(never("password = \"$Tr0ub4dor&3\"", "$Tr0ub4dor&3"));
+  EXPECT_FALSE(never("DB_PASSWORD=$K9x!mLq2", "$K9x!mLq2"));
+  // A private name's words may end in digits; a digit inside a word is random text.
+  EXPECT_TRUE(never("KWARGS_KEY = \"_aj_ruby2_keywords\"", "_aj_ruby2_keywords"));
+  EXPECT_FALSE(never("SIGNING_KEY = \"_k9x_q2m7_z8w1\"", "_k9x_q2m7_z8w1"));
+  // Switches about passwords.
+  EXPECT_TRUE(never("\tNO_ETC_PASSWD=YesPlease", "YesPlease"));
+  EXPECT_TRUE(never("www-data ALL=(ALL) NOPASSWD:SETENV:/usr/lib/git-core/*", "SETENV:/usr/lib/git-core/*"));
+  EXPECT_TRUE(never("lambda do |connection, skip_user_password: false|", "false|"));
+  EXPECT_FALSE(never("use_password = \"Falcon2024!\"", "Falcon2024!"));
+  EXPECT_FALSE(never("db_pass: s3cr3tW0rd|", "s3cr3tW0rd|"));
+  // A conditional's branches.
+  EXPECT_TRUE(never("li.className = assertion.result ? \"pass\" : \"fail\";", "fail"));
+  EXPECT_FALSE(never("{\"user\": \"bob\", \"pass\": \"Gr4nite!\"}", "Gr4nite!"));
+  EXPECT_FALSE(never("GET /?token=f2093a41524d021fbfc62b31be8ea4dd&x=1", "f2093a41524d021fbfc62b31be8ea4dd"));
+  // An attribute's column type.
+  EXPECT_TRUE(never("*   Add support for generate scaffold password:digest", "digest"));
+  EXPECT_FALSE(never("password:Falcon2024!", "Falcon2024!"));
+  EXPECT_FALSE(never("password: digestive7", "digestive7"));
+}
+
 TEST(NeverASecret, TheKeyNamesSomethingElse) {
   EXPECT_TRUE(never("Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c561934e089\">", "b77a5c561934e089"));
   EXPECT_TRUE(never("token.style = yaml_FOLDED_SCALAR_STYLE", "yaml_FOLDED_SCALAR_STYLE"));

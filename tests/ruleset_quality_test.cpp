@@ -9,6 +9,8 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "engine/scanner.h"
 #include "rules/allowlist_match.h"
@@ -97,6 +99,30 @@ TEST(RulesetQuality, RecallAndPrecisionOnTheLabelledCorpus) {
   EXPECT_GE(clean_lines, 400u);
   EXPECT_GE(recall, 0.98);
   EXPECT_GE(precision, 0.97);
+}
+
+// Lines shaped like what the built-in rules reported on the histories of
+// large public projects (rails/rails, git/git) and that hold no secret,
+// written anew for the tests (tests/data/README.md): none is reported.
+TEST(RulesetQuality, ShapesReportedOnPublicHistoriesStayQuiet) {
+  const RuleLoad load = load_builtin_rules();
+  const RuleSet& rules = load.rules;
+  const Scanner scanner(rules);
+  std::vector<std::string> reported;
+  std::size_t files = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::filesystem::path(TRAWL_TEST_DATA_DIR) / "public_false_positives")) {
+    const std::string name = entry.path().filename().string();
+    ++files;
+    for (const Hit& hit : scanner.scan_text(read_file(entry.path()))) {
+      const Rule& rule = rules.rules[hit.rule];
+      if (rule.path && !RE2::PartialMatch(name, *rule.path)) continue;
+      if (allowlisted(rules, rule, {"", name, hit.secret, hit.match, hit.line})) continue;
+      reported.push_back(name + ":" + std::to_string(hit.start_line) + " " + rule.id + " " + hit.secret);
+    }
+  }
+  EXPECT_GE(files, 11U);
+  EXPECT_EQ(reported, std::vector<std::string>{});
 }
 
 }  // namespace

@@ -78,10 +78,12 @@ TEST(Validators, NkeySeedNeedsThePrefixAKnownTypeAndItsCrc16) {
 TEST(Placeholders, RecognisesPlaceholdersReferencesAndTypedRuns) {
   for (const char* value : {"changeme", "<your-api-key>", "${API_KEY}", "{{ secrets.NPM_TOKEN }}", "os.environ['X']",
                             "process.env.STRIPE_KEY", "xxxxxxxxxxxxxxxx", "AKIAIOSFODNN7EXAMPLE", "DJANGO_SECRET_KEY",
-                            "settings.db.password", "abcdefghij", "1234567890ab", "aaaaaaaaaaaaaaaaaaaa"}) {
+                            "settings.db.password", "abcdefghij", "1234567890ab", "aaaaaaaaaaaaaaaaaaaa", "[FILTERED]",
+                            "optional", "Required", "#{password}", "{password}", "{db.password}"}) {
     EXPECT_TRUE(looks_like_placeholder(value)) << value;
   }
-  for (const char* value : {"kmV6F_&fKMtx9A0OiQPT", "hvb.AAAAAQbjNjsUH03_SmB1MOolwQiKaOmCvzn6wPu", "T4pfvQz7Lmn2Rw"}) {
+  for (const char* value : {"kmV6F_&fKMtx9A0OiQPT", "hvb.AAAAAQbjNjsUH03_SmB1MOolwQiKaOmCvzn6wPu", "T4pfvQz7Lmn2Rw",
+                            "optional-Kx7q2", "[FILTERED]x9", "{Kx7 q2}"}) {
     EXPECT_FALSE(looks_like_placeholder(value)) << value;
   }
 }

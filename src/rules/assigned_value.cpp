@@ -200,7 +200,25 @@ bool is_template(std::string_view v) {
   if (v.size() > 2 && ((v.front() == '%' && v.back() == '%') || (v.front() == '@' && v.back() == '@'))) {
     if (name(v.substr(1, v.size() - 2))) return true;
   }
-  return v.size() > 1 && v.front() == '$' && name(v.substr(1));
+  if (v.size() > 1 && v.front() == '$' && name(v.substr(1))) return true;
+  // A value that starts with an UPPER_SNAKE variable (`$HTTPD_PROTO://...`,
+  // `$HOME/x`), or a variable indexed or dereferenced (`$_[1]`,
+  // `$args{pw}`, `$this->pw`): shell, Perl and PHP expand it.
+  if (v.size() > 2 && v.front() == '$') {
+    std::size_t end = 1;
+    while (end < v.size() && is_identifier_char(v[end])) ++end;
+    const std::string_view var = v.substr(1, end - 1);
+    const std::string_view rest = v.substr(end);
+    const bool upper = var.size() >= 2 && is_upper(var.front()) && std::all_of(var.begin(), var.end(), [](char c) {
+                         return is_upper(c) || is_digit(c) || c == '_';
+                       });
+    if (upper && (rest.empty() || !is_identifier_char(rest.front()))) return true;
+    if (!var.empty() && (rest.starts_with("[") || rest.starts_with("{") || rest.starts_with("->")) &&
+        (rest.back() == ']' || rest.back() == '}' || rest.starts_with("->"))) {
+      return true;
+    }
+  }
+  return false;
 }
 
 bool is_number(std::string_view v) {
@@ -329,7 +347,23 @@ bool is_method_or_route(std::string_view v, bool quoted) {
         std::all_of(controller.begin(), controller.end(), [](char c) { return is_lower(c) || c == '_' || c == '/'; });
     if (path_of_names && snake(v.substr(hash + 1))) return true;
   }
-  return v.front() == '_' && snake(v) && std::count(v.begin(), v.end(), '_') >= 3;
+  // A private name's words may end in digits (`_aj_ruby2_keywords`).
+  auto private_words = [](std::string_view s) {
+    bool letters_seen = false;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      const char c = s[i];
+      if (c == '_') {
+        letters_seen = false;
+      } else if (is_lower(c)) {
+        if (i > 0 && is_digit(s[i - 1])) return false;  // a digit inside a word: random text
+        letters_seen = true;
+      } else if (!is_digit(c) || !letters_seen) {
+        return false;
+      }
+    }
+    return true;
+  };
+  return v.front() == '_' && private_words(v) && std::count(v.begin(), v.end(), '_') >= 3;
 }
 
 // Shorter than this, a value that ends at a query string's '&' is not a
@@ -459,6 +493,33 @@ bool names_credential(std::string_view before) {
          last == "credential" || last == "credentials" || last == "pswd" || last == "psw" || last == "passcode";
 }
 
+namespace {
+
+// A key that switches something about passwords rather than holding one:
+// a build knob (`NO_ETC_PASSWD`), an option (`skip_user_password`,
+// `exclude_password`), a sudoers tag (`NOPASSWD`).
+bool key_is_a_switch(std::string_view key) {
+  const std::vector<std::string> words = words_of(last_member(key));
+  if (words.empty()) return false;
+  if (words.size() == 1) return words.front() == "nopasswd" || words.front() == "nopassword";
+  for (std::string_view flag : {"no", "skip", "exclude", "without", "disable", "enable"}) {
+    if (words.front() == flag) return true;
+  }
+  return false;
+}
+
+// A column type of a generator's `name:type` attribute.
+bool is_column_type(std::string_view value) {
+  for (std::string_view type :
+       {"digest", "string", "text", "integer", "boolean", "references", "belongs_to", "token", "binary", "decimal",
+        "float", "datetime", "timestamp", "date", "time", "json", "uuid"}) {
+    if (value == type) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 std::optional<std::string_view> never_a_secret_because(std::string_view whole_value, const SecretContext& context) {
   const std::string_view value = first_parameter(whole_value);
   if (trim(value).empty()) return "empty value";
@@ -469,6 +530,20 @@ std::optional<std::string_view> never_a_secret_because(std::string_view whole_va
   const std::string_view key = assigned_key(context.before);
   if (!key.empty()) {
     if (key_says_not_secret(key)) return "the key names something about a credential, not the credential";
+    if (key_is_a_switch(key)) return "the key is a switch about a password (NO_ETC_PASSWD, skip_password, NOPASSWD)";
+    const auto key_start = static_cast<std::size_t>(key.data() - context.before.data());
+    std::string_view lead_text = context.before.substr(0, key_start);
+    std::size_t gap = 0;  // quotes and blanks between a '?' and the key: none in a query string's `?token=`
+    while (!lead_text.empty() && (is_quote(lead_text.back()) || lead_text.back() == ' ' || lead_text.back() == '\t')) {
+      lead_text.remove_suffix(1);
+      ++gap;
+    }
+    // `ok ? "pass" : "fail"`: a conditional's two branches.
+    if (gap > 0 && lead_text.ends_with("?")) return "the branches of a conditional, not a key and its value";
+    // `generate scaffold password:digest`: an attribute and its column type.
+    if (context.before.ends_with(":") && context.before.size() == key_start + key.size() + 1 && is_column_type(value)) {
+      return "an attribute's type (name:type), not a value";
+    }
     const auto key_begin = static_cast<std::size_t>(key.data() - context.before.data());
     // "# Example password: ...", "e.g. token = ...": the word before the key.
     const std::string lead = lowercase(trim(context.before.substr(0, key_begin)));
@@ -486,7 +561,9 @@ std::optional<std::string_view> never_a_secret_because(std::string_view whole_va
   // A value read from the environment is a default at most.
   if (looks_up_environment(context.before)) return "an environment lookup";
   const bool quoted = !context.before.empty() && is_quote(context.before.back());
-  const std::string lower = lowercase(value);
+  std::string lower = lowercase(value);
+  // `|conn, skip_password: false|`: a block's last parameter ends at its '|'.
+  if (lower.ends_with("|")) lower.pop_back();
   for (std::string_view literal : {"true", "false", "null", "nil", "none", "undefined", "yes", "no"}) {
     if (lower == literal) return "a boolean or null literal";
   }

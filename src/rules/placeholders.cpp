@@ -11,11 +11,11 @@ namespace {
 
 // Lowercase fragments that only placeholders, templates and references
 // contain.
-constexpr std::array<std::string_view, 34> kPlaceholderFragments = {
-    "example",    "placeholder", "changeme", "change_me", "change-me", "your_",     "your-",   "yourkey", "yoursecret",
-    "redacted",   "dummy",       "sample",   "xxxx",      "goes_here", "goes-here", "insert_", "insert-", "replace_",
-    "replace-",   "replaceme",   "fixme",    "${",        "{{",        "}}",        "%(",      "<",       ">",
-    "os.environ", "process.env", "getenv",   "env(",      "env[",      "****",      "...",
+constexpr std::array<std::string_view, 35> kPlaceholderFragments = {
+    "example",  "placeholder", "changeme",    "change_me", "change-me", "your_",     "your-",   "yourkey", "yoursecret",
+    "redacted", "dummy",       "sample",      "xxxx",      "goes_here", "goes-here", "insert_", "insert-", "replace_",
+    "replace-", "replaceme",   "fixme",       "${",        "#{",        "{{",        "}}",      "%(",      "<",
+    ">",        "os.environ",  "process.env", "getenv",    "env(",      "env[",      "****",    "...",
 };
 
 // An identifier chain (settings.db.password) or an UPPER_SNAKE name
@@ -75,6 +75,17 @@ std::optional<std::string_view> placeholder_because(std::string_view value) {
     const bool reference = fragment.find_first_of("${}%()[]") != std::string_view::npos || fragment == "os.environ" ||
                            fragment == "process.env" || fragment == "getenv";
     return reference ? "a reference or interpolation" : "a placeholder";
+  }
+  // Words that say a value is left out or described: a log filter's mark
+  // (`[FILTERED]`), a template's `password: optional`.
+  for (std::string_view word : {"[filtered]", "optional", "required"}) {
+    if (lower == word) return "a placeholder";
+  }
+  // `{password}`: a format string's or an interpolated string's field.
+  if (value.size() > 2 && value.front() == '{' && value.back() == '}' &&
+      std::all_of(value.begin() + 1, value.end() - 1,
+                  [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.'; })) {
+    return "a reference or interpolation";
   }
   if (looks_like_name(value)) return "a name (UPPER_SNAKE or dotted), not a value";
   if (looks_typed_by_hand(value)) return "repeated or sequential characters";
