@@ -65,11 +65,7 @@ case $kind in
     ;;
   tsan)
     sanitize=thread
-    # ImageScan.EveryInputFormGivesTheSameFindings is left out for now: under
-    # TSan's timing it lost one finding (a deleted file's, in the zstd-compressed
-    # Docker 25 tarball) in 2 of 18 runs, with no race reported; 0 of 30 in a
-    # release build. Open, and named in bench/RESULTS.md.
-    select=(--tests-regex "$tsan_tests" --exclude-regex 'ImageScan\.EveryInputFormGivesTheSameFindings')
+    select=(--tests-regex "$tsan_tests")
     ;;
   *)
     echo "usage: scripts/sanitize.sh asan|tsan [ctest options]" >&2

@@ -1,6 +1,9 @@
 // Builds tar archives in memory for the image tests (libarchive's writer):
 // regular files, directories, symlinks, hardlinks, any member name at all
 // (a hostile one included), compressed with gzip or zstd or not at all.
+// The same input gives the same bytes, whenever it is built: a fixture that
+// builds a blob twice (a manifest naming it by digest, the member holding
+// it) gets one digest.
 #pragma once
 
 #include <archive.h>
@@ -13,6 +16,17 @@
 namespace trawl::test {
 
 enum class Compression { kNone, kGzip, kZstd };
+
+// libarchive's gzip writer puts the time of writing in the header (MTIME):
+// a blob compressed again in a later second had another digest. It is left
+// out (zero, as `gzip -n` writes it).
+inline void add_filter(archive* a, Compression compression) {
+  if (compression == Compression::kGzip) {
+    archive_write_add_filter_gzip(a);
+    archive_write_set_filter_option(a, "gzip", "timestamp", nullptr);
+  }
+  if (compression == Compression::kZstd) archive_write_add_filter_zstd(a);
+}
 
 struct TarMember {
   enum class Type { kFile, kDirectory, kSymlink, kHardlink };
@@ -40,8 +54,7 @@ inline std::string make_tar(const std::vector<TarMember>& members, Compression c
   } else {
     archive_write_set_format_pax_restricted(a);
   }
-  if (compression == Compression::kGzip) archive_write_add_filter_gzip(a);
-  if (compression == Compression::kZstd) archive_write_add_filter_zstd(a);
+  add_filter(a, compression);
   archive_write_set_bytes_in_last_block(a, 1);
   std::size_t capacity = 1 << 20;
   for (const auto& m : members) capacity += m.content.size() + m.name.size() + std::size_t{3} * 512;
@@ -90,8 +103,7 @@ inline std::string compress(const std::string& bytes, Compression compression) {
   if (compression == Compression::kNone) return bytes;
   archive* a = archive_write_new();
   archive_write_set_format_raw(a);
-  if (compression == Compression::kGzip) archive_write_add_filter_gzip(a);
-  if (compression == Compression::kZstd) archive_write_add_filter_zstd(a);
+  add_filter(a, compression);
   archive_write_set_bytes_in_last_block(a, 1);
   std::string out(bytes.size() + (1 << 20), '\0');
   size_t used = 0;
