@@ -76,14 +76,38 @@ TEST(Validators, NkeySeedNeedsThePrefixAKnownTypeAndItsCrc16) {
 }
 
 TEST(Placeholders, RecognisesPlaceholdersReferencesAndTypedRuns) {
-  for (const char* value : {"changeme", "<your-api-key>", "${API_KEY}", "{{ secrets.NPM_TOKEN }}", "os.environ['X']",
-                            "process.env.STRIPE_KEY", "xxxxxxxxxxxxxxxx", "AKIAIOSFODNN7EXAMPLE", "DJANGO_SECRET_KEY",
-                            "settings.db.password", "abcdefghij", "1234567890ab", "aaaaaaaaaaaaaaaaaaaa", "[FILTERED]",
-                            "optional", "Required", "#{password}", "{password}", "{db.password}"}) {
+  for (const char* value : {"changeme",
+                            "<your-api-key>",
+                            "${API_KEY}",
+                            "{{ secrets.NPM_TOKEN }}",
+                            "os.environ['X']",
+                            "process.env.STRIPE_KEY",
+                            "xxxxxxxxxxxxxxxx",
+                            "AKIAIOSFODNN7EXAMPLE",
+                            "DJANGO_SECRET_KEY",
+                            "settings.db.password",
+                            "abcdefghij",
+                            "1234567890ab",
+                            "aaaaaaaaaaaaaaaaaaaa",
+                            "abab",
+                            "123123",
+                            "xyzxyzx",
+                            "aabbaabb",
+                            "abcabcab",
+                            "%s:%s",
+                            "yourprivateapikey",
+                            "notarealpassword",
+                            "[FILTERED]",
+                            "optional",
+                            "Required",
+                            "#{password}",
+                            "{password}",
+                            "{db.password}"}) {
     EXPECT_TRUE(looks_like_placeholder(value)) << value;
   }
+  // Short words of three letters are values people choose, not runs.
   for (const char* value : {"kmV6F_&fKMtx9A0OiQPT", "hvb.AAAAAQbjNjsUH03_SmB1MOolwQiKaOmCvzn6wPu", "T4pfvQz7Lmn2Rw",
-                            "optional-Kx7q2", "[FILTERED]x9", "{Kx7 q2}"}) {
+                            "banana", "kafka", "e!@$%s^&*a)_m+s.", "optional-Kx7q2", "[FILTERED]x9", "{Kx7 q2}"}) {
     EXPECT_FALSE(looks_like_placeholder(value)) << value;
   }
 }

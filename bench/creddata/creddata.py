@@ -21,6 +21,7 @@ real credentials.
 """
 
 import argparse
+import bisect
 import binascii
 import csv
 import hashlib
@@ -308,6 +309,40 @@ def unredacted_path(path, files):
     return fits[0] if len(fits) == 1 else path
 
 
+class CredDataLines:
+    """CredData numbers lines as Python's universal newlines do: a lone carriage
+    return ends a line too. trawl counts line feeds. For the few files with a lone
+    CR, map trawl's (line, column) to CredData's line; elsewhere the two agree."""
+
+    def __init__(self, work):
+        self.work = work
+        self.starts = {}
+
+    def line_starts(self, path):
+        if path not in self.starts:
+            try:
+                with open(os.path.join(self.work, path), "rb") as f:
+                    data = f.read()
+            except OSError:
+                data = b""
+            if re.search(rb"\r(?!\n)", data) is None:
+                self.starts[path] = None
+            else:
+                # Byte offset of each trawl line's start, and of each CredData line break.
+                lf = [0] + [m.end() for m in re.finditer(rb"\n", data)]
+                breaks = [m.end() for m in re.finditer(rb"\r\n|\r|\n", data)]
+                self.starts[path] = (lf, breaks)
+        return self.starts[path]
+
+    def __call__(self, path, line, column):
+        starts = self.line_starts(path)
+        if starts is None or line < 1 or line > len(starts[0]):
+            return line
+        lf, breaks = starts
+        offset = lf[line - 1] + max(column - 1, 0)
+        return bisect.bisect_right(breaks, offset) + 1
+
+
 def reported_lines(report, work):
     """{(FilePath, line): {rule id}} of findings, FilePath as CredData writes it
     (data/<meta>/...); trawl reports paths relative to the scanned data directory."""
@@ -315,9 +350,12 @@ def reported_lines(report, work):
     data = os.path.join(work, "data")
     files = [os.path.relpath(os.path.join(root, name), work).replace(os.sep, "/")
              for root, _, names in os.walk(data) for name in names]
+    creddata_line = CredDataLines(work)
     for finding in report.get("findings", []):
         path = unredacted_path("data/" + finding["path"].replace("\\", "/"), files)
-        for line in range(finding["line"], finding.get("end_line", finding["line"]) + 1):
+        first = creddata_line(path, finding["line"], finding.get("column", 1))
+        last = creddata_line(path, finding.get("end_line", finding["line"]), finding.get("end_column", 1))
+        for line in range(first, max(first, last) + 1):
             lines[(path, line)].add(finding["rule_id"])
     return lines
 

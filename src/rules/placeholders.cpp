@@ -11,12 +11,33 @@ namespace {
 
 // Lowercase fragments that only placeholders, templates and references
 // contain.
-constexpr std::array<std::string_view, 35> kPlaceholderFragments = {
-    "example",  "placeholder", "changeme",    "change_me", "change-me", "your_",     "your-",   "yourkey", "yoursecret",
-    "redacted", "dummy",       "sample",      "xxxx",      "goes_here", "goes-here", "insert_", "insert-", "replace_",
-    "replace-", "replaceme",   "fixme",       "${",        "#{",        "{{",        "}}",      "%(",      "<",
-    ">",        "os.environ",  "process.env", "getenv",    "env(",      "env[",      "****",    "...",
+constexpr std::array<std::string_view, 36> kPlaceholderFragments = {
+    "example",    "placeholder", "changeme", "change_me", "change-me", "your_",      "your-",       "yourkey",
+    "yoursecret", "notareal",    "redacted", "dummy",     "sample",    "xxxx",       "goes_here",   "goes-here",
+    "insert_",    "insert-",     "replace_", "replace-",  "replaceme", "fixme",      "${",          "#{",
+    "{{",         "}}",          "%(",       "<",         ">",         "os.environ", "process.env", "getenv",
+    "env(",       "env[",        "****",     "...",
 };
+
+// A format string and punctuation only (`%s:%s`, `%s@%s`): filled in later.
+bool only_format_verbs(std::string_view v) {
+  bool verb = false;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == '%' && i + 1 < v.size() && (v[i + 1] == 's' || v[i + 1] == 'v' || v[i + 1] == 'd')) {
+      verb = true;
+      ++i;
+    } else if (std::isalnum(static_cast<unsigned char>(v[i]))) {
+      return false;
+    }
+  }
+  return verb;
+}
+
+// `yourapikey`, `yourprivatecloudflareapikey`: "your" and words, run together.
+bool names_the_readers_own(std::string_view lower) {
+  return lower.size() > 4 && lower.starts_with("your") &&
+         std::all_of(lower.begin(), lower.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+}
 
 // An identifier chain (settings.db.password) or an UPPER_SNAKE name
 // (DJANGO_SECRET_KEY): the name of a value, not the value.
@@ -35,10 +56,23 @@ bool looks_like_name(std::string_view v) {
   return dotted;
 }
 
+// A short unit typed over and over (abab, 123123, xyzxyz): the value is its
+// first one to three characters repeated.
+bool repeats_a_short_unit(std::string_view v) {
+  for (std::size_t unit = 1; unit <= 3 && unit * 2 <= v.size(); ++unit) {
+    bool periodic = true;
+    for (std::size_t i = unit; i < v.size() && periodic; ++i) periodic = v[i] == v[i - unit];
+    if (periodic) return true;
+  }
+  return false;
+}
+
 // A run of one character that is long (8+) and a quarter of the value or
-// more, six or more consecutive characters in order (abcdef, 123456), or at
-// most three distinct characters. Shorter runs occur in real formats
-// (Vault batch tokens start hvb.AAAAAQ).
+// more, six or more consecutive characters in order (abcdef, 123456), a
+// short unit repeated, at most two distinct characters, or three in a value
+// of up to four ({0}, N/A) or of eight or more. Shorter runs occur in real
+// formats (Vault batch tokens start hvb.AAAAAQ); a word of five to seven
+// characters can have three letters (banana, kafka).
 bool looks_typed_by_hand(std::string_view v) {
   std::size_t same = 1;
   std::size_t longest_same = 1;
@@ -58,7 +92,8 @@ bool looks_typed_by_hand(std::string_view v) {
     ascending = c == prev + 1 ? ascending + 1 : 1;
     if (ascending >= 6) return true;
   }
-  return (longest_same >= 8 && longest_same * 4 >= v.size()) || distinct <= 3;
+  return (longest_same >= 8 && longest_same * 4 >= v.size()) || distinct <= 2 ||
+         (distinct == 3 && (v.size() <= 4 || v.size() >= 8)) || repeats_a_short_unit(v);
 }
 
 }  // namespace
@@ -87,6 +122,8 @@ std::optional<std::string_view> placeholder_because(std::string_view value) {
                   [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.'; })) {
     return "a reference or interpolation";
   }
+  if (only_format_verbs(value)) return "a reference or interpolation";
+  if (names_the_readers_own(lower)) return "a placeholder";
   if (looks_like_name(value)) return "a name (UPPER_SNAKE or dotted), not a value";
   if (looks_typed_by_hand(value)) return "repeated or sequential characters";
   return std::nullopt;
