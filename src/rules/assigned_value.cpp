@@ -531,8 +531,8 @@ std::optional<std::string_view> never_a_secret_because(std::string_view whole_va
   if (!key.empty()) {
     if (key_says_not_secret(key)) return "the key names something about a credential, not the credential";
     if (key_is_a_switch(key)) return "the key is a switch about a password (NO_ETC_PASSWD, skip_password, NOPASSWD)";
-    const auto key_start = static_cast<std::size_t>(key.data() - context.before.data());
-    std::string_view lead_text = context.before.substr(0, key_start);
+    const auto key_begin = static_cast<std::size_t>(key.data() - context.before.data());
+    std::string_view lead_text = context.before.substr(0, key_begin);
     std::size_t gap = 0;  // quotes and blanks between a '?' and the key: none in a query string's `?token=`
     while (!lead_text.empty() && (is_quote(lead_text.back()) || lead_text.back() == ' ' || lead_text.back() == '\t')) {
       lead_text.remove_suffix(1);
@@ -541,10 +541,9 @@ std::optional<std::string_view> never_a_secret_because(std::string_view whole_va
     // `ok ? "pass" : "fail"`: a conditional's two branches.
     if (gap > 0 && lead_text.ends_with("?")) return "the branches of a conditional, not a key and its value";
     // `generate scaffold password:digest`: an attribute and its column type.
-    if (context.before.ends_with(":") && context.before.size() == key_start + key.size() + 1 && is_column_type(value)) {
+    if (context.before.ends_with(":") && context.before.size() == key_begin + key.size() + 1 && is_column_type(value)) {
       return "an attribute's type (name:type), not a value";
     }
-    const auto key_begin = static_cast<std::size_t>(key.data() - context.before.data());
     // "# Example password: ...", "e.g. token = ...": the word before the key.
     const std::string lead = lowercase(trim(context.before.substr(0, key_begin)));
     if (lead.ends_with("example") || lead.ends_with("e.g.")) return "introduced as an example";

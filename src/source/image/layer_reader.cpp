@@ -188,16 +188,17 @@ class Walker {
     // count in the layer's declared total.
     bool probe = sized && !opens && callbacks_.skip_after_head && callbacks_.head_bytes > 0 &&
                  static_cast<std::uint64_t>(declared) > callbacks_.head_bytes;
+    auto unreadable = [&] {
+      if (nested) return LayerError(path + ": " + error_text(a));
+      return LayerError(std::string(what) + ": " + path + ": " + error_text(a));
+    };
     for (bool first = true;; first = false) {
       const void* block = nullptr;
       std::size_t n = 0;
       la_int64_t offset = 0;
       const int rc = archive_read_data_block(a, &block, &n, &offset);
       if (rc == ARCHIVE_EOF) break;
-      if (rc < ARCHIVE_WARN || offset < 0) {
-        if (nested) throw LayerError(path + ": " + error_text(a));
-        throw LayerError(std::string(what) + ": " + path + ": " + error_text(a));
-      }
+      if (rc < ARCHIVE_WARN || offset < 0) throw unreadable();
       if (first && sized && offset == 0 && static_cast<std::int64_t>(n) == declared) {
         whole = std::string_view(static_cast<const char*>(block), n);
         break;  // valid until the next read from `a`, which comes after delivering it
@@ -232,21 +233,15 @@ class Walker {
           for (;;) {
             const int skip_rc = archive_read_data_block(a, &block, &n, &offset);
             if (skip_rc == ARCHIVE_EOF) return true;
-            if (skip_rc < ARCHIVE_WARN) {
-              if (nested) throw LayerError(path + ": " + error_text(a));
-              throw LayerError(std::string(what) + ": " + path + ": " + error_text(a));
-            }
+            if (skip_rc < ARCHIVE_WARN) throw unreadable();
           }
         }
       }
     }
     const std::string_view content = whole.data() != nullptr ? whole : std::string_view(buf.data.get(), buf.size);
+    if (opens) return nested_archive(content, path, depth);
     if (limits_.max_nesting > 0 && is_nested_archive_name(path)) {
-      if (depth >= limits_.max_nesting) {
-        problem("nested_archive", path, "archives nested deeper than " + std::to_string(limits_.max_nesting));
-      } else {
-        return nested_archive(content, path, depth);
-      }
+      problem("nested_archive", path, "archives nested deeper than " + std::to_string(limits_.max_nesting));
     }
     deliver(LayerEntry::Kind::kFile, path, {}, nested, content);
     return true;
