@@ -71,6 +71,11 @@ keywords = ["apikey"]
 tags = ["generic"]
 
 [[rules]]
+id = "test-stripe"
+regex = '''\b(sk_test_[A-Za-z0-9]{24,99})\b'''
+keywords = ["sk_test_"]
+
+[[rules]]
 id = "test-two-lines"
 regex = '''begin\n([a-z0-9]{12})'''
 keywords = ["begin"]
@@ -226,6 +231,21 @@ TEST_F(RulesWhy, SaysWhichValidatorDroppedIt) {
             "rule test-github: keyword \"ghp_\" on this line\n"
             "candidate test-github at 1:4, secret REDACTED, entropy 5.07: dropped by validator: github-checksum: "
             "the CRC32 checksum at the end does not match\n");
+}
+
+TEST_F(RulesWhy, SaysAProvidersDocumentationSampleDroppedItWhateverTheRule) {
+  const CommandResult r = why("pay.env", "STRIPE_KEY=sk_test_4eC39HqLyjWDarjtT1zdp7dc\n", 1);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "pay.env:1\n"
+            "rule test-stripe: keyword \"sk_test_\" on this line\n"
+            "candidate test-stripe at 1:12, secret REDACTED, entropy 4.54: dropped by documentation-sample: the "
+            "Stripe documentation prints it as a sample\n");
+  // One character off the sample is a key like any other.
+  const CommandResult other = why("pay2.env", "STRIPE_KEY=sk_test_4eC39HqLyjWDarjtT1zdp7dd\n", 1);
+  ASSERT_EQ(other.exit_code, 0) << other.err;
+  EXPECT_NE(other.out.find("candidate test-stripe at 1:12, secret REDACTED, entropy"), std::string::npos) << other.out;
+  EXPECT_NE(other.out.find(": reported"), std::string::npos) << other.out;
 }
 
 TEST_F(RulesWhy, SaysWhichAllowlistDroppedIt) {

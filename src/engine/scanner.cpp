@@ -18,6 +18,7 @@
 #include "engine/entropy.h"
 #include "rules/assigned_value.h"
 #include "rules/container_checks.h"
+#include "rules/documentation_samples.h"
 #include "rules/keyword_shape.h"
 #include "rules/span_choice.h"
 #include "rules/validators.h"
@@ -295,6 +296,12 @@ bool Scanner::search(std::string_view bytes, std::uint32_t rule_index, std::size
     if (rule.entropy > 0 && entropy < rule.entropy) {
       if (trace != nullptr)
         note(*trace, rule_index, match_begin, match_end, secret_begin, secret_view, entropy, Drop::kEntropy);
+      continue;
+    }
+    if (documentation_sample_of(secret_view).has_value()) {
+      if (trace != nullptr)
+        note(*trace, rule_index, match_begin, match_end, secret_begin, secret_view, entropy,
+             Drop::kDocumentationSample);
       continue;
     }
     if (!rule.validators.empty()) {

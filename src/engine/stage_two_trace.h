@@ -28,11 +28,12 @@ struct StageTwoTrace {
   };
   // What stage 2 did with a candidate.
   enum class Drop {
-    kNone,         // it became a hit
-    kEmptySecret,  // the secret group matched nothing
-    kEntropy,      // below the rule's entropy threshold
-    kValidator,    // failed one of the rule's `validate` checks
-    kRepeated,     // the rule already has this secret on this line
+    kNone,                 // it became a hit
+    kEmptySecret,          // the secret group matched nothing
+    kEntropy,              // below the rule's entropy threshold
+    kValidator,            // failed one of the rule's `validate` checks
+    kDocumentationSample,  // a provider's documentation prints it as a sample (documentation_samples.h)
+    kRepeated,             // the rule already has this secret on this line
   };
   struct Considered {
     std::uint32_t rule = 0;

@@ -13,6 +13,7 @@
 #include "engine/scanner.h"
 #include "engine/stage_two_trace.h"
 #include "rules/allowlist_match.h"
+#include "rules/documentation_samples.h"
 #include "source/files/directory_files.h"
 #include "verify/attribution.h"
 
@@ -135,6 +136,11 @@ void describe(const Rule& rule, const StageTwoTrace::Candidate& t, LineExplanati
       c.reason = std::string(secret_validator_name(v)) + ": " + std::string(t.why);
       break;
     }
+    case StageTwoTrace::Drop::kDocumentationSample:
+      c.dropped_by = "documentation-sample";
+      c.reason = "the " + std::string(documentation_sample_of(t.secret).value_or("provider")) +
+                 " documentation prints it as a sample";
+      break;
     case StageTwoTrace::Drop::kRepeated:
       c.dropped_by = "repeated";
       c.reason = "the rule matched the same secret earlier on this line";

@@ -33,7 +33,7 @@ struct LineExplanation {
     double entropy = 0.0;
     bool reported = false;
     // What dropped it, when not reported: empty-secret, entropy, validator,
-    // placeholder, value-filter, repeated, path, overlap, skip-report,
+    // placeholder, value-filter, documentation-sample, repeated, path, overlap, skip-report,
     // required, duplicate, allowlist, stopword, ignore-file, baseline,
     // inline-allow.
     std::string dropped_by;
