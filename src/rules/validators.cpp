@@ -122,11 +122,52 @@ bool jwt_ok(std::string_view token) {
 // The body between a PEM block's BEGIN and END lines: base64 lines, perhaps
 // after RFC 1421 headers (Proc-Type, DEK-Info) and perhaps written with
 // escaped newlines inside a string literal.
+// The length of the join of two string literals at `at` (a quote): the
+// closing quote, an operator (`+`, PHP's `.`, VB's `&`, or none for adjacent
+// literals) before or after the line break, and the next literal's opening
+// quote; 0 when there is none.
+std::size_t literal_join_at(std::string_view text, std::size_t at) {
+  const auto skip_blanks = [&](std::size_t i) {
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+    return i;
+  };
+  const auto is_quote = [&](std::size_t i) { return i < text.size() && (text[i] == '"' || text[i] == '\''); };
+  const auto is_operator = [&](std::size_t i) {
+    return i < text.size() && (text[i] == '+' || text[i] == '.' || text[i] == '&');
+  };
+  if (!is_quote(at)) return 0;
+  std::size_t i = skip_blanks(at + 1);
+  bool joined = false;
+  if (is_operator(i)) {
+    joined = true;
+    i = skip_blanks(i + 1);
+  }
+  if (i < text.size() && text[i] == '\r') ++i;
+  if (i >= text.size() || text[i] != '\n') return 0;
+  i = skip_blanks(i + 1);
+  if (!joined && is_operator(i)) i = skip_blanks(i + 1);
+  return is_quote(i) ? i + 1 - at : 0;
+}
+
 bool pem_ok(std::string_view block) {
   const std::size_t begin_line_end = block.find("-----", block.find("BEGIN"));
   const std::size_t end_marker = block.rfind("-----END");
   if (begin_line_end == std::string_view::npos || end_marker == std::string_view::npos) return false;
-  std::string_view body = block.substr(begin_line_end + 5, end_marker - begin_line_end - 5);
+  // A key split across string literals joined in code (`"MIIE...\n" +`,
+  // Python's adjacent literals) reads as the one literal they make.
+  std::string joined;
+  const std::string_view raw = block.substr(begin_line_end + 5, end_marker - begin_line_end - 5);
+  joined.reserve(raw.size());
+  for (std::size_t i = 0; i < raw.size();) {
+    if (const std::size_t join = literal_join_at(raw, i); join > 0) {
+      joined.push_back('\n');
+      i += join;
+    } else {
+      if (raw[i] != '"' && raw[i] != '\'') joined.push_back(raw[i]);
+      ++i;
+    }
+  }
+  std::string_view body = joined;
   std::string base64;
   bool encrypted = false;  // RFC 1421 "Proc-Type: 4,ENCRYPTED": 4,ENCRYPTED: the body is ciphertext, not DER
   while (!body.empty()) {
