@@ -178,6 +178,8 @@ TEST(NeverASecret, InterfaceTextTranslationsAndStockTestPasswords) {
   EXPECT_FALSE(never("password: \"admin123\"", "admin123"));
   EXPECT_FALSE(never("DB_PASSWORD=Falcon2024!", "Falcon2024!"));
   EXPECT_FALSE(never("POSTGRES_PASSWORD: gorm4711", "gorm4711"));
+  // A digit among letters of another script: typed, not translated.
+  EXPECT_FALSE(never("password: 'Vq8r\xc2\xa7Lm59-!Fg1'", "Vq8r\xc2\xa7Lm59-!Fg1"));
 }
 
 TEST(NeverASecret, HashesVersionsCallsAndTypeChecks) {

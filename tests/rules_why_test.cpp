@@ -396,6 +396,11 @@ TEST(ValueFilterReasons, NameWhatKindOfValueItIs) {
   EXPECT_EQ(placeholder_because("DJANGO_SECRET_KEY"), "a name (UPPER_SNAKE or dotted), not a value");
   EXPECT_EQ(placeholder_because("aaaaaaaaaaaa"), "repeated or sequential characters");
   EXPECT_EQ(placeholder_because("kmV6F_fKMtx9A0OiQPT"), std::nullopt);
+  // Three characters in four: a mark with a symbol, a word without.
+  EXPECT_EQ(placeholder_because("N/A"), "repeated or sequential characters");
+  EXPECT_EQ(placeholder_because("{0}"), "repeated or sequential characters");
+  EXPECT_EQ(placeholder_because("mupp"), std::nullopt);
+  EXPECT_EQ(placeholder_because("boom"), std::nullopt);
 }
 
 // Tracing a line changes nothing stage 2 finds, on any line.

@@ -84,12 +84,13 @@ bool is_credential_word(std::string_view word) {
 }
 
 // Passwords written to be seen as fake: the stock answers of tests and
-// tutorials (`password: "admin"`, `"wrong"`, `test1`). `admin123` and
+// tutorials (`password: "admin"`, `"wrong"`, `test1`, a database's default
+// `root`). `admin123` and
 // `Falcon2024!` are kept: people do use them.
 bool is_stock_test_password(std::string_view value) {
   const std::string lower = lowercase(value);
   for (std::string_view stock : {"admin", "abc123", "wrong", "secure", "foobar", "foo", "bar", "baz", "qux", "weak",
-                                 "blah", "nope", "pwned", "badpass", "testpass", "testing", "test", "tester"}) {
+                                 "blah", "nope", "pwned", "badpass", "testpass", "testing", "test", "tester", "root"}) {
     if (lower == stock) return true;
   }
   // test1, test2, ...
@@ -573,8 +574,11 @@ std::optional<std::string_view> never_a_secret_because(std::string_view whole_va
   if (is_crypt_hash(value)) return "a password hash";
   if (is_call_expression(value)) return "a function call";
   if (is_stock_test_password(value)) return "a stock test password";
-  // Text in another script is a translated message, not a credential.
-  if (std::any_of(value.begin(), value.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
+  // Text in another script is a translated message, not a credential; a
+  // password with a digit among such letters (`0Y8rMnww§59`) is typed, not
+  // translated.
+  if (std::any_of(value.begin(), value.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }) &&
+      std::none_of(value.begin(), value.end(), is_digit))
     return "text outside ASCII";
   if (!quoted && !trim(context.after).empty() && trim(context.after).front() == '(') return "a function call";
   std::string_view chain = value;
