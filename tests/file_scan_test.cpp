@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "cli/progress.h"
 #include "engine/scanner.h"
@@ -182,6 +183,28 @@ TEST_F(FileScan, DirTakesASingleFileAndFollowsFileLinksOnlyWhenAsked) {
   const auto doc_followed = nlohmann::json::parse(followed.out);
   for (const auto& f : doc_followed["findings"]) paths.insert(f["path"].get<std::string>());
   EXPECT_EQ(paths, (std::set<std::string>{"link.env", "one.env"}));
+}
+
+// Stage 1 scores token runs only on lines naming a credential, and in whole
+// files that a token rule with a path applies to: the built-in credential-file
+// rule still reports a value whose key names no credential.
+TEST_F(FileScan, TheTokenScanStillReadsCredentialFilesWhole) {
+  const auto root = dir_.path() / "tree";
+  std::filesystem::create_directories(root);
+  std::ofstream(root / "deploy.env") << "APP=billing\nSTRIPE_LIVE=Hq7Zt2LmX9vB4pKc8Wn3Rd\n";
+  std::ofstream(root / "notes.txt") << "STRIPE_LIVE=Hq7Zt2LmX9vB4pKc8Wn3Rd\n";
+  std::ofstream(root / "app.py") << "import os\nmail_pw = \"Zk3vB8qLm2Rt9Wx4Yp\"\n";
+  const CommandResult r = run_command(
+      shell_quote(TRAWL_BINARY) + " dir " + shell_quote(root.string()) + " --no-repo-config -f json", dir_.path());
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  std::set<std::tuple<std::string, int, std::string>> found;
+  const auto doc = nlohmann::json::parse(r.out);
+  for (const auto& f : doc["findings"]) {
+    found.insert({f["path"].get<std::string>(), f["line"].get<int>(), f["rule_id"].get<std::string>()});
+  }
+  EXPECT_EQ(found, (std::set<std::tuple<std::string, int, std::string>>{
+                       {"deploy.env", 2, "generic-high-entropy-in-credential-file"},
+                       {"app.py", 2, "generic-high-entropy-assignment"}}));
 }
 
 TEST_F(FileScan, DirHonoursLimitsAndFollowsNoSymlink) {

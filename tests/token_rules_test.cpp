@@ -2,6 +2,7 @@
 // credential-key validators and Kubernetes Secret manifests.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <string>
 #include <vector>
 
@@ -91,7 +92,89 @@ TEST(TokenRules, LoaderChecksTheTokensKey) {
   EXPECT_TRUE(rules.rules[0].tokens);
   const Scanner scanner(rules);
   ASSERT_NE(scanner.entropy_table(), nullptr);
-  EXPECT_EQ(scanner.automaton().keyword_count(), 0u);
+  // No keyword of its own; the credential words that gate stage 1's token
+  // scan (a credential-key rule reads no run on a line without one).
+  EXPECT_EQ(scanner.automaton().keyword_count(), 8u);
+  ASSERT_NE(scanner.token_gate(), nullptr);
+  EXPECT_EQ(scanner.token_gate()->keywords, std::vector<char>(8, 1));
+}
+
+// Lines of token runs with and without a credential word, in every case and
+// at the blob's edges.
+std::vector<std::string> gate_texts() {
+  return {
+      "Hq7Zt2LmX9vB4pKc8Wn3Rd = 1\nauth = \"uQ8dfw2PzKs9LxRb3Tn7\"\nsum := \"d41d8cd98f00b204e9800998ecf8427e\"",
+      "x = \"pV4nL8qT2zR7mX9bK3cW\"\r\nMAIL_PW=Zk3vB8qLm2Rt9Wx4Yp\r\n\r\nsha: 9c41e07b2d58a3f6e1c94b70d2aa\n",
+      "API_KEY: r7GhT2pLq9XvN4mKd8sW5zBc  # and Hq7Zt2LmX9vB4pKc8Wn3Rd\nCredentials= 'q8Zt2LmX9vB4pKc8Wn3RdX'",
+      "no credential here: Hq7Zt2LmX9vB4pKc8Wn3Rd\n",
+      "psw=Hq7Zt2LmX9vB4pKc8Wn3Rd",
+      "",
+  };
+}
+
+bool names_a_credential_word(std::string line) {
+  for (char& c : line) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* word : {"pw", "psw", "pass", "key", "secret", "token", "auth", "cred"}) {
+    if (line.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST(TokenRules, TheGateScansTokensOnlyOnLinesNamingACredentialAndTheHitsAreTheSame) {
+  const RuleSet rules = std::move(load_rules_text(kTokenRules, "cfg.toml").rules);
+  const Scanner scanner(rules);
+  ASSERT_NE(scanner.token_gate(), nullptr);
+  const std::vector<std::string> texts = gate_texts();
+  const BlobBatch batch = batch_of(texts);
+  const auto everywhere = make_cpu_prefilter({scanner.automaton(), scanner.entropy_table()});
+  const auto gated = make_cpu_prefilter({scanner.automaton(), scanner.entropy_table(), scanner.token_gate()});
+  const BatchCandidates all = everywhere->run(batch);
+  const BatchCandidates some = gated->run(batch);
+  EXPECT_EQ(some.keywords, all.keywords);
+  // The gated runs are exactly the runs on lines with a credential word.
+  std::vector<TokenCandidate> expected;
+  for (const TokenCandidate& t : all.tokens) {
+    const std::string_view bytes = batch.bytes(t.blob);
+    const std::size_t newline = bytes.rfind('\n', t.begin);
+    const std::size_t begin = newline == std::string_view::npos ? 0 : newline + 1;
+    const std::size_t end = std::min(bytes.find('\n', t.begin), bytes.size());
+    if (names_a_credential_word(std::string(bytes.substr(begin, end - begin)))) expected.push_back(t);
+  }
+  EXPECT_LT(expected.size(), all.tokens.size());
+  EXPECT_GE(expected.size(), 5u);
+  EXPECT_EQ(some.tokens, expected);
+  // And stage 2 reports the same from either.
+  const std::vector<BlobHits> from_all = scanner.scan(batch, *everywhere);
+  const std::vector<BlobHits> from_some = scanner.scan(batch, *gated);
+  ASSERT_EQ(from_some.size(), from_all.size());
+  ASSERT_EQ(from_all.size(), 4u);
+  for (std::size_t b = 0; b < from_all.size(); ++b) {
+    EXPECT_EQ(from_some[b].blob, from_all[b].blob);
+    EXPECT_EQ(secrets_of(from_some[b].hits), secrets_of(from_all[b].hits)) << "blob " << b;
+  }
+}
+
+TEST(TokenRules, ABlobAnotherTokenRuleWantsWholeIsScannedWhole) {
+  const RuleSet rules = std::move(load_rules_text(kTokenRules, "cfg.toml").rules);
+  const Scanner scanner(rules);
+  const std::vector<std::string> texts = gate_texts();
+  const BlobBatch batch = batch_of(texts);
+  TokenGate gate = *scanner.token_gate();
+  const BlobKey whole = batch.entries[3].key;
+  gate.whole_blob = [&](const BlobKey& blob) { return blob == whole; };
+  const BatchCandidates all = make_cpu_prefilter({scanner.automaton(), scanner.entropy_table()})->run(batch);
+  const BatchCandidates some = make_cpu_prefilter({scanner.automaton(), scanner.entropy_table(), &gate})->run(batch);
+  auto of_blob = [](const std::vector<TokenCandidate>& tokens, std::uint32_t blob) {
+    std::vector<TokenCandidate> out;
+    for (const TokenCandidate& t : tokens) {
+      if (t.blob == blob) out.push_back(t);
+    }
+    return out;
+  };
+  // Blob 3's one line names no credential: without the whole-blob wish it
+  // would give no run.
+  ASSERT_EQ(of_blob(all.tokens, 3).size(), 1u);
+  EXPECT_EQ(of_blob(some.tokens, 3), of_blob(all.tokens, 3));
 }
 
 TEST(TokenRules, StageTwoRunsAroundTokenCandidates) {

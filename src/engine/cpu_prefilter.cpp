@@ -1,6 +1,8 @@
 // The CPU backend of stage 1: each blob is scanned for keywords (eight
-// interleaved streams) and then, when asked for, for token runs, and its
-// candidates are handed on while its bytes are still in cache.
+// interleaved streams) and then, when asked for, for token runs (with a
+// TokenGate, only on the lines its keywords open, unless the blob is wanted
+// whole), and its candidates are handed on while its bytes are still in
+// cache.
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
@@ -21,7 +23,8 @@ constexpr std::uint64_t kChunk = 2048;
 
 class CpuPrefilter final : public Prefilter {
  public:
-  explicit CpuPrefilter(const PrefilterTables& tables) : automaton_(tables.automaton), entropy_(tables.entropy) {}
+  explicit CpuPrefilter(const PrefilterTables& tables)
+      : automaton_(tables.automaton), entropy_(tables.entropy), gate_(tables.token_gate) {}
 
   std::string_view backend_name() const override { return "cpu"; }
   bool concurrent() const override { return true; }
@@ -89,14 +92,39 @@ class CpuPrefilter final : public Prefilter {
     std::vector<TokenCandidate> tokens;
     std::vector<Output> outputs;
     std::array<std::uint16_t, kTokenSymbols> counts{};  // scan_tokens_in_range's, left zeroed
+    std::vector<std::uint32_t> gate_starts;             // where the gate's keywords start in the blob
   };
 
   // Appends blob `b`'s keyword candidates to local.found, sorted by keyword
   // and end, and, when token candidates are asked for, its token runs to
   // local.tokens, in the order they start.
   void scan_blob(const BlobBatch& batch, std::uint32_t blob, Local& local) const {
+    const std::size_t keywords_begin = local.found.size();
     scan_keywords(batch, blob, local);
-    if (entropy_ != nullptr) scan_tokens(batch, blob, local);
+    if (entropy_ == nullptr) return;
+    const BlobEntry& entry = batch.entries[blob];
+    if (gate_ == nullptr || gate_->whole_blob(entry.key)) {
+      scan_tokens(batch, blob, 0, static_cast<std::uint32_t>(entry.length), local);
+      return;
+    }
+    // Only the lines that hold one of the gate's keywords, each once, in
+    // order (runs are handed on in the order they start).
+    local.gate_starts.clear();
+    for (std::size_t i = keywords_begin; i < local.found.size(); ++i) {
+      const Candidate& c = local.found[i];
+      if (gate_->keywords[c.keyword] != 0) local.gate_starts.push_back(c.end - automaton_.keyword_length(c.keyword));
+    }
+    std::sort(local.gate_starts.begin(), local.gate_starts.end());
+    const std::string_view bytes = batch.bytes(blob);
+    std::size_t scanned_to = 0;  // just past the last line scanned
+    for (const std::uint32_t start : local.gate_starts) {
+      if (start < scanned_to) continue;
+      const std::size_t newline_before = bytes.rfind('\n', start);
+      const std::size_t line_begin = newline_before == std::string_view::npos ? 0 : newline_before + 1;
+      const std::size_t line_end = std::min(bytes.find('\n', start), bytes.size());
+      scan_tokens(batch, blob, static_cast<std::uint32_t>(line_begin), static_cast<std::uint32_t>(line_end), local);
+      scanned_to = line_end + 1;
+    }
   }
 
   void scan_keywords(const BlobBatch& batch, std::uint32_t blob, Local& local) const {
@@ -123,14 +151,15 @@ class CpuPrefilter final : public Prefilter {
         [](const Candidate& x, const Candidate& y) { return std::tie(x.keyword, x.end) < std::tie(y.keyword, y.end); });
   }
 
-  // The blob as one range of the step the CUDA entropy kernel runs per
-  // thread: runs are found from the first byte on, in order.
-  void scan_tokens(const BlobBatch& batch, std::uint32_t blob, Local& local) const {
+  // The runs that start in [begin, end) of the blob, by the step the CUDA
+  // entropy kernel runs per thread: found in order.
+  void scan_tokens(const BlobBatch& batch, std::uint32_t blob, std::uint32_t begin, std::uint32_t end,
+                   Local& local) const {
     const BlobEntry& entry = batch.entries[blob];
     const auto* bytes = reinterpret_cast<const std::uint8_t*>(batch.arena.data() + entry.offset);
     const auto length = static_cast<std::uint32_t>(entry.length);
     scan_tokens_in_range(
-        entropy_->view(), bytes, 0, length, 0, length, local.counts.data(),
+        entropy_->view(), bytes, 0, length, begin, end, local.counts.data(),
         [&](std::uint32_t at, std::uint32_t run_length, TokenAlphabet alphabet, std::uint64_t entropy) {
           local.tokens.push_back({blob, at, run_length, alphabet, entropy});
         });
@@ -189,6 +218,7 @@ class CpuPrefilter final : public Prefilter {
 
   const KeywordAutomaton& automaton_;
   const EntropyTable* entropy_;
+  const TokenGate* gate_;
 };
 
 }  // namespace

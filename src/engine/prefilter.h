@@ -5,7 +5,7 @@
 //
 // Backends: the CPU (every core through TBB) and CUDA (cuda/, one
 // host-to-device copy per chunk feeding both kernels). They return identical
-// candidates for the same batch; the per-thread steps they share are the
+// candidates for the same batch (token runs: without a TokenGate); the per-thread steps they share are the
 // __host__ __device__ functions of chunk_scan.h, aho_corasick.h and
 // token_entropy.h.
 #pragma once
@@ -35,12 +35,29 @@ struct Candidate {
   friend bool operator==(const Candidate&, const Candidate&) = default;
 };
 
+// Where the CPU backend looks for token runs when stage 2 reads only some of
+// them: a rule that reports a run only on a line naming a credential
+// (credential-key) needs no run elsewhere. `keywords` marks the automaton's
+// keywords that open their line to the token scan (the credential words);
+// `whole_blob` says which blobs some other token rule wants whole (a rule
+// scoped to credential files' paths). Token runs never cross a line, so a
+// line's runs are the same whether the line or the blob is scanned.
+struct TokenGate {
+  std::vector<char> keywords;  // per keyword id: 1 when it opens its line
+  std::function<bool(const BlobKey&)> whole_blob;
+};
+
 // What stage 1 asks for: the keyword automaton always; the entropy table
 // (the threshold a token run must pass) only when stage 2 consumes token
-// candidates. Both must outlive the prefilter.
+// candidates. All must outlive the prefilter.
 struct PrefilterTables {
   const KeywordAutomaton& automaton;
   const EntropyTable* entropy = nullptr;  // null: no token candidates
+  // Null: token runs everywhere. Otherwise the CPU backend finds the runs of
+  // the gate's lines and blobs only, a subset of the CUDA backend's (which
+  // scores every byte on the device anyway); stage 2 reports from neither
+  // set a run outside it, so the findings are the same.
+  const TokenGate* token_gate = nullptr;
 };
 
 // Every candidate of one batch.

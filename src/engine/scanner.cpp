@@ -41,11 +41,17 @@ bool holds_keyword(std::string_view bytes, const std::vector<std::string>& keywo
   });
 }
 
+// The words first_credential_word_end() looks for (in any case): a line
+// without one holds no run a credential-key rule reports.
+constexpr std::array<std::string_view, 8> kCredentialLineWords = {"pw",     "psw",   "pass", "key",
+                                                                  "secret", "token", "auth", "cred"};
+
 std::vector<std::string> collect_keywords(const RuleSet& rules, const PathScope* scope,
                                           std::vector<std::vector<std::uint32_t>>& keyword_rules,
                                           std::vector<std::uint32_t>& keywordless,
                                           std::vector<std::uint32_t>& late_keyword_rules,
-                                          std::vector<std::uint32_t>& token_rules) {
+                                          std::vector<std::uint32_t>& token_rules,
+                                          std::vector<std::uint32_t>& gate_keywords) {
   std::vector<std::string> keywords;
   std::unordered_map<std::string, std::uint32_t> index;
   for (std::uint32_t r = 0; r < rules.rules.size(); ++r) {
@@ -68,6 +74,23 @@ std::vector<std::string> collect_keywords(const RuleSet& rules, const PathScope*
       }
       auto& owners = keyword_rules[it->second];
       if (owners.empty() || owners.back() != r) owners.push_back(r);
+    }
+  }
+  // A credential-key token rule reads runs only on lines naming a
+  // credential: its words are keywords too (of no rule), which open their
+  // lines to stage 1's token scan (TokenGate).
+  const bool keyed = std::any_of(token_rules.begin(), token_rules.end(), [&](std::uint32_t r) {
+    const std::vector<SecretValidator>& v = rules.rules[r].validators;
+    return std::find(v.begin(), v.end(), SecretValidator::kCredentialKey) != v.end();
+  });
+  if (keyed) {
+    for (std::string_view word : kCredentialLineWords) {
+      auto [it, inserted] = index.emplace(std::string(word), static_cast<std::uint32_t>(keywords.size()));
+      if (inserted) {
+        keywords.emplace_back(word);
+        keyword_rules.emplace_back();
+      }
+      gate_keywords.push_back(it->second);
     }
   }
   return keywords;
@@ -175,12 +198,27 @@ Scanner::Scanner(const RuleSet& rules, const ScannerOptions& options)
       choose_spans_(options.choose_spans),
       only_(options.only),
       keywords_(collect_keywords(rules, options.scope, keyword_rules_, keywordless_rules_, late_keyword_rules_,
-                                 token_rules_)),
+                                 token_rules_, gate_keywords_)),
       automaton_(keywords_) {
+  std::vector<std::uint32_t> whole_blob_rules;  // token rules that read runs anywhere in a blob
   for (std::uint32_t r : token_rules_) {
     const std::vector<SecretValidator>& validators = rules.rules[r].validators;
-    keyed_token_rules_.push_back(static_cast<char>(
-        std::find(validators.begin(), validators.end(), SecretValidator::kCredentialKey) != validators.end()));
+    const bool keyed =
+        std::find(validators.begin(), validators.end(), SecretValidator::kCredentialKey) != validators.end();
+    keyed_token_rules_.push_back(static_cast<char>(keyed));
+    if (!keyed) whole_blob_rules.push_back(r);
+  }
+  if (!gate_keywords_.empty()) {
+    token_gate_.keywords.assign(keywords_.size(), 0);
+    for (std::uint32_t k : gate_keywords_) token_gate_.keywords[k] = 1;
+    // A blob any other token rule applies to (by its paths) is scanned whole.
+    token_gate_.whole_blob = [this, whole_blob_rules](const BlobKey& blob) {
+      if (whole_blob_rules.empty()) return false;
+      if (scope_ == nullptr) return true;
+      const std::uint64_t classes = scope_->classes_of(blob);
+      return std::any_of(whole_blob_rules.begin(), whole_blob_rules.end(),
+                         [&](std::uint32_t r) { return scope_->applies(r, classes); });
+    };
   }
   if (!token_rules_.empty()) {
     double threshold = rules.rules[token_rules_.front()].entropy;

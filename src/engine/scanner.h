@@ -66,13 +66,18 @@ class Scanner {
  public:
   // `rules` must outlive the scanner.
   explicit Scanner(const RuleSet& rules, const ScannerOptions& options = {});
+  // token_gate() refers to the scanner itself.
+  Scanner(const Scanner&) = delete;
+  Scanner& operator=(const Scanner&) = delete;
 
   const KeywordAutomaton& automaton() const { return automaton_; }
   // The threshold stage 1 scores token runs against (the lowest `entropy`
   // of the rules with `tokens`); null when no rule has `tokens`, and then
-  // stage 1 finds no token candidates. Build the prefilter over
-  // {automaton(), entropy_table()}.
+  // stage 1 finds no token candidates.
   const EntropyTable* entropy_table() const { return entropy_ ? &*entropy_ : nullptr; }
+  // Where stage 1 needs token runs (prefilter.h): null when everywhere. Build
+  // the prefilter over {automaton(), entropy_table(), token_gate()}.
+  const TokenGate* token_gate() const { return gate_keywords_.empty() ? nullptr : &token_gate_; }
   const RuleSet& rules() const { return rules_; }
 
   // Hits in every blob of `batch`, for blobs with at least one; in blob order.
@@ -144,7 +149,9 @@ class Scanner {
   std::vector<std::uint32_t> keywordless_rules_;           // rules with a regex and no keyword
   std::vector<std::uint32_t> token_rules_;                 // rules with `tokens`
   std::vector<char> keyed_token_rules_;                    // per token_rules_ entry: has credential-key
-  std::optional<EntropyTable> entropy_;                    // set when token_rules_ is not empty
+  std::vector<std::uint32_t> gate_keywords_;               // keyword ids of the credential words (TokenGate)
+  TokenGate token_gate_;
+  std::optional<EntropyTable> entropy_;  // set when token_rules_ is not empty
   const PathScope* scope_;
   bool choose_spans_;
   const RuleSubsets* only_;

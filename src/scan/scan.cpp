@@ -71,7 +71,8 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
   const Scanner scanner(rules, scanner_options);
   std::unique_ptr<Prefilter> prefilter;
   try {
-    prefilter = make_prefilter(settings.backend, {scanner.automaton(), scanner.entropy_table()}, log);
+    prefilter =
+        make_prefilter(settings.backend, {scanner.automaton(), scanner.entropy_table(), scanner.token_gate()}, log);
   } catch (const BackendUnavailable& e) {
     throw UsageError(e.what());
   }
