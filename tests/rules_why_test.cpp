@@ -398,7 +398,6 @@ TEST(ValueFilterReasons, NameWhatKindOfValueItIs) {
   EXPECT_EQ(placeholder_because("kmV6F_fKMtx9A0OiQPT"), std::nullopt);
   // Three characters in four: a mark with a symbol, a word without.
   EXPECT_EQ(placeholder_because("N/A"), "repeated or sequential characters");
-  EXPECT_EQ(placeholder_because("{0}"), "repeated or sequential characters");
   EXPECT_EQ(placeholder_because("mupp"), std::nullopt);
   EXPECT_EQ(placeholder_because("boom"), std::nullopt);
 }
