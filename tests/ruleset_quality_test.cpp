@@ -15,6 +15,7 @@
 #include "engine/scanner.h"
 #include "rules/allowlist_match.h"
 #include "rules/rule_loader.h"
+#include "rules/span_choice.h"
 
 namespace trawl {
 namespace {
@@ -44,10 +45,35 @@ std::string read_file(const std::filesystem::path& path) {
   return text.str();
 }
 
+// A file's hits as a scan of it at `name` reports them: the hits of rules
+// that apply there (a rule with a path applies only to the files it names),
+// one per span among those (rules/span_choice.h), then allowlists.
+std::vector<Hit> hits_at(const RuleSet& rules, const Scanner& every_hit, const std::string& name,
+                         const std::string& text) {
+  std::vector<Hit> here;
+  for (Hit& hit : every_hit.scan_text(text)) {
+    const Rule& rule = rules.rules[hit.rule];
+    if (!rule.path || RE2::PartialMatch(name, *rule.path)) here.push_back(std::move(hit));
+  }
+  std::vector<Hit> reported;
+  for (Hit& hit : one_hit_per_span(rules, std::move(here))) {
+    const Rule& rule = rules.rules[hit.rule];
+    if (!allowlisted(rules, rule, {"", name, hit.secret, hit.match, hit.line})) reported.push_back(std::move(hit));
+  }
+  return reported;
+}
+
+// A scanner that keeps every hit, for hits_at() to choose among.
+ScannerOptions every_hit() {
+  ScannerOptions options;
+  options.choose_spans = false;
+  return options;
+}
+
 TEST(RulesetQuality, RecallAndPrecisionOnTheLabelledCorpus) {
   const RuleLoad load = load_builtin_rules();
   const RuleSet& rules = load.rules;
-  const Scanner scanner(rules);
+  const Scanner scanner(rules, every_hit());
   const std::map<Place, std::string> labels = read_labels();
   ASSERT_GE(labels.size(), 400u);
 
@@ -65,11 +91,8 @@ TEST(RulesetQuality, RecallAndPrecisionOnTheLabelledCorpus) {
       ++line_number;
       if (!line.empty() && !labels.contains({name, line_number})) ++clean_lines;
     }
-    for (const Hit& hit : scanner.scan_text(text)) {
+    for (const Hit& hit : hits_at(rules, scanner, name, text)) {
       const Rule& rule = rules.rules[hit.rule];
-      // A rule with a path applies to those files only, as in a scan.
-      if (rule.path && !RE2::PartialMatch(name, *rule.path)) continue;
-      if (allowlisted(rules, rule, {"", name, hit.secret, hit.match, hit.line})) continue;
       const Place place{name, hit.start_line};
       auto label = labels.find(place);
       // A container build check reports how a build handles a secret,
@@ -107,18 +130,16 @@ TEST(RulesetQuality, RecallAndPrecisionOnTheLabelledCorpus) {
 TEST(RulesetQuality, ShapesReportedOnPublicHistoriesStayQuiet) {
   const RuleLoad load = load_builtin_rules();
   const RuleSet& rules = load.rules;
-  const Scanner scanner(rules);
+  const Scanner scanner(rules, every_hit());
   std::vector<std::string> reported;
   std::size_t files = 0;
   for (const auto& entry :
        std::filesystem::directory_iterator(std::filesystem::path(TRAWL_TEST_DATA_DIR) / "public_false_positives")) {
     const std::string name = entry.path().filename().string();
     ++files;
-    for (const Hit& hit : scanner.scan_text(read_file(entry.path()))) {
-      const Rule& rule = rules.rules[hit.rule];
-      if (rule.path && !RE2::PartialMatch(name, *rule.path)) continue;
-      if (allowlisted(rules, rule, {"", name, hit.secret, hit.match, hit.line})) continue;
-      reported.push_back(name + ":" + std::to_string(hit.start_line) + " " + rule.id + " " + hit.secret);
+    for (const Hit& hit : hits_at(rules, scanner, name, read_file(entry.path()))) {
+      reported.push_back(name + ":" + std::to_string(hit.start_line) + " " + rules.rules[hit.rule].id + " " +
+                         hit.secret);
     }
   }
   EXPECT_GE(files, 11U);

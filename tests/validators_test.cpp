@@ -102,12 +102,18 @@ TEST(Placeholders, RecognisesPlaceholdersReferencesAndTypedRuns) {
                             "Required",
                             "#{password}",
                             "{password}",
-                            "{db.password}"}) {
+                            "{db.password}",
+                            "$DB_PASSWORD",
+                            "$env:NUGET_PAT",
+                            "%NUGET_PAT%",
+                            "@db.password@",
+                            "__SMTP_PASSWORD__"}) {
     EXPECT_TRUE(looks_like_placeholder(value)) << value;
   }
   // Short words of three letters are values people choose, not runs.
   for (const char* value : {"kmV6F_&fKMtx9A0OiQPT", "hvb.AAAAAQbjNjsUH03_SmB1MOolwQiKaOmCvzn6wPu", "T4pfvQz7Lmn2Rw",
-                            "banana", "kafka", "e!@$%s^&*a)_m+s.", "optional-Kx7q2", "[FILTERED]x9", "{Kx7 q2}"}) {
+                            "banana", "kafka", "e!@$%s^&*a)_m+s.", "optional-Kx7q2", "[FILTERED]x9", "{Kx7 q2}",
+                            "$ecret-Lake9", "Pa$$word1", "50%off!", "__init__", "password1!"}) {
     EXPECT_FALSE(looks_like_placeholder(value)) << value;
   }
 }

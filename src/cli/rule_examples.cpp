@@ -4,11 +4,24 @@
 
 #include "engine/scanner.h"
 #include "rules/allowlist_match.h"
+#include "rules/span_choice.h"
 
 namespace trawl {
+namespace {
+
+// An example stands at a path where its rule applies: there, rules without a
+// path compete with it for spans, and so do rules with the same path; a rule
+// for other files (a .pgpass rule, for a Dockerfile's example) does not.
+bool competes_at_path_of(const Rule& rule, const Rule& other) {
+  return !other.path || (rule.path && other.path->pattern() == rule.path->pattern());
+}
+
+}  // namespace
 
 ExampleCheck check_rule_examples(const RuleSet& rules, bool require_examples) {
-  const Scanner scanner(rules);
+  ScannerOptions every_hit;
+  every_hit.choose_spans = false;
+  const Scanner scanner(rules, every_hit);
   ExampleCheck check;
   check.rules = rules.rules.size();
   for (std::uint32_t r = 0; r < rules.rules.size(); ++r) {
@@ -20,7 +33,11 @@ ExampleCheck check_rule_examples(const RuleSet& rules, bool require_examples) {
            " and " + std::to_string(rule.negative_examples.size()) + ")");
     }
     auto finds = [&](const std::string& text) {
-      const std::vector<Hit> hits = scanner.scan_text(text);
+      std::vector<Hit> here;
+      for (Hit& h : scanner.scan_text(text)) {
+        if (h.rule == r || competes_at_path_of(rule, rules.rules[h.rule])) here.push_back(std::move(h));
+      }
+      const std::vector<Hit> hits = one_hit_per_span(rules, std::move(here));
       return std::any_of(hits.begin(), hits.end(), [&](const Hit& h) {
         return h.rule == r && !allowlisted(rules, rule, {"", "", h.secret, h.match, h.line});
       });

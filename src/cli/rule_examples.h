@@ -1,5 +1,7 @@
 // Runs each rule's own examples through the engine: every positive example
-// must produce a finding of that rule, no negative example may.
+// must produce a finding of that rule, no negative example may. Each example
+// is scanned as a file where its rule applies: rules for other paths do not
+// take its spans.
 #pragma once
 
 #include <cstddef>

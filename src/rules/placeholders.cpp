@@ -39,16 +39,19 @@ bool names_the_readers_own(std::string_view lower) {
          std::all_of(lower.begin(), lower.end(), [](char c) { return c >= 'a' && c <= 'z'; });
 }
 
+// Upper-case letters, digits and underscores, from a letter: DB_PASSWORD, TOKEN.
+bool is_upper_case_name(std::string_view v) {
+  return !v.empty() && std::isupper(static_cast<unsigned char>(v.front())) &&
+         std::all_of(v.begin(), v.end(), [](char c) {
+           return std::isupper(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
+                  c == '_';
+         });
+}
+
 // An identifier chain (settings.db.password) or an UPPER_SNAKE name
 // (DJANGO_SECRET_KEY): the name of a value, not the value.
 bool looks_like_name(std::string_view v) {
-  const bool upper_snake = std::all_of(v.begin(), v.end(),
-                                       [](char c) {
-                                         return std::isupper(static_cast<unsigned char>(c)) ||
-                                                std::isdigit(static_cast<unsigned char>(c)) || c == '_';
-                                       }) &&
-                           v.find('_') != std::string_view::npos && std::isupper(static_cast<unsigned char>(v.front()));
-  if (upper_snake) return true;
+  if (is_upper_case_name(v) && v.find('_') != std::string_view::npos) return true;
   bool dotted = v.find('.') != std::string_view::npos && v.front() != '.' && v.back() != '.';
   for (char c : v) {
     if (!(std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == '.')) dotted = false;
@@ -101,6 +104,30 @@ bool looks_typed_by_hand(std::string_view v) {
          repeats_a_short_unit(v);
 }
 
+bool is_identifier(std::string_view v) {
+  return !v.empty() && (std::isalpha(static_cast<unsigned char>(v.front())) || v.front() == '_') &&
+         std::all_of(v.begin(), v.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+// The whole value names a variable that a tool expands: `$DB_PASSWORD`,
+// `$env:NUGET_PAT` (shells), `%NUGET_PAT%` (Windows, NuGet), `@db.password@`
+// (Maven and autoconf filtering), `__SMTP_PASSWORD__` (release pipelines'
+// token replacement). A credential file that holds one reads the secret
+// from elsewhere.
+bool names_a_variable(std::string_view v) {
+  if (v.size() > 2 && v.front() == '$') {
+    std::string_view name = v.substr(1);
+    if (name.size() > 4 && (name.starts_with("env:") || name.starts_with("ENV:"))) name.remove_prefix(4);
+    return is_identifier(name);
+  }
+  if (v.size() > 2 && ((v.front() == '%' && v.back() == '%') || (v.front() == '@' && v.back() == '@'))) {
+    const std::string_view name = v.substr(1, v.size() - 2);
+    return is_identifier(name) || (name.find('.') != std::string_view::npos && looks_like_name(name));
+  }
+  return v.size() > 4 && v.starts_with("__") && v.ends_with("__") && is_upper_case_name(v.substr(2, v.size() - 4));
+}
+
 }  // namespace
 
 bool looks_like_placeholder(std::string_view value) { return placeholder_because(value).has_value(); }
@@ -127,7 +154,7 @@ std::optional<std::string_view> placeholder_because(std::string_view value) {
                   [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.'; })) {
     return "a reference or interpolation";
   }
-  if (only_format_verbs(value)) return "a reference or interpolation";
+  if (only_format_verbs(value) || names_a_variable(value)) return "a reference or interpolation";
   if (names_the_readers_own(lower)) return "a placeholder";
   if (looks_like_name(value)) return "a name (UPPER_SNAKE or dotted), not a value";
   if (looks_typed_by_hand(value)) return "repeated or sequential characters";

@@ -1,8 +1,9 @@
 // Values that stand where a secret would, but are not one: placeholders a
 // human typed ("changeme", "<your-key>", "xxxx", "...EXAMPLE..."),
 // references to where the real value lives ("${VAR}", "{{ secrets.X }}",
-// "os.environ[...]", "process.env.X", an UPPER_SNAKE name), and runs of
-// repeated or sequential characters. Generic rules judge values by entropy
+// "os.environ[...]", "process.env.X", an UPPER_SNAKE name, a variable a tool
+// expands: "$VAR", "%VAR%", "@VAR@", "__VAR__"), and runs of repeated or
+// sequential characters. Generic rules judge values by entropy
 // and context alone, so they share this filter (validators.h,
 // `not-placeholder`); specific rules rely on their formats.
 #pragma once
