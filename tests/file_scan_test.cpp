@@ -207,6 +207,28 @@ TEST_F(FileScan, TheTokenScanStillReadsCredentialFilesWhole) {
                        {"app.py", 2, "generic-high-entropy-assignment"}}));
 }
 
+// A Kubernetes Secret's value is the secret itself: at a manifest's path the
+// Secret check's hit stands for it, and a generic rule's hit of the same
+// span gives way; the same bytes elsewhere keep the generic hit.
+TEST_F(FileScan, ASecretManifestsValueIsReportedOnceAndTheSameBytesElsewhereStill) {
+  const auto root = dir_.path() / "tree";
+  std::filesystem::create_directories(root);
+  const std::string manifest =
+      "apiVersion: v1\nkind: Secret\nmetadata:\n  name: ledger\nstringData:\n  api-token: \"8jzPde0IgxLd6GncfBAepf\"\n";
+  std::ofstream(root / "ledger.yaml") << manifest;
+  std::ofstream(root / "ledger.txt") << manifest;
+  const CommandResult r = run_command(
+      shell_quote(TRAWL_BINARY) + " dir " + shell_quote(root.string()) + " --no-repo-config -f json", dir_.path());
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  std::set<std::tuple<std::string, int, std::string>> found;
+  const auto doc = nlohmann::json::parse(r.out);
+  for (const auto& f : doc["findings"]) {
+    found.insert({f["path"].get<std::string>(), f["line"].get<int>(), f["rule_id"].get<std::string>()});
+  }
+  EXPECT_EQ(found, (std::set<std::tuple<std::string, int, std::string>>{{"ledger.yaml", 6, "kubernetes-secret-value"},
+                                                                        {"ledger.txt", 6, "generic-api-key"}}));
+}
+
 TEST_F(FileScan, DirHonoursLimitsAndFollowsNoSymlink) {
   const auto root = dir_.path() / "tree";
   const auto outside = dir_.path() / "outside.txt";

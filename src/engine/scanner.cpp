@@ -41,10 +41,6 @@ bool holds_keyword(std::string_view bytes, const std::vector<std::string>& keywo
   });
 }
 
-bool is_generic_rule(const Rule& rule) {
-  return std::find(rule.tags.begin(), rule.tags.end(), "generic") != rule.tags.end();
-}
-
 // The words first_credential_word_end() looks for (in any case): a line
 // without one holds no run a credential-key rule reports.
 constexpr std::array<std::string_view, 8> kCredentialLineWords = {"pw",     "psw",   "pass", "key",
@@ -506,9 +502,12 @@ std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candid
   // Without choose_spans_, the caller chooses (choose_hits()).
   if (choose_spans_) hits = choose_hits(rules_, std::move(hits), per_path_choice);
   // A check's hit says how a build handles a secret, not what the secret
-  // is: it stands beside a rule's hit on the same span, not in its place
-  // (a Kubernetes Secret's value aside: add_check_hits()).
-  if (!check_rules.empty() && !state.truncated) add_check_hits(bytes, check_rules, state, hits);
+  // is: it stands beside a rule's hit on the same span, not in its place.
+  if (!check_rules.empty() && !state.truncated) {
+    const std::size_t before = hits.size();
+    add_check_hits(bytes, check_rules, state, hits);
+    std::inplace_merge(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(before), hits.end(), by_position);
+  }
   truncated = state.truncated;
   return hits;
 }
@@ -694,41 +693,10 @@ void Scanner::add_check_hits(std::string_view bytes, const std::vector<std::uint
       }
     }
   }
-  // A Kubernetes Secret's value is the secret itself, reported by its check
-  // (decoded from a base64 `data:` value, or as `stringData:` writes it): a
-  // generic rule's hit inside it is the same secret, and the check's hit
-  // stands for it. (Other checks say how a build handles a secret, and their
-  // hits stand beside the rules'.)
-  for (const ContainerFinding& f : found) {
-    if (f.check != ContainerCheck::kKubernetesSecret) continue;
-    const std::size_t line = state.lines.line_of(f.secret_begin) + 1;
-    const std::size_t first = f.secret_begin - state.lines.line_begin(line - 1) + 1;
-    const std::size_t last = first + (f.secret_end - f.secret_begin) - 1;
-    std::string_view by;  // the id of the check's rule
-    for (std::uint32_t r : check_rules) {
-      if (*rules_.rules[r].check == f.check) by = rules_.rules[r].id;
-    }
-    std::erase_if(out, [&](const Hit& h) {
-      return is_generic_rule(rules_.rules[h.rule]) && h.start_line == line && h.end_line == line &&
-             h.start_column >= first && h.end_column <= last;
-    });
-    if (state.trace != nullptr) {
-      for (StageTwoTrace::Candidate& c : state.trace->candidates) {
-        if (c.drop == StageTwoTrace::Drop::kNone && is_generic_rule(rules_.rules[c.rule]) &&
-            c.secret_begin >= f.secret_begin && c.secret_begin + c.secret.size() <= f.secret_end) {
-          c.drop = StageTwoTrace::Drop::kDecodedByACheck;
-          c.why = by;
-        }
-      }
-    }
-  }
-  auto by_position = [](const Hit& a, const Hit& b) {
+  std::stable_sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
     return std::tie(a.start_line, a.start_column, a.rule) < std::tie(b.start_line, b.start_column, b.rule);
-  };
-  std::stable_sort(hits.begin(), hits.end(), by_position);
-  const std::size_t kept = out.size();
+  });
   out.insert(out.end(), std::make_move_iterator(hits.begin()), std::make_move_iterator(hits.end()));
-  std::inplace_merge(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(kept), out.end(), by_position);
 }
 
 namespace {

@@ -127,8 +127,7 @@ class Scanner {
   bool search(std::string_view bytes, std::uint32_t rule_index, std::size_t from, std::size_t to, BlobState& state,
               std::vector<Hit>& out, const std::vector<std::pair<std::uint32_t, std::uint32_t>>* runs = nullptr) const;
   // Runs the container checks of `check_rules` (rules with a `check`) over
-  // the blob and merges their hits into `out` (sorted by position), where a
-  // Kubernetes Secret value's hit replaces the generic hits inside it.
+  // the blob and appends their hits, sorted by position.
   void add_check_hits(std::string_view bytes, const std::vector<std::uint32_t>& check_rules, BlobState& state,
                       std::vector<Hit>& out) const;
   // A hit of rule `rule_index` for the secret at `secret_begin`, the match

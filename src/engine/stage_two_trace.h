@@ -34,7 +34,6 @@ struct StageTwoTrace {
     kValidator,            // failed one of the rule's `validate` checks
     kDocumentationSample,  // a provider's documentation prints it as a sample (documentation_samples.h)
     kRepeated,             // the rule already has this secret on this line
-    kDecodedByACheck,      // a generic hit inside an encoded value a check reports decoded (why: the check's rule)
   };
   struct Considered {
     std::uint32_t rule = 0;

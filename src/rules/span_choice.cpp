@@ -7,6 +7,8 @@
 #include <tuple>
 #include <utility>
 
+#include "rules/container_checks.h"
+
 namespace trawl {
 namespace {
 
@@ -15,6 +17,8 @@ bool is_generic(const Rule& rule) {
 }
 
 }  // namespace
+
+bool competes_for_spans(const Rule& rule) { return !rule.check || *rule.check == ContainerCheck::kKubernetesSecret; }
 
 std::vector<Hit> one_hit_per_span(const RuleSet& rules, std::vector<Hit> hits) {
   if (hits.size() < 2) return hits;
@@ -34,7 +38,7 @@ std::vector<Hit> one_hit_per_span(const RuleSet& rules, std::vector<Hit> hits) {
   std::map<Position, Position> kept_spans;                   // first -> last byte of each kept secret
   std::vector<bool> keep(hits.size());
   for (std::size_t i : order) {
-    if (rules.rules[hits[i].rule].check) {
+    if (!competes_for_spans(rules.rules[hits[i].rule])) {
       keep[i] = true;
       continue;
     }

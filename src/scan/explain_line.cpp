@@ -141,11 +141,6 @@ void describe(const Rule& rule, const StageTwoTrace::Candidate& t, LineExplanati
       c.reason = "the " + std::string(documentation_sample_of(t.secret).value_or("provider")) +
                  " documentation prints it as a sample";
       break;
-    case StageTwoTrace::Drop::kDecodedByACheck:
-      c.dropped_by = "decoded";
-      c.reason =
-          "rule " + std::string(t.why) + " reports this Secret's value (decoded from base64 where it is encoded)";
-      break;
     case StageTwoTrace::Drop::kRepeated:
       c.dropped_by = "repeated";
       c.reason = "the rule matched the same secret earlier on this line";
