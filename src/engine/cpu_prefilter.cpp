@@ -99,7 +99,7 @@ class CpuPrefilter final : public Prefilter {
   // and end, and, when token candidates are asked for, its token runs to
   // local.tokens, in the order they start.
   void scan_blob(const BlobBatch& batch, std::uint32_t blob, Local& local) const {
-    const std::size_t keywords_begin = local.found.size();
+    local.gate_starts.clear();
     scan_keywords(batch, blob, local);
     if (entropy_ == nullptr) return;
     const BlobEntry& entry = batch.entries[blob];
@@ -109,11 +109,6 @@ class CpuPrefilter final : public Prefilter {
     }
     // Only the lines that hold one of the gate's keywords, each once, in
     // order (runs are handed on in the order they start).
-    local.gate_starts.clear();
-    for (std::size_t i = keywords_begin; i < local.found.size(); ++i) {
-      const Candidate& c = local.found[i];
-      if (gate_->keywords[c.keyword] != 0) local.gate_starts.push_back(c.end - automaton_.keyword_length(c.keyword));
-    }
     std::sort(local.gate_starts.begin(), local.gate_starts.end());
     const std::string_view bytes = batch.bytes(blob);
     std::size_t scanned_to = 0;  // just past the last line scanned
@@ -137,7 +132,12 @@ class CpuPrefilter final : public Prefilter {
       for (std::size_t n = 0; n < count; ++n) {
         const std::uint32_t i = outputs[n].state - table.first_output_state;
         for (std::uint32_t o = table.output_offsets[i]; o < table.output_offsets[i + 1]; ++o) {
-          local.found.push_back({blob, table.output_keywords[o], outputs[n].end});
+          const std::uint32_t keyword = table.output_keywords[o];
+          const char gate = gate_ != nullptr ? gate_->keywords[keyword] : TokenGate::kNotAGate;
+          if (gate != TokenGate::kNotAGate) {
+            local.gate_starts.push_back(outputs[n].end - automaton_.keyword_length(keyword));
+          }
+          if (gate != TokenGate::kOnlyAGate) local.found.push_back({blob, keyword, outputs[n].end});
         }
       }
     };

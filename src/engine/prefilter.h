@@ -38,12 +38,15 @@ struct Candidate {
 // Where the CPU backend looks for token runs when stage 2 reads only some of
 // them: a rule that reports a run only on a line naming a credential
 // (credential-key) needs no run elsewhere. `keywords` marks the automaton's
-// keywords that open their line to the token scan (the credential words);
-// `whole_blob` says which blobs some other token rule wants whole (a rule
-// scoped to credential files' paths). Token runs never cross a line, so a
-// line's runs are the same whether the line or the blob is scanned.
+// keywords that open their line to the token scan (the credential words;
+// those of no rule are not handed on as keyword candidates); `whole_blob` says which blobs some other token rule wants
+// whole (a rule scoped to credential files' paths). Token runs never cross a line, so a line's runs are the same
+// whether the line or the blob is scanned.
 struct TokenGate {
-  std::vector<char> keywords;  // per keyword id: 1 when it opens its line
+  static constexpr char kNotAGate = 0;
+  static constexpr char kGate = 1;       // opens its line, and is a rule's keyword too
+  static constexpr char kOnlyAGate = 2;  // opens its line, and is no rule's: not handed on
+  std::vector<char> keywords;            // per keyword id
   std::function<bool(const BlobKey&)> whole_blob;
 };
 
@@ -55,8 +58,9 @@ struct PrefilterTables {
   const EntropyTable* entropy = nullptr;  // null: no token candidates
   // Null: token runs everywhere. Otherwise the CPU backend finds the runs of
   // the gate's lines and blobs only, a subset of the CUDA backend's (which
-  // scores every byte on the device anyway); stage 2 reports from neither
-  // set a run outside it, so the findings are the same.
+  // scores every byte on the device anyway, and hands on every keyword); stage
+  // 2 reports from neither set a run outside it, and reads no keyword of no
+  // rule, so the findings are the same.
   const TokenGate* token_gate = nullptr;
 };
 

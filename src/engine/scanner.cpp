@@ -210,7 +210,9 @@ Scanner::Scanner(const RuleSet& rules, const ScannerOptions& options)
   }
   if (!gate_keywords_.empty()) {
     token_gate_.keywords.assign(keywords_.size(), 0);
-    for (std::uint32_t k : gate_keywords_) token_gate_.keywords[k] = 1;
+    for (std::uint32_t k : gate_keywords_) {
+      token_gate_.keywords[k] = keyword_rules_[k].empty() ? TokenGate::kOnlyAGate : TokenGate::kGate;
+    }
     // A blob any other token rule applies to (by its paths) is scanned whole.
     token_gate_.whole_blob = [this, whole_blob_rules](const BlobKey& blob) {
       if (whole_blob_rules.empty()) return false;
