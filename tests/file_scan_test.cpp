@@ -48,6 +48,21 @@ std::vector<Place> places(const ScanResult& result) {
 
 class FileScan : public ::testing::Test {
  protected:
+  using RuleAt = std::tuple<std::string, int, std::string>;  // path, line, rule id
+
+  // Where `trawl dir ROOT` with the built-in rules reports a finding.
+  std::set<RuleAt> builtin_findings_of_dir(const std::filesystem::path& root) {
+    const CommandResult r = run_command(
+        shell_quote(TRAWL_BINARY) + " dir " + shell_quote(root.string()) + " --no-repo-config -f json", dir_.path());
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    std::set<RuleAt> found;
+    const auto doc = nlohmann::json::parse(r.out);
+    for (const auto& f : doc["findings"]) {
+      found.insert({f["path"].get<std::string>(), f["line"].get<int>(), f["rule_id"].get<std::string>()});
+    }
+    return found;
+  }
+
   void SetUp() override { std::ofstream(rules_path()) << kTestTokenRule; }
   std::string rules_path() const { return (dir_.path() / "rules.toml").string(); }
   FileScanOptions options(const std::filesystem::path& path) const {
@@ -194,17 +209,9 @@ TEST_F(FileScan, TheTokenScanStillReadsCredentialFilesWhole) {
   std::ofstream(root / "deploy.env") << "APP=billing\nSTRIPE_LIVE=Hq7Zt2LmX9vB4pKc8Wn3Rd\n";
   std::ofstream(root / "notes.txt") << "STRIPE_LIVE=Hq7Zt2LmX9vB4pKc8Wn3Rd\n";
   std::ofstream(root / "app.py") << "import os\nmail_pw = \"Zk3vB8qLm2Rt9Wx4Yp\"\n";
-  const CommandResult r = run_command(
-      shell_quote(TRAWL_BINARY) + " dir " + shell_quote(root.string()) + " --no-repo-config -f json", dir_.path());
-  EXPECT_EQ(r.exit_code, 1) << r.err;
-  std::set<std::tuple<std::string, int, std::string>> found;
-  const auto doc = nlohmann::json::parse(r.out);
-  for (const auto& f : doc["findings"]) {
-    found.insert({f["path"].get<std::string>(), f["line"].get<int>(), f["rule_id"].get<std::string>()});
-  }
-  EXPECT_EQ(found, (std::set<std::tuple<std::string, int, std::string>>{
-                       {"deploy.env", 2, "generic-high-entropy-in-credential-file"},
-                       {"app.py", 2, "generic-high-entropy-assignment"}}));
+  EXPECT_EQ(builtin_findings_of_dir(root),
+            (std::set<RuleAt>{{"deploy.env", 2, "generic-high-entropy-in-credential-file"},
+                              {"app.py", 2, "generic-high-entropy-assignment"}}));
 }
 
 // A Kubernetes Secret's value is the secret itself: at a manifest's path the
@@ -217,16 +224,8 @@ TEST_F(FileScan, ASecretManifestsValueIsReportedOnceAndTheSameBytesElsewhereStil
       "apiVersion: v1\nkind: Secret\nmetadata:\n  name: ledger\nstringData:\n  api-token: \"8jzPde0IgxLd6GncfBAepf\"\n";
   std::ofstream(root / "ledger.yaml") << manifest;
   std::ofstream(root / "ledger.txt") << manifest;
-  const CommandResult r = run_command(
-      shell_quote(TRAWL_BINARY) + " dir " + shell_quote(root.string()) + " --no-repo-config -f json", dir_.path());
-  EXPECT_EQ(r.exit_code, 1) << r.err;
-  std::set<std::tuple<std::string, int, std::string>> found;
-  const auto doc = nlohmann::json::parse(r.out);
-  for (const auto& f : doc["findings"]) {
-    found.insert({f["path"].get<std::string>(), f["line"].get<int>(), f["rule_id"].get<std::string>()});
-  }
-  EXPECT_EQ(found, (std::set<std::tuple<std::string, int, std::string>>{{"ledger.yaml", 6, "kubernetes-secret-value"},
-                                                                        {"ledger.txt", 6, "generic-api-key"}}));
+  EXPECT_EQ(builtin_findings_of_dir(root),
+            (std::set<RuleAt>{{"ledger.yaml", 6, "kubernetes-secret-value"}, {"ledger.txt", 6, "generic-api-key"}}));
 }
 
 TEST_F(FileScan, DirHonoursLimitsAndFollowsNoSymlink) {

@@ -5,9 +5,9 @@
 //
 // Backends: the CPU (every core through TBB) and CUDA (cuda/, one
 // host-to-device copy per chunk feeding both kernels). They return identical
-// candidates for the same batch (token runs: without a TokenGate); the per-thread steps they share are the
-// __host__ __device__ functions of chunk_scan.h, aho_corasick.h and
-// token_entropy.h.
+// candidates for the same batch (given no TokenGate, which only the CPU
+// backend heeds); the per-thread steps they share are the __host__
+// __device__ functions of chunk_scan.h, aho_corasick.h and token_entropy.h.
 #pragma once
 
 #include <cstdint>
@@ -39,9 +39,10 @@ struct Candidate {
 // them: a rule that reports a run only on a line naming a credential
 // (credential-key) needs no run elsewhere. `keywords` marks the automaton's
 // keywords that open their line to the token scan (the credential words;
-// those of no rule are not handed on as keyword candidates); `whole_blob` says which blobs some other token rule wants
-// whole (a rule scoped to credential files' paths). Token runs never cross a line, so a line's runs are the same
-// whether the line or the blob is scanned.
+// those of no rule are not handed on as keyword candidates); `whole_blob`
+// says which blobs some other token rule wants whole (a rule scoped to
+// credential files' paths). Token runs never cross a line, so a line's runs
+// are the same whether the line or the blob is scanned.
 struct TokenGate {
   static constexpr char kNotAGate = 0;
   static constexpr char kGate = 1;       // opens its line, and is a rule's keyword too

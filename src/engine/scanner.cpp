@@ -41,6 +41,13 @@ bool holds_keyword(std::string_view bytes, const std::vector<std::string>& keywo
   });
 }
 
+// Whether a token rule reads runs only after a key that names a credential
+// (its `credential-key` validator).
+bool reads_credential_key(const Rule& rule) {
+  return std::find(rule.validators.begin(), rule.validators.end(), SecretValidator::kCredentialKey) !=
+         rule.validators.end();
+}
+
 // The words first_credential_word_end() looks for (in any case): a line
 // without one holds no run a credential-key rule reports.
 constexpr std::array<std::string_view, 8> kCredentialLineWords = {"pw",     "psw",   "pass", "key",
@@ -79,11 +86,8 @@ std::vector<std::string> collect_keywords(const RuleSet& rules, const PathScope*
   // A credential-key token rule reads runs only on lines naming a
   // credential: its words are keywords too (of no rule), which open their
   // lines to stage 1's token scan (TokenGate).
-  const bool keyed = std::any_of(token_rules.begin(), token_rules.end(), [&](std::uint32_t r) {
-    const std::vector<SecretValidator>& v = rules.rules[r].validators;
-    return std::find(v.begin(), v.end(), SecretValidator::kCredentialKey) != v.end();
-  });
-  if (keyed) {
+  if (std::any_of(token_rules.begin(), token_rules.end(),
+                  [&](std::uint32_t r) { return reads_credential_key(rules.rules[r]); })) {
     for (std::string_view word : kCredentialLineWords) {
       auto [it, inserted] = index.emplace(std::string(word), static_cast<std::uint32_t>(keywords.size()));
       if (inserted) {
@@ -202,9 +206,7 @@ Scanner::Scanner(const RuleSet& rules, const ScannerOptions& options)
       automaton_(keywords_) {
   std::vector<std::uint32_t> whole_blob_rules;  // token rules that read runs anywhere in a blob
   for (std::uint32_t r : token_rules_) {
-    const std::vector<SecretValidator>& validators = rules.rules[r].validators;
-    const bool keyed =
-        std::find(validators.begin(), validators.end(), SecretValidator::kCredentialKey) != validators.end();
+    const bool keyed = reads_credential_key(rules.rules[r]);
     keyed_token_rules_.push_back(static_cast<char>(keyed));
     if (!keyed) whole_blob_rules.push_back(r);
   }

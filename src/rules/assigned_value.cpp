@@ -85,8 +85,7 @@ bool is_credential_word(std::string_view word) {
 
 // Passwords written to be seen as fake: the stock answers of tests and
 // tutorials (`password: "admin"`, `"wrong"`, `test1`, a database's default
-// `root`). `admin123` and
-// `Falcon2024!` are kept: people do use them.
+// `root`). `admin123` and `Falcon2024!` are kept: people do use them.
 bool is_stock_test_password(std::string_view value) {
   const std::string lower = lowercase(value);
   for (std::string_view stock : {"admin", "abc123", "wrong", "secure", "foobar", "foo", "bar", "baz", "qux", "weak",

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
+
+#include "engine/token_entropy.h"
 
 namespace trawl {
 namespace {
@@ -34,20 +37,17 @@ constexpr std::size_t kShortest =
       return a.value.size() < b.value.size();
     })->value.size();
 
-// Whether `c` can continue a token: a sample followed by one is part of a
-// longer value, not the sample.
-bool continues_a_token(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-         c == '+' || c == '/' || c == '=';
-}
-
 }  // namespace
 
 std::optional<std::string_view> documentation_sample_of(std::string_view secret) {
   if (secret.size() < kShortest) return std::nullopt;
   for (const Sample& s : kSamples) {
     if (!secret.starts_with(s.value)) continue;
-    if (secret.size() == s.value.size() || !continues_a_token(secret[s.value.size()])) return s.provider;
+    // A sample followed by a token's byte is part of a longer value.
+    if (secret.size() == s.value.size() ||
+        token_symbol_of(static_cast<std::uint8_t>(secret[s.value.size()])) == kNotTokenSymbol) {
+      return s.provider;
+    }
   }
   return std::nullopt;
 }

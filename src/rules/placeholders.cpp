@@ -73,9 +73,9 @@ bool repeats_a_short_unit(std::string_view v) {
 // A run of one character that is long (8+) and a quarter of the value or
 // more, six or more consecutive characters in order (abcdef, 123456), a
 // short unit repeated, at most two distinct characters, or three in a value
-// of three ({0}, N/A), of four with a symbol, or of eight or more. Shorter runs occur in real
-// formats (Vault batch tokens start hvb.AAAAAQ); a word of five to seven
-// characters can have three letters (banana, kafka).
+// of three (N/A), of four with a symbol, or of eight or more. Shorter runs
+// occur in real formats (Vault batch tokens start hvb.AAAAAQ); a word of
+// four to seven characters can have three letters (boom, banana, kafka).
 bool looks_typed_by_hand(std::string_view v) {
   std::size_t same = 1;
   std::size_t longest_same = 1;
@@ -95,8 +95,6 @@ bool looks_typed_by_hand(std::string_view v) {
     ascending = c == prev + 1 ? ascending + 1 : 1;
     if (ascending >= 6) return true;
   }
-  // Three characters in four are a mark (`N/A.`) only with a symbol among
-  // them: `mupp` and `boom` are words.
   const bool has_symbol =
       std::any_of(v.begin(), v.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) == 0; });
   return (longest_same >= 8 && longest_same * 4 >= v.size()) || distinct <= 2 ||

@@ -119,9 +119,6 @@ bool jwt_ok(std::string_view token) {
   return !after.empty() && after.front() == ':';
 }
 
-// The body between a PEM block's BEGIN and END lines: base64 lines, perhaps
-// after RFC 1421 headers (Proc-Type, DEK-Info) and perhaps written with
-// escaped newlines inside a string literal.
 // The length of the join of two string literals at `at` (a quote): the
 // closing quote, an operator (`+`, PHP's `.`, VB's `&`, or none for adjacent
 // literals) before or after the line break, and the next literal's opening
@@ -149,6 +146,9 @@ std::size_t literal_join_at(std::string_view text, std::size_t at) {
   return is_quote(i) ? i + 1 - at : 0;
 }
 
+// The body between a PEM block's BEGIN and END lines: base64 lines, perhaps
+// after RFC 1421 headers (Proc-Type, DEK-Info) and perhaps written with
+// escaped newlines inside a string literal.
 bool pem_ok(std::string_view block) {
   const std::size_t begin_line_end = block.find("-----", block.find("BEGIN"));
   const std::size_t end_marker = block.rfind("-----END");

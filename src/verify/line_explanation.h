@@ -33,9 +33,9 @@ struct LineExplanation {
     double entropy = 0.0;
     bool reported = false;
     // What dropped it, when not reported: empty-secret, entropy, validator,
-    // placeholder, value-filter, documentation-sample, repeated, path, overlap, skip-report,
-    // required, duplicate, allowlist, stopword, ignore-file, baseline,
-    // inline-allow.
+    // placeholder, value-filter, documentation-sample, repeated, path,
+    // overlap, skip-report, required, duplicate, allowlist, stopword,
+    // ignore-file, baseline, inline-allow.
     std::string dropped_by;
     std::string reason;  // in words: which check, list or rule, and what it found
   };
