@@ -20,6 +20,7 @@ TRAWL_ARGS=""
 BASELINE=""
 WITH_LOG=1
 WITH_LIBGIT2=1
+WITH_WHOLE=0
 LOG_REVS="--all"
 REPO=""
 GNU_TIME=/usr/bin/time
@@ -27,7 +28,7 @@ GNU_TIME=/usr/bin/time
 usage() {
     cat <<EOF
 usage: ${0##*/} [-n RUNS] [-t TRAWL_BINARY] [-b BASELINE_BINARY] [--trawl-args "..."] [--no-log]
-       [--no-libgit2] [--log-revs "..."] REPO_PATH
+       [--no-libgit2] [--whole] [--log-revs "..."] REPO_PATH
 
   -n RUNS              timed runs per tool (default 3)
   -t TRAWL_BINARY      trawl executable (default: <repo root>/build/trawl)
@@ -37,6 +38,8 @@ usage: ${0##*/} [-n RUNS] [-t TRAWL_BINARY] [-b BASELINE_BINARY] [--trawl-args "
   --no-log             skip the slow 'git log -p' comparison
   --no-libgit2         skip trawl with --blob-reader libgit2 (the reader the
                        pack reader replaced)
+  --whole              also run trawl with --match-whole-blobs (stage 1 over
+                       every byte, not only what each delta adds), as trawl-whole
   --log-revs "REVS"    revisions for 'git log -p' (default "--all"; word-split).
                        Use e.g. "--branches --tags" when some refs reach objects
                        missing from a partial clone (git log -p dies on them).
@@ -61,6 +64,7 @@ while (($#)); do
         --trawl-args=*) TRAWL_ARGS=${1#--trawl-args=}; shift ;;
         --no-log) WITH_LOG=0; shift ;;
         --no-libgit2) WITH_LIBGIT2=0; shift ;;
+        --whole) WITH_WHOLE=1; shift ;;
         --log-revs) (($# >= 2)) || die "--log-revs needs a value"; LOG_REVS=$2; shift 2 ;;
         --log-revs=*) LOG_REVS=${1#--log-revs=}; shift ;;
         -h | --help) usage; exit 0 ;;
@@ -117,6 +121,7 @@ fi
 # read through libgit2, the reader it replaced.
 tools=(trawl)
 [[ -n $BASELINE ]] && tools+=(trawl-baseline)
+((WITH_WHOLE)) && tools+=(trawl-whole)
 ((WITH_LIBGIT2)) && tools+=(trawl-libgit2)
 tools+=(cat-file)
 ((WITH_LOG)) && tools+=(git-log)
@@ -129,12 +134,13 @@ run_tool() {
     local -a cmd
     local ok_codes="0"
     case "$tool" in
-        trawl | trawl-libgit2 | trawl-baseline)
+        trawl | trawl-libgit2 | trawl-baseline | trawl-whole)
             rm -f -- "$tmp/report.json"
             local binary=$TRAWL
             [[ $tool == trawl-baseline ]] && binary=$BASELINE
             cmd=("$binary" scan "$REPO" --report-path "$tmp/report.json" --no-progress "${trawl_extra[@]}")
             [[ $tool == trawl-libgit2 ]] && cmd+=(--blob-reader libgit2)
+            [[ $tool == trawl-whole ]] && cmd+=(--match-whole-blobs)
             ok_codes="0 1" # 1 means findings were reported
             ;;
         cat-file)

@@ -635,6 +635,9 @@ int main(int argc, char** argv) {
       ->transform(CLI::CheckedTransformer(std::map<std::string, trawl::BlobSource>{
           {"packs", trawl::BlobSource::kPacks}, {"libgit2", trawl::BlobSource::kLibgit2}}))
       ->default_str("packs");
+  scan->add_flag("--match-whole-blobs", scan_options.match_whole_blobs,
+                 "Match every byte of every blob; by default the CPU backend matches only the bytes each delta adds "
+                 "to its base, with the same findings");
   add_backend_flags(scan, scan_options.backend);
 
   // gitleaks' older command: the history of --source, or its files with --no-git.

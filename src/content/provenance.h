@@ -106,6 +106,10 @@ struct GitSummary {
   std::uint64_t blobs_from_libgit2 = 0;  // loose, or beyond the pack reader: read through libgit2
   bool shallow = false;
   double walk_seconds = 0.0;
+  // Stage 1 run by the pack reader (content/stage_one_found.h): bytes of
+  // the objects it rebuilt, and of those the keyword scan read.
+  std::uint64_t bytes_rebuilt = 0;
+  std::uint64_t bytes_matched = 0;
 };
 
 }  // namespace trawl

@@ -100,6 +100,10 @@ class CpuPrefilter final : public Prefilter {
   // local.tokens, in the order they start.
   void scan_blob(const BlobBatch& batch, std::uint32_t blob, Local& local) const {
     local.gate_starts.clear();
+    if (batch.entries[blob].found) {
+      hand_on_found(batch, blob, local);
+      return;
+    }
     scan_keywords(batch, blob, local);
     if (entropy_ == nullptr) return;
     const BlobEntry& entry = batch.entries[blob];
@@ -118,6 +122,44 @@ class CpuPrefilter final : public Prefilter {
       const std::size_t line_begin = newline_before == std::string_view::npos ? 0 : newline_before + 1;
       const std::size_t line_end = std::min(bytes.find('\n', start), bytes.size());
       scan_tokens(batch, blob, static_cast<std::uint32_t>(line_begin), static_cast<std::uint32_t>(line_end), local);
+      scanned_to = line_end + 1;
+    }
+  }
+
+  // What the source found (a pack reader matching deltas): the keywords of
+  // rules, and the token runs the gate lets through, as scan_blob() finds
+  // them.
+  void hand_on_found(const BlobBatch& batch, std::uint32_t blob, Local& local) const {
+    const std::size_t begin = local.found.size();
+    for (const FoundKeyword& k : batch.keywords_found(blob)) {
+      const char gate = gate_ != nullptr ? gate_->keywords[k.keyword] : TokenGate::kNotAGate;
+      if (gate != TokenGate::kNotAGate) local.gate_starts.push_back(k.end - automaton_.keyword_length(k.keyword));
+      if (gate != TokenGate::kOnlyAGate) local.found.push_back({blob, k.keyword, k.end});
+    }
+    std::sort(
+        local.found.begin() + static_cast<std::ptrdiff_t>(begin), local.found.end(),
+        [](const Candidate& x, const Candidate& y) { return std::tie(x.keyword, x.end) < std::tie(y.keyword, y.end); });
+    if (entropy_ == nullptr) return;
+    const std::span<const FoundToken> tokens = batch.tokens_found(blob);
+    auto add = [&](const FoundToken& t) {
+      local.tokens.push_back({blob, t.begin, t.length, static_cast<TokenAlphabet>(t.alphabet), t.entropy_fixed});
+    };
+    if (gate_ == nullptr || gate_->whole_blob(batch.entries[blob].key)) {
+      for (const FoundToken& t : tokens) add(t);
+      return;
+    }
+    // The runs that start on a line a gate keyword opens.
+    std::sort(local.gate_starts.begin(), local.gate_starts.end());
+    const std::string_view bytes = batch.bytes(blob);
+    std::size_t next = 0;        // the first run not yet placed
+    std::size_t scanned_to = 0;  // just past the last line taken
+    for (const std::uint32_t start : local.gate_starts) {
+      if (start < scanned_to) continue;
+      const std::size_t newline_before = bytes.rfind('\n', start);
+      const std::size_t line_begin = newline_before == std::string_view::npos ? 0 : newline_before + 1;
+      const std::size_t line_end = std::min(bytes.find('\n', start), bytes.size());
+      while (next < tokens.size() && tokens[next].begin < line_begin) ++next;
+      for (; next < tokens.size() && tokens[next].begin < line_end; ++next) add(tokens[next]);
       scanned_to = line_end + 1;
     }
   }

@@ -61,6 +61,13 @@ std::string format_summary(const ScanSummary& s) {
   if (s.git) {
     out << "trawl: blobs read from packs " << s.git->blobs_from_packs << ", through libgit2 "
         << s.git->blobs_from_libgit2 << "\n";
+    if (s.git->bytes_rebuilt > 0) {
+      char matched[160];
+      std::snprintf(matched, sizeof matched,
+                    "trawl: stage 1 matched %.1f MB of the %.1f MB the pack reader rebuilt (deltas by what they add)\n",
+                    static_cast<double>(s.git->bytes_matched) / 1e6, static_cast<double>(s.git->bytes_rebuilt) / 1e6);
+      out << matched;
+    }
     if (s.git->shallow) out << "trawl: shallow clone: history ends at the shallow boundary\n";
   }
   if (s.datastore) {

@@ -91,8 +91,7 @@ class Handover final : public BatchOutput {
 
   // A batch the pipeline is done with: its arena goes back to the spares.
   void finished(BlobBatch batch) {
-    batch.arena.clear();
-    batch.entries.clear();
+    batch.clear();
     std::lock_guard lock(mutex_);
     spare_.push_back(std::move(batch));
     --out_;

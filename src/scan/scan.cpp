@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "content/sha256.h"
+#include "engine/delta_match.h"
 #include "engine/scanner.h"
 #include "rules/rule_digest.h"
 #include "rules/span_choice.h"
@@ -75,6 +76,13 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
         make_prefilter(settings.backend, {scanner.automaton(), scanner.entropy_table(), scanner.token_gate()}, log);
   } catch (const BackendUnavailable& e) {
     throw UsageError(e.what());
+  }
+  // A device backend matches whole batches; the CPU's takes what a source
+  // found while reading.
+  std::optional<DeltaStageOne> delta_matcher;
+  if (settings.match_deltas && prefilter->backend_name() == "cpu") {
+    delta_matcher.emplace(scanner.automaton(), scanner.entropy_table());
+    source.match_while_reading(&*delta_matcher);
   }
 
   ScanProgress unobserved;

@@ -42,6 +42,11 @@ struct ScanSettings {
   // Findings below it are not handed to the sinks nor returned, only
   // counted (apply_min_confidence); the datastore keeps them all.
   Confidence min_confidence = kDefaultMinConfidence;
+  // On the CPU backend, a git history's pack reader runs stage 1 itself,
+  // matching only what each delta adds (engine/delta_match.h); false
+  // matches every byte of every blob (--match-whole-blobs). The findings
+  // are the same.
+  bool match_deltas = true;
 };
 
 // Drops the findings below `min` and the timelines of their rules, counts

@@ -49,6 +49,7 @@ struct GitScanOptions : CommonScanOptions {
   std::string repo_path = ".";
   HistoryScope scope;
   BlobSource blob_source = BlobSource::kPacks;
+  bool match_whole_blobs = false;  // --match-whole-blobs (ScanSettings::match_deltas)
 };
 
 struct FileScanOptions : CommonScanOptions {

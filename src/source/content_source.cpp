@@ -20,14 +20,24 @@ bool is_lfs_pointer(std::string_view bytes) {
   return bytes.size() <= kLfsPointerMaxBytes && bytes.starts_with(kLfsPointerPrefix);
 }
 
-void BatchFiller::add(const BlobKey& key, std::string_view bytes) {
+void BatchFiller::add(const BlobKey& key, std::string_view bytes, const StageOneFound* found) {
   Filling& f = filling_.local();
   if (!f.taken) {
     f.batch = out_.take();
     f.taken = true;
   }
   BlobBatch& batch = f.batch;
-  batch.entries.push_back({key, batch.arena.size(), bytes.size()});
+  BlobEntry entry{key, batch.arena.size(), bytes.size()};
+  if (found != nullptr) {
+    entry.found = true;
+    entry.keywords_at = static_cast<std::uint32_t>(batch.found_keywords.size());
+    entry.keyword_count = static_cast<std::uint32_t>(found->keywords.size());
+    entry.tokens_at = static_cast<std::uint32_t>(batch.found_tokens.size());
+    entry.token_count = static_cast<std::uint32_t>(found->tokens.size());
+    batch.found_keywords.insert(batch.found_keywords.end(), found->keywords.begin(), found->keywords.end());
+    batch.found_tokens.insert(batch.found_tokens.end(), found->tokens.begin(), found->tokens.end());
+  }
+  batch.entries.push_back(entry);
   batch.arena.insert(batch.arena.end(), bytes.begin(), bytes.end());
   ++f.blobs;
   if (batch.arena.size() >= out_.batch_bytes()) {

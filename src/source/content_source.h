@@ -47,7 +47,8 @@ class BatchOutput {
 class BatchFiller {
  public:
   explicit BatchFiller(BatchOutput& out) : out_(out) {}
-  void add(const BlobKey& key, std::string_view bytes);
+  // `found`: stage 1's candidates of `bytes`, when the source found them.
+  void add(const BlobKey& key, std::string_view bytes, const StageOneFound* found = nullptr);
   // Hands on every partly filled batch; call once, when no add() runs.
   void finish();
   std::uint64_t blobs() const;
@@ -138,6 +139,11 @@ class ContentSource {
   virtual std::optional<ListingState> listing_state() { return std::nullopt; }
   // A git history's counters; nullopt for other sources.
   virtual std::optional<GitSummary> git_summary() const { return std::nullopt; }
+  // Offers a matcher for stage 1 (stage_one_found.h) to a source that
+  // rebuilds blobs from deltas: such a source may hand blobs on with their
+  // candidates found, matching only what each delta adds. Called before
+  // read(), if at all; `matcher` outlives read().
+  virtual void match_while_reading(const DeltaMatcher* /*matcher*/) {}
 };
 
 // True when git would treat `bytes` as binary (a NUL in the first

@@ -100,26 +100,28 @@ BlobReadStats read_blobs(const std::string& git_dir, const PackSet& packs, const
                          const BlobReadOptions& options, SkipLog& skips, BatchFiller& out) {
   const int threads =
       options.threads == 0 ? tbb::this_task_arena::max_concurrency() : static_cast<int>(options.threads);
-  auto deliver = [&](const ObjectId& id, std::string_view bytes) {
+  auto deliver_found = [&](const ObjectId& id, std::string_view bytes, const StageOneFound* found) {
     if (looks_binary(bytes)) {
       skips.add(SkipReason::kBinary, id.hex());
     } else if (is_lfs_pointer(bytes)) {
       skips.add(SkipReason::kLfsPointer, id.hex());
     } else {
-      out.add(id, bytes);
+      out.add(id, bytes, found);
     }
   };
+  auto deliver = [&](const ObjectId& id, std::string_view bytes) { deliver_found(id, bytes, nullptr); };
 
   PackReadLimits limits;
   limits.max_blob_size = options.max_blob_size;
   limits.object_time_budget = options.object_time_budget;
+  limits.matcher = options.matcher;
   BlobReadStats stats;
   tbb::task_arena arena(threads);
   arena.execute([&] {
     std::vector<ObjectId> rest = blobs;
     if (options.source == BlobSource::kPacks) {
       PackReadStats pack_stats;
-      rest = read_packed_blobs(packs, blobs, limits, skips, deliver, pack_stats);
+      rest = read_packed_blobs(packs, blobs, limits, skips, deliver_found, pack_stats);
       stats.from_packs = pack_stats.blobs;
     } else {
       // Objects in packs libgit2 may not read are still read, by trawl.
@@ -131,7 +133,7 @@ BlobReadStats read_blobs(const std::string& git_dir, const PackSet& packs, const
       }
       if (!unsafe.empty()) {
         PackReadStats pack_stats;
-        for (const ObjectId& id : read_packed_blobs(packs, unsafe, limits, skips, deliver, pack_stats)) {
+        for (const ObjectId& id : read_packed_blobs(packs, unsafe, limits, skips, deliver_found, pack_stats)) {
           skips.add(SkipReason::kCorruptObject, id.hex(), "in a damaged pack, and unreadable there");
         }
         stats.from_packs = pack_stats.blobs;

@@ -18,6 +18,7 @@
 
 #include "content/object_id.h"
 #include "content/skip_log.h"
+#include "content/stage_one_found.h"
 #include "source/content_source.h"
 #include "source/git/pack_set.h"
 
@@ -31,6 +32,9 @@ struct BlobReadOptions {
   BlobSource source = BlobSource::kPacks;  // kLibgit2 reads everything through libgit2
   // Time the pack reader may spend rebuilding one object (pack_reader.h).
   std::chrono::steady_clock::duration object_time_budget = std::chrono::seconds(60);
+  // When set, the pack reader finds stage 1's candidates of the blobs it
+  // rebuilds (pack_reader.h) and hands them on with the bytes.
+  const DeltaMatcher* matcher = nullptr;
 };
 
 struct BlobReadStats {

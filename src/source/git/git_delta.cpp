@@ -48,9 +48,24 @@ std::optional<DeltaHeader> checked_header(std::string_view base, std::string_vie
   return header;
 }
 
+// Appends a piece to `pieces`, joined to the last one when it continues it
+// (two copies of adjacent base ranges, or two inserts).
+void add_piece(std::vector<DeltaPiece>& pieces, const DeltaPiece& piece) {
+  if (!pieces.empty()) {
+    DeltaPiece& last = pieces.back();
+    if (last.copy == piece.copy && (!piece.copy || last.from + last.length == piece.from)) {
+      last.length += piece.length;
+      return;
+    }
+  }
+  pieces.push_back(piece);
+}
+
 // Runs the delta's instructions into out[0, out_size), which is the
-// header's result size.
-bool run_instructions(std::string_view base, std::string_view delta, std::size_t at, char* out, std::size_t out_size) {
+// header's result size, recording the pieces of the result in `pieces`
+// when it is not null.
+bool run_instructions(std::string_view base, std::string_view delta, std::size_t at, char* out, std::size_t out_size,
+                      std::vector<DeltaPiece>* pieces = nullptr) {
   std::size_t written = 0;
   while (at < delta.size()) {
     const auto op = static_cast<unsigned char>(delta[at++]);
@@ -70,10 +85,12 @@ bool run_instructions(std::string_view base, std::string_view delta, std::size_t
       if (size == 0) size = 0x10000;
       if (offset > base.size() || size > base.size() - offset || size > out_size - written) return false;
       std::memcpy(out + written, base.data() + offset, static_cast<std::size_t>(size));
+      if (pieces != nullptr) add_piece(*pieces, {written, size, offset, true});
       written += static_cast<std::size_t>(size);
     } else if (op != 0) {
       if (op > delta.size() - at || op > out_size - written) return false;
       std::memcpy(out + written, delta.data() + at, op);
+      if (pieces != nullptr) add_piece(*pieces, {written, op, 0, false});
       written += op;
       at += op;
     } else {
@@ -102,6 +119,14 @@ bool apply_delta(std::string_view base, std::string_view delta, ByteBuffer& out)
   if (!header) return false;
   out.reset(static_cast<std::size_t>(header->result_size));
   return run_instructions(base, delta, header->instructions_at, out.data(), out.size());
+}
+
+bool apply_delta(std::string_view base, std::string_view delta, ByteBuffer& out, std::vector<DeltaPiece>& pieces) {
+  pieces.clear();
+  const auto header = checked_header(base, delta);
+  if (!header) return false;
+  out.reset(static_cast<std::size_t>(header->result_size));
+  return run_instructions(base, delta, header->instructions_at, out.data(), out.size(), &pieces);
 }
 
 }  // namespace trawl

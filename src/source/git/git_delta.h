@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "content/stage_one_found.h"
 #include "source/git/byte_buffer.h"
 
 namespace trawl {
@@ -33,6 +34,10 @@ std::uint64_t max_delta_result(const DeltaHeader& header, std::size_t delta_size
 bool apply_delta(std::string_view base, std::string_view delta, std::vector<char>& out);
 // The same into a reusable buffer.
 bool apply_delta(std::string_view base, std::string_view delta, ByteBuffer& out);
+// The same, listing the pieces of the result in `pieces`, in order, a copy
+// of adjacent base ranges or a run of inserts as one piece (an insert's
+// `from` is 0: its bytes are the result's).
+bool apply_delta(std::string_view base, std::string_view delta, ByteBuffer& out, std::vector<DeltaPiece>& pieces);
 // The same into `out`, which holds exactly the `header.result_size` bytes
 // that `header` (parsed from `delta`) declares; the caller checks that size
 // is plausible before allocating it.

@@ -104,11 +104,17 @@ void GitHistorySource::read(BatchOutput& out, SkipLog& skips) {
   read_options.max_blob_size = options_.max_blob_size;
   read_options.threads = options_.threads;
   read_options.source = options_.blob_source;
+  read_options.matcher = matcher_;
   BatchFiller filler(out);
   const BlobReadStats stats =
       read_blobs(git_dir_, *packs_, read_only_ ? *read_only_ : history_.blobs, read_options, skips, filler);
   summary_.blobs_from_packs = stats.from_packs;
   summary_.blobs_from_libgit2 = stats.from_libgit2;
+  if (matcher_ != nullptr) {
+    const DeltaMatchCounts counts = matcher_->counts();
+    summary_.bytes_rebuilt = counts.object_bytes + counts.delta_bytes;
+    summary_.bytes_matched = counts.object_bytes + counts.window_bytes;
+  }
 }
 
 std::optional<std::vector<BlobKey>> GitHistorySource::listed_blobs() const {

@@ -48,6 +48,7 @@ class GitHistorySource final : public ContentSource {
   // Throws GitError when a scope's revision names no commit.
   std::optional<ListingState> listing_state() override;
   std::optional<GitSummary> git_summary() const override { return summary_; }
+  void match_while_reading(const DeltaMatcher* matcher) override { matcher_ = matcher; }
 
  private:
   std::string git_dir_;
@@ -58,6 +59,7 @@ class GitHistorySource final : public ContentSource {
   History history_;
   std::optional<std::vector<ObjectId>> read_only_;  // read_only(): what read() reads instead of every blob
   GitSummary summary_;
+  const DeltaMatcher* matcher_ = nullptr;
 };
 
 }  // namespace trawl

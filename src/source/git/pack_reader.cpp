@@ -13,6 +13,7 @@
 #include <span>
 #include <unordered_set>
 
+#include "source/content_source.h"
 #include "source/git/byte_buffer.h"
 #include "source/git/git_delta.h"
 #include "source/git/object_store.h"
@@ -299,7 +300,8 @@ class PackDecoder {
   struct Frame {
     std::uint32_t entry = 0;
     BufferPool::Lease content;
-    Clock::duration cost{};  // time spent rebuilding its chain down to it
+    std::unique_ptr<StageOneFound> found;  // with a matcher: its candidates
+    Clock::duration cost{};                // time spent rebuilding its chain down to it
     int depth = 0;
     std::size_t next_child = 0;
   };
@@ -307,7 +309,7 @@ class PackDecoder {
   // Rebuilds entry `k` (on `base` when it is a delta, `base_cost` after its
   // chain's start) and everything built on it, depth first with an explicit
   // stack: a base is let go before its last (largest) child is rebuilt.
-  void rebuild_subtree(std::uint32_t k, const ByteBuffer* base, Clock::duration base_cost, int depth) {
+  void rebuild_subtree(std::uint32_t k, const Frame* base, Clock::duration base_cost, int depth) {
     std::vector<Frame> stack;
     if (auto frame = build(k, base, base_cost, depth)) stack.push_back(std::move(*frame));
     while (!stack.empty()) {
@@ -316,9 +318,8 @@ class PackDecoder {
       if (top.depth < kParallelDepth && children.size() > 1 && top.next_child == 0) {
         Frame parent = std::move(top);
         stack.pop_back();
-        tbb::parallel_for(std::size_t{0}, children.size(), [&](std::size_t i) {
-          rebuild_subtree(children[i], &*parent.content, parent.cost, parent.depth + 1);
-        });
+        tbb::parallel_for(std::size_t{0}, children.size(),
+                          [&](std::size_t i) { rebuild_subtree(children[i], &parent, parent.cost, parent.depth + 1); });
         continue;
       }
       if (top.next_child == children.size()) {
@@ -330,9 +331,9 @@ class PackDecoder {
       if (top.next_child == children.size()) {
         Frame parent = std::move(top);
         stack.pop_back();
-        built = build(child, &*parent.content, parent.cost, parent.depth + 1);
+        built = build(child, &parent, parent.cost, parent.depth + 1);
       } else {
-        built = build(child, &*top.content, top.cost, top.depth + 1);
+        built = build(child, &top, top.cost, top.depth + 1);
       }
       if (built) stack.push_back(std::move(*built));
     }
@@ -340,12 +341,13 @@ class PackDecoder {
 
   // Rebuilds one entry; nullopt when it failed (and its subtree was
   // accounted for).
-  std::optional<Frame> build(std::uint32_t k, const ByteBuffer* base, Clock::duration base_cost, int depth) {
+  std::optional<Frame> build(std::uint32_t k, const Frame* base, Clock::duration base_cost, int depth) {
     const auto started = Clock::now();
     const PackEntryHeader& h = plan_.header(k);
     Frame frame;
     frame.entry = k;
     frame.depth = depth;
+    std::vector<DeltaPiece>& pieces = pieces_.local();
     BufferPool::Lease inflated = buffers_.take();
     if (base == nullptr) {
       // Not a blob chain: nothing selected can be in it unless the history is wrong.
@@ -365,9 +367,10 @@ class PackDecoder {
         return fail_subtree(k, Failure::kTooLarge, std::to_string(delta->result_size) + " bytes");
       }
       frame.content = buffers_.take();
-      if (!apply_delta(base->view(), inflated->view(), *frame.content)) {
-        return fail_subtree(k, Failure::kRetryable, "bad delta");
-      }
+      const bool applied = limits_.matcher != nullptr
+                               ? apply_delta(base->content->view(), inflated->view(), *frame.content, pieces)
+                               : apply_delta(base->content->view(), inflated->view(), *frame.content);
+      if (!applied) return fail_subtree(k, Failure::kRetryable, "bad delta");
     }
     frame.cost = base_cost + (Clock::now() - started);
     if (frame.cost > limits_.object_time_budget) {
@@ -376,8 +379,15 @@ class PackDecoder {
                               std::to_string(std::chrono::duration<double>(limits_.object_time_budget).count()) +
                               " s per object");
     }
+    // A binary object is not matched (it is never delivered); an object
+    // built on one is matched whole.
+    if (limits_.matcher != nullptr && !looks_binary(frame.content->view())) {
+      frame.found = base == nullptr || !base->found
+                        ? limits_.matcher->whole(frame.content->view())
+                        : limits_.matcher->delta(*base->found, pieces, frame.content->view());
+    }
     if (selected_[k] != 0) {
-      consume_(plan_.id_at(k), frame.content->view());
+      consume_(plan_.id_at(k), frame.content->view(), frame.found.get());
       ++delivered_;
     } else {
       ++bases_;
@@ -432,6 +442,7 @@ class PackDecoder {
   SkipLog& skips_;
   const PackedBlobConsumer& consume_;
   tbb::enumerable_thread_specific<Decompressor> decompressors_;
+  tbb::enumerable_thread_specific<std::vector<DeltaPiece>> pieces_;  // the last delta each thread applied
   BufferPool buffers_;
   std::atomic<std::uint64_t> delivered_{0};
   std::atomic<std::uint64_t> bases_{0};

@@ -43,6 +43,7 @@
 
 #include "content/object_id.h"
 #include "content/skip_log.h"
+#include "content/stage_one_found.h"
 #include "source/git/pack_set.h"
 
 namespace trawl {
@@ -53,8 +54,9 @@ struct PackReadStats {
   std::uint64_t bases_inflated = 0;  // entries inflated that were not selected themselves
 };
 
-// Called concurrently from worker threads with each selected blob's bytes.
-using PackedBlobConsumer = std::function<void(const ObjectId&, std::string_view)>;
+// Called concurrently from worker threads with each selected blob's bytes,
+// and its stage 1 candidates when PackReadLimits::matcher is set (else null).
+using PackedBlobConsumer = std::function<void(const ObjectId&, std::string_view, const StageOneFound*)>;
 
 struct PackReadLimits {
   // Larger blobs are logged as too_large without being inflated; so are
@@ -63,6 +65,10 @@ struct PackReadLimits {
   // Time rebuilding one object may take, its chain from its base included;
   // an object over it is skipped as corrupt, saying so.
   std::chrono::steady_clock::duration object_time_budget = std::chrono::seconds(60);
+  // When set, every object rebuilt is matched too: a whole object whole, a
+  // delta by what it adds to its base (content/stage_one_found.h), each
+  // object's candidates kept while objects are built on it.
+  const DeltaMatcher* matcher = nullptr;
 };
 
 // Reads the `wanted` blobs (unique ids) that lie in `packs` and passes each
