@@ -5,6 +5,7 @@
 // base's inherited candidates.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -228,6 +229,57 @@ TEST_F(DeltaMatch, EveryKindOfBoundary) {
   }
 }
 
+// With a token gate (as the CPU backend is given one) only the runs that
+// start on a line holding a gate keyword are wanted: delta() gives exactly
+// those of whole(), and whole() exactly the ungated runs on those lines.
+TEST_F(DeltaMatch, WithATokenGateFindsTheRunsOfOpenLinesAlongChains) {
+  TokenGate gate;
+  gate.keywords.assign(automaton_.keyword_count(), TokenGate::kNotAGate);
+  gate.keywords[0] = TokenGate::kGate;       // password
+  gate.keywords[2] = TokenGate::kGate;       // secret
+  gate.keywords[7] = TokenGate::kOnlyAGate;  // key
+  const DeltaStageOne gated(automaton_, &entropy_, &gate);
+  std::mt19937 rng(99);
+  std::uint64_t runs = 0;
+  std::uint64_t left_out = 0;
+  for (int chain = 0; chain < 40; ++chain) {
+    std::string base = random_text(rng, 500 + rng() % 3000);
+    std::unique_ptr<StageOneFound> found = gated.whole(base);
+    for (int depth = 0; depth < 20; ++depth) {
+      std::string expected;
+      const Applied child = rebuild(base, random_delta(rng, base, expected));
+      found = gated.delta(*found, child.pieces, child.bytes);
+      const auto whole = gated.whole(child.bytes);
+      ASSERT_EQ(found->keywords, whole->keywords);
+      ASSERT_EQ(found->tokens, whole->tokens);
+      // The oracle: every run, kept when its line holds a gate keyword.
+      std::vector<FoundToken> open;
+      const auto every = matcher_.whole(child.bytes);
+      for (const FoundToken& t : every->tokens) {
+        const std::size_t newline_before = child.bytes.rfind('\n', t.begin);
+        const std::size_t line_begin = newline_before == std::string::npos ? 0 : newline_before + 1;
+        const std::size_t line_end = std::min(child.bytes.find('\n', t.begin), child.bytes.size());
+        bool opened = false;
+        for (const FoundKeyword& k : whole->keywords) {
+          const std::uint32_t start = k.end - automaton_.keyword_length(k.keyword);
+          opened =
+              opened || (gate.keywords[k.keyword] != TokenGate::kNotAGate && start >= line_begin && start < line_end);
+        }
+        if (opened) {
+          open.push_back(t);
+        } else {
+          ++left_out;
+        }
+      }
+      ASSERT_EQ(found->tokens, open);
+      runs += open.size();
+      base = child.bytes;
+    }
+  }
+  EXPECT_GT(runs, 500U);
+  EXPECT_GT(left_out, 200U);
+}
+
 TEST_F(DeltaMatch, WithoutAnEntropyTableFindsKeywordsOnly) {
   const DeltaStageOne keywords_only(automaton_, nullptr);
   std::mt19937 rng(7);
@@ -247,9 +299,13 @@ TEST_F(DeltaMatch, ReadsOnlyTheWindowsOfASmallEditToALargeBlob) {
   const auto base_found = matcher_.whole(base);
   DeltaWriter delta(base.size(), base.size() + 8);
   delta.copy(0, 100000).insert("password").copy(100000, static_cast<std::uint32_t>(base.size() - 100000));
+  const Applied child = rebuild(base, delta);
   const DeltaMatchCounts before = matcher_.counts();
-  expect_same(*base_found, rebuild(base, delta));
+  const auto found = matcher_.delta(*base_found, child.pieces, child.bytes);
   const DeltaMatchCounts after = matcher_.counts();
+  const auto whole = matcher_.whole(child.bytes);
+  EXPECT_EQ(found->keywords, whole->keywords);
+  EXPECT_EQ(found->tokens, whole->tokens);
   EXPECT_EQ(after.deltas - before.deltas, 1U);
   // The insert, and a window of (longest keyword - 1) bytes after each of
   // its two boundaries, plus the same before each range scanned.

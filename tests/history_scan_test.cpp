@@ -9,6 +9,7 @@
 #include <random>
 #include <sstream>
 #include <tuple>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -480,7 +481,7 @@ TEST(HistoryScanDeltas, FindsExactlyWhatMatchingWholeBlobsFinds) {
   EXPECT_GT(by_deltas.findings.size(), 100U);
   const auto delta_fields = fields(by_deltas);
   const auto whole_fields = fields(whole);
-  decltype(delta_fields) only_one;
+  std::remove_const_t<decltype(delta_fields)> only_one;
   std::set_symmetric_difference(delta_fields.begin(), delta_fields.end(), whole_fields.begin(), whole_fields.end(),
                                 std::back_inserter(only_one));
   EXPECT_EQ(delta_fields.size(), whole_fields.size());

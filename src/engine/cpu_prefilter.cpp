@@ -10,16 +10,11 @@
 #include <array>
 #include <tuple>
 
+#include "engine/interleaved_scan.h"
 #include "engine/prefilter.h"
 
 namespace trawl {
 namespace {
-
-constexpr int kStreams = 8;
-// Below this, one stream: the overlap would cost more than it saves.
-constexpr std::uint64_t kInterleaveMinBytes = 1024;
-// Steps of the interleaved loop between hand-offs of what it found.
-constexpr std::uint64_t kChunk = 2048;
 
 class CpuPrefilter final : public Prefilter {
  public:
@@ -82,15 +77,10 @@ class CpuPrefilter final : public Prefilter {
   }
 
  private:
-  // A keyword's end and the state that reported it.
-  struct Output {
-    std::uint32_t end;
-    AcState state;
-  };
   struct Local {
     std::vector<Candidate> found;
     std::vector<TokenCandidate> tokens;
-    std::vector<Output> outputs;
+    std::vector<AcOutput> outputs;
     std::array<std::uint16_t, kTokenSymbols> counts{};  // scan_tokens_in_range's, left zeroed
     std::vector<std::uint32_t> gate_starts;             // where the gate's keywords start in the blob
   };
@@ -126,41 +116,27 @@ class CpuPrefilter final : public Prefilter {
     }
   }
 
-  // What the source found (a pack reader matching deltas): the keywords of
-  // rules, and the token runs the gate lets through, as scan_blob() finds
-  // them.
+  // What the source found (a pack reader matching deltas, with this
+  // prefilter's gate: delta_match.h): the keywords of rules, and the token
+  // runs, as scan_blob() finds them.
   void hand_on_found(const BlobBatch& batch, std::uint32_t blob, Local& local) const {
     const std::size_t begin = local.found.size();
     for (const FoundKeyword& k : batch.keywords_found(blob)) {
-      const char gate = gate_ != nullptr ? gate_->keywords[k.keyword] : TokenGate::kNotAGate;
-      if (gate != TokenGate::kNotAGate) local.gate_starts.push_back(k.end - automaton_.keyword_length(k.keyword));
-      if (gate != TokenGate::kOnlyAGate) local.found.push_back({blob, k.keyword, k.end});
+      if (gate_ == nullptr || gate_->keywords[k.keyword] != TokenGate::kOnlyAGate) {
+        local.found.push_back({blob, k.keyword, k.end});
+      }
     }
     std::sort(
         local.found.begin() + static_cast<std::ptrdiff_t>(begin), local.found.end(),
         [](const Candidate& x, const Candidate& y) { return std::tie(x.keyword, x.end) < std::tie(y.keyword, y.end); });
     if (entropy_ == nullptr) return;
-    const std::span<const FoundToken> tokens = batch.tokens_found(blob);
-    auto add = [&](const FoundToken& t) {
-      local.tokens.push_back({blob, t.begin, t.length, static_cast<TokenAlphabet>(t.alphabet), t.entropy_fixed});
-    };
-    if (gate_ == nullptr || gate_->whole_blob(batch.entries[blob].key)) {
-      for (const FoundToken& t : tokens) add(t);
+    // A blob the gate wants whole had only its open lines' runs found.
+    if (gate_ != nullptr && gate_->whole_blob(batch.entries[blob].key)) {
+      scan_tokens(batch, blob, 0, static_cast<std::uint32_t>(batch.entries[blob].length), local);
       return;
     }
-    // The runs that start on a line a gate keyword opens.
-    std::sort(local.gate_starts.begin(), local.gate_starts.end());
-    const std::string_view bytes = batch.bytes(blob);
-    std::size_t next = 0;        // the first run not yet placed
-    std::size_t scanned_to = 0;  // just past the last line taken
-    for (const std::uint32_t start : local.gate_starts) {
-      if (start < scanned_to) continue;
-      const std::size_t newline_before = bytes.rfind('\n', start);
-      const std::size_t line_begin = newline_before == std::string_view::npos ? 0 : newline_before + 1;
-      const std::size_t line_end = std::min(bytes.find('\n', start), bytes.size());
-      while (next < tokens.size() && tokens[next].begin < line_begin) ++next;
-      for (; next < tokens.size() && tokens[next].begin < line_end; ++next) add(tokens[next]);
-      scanned_to = line_end + 1;
+    for (const FoundToken& t : batch.tokens_found(blob)) {
+      local.tokens.push_back({blob, t.begin, t.length, static_cast<TokenAlphabet>(t.alphabet), t.entropy_fixed});
     }
   }
 
@@ -170,7 +146,7 @@ class CpuPrefilter final : public Prefilter {
     const BlobEntry& entry = batch.entries[blob];
     const auto* bytes = reinterpret_cast<const std::uint8_t*>(batch.arena.data() + entry.offset);
     const std::size_t begin = local.found.size();
-    auto expand = [&](const Output* outputs, std::size_t count) {
+    auto expand = [&](const AcOutput* outputs, std::size_t count) {
       for (std::size_t n = 0; n < count; ++n) {
         const std::uint32_t i = outputs[n].state - table.first_output_state;
         for (std::uint32_t o = table.output_offsets[i]; o < table.output_offsets[i + 1]; ++o) {
@@ -183,11 +159,7 @@ class CpuPrefilter final : public Prefilter {
         }
       }
     };
-    if (entry.length < kInterleaveMinBytes) {
-      scan_buffered<1>(table, bytes, entry.length, overlap, local.outputs, expand);
-    } else {
-      scan_buffered<kStreams>(table, bytes, entry.length, overlap, local.outputs, expand);
-    }
+    ac_scan_interleaved(table, bytes, entry.length, overlap, local.outputs, expand);
     std::sort(
         local.found.begin() + static_cast<std::ptrdiff_t>(begin), local.found.end(),
         [](const Candidate& x, const Candidate& y) { return std::tie(x.keyword, x.end) < std::tie(y.keyword, y.end); });
@@ -205,57 +177,6 @@ class CpuPrefilter final : public Prefilter {
         [&](std::uint32_t at, std::uint32_t run_length, TokenAlphabet alphabet, std::uint64_t entropy) {
           local.tokens.push_back({blob, at, run_length, alphabet, entropy});
         });
-  }
-
-  // Cuts [0, length) into `Streams` slices and advances all of them in one
-  // loop; each slice starts `overlap` bytes early, as ac_scan_slice() does.
-  // The loop only records (end, state) into a buffer, handed to `expand` a
-  // chunk at a time: pushing candidates from inside it cost half its speed
-  // in spilled registers.
-  template <int Streams, typename Expand>
-  static void scan_buffered(const AcTableView& table, const std::uint8_t* bytes, std::uint64_t length,
-                            std::uint32_t overlap, std::vector<Output>& buffer, Expand& expand) {
-    const std::uint64_t slice = (length + Streams - 1) / Streams;
-    std::array<std::uint64_t, Streams> pos{};
-    std::array<std::uint64_t, Streams> end{};
-    std::array<AcState, Streams> state{};
-    for (int k = 0; k < Streams; ++k) {
-      const std::uint64_t begin = std::min(length, slice * static_cast<std::uint64_t>(k));
-      end[k] = std::min(length, begin + slice);
-      const std::uint64_t from = begin > overlap ? begin - overlap : 0;
-      for (std::uint64_t i = from; i < begin; ++i) state[k] = ac_step(table, state[k], bytes[i]);
-      pos[k] = begin;
-    }
-    // Every step can report at most one state per stream.
-    if (buffer.size() < kChunk * Streams) buffer.resize(kChunk * Streams);
-    Output* out = buffer.data();
-    // All slices but the last have exactly `slice` bytes; run them in lockstep
-    // for as long as the last one has bytes too.
-    const std::uint64_t common = end[Streams - 1] - pos[Streams - 1];
-    for (std::uint64_t chunk = 0; chunk < common; chunk += kChunk) {
-      const std::uint64_t chunk_end = std::min(common, chunk + kChunk);
-      std::size_t count = 0;
-      for (std::uint64_t i = chunk; i < chunk_end; ++i) {
-        for (int k = 0; k < Streams; ++k) {
-          state[k] = ac_step(table, state[k], bytes[pos[k] + i]);
-          if (ac_is_output(table, state[k])) [[unlikely]] {
-            out[count++] = {static_cast<std::uint32_t>(pos[k] + i + 1), state[k]};
-          }
-        }
-      }
-      expand(out, count);
-    }
-    for (int k = 0; k < Streams; ++k) {
-      std::size_t count = 0;
-      ac_scan(table, bytes, pos[k] + common, end[k], state[k], [&](std::uint64_t at, AcState s) {
-        out[count++] = {static_cast<std::uint32_t>(at), s};
-        if (count == buffer.size()) {
-          expand(out, count);
-          count = 0;
-        }
-      });
-      expand(out, count);
-    }
   }
 
   const KeywordAutomaton& automaton_;

@@ -1,5 +1,7 @@
 #include "engine/delta_match.h"
 
+#include "engine/interleaved_scan.h"
+
 #include <algorithm>
 #include <array>
 #include <tuple>
@@ -50,8 +52,8 @@ bool by_end(const FoundKeyword& a, const FoundKeyword& b) {
 
 }  // namespace
 
-DeltaStageOne::DeltaStageOne(const KeywordAutomaton& automaton, const EntropyTable* entropy)
-    : automaton_(automaton), entropy_(entropy) {}
+DeltaStageOne::DeltaStageOne(const KeywordAutomaton& automaton, const EntropyTable* entropy, const TokenGate* gate)
+    : automaton_(automaton), entropy_(entropy), gate_(gate) {}
 
 void DeltaStageOne::scan_keywords(std::string_view bytes, std::uint64_t begin, std::uint64_t end,
                                   std::vector<FoundKeyword>& out) const {
@@ -76,13 +78,56 @@ void DeltaStageOne::scan_tokens(std::string_view bytes, std::uint64_t begin, std
                        });
 }
 
+std::vector<std::pair<std::uint64_t, std::uint64_t>> DeltaStageOne::open_lines(
+    std::string_view bytes, const std::vector<FoundKeyword>& keywords) const {
+  std::vector<std::uint64_t> starts;
+  for (const FoundKeyword& k : keywords) {
+    if (gate_->keywords[k.keyword] != TokenGate::kNotAGate) {
+      starts.push_back(k.end - automaton_.keyword_length(k.keyword));
+    }
+  }
+  std::sort(starts.begin(), starts.end());
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> lines;
+  std::uint64_t taken_to = 0;  // just past the last line taken
+  for (const std::uint64_t start : starts) {
+    if (start < taken_to) continue;
+    const std::size_t newline_before = bytes.rfind('\n', start);
+    const std::uint64_t line_begin = newline_before == std::string_view::npos ? 0 : newline_before + 1;
+    const std::uint64_t line_end = std::min(bytes.find('\n', start), bytes.size());
+    lines.emplace_back(line_begin, line_end);
+    taken_to = line_end + 1;
+  }
+  return lines;
+}
+
 std::unique_ptr<StageOneFound> DeltaStageOne::whole(std::string_view bytes) const {
   auto found = std::make_unique<StageOneFound>();
-  scan_keywords(bytes, 0, bytes.size(), found->keywords);
+  const AcTableView table = automaton_.view();
+  thread_local std::vector<AcOutput> buffer;
+  auto expand = [&](const AcOutput* outputs, std::size_t count) {
+    for (std::size_t n = 0; n < count; ++n) {
+      const std::uint32_t i = outputs[n].state - table.first_output_state;
+      for (std::uint32_t o = table.output_offsets[i]; o < table.output_offsets[i + 1]; ++o) {
+        found->keywords.push_back({table.output_keywords[o], outputs[n].end});
+      }
+    }
+  };
+  ac_scan_interleaved(table, reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), automaton_.overlap(),
+                      buffer, expand);
   std::sort(found->keywords.begin(), found->keywords.end(), by_end);
-  if (entropy_ != nullptr) scan_tokens(bytes, 0, bytes.size(), found->tokens);
+  std::uint64_t token_bytes = 0;
+  if (entropy_ != nullptr && gate_ == nullptr) {
+    scan_tokens(bytes, 0, bytes.size(), found->tokens);
+    token_bytes = bytes.size();
+  } else if (entropy_ != nullptr) {
+    for (const auto& [begin, end] : open_lines(bytes, found->keywords)) {
+      scan_tokens(bytes, begin, end, found->tokens);
+      token_bytes += end - begin;
+    }
+  }
   ++objects_;
   object_bytes_ += bytes.size();
+  token_bytes_ += token_bytes;
   return found;
 }
 
@@ -129,7 +174,7 @@ std::unique_ptr<StageOneFound> DeltaStageOne::delta(const StageOneFound& base, s
   std::sort(found->keywords.begin(), found->keywords.end(), by_end);
 
   std::uint64_t token_bytes = 0;
-  if (entropy_ != nullptr) {
+  if (entropy_ != nullptr && gate_ == nullptr) {
     std::vector<FoundToken> runs;
     for (const auto& [begin, end] : token_starts.all()) scan_tokens(bytes, begin, end, runs);
     token_bytes = token_starts.bytes();
@@ -151,6 +196,29 @@ std::unique_ptr<StageOneFound> DeltaStageOne::delta(const StageOneFound& base, s
     }
     std::sort(found->tokens.begin(), found->tokens.end(),
               [](const FoundToken& a, const FoundToken& b) { return a.begin < b.begin; });
+  } else if (entropy_ != nullptr) {
+    // The runs of the lines a gate keyword opens: a line that lies, with
+    // the line feed on each side, inside one copy is the same line of the
+    // base, open there by the same keyword, so its runs are inherited; any
+    // other open line is scanned. Lines are taken in order, so the runs are
+    // too.
+    for (const auto& [begin, end] : open_lines(bytes, found->keywords)) {
+      if (begin > 0 && end < n && inside_one_copy(pieces, begin - 1, end + 1)) {
+        const DeltaPiece& p = piece_at(pieces, begin - 1);
+        const std::uint64_t base_begin = begin - p.at + p.from;
+        const std::uint64_t base_end = end - p.at + p.from;
+        auto it = std::lower_bound(base.tokens.begin(), base.tokens.end(), base_begin,
+                                   [](const FoundToken& t, std::uint64_t at) { return t.begin < at; });
+        for (; it != base.tokens.end() && it->begin < base_end; ++it) {
+          FoundToken t = *it;
+          t.begin = static_cast<std::uint32_t>(t.begin - p.from + p.at);
+          found->tokens.push_back(t);
+        }
+      } else {
+        scan_tokens(bytes, begin, end, found->tokens);
+        token_bytes += end - begin;
+      }
+    }
   }
   ++deltas_;
   delta_bytes_ += n;

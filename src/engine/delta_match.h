@@ -15,6 +15,10 @@
 //             before an inserted piece, a boundary or the blob's end, or in
 //             an inserted piece, or at the blob's start: those starts are
 //             scanned (scan_tokens_in_range, over the whole blob's bytes).
+//             With a TokenGate, only the runs of the lines its keywords
+//             open are wanted (as the CPU backend finds them): an open line
+//             that lies, with its line feeds, inside one copied piece has
+//             its base's runs; any other open line is scanned.
 //
 // The two sets are disjoint by the same predicate, so the result is exactly
 // what matching the whole blob finds. When the bytes to scan are over half
@@ -25,17 +29,22 @@
 #include <memory>
 #include <span>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "content/stage_one_found.h"
 #include "engine/aho_corasick.h"
+#include "engine/prefilter.h"
 #include "engine/token_entropy.h"
 
 namespace trawl {
 
 class DeltaStageOne final : public DeltaMatcher {
  public:
-  // `entropy` null: no token runs. Both must outlive this.
-  DeltaStageOne(const KeywordAutomaton& automaton, const EntropyTable* entropy);
+  // `entropy` null: no token runs; `gate` null: every run, else only those
+  // of the lines its keywords open (prefilter.h; a blob the gate wants
+  // whole is the prefilter's to scan). All must outlive this.
+  DeltaStageOne(const KeywordAutomaton& automaton, const EntropyTable* entropy, const TokenGate* gate = nullptr);
 
   std::unique_ptr<StageOneFound> whole(std::string_view bytes) const override;
   std::unique_ptr<StageOneFound> delta(const StageOneFound& base, std::span<const DeltaPiece> pieces,
@@ -46,9 +55,13 @@ class DeltaStageOne final : public DeltaMatcher {
   void scan_keywords(std::string_view bytes, std::uint64_t begin, std::uint64_t end,
                      std::vector<FoundKeyword>& out) const;
   void scan_tokens(std::string_view bytes, std::uint64_t begin, std::uint64_t end, std::vector<FoundToken>& out) const;
+  // The lines [begin, end) holding a keyword of the gate, in order.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> open_lines(std::string_view bytes,
+                                                                  const std::vector<FoundKeyword>& keywords) const;
 
   const KeywordAutomaton& automaton_;
   const EntropyTable* entropy_;
+  const TokenGate* gate_;
   mutable std::atomic<std::uint64_t> objects_{0};
   mutable std::atomic<std::uint64_t> object_bytes_{0};
   mutable std::atomic<std::uint64_t> deltas_{0};

@@ -81,7 +81,7 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
   // found while reading.
   std::optional<DeltaStageOne> delta_matcher;
   if (settings.match_deltas && prefilter->backend_name() == "cpu") {
-    delta_matcher.emplace(scanner.automaton(), scanner.entropy_table());
+    delta_matcher.emplace(scanner.automaton(), scanner.entropy_table(), scanner.token_gate());
     source.match_while_reading(&*delta_matcher);
   }
 
