@@ -55,6 +55,34 @@ TEST(GitDelta, ListsNoPiecesForADeltaItRejects) {
   EXPECT_TRUE(pieces.empty());
 }
 
+// A hostile delta of one-byte copies of scattered ranges lists no pieces
+// (a list longer than the result would outgrow the memory budget), and is
+// still applied.
+TEST(GitDelta, ListsNoPiecesForADeltaCutFinerThanOnePiecePer32Bytes) {
+  std::string base;
+  for (int i = 0; i < 256; ++i) base += static_cast<char>('a' + i % 26);
+  DeltaWriter fine(base.size(), 4096);
+  std::string expected;
+  for (std::uint32_t i = 0; i < 4096; ++i) {
+    const std::uint32_t at = (i * 7) % 256;  // never adjacent to the last
+    fine.copy(at, 1);
+    expected += base[at];
+  }
+  ByteBuffer out;
+  std::vector<DeltaPiece> pieces;
+  ASSERT_TRUE(apply_delta(base, fine.bytes(), out, pieces));
+  EXPECT_EQ(std::string(out.view()), expected);
+  EXPECT_TRUE(pieces.empty());
+  // At the limit the list is kept: 640 bytes in 640 / 32 + 16 = 36 pieces.
+  std::string longer;
+  for (int i = 0; i < 1024; ++i) longer += static_cast<char>('a' + i % 26);
+  DeltaWriter coarse(longer.size(), 640);
+  for (std::uint32_t i = 0; i < 35; ++i) coarse.copy(i * 7, 1);
+  coarse.copy(300, 605);
+  ASSERT_TRUE(apply_delta(longer, coarse.bytes(), out, pieces));
+  EXPECT_EQ(pieces.size(), 36U);
+}
+
 class DeltaMatch : public ::testing::Test {
  protected:
   DeltaMatch() : automaton_(kKeywords), entropy_(kThreshold), matcher_(automaton_, &entropy_) {}

@@ -453,6 +453,15 @@ TEST(HistoryScanDeltas, FindsExactlyWhatMatchingWholeBlobsFinds) {
     }
     repo.commit("version " + std::to_string(commit));
   }
+  // A file made of keywords: its candidates would outgrow it, so the pack
+  // reader lets them go and the prefilter matches it.
+  std::string dense;
+  for (int i = 0; i < 2000; ++i) dense += "token pass key secret\n";
+  for (int version = 0; version < 5; ++version) {
+    dense.replace(rng() % dense.size(), 5, "pw pw");
+    repo.write("dense.txt", dense + "password = \"" + pick(kMixed, 10) + "!7\"\n");
+    repo.commit("dense " + std::to_string(version));
+  }
   repo.git("gc -q --aggressive");
 
   auto scan = [&](bool whole) {

@@ -74,7 +74,8 @@ class DeltaMatcher {
   // The candidates of an object read whole.
   virtual std::unique_ptr<StageOneFound> whole(std::string_view bytes) const = 0;
   // The candidates of `bytes`, which `pieces` (in order, covering it) built
-  // from a base whose candidates are `base`.
+  // from a base whose candidates are `base`; with no pieces (a delta too
+  // finely cut to list them), those of `bytes` matched whole.
   virtual std::unique_ptr<StageOneFound> delta(const StageOneFound& base, std::span<const DeltaPiece> pieces,
                                                std::string_view bytes) const = 0;
   virtual DeltaMatchCounts counts() const = 0;

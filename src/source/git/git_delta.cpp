@@ -49,16 +49,24 @@ std::optional<DeltaHeader> checked_header(std::string_view base, std::string_vie
 }
 
 // Appends a piece to `pieces`, joined to the last one when it continues it
-// (two copies of adjacent base ranges, or two inserts).
-void add_piece(std::vector<DeltaPiece>& pieces, const DeltaPiece& piece) {
-  if (!pieces.empty()) {
-    DeltaPiece& last = pieces.back();
+// (two copies of adjacent base ranges, or two inserts). Past `most` pieces
+// the list is let go (and stays empty): a hostile delta of tiny pieces
+// would make it larger than its result.
+void add_piece(std::vector<DeltaPiece>*& pieces, const DeltaPiece& piece, std::size_t most) {
+  if (!pieces->empty()) {
+    DeltaPiece& last = pieces->back();
     if (last.copy == piece.copy && (!piece.copy || last.from + last.length == piece.from)) {
       last.length += piece.length;
       return;
     }
   }
-  pieces.push_back(piece);
+  if (pieces->size() == most) {
+    pieces->clear();
+    pieces->shrink_to_fit();
+    pieces = nullptr;
+    return;
+  }
+  pieces->push_back(piece);
 }
 
 // Runs the delta's instructions into out[0, out_size), which is the
@@ -66,6 +74,9 @@ void add_piece(std::vector<DeltaPiece>& pieces, const DeltaPiece& piece) {
 // when it is not null.
 bool run_instructions(std::string_view base, std::string_view delta, std::size_t at, char* out, std::size_t out_size,
                       std::vector<DeltaPiece>* pieces = nullptr) {
+  // One piece per 32 bytes of result at most: the list never outgrows the
+  // result, and a delta cut finer has windows over most of its bytes anyway.
+  const std::size_t most_pieces = out_size / 32 + 16;
   std::size_t written = 0;
   while (at < delta.size()) {
     const auto op = static_cast<unsigned char>(delta[at++]);
@@ -85,12 +96,12 @@ bool run_instructions(std::string_view base, std::string_view delta, std::size_t
       if (size == 0) size = 0x10000;
       if (offset > base.size() || size > base.size() - offset || size > out_size - written) return false;
       std::memcpy(out + written, base.data() + offset, static_cast<std::size_t>(size));
-      if (pieces != nullptr) add_piece(*pieces, {written, size, offset, true});
+      if (pieces != nullptr) add_piece(pieces, {written, size, offset, true}, most_pieces);
       written += static_cast<std::size_t>(size);
     } else if (op != 0) {
       if (op > delta.size() - at || op > out_size - written) return false;
       std::memcpy(out + written, delta.data() + at, op);
-      if (pieces != nullptr) add_piece(*pieces, {written, op, 0, false});
+      if (pieces != nullptr) add_piece(pieces, {written, op, 0, false}, most_pieces);
       written += op;
       at += op;
     } else {

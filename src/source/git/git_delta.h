@@ -36,7 +36,8 @@ bool apply_delta(std::string_view base, std::string_view delta, std::vector<char
 bool apply_delta(std::string_view base, std::string_view delta, ByteBuffer& out);
 // The same, listing the pieces of the result in `pieces`, in order, a copy
 // of adjacent base ranges or a run of inserts as one piece (an insert's
-// `from` is 0: its bytes are the result's).
+// `from` is 0: its bytes are the result's). A result cut into more than one
+// piece per 32 bytes (plus 16) gets no list: `pieces` is left empty.
 bool apply_delta(std::string_view base, std::string_view delta, ByteBuffer& out, std::vector<DeltaPiece>& pieces);
 // The same into `out`, which holds exactly the `header.result_size` bytes
 // that `header` (parsed from `delta`) declares; the caller checks that size

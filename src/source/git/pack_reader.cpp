@@ -380,11 +380,18 @@ class PackDecoder {
                               " s per object");
     }
     // A binary object is not matched (it is never delivered); an object
-    // built on one is matched whole.
+    // built on one, or on one whose candidates were let go, is matched
+    // whole (or by the prefilter, when delivered without them).
     if (limits_.matcher != nullptr && !looks_binary(frame.content->view())) {
       frame.found = base == nullptr || !base->found
                         ? limits_.matcher->whole(frame.content->view())
                         : limits_.matcher->delta(*base->found, pieces, frame.content->view());
+      // Candidates that would hold more bytes than half the object (a
+      // hostile blob made of keywords) are let go, as a binary object's are:
+      // kept along a chain they could outgrow the memory budget.
+      const std::size_t found_bytes =
+          frame.found->keywords.size() * sizeof(FoundKeyword) + frame.found->tokens.size() * sizeof(FoundToken);
+      if (found_bytes > frame.content->size() / 2) frame.found.reset();
     }
     if (selected_[k] != 0) {
       consume_(plan_.id_at(k), frame.content->view(), frame.found.get());
