@@ -132,18 +132,20 @@ std::string random_text(std::mt19937& rng, std::size_t size) {
 // inside keywords and token runs) and inserts of random text, or of a
 // keyword's halves.
 DeltaWriter random_delta(std::mt19937& rng, const std::string& base, std::string& expected) {
-  std::vector<std::pair<bool, std::string>> ops;  // (copy, bytes or "offset:length")
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> copies;
-  std::vector<std::string> inserts;
-  std::vector<bool> kinds;
+  struct Op {
+    bool copy = false;
+    std::uint32_t offset = 0;
+    std::uint32_t length = 0;
+    std::string data;
+  };
+  std::vector<Op> ops;
   const int count = 1 + static_cast<int>(rng() % 12);
   expected.clear();
   for (int i = 0; i < count; ++i) {
     if (rng() % 3 != 0 && !base.empty()) {
       const auto offset = static_cast<std::uint32_t>(rng() % base.size());
       const auto length = static_cast<std::uint32_t>(1 + rng() % std::min<std::size_t>(base.size() - offset, 900));
-      kinds.push_back(true);
-      copies.emplace_back(offset, length);
+      ops.push_back({true, offset, length, {}});
       expected += base.substr(offset, length);
     } else {
       std::string data;
@@ -157,23 +159,40 @@ DeltaWriter random_delta(std::mt19937& rng, const std::string& base, std::string
         default:
           data = random_text(rng, 1 + rng() % 200);
       }
-      kinds.push_back(false);
-      inserts.push_back(data);
       expected += data;
+      ops.push_back({false, 0, 0, std::move(data)});
     }
   }
   DeltaWriter delta(base.size(), expected.size());
-  std::size_t c = 0;
-  std::size_t n = 0;
-  for (const bool copy : kinds) {
-    if (copy) {
-      delta.copy(copies[c].first, copies[c].second);
-      ++c;
+  for (const Op& op : ops) {
+    if (op.copy) {
+      delta.copy(op.offset, op.length);
     } else {
-      delta.insert(inserts[n++]);
+      delta.insert(op.data);
     }
   }
   return delta;
+}
+
+// Builds `chains` chains of `depth` random deltas, each on the text before
+// it (the first `min_size` plus up to `spread` bytes of random text), and
+// calls step(base's candidates, child, depth) for each: it returns the
+// child's candidates, which the next delta inherits. Stops at a failure.
+template <typename Step>
+void along_random_chains(std::mt19937& rng, const DeltaStageOne& matcher, int chains, int depth, std::size_t min_size,
+                         std::size_t spread, Step&& step) {
+  for (int chain = 0; chain < chains; ++chain) {
+    std::string base = random_text(rng, min_size + rng() % spread);
+    std::unique_ptr<StageOneFound> found = matcher.whole(base);
+    for (int d = 0; d < depth; ++d) {
+      std::string expected;
+      const Applied child = rebuild(base, random_delta(rng, base, expected));
+      EXPECT_EQ(child.bytes, expected);
+      found = step(*found, child, d);
+      if (::testing::Test::HasFailure()) return;
+      base = child.bytes;
+    }
+  }
 }
 
 TEST_F(DeltaMatch, FindsWhatMatchingTheWholeBlobFindsAlongLongChainsOfRandomDeltas) {
@@ -181,22 +200,15 @@ TEST_F(DeltaMatch, FindsWhatMatchingTheWholeBlobFindsAlongLongChainsOfRandomDelt
   std::uint64_t keywords = 0;
   std::uint64_t tokens = 0;
   std::uint64_t inherited_from_inherited = 0;
-  for (int chain = 0; chain < 60; ++chain) {
-    std::string base = random_text(rng, 200 + rng() % 4000);
-    std::unique_ptr<StageOneFound> found = matcher_.whole(base);
-    for (int depth = 0; depth < 25; ++depth) {
-      std::string expected;
-      const DeltaWriter delta = random_delta(rng, base, expected);
-      const Applied child = rebuild(base, delta);
-      ASSERT_EQ(child.bytes, expected);
-      found = expect_same(*found, child);
-      if (::testing::Test::HasFailure()) return;
-      keywords += found->keywords.size();
-      tokens += found->tokens.size();
-      if (depth > 0) inherited_from_inherited += found->keywords.size();
-      base = child.bytes;
-    }
-  }
+  along_random_chains(rng, matcher_, 60, 25, 200, 4000,
+                      [&](const StageOneFound& base, const Applied& child, int depth) {
+                        auto found = expect_same(base, child);
+                        keywords += found->keywords.size();
+                        tokens += found->tokens.size();
+                        if (depth > 0) inherited_from_inherited += found->keywords.size();
+                        return found;
+                      });
+  if (HasFailure()) return;
   // The corpus plants both kinds, so the comparison compared something.
   EXPECT_GT(keywords, 1000U);
   EXPECT_GT(tokens, 1000U);
@@ -270,40 +282,34 @@ TEST_F(DeltaMatch, WithATokenGateFindsTheRunsOfOpenLinesAlongChains) {
   std::mt19937 rng(99);
   std::uint64_t runs = 0;
   std::uint64_t left_out = 0;
-  for (int chain = 0; chain < 40; ++chain) {
-    std::string base = random_text(rng, 500 + rng() % 3000);
-    std::unique_ptr<StageOneFound> found = gated.whole(base);
-    for (int depth = 0; depth < 20; ++depth) {
-      std::string expected;
-      const Applied child = rebuild(base, random_delta(rng, base, expected));
-      found = gated.delta(*found, child.pieces, child.bytes);
-      const auto whole = gated.whole(child.bytes);
-      ASSERT_EQ(found->keywords, whole->keywords);
-      ASSERT_EQ(found->tokens, whole->tokens);
-      // The oracle: every run, kept when its line holds a gate keyword.
-      std::vector<FoundToken> open;
-      const auto every = matcher_.whole(child.bytes);
-      for (const FoundToken& t : every->tokens) {
-        const std::size_t newline_before = child.bytes.rfind('\n', t.begin);
-        const std::size_t line_begin = newline_before == std::string::npos ? 0 : newline_before + 1;
-        const std::size_t line_end = std::min(child.bytes.find('\n', t.begin), child.bytes.size());
-        bool opened = false;
-        for (const FoundKeyword& k : whole->keywords) {
-          const std::uint32_t start = k.end - automaton_.keyword_length(k.keyword);
-          opened =
-              opened || (gate.keywords[k.keyword] != TokenGate::kNotAGate && start >= line_begin && start < line_end);
-        }
-        if (opened) {
-          open.push_back(t);
-        } else {
-          ++left_out;
-        }
+  along_random_chains(rng, gated, 40, 20, 500, 3000, [&](const StageOneFound& base, const Applied& child, int) {
+    auto found = gated.delta(base, child.pieces, child.bytes);
+    const auto whole = gated.whole(child.bytes);
+    EXPECT_EQ(found->keywords, whole->keywords);
+    EXPECT_EQ(found->tokens, whole->tokens);
+    // The oracle: every run, kept when its line holds a gate keyword.
+    std::vector<FoundToken> open;
+    const auto every = matcher_.whole(child.bytes);
+    for (const FoundToken& t : every->tokens) {
+      const std::size_t newline_before = child.bytes.rfind('\n', t.begin);
+      const std::size_t line_begin = newline_before == std::string::npos ? 0 : newline_before + 1;
+      const std::size_t line_end = std::min(child.bytes.find('\n', t.begin), child.bytes.size());
+      bool opened = false;
+      for (const FoundKeyword& k : whole->keywords) {
+        const std::uint32_t start = k.end - automaton_.keyword_length(k.keyword);
+        opened =
+            opened || (gate.keywords[k.keyword] != TokenGate::kNotAGate && start >= line_begin && start < line_end);
       }
-      ASSERT_EQ(found->tokens, open);
-      runs += open.size();
-      base = child.bytes;
+      if (opened) {
+        open.push_back(t);
+      } else {
+        ++left_out;
+      }
     }
-  }
+    EXPECT_EQ(found->tokens, open);
+    runs += open.size();
+    return found;
+  });
   EXPECT_GT(runs, 500U);
   EXPECT_GT(left_out, 200U);
 }

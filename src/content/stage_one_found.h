@@ -50,8 +50,8 @@ struct FoundToken {
 
 // Every stage 1 candidate of one object: every keyword of the automaton,
 // those of no rule included, sorted by end then keyword; and, when the
-// matcher scores tokens, every run over the threshold, sorted by begin (no
-// token gate: the prefilter applies it when it hands them on).
+// matcher scores tokens, the runs over the threshold, sorted by begin
+// (every run, or with a token gate those of the lines it opens).
 struct StageOneFound {
   std::vector<FoundKeyword> keywords;
   std::vector<FoundToken> tokens;
@@ -64,7 +64,7 @@ struct DeltaMatchCounts {
   std::uint64_t deltas = 0;        // objects matched as deltas
   std::uint64_t delta_bytes = 0;   // their results' bytes
   std::uint64_t window_bytes = 0;  // bytes of those the keyword scan read
-  std::uint64_t token_bytes = 0;   // bytes of those the token scan started runs in
+  std::uint64_t token_bytes = 0;   // bytes the token scan started runs in, in both
 };
 
 // Implemented by the engine; called concurrently.

@@ -41,6 +41,14 @@ TRAWL_HOST_DEVICE inline bool ac_is_output(const AcTableView& t, AcState state) 
   return state >= t.first_output_state;
 }
 
+// Calls on_keyword(id) for every keyword that ends at `state`, an output
+// state (ac_is_output).
+template <typename OnKeyword>
+TRAWL_HOST_DEVICE inline void ac_for_each_keyword(const AcTableView& t, AcState state, OnKeyword&& on_keyword) {
+  const std::uint32_t i = state - t.first_output_state;
+  for (std::uint32_t o = t.output_offsets[i]; o < t.output_offsets[i + 1]; ++o) on_keyword(t.output_keywords[o]);
+}
+
 // Runs the automaton over bytes[begin, end) from `state` and calls
 // on_output(position_after_byte, state) at every state that ends a keyword.
 // Returns the state after the last byte, so a caller can continue a scan

@@ -133,11 +133,8 @@ TRAWL_HOST_DEVICE inline void scan_keywords_in_slice(const AcTableView& table, s
     for (std::uint32_t i = from; i < to; ++i) {
       state = ac_step(table, state, bytes[i]);
       if (!ac_is_output(table, state)) continue;
-      const std::uint32_t out = state - table.first_output_state;
       const std::uint32_t at = seg.blob_offset + (i + 1 - seg.data_begin);
-      for (std::uint32_t o = table.output_offsets[out]; o < table.output_offsets[out + 1]; ++o) {
-        on_keyword(seg.blob, table.output_keywords[o], at);
-      }
+      ac_for_each_keyword(table, state, [&](std::uint32_t keyword) { on_keyword(seg.blob, keyword, at); });
     }
   }
 }

@@ -104,16 +104,16 @@ class CpuPrefilter final : public Prefilter {
     // Only the lines that hold one of the gate's keywords, each once, in
     // order (runs are handed on in the order they start).
     std::sort(local.gate_starts.begin(), local.gate_starts.end());
-    const std::string_view bytes = batch.bytes(blob);
-    std::size_t scanned_to = 0;  // just past the last line scanned
-    for (const std::uint32_t start : local.gate_starts) {
-      if (start < scanned_to) continue;
-      const std::size_t newline_before = bytes.rfind('\n', start);
-      const std::size_t line_begin = newline_before == std::string_view::npos ? 0 : newline_before + 1;
-      const std::size_t line_end = std::min(bytes.find('\n', start), bytes.size());
-      scan_tokens(batch, blob, static_cast<std::uint32_t>(line_begin), static_cast<std::uint32_t>(line_end), local);
-      scanned_to = line_end + 1;
-    }
+    for_each_open_line(batch.bytes(blob), local.gate_starts, [&](std::size_t begin, std::size_t end) {
+      scan_tokens(batch, blob, static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(end), local);
+    });
+  }
+
+  // Sorts the candidates from `begin` on by keyword, then end.
+  static void sort_by_keyword(std::vector<Candidate>& found, std::size_t begin) {
+    std::sort(
+        found.begin() + static_cast<std::ptrdiff_t>(begin), found.end(),
+        [](const Candidate& x, const Candidate& y) { return std::tie(x.keyword, x.end) < std::tie(y.keyword, y.end); });
   }
 
   // What the source found (a pack reader matching deltas, with this
@@ -126,9 +126,7 @@ class CpuPrefilter final : public Prefilter {
         local.found.push_back({blob, k.keyword, k.end});
       }
     }
-    std::sort(
-        local.found.begin() + static_cast<std::ptrdiff_t>(begin), local.found.end(),
-        [](const Candidate& x, const Candidate& y) { return std::tie(x.keyword, x.end) < std::tie(y.keyword, y.end); });
+    sort_by_keyword(local.found, begin);
     if (entropy_ == nullptr) return;
     // A blob the gate wants whole had only its open lines' runs found.
     if (gate_ != nullptr && gate_->whole_blob(batch.entries[blob].key)) {
@@ -148,21 +146,17 @@ class CpuPrefilter final : public Prefilter {
     const std::size_t begin = local.found.size();
     auto expand = [&](const AcOutput* outputs, std::size_t count) {
       for (std::size_t n = 0; n < count; ++n) {
-        const std::uint32_t i = outputs[n].state - table.first_output_state;
-        for (std::uint32_t o = table.output_offsets[i]; o < table.output_offsets[i + 1]; ++o) {
-          const std::uint32_t keyword = table.output_keywords[o];
+        ac_for_each_keyword(table, outputs[n].state, [&](std::uint32_t keyword) {
           const char gate = gate_ != nullptr ? gate_->keywords[keyword] : TokenGate::kNotAGate;
           if (gate != TokenGate::kNotAGate) {
             local.gate_starts.push_back(outputs[n].end - automaton_.keyword_length(keyword));
           }
           if (gate != TokenGate::kOnlyAGate) local.found.push_back({blob, keyword, outputs[n].end});
-        }
+        });
       }
     };
     ac_scan_interleaved(table, bytes, entry.length, overlap, local.outputs, expand);
-    std::sort(
-        local.found.begin() + static_cast<std::ptrdiff_t>(begin), local.found.end(),
-        [](const Candidate& x, const Candidate& y) { return std::tie(x.keyword, x.end) < std::tie(y.keyword, y.end); });
+    sort_by_keyword(local.found, begin);
   }
 
   // The runs that start in [begin, end) of the blob, by the step the CUDA

@@ -60,10 +60,9 @@ void DeltaStageOne::scan_keywords(std::string_view bytes, std::uint64_t begin, s
   const AcTableView table = automaton_.view();
   ac_scan_slice(table, reinterpret_cast<const std::uint8_t*>(bytes.data()), begin, end, automaton_.overlap(),
                 [&](std::uint64_t at, AcState state) {
-                  const std::uint32_t i = state - table.first_output_state;
-                  for (std::uint32_t o = table.output_offsets[i]; o < table.output_offsets[i + 1]; ++o) {
-                    out.push_back({table.output_keywords[o], static_cast<std::uint32_t>(at)});
-                  }
+                  ac_for_each_keyword(table, state, [&](std::uint32_t keyword) {
+                    out.push_back({keyword, static_cast<std::uint32_t>(at)});
+                  });
                 });
 }
 
@@ -80,7 +79,7 @@ void DeltaStageOne::scan_tokens(std::string_view bytes, std::uint64_t begin, std
 
 std::vector<std::pair<std::uint64_t, std::uint64_t>> DeltaStageOne::open_lines(
     std::string_view bytes, const std::vector<FoundKeyword>& keywords) const {
-  std::vector<std::uint64_t> starts;
+  std::vector<std::uint32_t> starts;
   for (const FoundKeyword& k : keywords) {
     if (gate_->keywords[k.keyword] != TokenGate::kNotAGate) {
       starts.push_back(k.end - automaton_.keyword_length(k.keyword));
@@ -88,15 +87,7 @@ std::vector<std::pair<std::uint64_t, std::uint64_t>> DeltaStageOne::open_lines(
   }
   std::sort(starts.begin(), starts.end());
   std::vector<std::pair<std::uint64_t, std::uint64_t>> lines;
-  std::uint64_t taken_to = 0;  // just past the last line taken
-  for (const std::uint64_t start : starts) {
-    if (start < taken_to) continue;
-    const std::size_t newline_before = bytes.rfind('\n', start);
-    const std::uint64_t line_begin = newline_before == std::string_view::npos ? 0 : newline_before + 1;
-    const std::uint64_t line_end = std::min(bytes.find('\n', start), bytes.size());
-    lines.emplace_back(line_begin, line_end);
-    taken_to = line_end + 1;
-  }
+  for_each_open_line(bytes, starts, [&](std::size_t begin, std::size_t end) { lines.emplace_back(begin, end); });
   return lines;
 }
 
@@ -106,10 +97,9 @@ std::unique_ptr<StageOneFound> DeltaStageOne::whole(std::string_view bytes) cons
   thread_local std::vector<AcOutput> buffer;
   auto expand = [&](const AcOutput* outputs, std::size_t count) {
     for (std::size_t n = 0; n < count; ++n) {
-      const std::uint32_t i = outputs[n].state - table.first_output_state;
-      for (std::uint32_t o = table.output_offsets[i]; o < table.output_offsets[i + 1]; ++o) {
-        found->keywords.push_back({table.output_keywords[o], outputs[n].end});
-      }
+      ac_for_each_keyword(table, outputs[n].state, [&](std::uint32_t keyword) {
+        found->keywords.push_back({keyword, outputs[n].end});
+      });
     }
   };
   ac_scan_interleaved(table, reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), automaton_.overlap(),
@@ -137,21 +127,15 @@ std::unique_ptr<StageOneFound> DeltaStageOne::delta(const StageOneFound& base, s
   if (n == 0 || pieces.empty()) return whole(bytes);
   const std::uint64_t overlap = automaton_.overlap();
   // Where keywords not inside one copied piece end: (begin, end] as
-  // ac_scan_slice takes them; and where token runs not inside one start.
+  // ac_scan_slice takes them.
   Ranges keyword_ends;
-  Ranges token_starts;
-  token_starts.add(0, 1);
   for (const DeltaPiece& p : pieces) {
-    const std::uint64_t piece_end = p.at + p.length;
     if (!p.copy) {
-      keyword_ends.add(p.at, std::min(n, piece_end + overlap));
-      token_starts.add(p.at > kMaxTokenLength ? p.at - kMaxTokenLength : 0, std::min(n, piece_end + 1));
+      keyword_ends.add(p.at, std::min(n, p.at + p.length + overlap));
     } else if (p.at > 0) {
       keyword_ends.add(p.at, std::min(n, p.at + overlap));
-      token_starts.add(p.at > kMaxTokenLength ? p.at - kMaxTokenLength : 0, std::min(n, p.at + 1));
     }
   }
-  token_starts.add(n > kMaxTokenLength ? n - kMaxTokenLength : 0, n);
   const std::uint64_t keyword_bytes = keyword_ends.bytes() + keyword_ends.all().size() * overlap;
   if (keyword_bytes > n / 2) return whole(bytes);
 
@@ -175,6 +159,17 @@ std::unique_ptr<StageOneFound> DeltaStageOne::delta(const StageOneFound& base, s
 
   std::uint64_t token_bytes = 0;
   if (entropy_ != nullptr && gate_ == nullptr) {
+    // Where runs not inside one copied piece (with a neighbour each side)
+    // can start.
+    Ranges token_starts;
+    token_starts.add(0, 1);
+    for (const DeltaPiece& p : pieces) {
+      if (!p.copy || p.at > 0) {
+        token_starts.add(p.at > kMaxTokenLength ? p.at - kMaxTokenLength : 0,
+                         std::min(n, (p.copy ? p.at : p.at + p.length) + 1));
+      }
+    }
+    token_starts.add(n > kMaxTokenLength ? n - kMaxTokenLength : 0, n);
     std::vector<FoundToken> runs;
     for (const auto& [begin, end] : token_starts.all()) scan_tokens(bytes, begin, end, runs);
     token_bytes = token_starts.bytes();

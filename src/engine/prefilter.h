@@ -10,6 +10,7 @@
 // __device__ functions of chunk_scan.h, aho_corasick.h and token_entropy.h.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -50,6 +51,22 @@ struct TokenGate {
   std::vector<char> keywords;            // per keyword id
   std::function<bool(const BlobKey&)> whole_blob;
 };
+
+// Calls on_line(begin, end) for each line of `bytes` (without its line
+// feed) that holds one of `starts`, sorted offsets of the gate's keywords,
+// each line once and in order: the lines a TokenGate opens.
+template <typename OnLine>
+void for_each_open_line(std::string_view bytes, std::span<const std::uint32_t> starts, OnLine&& on_line) {
+  std::size_t taken_to = 0;  // just past the last line taken
+  for (const std::uint32_t start : starts) {
+    if (start < taken_to) continue;
+    const std::size_t newline_before = bytes.rfind('\n', start);
+    const std::size_t line_begin = newline_before == std::string_view::npos ? 0 : newline_before + 1;
+    const std::size_t line_end = std::min(bytes.find('\n', start), bytes.size());
+    on_line(line_begin, line_end);
+    taken_to = line_end + 1;
+  }
+}
 
 // What stage 1 asks for: the keyword automaton always; the entropy table
 // (the threshold a token run must pass) only when stage 2 consumes token

@@ -26,6 +26,7 @@ ScanSettings settings_of(const CommonScanOptions& options) {
   settings.progress = options.progress;
   settings.keep_secret = options.keep_secret;
   settings.min_confidence = options.min_confidence;
+  settings.match_deltas = !options.match_whole_blobs;
   settings.datastore = options.datastore;
   settings.datastore_scan.max_blob_size = options.max_blob_size;
   settings.datastore_scan.redact_percent = options.datastore_redact;
@@ -34,11 +35,10 @@ ScanSettings settings_of(const CommonScanOptions& options) {
 }
 
 ScanResult run_with_root_rules(ContentSource& source, const CommonScanOptions& options, std::ostream& log,
-                               const std::vector<FindingSink*>& sinks, bool match_deltas = true) {
+                               const std::vector<FindingSink*>& sinks) {
   const RuleLoad rules = rules_for_root(options, source.root(), log);
   const Suppressions suppressions = suppressions_for_root(options, source.root(), log);
   ScanSettings settings = settings_of(options);
-  settings.match_deltas = match_deltas;
   settings.datastore_scan.repository = !options.datastore_name.empty()
                                            ? options.datastore_name
                                            : std::filesystem::absolute(source.root()).lexically_normal().string();
@@ -148,7 +148,7 @@ ScanResult scan_git_history(const GitScanOptions& options, std::ostream& log, co
     throw UsageError(e.what());
   }
   try {
-    return run_with_root_rules(*source, options, log, sinks, !options.match_whole_blobs);
+    return run_with_root_rules(*source, options, log, sinks);
   } catch (const GitError& e) {
     // Only a scope's revision can fail this way once the repository opened.
     if (!options.scope.tip.empty() || !options.scope.exclude.empty()) throw UsageError(e.what());

@@ -43,13 +43,13 @@ struct CommonScanOptions {
   std::string datastore_sweep;               // the store's sweep to record under (trawl sweep); empty: a new one
   bool no_repo_ignore = false;               // ignore the .trawlignore and .gitleaksignore files at the root
   Confidence min_confidence = kDefaultMinConfidence;  // --min-confidence
+  bool match_whole_blobs = false;                     // --match-whole-blobs (ScanSettings::match_deltas)
 };
 
 struct GitScanOptions : CommonScanOptions {
   std::string repo_path = ".";
   HistoryScope scope;
   BlobSource blob_source = BlobSource::kPacks;
-  bool match_whole_blobs = false;  // --match-whole-blobs (ScanSettings::match_deltas)
 };
 
 struct FileScanOptions : CommonScanOptions {
