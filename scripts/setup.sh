@@ -10,7 +10,7 @@ profile=${1:-test}
 build=(
   build-essential cmake ninja-build pkg-config git
   libgit2-dev libtbb-dev libre2-dev libdeflate-dev zlib1g-dev libssl-dev libarchive-dev libsqlite3-dev
-  libpq-dev
+  libpq-dev libjemalloc-dev
   libcurl4-openssl-dev
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
 )
