@@ -285,6 +285,44 @@ void TreeDiffer::blobs_at(const ObjectId& tree, const PathTrie& paths, std::uint
       continue;
     }
     const PathTrie::Node& node = paths.node(visit.node);
+    if (bytes->sorted) {
+      // Each name looked up by halving (a large tree holds few of the
+      // changed paths), with the answer the walk below gives.
+      auto look_up = [&](std::string_view name) {
+        if (!spend()) return false;
+        const std::optional<TreeEntry> entry = find_entry(*bytes, name);
+        if (!entry) return true;
+        const Named key{name, 0};
+        if (entry->kind == EntryKind::kTree) {
+          const auto directory = std::lower_bound(node.directories.begin(), node.directories.end(), key, by_name);
+          if (directory != node.directories.end() && directory->first == name) {
+            stack.push_back({entry->id, directory->second});
+          }
+        } else if (entry->kind == EntryKind::kBlob) {
+          const auto leaves = std::equal_range(node.leaves.begin(), node.leaves.end(), key, by_name);
+          for (auto l = leaves.first; l != leaves.second; ++l) held.push_back({l->second, parent, entry->id});
+        }
+        return true;
+      };
+      // Every name once: a name can be both a leaf and a directory, and
+      // several leaves can share one.
+      std::string_view previous;
+      bool first = true;
+      bool go_on = true;
+      for (const auto& [name, index] : node.leaves) {
+        if (!first && name == previous) continue;
+        first = false;
+        previous = name;
+        if (!(go_on = look_up(name))) break;
+      }
+      for (const auto& [name, index] : node.directories) {
+        if (!go_on) break;
+        if (std::binary_search(node.leaves.begin(), node.leaves.end(), Named{name, 0}, by_name)) continue;
+        go_on = look_up(name);
+      }
+      if (!go_on) return;
+      continue;
+    }
     met.clear();
     for (TreeCursor c(bytes->view()); c.valid(); c.next()) {
       if (!spend()) return;

@@ -49,8 +49,9 @@ const char* mode_end(const char* p, const char* end) {
 }
 
 // Whether the entry [p, nul) ... NUL, 20 bytes is well-formed: octal mode
-// digits, a space, a name that is not empty, and a mode git knows.
-bool well_formed(const char* p, const char* nul, const char* end) {
+// digits, a space, a name that is not empty, and a mode git knows. When it
+// is, `name` is where its name starts and `tree` whether it is a tree.
+bool well_formed(const char* p, const char* nul, const char* end, const char** name = nullptr, bool* tree = nullptr) {
   const char* q = mode_end(p, end);
   if (q == p || q >= nul || *q != ' ' || q + 1 == nul) return false;
   std::uint32_t mode = 0;
@@ -60,35 +61,82 @@ bool well_formed(const char* p, const char* nul, const char* end) {
     case 0100000:
     case 0120000:
     case 0160000:
+      if (name != nullptr) *name = q + 1;
+      if (tree != nullptr) *tree = (mode & 0170000) == 0040000;
       return true;
     default:
       return false;
   }
 }
 
+// Whether the entries of a tree come each before the next in git's order
+// (compare_tree_entries), seen one at a time.
+class OrderCheck {
+ public:
+  // `sorted` so far: false once an entry is out of order or malformed.
+  bool sorted() const { return sorted_; }
+  void malformed() { sorted_ = false; }
+  void next(std::string_view name, bool tree) {
+    if (sorted_ && seen_) {
+      const std::size_t common = std::min(name_.size(), name.size());
+      int c = std::memcmp(name_.data(), name.data(), common);
+      if (c == 0) {
+        const auto after = [common](std::string_view n, bool t) {
+          return n.size() > common ? static_cast<unsigned char>(n[common]) : (t ? '/' : '\0');
+        };
+        c = static_cast<int>(after(name_, tree_)) - static_cast<int>(after(name, tree));
+      }
+      if (c >= 0) sorted_ = false;
+    }
+    seen_ = true;
+    name_ = name;
+    tree_ = tree;
+  }
+  void next(const TreeEntry& entry) {
+    if (entry.kind == EntryKind::kOther) {
+      malformed();
+      return;
+    }
+    next(entry.name, entry.kind == EntryKind::kTree);
+  }
+
+ private:
+  std::string_view name_;
+  bool tree_ = false;
+  bool seen_ = false;
+  bool sorted_ = true;
+};
+
 // The offset of the next entry after the one at `p`, or null when the bytes
 // end inside it. An entry ends 20 bytes after its first NUL, well-formed or
 // not; `malformed` turns true for one that is not (the checks TreeCursor
-// makes, without decoding the entry).
-const char* next_entry(const char* p, const char* end, bool& malformed) {
+// makes, without decoding the entry). Each entry goes to `order`.
+const char* next_entry(const char* p, const char* end, bool& malformed, OrderCheck& order) {
   const char* nul = find_nul(p, end);
   if (nul == nullptr || end - nul < 21) return nullptr;
-  if (!well_formed(p, nul, end)) malformed = true;
+  const char* name = nullptr;
+  bool tree = false;
+  if (!well_formed(p, nul, end, &name, &tree)) {
+    malformed = true;
+    order.malformed();
+  } else {
+    order.next(std::string_view(name, static_cast<std::size_t>(nul - name)), tree);
+  }
   return nul + 21;
 }
 
 // Lists the entries of `tree` from offset `at` on into `tree.entry_offsets`;
 // true when they run to its end. `synced(p)`, asked at each entry boundary p,
-// may take over the rest and return true.
+// may take over the rest and return true. Each entry parsed goes to `order`.
 template <typename Synced>
-bool list_entries(CachedTree& tree, std::size_t at, Synced synced) {
+bool list_entries(CachedTree& tree, std::size_t at, OrderCheck& order, Synced synced) {
   const std::string_view bytes = tree.view();
   const char* begin = bytes.data();
   const char* end = begin + bytes.size();
   for (const char* p = begin + at; p < end;) {
     if (synced(static_cast<std::size_t>(p - begin))) return true;
     bool malformed = false;
-    const char* next = next_entry(p, end, malformed);
+    const char* next = next_entry(p, end, malformed, order);
     if (next == nullptr) return false;
     tree.entry_offsets.push_back(static_cast<std::uint32_t>(p - begin));
     if (malformed) tree.malformed_offsets.push_back(static_cast<std::uint32_t>(p - begin));
@@ -97,7 +145,38 @@ bool list_entries(CachedTree& tree, std::size_t at, Synced synced) {
   return true;
 }
 
+// The entry that starts at `offset` of a listed tree.
+TreeEntry entry_at(const CachedTree& tree, std::uint32_t offset) {
+  return TreeCursor(tree.view().substr(offset)).entry();
+}
+
+// Whether the entries of `tree` from index `first` up to `last`
+// (exclusive) come each before the next in git's order.
+bool in_order(const CachedTree& tree, std::size_t first, std::size_t last) {
+  OrderCheck order;
+  for (std::size_t i = first; i < std::min(last, tree.entry_offsets.size()); ++i) {
+    order.next(entry_at(tree, tree.entry_offsets[i]));
+  }
+  return order.sorted();
+}
+
 }  // namespace
+
+std::optional<TreeEntry> find_entry(const CachedTree& tree, std::string_view name) {
+  const std::vector<std::uint32_t>& offsets = tree.entry_offsets;
+  for (const EntryKind kind : {EntryKind::kBlob, EntryKind::kTree}) {
+    TreeEntry key;
+    key.name = name;
+    key.kind = kind;
+    const auto at = std::partition_point(offsets.begin(), offsets.end(), [&](std::uint32_t offset) {
+      return compare_tree_entries(entry_at(tree, offset), key) < 0;
+    });
+    if (at == offsets.end()) continue;
+    const TreeEntry found = entry_at(tree, *at);
+    if (found.name == name && (found.kind == EntryKind::kTree) == (kind == EntryKind::kTree)) return found;
+  }
+  return std::nullopt;
+}
 
 // Entries before the first byte that differs from `like` are the same as
 // there, and once an entry starts at a place in the common tail where one
@@ -108,7 +187,9 @@ std::optional<std::pair<std::size_t, std::size_t>> list_tree_entries(CachedTree&
   if (like == nullptr || !like->complete) {
     // Entries of real trees take 30 bytes or more.
     tree.entry_offsets.reserve(b.size() / 30 + 1);
-    tree.complete = list_entries(tree, 0, [](std::size_t) { return false; });
+    OrderCheck order;
+    tree.complete = list_entries(tree, 0, order, [](std::size_t) { return false; });
+    tree.sorted = tree.complete && order.sorted();
     return std::nullopt;
   }
   const std::string_view a = like->view();
@@ -128,11 +209,19 @@ std::optional<std::pair<std::size_t, std::size_t>> list_tree_entries(CachedTree&
   tree.malformed_offsets.assign(old_malformed.begin(), std::lower_bound(old_malformed.begin(), old_malformed.end(),
                                                                         static_cast<std::uint32_t>(begin)));
   const std::size_t tail = b.size() - suffix;
-  tree.complete = list_entries(tree, begin, [&](std::size_t p) {
+  // The entries parsed here are [parsed_from, taken_from); the rest are
+  // like's, in like's order. Where like is in order, only the order at and
+  // around the parsed entries is new.
+  const std::size_t parsed_from = tree.entry_offsets.size();
+  std::size_t taken_from = std::string::npos;
+  OrderCheck order;
+  if (parsed_from > 0) order.next(entry_at(tree, tree.entry_offsets.back()));
+  tree.complete = list_entries(tree, begin, order, [&](std::size_t p) {
     if (p < tail) return false;
     const std::size_t in_old = p - b.size() + a.size();
     const auto same = std::lower_bound(old.begin(), old.end(), static_cast<std::uint32_t>(in_old));
     if (same == old.end() || *same != in_old) return false;
+    taken_from = tree.entry_offsets.size();
     for (auto it = same; it != old.end(); ++it) {
       tree.entry_offsets.push_back(static_cast<std::uint32_t>(*it - a.size() + b.size()));
     }
@@ -142,6 +231,10 @@ std::optional<std::pair<std::size_t, std::size_t>> list_tree_entries(CachedTree&
     }
     return true;
   });
+  if (taken_from < tree.entry_offsets.size()) order.next(entry_at(tree, tree.entry_offsets[taken_from]));
+  // Where like is not in order, the new version may have put it right.
+  tree.sorted = tree.complete && tree.malformed_offsets.empty() &&
+                (like->sorted ? order.sorted() : in_order(tree, 0, tree.entry_offsets.size()));
   return std::pair{prefix, suffix};
 }
 

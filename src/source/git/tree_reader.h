@@ -76,6 +76,10 @@ struct CachedTree {
   std::vector<std::uint32_t> entry_offsets;
   std::vector<std::uint32_t> malformed_offsets;  // of the entries a TreeCursor finds malformed
   bool complete = false;                         // the entries run to the end: the last is not cut short
+  // Complete, well-formed and in git's order with no entry twice (each
+  // entry before the next by compare_tree_entries): an entry can be looked
+  // up by halving (find_entry) with the answer a walk from the start gives.
+  bool sorted = false;
   // When the entries were listed from another version of the tree: which,
   // and how many bytes the two share at the start and at the end.
   struct Shared {
@@ -88,7 +92,12 @@ struct CachedTree {
 };
 using TreeBytes = std::shared_ptr<const CachedTree>;
 
-// Fills `tree.entry_offsets`, `tree.malformed_offsets` and `tree.complete` from its bytes: the entries
+// The first entry of a sorted tree (CachedTree::sorted) whose name is
+// `name`, as a walk through its entries meets it: one that is not a tree
+// comes before a tree of the same name. Empty when none is.
+std::optional<TreeEntry> find_entry(const CachedTree& tree, std::string_view name);
+
+// Fills `tree.entry_offsets`, `tree.malformed_offsets`, `tree.complete` and `tree.sorted` from its bytes: the entries
 // a TreeCursor would step through. `like`, when given, is another tree
 // (usually an earlier version of the same directory): where the two share
 // leading and trailing bytes, its entries are taken over instead of parsed
