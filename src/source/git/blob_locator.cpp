@@ -27,8 +27,13 @@ constexpr std::size_t kLocateTreeCacheBytesPerThread = std::size_t{8} << 20;
 // every directory below kAnyDirectory.
 constexpr std::uint32_t kAnyDirectory = 0xffffffffu;
 constexpr std::uint32_t kNoDirectory = 0xfffffffeu;
+// Names looked up as they stand in a tree's bytes, without a copy.
+struct NameHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view name) const { return std::hash<std::string_view>{}(name); }
+};
 struct DirectoryNode {
-  std::unordered_map<std::string, std::uint32_t> children;
+  std::unordered_map<std::string, std::uint32_t, NameHash, std::equal_to<>> children;
 };
 
 // Memoized per (tree, directory node): the same tree searched from another
@@ -93,7 +98,7 @@ class BlobLocator {
       } else if (entry.kind == EntryKind::kTree) {
         std::uint32_t inner_node = kAnyDirectory;
         if (frame.key.node != kAnyDirectory) {
-          const auto child = directories[frame.key.node].children.find(std::string(entry.name));
+          const auto child = directories[frame.key.node].children.find(entry.name);
           inner_node = child == directories[frame.key.node].children.end() ? kNoDirectory : child->second;
         }
         const LocationKey key{entry.id, inner_node};
@@ -152,8 +157,22 @@ std::vector<std::vector<BlobLocation>> locate_blobs(const std::string& git_dir, 
   tbb::enumerable_thread_specific<TreeWorker> workers;
   LocationMemo memo;
   tbb::task_arena arena(threads == 0 ? tbb::this_task_arena::max_concurrency() : static_cast<int>(threads));
+  // Trees searched in the order the packs hold them: the versions of a
+  // tree that share a delta chain come one after another, so each costs the
+  // store one delta from the version before, not the chain from its base.
+  std::vector<std::size_t> order(trees.size());
+  {
+    std::vector<std::pair<std::uint64_t, std::size_t>> placed(trees.size());
+    for (std::size_t i = 0; i < trees.size(); ++i) {
+      const auto at = packs.locate(trees[i]);
+      placed[i] = {at ? (std::uint64_t{at->pack} << 32) | at->entry : ~std::uint64_t{0}, i};
+    }
+    std::sort(placed.begin(), placed.end());
+    for (std::size_t k = 0; k < placed.size(); ++k) order[k] = placed[k].second;
+  }
   arena.execute([&] {
-    tbb::parallel_for(std::size_t{0}, trees.size(), [&](std::size_t i) {
+    tbb::parallel_for(std::size_t{0}, order.size(), [&](std::size_t k) {
+      const std::size_t i = order[k];
       // Each tree is searched once, so the reader keeps few.
       BlobLocator locator(workers.local().reader(pool, store, skips, kLocateTreeCacheBytesPerThread));
       out[i] = locator.locate(trees[i], wanted, directories, root, memo);
