@@ -98,6 +98,47 @@ TEST(Scanner, ReportsOneBasedPositionsOfTheSecretAndTheLineHoldingTheMatch) {
   EXPECT_EQ(hits[0].end_column, 16u);
 }
 
+// Line numbers come from an index of the blob's line feeds, built sixteen
+// bytes at a time: lines of every length, empty ones and runs of line feeds
+// across those sixteen-byte steps, the last line ended or not, give the
+// positions counting line feeds before the match gives.
+TEST(Scanner, NumbersLinesAsCountingLineFeedsDoesOnLinesOfEveryLength) {
+  const RuleSet rules = std::move(load_rules_text(kRules, "cfg.toml").rules);
+  const Scanner scanner(rules);
+  std::mt19937 rng(41);
+  for (int round = 0; round < 500; ++round) {
+    std::string text;
+    std::vector<std::pair<std::string, std::size_t>> planted;  // secret, offset of the match
+    const int lines = static_cast<int>(rng() % 40);
+    for (int l = 0; l < lines; ++l) {
+      if (rng() % 4 == 0) {
+        std::string secret = "s";
+        for (int k = 0; k < 11; ++k) secret += static_cast<char>('a' + (l + k * 7 + round) % 26);
+        text += std::string(rng() % 20, ' ');
+        planted.emplace_back(secret, text.size());
+        text += "token=" + secret;
+      } else {
+        text += std::string(rng() % 40, 'x');
+      }
+      if (l + 1 < lines || rng() % 2 == 0) text += '\n';
+    }
+    std::vector<Hit> hits = scanner.scan_text(text);
+    ASSERT_EQ(hits.size(), planted.size()) << "round " << round;
+    std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) { return a.start_line < b.start_line; });
+    for (std::size_t h = 0; h < hits.size(); ++h) {
+      const std::size_t match = planted[h].second;
+      const std::size_t line_start = text.rfind('\n', match == 0 ? 0 : match - 1);
+      const std::size_t column = match - (line_start == std::string::npos || match == 0 ? 0 : line_start + 1);
+      EXPECT_EQ(hits[h].secret, planted[h].first) << "round " << round;
+      EXPECT_EQ(hits[h].start_line,
+                1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(match), '\n'))
+          << "round " << round;
+      // The secret starts six bytes into the match ("token=").
+      EXPECT_EQ(hits[h].start_column, column + 7) << "round " << round;
+    }
+  }
+}
+
 TEST(Scanner, AppliesTheEntropyThresholdToTheSecret) {
   const RuleSet rules = std::move(
       load_rules_text("[[rules]]\nid = \"e\"\nregex = '''key=(\\w+)'''\nentropy = 3.0\nkeywords = [\"key=\"]\n",

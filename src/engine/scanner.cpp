@@ -2,6 +2,10 @@
 
 #include <tbb/parallel_for.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <array>
 #include <climits>
@@ -111,11 +115,22 @@ struct Scanner::LineIndex {
   const std::vector<std::uint32_t>& get() {
     if (starts.empty()) {
       starts.push_back(0);
-      const char* p = bytes.data();
-      const char* end = p + bytes.size();
-      while (const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p))) {
-        p = static_cast<const char*>(nl) + 1;
-        starts.push_back(static_cast<std::uint32_t>(p - bytes.data()));
+      const char* data = bytes.data();
+      std::size_t at = 0;
+#if defined(__SSE2__)
+      // Sixteen bytes a step: lines of source are short, and a call to
+      // memchr per line costs more than the line.
+      const __m128i newline = _mm_set1_epi8('\n');
+      for (; bytes.size() - at >= 16; at += 16) {
+        auto mask = static_cast<unsigned>(
+            _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(data + at)), newline)));
+        for (; mask != 0; mask &= mask - 1) {
+          starts.push_back(static_cast<std::uint32_t>(at + static_cast<std::size_t>(__builtin_ctz(mask)) + 1));
+        }
+      }
+#endif
+      for (; at < bytes.size(); ++at) {
+        if (data[at] == '\n') starts.push_back(static_cast<std::uint32_t>(at + 1));
       }
     }
     return starts;
