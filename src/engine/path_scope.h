@@ -39,9 +39,9 @@ class PathScope {
 
   explicit PathScope(const RuleSet& rules);
 
-  // Every blob of `provenance` at each of its paths; `provenance` must
-  // outlive the scope (its paths are kept by reference). Not thread-safe.
-  void add(const Provenance& provenance);
+  // Every blob of `provenance` at each of its paths, on up to `threads`
+  // threads (0: every core). Not to be called while another call runs.
+  void add(const Provenance& provenance, unsigned threads = 0);
 
   // The classes of the paths `blob` appears at (0: none of the patterns).
   std::uint64_t classes_of(const BlobKey& blob) const;
@@ -55,11 +55,11 @@ class PathScope {
   bool scopes_anything() const { return !patterns_.empty(); }
 
  private:
-  void add(const BlobKey& blob, std::string_view path);
+  // The classes of the patterns `path` matches.
+  std::uint64_t classes_of_path(std::string_view path) const;
 
-  std::vector<const RE2*> patterns_;                                  // one per class
-  std::vector<std::uint64_t> rule_class_;                             // per rule
-  std::unordered_map<std::string_view, std::uint64_t> path_classes_;  // memo
+  std::vector<const RE2*> patterns_;       // one per class
+  std::vector<std::uint64_t> rule_class_;  // per rule
   std::unordered_map<BlobKey, std::uint64_t, BlobKeyHash> blob_classes_;
 };
 

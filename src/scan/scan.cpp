@@ -142,7 +142,7 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
   source.list(skips);
 
   const Provenance& provenance = source.provenance();
-  if (scope) scope->add(provenance);
+  if (scope) scope->add(provenance, settings.pipeline.threads);
 
   // With a datastore, only what it does not know is read (when the source
   // lists its blobs before reading them), and known blobs some of whose
