@@ -24,7 +24,7 @@ RUN --mount=type=secret,id=apt-auth,target=/etc/apt/auth.conf.d/build.conf \
  && apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config \
       libgit2-dev libtbb-dev libre2-dev libdeflate-dev zlib1g-dev libssl-dev libarchive-dev \
-      libcurl4-openssl-dev libsqlite3-dev libpq-dev \
+      libcurl4-openssl-dev libsqlite3-dev libpq-dev libjemalloc-dev \
       nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libthrust-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -46,7 +46,7 @@ RUN --mount=type=secret,id=apt-auth,target=/etc/apt/auth.conf.d/build.conf \
     apt-get update \
  && apt-get install -y --no-install-recommends \
       libgit2-1.5 libtbb12 libre2-9 libdeflate0 libssl3 libtomlplusplus3 libarchive13 \
-      libcurl4 libsqlite3-0 libpq5 ca-certificates \
+      libcurl4 libsqlite3-0 libpq5 libjemalloc2 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --home-dir /nonexistent --shell /usr/sbin/nologin trawl
 COPY --from=build /install/usr/ /usr/
