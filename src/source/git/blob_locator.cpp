@@ -13,6 +13,7 @@
 
 #include "source/git/history.h"
 #include "source/git/object_store.h"
+#include "source/git/pack_set.h"
 #include "source/git/repository_pool.h"
 #include "source/git/tree_diff.h"
 #include "source/git/tree_reader.h"
@@ -160,16 +161,7 @@ std::vector<std::vector<BlobLocation>> locate_blobs(const std::string& git_dir, 
   // Trees searched in the order the packs hold them: the versions of a
   // tree that share a delta chain come one after another, so each costs the
   // store one delta from the version before, not the chain from its base.
-  std::vector<std::size_t> order(trees.size());
-  {
-    std::vector<std::pair<std::uint64_t, std::size_t>> placed(trees.size());
-    for (std::size_t i = 0; i < trees.size(); ++i) {
-      const auto at = packs.locate(trees[i]);
-      placed[i] = {at ? (std::uint64_t{at->pack} << 32) | at->entry : ~std::uint64_t{0}, i};
-    }
-    std::sort(placed.begin(), placed.end());
-    for (std::size_t k = 0; k < placed.size(); ++k) order[k] = placed[k].second;
-  }
+  const std::vector<std::size_t> order = pack_position_order(packs, trees);
   arena.execute([&] {
     tbb::parallel_for(std::size_t{0}, order.size(), [&](std::size_t k) {
       const std::size_t i = order[k];

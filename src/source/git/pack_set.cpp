@@ -87,7 +87,7 @@ std::optional<PackSet::Location> PackSet::locate(const ObjectId& id) const {
   return std::nullopt;
 }
 
-std::vector<ObjectId> order_by_pack_position(const PackSet& packs, const std::vector<ObjectId>& ids) {
+std::vector<std::size_t> pack_position_order(const PackSet& packs, const std::vector<ObjectId>& ids) {
   struct Placed {
     std::uint32_t pack;  // packs.size() when in no pack
     std::uint32_t entry;
@@ -102,9 +102,16 @@ std::vector<ObjectId> order_by_pack_position(const PackSet& packs, const std::ve
   std::sort(placed.begin(), placed.end(), [](const Placed& a, const Placed& b) {
     return std::tie(a.pack, a.entry, a.original) < std::tie(b.pack, b.entry, b.original);
   });
+  std::vector<std::size_t> order;
+  order.reserve(ids.size());
+  for (const Placed& p : placed) order.push_back(p.original);
+  return order;
+}
+
+std::vector<ObjectId> order_by_pack_position(const PackSet& packs, const std::vector<ObjectId>& ids) {
   std::vector<ObjectId> out;
   out.reserve(ids.size());
-  for (const Placed& p : placed) out.push_back(ids[p.original]);
+  for (std::size_t i : pack_position_order(packs, ids)) out.push_back(ids[i]);
   return out;
 }
 

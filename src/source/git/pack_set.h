@@ -111,8 +111,12 @@ class PackSet {
   std::vector<std::uint32_t> midx_packs_;  // per pack of the multi-pack-index: ours, or kNoPack
 };
 
-// Returns `ids` ordered by where `packs` locate them (pack, then pack
-// order); ids in no pack (loose objects) follow, in their original order.
+// The indices of `ids` in the order of where `packs` locate them (pack,
+// then pack order); ids in no pack (loose objects) follow, in their
+// original order.
+std::vector<std::size_t> pack_position_order(const PackSet& packs, const std::vector<ObjectId>& ids);
+
+// Returns `ids` in that order.
 std::vector<ObjectId> order_by_pack_position(const PackSet& packs, const std::vector<ObjectId>& ids);
 
 }  // namespace trawl
