@@ -77,33 +77,19 @@ class OrderCheck {
   bool sorted() const { return sorted_; }
   void malformed() { sorted_ = false; }
   void next(std::string_view name, bool tree) {
-    if (sorted_ && seen_) {
-      const std::size_t common = std::min(name_.size(), name.size());
-      int c = std::memcmp(name_.data(), name.data(), common);
-      if (c == 0) {
-        const auto after = [common](std::string_view n, bool t) {
-          return n.size() > common ? static_cast<unsigned char>(n[common]) : (t ? '/' : '\0');
-        };
-        c = static_cast<int>(after(name_, tree_)) - static_cast<int>(after(name, tree));
-      }
-      if (c >= 0) sorted_ = false;
-    }
-    seen_ = true;
-    name_ = name;
-    tree_ = tree;
+    TreeEntry entry;
+    entry.name = name;
+    entry.kind = tree ? EntryKind::kTree : EntryKind::kBlob;
+    next(entry);
   }
   void next(const TreeEntry& entry) {
-    if (entry.kind == EntryKind::kOther) {
-      malformed();
-      return;
-    }
-    next(entry.name, entry.kind == EntryKind::kTree);
+    if (entry.kind == EntryKind::kOther) sorted_ = false;
+    if (sorted_ && previous_ && compare_tree_entries(*previous_, entry) >= 0) sorted_ = false;
+    previous_ = entry;
   }
 
  private:
-  std::string_view name_;
-  bool tree_ = false;
-  bool seen_ = false;
+  std::optional<TreeEntry> previous_;
   bool sorted_ = true;
 };
 
