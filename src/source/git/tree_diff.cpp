@@ -285,23 +285,28 @@ void TreeDiffer::blobs_at(const ObjectId& tree, const PathTrie& paths, std::uint
       continue;
     }
     const PathTrie::Node& node = paths.node(visit.node);
+    // What the first entry of a name means here: a tree on the paths is
+    // searched next, a blob is held at each path that ends in its name.
+    auto take = [&](const TreeEntry& entry) {
+      const Named key{entry.name, 0};
+      if (entry.kind == EntryKind::kTree) {
+        const auto directory = std::lower_bound(node.directories.begin(), node.directories.end(), key, by_name);
+        // The trie is finite, so a tree that holds itself is searched once
+        // per level of it at most.
+        if (directory != node.directories.end() && directory->first == entry.name) {
+          stack.push_back({entry.id, directory->second});
+        }
+      } else if (entry.kind == EntryKind::kBlob) {
+        const auto leaves = std::equal_range(node.leaves.begin(), node.leaves.end(), key, by_name);
+        for (auto l = leaves.first; l != leaves.second; ++l) held.push_back({l->second, parent, entry.id});
+      }
+    };
     if (bytes->sorted) {
       // Each name looked up by halving (a large tree holds few of the
       // changed paths), with the answer the walk below gives.
       auto look_up = [&](std::string_view name) {
         if (!spend()) return false;
-        const std::optional<TreeEntry> entry = find_entry(*bytes, name);
-        if (!entry) return true;
-        const Named key{name, 0};
-        if (entry->kind == EntryKind::kTree) {
-          const auto directory = std::lower_bound(node.directories.begin(), node.directories.end(), key, by_name);
-          if (directory != node.directories.end() && directory->first == name) {
-            stack.push_back({entry->id, directory->second});
-          }
-        } else if (entry->kind == EntryKind::kBlob) {
-          const auto leaves = std::equal_range(node.leaves.begin(), node.leaves.end(), key, by_name);
-          for (auto l = leaves.first; l != leaves.second; ++l) held.push_back({l->second, parent, entry->id});
-        }
+        if (const std::optional<TreeEntry> entry = find_entry(*bytes, name)) take(*entry);
         return true;
       };
       // Every name once: a name can be both a leaf and a directory, and
@@ -329,17 +334,10 @@ void TreeDiffer::blobs_at(const ObjectId& tree, const PathTrie& paths, std::uint
       const TreeEntry& entry = c.entry();
       if (entry.name.empty() || !node.first_bytes.test(static_cast<unsigned char>(entry.name[0]))) continue;
       const Named key{entry.name, 0};
-      const auto leaves = std::equal_range(node.leaves.begin(), node.leaves.end(), key, by_name);
-      const auto directory = std::lower_bound(node.directories.begin(), node.directories.end(), key, by_name);
-      const bool is_directory = directory != node.directories.end() && directory->first == entry.name;
-      if ((leaves.first == leaves.second && !is_directory) || !met.insert(entry.name).second) continue;
-      if (entry.kind == EntryKind::kTree && is_directory) {
-        // The trie is finite, so a tree that holds itself is searched once
-        // per level of it at most.
-        stack.push_back({entry.id, directory->second});
-      } else if (entry.kind == EntryKind::kBlob) {
-        for (auto l = leaves.first; l != leaves.second; ++l) held.push_back({l->second, parent, entry.id});
-      }
+      const bool on_paths = std::binary_search(node.leaves.begin(), node.leaves.end(), key, by_name) ||
+                            std::binary_search(node.directories.begin(), node.directories.end(), key, by_name);
+      if (!on_paths || !met.insert(entry.name).second) continue;
+      take(entry);
     }
   }
 }
