@@ -19,14 +19,19 @@
 namespace trawl::test {
 namespace {
 
-CachedTree tree_of(const std::string& bytes) {
+// A tree object holding `bytes`.
+StoredObjectPtr stored(const std::string& bytes) {
   auto object = std::make_shared<StoredObject>();
   object->type = ObjectType::kTree;
   object->size = bytes.size();
   object->data = std::make_unique<char[]>(bytes.size());
   std::memcpy(object->data.get(), bytes.data(), bytes.size());
+  return object;
+}
+
+CachedTree tree_of(const std::string& bytes) {
   CachedTree tree;
-  tree.object = std::move(object);
+  tree.object = stored(bytes);
   return tree;
 }
 
@@ -292,15 +297,6 @@ ObjectId id_of(std::uint32_t n) {
   for (std::size_t k = 0; k < 4; ++k) id.bytes[k] = static_cast<unsigned char>(n >> (8 * k));
   id.bytes[19] = 1;
   return id;
-}
-
-StoredObjectPtr stored(const std::string& bytes) {
-  auto object = std::make_shared<StoredObject>();
-  object->type = ObjectType::kTree;
-  object->size = bytes.size();
-  object->data = std::make_unique<char[]>(bytes.size());
-  std::memcpy(object->data.get(), bytes.data(), bytes.size());
-  return object;
 }
 
 // A tree's bytes with its tree entries pointing at `subtree` and its other
