@@ -14,6 +14,7 @@
 
 #include "rules/rule_digest.h"
 #include "rules/rule_loader.h"
+#include "rules/span_choice.h"
 #include "support/git_fixture.h"
 #include "support/postgres_server.h"
 
@@ -132,6 +133,48 @@ TEST(RuleConfidence, OnlyAConfidenceOtherThanTheDefaultChangesTheRuleDigest) {
   EXPECT_NE(digest(base), digest(base + "confidence = \"low\"\n"));
 }
 
+// A low-confidence rule's hit never hides a surer rule's on the same span,
+// though it is specific (not tagged generic) and the other is generic; the
+// surer rules keep their usual order among themselves.
+TEST(RuleConfidence, ALowConfidenceHitGivesWayOnItsSpan) {
+  const RuleLoad load = load_rules_text(R"toml(
+[[rules]]
+id = "any-id"
+regex = '''([0-9a-f]{8}-[0-9a-f]{4})'''
+confidence = "low"
+
+[[rules]]
+id = "generic-key"
+regex = '''key=([0-9a-f]{8}-[0-9a-f]{4})'''
+tags = ["generic"]
+
+[[rules]]
+id = "vendor-key"
+regex = '''vendor_key=([0-9a-f]{8}-[0-9a-f]{4})'''
+)toml",
+                                        "rules.toml");
+  const RuleSet& rules = load.rules;
+  auto hit = [](std::uint32_t rule, std::uint32_t column) {
+    Hit h;
+    h.rule = rule;
+    h.secret = "4f1c2b7e-93d8";
+    h.start_line = h.end_line = 1;
+    h.start_column = column;
+    h.end_column = column + 12;
+    return h;
+  };
+  auto kept = [&](std::vector<Hit> hits) {
+    std::vector<std::string> ids;
+    for (const Hit& h : one_hit_per_span(rules, std::move(hits))) ids.push_back(rules.rules[h.rule].id);
+    return ids;
+  };
+  EXPECT_EQ(kept({hit(0, 5), hit(1, 5)}), std::vector<std::string>{"generic-key"});
+  EXPECT_EQ(kept({hit(1, 5), hit(0, 5)}), std::vector<std::string>{"generic-key"});
+  EXPECT_EQ(kept({hit(0, 12), hit(1, 12), hit(2, 12)}), std::vector<std::string>{"vendor-key"});
+  // Alone on its span, the low-confidence hit stands.
+  EXPECT_EQ(kept({hit(0, 1), hit(1, 30)}), (std::vector<std::string>{"any-id", "generic-key"}));
+}
+
 class MinConfidence : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -157,7 +200,7 @@ class MinConfidence : public ::testing::Test {
   std::unique_ptr<GitRepo> repo_;
 };
 
-TEST_F(MinConfidence, ByDefaultLowFindingsAreCountedNotReported) {
+TEST_F(MinConfidence, ByDefaultLowConfidenceRulesAreNotRun) {
   const CommandResult r = trawl("scan " + repo() + " " + rules() + " -f json");
   ASSERT_EQ(r.exit_code, 1) << r.err;
   EXPECT_EQ(rule_ids(r.out), (std::vector<std::string>{"high-token", "medium-token"}));
@@ -166,14 +209,26 @@ TEST_F(MinConfidence, ByDefaultLowFindingsAreCountedNotReported) {
   EXPECT_EQ(doc["findings"][1]["confidence"], "medium");
   EXPECT_EQ(doc["scan"]["findings_by_confidence"], (nlohmann::json{{"high", 1}, {"medium", 1}, {"low", 0}}));
   EXPECT_EQ(doc["scan"]["min_confidence"], "medium");
-  EXPECT_EQ(doc["scan"]["below_min_confidence"], 1);
-  // Only the reported findings' timelines.
+  // The low-confidence rule did not run: nothing of its is counted.
+  EXPECT_EQ(doc["scan"]["below_min_confidence"], 0);
+  EXPECT_EQ(doc["scan"]["rules_below_min_confidence"], 1);
+  EXPECT_EQ(doc["scan"]["rule_count"], 2);
   ASSERT_EQ(doc["secrets"].size(), 2u);
   EXPECT_EQ(doc["secrets"][1]["rule_id"], "medium-token");
   EXPECT_TRUE(r.err.starts_with("trawl: 2 findings; scanned 1 commits, 1 of 1 blobs, ")) << r.err;
-  EXPECT_NE(r.err.find("; by confidence: 1 high, 1 medium, 0 low; 1 below --min-confidence medium, not reported\n"),
+  EXPECT_NE(r.err.find("; by confidence: 1 high, 1 medium, 0 low\n"), std::string::npos) << r.err;
+
+  // With a datastore every rule runs (the store keeps every finding), and
+  // what is below the level is counted, not reported.
+  const std::string store = shell_quote((dir_.path() / "counted.db").string());
+  const CommandResult kept = trawl("scan " + repo() + " " + rules() + " --datastore " + store + " -f json");
+  ASSERT_EQ(kept.exit_code, 1) << kept.err;
+  EXPECT_EQ(rule_ids(kept.out), (std::vector<std::string>{"high-token", "medium-token"}));
+  EXPECT_EQ(nlohmann::json::parse(kept.out)["scan"]["below_min_confidence"], 1);
+  EXPECT_EQ(nlohmann::json::parse(kept.out)["scan"]["rules_below_min_confidence"], 0);
+  EXPECT_NE(kept.err.find("; by confidence: 1 high, 1 medium, 0 low; 1 below --min-confidence medium, not reported;"),
             std::string::npos)
-      << r.err;
+      << kept.err;
 }
 
 TEST_F(MinConfidence, TheFlagChoosesTheLevelOnEveryScanningCommand) {
@@ -187,12 +242,22 @@ TEST_F(MinConfidence, TheFlagChoosesTheLevelOnEveryScanningCommand) {
             (std::vector<std::string>{"high-token", "medium-token", "low-token"}));
   EXPECT_EQ(rule_ids(trawl("stdin " + rules() + " -f json --min-confidence high", "X=" + kHigh + "\nY=" + kMedium).out),
             (std::vector<std::string>{"high-token"}));
-  // Nothing at or above the level: exit 0.
+  // Nothing at or above the level: exit 0, and the rules below it were not
+  // run.
   const CommandResult none = trawl("stdin " + rules() + " -f json --min-confidence high", "Y=" + kMedium + "\n");
   EXPECT_EQ(none.exit_code, 0) << none.err;
-  EXPECT_NE(none.err.find("; by confidence: 0 high, 0 medium, 0 low; 1 below --min-confidence high, not reported\n"),
+  EXPECT_EQ(nlohmann::json::parse(none.out)["findings"].size(), 0u);
+  EXPECT_EQ(nlohmann::json::parse(none.out)["scan"]["rules_below_min_confidence"], 2);
+  const CommandResult logged = trawl("stdin " + rules() + " -l debug --min-confidence high", "Y=" + kMedium + "\n");
+  EXPECT_NE(logged.err.find(" (1 rules; 2 below --min-confidence high not run)\n"), std::string::npos) << logged.err;
+  // `rules why` explains every rule's values, whatever their confidence.
+  std::ofstream(dir_.path() / "low.env") << "C=" << kLow << "\n";
+  const CommandResult why = trawl("rules why low.env:1 " + rules() + " --show-secret");
+  EXPECT_NE(why.out.find("candidate low-token at 1:3, secret " + kLow +
+                         ", entropy 0.74: reported at confidence low "
+                         "(shown with --min-confidence low)\n"),
             std::string::npos)
-      << none.err;
+      << why.out;
   for (const char* command :
        {"scan", "git", "detect", "protect", "dir", "stdin", "image", "dockerfile", "sweep", "report"}) {
     const CommandResult help = trawl(std::string(command) + " --help");

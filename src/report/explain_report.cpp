@@ -61,7 +61,10 @@ void write_explanation_text(std::ostream& out, const LineExplanation& explanatio
   for (const LineExplanation::Candidate& c : explanation.candidates) {
     out << "candidate " << escape_control_bytes(c.rule_id) << " at " << c.line << ":" << c.column << ", secret "
         << shown_secret(masking.secret(c.secret)) << ", entropy " << two_decimals(c.entropy) << ": ";
-    if (c.reported) {
+    if (c.reported && c.confidence < kDefaultMinConfidence) {
+      const std::string level(confidence_name(c.confidence));
+      out << "reported at confidence " << level << " (shown with --min-confidence " << level << ")\n";
+    } else if (c.reported) {
       out << "reported\n";
     } else {
       out << "dropped by " << c.dropped_by << ": " << escape_control_bytes(masking.text(c.reason)) << "\n";
@@ -94,6 +97,7 @@ void write_explanation_json(std::ostream& out, const LineExplanation& explanatio
     j["secret"] = escape_text(masking.secret(c.secret), false);
     j["entropy"] = c.entropy;
     j["outcome"] = c.reported ? "reported" : "dropped";
+    j["confidence"] = confidence_name(c.confidence);
     if (!c.reported) {
       j["dropped_by"] = c.dropped_by;
       j["reason"] = escape_text(masking.text(c.reason), false);

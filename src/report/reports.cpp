@@ -246,6 +246,7 @@ ordered_json scan_object(const ScanSummary& s) {
         {"low", s.findings_by_confidence[static_cast<std::size_t>(Confidence::kLow)]}}},
       {"min_confidence", confidence_name(s.min_confidence)},
       {"below_min_confidence", s.below_min_confidence},
+      {"rules_below_min_confidence", s.rules_below_min_confidence},
       {"shallow", git.shallow},
       {"backend", s.backend},
       {"rules", escape_text(s.rules_origin, false)},

@@ -54,6 +54,9 @@ struct ScanSummary {
   std::array<std::uint64_t, 3> findings_by_confidence{};
   Confidence min_confidence = kDefaultMinConfidence;
   std::uint64_t below_min_confidence = 0;
+  // Rules not run because their confidence is below --min-confidence
+  // (without a datastore, which keeps every finding and so runs them all).
+  std::uint64_t rules_below_min_confidence = 0;
   SuppressionCounts suppressed;  // findings dropped, by reason
   std::string backend;
   std::string rules_origin;

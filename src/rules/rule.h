@@ -94,6 +94,10 @@ struct RuleSet {
   // Said on stderr and in the report's summary: e.g. an allowlist in the
   // scanned repository's rules file that suppresses every finding.
   std::vector<std::string> warnings;
+  // Rules left out because their confidence is below --min-confidence
+  // (rules/rule_choice.h): they are not run, so nothing of theirs is counted.
+  std::uint64_t below_min_confidence = 0;
+  Confidence min_confidence = Confidence::kLow;
 };
 
 }  // namespace trawl

@@ -94,8 +94,16 @@ RuleLoad choose_rules(const RuleRequest& request, std::ostream& log) {
                           [&](const std::string& name) { return rule.answers_to(name); });
     });
   }
+  load.rules.min_confidence = request.min_confidence;
+  load.rules.below_min_confidence = static_cast<std::uint64_t>(
+      std::erase_if(load.rules.rules, [&](const Rule& rule) { return rule.confidence < request.min_confidence; }));
   log << "trawl: using rules from " << escape_text(load.rules.origin, true) << " (" << load.rules.rules.size()
-      << " rules)\n";
+      << " rules";
+  if (load.rules.below_min_confidence > 0) {
+    log << "; " << load.rules.below_min_confidence << " below --min-confidence "
+        << confidence_name(request.min_confidence) << " not run";
+  }
+  log << ")\n";
   return load;
 }
 

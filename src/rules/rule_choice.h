@@ -32,10 +32,15 @@ struct RuleRequest {
   std::string config_text_name;
   // --enable-rule: only these rules (ids or gitleaks aliases); empty: all.
   std::vector<std::string> enabled_rules;
+  // Rules whose confidence is below this are left out: not run, since their
+  // findings would not be reported. Low-confidence rules are the broad ones
+  // (a UUID anywhere, entropy alone) and cost the most to run.
+  Confidence min_confidence = Confidence::kLow;
 };
 
 // Loads the rules `request` asks for and writes to `log` the loader's
-// warnings, any warning about the root's rules file and which rules are used.
+// warnings, any warning about the root's rules file and which rules are used
+// (and how many are left out below request.min_confidence).
 // Throws ConfigError when the chosen file cannot be loaded or an enabled
 // rule names no rule.
 RuleLoad choose_rules(const RuleRequest& request, std::ostream& log);

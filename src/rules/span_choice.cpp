@@ -24,15 +24,18 @@ std::vector<Hit> one_hit_per_span(const RuleSet& rules, std::vector<Hit> hits) {
   if (hits.size() < 2) return hits;
   std::vector<std::size_t> order(hits.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::vector<bool> low(hits.size());  // a low-confidence rule's hit never hides a surer one
   std::vector<bool> generic(hits.size());
   std::vector<bool> tokens(hits.size());  // rules over token candidates: the weakest evidence
   for (std::size_t i = 0; i < hits.size(); ++i) {
-    generic[i] = is_generic(rules.rules[hits[i].rule]);
-    tokens[i] = rules.rules[hits[i].rule].tokens;
+    const Rule& rule = rules.rules[hits[i].rule];
+    low[i] = rule.confidence == Confidence::kLow;
+    generic[i] = is_generic(rule);
+    tokens[i] = rule.tokens;
   }
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return std::make_tuple(generic[a], tokens[a], hits[b].secret.size(), hits[a].rule) <
-           std::make_tuple(generic[b], tokens[b], hits[a].secret.size(), hits[b].rule);
+    return std::make_tuple(low[a], generic[a], tokens[a], hits[b].secret.size(), hits[a].rule) <
+           std::make_tuple(low[b], generic[b], tokens[b], hits[a].secret.size(), hits[b].rule);
   });
   using Position = std::pair<std::uint32_t, std::uint32_t>;  // (line, column)
   std::map<Position, Position> kept_spans;                   // first -> last byte of each kept secret

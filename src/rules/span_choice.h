@@ -11,8 +11,9 @@
 
 namespace trawl {
 
-// Of hits whose secrets overlap, keeps the one from a specific rule over a
-// generic one (tagged "generic"), then one from a rule over keywords over
+// Of hits whose secrets overlap, keeps a hit of a rule whose confidence is
+// not low over one whose is, then one from a specific rule over a generic
+// one (tagged "generic"), then one from a rule over keywords over
 // one from a rule over token candidates (Rule::tokens), then the longer
 // secret, then the lower
 // rule index. Greedy in that order, so a kept hit overlaps no other kept

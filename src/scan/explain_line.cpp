@@ -219,7 +219,11 @@ LineExplanation explain_line(const ExplainOptions& options, std::istream& stdin_
     path = file.filename().string();
   }
   if (!options.path_name.empty()) path = options.path_name;
-  const RuleLoad load = rules_for_root(options, root, log);
+  // Every rule, whatever its confidence: the line's low-confidence values
+  // are explained too.
+  CommonScanOptions every_level = options;
+  every_level.min_confidence = Confidence::kLow;
+  const RuleLoad load = rules_for_root(every_level, root, log);
   const RuleSet& rules = load.rules;
   const Suppressions suppressions = suppressions_for_root(options, root, log);
   const std::string text = read_input(options, root, stdin_stream);
@@ -265,6 +269,7 @@ LineExplanation explain_line(const ExplainOptions& options, std::istream& stdin_
     LineExplanation::Candidate& c = out.candidates.emplace_back();
     const Rule& rule = rules.rules[t.rule];
     c.rule_id = rule.id;
+    c.confidence = rule.confidence;
     std::tie(c.line, c.column) = positions.at(t.secret_begin);
     const std::size_t last = t.secret.empty() ? t.secret_begin : t.secret_begin + t.secret.size() - 1;
     std::tie(c.end_line, c.end_column) = positions.at(last);

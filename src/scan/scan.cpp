@@ -124,6 +124,8 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
         summary.backend = std::string(prefilter->backend_name());
         summary.rules_origin = rules.origin;
         summary.rule_count = rules.rules.size();
+        summary.rules_below_min_confidence = rules.below_min_confidence;
+        summary.rules_below_min_confidence = rules.below_min_confidence;
         summary.warnings = rules.warnings;
         summary.wall_seconds = seconds_since(started);
         store->finish({reused->findings, reused->secrets, summary});
@@ -327,6 +329,7 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
   summary.backend = std::string(prefilter->backend_name());
   summary.rules_origin = rules.origin;
   summary.rule_count = rules.rules.size();
+  summary.rules_below_min_confidence = rules.below_min_confidence;
   summary.warnings = rules.warnings;
   summary.wall_seconds = seconds_since(started);
   if (store != nullptr) {

@@ -75,6 +75,8 @@ RuleLoad rules_for_root(const CommonScanOptions& options, const std::string& roo
   request.config_text = options.config_text;
   request.config_text_name = options.config_text_name;
   request.enabled_rules = options.enabled_rules;
+  // A datastore keeps every finding, whatever --min-confidence shows.
+  request.min_confidence = options.datastore != nullptr ? Confidence::kLow : options.min_confidence;
   return choose_rules(request, log);
 }
 

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "rules/confidence.h"
+
 namespace trawl {
 
 struct LineExplanation {
@@ -32,6 +34,9 @@ struct LineExplanation {
     std::string secret;  // as found: writers mask it unless asked not to
     double entropy = 0.0;
     bool reported = false;
+    // The rule's confidence: a reported candidate below the default
+    // --min-confidence is shown only with --min-confidence low.
+    Confidence confidence = Confidence::kHigh;
     // What dropped it, when not reported: empty-secret, entropy, validator,
     // placeholder, value-filter, documentation-sample, repeated, path,
     // overlap, skip-report, required, duplicate, allowlist, stopword,
