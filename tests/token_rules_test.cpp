@@ -11,6 +11,7 @@
 #include "rules/assigned_value.h"
 #include "rules/kubernetes_secret.h"
 #include "rules/rule_loader.h"
+#include "rules/span_choice.h"
 #include "rules/validators.h"
 
 namespace trawl {
@@ -211,7 +212,11 @@ TEST(TokenRules, StageTwoRunsAroundTokenCandidates) {
 }
 
 TEST(TokenRules, BuiltInAssignmentRuleTakesUuidsOnlyAsCredentials) {
-  const RuleLoad load = load_builtin_rules();
+  // The rules a scan at the default --min-confidence runs.
+  RuleLoad load = load_builtin_rules();
+  const RuleLoad every_load = load_builtin_rules();
+  const RuleSet& every_rule = every_load.rules;
+  std::erase_if(load.rules.rules, [](const Rule& rule) { return rule.confidence == Confidence::kLow; });
   const Scanner scanner(load.rules);
   auto rule_ids = [&](const std::string& text) {
     std::vector<std::string> ids;
@@ -230,6 +235,16 @@ TEST(TokenRules, BuiltInAssignmentRuleTakesUuidsOnlyAsCredentials) {
   EXPECT_TRUE(rule_ids("  \"guid\": \"9b2d7e4a-1c3f-4e8b-a6d5-2f7c0e9b8a14\",\n").empty());
   EXPECT_TRUE(rule_ids("request_id = '9b2d7e4a-1c3f-4e8b-a6d5-2f7c0e9b8a14'\n").empty());
   EXPECT_TRUE(rule_ids("token = os.environ.get(\"SERVICE_TOKEN_VALUE_NAME\")\n").empty());
+  // At --min-confidence low an identifier's UUID is the low-confidence
+  // `uuid` rule's; a credential's stays the assignment rule's.
+  const Scanner low(every_rule);
+  auto low_ids = [&](const std::string& text) {
+    std::vector<std::string> ids;
+    for (const Hit& h : one_hit_per_span(every_rule, low.scan_text(text))) ids.push_back(every_rule.rules[h.rule].id);
+    return ids;
+  };
+  EXPECT_EQ(low_ids("  client_id: 4f1c2b7e-93d8-4a6f-b2e5-0c9d8a7f6e31\n"), std::vector<std::string>{"uuid"});
+  EXPECT_EQ(low_ids("license_key = \"a1e4c7b0-52f9-4d3e-8b6a-f07c19d2e5b4\"\n"), assignment);
 }
 
 TEST(TokenRules, KubernetesSecretValuesAreDecoded) {
