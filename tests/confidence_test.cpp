@@ -250,6 +250,17 @@ TEST_F(MinConfidence, TheFlagChoosesTheLevelOnEveryScanningCommand) {
   EXPECT_EQ(nlohmann::json::parse(none.out)["scan"]["rules_below_min_confidence"], 2);
   const CommandResult logged = trawl("stdin " + rules() + " -l debug --min-confidence high", "Y=" + kMedium + "\n");
   EXPECT_NE(logged.err.find(" (1 rules; 2 below --min-confidence high not run)\n"), std::string::npos) << logged.err;
+  // A rule enabled by name but below the level: a warning says it was not run.
+  const CommandResult named = trawl("stdin " + rules() + " --enable-rule low-token -f json", "C=" + kLow + "\n");
+  EXPECT_EQ(named.exit_code, 0) << named.err;
+  EXPECT_NE(named.err.find("trawl: warning: --enable-rule low-token: its confidence is low, below --min-confidence "
+                           "medium: not run (--min-confidence low runs it)\n"),
+            std::string::npos)
+      << named.err;
+  EXPECT_EQ(
+      rule_ids(
+          trawl("stdin " + rules() + " --enable-rule low-token -f json --min-confidence low", "C=" + kLow + "\n").out),
+      std::vector<std::string>{"low-token"});
   // `rules why` explains every rule's values, whatever their confidence.
   std::ofstream(dir_.path() / "low.env") << "C=" << kLow << "\n";
   const CommandResult why = trawl("rules why low.env:1 " + rules() + " --show-secret");

@@ -95,8 +95,17 @@ RuleLoad choose_rules(const RuleRequest& request, std::ostream& log) {
     });
   }
   load.rules.min_confidence = request.min_confidence;
-  load.rules.below_min_confidence = static_cast<std::uint64_t>(
-      std::erase_if(load.rules.rules, [&](const Rule& rule) { return rule.confidence < request.min_confidence; }));
+  const auto below = [&](const Rule& rule) { return rule.confidence < request.min_confidence; };
+  if (!request.enabled_rules.empty()) {
+    // Asked for by name, yet not run: say so rather than scan in silence.
+    for (const Rule& rule : load.rules.rules) {
+      if (!below(rule)) continue;
+      log << "trawl: warning: --enable-rule " << escape_text(rule.id, true) << ": its confidence is "
+          << confidence_name(rule.confidence) << ", below --min-confidence " << confidence_name(request.min_confidence)
+          << ": not run (--min-confidence " << confidence_name(rule.confidence) << " runs it)\n";
+    }
+  }
+  load.rules.below_min_confidence = static_cast<std::uint64_t>(std::erase_if(load.rules.rules, below));
   log << "trawl: using rules from " << escape_text(load.rules.origin, true) << " (" << load.rules.rules.size()
       << " rules";
   if (load.rules.below_min_confidence > 0) {
