@@ -217,18 +217,6 @@ TEST_F(MinConfidence, ByDefaultLowConfidenceRulesAreNotRun) {
   EXPECT_EQ(doc["secrets"][1]["rule_id"], "medium-token");
   EXPECT_TRUE(r.err.starts_with("trawl: 2 findings; scanned 1 commits, 1 of 1 blobs, ")) << r.err;
   EXPECT_NE(r.err.find("; by confidence: 1 high, 1 medium, 0 low\n"), std::string::npos) << r.err;
-
-  // With a datastore every rule runs (the store keeps every finding), and
-  // what is below the level is counted, not reported.
-  const std::string store = shell_quote((dir_.path() / "counted.db").string());
-  const CommandResult kept = trawl("scan " + repo() + " " + rules() + " --datastore " + store + " -f json");
-  ASSERT_EQ(kept.exit_code, 1) << kept.err;
-  EXPECT_EQ(rule_ids(kept.out), (std::vector<std::string>{"high-token", "medium-token"}));
-  EXPECT_EQ(nlohmann::json::parse(kept.out)["scan"]["below_min_confidence"], 1);
-  EXPECT_EQ(nlohmann::json::parse(kept.out)["scan"]["rules_below_min_confidence"], 0);
-  EXPECT_NE(kept.err.find("; by confidence: 1 high, 1 medium, 0 low; 1 below --min-confidence medium, not reported;"),
-            std::string::npos)
-      << kept.err;
 }
 
 TEST_F(MinConfidence, TheFlagChoosesTheLevelOnEveryScanningCommand) {
@@ -319,10 +307,29 @@ TEST_F(MinConfidence, EveryReportFormatCarriesIt) {
 
 TEST_F(MinConfidence, TheDatastoreKeepsEveryFindingWithItsConfidence) {
   const std::string store = shell_quote((dir_.path() / "store.db").string());
-  const CommandResult scan = trawl("scan " + repo() + " " + rules() + " --datastore " + store + " -f json");
+  // At --min-confidence high the store still gets the medium rule's finding;
+  // the low rule does not run.
+  const CommandResult scan =
+      trawl("scan " + repo() + " " + rules() + " --datastore " + store + " -f json --min-confidence high");
   ASSERT_EQ(scan.exit_code, 1) << scan.err;
-  EXPECT_EQ(rule_ids(scan.out), (std::vector<std::string>{"high-token", "medium-token"}));
+  EXPECT_EQ(rule_ids(scan.out), (std::vector<std::string>{"high-token"}));
+  EXPECT_EQ(nlohmann::json::parse(scan.out)["scan"]["below_min_confidence"], 1);
+  EXPECT_EQ(nlohmann::json::parse(scan.out)["scan"]["rules_below_min_confidence"], 1);
 
+  const CommandResult kept = trawl("report --datastore " + store + " -f json --min-confidence low");
+  ASSERT_EQ(kept.exit_code, 1) << kept.err;
+  EXPECT_EQ(rule_ids(kept.out), (std::vector<std::string>{"high-token", "medium-token"}));
+
+  // The same rules at the default level: the stored result is given again.
+  const CommandResult again = trawl("scan " + repo() + " " + rules() + " --datastore " + store + " -f json");
+  EXPECT_EQ(rule_ids(again.out), (std::vector<std::string>{"high-token", "medium-token"}));
+  EXPECT_EQ(nlohmann::json::parse(again.out)["scan"]["history_walked"], false);
+
+  // At low the low rule runs too, on the stored blob, and the store keeps
+  // all three findings with their confidence.
+  const CommandResult low =
+      trawl("scan " + repo() + " " + rules() + " --datastore " + store + " -f json --min-confidence low");
+  EXPECT_EQ(rule_ids(low.out), (std::vector<std::string>{"high-token", "medium-token", "low-token"}));
   const CommandResult all = trawl("report --datastore " + store + " -f json --min-confidence low");
   ASSERT_EQ(all.exit_code, 1) << all.err;
   const auto doc = nlohmann::json::parse(all.out);
@@ -339,19 +346,14 @@ TEST_F(MinConfidence, TheDatastoreKeepsEveryFindingWithItsConfidence) {
                            "reported\n"),
             std::string::npos)
       << shown.err;
-
-  // A second scan reuses the stored result and filters it the same way.
-  const CommandResult again =
-      trawl("scan " + repo() + " " + rules() + " --datastore " + store + " -f json --min-confidence high");
-  EXPECT_EQ(rule_ids(again.out), (std::vector<std::string>{"high-token"}));
-  EXPECT_EQ(nlohmann::json::parse(again.out)["scan"]["history_walked"], false);
 }
 
 TEST_F(MinConfidence, APostgresStoreKeepsTheConfidenceToo) {
   TRAWL_REQUIRE_POSTGRES();
   PostgresServer server;
   const std::string url = shell_quote(server.create_database());
-  ASSERT_EQ(trawl("scan " + repo() + " " + rules() + " --datastore " + url + " -f json").exit_code, 1);
+  ASSERT_EQ(trawl("scan " + repo() + " " + rules() + " --datastore " + url + " -f json --min-confidence low").exit_code,
+            1);
   const CommandResult all = trawl("report --datastore " + url + " -f gitleaks --min-confidence low");
   const auto doc = nlohmann::json::parse(all.out);
   ASSERT_EQ(doc.size(), 3u);

@@ -382,8 +382,8 @@ void add_trace_report_flags(CLI::App* command, TraceReportFlags& flags) {
 void add_min_confidence_flag(CLI::App* command, trawl::OutputFlags& flags) {
   command
       ->add_option("--min-confidence", flags.min_confidence,
-                   "Report findings of at least this confidence (default: medium); rules below it are not run, "
-                   "except with --datastore, which keeps every finding (those below are counted)")
+                   "Report findings of at least this confidence (default: medium); rules below it are not run "
+                   "(with --datastore medium and high rules always run, and those below are counted)")
       ->transform(
           CLI::CheckedTransformer(std::map<std::string, trawl::Confidence>{{"low", trawl::Confidence::kLow},
                                                                            {"medium", trawl::Confidence::kMedium},

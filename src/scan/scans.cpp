@@ -75,8 +75,12 @@ RuleLoad rules_for_root(const CommonScanOptions& options, const std::string& roo
   request.config_text = options.config_text;
   request.config_text_name = options.config_text_name;
   request.enabled_rules = options.enabled_rules;
-  // A datastore keeps every finding, whatever --min-confidence shows.
-  request.min_confidence = options.datastore != nullptr ? Confidence::kLow : options.min_confidence;
+  // A datastore keeps the findings of every medium and high rule, whatever
+  // --min-confidence shows; the low-confidence rules, the broad and costly
+  // ones, run only when --min-confidence low asks for them, datastore or not
+  // (a later scan at low reads the stored blobs for them alone).
+  request.min_confidence =
+      options.datastore != nullptr ? std::min(options.min_confidence, Confidence::kMedium) : options.min_confidence;
   return choose_rules(request, log);
 }
 
