@@ -54,8 +54,9 @@ struct ScanSummary {
   std::array<std::uint64_t, 3> findings_by_confidence{};
   Confidence min_confidence = kDefaultMinConfidence;
   std::uint64_t below_min_confidence = 0;
-  // Rules not run because their confidence is below --min-confidence
-  // (without a datastore, which keeps every finding and so runs them all).
+  // Rules not run because their confidence is below --min-confidence (with
+  // a datastore, which keeps the findings of every medium and high rule,
+  // only low-confidence rules are left out).
   std::uint64_t rules_below_min_confidence = 0;
   SuppressionCounts suppressed;  // findings dropped, by reason
   std::string backend;

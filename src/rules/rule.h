@@ -97,7 +97,6 @@ struct RuleSet {
   // Rules left out because their confidence is below --min-confidence
   // (rules/rule_choice.h): they are not run, so nothing of theirs is counted.
   std::uint64_t below_min_confidence = 0;
-  Confidence min_confidence = Confidence::kLow;
 };
 
 }  // namespace trawl

@@ -94,7 +94,6 @@ RuleLoad choose_rules(const RuleRequest& request, std::ostream& log) {
                           [&](const std::string& name) { return rule.answers_to(name); });
     });
   }
-  load.rules.min_confidence = request.min_confidence;
   const auto below = [&](const Rule& rule) { return rule.confidence < request.min_confidence; };
   if (!request.enabled_rules.empty()) {
     // Asked for by name, yet not run: say so rather than scan in silence.
