@@ -293,6 +293,41 @@ TEST(LocateBlobs, SearchAlongIntroducedPathsFindsWhatASearchOfEveryDirectoryFind
   }
 }
 
+// Tips that share a tree (a branch and a tag on one commit) each get what a
+// search of that tree alone finds, whichever of them comes first or last.
+TEST(LocateBlobs, TipsSharingATreeEachGetWhatThatTreeHolds) {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  repo.write("a/b/key.txt", "one\n");
+  repo.write("top.txt", "two\n");
+  repo.commit("first");
+  repo.write("a/c/key.txt", "one\n");
+  repo.write("z.txt", "three\n");
+  repo.commit("second");
+
+  SkipLog skips;
+  const History history = walk_history(repo.git_dir().string(), WalkOptions{}, skips);
+  std::unordered_set<ObjectId, ObjectIdHash> wanted(history.blobs.begin(), history.blobs.end());
+  ASSERT_EQ(history.commits.size(), 2u);
+  const ObjectId first = history.commits[0].tree;
+  const ObjectId second = history.commits[1].tree;
+  const std::vector<ObjectId> tips = {first, second, first, first, second, ObjectId{}, second};
+  const auto shared = locate_blobs(repo.git_dir().string(), tips, wanted, skips);
+  ASSERT_EQ(shared.size(), tips.size());
+  const auto alone = [&](const ObjectId& tree) {
+    return locate_blobs(repo.git_dir().string(), std::vector<ObjectId>{tree}, wanted, skips).at(0);
+  };
+  const auto paths = [](const std::vector<BlobLocation>& locations) {
+    std::vector<std::string> out;
+    for (const BlobLocation& l : locations) out.push_back(l.path + " " + l.blob.hex());
+    return out;
+  };
+  for (std::size_t i = 0; i < tips.size(); ++i) EXPECT_EQ(paths(shared[i]), paths(alone(tips[i]))) << i;
+  EXPECT_EQ(shared[0].size(), 2u);
+  EXPECT_EQ(shared[1].size(), 4u);
+  EXPECT_TRUE(shared[5].empty());
+}
+
 // What a commit changes depends on its tree and its parents' trees alone:
 // diff_commit() on them gives the walk's introductions and departures for
 // that commit, the same each time, and says when a tree could not be read.

@@ -54,17 +54,18 @@ class BlobLocator {
  public:
   explicit BlobLocator(TreeReader& trees) : trees_(trees) {}
 
-  // Every blob under `tree` that is in `wanted`, with its path below it;
-  // memoized per tree id, so trees shared by many tips are searched once.
-  // The memo is shared by threads: one that finds a tree being searched by
-  // another searches it too, and both find the same.
+  // Every blob under `tree` that is in `wanted`, with its path below it.
+  // Subtrees are memoized per tree id, so those shared by many tips are
+  // searched once; `tree` itself is not (each tip's root is searched once,
+  // and its result is handed over, not copied). The memo is shared by
+  // threads: one that finds a tree being searched by another searches it
+  // too, and both find the same.
   // Only the directories under `node` of `directories` are searched.
   // Iterative (a tree nested thousands of levels deep costs no call stack),
   // no deeper than kMaxTreeDepth, and never into a tree that holds itself.
-  const std::vector<BlobLocation>& locate(const ObjectId& tree,
-                                          const std::unordered_set<ObjectId, ObjectIdHash>& wanted,
-                                          const std::vector<DirectoryNode>& directories, std::uint32_t node,
-                                          LocationMemo& memo) {
+  std::vector<BlobLocation> locate(const ObjectId& tree, const std::unordered_set<ObjectId, ObjectIdHash>& wanted,
+                                   const std::vector<DirectoryNode>& directories, std::uint32_t node,
+                                   LocationMemo& memo) {
     const LocationKey root{tree, node};
     if (auto known = memo.find(root); known != memo.end()) return known->second;
     struct Frame {
@@ -84,9 +85,9 @@ class BlobLocator {
     while (true) {
       Frame& frame = stack.back();
       if (!frame.cursor.valid()) {
+        if (stack.size() == 1) return std::move(frame.found);
         const std::vector<BlobLocation>& done = memo.emplace(frame.key, std::move(frame.found)).first->second;
         stack.pop_back();
-        if (stack.empty()) return done;
         Frame& parent = stack.back();
         const std::string name(parent.cursor.entry().name);
         for (const BlobLocation& inner : done) parent.found.push_back({name + "/" + inner.path, inner.blob});
@@ -158,20 +159,38 @@ std::vector<std::vector<BlobLocation>> locate_blobs(const std::string& git_dir, 
   tbb::enumerable_thread_specific<TreeWorker> workers;
   LocationMemo memo;
   tbb::task_arena arena(threads == 0 ? tbb::this_task_arena::max_concurrency() : static_cast<int>(threads));
-  // Trees searched in the order the packs hold them: the versions of a
-  // tree that share a delta chain come one after another, so each costs the
-  // store one delta from the version before, not the chain from its base.
-  const std::vector<std::size_t> order = pack_position_order(packs, trees);
+  // Each distinct tree searched once (tips often share one), in the order
+  // the packs hold them: the versions of a tree that share a delta chain
+  // come one after another, so each costs the store one delta from the
+  // version before, not the chain from its base.
+  std::vector<ObjectId> distinct;
+  std::vector<std::size_t> which(trees.size());  // tip -> index in `distinct`
+  {
+    std::unordered_map<ObjectId, std::size_t, ObjectIdHash> index;
+    for (std::size_t i = 0; i < trees.size(); ++i) {
+      const auto [at, added] = index.try_emplace(trees[i], distinct.size());
+      if (added) distinct.push_back(trees[i]);
+      which[i] = at->second;
+    }
+  }
+  std::vector<std::vector<BlobLocation>> found(distinct.size());
+  const std::vector<std::size_t> order = pack_position_order(packs, distinct);
   arena.execute([&] {
     tbb::parallel_for(std::size_t{0}, order.size(), [&](std::size_t k) {
-      const std::size_t i = order[k];
+      const std::size_t d = order[k];
       // Each tree is searched once, so the reader keeps few.
       BlobLocator locator(workers.local().reader(pool, store, skips, kLocateTreeCacheBytesPerThread));
-      out[i] = locator.locate(trees[i], wanted, directories, root, memo);
-      std::sort(out[i].begin(), out[i].end(),
+      found[d] = locator.locate(distinct[d], wanted, directories, root, memo);
+      std::sort(found[d].begin(), found[d].end(),
                 [](const BlobLocation& a, const BlobLocation& b) { return a.path < b.path; });
     });
   });
+  // Copied to every tip on the tree but the last, which takes it.
+  std::vector<std::size_t> last(distinct.size());
+  for (std::size_t i = 0; i < trees.size(); ++i) last[which[i]] = i;
+  for (std::size_t i = 0; i < trees.size(); ++i) {
+    out[i] = last[which[i]] == i ? std::move(found[which[i]]) : found[which[i]];
+  }
   return out;
 }
 
