@@ -20,6 +20,19 @@
 #include "verify/timeline.h"
 
 namespace trawl {
+namespace {
+
+// What the summary says of the rules and the backend, alike for a scan and
+// for a stored result given again.
+void note_rules(ScanSummary& summary, const RuleSet& rules, const Prefilter& prefilter) {
+  summary.backend = std::string(prefilter.backend_name());
+  summary.rules_origin = rules.origin;
+  summary.rule_count = rules.rules.size();
+  summary.rules_below_min_confidence = rules.below_min_confidence;
+  summary.warnings = rules.warnings;
+}
+
+}  // namespace
 
 void apply_min_confidence(ScanResult& result, Confidence min) {
   ScanSummary& summary = result.summary;
@@ -121,12 +134,7 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
         summary.reused_result = true;
         summary.blobs_known = summary.blobs;
         if (summary.git) summary.git->walk_seconds = seconds_since(state_started);
-        summary.backend = std::string(prefilter->backend_name());
-        summary.rules_origin = rules.origin;
-        summary.rule_count = rules.rules.size();
-        summary.rules_below_min_confidence = rules.below_min_confidence;
-        summary.rules_below_min_confidence = rules.below_min_confidence;
-        summary.warnings = rules.warnings;
+        note_rules(summary, rules, *prefilter);
         summary.wall_seconds = seconds_since(started);
         store->finish({reused->findings, reused->secrets, summary});
         apply_min_confidence(*reused, settings.min_confidence);
@@ -326,11 +334,7 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
   }
   summary.findings = result.findings.size();
   summary.suppressed = attribution.suppressed;
-  summary.backend = std::string(prefilter->backend_name());
-  summary.rules_origin = rules.origin;
-  summary.rule_count = rules.rules.size();
-  summary.rules_below_min_confidence = rules.below_min_confidence;
-  summary.warnings = rules.warnings;
+  note_rules(summary, rules, *prefilter);
   summary.wall_seconds = seconds_since(started);
   if (store != nullptr) {
     // What could not be read this time may be readable once objects are
