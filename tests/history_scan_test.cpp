@@ -319,6 +319,7 @@ TEST(LocateBlobs, TipsSharingATreeEachGetWhatThatTreeHolds) {
   };
   const auto paths = [](const std::vector<BlobLocation>& locations) {
     std::vector<std::string> out;
+    out.reserve(locations.size());
     for (const BlobLocation& l : locations) out.push_back(l.path + " " + l.blob.hex());
     return out;
   };
