@@ -44,7 +44,14 @@ ExampleCheck check_rule_examples(const RuleSet& rules, bool require_examples) {
     };
     for (std::size_t i = 0; i < rule.examples.size(); ++i) {
       ++check.examples;
-      if (!finds(rule.examples[i])) fail("example " + std::to_string(i + 1) + " is not found");
+      if (!finds(rule.examples[i])) {
+        fail("example " + std::to_string(i + 1) + " is not found");
+      } else if (!finds("\n" + rule.examples[i] + "\n")) {
+        // In a file a line has others around it: RE2's ^ and $ mean the
+        // start and end of the text unless (?m) says lines.
+        fail("example " + std::to_string(i + 1) +
+             " is found alone but not between two line feeds (^ or $ where (?m:^) or (?m:$) was meant?)");
+      }
     }
     for (std::size_t i = 0; i < rule.negative_examples.size(); ++i) {
       ++check.examples;

@@ -20,3 +20,7 @@ curl -fsS -u deploy -T /tmp/shop.sql https://nexus.acme.io/repository/backups/
 echo "$REGISTRY_PASSWORD" | docker login -u ci --password-stdin registry.acme.io
 docker login -u ci --password "$REGISTRY_PASSWORD" registry.acme.io
 ./restore --admin-password=<admin-password> --target staging
+# Passwords that end their line:
+export PGPASSWORD=Slate-Heron-40
+./rotate-keys --target prod --vault-password Copper_Wren19
+mysql -h report-db.acme.io -u loader -pOrchid-Vale-52
