@@ -324,5 +324,35 @@ TEST_F(Cli, RulesCheckReportsFailingExamples) {
             "FAIL test-token (" + file + ":2): example 2 is not found\n1 rules, 3 examples checked, 1 failures\n");
 }
 
+TEST_F(Cli, RulesCheckFindsEachExampleAsALineAmongOthers) {
+  // RE2's $ and ^ are the text's ends: a rule that anchors to them finds its
+  // examples alone but not a line of a file.
+  const std::string file = write_rules("anchored.toml", R"(
+[[rules]]
+id = "line-end-pin"
+description = "A pin that ends its line"
+regex = '''pin=([0-9]{6})$'''
+keywords = ["pin="]
+examples = ['pin=482913', 'door pin=739104']
+negative_examples = ['pin=12']
+
+[[rules]]
+id = "line-feed-pin"
+description = "A pin and the line feed after it"
+regex = '''pin=([0-9]{6})\n'''
+keywords = ["pin="]
+examples = ["pin=482913\n", "door pin=739104\n"]
+negative_examples = ['pin=482913']
+)");
+  const CommandResult r = trawl("rules check " + shell_quote(file));
+  EXPECT_EQ(r.exit_code, 1);
+  const std::string between =
+      " is found alone but not between two line feeds (^ or $ where (?m:^) or (?m:$) was meant?)\n";
+  EXPECT_EQ(r.out, "FAIL line-end-pin (" + file + ":2): example 1" + between + "FAIL line-end-pin (" + file +
+                       ":2): example 2" + between + "FAIL line-feed-pin (" + file +
+                       ":10): negative example 1 is quiet alone but found between two line feeds\n"
+                       "2 rules, 6 examples checked, 3 failures\n");
+}
+
 }  // namespace
 }  // namespace trawl::test

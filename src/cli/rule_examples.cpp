@@ -55,7 +55,11 @@ ExampleCheck check_rule_examples(const RuleSet& rules, bool require_examples) {
     }
     for (std::size_t i = 0; i < rule.negative_examples.size(); ++i) {
       ++check.examples;
-      if (finds(rule.negative_examples[i])) fail("negative example " + std::to_string(i + 1) + " is found");
+      if (finds(rule.negative_examples[i])) {
+        fail("negative example " + std::to_string(i + 1) + " is found");
+      } else if (finds("\n" + rule.negative_examples[i] + "\n")) {
+        fail("negative example " + std::to_string(i + 1) + " is quiet alone but found between two line feeds");
+      }
     }
   }
   return check;

@@ -1,7 +1,8 @@
 // Runs each rule's own examples through the engine: every positive example
-// must produce a finding of that rule, no negative example may. Each example
-// is scanned as a file where its rule applies: rules for other paths do not
-// take its spans.
+// must produce a finding of that rule, no negative example may, both alone
+// and as a line between two line feeds (as in a file, where RE2's ^ and $
+// without (?m) do not stand at each line). Each example is scanned as a file
+// where its rule applies: rules for other paths do not take its spans.
 #pragma once
 
 #include <cstddef>
