@@ -78,6 +78,10 @@ TEST(Validators, NkeySeedNeedsThePrefixAKnownTypeAndItsCrc16) {
 TEST(Placeholders, RecognisesPlaceholdersReferencesAndTypedRuns) {
   for (const char* value : {"changeme",
                             "<your-api-key>",
+                            "<password>",
+                            "<%= ENV['DB_PASSWORD'] %>",
+                            "db-<env>-pass",
+                            "</secret>",
                             "${API_KEY}",
                             "{{ secrets.NPM_TOKEN }}",
                             "os.environ['X']",
@@ -111,9 +115,10 @@ TEST(Placeholders, RecognisesPlaceholdersReferencesAndTypedRuns) {
     EXPECT_TRUE(looks_like_placeholder(value)) << value;
   }
   // Short words of three letters are values people choose, not runs.
-  for (const char* value : {"kmV6F_&fKMtx9A0OiQPT", "hvb.AAAAAQbjNjsUH03_SmB1MOolwQiKaOmCvzn6wPu", "T4pfvQz7Lmn2Rw",
-                            "banana", "kafka", "e!@$%s^&*a)_m+s.", "optional-Kx7q2", "[FILTERED]x9", "{Kx7 q2}",
-                            "$ecret-Lake9", "Pa$$word1", "50%off!", "__init__", "password1!"}) {
+  for (const char* value :
+       {"kmV6F_&fKMtx9A0OiQPT", "hvb.AAAAAQbjNjsUH03_SmB1MOolwQiKaOmCvzn6wPu", "T4pfvQz7Lmn2Rw", "banana", "kafka",
+        "e!@$%s^&*a)_m+s.", "optional-Kx7q2", "[FILTERED]x9", "{Kx7 q2}", "$ecret-Lake9", "Pa$$word1", "50%off!",
+        "__init__", "password1!", "I_<3_Telethon", "Qj1n>%28=;P"}) {
     EXPECT_FALSE(looks_like_placeholder(value)) << value;
   }
 }

@@ -11,13 +11,29 @@ namespace {
 
 // Lowercase fragments that only placeholders, templates and references
 // contain.
-constexpr std::array<std::string_view, 36> kPlaceholderFragments = {
-    "example",    "placeholder", "changeme", "change_me", "change-me", "your_",      "your-",       "yourkey",
-    "yoursecret", "notareal",    "redacted", "dummy",     "sample",    "xxxx",       "goes_here",   "goes-here",
-    "insert_",    "insert-",     "replace_", "replace-",  "replaceme", "fixme",      "${",          "#{",
-    "{{",         "}}",          "%(",       "<",         ">",         "os.environ", "process.env", "getenv",
-    "env(",       "env[",        "****",     "...",
+constexpr std::array<std::string_view, 34> kPlaceholderFragments = {
+    "example",     "placeholder", "changeme", "change_me", "change-me", "your_",    "your-",
+    "yourkey",     "yoursecret",  "notareal", "redacted",  "dummy",     "sample",   "xxxx",
+    "goes_here",   "goes-here",   "insert_",  "insert-",   "replace_",  "replace-", "replaceme",
+    "fixme",       "${",          "#{",       "{{",        "}}",        "%(",       "os.environ",
+    "process.env", "getenv",      "env(",     "env[",      "****",      "...",
 };
+
+// `<password>`, `<your token here>`, `db-<env>`: a name between angle
+// brackets; `<%= ENV['X'] %>`, `</value>`: a template tag or markup around
+// the value. A password may hold a lone `<` or `>` (`I_<3_Telethon`, `Qj1n>%28`).
+bool has_angle_placeholder(std::string_view v) {
+  if (v.front() == '<' || v.back() == '>') return true;
+  for (std::size_t open = v.find('<'); open != std::string_view::npos; open = v.find('<', open + 1)) {
+    std::size_t end = open + 1;
+    while (end < v.size() && (std::isalnum(static_cast<unsigned char>(v[end])) != 0 || v[end] == ' ' || v[end] == '_' ||
+                              v[end] == '-' || v[end] == '.')) {
+      ++end;
+    }
+    if (end > open + 1 && end < v.size() && v[end] == '>') return true;
+  }
+  return false;
+}
 
 // A format string and punctuation only (`%s:%s`, `%s@%s`): filled in later.
 bool only_format_verbs(std::string_view v) {
@@ -141,6 +157,7 @@ std::optional<std::string_view> placeholder_because(std::string_view value) {
                            fragment == "process.env" || fragment == "getenv";
     return reference ? "a reference or interpolation" : "a placeholder";
   }
+  if (has_angle_placeholder(value)) return "a placeholder";
   // Words that say a value is left out or described: a log filter's mark
   // (`[FILTERED]`), a template's `password: optional`.
   for (std::string_view word : {"[filtered]", "optional", "required"}) {
