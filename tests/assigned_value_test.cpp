@@ -193,6 +193,14 @@ TEST(NeverASecret, HashesVersionsCallsAndTypeChecks) {
   EXPECT_TRUE(never(".then(() => t.pass('Closed'))", "Closed"));
   EXPECT_FALSE(never("client.setPassword(\"Gl4cier-Lake\");", "Gl4cier-Lake"));
   EXPECT_FALSE(never("assert config.sudo.password == \"hun7er2x\"", "hun7er2x"));
+  // The key as the first argument of a call that hashes or checks it: the
+  // next argument is a salt or an encoded form, not the key's value.
+  EXPECT_TRUE(never("    digest = self.hasher.encode(\"password\", \"pepper\")", "pepper"));
+  EXPECT_TRUE(never("    ok = checkPassword('password', 'stored')", "stored"));
+  EXPECT_TRUE(never("    self.assertEqual(\"password\", \"Kestrel#77\")", "Kestrel#77"));
+  EXPECT_FALSE(never("define('DB_PASSWORD', 'Kestrel#77');", "Kestrel#77"));
+  EXPECT_FALSE(never("conf.assign(\"password\", \"Kestrel#77\")", "Kestrel#77"));
+  EXPECT_FALSE(never("props.put(\"password\", \"Kestrel#77\");", "Kestrel#77"));
 }
 
 TEST(PasswordRules, FindHumanPasswordsInCodeAndConfigButNotNames) {

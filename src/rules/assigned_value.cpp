@@ -508,6 +508,20 @@ bool key_is_a_switch(std::string_view key) {
   return false;
 }
 
+// A function that hashes, encodes or checks what it is given
+// (`make_password`, `hasher.encode`, `check_password`, `verify`), named
+// by its last member.
+bool hashes_or_checks(std::string_view callee) {
+  for (const std::string& word : words_of(callee)) {
+    for (std::string_view verb : {"encode", "decode", "hash", "verify", "check", "compare", "harden", "validate",
+                                  "assert", "expect", "match", "digest", "derive", "encrypt", "decrypt"}) {
+      // The verb and an ending at most: hashes, checked, verifying.
+      if (word.starts_with(verb) && word.size() <= verb.size() + 3) return true;
+    }
+  }
+  return false;
+}
+
 // A column type of a generator's `name:type` attribute.
 bool is_column_type(std::string_view value) {
   for (std::string_view type :
@@ -547,6 +561,12 @@ std::optional<std::string_view> never_a_secret_because(std::string_view whole_va
     // "# Example password: ...", "e.g. token = ...": the word before the key.
     const std::string lead = lowercase(trim(context.before.substr(0, key_begin)));
     if (lead.ends_with("example") || lead.ends_with("e.g.")) return "introduced as an example";
+    // `hasher.encode("password", "salt")`, `verify("password", "encoded")`:
+    // the key is the first argument of a call that hashes or checks a
+    // password; what follows is the call's next argument, not its value.
+    if (lead_text.ends_with("(") && hashes_or_checks(last_member(trim(lead_text.substr(0, lead_text.size() - 1))))) {
+      return "the next argument of a call that hashes or checks a password";
+    }
   }
   // A call's only argument is a password when the call sets one
   // (`setPassword("...")`), not when it checks or hashes one (`t.pass("Closed")`).
