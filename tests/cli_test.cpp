@@ -324,6 +324,15 @@ TEST_F(Cli, RulesCheckReportsFailingExamples) {
             "FAIL test-token (" + file + ":2): example 2 is not found\n1 rules, 3 examples checked, 1 failures\n");
 }
 
+TEST_F(Cli, ADirectoryScanSaysWhereEachSecretIsFoundWithoutACommitOrADate) {
+  repo_->write("conf/app.env", "A=1\nTOKEN=tok_a1b2c3d4e5f6g7h8i9j0\n");
+  const CommandResult r = trawl("dir " + repo() + " " + rules());
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.out.find("\nFound:       conf/app.env:2\n"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("Introduced:"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("1970-01-01"), std::string::npos) << r.out;
+}
+
 TEST_F(Cli, RulesCheckFindsEachExampleAsALineAmongOthers) {
   // RE2's $ and ^ are the text's ends: a rule that anchors to them finds its
   // examples alone but not a line of a file.

@@ -584,8 +584,13 @@ void write_timelines_text(std::ostream& out, const std::vector<SecretTimeline>& 
         out << "Introduced:  " << step(*i.image) << "  " << i.path << ":" << i.line << "\n";
         continue;
       }
-      out << "Introduced:  " << who(i.author, i.email, i.date) << "  " << (i.commit ? i.commit->hex() : "-") << "  "
-          << i.path << ":" << i.line << "\n";
+      // A directory's file or the index has no commit, author or date.
+      if (!i.commit) {
+        out << "Found:       " << i.path << ":" << i.line << "\n";
+        continue;
+      }
+      out << "Introduced:  " << who(i.author, i.email, i.date) << "  " << i.commit->hex() << "  " << i.path << ":"
+          << i.line << "\n";
     }
     for (const SecretMove& m : t.moved) {
       out << (m.renamed ? "Renamed:     " : "Copied:      ") << who(m.author, m.email, m.date) << "  " << m.commit.hex()
