@@ -233,11 +233,17 @@ def cmd_materialise(args):
             summary["files_missing"].append(f"{url} ({len(missing)} of {len(wanted)} files)")
             continue
         contents = read_blobs(git_dir, [oid for _, oid in found.values()])
+        unreadable = sorted(file_id for file_id, (_, oid) in found.items() if oid not in contents)
+        if unreadable:
+            # A clone may list a blob it does not hold (a partial or size-limited mirror):
+            # left out whole as above, never written empty.
+            summary["files_missing"].append(f"{url} ({len(unreadable)} of {len(wanted)} files unreadable)")
+            continue
         for file_id, (path, oid) in found.items():
             target = os.path.join(work, wanted[file_id])
             os.makedirs(os.path.dirname(target), exist_ok=True)
             with open(target, "wb") as f:
-                f.write(contents.get(oid, b""))
+                f.write(contents[oid])
             files_out.append((wanted[file_id], url, sha, path))
         with open(os.path.join(work, "meta", f"{meta_name}.csv"), "w", newline="",
                   encoding="utf-8") as f:
