@@ -53,6 +53,42 @@ TEST(Validators, PemBodyMustBeDerOfPlausibleLength) {
                       "-----BEGIN RSA PRIVATE KEY-----\n" + std::string(100, 'Q') + "\n-----END RSA PRIVATE KEY-----"));
 }
 
+TEST(Validators, PemBodyMayCarryEscapedCarriageReturns) {
+  const std::string der_body =
+      "MIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu"
+      "KUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQJAIJLixBy2qpFoS4DSmoEm";
+  // `\r\n` escapes in a JavaScript string literal.
+  EXPECT_TRUE(passes(SecretValidator::kPem,
+                     "-----BEGIN RSA PRIVATE KEY-----\\r\\n" + der_body + "\\r\\n-----END RSA PRIVATE KEY-----"));
+}
+
+TEST(Validators, Base64PrivateKeyIsDerThatOpensAsAKeyOrAPemKeyBlock) {
+  // SEC1 EC private key (P-256) and an RSA private key's PKCS#1 start, as base64 DER.
+  EXPECT_TRUE(
+      passes(SecretValidator::kBase64PrivateKey,
+             "MHcCAQEEIP+TGkgL9QVM+C798X9FtXuUcLve22bAlX+4ghGv1mYioAoGCCqGSM49AwEHoUQDQgAEHTXAWzSzDfOlxrRUEPF5UCNwAaO1"
+             "NKtpPvO1JIAynAgEZFCM0TZVnXB7BLMfsIjSb1xkMYSleUUlbPHl0YgJgA=="));
+  EXPECT_TRUE(
+      passes(SecretValidator::kBase64PrivateKey,
+             "MIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8QuKUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwEC"));
+  // A whole PEM private key block, base64-encoded (a Kubernetes Secret's data).
+  EXPECT_TRUE(passes(SecretValidator::kBase64PrivateKey,
+                     "LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQpNSUlCT2dJQkFBSkJBS2ozNEdreEZoRDkwdmNOTFlMSW5GRVg2UHB5M"
+                     "XRQZjlDbnpqNHA0V0dlS0xzMVB0OFF1CktVcFJLZkZMZlJZQzlBSUtqYkpUV2l0K0NxdmpXWXp2UXdFQ0F3RUFBUUpBSUpMaX"
+                     "hCeTJxcEZvUzREU21vRW0KLS0tLS1FTkQgUlNBIFBSSVZBVEUgS0VZLS0tLS0K"));
+  // A public key (SubjectPublicKeyInfo: a SEQUENCE, then another SEQUENCE).
+  EXPECT_FALSE(
+      passes(SecretValidator::kBase64PrivateKey,
+             "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEYrdBRBNjBUvVqwKfbQQU78bAzN7g3eG7pkzTuasGgSngJ6yOrusy3aeGne2pXG2huK"
+             "G0pcUGguv+NPbhtXXuBA=="));
+  // Too short to be a key, a certificate's PEM block, and text that is not base64.
+  EXPECT_FALSE(passes(SecretValidator::kBase64PrivateKey, "MIIBOgIBAAJBAKj34GkxFhD90vcN"));
+  EXPECT_FALSE(passes(SecretValidator::kBase64PrivateKey,
+                      "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJPZ0lCQUFKQkFLajM0R2t4RmhEOTB2Y05MWUxJbkZFWDZQcHkxdFBm"
+                      "OUNuemo0cDRXR2VLTHMxUHQ4UXUKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="));
+  EXPECT_FALSE(passes(SecretValidator::kBase64PrivateKey, "MIIBOgIBAAJB not base64 at all"));
+}
+
 TEST(Validators, BasicAuthIsBase64OfUserColonPassword) {
   EXPECT_TRUE(passes(SecretValidator::kBasicAuth, "ZGVwbG95OlQ0cGZ2UXo3TG1uMlJ3"));  // deploy:T4pfvQz7Lmn2Rw
   EXPECT_FALSE(passes(SecretValidator::kBasicAuth, "ZGVwbG95LXRva2Vu"));             // deploy-token

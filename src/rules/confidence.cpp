@@ -31,8 +31,9 @@ Confidence default_confidence(const Rule& rule) {
   const auto has = [&](SecretValidator v) {
     return std::find(rule.validators.begin(), rule.validators.end(), v) != rule.validators.end();
   };
-  for (const SecretValidator v : {SecretValidator::kGithubChecksum, SecretValidator::kJwt, SecretValidator::kPem,
-                                  SecretValidator::kBasicAuth, SecretValidator::kNkeySeed}) {
+  for (const SecretValidator v :
+       {SecretValidator::kGithubChecksum, SecretValidator::kJwt, SecretValidator::kPem,
+        SecretValidator::kBase64PrivateKey, SecretValidator::kBasicAuth, SecretValidator::kNkeySeed}) {
     if (has(v)) return Confidence::kHigh;
   }
   const bool generic =

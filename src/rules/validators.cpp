@@ -62,10 +62,11 @@ std::optional<std::string> base64_decode(std::string_view text) {
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, SecretValidator>, 9> kValidators = {{
+constexpr std::array<std::pair<std::string_view, SecretValidator>, 10> kValidators = {{
     {"github-checksum", SecretValidator::kGithubChecksum},
     {"jwt", SecretValidator::kJwt},
     {"pem", SecretValidator::kPem},
+    {"base64-private-key", SecretValidator::kBase64PrivateKey},
     {"basic-auth", SecretValidator::kBasicAuth},
     {"nkey-seed", SecretValidator::kNkeySeed},
     {"not-placeholder", SecretValidator::kNotPlaceholder},
@@ -178,7 +179,13 @@ bool pem_ok(std::string_view block) {
     if (line.find(':') != std::string_view::npos) {
       encrypted = encrypted || line.find("ENCRYPTED") != std::string_view::npos;
     } else {
-      for (char c : line) {
+      for (std::size_t k = 0; k < line.size(); ++k) {
+        const char c = line[k];
+        // An escaped carriage return or tab (`\r\n` in a string literal) is not base64.
+        if (c == '\\' && k + 1 < line.size() && (line[k + 1] == 'r' || line[k + 1] == 't')) {
+          ++k;
+          continue;
+        }
         if (c == ' ' || c == '\t' || c == '\r' || c == '\\') continue;
         base64.push_back(c);
       }
@@ -189,6 +196,30 @@ bool pem_ok(std::string_view block) {
   const auto der = base64_decode(base64);
   if (!der || der->size() < 48) return false;
   return encrypted || static_cast<unsigned char>((*der)[0]) == 0x30 || der->starts_with("openssh-key-v1");
+}
+
+// DER that opens as a private key does: a SEQUENCE with a long-form or
+// short-form length, then INTEGER version 0 (PKCS#1 RSA, PKCS#8) or 1 (SEC1
+// EC), and at least 48 bytes in all.
+bool der_private_key_ok(std::string_view der) {
+  if (der.size() < 48 || static_cast<unsigned char>(der[0]) != 0x30) return false;
+  const auto length = static_cast<unsigned char>(der[1]);
+  std::size_t at = 2;
+  if (length & 0x80U) {
+    const std::size_t octets = length & 0x7FU;
+    if (octets == 0 || octets > 2) return false;
+    at += octets;
+  }
+  return der.size() > at + 3 && der[at] == 0x02 && der[at + 1] == 0x01 && (der[at + 2] == 0x00 || der[at + 2] == 0x01);
+}
+
+bool base64_private_key_ok(std::string_view encoded) {
+  const auto decoded = base64_decode(encoded);
+  if (!decoded) return false;
+  if (decoded->starts_with("-----BEGIN")) {
+    return decoded->find("PRIVATE KEY-----") != std::string::npos && pem_ok(*decoded);
+  }
+  return der_private_key_ok(*decoded);
 }
 
 bool basic_auth_ok(std::string_view encoded) {
@@ -270,6 +301,8 @@ bool passes(SecretValidator validator, std::string_view secret, const SecretCont
       return jwt_ok(secret);
     case SecretValidator::kPem:
       return pem_ok(secret);
+    case SecretValidator::kBase64PrivateKey:
+      return base64_private_key_ok(secret);
     case SecretValidator::kBasicAuth:
       return basic_auth_ok(secret);
     case SecretValidator::kNkeySeed:
@@ -301,6 +334,8 @@ std::string_view why_fails(SecretValidator validator, std::string_view secret, c
       return "not a JWT: header and payload are not base64url JSON with an \"alg\"";
     case SecretValidator::kPem:
       return "not a PEM private key: its body is not base64 of a DER or OpenSSH key";
+    case SecretValidator::kBase64PrivateKey:
+      return "not base64 of a private key: neither DER that opens as one nor a PEM private key block";
     case SecretValidator::kBasicAuth:
       return "not base64 of user:password, or the password is a placeholder";
     case SecretValidator::kNkeySeed:

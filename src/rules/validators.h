@@ -13,6 +13,10 @@
 //   pem              a PEM private key block whose body (headers such as
 //                    DEK-Info aside, escaped "\n" allowed) is base64 of at least
 //                    48 bytes that start as DER (a SEQUENCE) or as an OpenSSH key.
+//   base64-private-key  base64 of a private key without PEM armour: DER that
+//                    opens as PKCS#1, PKCS#8 or SEC1 does (a SEQUENCE, then
+//                    version 0 or 1), or a whole PEM private key block that
+//                    passes `pem` (a Kubernetes Secret's data, an env value).
 //   basic-auth       base64 of printable "user:password" (HTTP Basic, .npmrc
 //                    _auth, .docker/config.json auths) whose user has no spaces
 //                    and whose password is not a placeholder.
@@ -43,6 +47,7 @@ enum class SecretValidator {
   kGithubChecksum,
   kJwt,
   kPem,
+  kBase64PrivateKey,
   kBasicAuth,
   kNkeySeed,
   kNotPlaceholder,
