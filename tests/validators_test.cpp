@@ -47,19 +47,13 @@ TEST(Validators, PemBodyMustBeDerOfPlausibleLength) {
   // Escaped newlines, as in a service-account JSON file.
   EXPECT_TRUE(
       passes(SecretValidator::kPem, "-----BEGIN PRIVATE KEY-----\\n" + der_body + "\\n-----END PRIVATE KEY-----\\n"));
+  // Escaped carriage returns too (`\r\n` in a JavaScript string literal).
+  EXPECT_TRUE(passes(SecretValidator::kPem,
+                     "-----BEGIN RSA PRIVATE KEY-----\\r\\n" + der_body + "\\r\\n-----END RSA PRIVATE KEY-----"));
   EXPECT_FALSE(passes(SecretValidator::kPem,
                       "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34Gkx\n-----END RSA PRIVATE KEY-----"));
   EXPECT_FALSE(passes(SecretValidator::kPem,
                       "-----BEGIN RSA PRIVATE KEY-----\n" + std::string(100, 'Q') + "\n-----END RSA PRIVATE KEY-----"));
-}
-
-TEST(Validators, PemBodyMayCarryEscapedCarriageReturns) {
-  const std::string der_body =
-      "MIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu"
-      "KUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQJAIJLixBy2qpFoS4DSmoEm";
-  // `\r\n` escapes in a JavaScript string literal.
-  EXPECT_TRUE(passes(SecretValidator::kPem,
-                     "-----BEGIN RSA PRIVATE KEY-----\\r\\n" + der_body + "\\r\\n-----END RSA PRIVATE KEY-----"));
 }
 
 TEST(Validators, Base64PrivateKeyIsDerThatOpensAsAKeyOrAPemKeyBlock) {

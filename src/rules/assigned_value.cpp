@@ -508,9 +508,9 @@ bool key_is_a_switch(std::string_view key) {
   return false;
 }
 
-// A function that hashes, encodes or checks what it is given
-// (`make_password`, `hasher.encode`, `check_password`, `verify`), named
-// by its last member.
+// A function that hashes, encodes or checks what it is given, named by its
+// last member: a word of it is such a verb with at most a short ending
+// (`hasher.encode`, `check_password`, `verify`, `assertEqual`).
 bool hashes_or_checks(std::string_view callee) {
   for (const std::string& word : words_of(callee)) {
     for (std::string_view verb : {"encode", "decode", "hash", "verify", "check", "compare", "harden", "validate",
