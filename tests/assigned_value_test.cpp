@@ -99,8 +99,16 @@ TEST(NeverASecret, TemplatesAndEnvironmentLookups) {
   EXPECT_TRUE(never("--user=%MYSQL_USER% --password=%MYSQL_PASSWORD% create", "%MYSQL_PASSWORD%"));
   EXPECT_TRUE(never("db.password=@DB_PASSWORD_VALUE@", "@DB_PASSWORD_VALUE@"));
   EXPECT_TRUE(never("password: $DATABASE_PASS_VALUE", "$DATABASE_PASS_VALUE"));
-  EXPECT_TRUE(never("token = os.getenv(\"GH_TOKEN\", \"fallback_value_here\")", "fallback_value_here"));
   EXPECT_TRUE(never("const token = process.env.SLACK_BOT_TOKEN;", "process.env.SLACK_BOT_TOKEN"));
+  EXPECT_TRUE(never("api_key = os.getenv(\"API_KEY\")", "os.getenv(\"API_KEY\")"));
+}
+
+// A literal beside an environment lookup is a hard-coded fallback or what the
+// code sets: the credential is in the code.
+TEST(NeverASecret, EnvironmentFallbacksAndSettersAreValues) {
+  EXPECT_FALSE(never("password = os.environ.get('ADMIN_PASSWORD', 'Wh1stle-Pig')", "Wh1stle-Pig"));
+  EXPECT_FALSE(never("token = os.getenv(\"GH_TOKEN\", \"q8Rz2LmXv4Tn\")", "q8Rz2LmXv4Tn"));
+  EXPECT_FALSE(never("process.env['PGPASSWORD'] = 'Qu4rry-Fox'", "Qu4rry-Fox"));
 }
 
 TEST(NeverASecret, CallsPathsUrlsBooleansAndNumbers) {
@@ -139,6 +147,20 @@ TEST(NeverASecret, ValuesThatDescribeACredential) {
   EXPECT_FALSE(never("    password: \"1hVk/BZi3TV84CW2_J\"", "1hVk/BZi3TV84CW2_J"));
   EXPECT_FALSE(never("API_KEY = 'c241a627a0d6a9315013cff8dfc553a0387e7ab254e05be7'",
                      "c241a627a0d6a9315013cff8dfc553a0387e7ab254e05be7"));
+}
+
+// A credential word turned into a password the way people do it is chosen,
+// not a name: a digit for a letter, or digits and a closing symbol after it.
+TEST(NeverASecret, CredentialWordsSpelledAsPasswordsStay) {
+  EXPECT_FALSE(never("OS_PASSWORD=passw0rd", "passw0rd"));
+  EXPECT_FALSE(never("ORACLE_Password: Passw0rd", "Passw0rd"));
+  EXPECT_FALSE(never("admin_pass: MyPassw0rd", "MyPassw0rd"));
+  EXPECT_FALSE(never("MYSQL_PASSWORD: Password12!", "Password12!"));
+  // A digit after the word numbers it; the key itself and plain words stay out.
+  EXPECT_TRUE(never("password = 'password1'", "password1"));
+  EXPECT_TRUE(never("db.bar.password=\"secret2\"", "secret2"));
+  EXPECT_TRUE(never("dockerhub_password: 'dockerhub_password'", "dockerhub_password"));
+  EXPECT_TRUE(never("password: 'secret!'", "secret!"));
 }
 
 TEST(NeverASecret, IsTheAssignedValueValidator) {

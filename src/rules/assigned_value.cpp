@@ -292,6 +292,26 @@ bool is_url_without_userinfo(std::string_view v) {
   return !contains(authority, "@");
 }
 
+// A credential word made into a password the way people do it: a digit in
+// place of a letter inside a word (`passw0rd`, `MyPassw0rd`), or digits and
+// one closing symbol after the letters (`Password12!`). Such a value is
+// chosen, not a name; a bare number after the word only numbers it
+// (`password1`, `secret2`).
+bool spelled_as_password(std::string_view v) {
+  constexpr std::string_view kDigitsForLetters = "01345";
+  constexpr std::string_view kClosingSymbols = "!@#$%*?";
+  for (std::size_t i = 1; i + 1 < v.size(); ++i) {
+    if (kDigitsForLetters.find(v[i]) != std::string_view::npos && is_alpha(v[i - 1]) && is_alpha(v[i + 1])) {
+      return true;
+    }
+  }
+  std::size_t end = 0;
+  while (end < v.size() && is_alpha(v[end])) ++end;
+  const std::size_t letters = end;
+  while (end < v.size() && is_digit(v[end])) ++end;
+  return letters >= 3 && end > letters && end + 1 == v.size() && kClosingSymbols.find(v[end]) != std::string_view::npos;
+}
+
 // Words and short numbers only, one word naming a credential
 // (`myAuthPassword`, `access-token-123`, `InputCheckPasswordSRP`), or the
 // key's own words. Random text split at case changes gives mostly one- and
@@ -300,6 +320,7 @@ bool describes_credential(std::string_view v, std::string_view key) {
   // A value that holds its own assignment or a URL (`...?secret=JBSW...`)
   // is not a description.
   if (contains(v, "=") || contains(v, "://")) return false;
+  if (spelled_as_password(v)) return false;
   const std::vector<std::string> words = words_of(v);
   if (words.empty()) return true;
   if (!key.empty() && words == words_of(key)) return true;
@@ -577,8 +598,10 @@ std::optional<std::string_view> never_a_secret_because(std::string_view whole_va
   }
   // `typeof x.password === 'string'` compares a type name.
   if (contains(context.before, "typeof")) return "a type name compared with typeof";
-  // A value read from the environment is a default at most.
-  if (looks_up_environment(context.before)) return "an environment lookup";
+  // A literal beside an environment lookup is its fallback
+  // (`os.environ.get('DB_PASSWORD', 'welcome1')`) or what it sets
+  // (`process.env.PGPASSWORD = '...'`): the password is in the code either
+  // way. Only a lookup standing as the value (below) is no secret.
   const bool quoted = !context.before.empty() && is_quote(context.before.back());
   std::string lower = lowercase(value);
   // `|conn, skip_password: false|`: a block's last parameter ends at its '|'.
