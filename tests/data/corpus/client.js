@@ -37,3 +37,5 @@ const openaiApiKey = 'sk-proj-ZBFJ_4Yw7CJAtZoOvys0bzGSsEkgNSaVddVaIPPScqRqPUdCQy
 const hfToken = 'hf_C9j2dXlByPFKKqHRoqw2HHb9Avm2Z4e1nw';
 const serviceJwt = 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx';
 const sopsAgeKey = 'AGE-SECRET-KEY-1XN36UXZV82V99KLQPQGSYQYFK98APEX3D75FG68R4TMS0A8FL3QU9Z69Q2';
+const res = await fetch(url, { headers: { Authorization: 'Bearer q7xkw2mbnr4tzv9c' } });
+request(app).get('/orders').set('Authorization', 'Bearer InvalidSessionToken');

@@ -40,3 +40,5 @@ export DATABRICKS_TOKEN="<your-databricks-token>"
 curl -X POST -d @msg.json https://hooks.slack.com/services/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
 curl -X POST -d @msg.json https://hooks.slack.com/services/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
 curl -X POST -d @msg.json https://hooks.slack.com/services/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
+codacy-coverage --token 4f9a2c7e1b8d4e6fa0c3b5d7e9f1a2c4 --language typescript
+codacy-coverage --token "$CODACY_PROJECT_TOKEN"
