@@ -151,6 +151,17 @@ TEST(NeverASecret, ValuesThatDescribeACredential) {
 
 // A credential word turned into a password the way people do it is chosen,
 // not a name: a digit for a letter, or digits and a closing symbol after it.
+// An empty value with the next variable's assignment after it: that
+// assignment is not the key's value.
+TEST(NeverASecret, TheNextAssignmentAfterAnEmptyValue) {
+  EXPECT_TRUE(never("$ MYSQL_PASSWORD= FILTER=integration npm test", "FILTER=integration"));
+  EXPECT_EQ(never_a_secret_because("FILTER=integration", {"MYSQL_PASSWORD= ", " npm test"}),
+            "an empty value: the next variable's assignment follows it");
+  // Base64 padding is no assignment, and a value straight after '=' is the key's.
+  EXPECT_FALSE(never("API_KEY= kmV6FfKMtx9A0OiQPT==", "kmV6FfKMtx9A0OiQPT=="));
+  EXPECT_FALSE(never("DB_PASSWORD=kmV6F_=fKMtx9A0OiQPT", "kmV6F_=fKMtx9A0OiQPT"));
+}
+
 TEST(NeverASecret, CredentialWordsSpelledAsPasswordsStay) {
   EXPECT_FALSE(never("OS_PASSWORD=passw0rd", "passw0rd"));
   EXPECT_FALSE(never("ORACLE_Password: Passw0rd", "Passw0rd"));

@@ -292,6 +292,15 @@ bool is_url_without_userinfo(std::string_view v) {
   return !contains(authority, "@");
 }
 
+// `NAME=...`: an identifier, '=' and a value that is not more '=' (base64
+// padding ends a value with '=', it does not follow a name).
+bool starts_with_assignment(std::string_view v) {
+  if (v.empty() || !is_identifier_start(v.front())) return false;
+  std::size_t i = 1;
+  while (i < v.size() && is_identifier_char(v[i])) ++i;
+  return i + 1 < v.size() && v[i] == '=' && v[i + 1] != '=';
+}
+
 // A credential word made into a password the way people do it: a digit in
 // place of a letter inside a word (`passw0rd`, `MyPassw0rd`), or digits and
 // one closing symbol after the letters (`Password12!`). Such a value is
@@ -603,6 +612,12 @@ std::optional<std::string_view> never_a_secret_because(std::string_view whole_va
   // (`process.env.PGPASSWORD = '...'`): the password is in the code either
   // way. Only a lookup standing as the value (below) is no secret.
   const bool quoted = !context.before.empty() && is_quote(context.before.back());
+  // `MYSQL_PASSWORD= FILTER=integration npm test`: the key's value is empty;
+  // what follows the blank is the next variable's assignment.
+  if (!quoted && (context.before.ends_with(' ') || context.before.ends_with('\t')) &&
+      trim(context.before).ends_with("=") && starts_with_assignment(value)) {
+    return "an empty value: the next variable's assignment follows it";
+  }
   std::string lower = lowercase(value);
   // `|conn, skip_password: false|`: a block's last parameter ends at its '|'.
   if (lower.ends_with("|")) lower.pop_back();
