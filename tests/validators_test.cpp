@@ -134,6 +134,7 @@ TEST(Placeholders, RecognisesPlaceholdersReferencesAndTypedRuns) {
                             "[FILTERED]",
                             "optional",
                             "Required",
+                            "string",
                             "#{password}",
                             "{password}",
                             "{db.password}",
@@ -148,7 +149,7 @@ TEST(Placeholders, RecognisesPlaceholdersReferencesAndTypedRuns) {
   for (const char* value :
        {"kmV6F_&fKMtx9A0OiQPT", "hvb.AAAAAQbjNjsUH03_SmB1MOolwQiKaOmCvzn6wPu", "T4pfvQz7Lmn2Rw", "banana", "kafka",
         "e!@$%s^&*a)_m+s.", "optional-Kx7q2", "[FILTERED]x9", "{Kx7 q2}", "$ecret-Lake9", "Pa$$word1", "50%off!",
-        "__init__", "password1!", "I_<3_Telethon", "Qj1n>%28=;P"}) {
+        "__init__", "password1!", "I_<3_Telethon", "Qj1n>%28=;P", "String9-Lake"}) {
     EXPECT_FALSE(looks_like_placeholder(value)) << value;
   }
 }

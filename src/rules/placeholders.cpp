@@ -159,8 +159,9 @@ std::optional<std::string_view> placeholder_because(std::string_view value) {
   }
   if (has_angle_placeholder(value)) return "a placeholder";
   // Words that say a value is left out or described: a log filter's mark
-  // (`[FILTERED]`), a template's `password: optional`.
-  for (std::string_view word : {"[filtered]", "optional", "required"}) {
+  // (`[FILTERED]`), a template's `password: optional`, the type an OpenAPI
+  // example or schema gives in place of a value (`"passphrase": "string"`).
+  for (std::string_view word : {"[filtered]", "optional", "required", "string"}) {
     if (lower == word) return "a placeholder";
   }
   // `{password}`: a format string's or an interpolated string's field.
