@@ -149,8 +149,6 @@ TEST(NeverASecret, ValuesThatDescribeACredential) {
                      "c241a627a0d6a9315013cff8dfc553a0387e7ab254e05be7"));
 }
 
-// A credential word turned into a password the way people do it is chosen,
-// not a name: a digit for a letter, or digits and a closing symbol after it.
 // An empty value with the next variable's assignment after it: that
 // assignment is not the key's value.
 TEST(NeverASecret, TheNextAssignmentAfterAnEmptyValue) {
@@ -162,6 +160,8 @@ TEST(NeverASecret, TheNextAssignmentAfterAnEmptyValue) {
   EXPECT_FALSE(never("DB_PASSWORD=kmV6F_=fKMtx9A0OiQPT", "kmV6F_=fKMtx9A0OiQPT"));
 }
 
+// A credential word turned into a password the way people do it is chosen,
+// not a name: a digit for a letter, or digits and a closing symbol after it.
 TEST(NeverASecret, CredentialWordsSpelledAsPasswordsStay) {
   EXPECT_FALSE(never("OS_PASSWORD=passw0rd", "passw0rd"));
   EXPECT_FALSE(never("ORACLE_Password: Passw0rd", "Passw0rd"));
