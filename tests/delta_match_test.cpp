@@ -12,7 +12,9 @@
 
 #include "engine/aho_corasick.h"
 #include "engine/delta_match.h"
+#include "engine/scanner.h"
 #include "engine/token_entropy.h"
+#include "rules/rule_loader.h"
 #include "source/git/byte_buffer.h"
 #include "source/git/git_delta.h"
 #include "support/pack_builder.h"
@@ -346,6 +348,54 @@ TEST_F(DeltaMatch, ReadsOnlyTheWindowsOfASmallEditToALargeBlob) {
   const std::uint64_t overlap = automaton_.overlap();
   EXPECT_EQ(after.window_bytes - before.window_bytes, 8 + 2 * overlap);
   EXPECT_LE(after.token_bytes - before.token_bytes, 4 * (kMaxTokenLength + 9));
+}
+
+// What a delta matcher hands to stage 2: every occurrence some rule's
+// keyword shape allows, or that a rule with no shape holds, and no other;
+// the object's own candidates keep every occurrence for its deltas.
+TEST(DeltaMatchForStageTwo, HandsOnTheOccurrencesSomeRuleCanMatchAt) {
+  const RuleSet rules = std::move(load_rules_text(R"(
+[[rules]]
+id = "pat"
+regex = '''\b(pat[A-Za-z0-9]{14})\b'''
+keywords = ["pat"]
+[[rules]]
+id = "pat-dotted"
+regex = '''\b(pat\.[a-f0-9]{8})\b'''
+keywords = ["pat"]
+[[rules]]
+id = "anywhere"
+regex = '''(?i)(?:secret|hidden)[ =]+(\w{6,})'''
+keywords = ["secret"]
+)",
+                                                  "cfg.toml")
+                                      .rules);
+  const Scanner scanner(rules);
+  const DeltaStageOne matcher(scanner.automaton(), nullptr, nullptr, &scanner);
+  const DeltaStageOne hands_all(scanner.automaton(), nullptr);
+  const std::string text = "path patch patABCDEFGHIJ0123 pat.0123abcd pat.xyz secret; secret = x\n";
+  const auto found = matcher.whole(text);
+  auto starts_of = [&](const std::vector<FoundKeyword>& keywords) {
+    std::vector<std::string> out;
+    for (const FoundKeyword& k : keywords) {
+      const std::uint32_t length = scanner.automaton().keyword_length(k.keyword);
+      out.push_back(text.substr(k.end - length, length) + "@" + std::to_string(k.end - length));
+    }
+    return out;
+  };
+  EXPECT_EQ(starts_of(found->keywords),
+            (std::vector<std::string>{"pat@0", "pat@5", "pat@11", "pat@29", "pat@42", "secret@50", "secret@58"}));
+  StageOneFound handed;
+  matcher.for_stage_two(text, *found, handed);
+  // `pat` where a 14-character token or a dot and 8 hex digits follow;
+  // `secret` everywhere, as its rule's regex has no shape around it.
+  EXPECT_EQ(starts_of(handed.keywords), (std::vector<std::string>{"pat@11", "pat@29", "secret@50", "secret@58"}));
+  EXPECT_EQ(found->keywords.size(), 7u);
+  StageOneFound all;
+  hands_all.for_stage_two(text, *found, all);
+  EXPECT_EQ(all.keywords, found->keywords);
+  EXPECT_EQ(matcher.counts().keywords_found, 7u);
+  EXPECT_EQ(matcher.counts().keywords_handed, 4u);
 }
 
 }  // namespace

@@ -195,6 +195,102 @@ TEST(Scanner, BlobByBlobMatchingFindsWhatWholeBatchMatchingFinds) {
   }
 }
 
+// Stage 2 keeps what a rule found in a window by the window's bytes and
+// reuses it where the same window comes again (the same lines of the next
+// version of a file). Reused or searched afresh, the hits are the same: on
+// versions of a text edited at random lines, at its first and last line
+// too, with and without a final line feed, by two scanners of different
+// rules taking turns on one thread.
+TEST(Scanner, WindowsSearchedLatelyFindWhatSearchingThemAfreshFinds) {
+  const RuleLoad load = load_builtin_rules();
+  const RuleSet own = std::move(load_rules_text(kRules, "cfg.toml").rules);
+  const Scanner memo(load.rules);
+  const Scanner fresh(load.rules, ScannerOptions{.memo_windows = false});
+  const Scanner own_memo(own);
+  const Scanner own_fresh(own, ScannerOptions{.memo_windows = false});
+  std::mt19937 rng(17);
+  std::vector<std::string> lines;
+  for (const Rule& rule : load.rules.rules) {
+    for (const std::string& e : rule.examples) lines.push_back(e);
+  }
+  for (const char* line : {"token = abcdef123456", "token=abcdef123456x", "-----BEGIN KEY-----", "abc123def456",
+                           "-----END KEY-----", "-----BEGIN OLD-----", "-----END OLD-----", "user: admin",
+                           "pass: hunter22", "vendor-key:", "k123456789", "nothing here", ""}) {
+    lines.emplace_back(line);
+  }
+  auto text_of = [](const std::vector<std::string>& version, bool final_line_feed) {
+    std::string text;
+    for (std::size_t i = 0; i < version.size(); ++i) {
+      text += version[i];
+      if (i + 1 < version.size() || final_line_feed) text += '\n';
+    }
+    return text;
+  };
+  auto hits_of = [](const RuleSet& rules, const std::vector<Hit>& hits) {
+    std::vector<std::pair<Spot, std::string>> out;
+    for (const Hit& h : hits) out.emplace_back(spots(rules, {h}).front(), h.line + "|" + h.match);
+    return out;
+  };
+  std::size_t reported = 0;
+  for (int file = 0; file < 20; ++file) {
+    std::vector<std::string> version;
+    for (int n = 0; n < 40; ++n) version.push_back(lines[rng() % lines.size()]);
+    for (int edit = 0; edit < 30; ++edit) {
+      const std::size_t at = rng() % 4 == 0 ? (rng() % 2 == 0 ? 0 : version.size() - 1) : rng() % version.size();
+      switch (rng() % 3) {
+        case 0:
+          version[at] = lines[rng() % lines.size()];
+          break;
+        case 1:
+          version.insert(version.begin() + static_cast<std::ptrdiff_t>(at), lines[rng() % lines.size()]);
+          break;
+        default:
+          if (version.size() > 2) version.erase(version.begin() + static_cast<std::ptrdiff_t>(at));
+      }
+      const std::string text = text_of(version, rng() % 2 == 0);
+      const auto expected = hits_of(load.rules, fresh.scan_text(text));
+      ASSERT_EQ(hits_of(load.rules, memo.scan_text(text)), expected) << text;
+      ASSERT_EQ(hits_of(own, own_memo.scan_text(text)), hits_of(own, own_fresh.scan_text(text))) << text;
+      reported += expected.size();
+    }
+  }
+  EXPECT_GE(reported, 1000u);
+  // Most windows came again, and none was reused without the memo.
+  EXPECT_GT(memo.window_counts().repeated * 2, memo.window_counts().searched);
+  EXPECT_GT(own_memo.window_counts().repeated, 0u);
+  EXPECT_EQ(fresh.window_counts().repeated, 0u);
+}
+
+// Whether a rule matches at a window's end can depend on the byte after it
+// and on whether the blob ends there: a match of `beta` (no keyword of its
+// rule) on the last line of `alpha`'s window needs a word byte next. The
+// same window's bytes are searched again where those differ, whichever
+// came first.
+TEST(Scanner, AWindowIsReusedOnlyWhereTheByteAfterItAndTheBlobsEndAreTheSame) {
+  const RuleSet rules = std::move(load_rules_text(R"(
+[[rules]]
+id = "edge"
+regex = '''(?:alpha|beta)=([0-9]{4})\n\b'''
+keywords = ["alpha"]
+)",
+                                                  "cfg.toml")
+                                      .rules);
+  const Scanner memo(rules);
+  const Scanner fresh(rules, ScannerOptions{.memo_windows = false});
+  const std::string window = "alpha\nz\nbeta=1234\n";
+  const std::string word_after = window + "word\n";
+  const std::string space_after = window + " space\n";
+  const std::string ends_there = window;
+  EXPECT_EQ(spots(rules, fresh.scan_text(word_after)), (std::vector<Spot>{{"edge", "1234", 3, 6}}));
+  EXPECT_TRUE(fresh.scan_text(space_after).empty());
+  EXPECT_TRUE(fresh.scan_text(ends_there).empty());
+  for (const std::string* text :
+       {&space_after, &ends_there, &word_after, &word_after, &ends_there, &space_after, &word_after, &space_after}) {
+    EXPECT_EQ(spots(rules, memo.scan_text(*text)), spots(rules, fresh.scan_text(*text))) << *text;
+  }
+  EXPECT_GT(memo.window_counts().repeated, 0u);
+}
+
 // A path scope runs a rule with a path only on blobs seen at a path it
 // matches (introduced there, or held there before a change), container
 // checks testing their keywords in stage 2. At each of a blob's paths, its

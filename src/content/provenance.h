@@ -110,6 +110,10 @@ struct GitSummary {
   // the objects it rebuilt, and of those the keyword scan read.
   std::uint64_t bytes_rebuilt = 0;
   std::uint64_t bytes_matched = 0;
+  // Keyword occurrences it found in the blobs it delivered, and those of
+  // them stage 2 can use (the rest dropped while the bytes were at hand).
+  std::uint64_t keywords_found = 0;
+  std::uint64_t keywords_handed = 0;
 };
 
 }  // namespace trawl

@@ -59,12 +59,14 @@ struct StageOneFound {
 
 // Bytes a matcher read, for the summary of what matching deltas saved.
 struct DeltaMatchCounts {
-  std::uint64_t objects = 0;       // objects matched whole
-  std::uint64_t object_bytes = 0;  // their bytes
-  std::uint64_t deltas = 0;        // objects matched as deltas
-  std::uint64_t delta_bytes = 0;   // their results' bytes
-  std::uint64_t window_bytes = 0;  // bytes of those the keyword scan read
-  std::uint64_t token_bytes = 0;   // bytes the token scan started runs in, in both
+  std::uint64_t objects = 0;          // objects matched whole
+  std::uint64_t object_bytes = 0;     // their bytes
+  std::uint64_t deltas = 0;           // objects matched as deltas
+  std::uint64_t delta_bytes = 0;      // their results' bytes
+  std::uint64_t window_bytes = 0;     // bytes of those the keyword scan read
+  std::uint64_t token_bytes = 0;      // bytes the token scan started runs in, in both
+  std::uint64_t keywords_found = 0;   // keyword occurrences of the objects delivered
+  std::uint64_t keywords_handed = 0;  // of those, handed to stage 2 (for_stage_two)
 };
 
 // Implemented by the engine; called concurrently.
@@ -78,6 +80,13 @@ class DeltaMatcher {
   // finely cut to list them), those of `bytes` matched whole.
   virtual std::unique_ptr<StageOneFound> delta(const StageOneFound& base, std::span<const DeltaPiece> pieces,
                                                std::string_view bytes) const = 0;
+  // What of `found` (the candidates of `bytes`) to hand to stage 2, into
+  // `out`: every token run, and the keyword occurrences stage 2 can use. A
+  // matcher may leave out occurrences stage 2 would drop for every rule,
+  // checking them here, while the object's bytes are at hand, instead of in
+  // stage 2, long after they left the cache. `found` itself keeps every
+  // occurrence, for the deltas built on the object.
+  virtual void for_stage_two(std::string_view bytes, const StageOneFound& found, StageOneFound& out) const = 0;
   virtual DeltaMatchCounts counts() const = 0;
 };
 

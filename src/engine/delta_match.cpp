@@ -52,8 +52,22 @@ bool by_end(const FoundKeyword& a, const FoundKeyword& b) {
 
 }  // namespace
 
-DeltaStageOne::DeltaStageOne(const KeywordAutomaton& automaton, const EntropyTable* entropy, const TokenGate* gate)
-    : automaton_(automaton), entropy_(entropy), gate_(gate) {}
+DeltaStageOne::DeltaStageOne(const KeywordAutomaton& automaton, const EntropyTable* entropy, const TokenGate* gate,
+                             const Scanner* stage_two)
+    : automaton_(automaton), entropy_(entropy), gate_(gate), stage_two_(stage_two) {}
+
+void DeltaStageOne::for_stage_two(std::string_view bytes, const StageOneFound& found, StageOneFound& out) const {
+  out.tokens = found.tokens;
+  out.keywords.clear();
+  if (stage_two_ == nullptr) {
+    out.keywords = found.keywords;
+  } else {
+    std::copy_if(found.keywords.begin(), found.keywords.end(), std::back_inserter(out.keywords),
+                 [&](const FoundKeyword& k) { return stage_two_->stage_two_uses(k.keyword, bytes, k.end); });
+  }
+  keywords_found_.fetch_add(found.keywords.size(), std::memory_order_relaxed);
+  keywords_handed_.fetch_add(out.keywords.size(), std::memory_order_relaxed);
+}
 
 void DeltaStageOne::scan_keywords(std::string_view bytes, std::uint64_t begin, std::uint64_t end,
                                   std::vector<FoundKeyword>& out) const {
@@ -140,11 +154,18 @@ std::unique_ptr<StageOneFound> DeltaStageOne::delta(const StageOneFound& base, s
   if (keyword_bytes > n / 2) return whole(bytes);
 
   auto found = std::make_unique<StageOneFound>();
-  std::vector<FoundKeyword> scanned;
+  thread_local std::vector<FoundKeyword> scanned;
+  thread_local std::vector<FoundKeyword> inherited;
+  scanned.clear();
+  inherited.clear();
   for (const auto& [begin, end] : keyword_ends.all()) scan_keywords(bytes, begin, end, scanned);
-  for (const FoundKeyword& k : scanned) {
-    if (!inside_one_copy(pieces, k.end - automaton_.keyword_length(k.keyword), k.end)) found->keywords.push_back(k);
-  }
+  std::erase_if(scanned, [&](const FoundKeyword& k) {
+    return inside_one_copy(pieces, k.end - automaton_.keyword_length(k.keyword), k.end);
+  });
+  std::sort(scanned.begin(), scanned.end(), by_end);
+  // Pieces are in order and each inherits its base's keywords in order, so
+  // what is inherited is sorted too (an inherited keyword ends after its
+  // piece's start and at or before its end), and the two lists merge.
   for (const DeltaPiece& p : pieces) {
     if (!p.copy) continue;
     // The base's keywords inside [from, from + length), by end.
@@ -152,10 +173,11 @@ std::unique_ptr<StageOneFound> DeltaStageOne::delta(const StageOneFound& base, s
                                [](std::uint64_t from, const FoundKeyword& k) { return from < k.end; });
     for (; it != base.keywords.end() && it->end <= p.from + p.length; ++it) {
       if (it->end - automaton_.keyword_length(it->keyword) < p.from) continue;
-      found->keywords.push_back({it->keyword, static_cast<std::uint32_t>(it->end - p.from + p.at)});
+      inherited.push_back({it->keyword, static_cast<std::uint32_t>(it->end - p.from + p.at)});
     }
   }
-  std::sort(found->keywords.begin(), found->keywords.end(), by_end);
+  found->keywords.resize(scanned.size() + inherited.size());
+  std::merge(scanned.begin(), scanned.end(), inherited.begin(), inherited.end(), found->keywords.begin(), by_end);
 
   std::uint64_t token_bytes = 0;
   if (entropy_ != nullptr && gate_ == nullptr) {
@@ -223,8 +245,8 @@ std::unique_ptr<StageOneFound> DeltaStageOne::delta(const StageOneFound& base, s
 }
 
 DeltaMatchCounts DeltaStageOne::counts() const {
-  return {objects_.load(),     object_bytes_.load(), deltas_.load(),
-          delta_bytes_.load(), window_bytes_.load(), token_bytes_.load()};
+  return {objects_.load(),      object_bytes_.load(), deltas_.load(),         delta_bytes_.load(),
+          window_bytes_.load(), token_bytes_.load(),  keywords_found_.load(), keywords_handed_.load()};
 }
 
 }  // namespace trawl

@@ -35,6 +35,7 @@
 #include "content/stage_one_found.h"
 #include "engine/aho_corasick.h"
 #include "engine/prefilter.h"
+#include "engine/scanner.h"
 #include "engine/token_entropy.h"
 
 namespace trawl {
@@ -43,12 +44,16 @@ class DeltaStageOne final : public DeltaMatcher {
  public:
   // `entropy` null: no token runs; `gate` null: every run, else only those
   // of the lines its keywords open (prefilter.h; a blob the gate wants
-  // whole is the prefilter's to scan). All must outlive this.
-  DeltaStageOne(const KeywordAutomaton& automaton, const EntropyTable* entropy, const TokenGate* gate = nullptr);
+  // whole is the prefilter's to scan). `stage_two`, when given, says which
+  // keyword occurrences for_stage_two() hands on (Scanner::stage_two_uses);
+  // null: all of them. All must outlive this.
+  DeltaStageOne(const KeywordAutomaton& automaton, const EntropyTable* entropy, const TokenGate* gate = nullptr,
+                const Scanner* stage_two = nullptr);
 
   std::unique_ptr<StageOneFound> whole(std::string_view bytes) const override;
   std::unique_ptr<StageOneFound> delta(const StageOneFound& base, std::span<const DeltaPiece> pieces,
                                        std::string_view bytes) const override;
+  void for_stage_two(std::string_view bytes, const StageOneFound& found, StageOneFound& out) const override;
   DeltaMatchCounts counts() const override;
 
  private:
@@ -62,12 +67,15 @@ class DeltaStageOne final : public DeltaMatcher {
   const KeywordAutomaton& automaton_;
   const EntropyTable* entropy_;
   const TokenGate* gate_;
+  const Scanner* stage_two_;
   mutable std::atomic<std::uint64_t> objects_{0};
   mutable std::atomic<std::uint64_t> object_bytes_{0};
   mutable std::atomic<std::uint64_t> deltas_{0};
   mutable std::atomic<std::uint64_t> delta_bytes_{0};
   mutable std::atomic<std::uint64_t> window_bytes_{0};
   mutable std::atomic<std::uint64_t> token_bytes_{0};
+  mutable std::atomic<std::uint64_t> keywords_found_{0};
+  mutable std::atomic<std::uint64_t> keywords_handed_{0};
 };
 
 }  // namespace trawl

@@ -1,6 +1,7 @@
 #include "engine/scanner.h"
 
 #include <tbb/parallel_for.h>
+#include <atomic>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -8,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <climits>
 #include <cmath>
 #include <cstdint>
@@ -168,6 +170,7 @@ struct Scanner::BlobState {
   std::size_t hits = 0;  // kept so far, every rule
   bool truncated = false;
   StageTwoTrace* trace = nullptr;  // null but for `trawl rules why`
+  WindowCounts windows;            // added to the scanner's when the blob is done
 };
 
 namespace {
@@ -209,12 +212,19 @@ SecretContext secret_context(std::string_view bytes, std::size_t begin, std::siz
   return {bytes.substr(line_begin, begin - line_begin), bytes.substr(end, line_end - end)};
 }
 
+std::uint64_t next_memo_id() {
+  static std::atomic<std::uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
 }  // namespace
 
 Scanner::Scanner(const RuleSet& rules, const ScannerOptions& options)
     : rules_(rules),
       scope_(options.scope),
       choose_spans_(options.choose_spans),
+      memo_windows_(options.memo_windows),
+      memo_id_(next_memo_id()),
       only_(options.only),
       keywords_(collect_keywords(rules, options.scope, keyword_rules_, keywordless_rules_, late_keyword_rules_,
                                  token_rules_, gate_keywords_)),
@@ -258,6 +268,20 @@ Scanner::Scanner(const RuleSet& rules, const ScannerOptions& options)
       keyword_shapes_[k].push_back(std::move(shape));
     }
   }
+  keyword_always_used_.resize(keywords_.size());
+  for (std::size_t k = 0; k < keywords_.size(); ++k) {
+    keyword_always_used_[k] = std::any_of(keyword_shapes_[k].begin(), keyword_shapes_[k].end(),
+                                          [](const std::optional<KeywordShape>& s) { return !s; })
+                                  ? 1
+                                  : 0;
+  }
+}
+
+bool Scanner::stage_two_uses(std::uint32_t keyword, std::string_view bytes, std::uint32_t end) const {
+  if (keyword_always_used_[keyword] != 0) return true;
+  const std::uint32_t start = end - automaton_.keyword_length(keyword);
+  return std::any_of(keyword_shapes_[keyword].begin(), keyword_shapes_[keyword].end(),
+                     [&](const std::optional<KeywordShape>& s) { return s->allows(bytes, start, end); });
 }
 
 Hit Scanner::make_hit(std::string_view bytes, std::uint32_t rule_index, std::size_t match_begin, std::size_t match_end,
@@ -303,18 +327,24 @@ void Scanner::note(StageTwoTrace& trace, std::uint32_t rule_index, std::size_t m
       {rule_index, match_begin, match_end, secret_begin, std::string(secret), entropy, drop, validator, why});
 }
 
-bool Scanner::search(std::string_view bytes, std::uint32_t rule_index, std::size_t from, std::size_t to,
-                     BlobState& state, std::vector<Hit>& out,
-                     const std::vector<std::pair<std::uint32_t, std::uint32_t>>* runs) const {
-  LineIndex& lines = state.lines;
-  StageTwoTrace* const trace = state.trace;
-  if (trace != nullptr && trace->touches(from, to)) trace->consider(rule_index, StageTwoTrace::Reach::kWindow);
+bool Scanner::find_matches(std::string_view bytes, std::uint32_t rule_index, std::size_t from, std::size_t to,
+                           const std::vector<std::pair<std::uint32_t, std::uint32_t>>* runs, bool traced,
+                           std::vector<WindowMatch>& out) const {
   const Rule& rule = rules_.rules[rule_index];
   const RE2& re = *rule.regex;
   const int groups = re.NumberOfCapturingGroups() + 1;
-  std::vector<re2::StringPiece> sub(static_cast<std::size_t>(groups));
+  thread_local std::vector<re2::StringPiece> sub;
+  sub.resize(static_cast<std::size_t>(groups));
   const re2::StringPiece text(bytes.data(), bytes.size());
   using Drop = StageTwoTrace::Drop;
+  auto record = [&](std::size_t match_begin, std::size_t match_end, std::size_t secret_begin, std::size_t secret_size,
+                    double entropy, Drop drop, std::optional<SecretValidator> validator = std::nullopt,
+                    std::string_view why = {}) {
+    if (drop != Drop::kNone && !traced) return;
+    out.push_back({static_cast<std::uint32_t>(match_begin - from), static_cast<std::uint32_t>(match_end - from),
+                   static_cast<std::uint32_t>(secret_begin - from), static_cast<std::uint32_t>(secret_size), entropy,
+                   drop, validator, why});
+  };
   std::size_t pos = from;
   while (pos <= to && re.Match(text, pos, to, RE2::UNANCHORED, sub.data(), groups)) {
     const re2::StringPiece whole = sub[0];
@@ -335,7 +365,7 @@ bool Scanner::search(std::string_view bytes, std::uint32_t rule_index, std::size
       }
     }
     if (secret.empty()) {
-      if (trace != nullptr) note(*trace, rule_index, match_begin, match_end, match_begin, {}, 0, Drop::kEmptySecret);
+      record(match_begin, match_end, match_begin, 0, 0, Drop::kEmptySecret);
       continue;
     }
     if (runs != nullptr) {
@@ -351,14 +381,11 @@ bool Scanner::search(std::string_view bytes, std::uint32_t rule_index, std::size
     const double entropy = shannon_entropy(secret_view);
     const auto secret_begin = static_cast<std::size_t>(secret.data() - text.data());
     if (rule.entropy > 0 && entropy < rule.entropy) {
-      if (trace != nullptr)
-        note(*trace, rule_index, match_begin, match_end, secret_begin, secret_view, entropy, Drop::kEntropy);
+      record(match_begin, match_end, secret_begin, secret.size(), entropy, Drop::kEntropy);
       continue;
     }
     if (documentation_sample_of(secret_view).has_value()) {
-      if (trace != nullptr)
-        note(*trace, rule_index, match_begin, match_end, secret_begin, secret_view, entropy,
-             Drop::kDocumentationSample);
+      record(match_begin, match_end, secret_begin, secret.size(), entropy, Drop::kDocumentationSample);
       continue;
     }
     if (!rule.validators.empty()) {
@@ -366,18 +393,107 @@ bool Scanner::search(std::string_view bytes, std::uint32_t rule_index, std::size
       const auto failed = std::find_if(rule.validators.begin(), rule.validators.end(),
                                        [&](SecretValidator v) { return !passes(v, secret_view, context); });
       if (failed != rule.validators.end()) {
-        if (trace != nullptr) {
-          note(*trace, rule_index, match_begin, match_end, secret_begin, secret_view, entropy, Drop::kValidator,
-               *failed, why_fails(*failed, secret_view, context));
+        if (traced) {
+          record(match_begin, match_end, secret_begin, secret.size(), entropy, Drop::kValidator, *failed,
+                 why_fails(*failed, secret_view, context));
         }
         continue;
       }
     }
+    record(match_begin, match_end, secret_begin, secret.size(), entropy, Drop::kNone);
+  }
+  return false;
+}
 
+// The windows of one thread's recent blobs and what find_matches() found in
+// each, by the window's bytes: a window repeated version after version of a
+// file is searched once. A slot is chosen by a hash of the key and holds one
+// window; a key is equal only when every byte is, so the hash decides
+// nothing but where to look. Windows over kMaxWindowBytes are not kept, so
+// a thread holds at most kSlots of them.
+struct Scanner::WindowMemo {
+  static constexpr std::size_t kSlots = 2048;
+  static constexpr std::size_t kMaxWindowBytes = 8192;
+  struct Slot {
+    std::uint64_t scanner = 0;  // Scanner::memo_id_; 0: empty
+    std::uint32_t rule = 0;
+    std::uint8_t edges = 0;
+    std::string bytes;  // the byte before the window, the window, the byte after
+    bool reaches_edge = false;
+    std::vector<WindowMatch> matches;
+  };
+  std::vector<Slot> slots = std::vector<Slot>(kSlots);
+};
+
+bool Scanner::search(std::string_view bytes, std::uint32_t rule_index, std::size_t from, std::size_t to,
+                     BlobState& state, std::vector<Hit>& out,
+                     const std::vector<std::pair<std::uint32_t, std::uint32_t>>* runs) const {
+  StageTwoTrace* const trace = state.trace;
+  if (trace != nullptr && trace->touches(from, to)) trace->consider(rule_index, StageTwoTrace::Reach::kWindow);
+  // What the rule finds in a window of whole lines, [from, to), depends on
+  // its bytes, on whether it starts or ends the blob, and on the byte each
+  // side (RE2's assertions look one byte beyond the range; a validator
+  // reads the secret's line, inside the window): nothing else.
+  thread_local std::vector<WindowMatch> searched;
+  const std::vector<WindowMatch>* matches = &searched;
+  bool reaches_edge = false;
+  const bool memo = memo_windows_ && trace == nullptr && runs == nullptr && to - from <= WindowMemo::kMaxWindowBytes &&
+                    (from == 0 || bytes[from - 1] == '\n') && (to == bytes.size() || bytes[to - 1] == '\n');
+  WindowMemo::Slot* slot = nullptr;
+  std::uint8_t edges = 0;
+  if (memo) {
+    thread_local WindowMemo windows;
+    edges = static_cast<std::uint8_t>((from == 0 ? 1 : 0) | (to == bytes.size() ? 2 : 0));
+    const std::size_t key_begin = from == 0 ? 0 : from - 1;
+    const std::size_t key_end = to == bytes.size() ? to : to + 1;
+    const std::string_view key = bytes.substr(key_begin, key_end - key_begin);
+    const std::size_t hash = std::hash<std::string_view>()(key) ^ (std::size_t{rule_index} * 0x9e3779b97f4a7c15ull) ^
+                             (memo_id_ << 2) ^ edges;
+    slot = &windows.slots[hash % WindowMemo::kSlots];
+    ++state.windows.searched;
+    if (slot->scanner == memo_id_ && slot->rule == rule_index && slot->edges == edges && slot->bytes == key) {
+      ++state.windows.repeated;
+      matches = &slot->matches;
+      reaches_edge = slot->reaches_edge;
+      slot = nullptr;  // nothing to store
+    } else {
+      slot->scanner = 0;
+      slot->bytes.assign(key);
+    }
+  }
+  if (matches == &searched) {
+    searched.clear();
+    reaches_edge = find_matches(bytes, rule_index, from, to, runs, trace != nullptr, searched);
+    if (slot != nullptr) {
+      slot->scanner = memo_id_;
+      slot->rule = rule_index;
+      slot->edges = edges;
+      slot->reaches_edge = reaches_edge;
+      slot->matches = searched;
+    }
+  }
+
+  // What is kept of each match depends on the blob: its line, whether the
+  // rule found the secret on that line already, and how many hits the blob
+  // holds.
+  LineIndex& lines = state.lines;
+  using Drop = StageTwoTrace::Drop;
+  for (const WindowMatch& m : *matches) {
+    const std::size_t match_begin = from + m.match_begin;
+    const std::size_t match_end = from + m.match_end;
+    const std::size_t secret_begin = from + m.secret_begin;
+    const std::string_view secret_view = bytes.substr(secret_begin, m.secret_size);
+    if (m.drop != Drop::kNone) {
+      if (trace != nullptr) {
+        note(*trace, rule_index, match_begin, match_end, secret_begin, secret_view, m.entropy, m.drop, m.validator,
+             m.why);
+      }
+      continue;
+    }
     const std::size_t first_line = lines.line_of(secret_begin);
     if (!state.seen.insert({first_line, secret_view}).second) {
       if (trace != nullptr)
-        note(*trace, rule_index, match_begin, match_end, secret_begin, secret_view, entropy, Drop::kRepeated);
+        note(*trace, rule_index, match_begin, match_end, secret_begin, secret_view, m.entropy, Drop::kRepeated);
       continue;
     }
     if (state.hits >= kMaxHitsPerBlob) {
@@ -386,10 +502,10 @@ bool Scanner::search(std::string_view bytes, std::uint32_t rule_index, std::size
     }
     ++state.hits;
     if (trace != nullptr)
-      note(*trace, rule_index, match_begin, match_end, secret_begin, secret_view, entropy, Drop::kNone);
-    out.push_back(make_hit(bytes, rule_index, match_begin, match_end, secret_begin, secret_view, entropy, state));
+      note(*trace, rule_index, match_begin, match_end, secret_begin, secret_view, m.entropy, Drop::kNone);
+    out.push_back(make_hit(bytes, rule_index, match_begin, match_end, secret_begin, secret_view, m.entropy, state));
   }
-  return false;
+  return reaches_edge;
 }
 
 std::uint64_t Scanner::classes_of(const BlobKey& blob) const {
@@ -528,6 +644,10 @@ std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candid
     std::inplace_merge(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(before), hits.end(), by_position);
   }
   truncated = state.truncated;
+  if (state.windows.searched != 0) {
+    windows_searched_.fetch_add(state.windows.searched, std::memory_order_relaxed);
+    windows_repeated_.fetch_add(state.windows.repeated, std::memory_order_relaxed);
+  }
   return hits;
 }
 

@@ -21,6 +21,7 @@
 // which the scan reports; a distinct hit is never dropped silently.
 #pragma once
 
+#include <atomic>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -47,6 +48,10 @@ struct ScannerOptions {
   // Drop keyword occurrences whose surroundings a rule's regex cannot match
   // (rules/keyword_shape.h). Off only to test that it changes nothing.
   bool keyword_shapes = true;
+  // Search a window of bytes that a rule searched lately (the same lines of
+  // the next version of a file) once: its matches are kept by the window's
+  // bytes. Off only to test that it changes nothing.
+  bool memo_windows = true;
   // Where the blobs scanned appear (path_scope.h), filled before the first
   // scan() or confirm(): a rule it scopes runs only on the blobs it gives
   // the rule. A container check it scopes tests its keywords in stage 2,
@@ -79,6 +84,19 @@ class Scanner {
   // the prefilter over {automaton(), entropy_table(), token_gate()}.
   const TokenGate* token_gate() const { return gate_keywords_.empty() ? nullptr : &token_gate_; }
   const RuleSet& rules() const { return rules_; }
+  // Windows stage 2 looked up in its memo (ScannerOptions::memo_windows),
+  // and of those, how many it had searched lately, so far.
+  struct WindowCounts {
+    std::uint64_t searched = 0;
+    std::uint64_t repeated = 0;
+  };
+  WindowCounts window_counts() const { return {windows_searched_.load(), windows_repeated_.load()}; }
+  // Whether stage 2 can use the occurrence of `keyword` that ends at `end`
+  // in `bytes`: some rule holding the keyword has no shape there, or its
+  // shape allows the occurrence (whatever the blob's paths). Stage 2 drops
+  // any other occurrence for every rule, so a source may leave it out of a
+  // batch, checked while the blob's bytes are at hand (delta_match.h).
+  bool stage_two_uses(std::uint32_t keyword, std::string_view bytes, std::uint32_t end) const;
 
   // Hits in every blob of `batch`, for blobs with at least one; in blob order.
   // Stage 1 is `prefilter`'s (built over automaton()); each blob goes through
@@ -98,6 +116,19 @@ class Scanner {
  private:
   struct LineIndex;
   struct BlobState;
+  struct WindowMemo;
+  // A match of a rule in a window, by offsets from the window's start: one
+  // to report (drop kNone), or, when traced, one dropped and why.
+  struct WindowMatch {
+    std::uint32_t match_begin;
+    std::uint32_t match_end;
+    std::uint32_t secret_begin;
+    std::uint32_t secret_size;
+    double entropy;
+    StageTwoTrace::Drop drop;
+    std::optional<SecretValidator> validator;
+    std::string_view why;  // a validator's reason: static text
+  };
   // Stage 2 for one blob, given its keyword occurrences (sorted by keyword)
   // and its token runs (sorted by position): every rule with an occurrence,
   // every rule with `tokens` around the runs, plus every rule with a regex
@@ -126,6 +157,15 @@ class Scanner {
   // is one of them.
   bool search(std::string_view bytes, std::uint32_t rule_index, std::size_t from, std::size_t to, BlobState& state,
               std::vector<Hit>& out, const std::vector<std::pair<std::uint32_t, std::uint32_t>>* runs = nullptr) const;
+  // The rule's matches in bytes[from, to) that pass its secret group, token
+  // runs, entropy, documentation samples and validators, in order (with
+  // `traced`, those dropped too), into `out`; returns true when a match
+  // touches an edge of the range that is not an edge of the blob (the
+  // matches before it are in `out`). What search() keeps of them is the
+  // blob's to decide.
+  bool find_matches(std::string_view bytes, std::uint32_t rule_index, std::size_t from, std::size_t to,
+                    const std::vector<std::pair<std::uint32_t, std::uint32_t>>* runs, bool traced,
+                    std::vector<WindowMatch>& out) const;
   // Runs the container checks of `check_rules` (rules with a `check`) over
   // the blob and appends their hits, sorted by position.
   void add_check_hits(std::string_view bytes, const std::vector<std::uint32_t>& check_rules, BlobState& state,
@@ -154,6 +194,12 @@ class Scanner {
   std::optional<EntropyTable> entropy_;  // set when token_rules_ is not empty
   const PathScope* scope_;
   bool choose_spans_;
+  bool memo_windows_;
+  // Names this scanner in the thread-local window memo, which scanners of
+  // other rules share: never reused, as an address may be.
+  std::uint64_t memo_id_;
+  mutable std::atomic<std::uint64_t> windows_searched_{0};
+  mutable std::atomic<std::uint64_t> windows_repeated_{0};
   const RuleSubsets* only_;
   // Container checks the scope scopes: their keywords are tested in stage 2.
   std::vector<std::uint32_t> late_keyword_rules_;
@@ -162,6 +208,8 @@ class Scanner {
   KeywordAutomaton automaton_;
   // Per keyword, aligned with keyword_rules_: each owner's shape, if any.
   std::vector<std::vector<std::optional<KeywordShape>>> keyword_shapes_;
+  // Per keyword: some owner has no shape, so every occurrence is used.
+  std::vector<char> keyword_always_used_;
 };
 
 }  // namespace trawl

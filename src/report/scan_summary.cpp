@@ -58,6 +58,10 @@ std::string format_summary(const ScanSummary& s) {
                 "trawl: walk %.2f s, read and match %.2f s (matching %.2f thread-s), attribution %.2f s\n",
                 s.git ? s.git->walk_seconds : 0.0, s.read_match_seconds, s.match_seconds, s.attribute_seconds);
   out << phases;
+  if (s.windows_searched > 0) {
+    out << "trawl: stage 2 searched " << s.windows_searched << " windows, " << s.windows_repeated
+        << " of them with bytes it had searched lately (their matches reused)\n";
+  }
   if (s.git) {
     out << "trawl: blobs read from packs " << s.git->blobs_from_packs << ", through libgit2 "
         << s.git->blobs_from_libgit2 << "\n";
@@ -67,6 +71,8 @@ std::string format_summary(const ScanSummary& s) {
                     "trawl: stage 1 matched %.1f MB of the %.1f MB the pack reader rebuilt (deltas by what they add)\n",
                     static_cast<double>(s.git->bytes_matched) / 1e6, static_cast<double>(s.git->bytes_rebuilt) / 1e6);
       out << matched;
+      out << "trawl: stage 2 was handed " << s.git->keywords_handed << " of the " << s.git->keywords_found
+          << " keyword occurrences stage 1 found (the rest no rule's shape allows)\n";
     }
     if (s.git->shallow) out << "trawl: shallow clone: history ends at the shallow boundary\n";
   }

@@ -73,6 +73,11 @@ struct ScanSummary {
   double read_match_seconds = 0.0;
   double match_seconds = 0.0;
   double attribute_seconds = 0.0;
+  // Windows stage 2 searched (a rule's lines around its keywords), and of
+  // those, the ones it had searched lately with the same bytes (the same
+  // lines of another version of a file), whose matches it took from there.
+  std::uint64_t windows_searched = 0;
+  std::uint64_t windows_repeated = 0;
 };
 
 // The multi-line human summary for stderr (--verbose).

@@ -94,7 +94,7 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
   // found while reading.
   std::optional<DeltaStageOne> delta_matcher;
   if (settings.match_deltas && prefilter->backend_name() == "cpu") {
-    delta_matcher.emplace(scanner.automaton(), scanner.entropy_table(), scanner.token_gate());
+    delta_matcher.emplace(scanner.automaton(), scanner.entropy_table(), scanner.token_gate(), &scanner);
     source.match_while_reading(&*delta_matcher);
   }
 
@@ -268,6 +268,8 @@ ScanResult run_scan(ContentSource& source, const RuleSet& rules, const Suppressi
   summary.blobs_scanned = stats.blobs - comparison.blobs;
   summary.bytes_scanned = stats.bytes - comparison.bytes;
   summary.match_seconds = stats.match_seconds;
+  summary.windows_searched = scanner.window_counts().searched;
+  summary.windows_repeated = scanner.window_counts().repeated;
   if (store != nullptr) {
     for (const SkippedObject& skipped : skips.entries()) {
       auto it = reading.find(skipped.id);

@@ -114,6 +114,8 @@ void GitHistorySource::read(BatchOutput& out, SkipLog& skips) {
     const DeltaMatchCounts counts = matcher_->counts();
     summary_.bytes_rebuilt = counts.object_bytes + counts.delta_bytes;
     summary_.bytes_matched = counts.object_bytes + counts.window_bytes;
+    summary_.keywords_found = counts.keywords_found;
+    summary_.keywords_handed = counts.keywords_handed;
   }
 }
 

@@ -394,7 +394,13 @@ class PackDecoder {
       if (found_bytes > frame.content->size() / 2) frame.found.reset();
     }
     if (selected_[k] != 0) {
-      consume_(plan_.id_at(k), frame.content->view(), frame.found.get());
+      const StageOneFound* handed = frame.found.get();
+      if (handed != nullptr) {
+        StageOneFound& usable = usable_.local();
+        limits_.matcher->for_stage_two(frame.content->view(), *handed, usable);
+        handed = &usable;
+      }
+      consume_(plan_.id_at(k), frame.content->view(), handed);
       ++delivered_;
     } else {
       ++bases_;
@@ -450,6 +456,7 @@ class PackDecoder {
   const PackedBlobConsumer& consume_;
   tbb::enumerable_thread_specific<Decompressor> decompressors_;
   tbb::enumerable_thread_specific<std::vector<DeltaPiece>> pieces_;  // the last delta each thread applied
+  tbb::enumerable_thread_specific<StageOneFound> usable_;            // what the last blob handed to stage 2
   BufferPool buffers_;
   std::atomic<std::uint64_t> delivered_{0};
   std::atomic<std::uint64_t> bases_{0};
