@@ -228,12 +228,14 @@ TEST(Scanner, WindowsSearchedLatelyFindWhatSearchingThemAfreshFinds) {
   };
   auto hits_of = [](const RuleSet& rules, const std::vector<Hit>& hits) {
     std::vector<std::pair<Spot, std::string>> out;
+    out.reserve(hits.size());
     for (const Hit& h : hits) out.emplace_back(spots(rules, {h}).front(), h.line + "|" + h.match);
     return out;
   };
   std::size_t reported = 0;
   for (int file = 0; file < 20; ++file) {
     std::vector<std::string> version;
+    version.reserve(40);
     for (int n = 0; n < 40; ++n) version.push_back(lines[rng() % lines.size()]);
     for (int edit = 0; edit < 30; ++edit) {
       const std::size_t at = rng() % 4 == 0 ? (rng() % 2 == 0 ? 0 : version.size() - 1) : rng() % version.size();
