@@ -108,46 +108,65 @@ std::vector<std::string> collect_keywords(const RuleSet& rules, const PathScope*
 
 }  // namespace
 
-// Where each line of a blob starts, computed on first use: only blobs with
-// a hit need it.
+// Where each line of a blob starts, found as far into the blob as asked:
+// only blobs with a hit need it, and the lines past a blob's last hit are
+// never counted (the hits of each version of a file are often near its top).
 struct Scanner::LineIndex {
   std::string_view bytes;
   std::vector<std::uint32_t> starts;
+  std::size_t indexed = 0;  // starts holds every line start up to here
 
-  const std::vector<std::uint32_t>& get() {
-    if (starts.empty()) {
-      starts.push_back(0);
-      const char* data = bytes.data();
-      std::size_t at = 0;
-#if defined(__SSE2__)
-      // Sixteen bytes a step: lines of source are short, and a call to
-      // memchr per line costs more than the line.
-      const __m128i newline = _mm_set1_epi8('\n');
-      for (; bytes.size() - at >= 16; at += 16) {
-        auto mask = static_cast<unsigned>(
-            _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(data + at)), newline)));
-        for (; mask != 0; mask &= mask - 1) {
-          starts.push_back(static_cast<std::uint32_t>(at + static_cast<std::size_t>(__builtin_ctz(mask)) + 1));
-        }
-      }
-#endif
-      for (; at < bytes.size(); ++at) {
-        if (data[at] == '\n') starts.push_back(static_cast<std::uint32_t>(at + 1));
-      }
-    }
-    return starts;
-  }
   // 0-based line holding `offset`.
   std::size_t line_of(std::size_t offset) {
-    const auto& s = get();
-    return static_cast<std::size_t>(std::upper_bound(s.begin(), s.end(), offset) - s.begin()) - 1;
+    index_to(offset + 1);
+    return static_cast<std::size_t>(std::upper_bound(starts.begin(), starts.end(), offset) - starts.begin()) - 1;
   }
-  std::size_t line_begin(std::size_t line) { return get()[line]; }
+  std::size_t line_begin(std::size_t line) {
+    index_lines(line + 1);
+    return starts[line];
+  }
   // Offset just past `line`, its '\n' included.
   std::size_t line_end(std::size_t line) {
-    const auto& s = get();
-    return line + 1 < s.size() ? s[line + 1] : bytes.size();
+    index_lines(line + 2);
+    return line + 1 < starts.size() ? starts[line + 1] : bytes.size();
   }
+  // The last line's index, when no line is past `line`, else `line`.
+  std::size_t at_most_last(std::size_t line) {
+    index_lines(line + 1);
+    return std::min(line, starts.size() - 1);
+  }
+
+ private:
+  // Indexes at least up to `offset` (or the end), in steps of a good size.
+  void index_to(std::size_t offset) {
+    if (starts.empty()) starts.push_back(0);
+    if (offset <= indexed || indexed == bytes.size()) return;
+    const std::size_t to = std::min(bytes.size(), std::max(offset, indexed + kIndexStep));
+    const char* data = bytes.data();
+    std::size_t at = indexed;
+#if defined(__SSE2__)
+    // Sixteen bytes a step: lines of source are short, and a call to
+    // memchr per line costs more than the line.
+    const __m128i newline = _mm_set1_epi8('\n');
+    for (; to - at >= 16; at += 16) {
+      auto mask = static_cast<unsigned>(
+          _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(data + at)), newline)));
+      for (; mask != 0; mask &= mask - 1) {
+        starts.push_back(static_cast<std::uint32_t>(at + static_cast<std::size_t>(__builtin_ctz(mask)) + 1));
+      }
+    }
+#endif
+    for (; at < to; ++at) {
+      if (data[at] == '\n') starts.push_back(static_cast<std::uint32_t>(at + 1));
+    }
+    indexed = to;
+  }
+  // Indexes until `count` line starts are known, or the end.
+  void index_lines(std::size_t count) {
+    index_to(0);
+    while (starts.size() < count && indexed < bytes.size()) index_to(indexed + 1);
+  }
+  static constexpr std::size_t kIndexStep = 4096;
 };
 
 // What stage 2 keeps for one blob across its rules.
@@ -595,7 +614,7 @@ std::vector<Hit> Scanner::confirm(std::string_view bytes, std::span<const Candid
         if (indexed) {
           const std::size_t first_line = lines.line_of(spans[k].start);
           begin = lines.line_begin(first_line > reach ? first_line - reach : 0);
-          end = lines.line_end(std::min(lines.line_of(last) + reach, lines.get().size() - 1));
+          end = lines.line_end(lines.at_most_last(lines.line_of(last) + reach));
         } else {
           begin = lines_start_before(bytes, spans[k].start, reach);
           end = lines_end_after(bytes, last, reach);
