@@ -14,6 +14,7 @@
 #include <random>
 #include <set>
 #include <sstream>
+#include <unordered_map>
 
 #include "source/git/clock_cache.h"
 #include "source/git/git_handles.h"
@@ -229,6 +230,49 @@ TEST(ObjectStore, ReadsTheRepositoryNamedByTrawlTestRepo) {
   const std::set<ObjectId> not_returned = expect_same_as_libgit2(repo.git_dir(), ids);
   const std::set<ObjectId> loose = loose_object_ids(repo);
   for (const ObjectId& id : not_returned) EXPECT_TRUE(loose.contains(id)) << "packed but not read: " << id.hex();
+}
+
+// The clock cache's index of slots: open addressing whose erase moves keys
+// back into the hole. Against a node-based map, with a hash that sends keys
+// to few homes (long runs that wrap round the table's end) and one that
+// spreads them, through growth and many erases.
+struct FewHomes {
+  std::size_t operator()(std::uint64_t key) const { return key % 7; }
+};
+template <typename Hash>
+void slot_index_agrees_with_a_map(std::uint32_t seed) {
+  SlotIndex<std::uint64_t, Hash> index;
+  std::unordered_map<std::uint64_t, std::uint32_t> map;
+  std::mt19937 rng(seed);
+  for (std::uint32_t step = 0; step < 40000; ++step) {
+    const std::uint64_t key = rng() % 3000;
+    const std::uint32_t* found = index.find(key);
+    const auto it = map.find(key);
+    ASSERT_EQ(found != nullptr, it != map.end()) << key;
+    if (found != nullptr) {
+      ASSERT_EQ(*found, it->second) << key;
+    }
+    if (rng() % 3 == 0) {
+      index.erase(key);
+      map.erase(key);
+    } else if (found == nullptr) {
+      index.emplace(key, step);
+      map.emplace(key, step);
+    }
+  }
+  for (std::uint64_t key = 0; key < 3000; ++key) {
+    const std::uint32_t* found = index.find(key);
+    const auto it = map.find(key);
+    ASSERT_EQ(found != nullptr, it != map.end()) << key;
+    if (found != nullptr) {
+      EXPECT_EQ(*found, it->second) << key;
+    }
+  }
+}
+
+TEST(ClockCache, ItsSlotIndexFindsWhatAMapFindsThroughInsertsAndErases) {
+  slot_index_agrees_with_a_map<FewHomes>(3);
+  slot_index_agrees_with_a_map<std::hash<std::uint64_t>>(4);
 }
 
 TEST(ClockCache, EvictsWhatWasNotUsedSinceTheHandPassed) {
