@@ -457,7 +457,8 @@ bool Scanner::search(std::string_view bytes, std::uint32_t rule_index, std::size
   const std::vector<WindowMatch>* matches = &searched;
   bool reaches_edge = false;
   const bool memo = memo_windows_ && trace == nullptr && runs == nullptr && to - from <= WindowMemo::kMaxWindowBytes &&
-                    (from == 0 || bytes[from - 1] == '\n') && (to == bytes.size() || bytes[to - 1] == '\n');
+                    (from == 0 || bytes[from - 1] == '\n') &&
+                    (to == bytes.size() || (to > from && bytes[to - 1] == '\n'));
   WindowMemo::Slot* slot = nullptr;
   std::uint8_t edges = 0;
   if (memo) {
