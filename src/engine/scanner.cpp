@@ -1,7 +1,6 @@
 #include "engine/scanner.h"
 
 #include <tbb/parallel_for.h>
-#include <atomic>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -459,7 +458,7 @@ bool Scanner::search(std::string_view bytes, std::uint32_t rule_index, std::size
   const bool memo = memo_windows_ && trace == nullptr && runs == nullptr && to - from <= WindowMemo::kMaxWindowBytes &&
                     (from == 0 || bytes[from - 1] == '\n') &&
                     (to == bytes.size() || (to > from && bytes[to - 1] == '\n'));
-  WindowMemo::Slot* slot = nullptr;
+  WindowMemo::Slot* slot = nullptr;  // where this window's matches are to be kept
   std::uint8_t edges = 0;
   if (memo) {
     thread_local WindowMemo windows;
@@ -469,14 +468,14 @@ bool Scanner::search(std::string_view bytes, std::uint32_t rule_index, std::size
     const std::string_view key = bytes.substr(key_begin, key_end - key_begin);
     const std::size_t hash = std::hash<std::string_view>()(key) ^ (std::size_t{rule_index} * 0x9e3779b97f4a7c15ull) ^
                              (memo_id_ << 2) ^ edges;
-    slot = &windows.slots[hash % WindowMemo::kSlots];
+    WindowMemo::Slot& found = windows.slots[hash % WindowMemo::kSlots];
     ++state.windows.searched;
-    if (slot->scanner == memo_id_ && slot->rule == rule_index && slot->edges == edges && slot->bytes == key) {
+    if (found.scanner == memo_id_ && found.rule == rule_index && found.edges == edges && found.bytes == key) {
       ++state.windows.repeated;
-      matches = &slot->matches;
-      reaches_edge = slot->reaches_edge;
-      slot = nullptr;  // nothing to store
+      matches = &found.matches;
+      reaches_edge = found.reaches_edge;
     } else {
+      slot = &found;
       slot->scanner = 0;
       slot->bytes.assign(key);
     }
