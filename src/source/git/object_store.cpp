@@ -150,6 +150,34 @@ StoredObjectPtr ObjectStore::read(const ObjectId& id) const {
   return rebuild(*at);
 }
 
+std::optional<ObjectType> ObjectStore::type_of(const ObjectId& id) const {
+  const auto at = packs_.locate(id);
+  if (!at) return std::nullopt;
+  const PackSet::Pack& pack = packs_[at->pack];
+  std::uint32_t entry = at->entry;
+  for (std::size_t deltas = 0; deltas <= kMaxChainLength; ++deltas) {
+    if (const StoredObjectPtr kept = cache_->find(cache_key(at->pack, entry))) return kept->type;
+    const auto header = checked_header(pack, entry);
+    if (!header || !plausible_size(pack, entry, *header)) return std::nullopt;
+    if (header->type != PackObjectType::kOfsDelta && header->type != PackObjectType::kRefDelta) {
+      switch (header->type) {
+        case PackObjectType::kCommit:
+        case PackObjectType::kTree:
+        case PackObjectType::kBlob:
+        case PackObjectType::kTag:
+          return static_cast<ObjectType>(header->type);
+        default:
+          return std::nullopt;
+      }
+    }
+    const auto base = header->type == PackObjectType::kOfsDelta ? entry_before(pack, entry, header->base_offset)
+                                                                : pack.entry_of(header->base_id);
+    if (!base) return std::nullopt;
+    entry = *base;
+  }
+  return std::nullopt;
+}
+
 StoredObjectPtr ObjectStore::rebuild(PackSet::Location at) const {
   const PackSet::Pack& pack = packs_[at.pack];
   // Everything rebuilt is kept, but for the commit asked for: commits are

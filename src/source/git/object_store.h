@@ -66,6 +66,11 @@ class ObjectStore {
   // read and check. Safe to call from any number of threads at once.
   StoredObjectPtr read(const ObjectId& id) const;
 
+  // The type of object `id`, from the headers of its pack entry and of the
+  // entries down its delta chain, each checked as read() checks it, without
+  // inflating anything; nullopt where read() would give null.
+  std::optional<ObjectType> type_of(const ObjectId& id) const;
+
   // Packs in use.
   std::size_t pack_count() const;
 

@@ -1,13 +1,15 @@
-// Listing refs, the refs a scope names, resolving revisions and reading the
-// shallow boundary, all through libgit2.
+// Listing refs (read by trawl, ref_files.h), the refs a scope names and
+// resolving revisions (through libgit2), and reading the shallow boundary.
 #include "source/git/refs.h"
 
 #include <algorithm>
 #include <fstream>
 #include <string_view>
+#include <unordered_map>
 
 #include "source/git/git_handles.h"
 #include "source/git/loose_object.h"
+#include "source/git/ref_files.h"
 
 namespace trawl {
 
@@ -51,6 +53,9 @@ ObjectId peel_revision(git_repository* repo, const ObjectStore& store, const git
 
 std::optional<ObjectId> peel_to_commit(const ObjectStore& store, git_repository* repo, const ObjectId& id,
                                        SkipLog& skips, std::string& problem) {
+  // Most refs name a commit: its pack entry's header says so, and the walk
+  // reads the commit itself later.
+  if (store.type_of(id) == ObjectType::kCommit) return id;
   git_odb* raw_odb = nullptr;
   if (git_repository_odb(&raw_odb, repo) < 0) {
     problem = last_git_error_message();
@@ -60,6 +65,7 @@ std::optional<ObjectId> peel_to_commit(const ObjectStore& store, git_repository*
   const std::string git_dir = git_repository_path(repo);
   std::vector<ObjectId> chain{id};
   for (int level = 0; level <= kMaxTagChain; ++level) {
+    if (level > 0 && store.type_of(chain.back()) == ObjectType::kCommit) return chain.back();
     const StoredObjectPtr object = read_structured_object(store, git_dir, odb.get(), chain.back(), std::nullopt, skips);
     if (!object) {
       problem = "object " + chain.back().hex() + " cannot be read";
@@ -86,45 +92,46 @@ std::optional<ObjectId> peel_to_commit(const ObjectStore& store, git_repository*
 }
 
 std::vector<RefInfo> list_refs(git_repository* repo, const ObjectStore& store, SkipLog& skips) {
+  const RefFiles files = read_ref_files(git_repository_commondir(repo));
+  for (const RefProblem& problem : files.problems) skips.add(SkipReason::kUnreadableRef, problem.name, problem.why);
+  std::unordered_map<std::string_view, const StoredRef*> by_name;
+  by_name.reserve(files.refs.size());
+  for (const StoredRef& ref : files.refs) by_name.emplace(ref.name, &ref);
+
   std::vector<RefInfo> refs;
-  auto add = [&](git_reference* ref, const std::string& name) {
-    git_reference* raw_resolved = nullptr;
-    if (git_reference_resolve(&raw_resolved, ref) < 0) {
-      skips.add(SkipReason::kUnreadableRef, name, last_git_error_message());
-      return;
-    }
-    const ReferencePtr resolved(raw_resolved);
-    const git_oid* target = git_reference_target(resolved.get());
-    if (target == nullptr) {
-      skips.add(SkipReason::kUnreadableRef, name, "points at no object");
-      return;
+  refs.reserve(files.refs.size() + 1);
+  auto add = [&](const StoredRef& stored) {
+    // A symbolic ref names the ref it points at, as far as git follows.
+    const StoredRef* ref = &stored;
+    for (int level = 0; !ref->target.empty(); ++level) {
+      if (level == kMaxSymbolicRefDepth) {
+        skips.add(SkipReason::kUnreadableRef, stored.name,
+                  "a chain of more than " + std::to_string(kMaxSymbolicRefDepth) + " symbolic refs");
+        return;
+      }
+      const auto next = by_name.find(ref->target);
+      if (next == by_name.end()) {
+        skips.add(SkipReason::kUnreadableRef, stored.name,
+                  "a symbolic ref to " + ref->target + ", which is no ref here");
+        return;
+      }
+      ref = next->second;
     }
     std::string problem;
-    if (const auto commit = peel_to_commit(store, repo, to_object_id(*target), skips, problem)) {
-      refs.push_back({name, *commit});
+    if (const auto commit = peel_to_commit(store, repo, ref->id, skips, problem)) {
+      refs.push_back({stored.name, *commit});
     } else {
-      skips.add(SkipReason::kUnreadableRef, name, problem);
+      skips.add(SkipReason::kUnreadableRef, stored.name, problem);
     }
   };
+  for (const StoredRef& ref : files.refs) add(ref);
 
-  git_reference_iterator* raw_iter = nullptr;
-  git_check(git_reference_iterator_new(&raw_iter, repo), "listing refs");
-  ReferenceIteratorPtr iter(raw_iter);
-  git_reference* raw_ref = nullptr;
-  int code = 0;
-  while ((code = git_reference_next(&raw_ref, iter.get())) == 0) {
-    ReferencePtr ref(raw_ref);
-    add(ref.get(), git_reference_name(ref.get()));
-  }
-  if (code != GIT_ITEROVER) git_check(code, "listing refs");
-
-  // A detached HEAD may hold commits no ref reaches.
-  if (git_repository_head_detached(repo) == 1) {
-    git_reference* head = nullptr;
-    if (git_repository_head(&head, repo) == 0) {
-      ReferencePtr owner(head);
-      add(head, "HEAD");
-    }
+  // A detached HEAD may hold commits no ref reaches. One that cannot be
+  // read is no detached HEAD, as git takes it.
+  std::string head_problem;
+  if (const std::optional<StoredRef> head = read_head(git_repository_path(repo), head_problem);
+      head && head->target.empty()) {
+    add(*head);
   }
   std::sort(refs.begin(), refs.end(), [](const RefInfo& a, const RefInfo& b) { return a.name < b.name; });
   return refs;

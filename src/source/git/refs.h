@@ -19,6 +19,9 @@ namespace trawl {
 
 // Annotated tags pointing at tags are followed this many levels at most.
 inline constexpr int kMaxTagChain = 64;
+// Symbolic refs naming symbolic refs are followed this many levels at most
+// (git's own limit).
+inline constexpr int kMaxSymbolicRefDepth = 5;
 
 // The commit `id` peels to: itself, or what the chain of annotated tags
 // starting at it ends in, read by trawl (loose_object.h), never by libgit2's
@@ -29,7 +32,10 @@ std::optional<ObjectId> peel_to_commit(const ObjectStore& store, git_repository*
                                        SkipLog& skips, std::string& problem);
 
 // Every ref that peels to a commit, and HEAD when it is detached, sorted by
-// name. Refs that do not peel to a commit are logged and left out.
+// name: packed-refs and the loose refs, read by trawl (ref_files.h).
+// Symbolic refs are listed under their own names, as what they point at.
+// Refs that cannot be read or do not peel to a commit are logged and left
+// out.
 std::vector<RefInfo> list_refs(git_repository* repo, const ObjectStore& store, SkipLog& skips);
 
 // The refs a scope scans: every ref, or the one revision it names (under the
